@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The failure path of ASSERT: one line on stderr, a backtrace, abort.
+ */
+#include "base/defs.h"
+
+#include <execinfo.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/log.h"
+
+void defs_assert_fail(const char *expr, const char *file, int line, const char *func)
+{
+    log_write(LOG_FATAL, NULL, "assertion failed expr=\"%s\" at=%s:%d func=%s", expr, file, line,
+              func);
+    void *frames[64];
+    int n = backtrace(frames, (int)ARRAY_LEN(frames));
+    backtrace_symbols_fd(frames, n, STDERR_FILENO);
+    abort();
+}

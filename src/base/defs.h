@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Compiler attributes and invariant macros shared by every module. ASSERT is on in every build
+ * (STYLE.md B.5 rule 8); DEBUG_ASSERT only in debug builds. Never include <assert.h>.
+ * Thread contract: any thread.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#define WARN_UNUSED       __attribute__((warn_unused_result))
+#define PRINTF_FMT(f, a)  __attribute__((format(printf, f, a)))
+#define NORETURN          _Noreturn
+#define UNUSED            __attribute__((unused))
+#define LIKELY(x)         __builtin_expect(!!(x), 1)
+#define UNLIKELY(x)       __builtin_expect(!!(x), 0)
+#define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+#define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Log the failed expression with its place and a backtrace, then abort. */
+NORETURN void defs_assert_fail(const char *expr, const char *file, int line, const char *func);
+
+#define ASSERT(x)                                                                                  \
+    do {                                                                                           \
+        if (UNLIKELY(!(x))) {                                                                      \
+            defs_assert_fail(#x, __FILE__, __LINE__, __func__);                                    \
+        }                                                                                          \
+    } while (0)
+
+#ifdef NDEBUG
+#define DEBUG_ASSERT(x) ((void)0)
+#else
+#define DEBUG_ASSERT(x) ASSERT(x)
+#endif
+
+#define UNREACHABLE() defs_assert_fail("unreachable", __FILE__, __LINE__, __func__)
+
+/* SQLite-style defensive branches: the condition should never hold (or always hold). */
+#define ALWAYS(x) (x)
+#define NEVER(x)  (x)

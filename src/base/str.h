@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * String slices: a pointer and a length, never NUL-terminated by contract. Parsers return
+ * slices into their input; NUL-terminate only at a foreign API (mem_strndup, arena_cstr).
+ * Thread contract: any thread (pure functions).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/defs.h"
+
+struct str {
+    const char *ptr;
+    size_t len;
+};
+
+/* A slice of a string literal. */
+#define STR(lit)  ((struct str){ .ptr = (lit), .len = sizeof(lit) - 1 })
+#define STR_NULL  ((struct str){ .ptr = NULL, .len = 0 })
+/* printf support: printf("%.*s", STR_FMT(s)). */
+#define STR_FMT(s) (int)(s).len, (s).ptr
+
+/* Return a slice of the NUL-terminated string s (NULL gives the empty slice). */
+struct str str_from_cstr(const char *s);
+
+/* Return a slice of n bytes at p. */
+static inline struct str str_make(const char *p, size_t n)
+{
+    return (struct str){ .ptr = p, .len = n };
+}
+
+bool str_eq(struct str a, struct str b);
+/* ASCII case-insensitive comparison. */
+bool str_eq_nocase(struct str a, struct str b);
+bool str_eq_cstr(struct str a, const char *b);
+bool str_starts_with(struct str s, struct str prefix);
+bool str_ends_with(struct str s, struct str suffix);
+/* Compare bytewise (memcmp order, shorter first on a tie): <0, 0, >0. */
+int str_cmp(struct str a, struct str b);
+
+/* Return the index of the first byte c in s, or -1. */
+ptrdiff_t str_find_char(struct str s, char c);
+/* Return the index of the first occurrence of needle in s, or -1 (empty needle: 0). */
+ptrdiff_t str_find(struct str s, struct str needle);
+
+/* Return s[from .. from+n], clamped to s. */
+struct str str_sub(struct str s, size_t from, size_t n);
+/* Return s without leading and trailing spaces and tabs (HTTP OWS). */
+struct str str_trim(struct str s);
+
+/*
+ * Split s at the first c: *out_head gets the part before, *out_tail the part after.
+ * Returns false (head = s, tail empty) when c does not occur.
+ */
+bool str_split_char(struct str s, char c, struct str *out_head, struct str *out_tail);
+
+/*
+ * Parse a decimal integer that fills all of s (optional leading '-'). Returns RC_OK,
+ * RC_INVAL (not a number) or RC_LIMIT (out of int64 range).
+ */
+WARN_UNUSED int str_to_i64(struct str s, int64_t *out_value);
+/* Same for an unsigned decimal without sign. */
+WARN_UNUSED int str_to_u64(struct str s, uint64_t *out_value);
+
+/* ASCII lower-case of one byte. */
+static inline char str_lower_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* 64-bit FNV-1a hash of the bytes of s (use for hash tables, not security). */
+uint64_t str_hash(struct str s);
+/* Same, over the ASCII lower-case of s. */
+uint64_t str_hash_nocase(struct str s);
