@@ -15,7 +15,7 @@ BUILD ?= debug
 OUT   := build/$(BUILD)
 
 # -------------------------------------------------------------------- dependencies
-PKGS        := javascriptcoregtk-4.1 libuv sqlite3 libcrypto
+PKGS        := javascriptcoregtk-4.1 libuv sqlite3 libcrypto inih
 LLHTTP_DIR  := /usr/share/llhttp
 LLHTTP_INC  := /usr/share/include/llhttp
 
