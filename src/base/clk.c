@@ -5,6 +5,7 @@
 #include "base/clk.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static int64_t read_clock(clockid_t id, int64_t div)
@@ -42,9 +43,12 @@ void clk_fmt_http_date(int64_t epoch_s, char out[30])
     time_t t = (time_t)epoch_s;
     struct tm tm;
     (void)gmtime_r(&t, &tm);
-    (void)snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
+    char tmp[64];
+    (void)snprintf(tmp, sizeof(tmp), "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
                    tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
                    tm.tm_sec);
+    memcpy(out, tmp, 29);
+    out[29] = '\0';
 }
 
 void clk_fmt_iso8601_ms(int64_t epoch_ms, char out[32])
@@ -58,6 +62,9 @@ void clk_fmt_iso8601_ms(int64_t epoch_ms, char out[32])
     time_t t = (time_t)s;
     struct tm tm;
     (void)gmtime_r(&t, &tm);
-    (void)snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+    char tmp[96];
+    (void)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+    memcpy(out, tmp, 24);
+    out[24] = '\0';
 }

@@ -15,6 +15,13 @@
 #define LIKELY(x)         __builtin_expect(!!(x), 1)
 #define UNLIKELY(x)       __builtin_expect(!!(x), 0)
 #define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+/* Drop the result of a WARN_UNUSED call on purpose (gcc ignores a (void) cast there); say why
+ * in a comment at the call when it is not obvious. */
+#define IGNORE_RC(expr)                                                                            \
+    do {                                                                                           \
+        int ignore_rc_ = (expr);                                                                   \
+        (void)ignore_rc_;                                                                          \
+    } while (0)
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 /* Log the failed expression with its place and a backtrace, then abort. */

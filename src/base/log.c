@@ -104,7 +104,7 @@ out:
         if (b->ptr) {
             b->ptr[b->len] = '\0';
         }
-        (void)buf_try_append(b, " truncated=1", 12);
+        IGNORE_RC(buf_try_append(b, " truncated=1", 12));
     }
     return rc;
 }
@@ -150,19 +150,19 @@ void log_write_raw(struct str line)
 static void append_ctx(struct buf *b, const struct log_ctx *ctx)
 {
     if (ctx->request_id.len) {
-        (void)log_append_kv(b, "request_id", ctx->request_id);
+        IGNORE_RC(log_append_kv(b, "request_id", ctx->request_id));
     }
     if (ctx->script.len) {
-        (void)log_append_kv(b, "script", ctx->script);
+        IGNORE_RC(log_append_kv(b, "script", ctx->script));
     }
     if (ctx->route.len) {
-        (void)log_append_kv(b, "route", ctx->route);
+        IGNORE_RC(log_append_kv(b, "route", ctx->route));
     }
     if (ctx->client.len) {
-        (void)log_append_kv(b, "client", ctx->client);
+        IGNORE_RC(log_append_kv(b, "client", ctx->client));
     }
     if (ctx->action) {
-        (void)log_append_kv(b, "action", str_from_cstr(ctx->action));
+        IGNORE_RC(log_append_kv(b, "action", str_from_cstr(ctx->action)));
     }
 }
 
@@ -180,14 +180,14 @@ void log_vwrite(enum log_level level, const struct log_ctx *ctx, const char *fmt
 
     struct buf b;
     buf_init(&b, LOG_LINE_MAX);
-    (void)buf_try_printf(&b, "ts=%s level=%s", stamp, log_level_name(level));
+    IGNORE_RC(buf_try_printf(&b, "ts=%s level=%s", stamp, log_level_name(level)));
     if (ctx && ctx->mod) {
-        (void)buf_try_printf(&b, " mod=%s", ctx->mod);
+        IGNORE_RC(buf_try_printf(&b, " mod=%s", ctx->mod));
     }
-    (void)log_append_kv(&b, "msg", msg);
+    IGNORE_RC(log_append_kv(&b, "msg", msg));
     if (pairs.len) {
-        (void)buf_try_append_char(&b, ' ');
-        (void)buf_try_append_str(&b, pairs);
+        IGNORE_RC(buf_try_append_char(&b, ' '));
+        IGNORE_RC(buf_try_append_str(&b, pairs));
     }
     if (ctx) {
         append_ctx(&b, ctx);
