@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/gql and its unit tests: the lexer's token stream and helpers shared by the
+ * parser, the schema builder and the validator.
+ * Thread contract: one thread at a time.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/defs.h"
+#include "base/str.h"
+#include "gql/gql.h"
+
+struct arena;
+
+enum gql_tok {
+    GQL_TOK_SOF,
+    GQL_TOK_EOF,
+    GQL_TOK_BANG,
+    GQL_TOK_DOLLAR,
+    GQL_TOK_AMP,
+    GQL_TOK_PAREN_L,
+    GQL_TOK_PAREN_R,
+    GQL_TOK_SPREAD,
+    GQL_TOK_COLON,
+    GQL_TOK_EQUALS,
+    GQL_TOK_AT,
+    GQL_TOK_BRACKET_L,
+    GQL_TOK_BRACKET_R,
+    GQL_TOK_BRACE_L,
+    GQL_TOK_PIPE,
+    GQL_TOK_BRACE_R,
+    GQL_TOK_NAME,
+    GQL_TOK_INT,
+    GQL_TOK_FLOAT,
+    GQL_TOK_STRING,
+    GQL_TOK_BLOCK_STRING,
+};
+
+struct gql_token {
+    enum gql_tok kind;
+    struct str text;      /* raw source text of the token (names, numbers) */
+    struct str value;     /* processed value of a string; raw text otherwise */
+    struct gql_loc loc;
+    size_t offset;
+};
+
+struct gql_lexer {
+    struct arena *arena;
+    struct str src;
+    size_t pos;
+    uint32_t line;
+    size_t line_start;    /* offset of the current line's first byte */
+    size_t col_offset;    /* column cache: the column at col_offset is col_value */
+    uint32_t col_value;
+    size_t token_count;
+    size_t max_tokens;
+    struct gql_token tok; /* the current token */
+    struct gql_errors *errs;
+};
+
+/* Start lexing src; the first call to gql_lex_next() reads the first token. */
+void gql_lex_init(struct gql_lexer *lx, struct arena *a, struct str src, size_t max_tokens,
+                  struct gql_errors *errs);
+
+/* Read the next token into lx->tok. Returns RC_OK, RC_INVAL (syntax error recorded in
+ * lx->errs) or RC_LIMIT (token count). */
+WARN_UNUSED int gql_lex_next(struct gql_lexer *lx);
+
+/* Describe a token kind the way graphql-js does ("Name", "\"{\"", "<EOF>"). */
+const char *gql_tok_kind_desc(enum gql_tok kind);
+
+/* Compute the dedented value of a block string's raw content (between the quotes, with \"""
+ * already unescaped) into a. */
+struct str gql_block_string_value(struct arena *a, struct str raw);
+
+/* True when s is a valid GraphQL Name. */
+bool gql_is_name(struct str s);
