@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The embedded JavaScript prelude: src/js/prelude/*.js compiled into the binary as C arrays
+ * The embedded JavaScript prelude: src/js/prelude/NAME.js compiled into the binary as C arrays
  * (generated at build time by scripts/embed-prelude.py), evaluated in file-name order in every
  * new context before the script. Only glue lives there; anything that parses or touches bytes
  * is C (DESIGN.md).

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JavaScriptCore embedding: one js_runtime per thread owns a JSC context group with an
+ * execution time limit, creates global contexts (each with the embedded prelude evaluated),
+ * evaluates source and calls functions with every exception translated into RC_JS + a diag
+ * ("file:line: Name: message"), and converts values (strings, JSON built by Kiln's parser).
+ * Knows nothing about HTTP or services: api/ builds on it.
+ * Thread contract: a runtime and every context it created are used by the one thread that
+ * created the runtime (STYLE.md B.7/B.8).
+ */
+#pragma once
+
+#include <JavaScriptCore/JavaScript.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/defs.h"
+#include "base/str.h"
+
+struct arena;
+struct diag;
+struct json_error;
+
+/* ------------------------------------------------------------------ JSC private API
+ * Exported by libjavascriptcoregtk but not declared in its public headers. */
+typedef bool (*JSShouldTerminateCallback)(JSContextRef ctx, void *context);
+void JSContextGroupSetExecutionTimeLimit(JSContextGroupRef group, double limit,
+                                         JSShouldTerminateCallback callback, void *context);
+void JSContextGroupClearExecutionTimeLimit(JSContextGroupRef group);
+/* Returns an object {heapSize, heapCapacity, extraMemorySize, objectCount, ...}. */
+JSObjectRef JSGetMemoryUsageStatistics(JSContextRef ctx);
+
+/* ------------------------------------------------------------------ runtime */
+
+struct js_runtime;
+
+/* Create a runtime (a context group) whose JS runs at most exec_timeout_ms per entry from C
+ * (0: no limit). Returns an owned runtime; free with js_runtime_free() on the same thread. */
+struct js_runtime *js_runtime_new(int64_t exec_timeout_ms);
+
+/* Release the group. Every context created by the runtime must be released first. NULL ok. */
+void js_runtime_free(struct js_runtime *rt);
+
+/* Change the execution time limit (applies to the next entry into JS). */
+void js_runtime_set_timeout(struct js_runtime *rt, int64_t exec_timeout_ms);
+
+/* True when the time limit stopped JS since the last call; clears the flag. */
+bool js_runtime_take_timeout(struct js_runtime *rt);
+
+/* The heap size in bytes of the runtime's group as JSC reports it (heapCapacity + extraMemorySize). It walks the heap: costly, call it sparingly,
+ * measured through ctx (any context of the runtime). */
+size_t js_runtime_heap_bytes(JSContextRef ctx);
+
+/* Run a full garbage collection (tests, memory pressure). */
+void js_runtime_collect(JSContextRef ctx);
+
+/* ------------------------------------------------------------------ contexts */
+
+/* Create a global context in rt whose global object carries user (js_context_user()), with
+ * the prelude NOT yet evaluated. Release with js_context_free(). */
+JSGlobalContextRef js_context_new(struct js_runtime *rt, void *user);
+
+/* Release ctx. NULL is a no-op. */
+void js_context_free(JSGlobalContextRef ctx);
+
+/* The user pointer given to js_context_new(), from any context of it (host callbacks). */
+void *js_context_user(JSContextRef ctx);
+
+/* The runtime that created ctx. */
+struct js_runtime *js_context_runtime(JSContextRef ctx);
+
+/* Evaluate every embedded prelude file (src/js/prelude/NAME.js) in name order. RC_OK or RC_JS. */
+WARN_UNUSED int js_context_load_prelude(JSContextRef ctx, struct diag *d);
+
+/* ------------------------------------------------------------------ evaluation */
+
+/*
+ * Evaluate source as a classic script named url (used in stacks and diag messages).
+ * RC_OK with *out_value (may be NULL) set; RC_JS with d = "url:line: Name: message" and
+ * *out_exception (may be NULL) = the thrown value; RC_TIMEOUT when the time limit stopped it.
+ */
+WARN_UNUSED int js_eval(JSContextRef ctx, struct str source, struct str url,
+                        JSValueRef *out_value, JSValueRef *out_exception, struct diag *d);
+
+/* Call fn(this_obj, args). Same results as js_eval(). */
+WARN_UNUSED int js_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
+                        const JSValueRef argv[], JSValueRef *out_value, JSValueRef *out_exception,
+                        struct diag *d);
+
+/* Translate a thrown value into d ("url:line: Name: message", or the value as a string) and
+ * return RC_JS. The one place where JS exceptions become C errors (STYLE.md B.5 rule 6). */
+int js_exception_diag(JSContextRef ctx, JSValueRef exception, struct diag *d);
+
+/* Write "Name: message\n<stack>" of a thrown value into b (best effort; for logs). */
+void js_exception_describe(JSContextRef ctx, JSValueRef exception, struct buf *b);
+
+/* ------------------------------------------------------------------ values */
+
+/* Return a JSStringRef of s (copied). Release with JSStringRelease(). */
+JSStringRef js_string_new(struct str s);
+
+/* Convert v to a string (ToString) and append its UTF-8 to b. RC_OK, RC_LIMIT (b full) or
+ * RC_JS (ToString threw: *out_exception set). */
+WARN_UNUSED int js_value_append(JSContextRef ctx, JSValueRef v, struct buf *b,
+                                JSValueRef *out_exception);
+
+/* Convert a JSStringRef to UTF-8 in arena a (NUL-terminated). */
+struct str js_string_to_arena(JSStringRef s, struct arena *a);
+
+/* Convert v (ToString) to an owned NUL-terminated UTF-8 string (mem_free) of *out_len bytes,
+ * or NULL when ToString threw (*out_exception set). */
+char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len,
+                        JSValueRef *out_exception);
+
+/* Make a JS string from UTF-8 (invalid sequences become U+FFFD). */
+JSValueRef js_make_string(JSContextRef ctx, struct str s);
+
+/* Read a property by a cached name; never throws (a throwing getter gives undefined and sets
+ * *out_exception when out_exception is not NULL). */
+JSValueRef js_get(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef *out_exception);
+
+/* Set a property (default attributes). Returns false when it threw (*out_exception set). */
+bool js_set(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef value,
+            JSValueRef *out_exception);
+
+/*
+ * Build a JS value from JSON text with Kiln's parser (base/json.h), so errors carry a line and
+ * column. RC_OK with *out_value; RC_INVAL / RC_LIMIT with *out_err filled.
+ */
+WARN_UNUSED int js_json_parse(JSContextRef ctx, struct arena *scratch, struct str text,
+                              size_t max_depth, JSValueRef *out_value,
+                              struct json_error *out_err);
+
+/* Serialize v with JSON.stringify semantics and append to b. RC_OK; RC_INVAL when v is not
+ * serialisable (undefined, a function: nothing appended); RC_JS when it threw (cycle,
+ * toJSON): *out_exception set; RC_LIMIT when b is full. */
+WARN_UNUSED int js_json_append(JSContextRef ctx, JSValueRef v, struct buf *b,
+                               JSValueRef *out_exception);
+
+/* Bytes of a Uint8Array/typed array/ArrayBuffer/DataView v: true with *out (borrowed, valid
+ * until JS runs again); false when v is none of these. */
+bool js_bytes_view(JSContextRef ctx, JSValueRef v, struct str *out);
+
+/* Make a Uint8Array holding a copy of bytes. */
+JSObjectRef js_make_bytes(JSContextRef ctx, struct str bytes, JSValueRef *out_exception);
+
+/* ------------------------------------------------------------------ host functions */
+
+typedef JSValueRef js_host_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception);
+
+/* One native function of a host API table (api/ module tables use it). */
+struct js_fn {
+    const char *name;
+    js_host_fn *fn;
+    size_t min_args; /* fewer arguments: TypeError before fn runs */
+};
+
+/* Install each fn of fns (until a NULL name) as a function property of target. */
+void js_install_fns(JSContextRef ctx, JSObjectRef target, const struct js_fn *fns);
+
+/* Throw a TypeError with message: sets *exception and returns undefined (for host fns). */
+JSValueRef js_throw_type_error(JSContextRef ctx, JSValueRef *exception, const char *message);

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Conversions between C data and JS values: UTF-8 <-> JS strings, bytes <-> Uint8Array, and
+ * JSON text -> JS values through Kiln's own parser (base/json.h), whose errors carry a line and
+ * column (JSC's JSON.parse reports none).
+ * Thread contract: the thread owning ctx's runtime.
+ */
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/rc.h"
+#include "base/utf8.h"
+#include "js/js.h"
+
+#define UTF16_STACK 512
+#define JSON_BUILD_MAX_DEPTH 256
+
+/* Decode UTF-8 (replacing ill-formed sequences with U+FFFD) into UTF-16 code units. */
+static size_t utf8_to_utf16(struct str s, JSChar *out)
+{
+    size_t n = 0;
+    size_t i = 0;
+    while (i < s.len) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x80) {
+            out[n++] = c;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int used = utf8_decode(s.ptr + i, s.len - i, &cp);
+        if (used < 0) {
+            out[n++] = 0xFFFD;
+            i += utf8_bad_len(s.ptr + i, s.len - i);
+            continue;
+        }
+        i += (size_t)used;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            out[n++] = (JSChar)(0xD800 + (cp >> 10));
+            out[n++] = (JSChar)(0xDC00 + (cp & 0x3FF));
+        } else {
+            out[n++] = (JSChar)cp;
+        }
+    }
+    return n;
+}
+
+JSStringRef js_string_new(struct str s)
+{
+    JSChar stack[UTF16_STACK];
+    /* UTF-16 never needs more code units than UTF-8 has bytes. */
+    JSChar *units = s.len <= UTF16_STACK ? stack : mem_alloc(s.len * sizeof(JSChar));
+    size_t n = utf8_to_utf16(s, units);
+    JSStringRef r = JSStringCreateWithCharacters(units, n);
+    if (units != stack) {
+        mem_free(units);
+    }
+    return r;
+}
+
+JSValueRef js_make_string(JSContextRef ctx, struct str s)
+{
+    JSStringRef js = js_string_new(s);
+    JSValueRef v = JSValueMakeString(ctx, js);
+    JSStringRelease(js);
+    return v;
+}
+
+static int append_jsstring(JSStringRef s, struct buf *b)
+{
+    size_t max = JSStringGetMaximumUTF8CStringSize(s);
+    if (max > b->max - b->len + 1) {
+        /* Maybe the real size fits: convert into a temporary and append what fits. */
+        char *tmp = mem_alloc(max);
+        size_t n = JSStringGetUTF8CString(s, tmp, max);
+        int rc = buf_try_append(b, tmp, n ? n - 1 : 0);
+        mem_free(tmp);
+        return rc;
+    }
+    int rc = buf_try_reserve(b, max);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    size_t n = JSStringGetUTF8CString(s, b->ptr + b->len, max);
+    b->len += n ? n - 1 : 0;
+    b->ptr[b->len] = '\0';
+    return RC_OK;
+}
+
+int js_value_append(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueRef *out_exception)
+{
+    JSValueRef exc = NULL;
+    JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
+    if (exc != NULL) {
+        *out_exception = exc;
+        return RC_JS;
+    }
+    int rc = append_jsstring(s, b);
+    JSStringRelease(s);
+    return rc;
+}
+
+struct str js_string_to_arena(JSStringRef s, struct arena *a)
+{
+    size_t max = JSStringGetMaximumUTF8CStringSize(s);
+    char *p = arena_alloc(a, max);
+    size_t n = JSStringGetUTF8CString(s, p, max);
+    return str_make(p, n ? n - 1 : 0);
+}
+
+char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len,
+                        JSValueRef *out_exception)
+{
+    *out_len = 0;
+    JSValueRef exc = NULL;
+    JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
+    if (exc != NULL) {
+        *out_exception = exc;
+        return NULL;
+    }
+    size_t max = JSStringGetMaximumUTF8CStringSize(s);
+    char *p = mem_alloc(max);
+    size_t n = JSStringGetUTF8CString(s, p, max);
+    JSStringRelease(s);
+    *out_len = n ? n - 1 : 0;
+    return p;
+}
+
+JSValueRef js_get(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef *out_exception)
+{
+    JSValueRef exc = NULL;
+    JSValueRef v = JSObjectGetProperty(ctx, obj, name, &exc);
+    if (exc != NULL) {
+        if (out_exception) {
+            *out_exception = exc;
+        }
+        return JSValueMakeUndefined(ctx);
+    }
+    return v;
+}
+
+bool js_set(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef value,
+            JSValueRef *out_exception)
+{
+    JSValueRef exc = NULL;
+    JSObjectSetProperty(ctx, obj, name, value, kJSPropertyAttributeNone, &exc);
+    if (exc != NULL) {
+        if (out_exception) {
+            *out_exception = exc;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------ JSON -> JS values */
+
+/* The containers being filled live in this struct on the C stack (the collector scans the
+ * stack conservatively), and each one is attached to its parent as soon as it is created. */
+struct json_build {
+    JSContextRef ctx;
+    JSObjectRef stack[JSON_BUILD_MAX_DEPTH + 1];
+    unsigned index[JSON_BUILD_MAX_DEPTH + 1]; /* next array index */
+    bool is_array[JSON_BUILD_MAX_DEPTH + 1];
+    size_t depth;
+    JSStringRef key; /* pending object key */
+    JSValueRef root;
+};
+
+static int add_value(struct json_build *jb, JSValueRef v)
+{
+    if (jb->depth == 0) {
+        jb->root = v;
+        return RC_OK;
+    }
+    JSObjectRef parent = jb->stack[jb->depth - 1];
+    JSValueRef exc = NULL;
+    if (jb->is_array[jb->depth - 1]) {
+        JSObjectSetPropertyAtIndex(jb->ctx, parent, jb->index[jb->depth - 1]++, v, &exc);
+    } else {
+        JSObjectSetProperty(jb->ctx, parent, jb->key, v, kJSPropertyAttributeNone, &exc);
+        JSStringRelease(jb->key);
+        jb->key = NULL;
+    }
+    if (exc != NULL) {
+        return RC_INTERNAL;
+    }
+    return RC_OK;
+}
+
+static int on_null(void *arg)
+{
+    struct json_build *jb = arg;
+    return add_value(jb, JSValueMakeNull(jb->ctx));
+}
+
+static int on_bool(void *arg, bool v)
+{
+    struct json_build *jb = arg;
+    return add_value(jb, JSValueMakeBoolean(jb->ctx, v));
+}
+
+static int on_number(void *arg, double v, struct str text)
+{
+    struct json_build *jb = arg;
+    return add_value(jb, JSValueMakeNumber(jb->ctx, v));
+}
+
+static int on_string(void *arg, struct str v)
+{
+    struct json_build *jb = arg;
+    return add_value(jb, js_make_string(jb->ctx, v));
+}
+
+static int begin(struct json_build *jb, bool array)
+{
+    if (jb->depth >= JSON_BUILD_MAX_DEPTH) {
+        return RC_LIMIT;
+    }
+    JSValueRef exc = NULL;
+    JSObjectRef o = array ? JSObjectMakeArray(jb->ctx, 0, NULL, &exc) : JSObjectMake(jb->ctx, NULL, NULL);
+    if (exc != NULL) {
+        return RC_INTERNAL;
+    }
+    int rc = add_value(jb, o);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    jb->stack[jb->depth] = o;
+    jb->index[jb->depth] = 0;
+    jb->is_array[jb->depth] = array;
+    jb->depth++;
+    return RC_OK;
+}
+
+static int on_begin_array(void *arg)
+{
+    return begin(arg, true);
+}
+
+static int on_begin_object(void *arg)
+{
+    return begin(arg, false);
+}
+
+static int on_end(void *arg)
+{
+    struct json_build *jb = arg;
+    jb->depth--;
+    return RC_OK;
+}
+
+static int on_key(void *arg, struct str key)
+{
+    struct json_build *jb = arg;
+    if (jb->key) {
+        JSStringRelease(jb->key);
+    }
+    jb->key = js_string_new(key);
+    return RC_OK;
+}
+
+static const struct json_events build_events = {
+    .on_null = on_null,
+    .on_bool = on_bool,
+    .on_number = on_number,
+    .on_string = on_string,
+    .on_begin_array = on_begin_array,
+    .on_end_array = on_end,
+    .on_begin_object = on_begin_object,
+    .on_key = on_key,
+    .on_end_object = on_end,
+};
+
+int js_json_parse(JSContextRef ctx, struct arena *scratch, struct str text, size_t max_depth,
+                  JSValueRef *out_value, struct json_error *out_err)
+{
+    *out_value = NULL;
+    struct json_build jb;
+    memset(&jb, 0, sizeof(jb));
+    jb.ctx = ctx;
+    struct json_limits lim = {
+        .max_depth = (max_depth == 0 || max_depth > JSON_BUILD_MAX_DEPTH) ? JSON_BUILD_MAX_DEPTH
+                                                                          : max_depth,
+        .max_bytes = 0,
+    };
+    int rc = json_parse_events(scratch, text, &lim, &build_events, &jb, out_err);
+    if (jb.key) {
+        JSStringRelease(jb.key);
+    }
+    if (rc == RC_OK) {
+        *out_value = jb.root ? jb.root : JSValueMakeNull(ctx);
+    }
+    return rc;
+}
+
+int js_json_append(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueRef *out_exception)
+{
+    JSValueRef exc = NULL;
+    JSStringRef s = JSValueCreateJSONString(ctx, v, 0, &exc);
+    if (exc != NULL) {
+        *out_exception = exc;
+        return RC_JS;
+    }
+    if (s == NULL) {
+        return RC_INVAL;
+    }
+    int rc = append_jsstring(s, b);
+    JSStringRelease(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ bytes */
+
+bool js_bytes_view(JSContextRef ctx, JSValueRef v, struct str *out)
+{
+    *out = STR_NULL;
+    if (!JSValueIsObject(ctx, v)) {
+        return false;
+    }
+    JSValueRef exc = NULL;
+    JSTypedArrayType t = JSValueGetTypedArrayType(ctx, v, &exc);
+    if (exc != NULL || t == kJSTypedArrayTypeNone) {
+        return false;
+    }
+    JSObjectRef o = (JSObjectRef)v;
+    void *p;
+    size_t n;
+    if (t == kJSTypedArrayTypeArrayBuffer) {
+        p = JSObjectGetArrayBufferBytesPtr(ctx, o, &exc);
+        if (exc != NULL) {
+            return false;
+        }
+        n = JSObjectGetArrayBufferByteLength(ctx, o, &exc);
+    } else {
+        p = JSObjectGetTypedArrayBytesPtr(ctx, o, &exc);
+        if (exc != NULL) {
+            return false;
+        }
+        n = JSObjectGetTypedArrayByteLength(ctx, o, &exc);
+        if (exc != NULL) {
+            return false;
+        }
+        /* The pointer is the start of the underlying buffer, not of the view. */
+        size_t off = JSObjectGetTypedArrayByteOffset(ctx, o, &exc);
+        if (p != NULL) {
+            p = (char *)p + off;
+        }
+    }
+    if (exc != NULL) {
+        return false;
+    }
+    *out = str_make(p ? (const char *)p : "", p ? n : 0);
+    return true;
+}
+
+JSObjectRef js_make_bytes(JSContextRef ctx, struct str bytes, JSValueRef *out_exception)
+{
+    JSValueRef exc = NULL;
+    JSObjectRef arr = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, bytes.len, &exc);
+    if (exc != NULL) {
+        *out_exception = exc;
+        return NULL;
+    }
+    if (bytes.len) {
+        void *p = JSObjectGetTypedArrayBytesPtr(ctx, arr, &exc);
+        if (exc != NULL) {
+            *out_exception = exc;
+            return NULL;
+        }
+        memcpy(p, bytes.ptr, bytes.len);
+    }
+    return arr;
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// The glue between C and a script: routeRegistry, the init run, the handler call and the
+// hand-back of settled promises. C captures what it needs from __kiln once per context and then
+// removes __kiln and __kiln_native from the global object, so scripts cannot reach them.
+"use strict";
+(function (g) {
+  const K = g.__kiln;
+  const N = K.native;
+  const { KilnError } = K;
+  const then = Promise.prototype.then;
+
+  function registration(kind, key, registered, reason) {
+    const r = { kind, key, registered };
+    if (reason !== undefined && reason !== null) r.reason = reason;
+    Object.defineProperty(r, "toString", {
+      value() {
+        return registered ? `${kind} ${key} registered` : `${kind} ${key} not registered: ${reason}`;
+      },
+      enumerable: false,
+    });
+    return r;
+  }
+
+  function objectArg(v, what) {
+    if (v === undefined || v === null) return null;
+    if (typeof v === "string") {
+      try { return JSON.parse(v); } catch (e) {
+        throw new KilnError("INVALID_JSON_ARGUMENT", `${what} is not valid JSON: ${e.message}`);
+      }
+    }
+    if (typeof v !== "object") throw new KilnError("INVALID_ARGUMENT", `${what} must be an object`);
+    return v;
+  }
+
+  const routeRegistry = {
+    registerRoute(path, handler, method, options) {
+      if (typeof path !== "string") throw new KilnError("INVALID_ARGUMENT", "path must be a string");
+      if (typeof handler !== "function" && typeof handler !== "string") {
+        throw new KilnError("INVALID_ARGUMENT", "handler must be a function or a global function name");
+      }
+      if (method === undefined || method === null) method = "GET";
+      if (typeof method !== "string") throw new KilnError("INVALID_ARGUMENT", "method must be a string");
+      const opts = objectArg(options, "options");
+      const r = N.registerRoute(path, handler, method, opts);
+      return registration("route", r[0], r[1], r[2]);
+    },
+  };
+  Object.defineProperty(g, "routeRegistry", { value: routeRegistry, writable: true, configurable: true });
+
+  K.script = Object.freeze({ uri: "", name: "", namespace: "", version: 0 });
+  K.setup = function (uri, version, dev) {
+    const name = uri.split("/").pop();
+    K.script = Object.freeze({ uri, name, namespace: uri, version });
+    g.kiln = Object.freeze({ version: N.engineVersion || "0.1.0", mode: dev ? "dev" : "prod", instanceId: null, baseUrl: null });
+  };
+
+  const synthetic = () => ({ method: "POST", path: "/", rawPath: "/", url: "", query: {}, params: {}, headers: {},
+    cookies: {}, body: null, form: {}, formEntries: [], files: [], contentType: "" });
+
+  // The register or bind run: call init(context) when the script defines it.
+  let initError;
+  K.runInit = function (phase, isStartup, version, requestId) {
+    initError = undefined;
+    const f = g.init;
+    if (typeof f !== "function") return;
+    const request = synthetic();
+    const context = { kind: "init", requestId, invocationId: requestId, script: K.script, scriptUri: K.script.uri,
+      handlerName: "init", request, params: request.params, state: {}, deadline: 0,
+      init: { phase, isStartup, version }, meta: { init: { phase, isStartup, version } } };
+    g.context = context;
+    const r = f(context);
+    if (r instanceof Promise) then.call(r, undefined, (e) => { initError = e; });
+  };
+  // After the init run returned (and its microtasks ran): the rejection of an async init.
+  K.initOutcome = function () { const e = initError; initError = undefined; return e; };
+
+  // One HTTP invocation: build the context and call the handler (a function, or a name that is
+  // looked up at call time).
+  K.invoke = function (handler, request, requestId, deadline, handlerName) {
+    let fn = handler;
+    if (typeof fn !== "function") {
+      fn = g[handler];
+      if (typeof fn !== "function") {
+        throw new KilnError("HANDLER_NOT_FOUND", `handler ${JSON.stringify(String(handler))} is not a global function`);
+      }
+    }
+    const context = { kind: "httpRoute", requestId, invocationId: requestId, script: K.script, scriptUri: K.script.uri,
+      handlerName, request, params: request.params, state: {}, valid: {}, deadline, meta: {} };
+    g.context = context;
+    return fn(context);
+  };
+
+  // Hand a pending result back to C when it settles.
+  K.awaitResult = function (p, token) {
+    then.call(p, (v) => N.settle(token, true, v), (e) => N.settle(token, false, e));
+  };
+})(globalThis);
