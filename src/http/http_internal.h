@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/http/ and its unit tests: the response serialiser, percent-decoding and the
+ * error body, shared by http_router.c, http_response.c and http_server.c.
+ * Thread contract: per function.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "base/defs.h"
+#include "base/str.h"
+#include "http/http.h"
+
+struct arena;
+struct diag;
+
+/* Percent-decode s ("%41" -> "A"; malformed escapes are kept as they are). Returns s itself
+ * when it has no '%', else a copy in a. Any thread. */
+struct str http_percent_decode(struct arena *a, struct str s);
+
+/* What the serialiser needs besides the headers and the body. */
+struct http_response_meta {
+    int status;
+    bool head_request;     /* HEAD: Content-Length of the body, no body bytes */
+    bool keep_alive;       /* Connection: keep-alive or close */
+    struct str request_id; /* X-Request-Id; empty: none */
+    struct str server;     /* Server; empty: none */
+};
+
+/* True when a response with this status never has a body (1xx, 204, 304). */
+bool http_status_has_no_body(int status);
+
+/* True when name is a valid header name (RFC 9110 token) / value (no CR, LF, NUL or other
+ * control bytes except HTAB). */
+bool http_header_name_is_valid(struct str name);
+bool http_header_value_is_valid(struct str value);
+
+/*
+ * Serialise the status line and headers, and also the body when with_body (one buffer), into
+ * arena a. Adds Date (cached per second per thread), Server, X-Request-Id, Content-Length and
+ * Connection; drops given Content-Length, Transfer-Encoding, Connection and X-Request-Id.
+ * Returns RC_OK with *out_bytes, or RC_INVAL when a header name or value is invalid (d names
+ * it). When with_body is false the caller sends body.len bytes itself (unless the response has
+ * no body: see *out_send_body). Any thread (a is the caller's).
+ */
+WARN_UNUSED int http_response_serialize(struct arena *a, const struct http_response_meta *m,
+                                        const struct http_header *headers, size_t header_count,
+                                        struct str body, bool with_body, struct str *out_bytes,
+                                        bool *out_send_body, struct diag *d);
+
+/* Append Kiln's error body {"error":{"code","message","details","requestId"}} to out.
+ * details_json is raw JSON or empty (null). RC_OK or RC_LIMIT (out is full). */
+WARN_UNUSED int http_error_body(struct buf *out, struct str code, struct str message,
+                                struct str details_json, struct str request_id);
+
+/* The current Date header value (IMF-fixdate, 29 bytes), cached per thread per second. */
+struct str http_date_now(void);
