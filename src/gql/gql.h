@@ -78,3 +78,198 @@ bool gql_errors_full(const struct gql_errors *errs);
  */
 WARN_UNUSED int gql_parse(struct arena *a, struct str src, const struct gql_limits *lim,
                           struct gql_errors *errs, struct gql_document **out_doc);
+
+/* ---------------------------------------------------------------------------------------
+ * Schema (gql_schema.c). Built once from SDL (several pieces may be added), then frozen by
+ * gql_schema_build(); after that the structures below are read-only and may be shared.
+ * Every string and node of a schema lives in the schema's own arena.
+ */
+enum gql_type_kind {
+    GQL_TYPE_SCALAR,
+    GQL_TYPE_OBJECT,
+    GQL_TYPE_INTERFACE,
+    GQL_TYPE_UNION,
+    GQL_TYPE_ENUM,
+    GQL_TYPE_INPUT_OBJECT,
+};
+
+enum gql_ref_kind {
+    GQL_REF_NAMED,
+    GQL_REF_LIST,
+    GQL_REF_NON_NULL,
+};
+
+struct gql_type;
+struct gql_resolve;
+
+/* A type reference: Named, [of] or of!. */
+struct gql_type_ref {
+    enum gql_ref_kind kind;
+    struct gql_type_ref *of;  /* LIST and NON_NULL */
+    struct gql_type *named;   /* NAMED */
+};
+
+/* An argument or input field. */
+struct gql_input_value {
+    struct str name;
+    struct str description;   /* .ptr NULL when absent */
+    struct gql_type_ref *type;
+    struct gql_node *default_value; /* const value literal or NULL */
+    bool deprecated;
+    struct str deprecation_reason;
+    struct gql_node *node;
+};
+
+/*
+ * A field resolver: called once per field to resolve, on the executing thread. It must call
+ * gql_resolve_complete() or gql_resolve_fail() on r exactly once, either before returning or
+ * later on the same thread (a JavaScript Promise settles later); execution resumes when every
+ * pending field has completed. arg is the pointer given when the resolver was set.
+ */
+typedef void gql_resolver_fn(struct gql_resolve *r, void *arg);
+
+struct gql_field {
+    struct str name;
+    struct str description;
+    struct gql_type_ref *type;
+    struct gql_input_value *args;
+    size_t arg_count;
+    bool deprecated;
+    struct str deprecation_reason;
+    struct gql_type *parent;
+    gql_resolver_fn *resolve;  /* NULL: the default resolver (the parent's property) */
+    void *resolve_arg;
+    gql_resolver_fn *subscribe; /* Subscription fields: creates the source stream */
+    void *subscribe_arg;
+    struct gql_node *node;
+};
+
+struct gql_enum_value {
+    struct str name;
+    struct str description;
+    bool deprecated;
+    struct str deprecation_reason;
+    struct gql_node *node;
+};
+
+struct gql_type {
+    enum gql_type_kind kind;
+    struct str name;
+    struct str description;
+    bool builtin;                    /* specified scalars and introspection types */
+    struct gql_field *fields;        /* OBJECT, INTERFACE */
+    size_t field_count;
+    struct gql_type **interfaces;    /* OBJECT, INTERFACE */
+    size_t interface_count;
+    struct gql_type **possible;      /* UNION members; INTERFACE: implementing objects */
+    size_t possible_count;
+    struct gql_enum_value *values;   /* ENUM */
+    size_t value_count;
+    struct gql_input_value *input_fields; /* INPUT_OBJECT */
+    size_t input_field_count;
+    struct str specified_by_url;     /* SCALAR; .ptr NULL when absent */
+    bool one_of;                     /* INPUT_OBJECT with @oneOf */
+    struct gql_node *node;
+    struct gql_list ext_nodes;       /* private: extensions, merged at build */
+};
+
+/* Directive locations as bits (1u << GQL_LOC_*). */
+enum gql_dir_loc {
+    GQL_LOC_QUERY,
+    GQL_LOC_MUTATION,
+    GQL_LOC_SUBSCRIPTION,
+    GQL_LOC_FIELD,
+    GQL_LOC_FRAGMENT_DEFINITION,
+    GQL_LOC_FRAGMENT_SPREAD,
+    GQL_LOC_INLINE_FRAGMENT,
+    GQL_LOC_VARIABLE_DEFINITION,
+    GQL_LOC_SCHEMA,
+    GQL_LOC_SCALAR,
+    GQL_LOC_OBJECT,
+    GQL_LOC_FIELD_DEFINITION,
+    GQL_LOC_ARGUMENT_DEFINITION,
+    GQL_LOC_INTERFACE,
+    GQL_LOC_UNION,
+    GQL_LOC_ENUM,
+    GQL_LOC_ENUM_VALUE,
+    GQL_LOC_INPUT_OBJECT,
+    GQL_LOC_INPUT_FIELD_DEFINITION,
+    GQL_LOC_COUNT,
+};
+
+struct gql_directive_def {
+    struct str name;
+    struct str description;
+    struct gql_input_value *args;
+    size_t arg_count;
+    unsigned locations;              /* bits of enum gql_dir_loc */
+    bool repeatable;
+    bool builtin;
+    struct gql_node *node;
+};
+
+struct gql_schema;
+
+/* Return an owned empty schema holding the specified scalars and directives; free with
+ * gql_schema_free(). */
+struct gql_schema *gql_schema_new(void);
+
+/* Free the schema and everything it owns. NULL is a no-op. */
+void gql_schema_free(struct gql_schema *s);
+
+/*
+ * Add an SDL document (definitions and extensions) to a schema not yet built. The text is
+ * copied. Returns RC_OK, or RC_INVAL/RC_LIMIT with syntax errors (or "executable definitions
+ * are not allowed") appended to errs; errs must live in an arena of the caller's.
+ * `type Query/Mutation/Subscription` may appear in several documents: their fields are merged.
+ */
+WARN_UNUSED int gql_schema_add_sdl(struct gql_schema *s, struct str sdl, struct gql_errors *errs);
+
+/*
+ * Add one field to the root type of op, from a field definition ("post(id: ID!): Post"),
+ * with its resolver (and, for subscriptions, subscribe; both may be NULL). Returns RC_OK or
+ * RC_INVAL (syntax error in errs).
+ */
+WARN_UNUSED int gql_schema_add_root_field(struct gql_schema *s, enum gql_op op, struct str field_sdl,
+                                          gql_resolver_fn *resolve, void *resolve_arg,
+                                          gql_resolver_fn *subscribe, void *subscribe_arg,
+                                          struct gql_errors *errs);
+
+/*
+ * Set the resolver of type_name.field_name (after gql_schema_build()). Returns RC_OK or
+ * RC_NOTFOUND.
+ */
+WARN_UNUSED int gql_schema_set_resolver(struct gql_schema *s, struct str type_name,
+                                        struct str field_name, gql_resolver_fn *resolve,
+                                        void *resolve_arg);
+
+/*
+ * Resolve every type reference, apply extensions and check the schema against the type
+ * system rules (spec section 3 "Type Validation"), with graphql-js's messages. Returns RC_OK
+ * (the schema is frozen) or RC_INVAL with every problem in errs.
+ */
+WARN_UNUSED int gql_schema_build(struct gql_schema *s, struct gql_errors *errs);
+
+/* Return the named type, or NULL. Borrowed; valid as long as the schema. */
+struct gql_type *gql_schema_find_type(const struct gql_schema *s, struct str name);
+
+/* Return the root type of op, or NULL when the schema has none. */
+struct gql_type *gql_schema_root(const struct gql_schema *s, enum gql_op op);
+
+/* Return the directive named name (without '@'), or NULL. */
+struct gql_directive_def *gql_schema_find_directive(const struct gql_schema *s, struct str name);
+
+/* Return the field named name of an object or interface type, or NULL. */
+struct gql_field *gql_type_find_field(const struct gql_type *t, struct str name);
+
+/* Return the input field named name of an input object type, or NULL. */
+struct gql_input_value *gql_type_find_input_field(const struct gql_type *t, struct str name);
+
+/* True when object type obj is a possible type of abstract type t (or is t). */
+bool gql_type_is_possible(const struct gql_type *t, const struct gql_type *obj);
+
+/* The named type at the core of r. */
+struct gql_type *gql_ref_named(const struct gql_type_ref *r);
+
+/* Print r as GraphQL writes it ("[Int!]!") into a. */
+struct str gql_ref_print(struct arena *a, const struct gql_type_ref *r);

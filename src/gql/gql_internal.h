@@ -79,3 +79,26 @@ struct str gql_block_string_value(struct arena *a, struct str raw);
 
 /* True when s is a valid GraphQL Name. */
 bool gql_is_name(struct str s);
+
+/* The built-in scalars, directives and introspection types as SDL (gql_builtin.c). */
+extern const char gql_builtin_sdl[];
+
+/* Names of directive locations, indexed by enum gql_dir_loc. */
+extern const char *const gql_dir_loc_names[GQL_LOC_COUNT];
+
+/* Type-reference predicates shared by the schema builder and the validator. */
+bool gql_type_is_input(const struct gql_type *t);
+bool gql_type_is_output(const struct gql_type *t);
+bool gql_type_is_abstract(const struct gql_type *t);
+bool gql_type_is_composite(const struct gql_type *t);
+bool gql_ref_equal(const struct gql_type_ref *a, const struct gql_type_ref *b);
+/* True when sub may be used where super is expected (spec IsSubType / graphql-js
+ * isTypeSubTypeOf). */
+bool gql_ref_is_subtype(const struct gql_type_ref *sub, const struct gql_type_ref *super);
+/* True when object or interface t implements interface iface. */
+bool gql_type_implements(const struct gql_type *t, const struct gql_type *iface);
+/* The schema's types in definition order (built-ins first) and its directives. */
+struct gql_type *const *gql_schema_types(const struct gql_schema *s, size_t *out_count);
+struct gql_directive_def *const *gql_schema_directives(const struct gql_schema *s,
+                                                       size_t *out_count);
+struct str gql_schema_description(const struct gql_schema *s);

@@ -1,0 +1,1170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Schema construction: SDL pieces are parsed into the schema's arena and collected; at
+ * gql_schema_build() every definition becomes a struct gql_type (or gql_directive_def),
+ * extensions are merged, type references are resolved and the type-system rules are checked
+ * with graphql-js's messages. Built-ins (gql_builtin.c) take the same path. Lookups by name go
+ * through heap maps owned by the schema.
+ * Thread contract: one thread while building; read-only (any thread) once built.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/map.h"
+#include "base/mem.h"
+#include "base/rc.h"
+#include "base/vec.h"
+#include "gql/gql_internal.h"
+
+struct root_field {
+    enum gql_op op;
+    struct str name;
+    gql_resolver_fn *resolve;
+    void *resolve_arg;
+    gql_resolver_fn *subscribe;
+    void *subscribe_arg;
+};
+
+struct gql_schema {
+    struct arena *arena;
+    struct map *types;                   /* name -> struct gql_type */
+    struct map *directives;              /* name -> struct gql_directive_def */
+    VEC(struct gql_type *) type_list;    /* definition order */
+    VEC(struct gql_directive_def *) directive_list;
+    struct gql_list defs;                /* pending definitions and extensions */
+    VEC(bool) def_builtin;
+    VEC(struct root_field) root_fields;
+    struct gql_type *roots[3];
+    struct str description;
+    bool built;
+};
+
+const char *const gql_dir_loc_names[GQL_LOC_COUNT] = {
+    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+};
+
+static const char *const root_names[3] = { "Query", "Mutation", "Subscription" };
+
+static int add_doc(struct gql_schema *s, struct str sdl, bool builtin, struct gql_errors *errs)
+{
+    struct str copy = arena_strdup(s->arena, sdl);
+    struct gql_document *doc = NULL;
+    struct gql_limits lim;
+    gql_limits_default(&lim);
+    lim.max_document_bytes = 0;
+    lim.max_tokens = 0;
+    int rc = gql_parse(s->arena, copy, &lim, errs, &doc);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < doc->root->children.count; i++) {
+        struct gql_node *d = doc->root->children.items[i];
+        if (d->kind == GQL_OPERATION || d->kind == GQL_FRAGMENT_DEF) {
+            gql_errors_add(errs, d->loc, (struct gql_loc){ 0 },
+                           "The %s definition is not executable.", gql_kind_name(d->kind));
+            rc = RC_INVAL;
+            continue;
+        }
+        VEC_PUSH_ARENA(s->arena, &s->defs, d);
+        VEC_PUSH_ARENA(s->arena, &s->def_builtin, builtin);
+    }
+    return rc;
+}
+
+struct gql_schema *gql_schema_new(void)
+{
+    struct gql_schema *s = mem_calloc(1, sizeof(*s));
+    s->arena = arena_new(64 * 1024);
+    s->types = map_new();
+    s->directives = map_new();
+    struct gql_errors errs;
+    gql_errors_init(&errs, s->arena, 1);
+    int rc = add_doc(s, str_from_cstr(gql_builtin_sdl), true, &errs);
+    ASSERT(rc == RC_OK);
+    return s;
+}
+
+void gql_schema_free(struct gql_schema *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    map_free(s->types);
+    map_free(s->directives);
+    arena_free(s->arena);
+    mem_free(s);
+}
+
+int gql_schema_add_sdl(struct gql_schema *s, struct str sdl, struct gql_errors *errs)
+{
+    ASSERT(!s->built);
+    return add_doc(s, sdl, false, errs);
+}
+
+int gql_schema_add_root_field(struct gql_schema *s, enum gql_op op, struct str field_sdl,
+                              gql_resolver_fn *resolve, void *resolve_arg,
+                              gql_resolver_fn *subscribe, void *subscribe_arg,
+                              struct gql_errors *errs)
+{
+    ASSERT(!s->built);
+    struct str text = arena_printf(s->arena, "extend type %s {\n%.*s\n}", root_names[op],
+                                   STR_FMT(field_sdl));
+    size_t before = s->defs.count;
+    int rc = add_doc(s, text, false, errs);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    struct gql_node *ext = s->defs.items[before];
+    for (size_t i = 0; i < ext->children.count; i++) {
+        struct root_field rf = {
+            .op = op,
+            .name = ext->children.items[i]->name,
+            .resolve = resolve,
+            .resolve_arg = resolve_arg,
+            .subscribe = subscribe,
+            .subscribe_arg = subscribe_arg,
+        };
+        VEC_PUSH_ARENA(s->arena, &s->root_fields, rf);
+    }
+    return RC_OK;
+}
+
+struct gql_type *gql_schema_find_type(const struct gql_schema *s, struct str name)
+{
+    return map_find(s->types, name);
+}
+
+struct gql_type *gql_schema_root(const struct gql_schema *s, enum gql_op op)
+{
+    return s->roots[op];
+}
+
+struct gql_directive_def *gql_schema_find_directive(const struct gql_schema *s, struct str name)
+{
+    return map_find(s->directives, name);
+}
+
+struct gql_field *gql_type_find_field(const struct gql_type *t, struct str name)
+{
+    for (size_t i = 0; i < t->field_count; i++) {
+        if (str_eq(t->fields[i].name, name)) {
+            return &t->fields[i];
+        }
+    }
+    return NULL;
+}
+
+struct gql_input_value *gql_type_find_input_field(const struct gql_type *t, struct str name)
+{
+    for (size_t i = 0; i < t->input_field_count; i++) {
+        if (str_eq(t->input_fields[i].name, name)) {
+            return &t->input_fields[i];
+        }
+    }
+    return NULL;
+}
+
+bool gql_type_is_possible(const struct gql_type *t, const struct gql_type *obj)
+{
+    if (t == obj) {
+        return true;
+    }
+    for (size_t i = 0; i < t->possible_count; i++) {
+        if (t->possible[i] == obj) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct gql_type *gql_ref_named(const struct gql_type_ref *r)
+{
+    while (r->kind != GQL_REF_NAMED) {
+        r = r->of;
+    }
+    return r->named;
+}
+
+static void ref_print(struct buf *b, const struct gql_type_ref *r)
+{
+    /* A type reference is far below the 4 KiB bound; a truncated print is harmless. */
+    switch (r->kind) {
+    case GQL_REF_NAMED:
+        IGNORE_RC(buf_try_append_str(b, r->named->name));
+        break;
+    case GQL_REF_LIST:
+        IGNORE_RC(buf_try_append_char(b, '['));
+        ref_print(b, r->of);
+        IGNORE_RC(buf_try_append_char(b, ']'));
+        break;
+    case GQL_REF_NON_NULL:
+        ref_print(b, r->of);
+        IGNORE_RC(buf_try_append_char(b, '!'));
+        break;
+    }
+}
+
+struct str gql_ref_print(struct arena *a, const struct gql_type_ref *r)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    ref_print(&b, r);
+    struct str out = arena_strdup(a, buf_str(&b));
+    buf_fini(&b);
+    return out;
+}
+
+int gql_schema_set_resolver(struct gql_schema *s, struct str type_name, struct str field_name,
+                            gql_resolver_fn *resolve, void *resolve_arg)
+{
+    struct gql_type *t = gql_schema_find_type(s, type_name);
+    struct gql_field *f = t != NULL ? gql_type_find_field(t, field_name) : NULL;
+    if (f == NULL) {
+        return RC_NOTFOUND;
+    }
+    f->resolve = resolve;
+    f->resolve_arg = resolve_arg;
+    return RC_OK;
+}
+
+/* ------------------------------------------------------------------ building */
+
+struct builder {
+    struct gql_schema *s;
+    struct gql_errors *errs;
+    int rc;
+};
+
+static struct gql_loc no_loc(void)
+{
+    return (struct gql_loc){ 0 };
+}
+
+static void berr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
+    PRINTF_FMT(4, 5);
+
+static void berr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct gql_error *e = gql_errors_add(b->errs, l1, l2, "%s", msg);
+    if (e != NULL) {
+        e->code = STR("GRAPHQL_SDL_ERROR");
+    }
+    b->rc = RC_INVAL;
+}
+
+static enum gql_type_kind def_type_kind(enum gql_kind k)
+{
+    switch (k) {
+    case GQL_OBJECT_DEF:
+        return GQL_TYPE_OBJECT;
+    case GQL_INTERFACE_DEF:
+        return GQL_TYPE_INTERFACE;
+    case GQL_UNION_DEF:
+        return GQL_TYPE_UNION;
+    case GQL_ENUM_DEF:
+        return GQL_TYPE_ENUM;
+    case GQL_INPUT_OBJECT_DEF:
+        return GQL_TYPE_INPUT_OBJECT;
+    default:
+        return GQL_TYPE_SCALAR;
+    }
+}
+
+static const char *type_kind_word(enum gql_type_kind k)
+{
+    static const char *const words[] = { "scalar", "object", "interface",
+                                         "union",  "enum",   "input object" };
+    return words[k];
+}
+
+static bool is_reserved(struct str name)
+{
+    return name.len >= 2 && name.ptr[0] == '_' && name.ptr[1] == '_';
+}
+
+static void check_name(struct builder *b, struct str name, struct gql_loc loc, bool builtin)
+{
+    if (!builtin && is_reserved(name)) {
+        berr(b, loc, no_loc(),
+             "Name \"%.*s\" must not begin with \"__\", which is reserved by GraphQL "
+             "introspection.",
+             STR_FMT(name));
+    }
+}
+
+static bool is_root_name(struct str name)
+{
+    for (size_t i = 0; i < 3; i++) {
+        if (str_eq_cstr(name, root_names[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct gql_type *new_type(struct builder *b, struct gql_node *d, bool builtin)
+{
+    struct gql_type *t = arena_calloc(b->s->arena, 1, sizeof(*t));
+    t->kind = def_type_kind(d->kind);
+    t->name = d->name;
+    t->description = d->description;
+    t->builtin = builtin;
+    t->node = d;
+    map_set(b->s->types, t->name, t, NULL);
+    VEC_PUSH_ARENA(b->s->arena, &b->s->type_list, t);
+    return t;
+}
+
+static void add_directive_def(struct builder *b, struct gql_node *d, bool builtin)
+{
+    struct gql_directive_def *old = map_find(b->s->directives, d->name);
+    if (old != NULL) {
+        if (old->builtin) {
+            berr(b, d->loc, no_loc(),
+                 "Directive \"@%.*s\" already exists in the schema. It cannot be redefined.",
+                 STR_FMT(d->name));
+        } else {
+            berr(b, old->node->loc, d->loc, "There can be only one directive named \"@%.*s\".",
+                 STR_FMT(d->name));
+        }
+        return;
+    }
+    check_name(b, d->name, d->loc, builtin);
+    struct gql_directive_def *dd = arena_calloc(b->s->arena, 1, sizeof(*dd));
+    dd->name = d->name;
+    dd->description = d->description;
+    dd->repeatable = d->flag;
+    dd->builtin = builtin;
+    dd->node = d;
+    for (size_t i = 0; i < d->children.count; i++) {
+        for (unsigned l = 0; l < GQL_LOC_COUNT; l++) {
+            if (str_eq_cstr(d->children.items[i]->name, gql_dir_loc_names[l])) {
+                dd->locations |= 1u << l;
+            }
+        }
+    }
+    map_set(b->s->directives, dd->name, dd, NULL);
+    VEC_PUSH_ARENA(b->s->arena, &b->s->directive_list, dd);
+}
+
+/* Phase 1: a shell per definition; extensions are attached in phase 2. */
+static void collect_definition(struct builder *b, struct gql_node *d, bool builtin,
+                               struct gql_list *schema_nodes)
+{
+    if (d->kind == GQL_DIRECTIVE_DEF) {
+        add_directive_def(b, d, builtin);
+        return;
+    }
+    if (d->kind == GQL_SCHEMA_DEF) {
+        if (schema_nodes->count > 0 && !schema_nodes->items[0]->flag) {
+            berr(b, d->loc, no_loc(), "Must provide only one schema definition.");
+            return;
+        }
+        VEC_PUSH_ARENA(b->s->arena, schema_nodes, d);
+        return;
+    }
+    struct gql_type *old = map_find(b->s->types, d->name);
+    if (old == NULL) {
+        check_name(b, d->name, d->loc, builtin);
+        new_type(b, d, builtin);
+        return;
+    }
+    if (old->builtin) {
+        berr(b, d->loc, no_loc(),
+             "Type \"%.*s\" already exists in the schema. It cannot also be defined in this type "
+             "definition.",
+             STR_FMT(d->name));
+    } else if (is_root_name(d->name) && old->kind == GQL_TYPE_OBJECT &&
+               d->kind == GQL_OBJECT_DEF) {
+        /* Root types defined by several scripts are merged (spec/30-graphql.md section 2). */
+        VEC_PUSH_ARENA(b->s->arena, &old->ext_nodes, d);
+    } else {
+        berr(b, old->node->loc, d->loc, "There can be only one type named \"%.*s\".",
+             STR_FMT(d->name));
+    }
+}
+
+static void collect_extension(struct builder *b, struct gql_node *d, struct gql_list *schema_nodes)
+{
+    if (d->kind == GQL_SCHEMA_DEF) {
+        VEC_PUSH_ARENA(b->s->arena, schema_nodes, d);
+        return;
+    }
+    struct gql_type *t = map_find(b->s->types, d->name);
+    if (t == NULL && is_root_name(d->name) && d->kind == GQL_OBJECT_DEF) {
+        t = new_type(b, d, false);
+        return;
+    }
+    if (t == NULL) {
+        berr(b, d->loc, no_loc(), "Cannot extend type \"%.*s\" because it is not defined.",
+             STR_FMT(d->name));
+        return;
+    }
+    if (t->kind != def_type_kind(d->kind)) {
+        berr(b, t->node->loc, d->loc, "Cannot extend non-%s type \"%.*s\".",
+             type_kind_word(def_type_kind(d->kind)), STR_FMT(d->name));
+        return;
+    }
+    VEC_PUSH_ARENA(b->s->arena, &t->ext_nodes, d);
+}
+
+static struct gql_type_ref *resolve_ref(struct builder *b, struct gql_node *n)
+{
+    struct gql_type_ref *r = arena_calloc(b->s->arena, 1, sizeof(*r));
+    switch (n->kind) {
+    case GQL_LIST_TYPE:
+        r->kind = GQL_REF_LIST;
+        r->of = resolve_ref(b, n->type);
+        return r->of != NULL ? r : NULL;
+    case GQL_NON_NULL_TYPE:
+        r->kind = GQL_REF_NON_NULL;
+        r->of = resolve_ref(b, n->type);
+        return r->of != NULL ? r : NULL;
+    default:
+        r->kind = GQL_REF_NAMED;
+        r->named = map_find(b->s->types, n->name);
+        if (r->named == NULL) {
+            berr(b, n->loc, no_loc(), "Unknown type \"%.*s\".", STR_FMT(n->name));
+            return NULL;
+        }
+        return r;
+    }
+}
+
+/* The node of type t's definition followed by its extensions, as one iteration. */
+static struct gql_node *type_node(const struct gql_type *t, size_t i)
+{
+    return i == 0 ? t->node : t->ext_nodes.items[i - 1];
+}
+
+static size_t type_node_count(const struct gql_type *t)
+{
+    return 1 + t->ext_nodes.count;
+}
+
+static struct gql_node *find_directive(const struct gql_list *dirs, const char *name)
+{
+    for (size_t i = 0; i < dirs->count; i++) {
+        if (str_eq_cstr(dirs->items[i]->name, name)) {
+            return dirs->items[i];
+        }
+    }
+    return NULL;
+}
+
+static struct gql_node *find_arg(const struct gql_list *args, const char *name)
+{
+    for (size_t i = 0; i < args->count; i++) {
+        if (str_eq_cstr(args->items[i]->name, name)) {
+            return args->items[i]->value;
+        }
+    }
+    return NULL;
+}
+
+static void read_deprecation(const struct gql_list *dirs, bool *out_dep, struct str *out_reason)
+{
+    struct gql_node *d = find_directive(dirs, "deprecated");
+    *out_dep = d != NULL;
+    *out_reason = STR_NULL;
+    if (d != NULL) {
+        struct gql_node *r = find_arg(&d->args, "reason");
+        *out_reason = (r != NULL && r->kind == GQL_STRING) ? r->text : STR("No longer supported");
+    }
+}
+
+static void check_directives(struct builder *b, const struct gql_list *dirs, enum gql_dir_loc where)
+{
+    for (size_t i = 0; i < dirs->count; i++) {
+        struct gql_node *d = dirs->items[i];
+        struct gql_directive_def *dd = map_find(b->s->directives, d->name);
+        if (dd == NULL) {
+            berr(b, d->loc, no_loc(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
+            continue;
+        }
+        if ((dd->locations & (1u << where)) == 0) {
+            berr(b, d->loc, no_loc(), "Directive \"@%.*s\" may not be used on %s.",
+                 STR_FMT(d->name), gql_dir_loc_names[where]);
+        }
+        for (size_t j = 0; j < i && !dd->repeatable; j++) {
+            if (str_eq(dirs->items[j]->name, d->name)) {
+                berr(b, dirs->items[j]->loc, d->loc,
+                     "The directive \"@%.*s\" can only be used once at this location.",
+                     STR_FMT(d->name));
+                break;
+            }
+        }
+    }
+}
+
+static void build_input_values(struct builder *b, const struct gql_list *defs,
+                               struct gql_input_value *out, enum gql_dir_loc where)
+{
+    for (size_t i = 0; i < defs->count; i++) {
+        struct gql_node *n = defs->items[i];
+        out[i].name = n->name;
+        out[i].description = n->description;
+        out[i].type = resolve_ref(b, n->type);
+        out[i].default_value = n->value;
+        out[i].node = n;
+        read_deprecation(&n->directives, &out[i].deprecated, &out[i].deprecation_reason);
+        check_directives(b, &n->directives, where);
+    }
+}
+
+static size_t count_children(const struct gql_type *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < type_node_count(t); i++) {
+        n += type_node(t, i)->children.count;
+    }
+    return n;
+}
+
+static void build_fields(struct builder *b, struct gql_type *t)
+{
+    t->fields = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(*t->fields));
+    for (size_t k = 0; k < type_node_count(t); k++) {
+        struct gql_node *tn = type_node(t, k);
+        for (size_t i = 0; i < tn->children.count; i++) {
+            struct gql_node *n = tn->children.items[i];
+            struct gql_field *old = gql_type_find_field(t, n->name);
+            if (old != NULL) {
+                berr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
+                     STR_FMT(t->name), STR_FMT(n->name));
+                continue;
+            }
+            struct gql_field *f = &t->fields[t->field_count++];
+            f->name = n->name;
+            f->description = n->description;
+            f->parent = t;
+            f->node = n;
+            f->type = resolve_ref(b, n->type);
+            read_deprecation(&n->directives, &f->deprecated, &f->deprecation_reason);
+            check_directives(b, &n->directives, GQL_LOC_FIELD_DEFINITION);
+            f->args = arena_calloc(b->s->arena, n->args.count + 1, sizeof(*f->args));
+            f->arg_count = n->args.count;
+            build_input_values(b, &n->args, f->args, GQL_LOC_ARGUMENT_DEFINITION);
+            for (size_t a = 0; a < f->arg_count; a++) {
+                for (size_t c = 0; c < a; c++) {
+                    if (str_eq(f->args[a].name, f->args[c].name)) {
+                        berr(b, f->args[c].node->loc, f->args[a].node->loc,
+                             "Argument \"%.*s.%.*s(%.*s:)\" can only be defined once.",
+                             STR_FMT(t->name), STR_FMT(f->name), STR_FMT(f->args[a].name));
+                    }
+                }
+            }
+        }
+    }
+}
+
+static bool list_has_type(struct gql_type **list, size_t n, const struct gql_type *t)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (list[i] == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void build_interfaces(struct builder *b, struct gql_type *t)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < type_node_count(t); k++) {
+        total += type_node(t, k)->interfaces.count;
+    }
+    t->interfaces = arena_calloc(b->s->arena, total + 1, sizeof(*t->interfaces));
+    for (size_t k = 0; k < type_node_count(t); k++) {
+        struct gql_list *ifs = &type_node(t, k)->interfaces;
+        for (size_t i = 0; i < ifs->count; i++) {
+            struct gql_type_ref *r = resolve_ref(b, ifs->items[i]);
+            if (r == NULL) {
+                continue;
+            }
+            if (r->named->kind != GQL_TYPE_INTERFACE) {
+                berr(b, ifs->items[i]->loc, no_loc(),
+                     "Type %.*s must only implement Interface types, it cannot implement %.*s.",
+                     STR_FMT(t->name), STR_FMT(r->named->name));
+                continue;
+            }
+            if (r->named == t) {
+                berr(b, ifs->items[i]->loc, no_loc(),
+                     "Type %.*s cannot implement itself because it would create a circular "
+                     "reference.",
+                     STR_FMT(t->name));
+                continue;
+            }
+            if (list_has_type(t->interfaces, t->interface_count, r->named)) {
+                berr(b, ifs->items[i]->loc, no_loc(), "Type %.*s can only implement %.*s once.",
+                     STR_FMT(t->name), STR_FMT(r->named->name));
+                continue;
+            }
+            t->interfaces[t->interface_count++] = r->named;
+        }
+    }
+}
+
+static void build_union(struct builder *b, struct gql_type *t)
+{
+    t->possible = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(*t->possible));
+    for (size_t k = 0; k < type_node_count(t); k++) {
+        struct gql_list *ms = &type_node(t, k)->children;
+        for (size_t i = 0; i < ms->count; i++) {
+            struct gql_type_ref *r = resolve_ref(b, ms->items[i]);
+            if (r == NULL) {
+                continue;
+            }
+            if (r->named->kind != GQL_TYPE_OBJECT) {
+                berr(b, ms->items[i]->loc, no_loc(),
+                     "Union type %.*s can only include Object types, it cannot include %.*s.",
+                     STR_FMT(t->name), STR_FMT(r->named->name));
+                continue;
+            }
+            if (list_has_type(t->possible, t->possible_count, r->named)) {
+                berr(b, ms->items[i]->loc, no_loc(),
+                     "Union type %.*s can only include type %.*s once.", STR_FMT(t->name),
+                     STR_FMT(r->named->name));
+                continue;
+            }
+            t->possible[t->possible_count++] = r->named;
+        }
+    }
+}
+
+static void build_enum(struct builder *b, struct gql_type *t)
+{
+    t->values = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(*t->values));
+    for (size_t k = 0; k < type_node_count(t); k++) {
+        struct gql_list *vs = &type_node(t, k)->children;
+        for (size_t i = 0; i < vs->count; i++) {
+            struct gql_node *n = vs->items[i];
+            bool dup = false;
+            for (size_t j = 0; j < t->value_count && !dup; j++) {
+                if (str_eq(t->values[j].name, n->name)) {
+                    berr(b, t->values[j].node->loc, n->loc,
+                         "Enum value \"%.*s.%.*s\" can only be defined once.", STR_FMT(t->name),
+                         STR_FMT(n->name));
+                    dup = true;
+                }
+            }
+            if (dup) {
+                continue;
+            }
+            struct gql_enum_value *v = &t->values[t->value_count++];
+            v->name = n->name;
+            v->description = n->description;
+            v->node = n;
+            read_deprecation(&n->directives, &v->deprecated, &v->deprecation_reason);
+            check_directives(b, &n->directives, GQL_LOC_ENUM_VALUE);
+        }
+    }
+}
+
+static void build_input_object(struct builder *b, struct gql_type *t)
+{
+    t->input_fields = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(*t->input_fields));
+    for (size_t k = 0; k < type_node_count(t); k++) {
+        struct gql_list *fs = &type_node(t, k)->children;
+        for (size_t i = 0; i < fs->count; i++) {
+            struct gql_node *n = fs->items[i];
+            struct gql_input_value *old = gql_type_find_input_field(t, n->name);
+            if (old != NULL) {
+                berr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
+                     STR_FMT(t->name), STR_FMT(n->name));
+                continue;
+            }
+            struct gql_list one = { .items = &fs->items[i], .count = 1 };
+            build_input_values(b, &one, &t->input_fields[t->input_field_count++],
+                               GQL_LOC_INPUT_FIELD_DEFINITION);
+        }
+    }
+}
+
+static const enum gql_dir_loc type_dir_loc[] = {
+    [GQL_TYPE_SCALAR] = GQL_LOC_SCALAR,       [GQL_TYPE_OBJECT] = GQL_LOC_OBJECT,
+    [GQL_TYPE_INTERFACE] = GQL_LOC_INTERFACE, [GQL_TYPE_UNION] = GQL_LOC_UNION,
+    [GQL_TYPE_ENUM] = GQL_LOC_ENUM,           [GQL_TYPE_INPUT_OBJECT] = GQL_LOC_INPUT_OBJECT,
+};
+
+static void build_type(struct builder *b, struct gql_type *t)
+{
+    for (size_t k = 0; k < type_node_count(t); k++) {
+        struct gql_node *n = type_node(t, k);
+        check_directives(b, &n->directives, type_dir_loc[t->kind]);
+        struct gql_node *sb = find_directive(&n->directives, "specifiedBy");
+        struct gql_node *url = sb != NULL ? find_arg(&sb->args, "url") : NULL;
+        if (url != NULL && url->kind == GQL_STRING) {
+            t->specified_by_url = url->text;
+        }
+        if (find_directive(&n->directives, "oneOf") != NULL) {
+            t->one_of = true;
+        }
+        if (k > 0 && t->description.ptr == NULL) {
+            t->description = n->description;
+        }
+    }
+    switch (t->kind) {
+    case GQL_TYPE_OBJECT:
+    case GQL_TYPE_INTERFACE:
+        build_fields(b, t);
+        build_interfaces(b, t);
+        break;
+    case GQL_TYPE_UNION:
+        build_union(b, t);
+        break;
+    case GQL_TYPE_ENUM:
+        build_enum(b, t);
+        break;
+    case GQL_TYPE_INPUT_OBJECT:
+        build_input_object(b, t);
+        break;
+    case GQL_TYPE_SCALAR:
+        break;
+    }
+}
+
+static void build_roots(struct builder *b, struct gql_list *schema_nodes)
+{
+    bool explicit = false;
+    for (size_t k = 0; k < schema_nodes->count; k++) {
+        struct gql_node *sn = schema_nodes->items[k];
+        explicit = explicit || !sn->flag;
+        check_directives(b, &sn->directives, GQL_LOC_SCHEMA);
+        if (!sn->flag && sn->description.ptr != NULL) {
+            b->s->description = sn->description;
+        }
+        for (size_t i = 0; i < sn->children.count; i++) {
+            struct gql_node *o = sn->children.items[i];
+            if (b->s->roots[o->op] != NULL) {
+                berr(b, o->loc, no_loc(), "Type for %s already defined in the schema. It cannot "
+                     "be redefined.", o->op == GQL_OP_QUERY ? "query"
+                     : o->op == GQL_OP_MUTATION ? "mutation" : "subscription");
+                continue;
+            }
+            struct gql_type_ref *r = resolve_ref(b, o->type);
+            if (r == NULL) {
+                continue;
+            }
+            if (r->named->kind != GQL_TYPE_OBJECT) {
+                berr(b, o->type->loc, no_loc(),
+                     "%s root type must be Object type%s, it cannot be %.*s.",
+                     root_names[o->op], o->op == GQL_OP_QUERY ? "" : " if provided",
+                     STR_FMT(r->named->name));
+                continue;
+            }
+            b->s->roots[o->op] = r->named;
+        }
+    }
+    if (!explicit) {
+        for (int op = 0; op < 3; op++) {
+            struct gql_type *t = map_find(b->s->types, str_from_cstr(root_names[op]));
+            if (b->s->roots[op] == NULL && t != NULL && t->kind == GQL_TYPE_OBJECT) {
+                b->s->roots[op] = t;
+            }
+        }
+    }
+    if (b->s->roots[GQL_OP_QUERY] == NULL) {
+        berr(b, no_loc(), no_loc(), "Query root type must be provided.");
+    }
+}
+
+/* Interfaces list their implementing object types (for possibleTypes and fragments). */
+static void link_possible_types(struct builder *b)
+{
+    struct gql_schema *s = b->s;
+    for (size_t i = 0; i < s->type_list.count; i++) {
+        struct gql_type *t = s->type_list.items[i];
+        if (t->kind == GQL_TYPE_INTERFACE) {
+            t->possible = arena_calloc(s->arena, s->type_list.count + 1, sizeof(*t->possible));
+        }
+    }
+    for (size_t i = 0; i < s->type_list.count; i++) {
+        struct gql_type *t = s->type_list.items[i];
+        if (t->kind != GQL_TYPE_OBJECT) {
+            continue;
+        }
+        for (size_t j = 0; j < t->interface_count; j++) {
+            struct gql_type *it = t->interfaces[j];
+            it->possible[it->possible_count++] = t;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ type predicates */
+
+bool gql_type_is_input(const struct gql_type *t)
+{
+    return t->kind == GQL_TYPE_SCALAR || t->kind == GQL_TYPE_ENUM ||
+           t->kind == GQL_TYPE_INPUT_OBJECT;
+}
+
+bool gql_type_is_output(const struct gql_type *t)
+{
+    return t->kind != GQL_TYPE_INPUT_OBJECT;
+}
+
+bool gql_type_is_abstract(const struct gql_type *t)
+{
+    return t->kind == GQL_TYPE_INTERFACE || t->kind == GQL_TYPE_UNION;
+}
+
+bool gql_type_is_composite(const struct gql_type *t)
+{
+    return t->kind == GQL_TYPE_OBJECT || gql_type_is_abstract(t);
+}
+
+bool gql_ref_equal(const struct gql_type_ref *a, const struct gql_type_ref *b)
+{
+    while (a->kind == b->kind && a->kind != GQL_REF_NAMED) {
+        a = a->of;
+        b = b->of;
+    }
+    return a->kind == b->kind && a->named == b->named;
+}
+
+bool gql_type_implements(const struct gql_type *t, const struct gql_type *iface)
+{
+    return list_has_type(t->interfaces, t->interface_count, iface);
+}
+
+bool gql_ref_is_subtype(const struct gql_type_ref *sub, const struct gql_type_ref *super)
+{
+    if (gql_ref_equal(sub, super)) {
+        return true;
+    }
+    if (super->kind == GQL_REF_NON_NULL) {
+        return sub->kind == GQL_REF_NON_NULL && gql_ref_is_subtype(sub->of, super->of);
+    }
+    if (sub->kind == GQL_REF_NON_NULL) {
+        return gql_ref_is_subtype(sub->of, super);
+    }
+    if (super->kind == GQL_REF_LIST) {
+        return sub->kind == GQL_REF_LIST && gql_ref_is_subtype(sub->of, super->of);
+    }
+    if (sub->kind == GQL_REF_LIST) {
+        return false;
+    }
+    const struct gql_type *st = super->named;
+    const struct gql_type *bt = sub->named;
+    if (st->kind == GQL_TYPE_UNION) {
+        return list_has_type(st->possible, st->possible_count, bt);
+    }
+    if (st->kind == GQL_TYPE_INTERFACE) {
+        return (bt->kind == GQL_TYPE_OBJECT || bt->kind == GQL_TYPE_INTERFACE) &&
+               gql_type_implements(bt, st);
+    }
+    return false;
+}
+
+struct gql_type *const *gql_schema_types(const struct gql_schema *s, size_t *out_count)
+{
+    *out_count = s->type_list.count;
+    return s->type_list.items;
+}
+
+struct gql_directive_def *const *gql_schema_directives(const struct gql_schema *s,
+                                                       size_t *out_count)
+{
+    *out_count = s->directive_list.count;
+    return s->directive_list.items;
+}
+
+struct str gql_schema_description(const struct gql_schema *s)
+{
+    return s->description;
+}
+
+/* ------------------------------------------------------------------ validation */
+
+static struct gql_loc type_loc(const struct gql_type *t)
+{
+    return t->node != NULL ? t->node->loc : no_loc();
+}
+
+static void validate_args(struct builder *b, const struct gql_type *t, const struct gql_field *f)
+{
+    for (size_t a = 0; a < f->arg_count; a++) {
+        const struct gql_input_value *arg = &f->args[a];
+        check_name(b, arg->name, arg->node->loc, t->builtin);
+        if (arg->type == NULL) {
+            continue;
+        }
+        if (!gql_type_is_input(gql_ref_named(arg->type))) {
+            struct str ts = gql_ref_print(b->s->arena, arg->type);
+            berr(b, arg->node->type->loc, no_loc(),
+                 "The type of %.*s.%.*s(%.*s:) must be Input Type but got: %.*s.",
+                 STR_FMT(t->name), STR_FMT(f->name), STR_FMT(arg->name), STR_FMT(ts));
+        }
+        if (arg->type->kind == GQL_REF_NON_NULL && arg->default_value == NULL &&
+            arg->deprecated) {
+            berr(b, arg->node->loc, no_loc(), "Required argument %.*s.%.*s(%.*s:) cannot be "
+                 "deprecated.", STR_FMT(t->name), STR_FMT(f->name), STR_FMT(arg->name));
+        }
+    }
+}
+
+static void validate_implementation(struct builder *b, const struct gql_type *t,
+                                    const struct gql_type *it)
+{
+    for (size_t j = 0; j < it->interface_count; j++) {
+        if (!gql_type_implements(t, it->interfaces[j]) && it->interfaces[j] != t) {
+            berr(b, type_loc(t), no_loc(), "Type %.*s must implement %.*s because it is "
+                 "implemented by %.*s.", STR_FMT(t->name), STR_FMT(it->interfaces[j]->name),
+                 STR_FMT(it->name));
+        }
+    }
+    for (size_t i = 0; i < it->field_count; i++) {
+        const struct gql_field *ifld = &it->fields[i];
+        const struct gql_field *f = gql_type_find_field(t, ifld->name);
+        if (f == NULL) {
+            berr(b, ifld->node->loc, type_loc(t),
+                 "Interface field %.*s.%.*s expected but %.*s does not provide it.",
+                 STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(t->name));
+            continue;
+        }
+        if (f->type == NULL || ifld->type == NULL) {
+            continue;
+        }
+        if (!gql_ref_is_subtype(f->type, ifld->type)) {
+            struct str want = gql_ref_print(b->s->arena, ifld->type);
+            struct str got = gql_ref_print(b->s->arena, f->type);
+            berr(b, ifld->node->type->loc, f->node->type->loc,
+                 "Interface field %.*s.%.*s expects type %.*s but %.*s.%.*s is type %.*s.",
+                 STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(want), STR_FMT(t->name),
+                 STR_FMT(f->name), STR_FMT(got));
+        }
+        for (size_t a = 0; a < ifld->arg_count; a++) {
+            const struct gql_input_value *ia = &ifld->args[a];
+            const struct gql_input_value *fa = NULL;
+            for (size_t c = 0; c < f->arg_count; c++) {
+                if (str_eq(f->args[c].name, ia->name)) {
+                    fa = &f->args[c];
+                }
+            }
+            if (fa == NULL) {
+                berr(b, ia->node->loc, f->node->loc,
+                     "Interface field argument %.*s.%.*s(%.*s:) expected but %.*s.%.*s does not "
+                     "provide it.", STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name),
+                     STR_FMT(t->name), STR_FMT(f->name));
+            } else if (fa->type != NULL && ia->type != NULL && !gql_ref_equal(fa->type, ia->type)) {
+                struct str want = gql_ref_print(b->s->arena, ia->type);
+                struct str got = gql_ref_print(b->s->arena, fa->type);
+                berr(b, ia->node->type->loc, fa->node->type->loc,
+                     "Interface field argument %.*s.%.*s(%.*s:) expects type %.*s but "
+                     "%.*s.%.*s(%.*s:) is type %.*s.", STR_FMT(it->name), STR_FMT(ifld->name),
+                     STR_FMT(ia->name), STR_FMT(want), STR_FMT(t->name), STR_FMT(f->name),
+                     STR_FMT(fa->name), STR_FMT(got));
+            }
+        }
+        for (size_t c = 0; c < f->arg_count; c++) {
+            const struct gql_input_value *fa = &f->args[c];
+            bool in_iface = false;
+            for (size_t a = 0; a < ifld->arg_count; a++) {
+                in_iface = in_iface || str_eq(ifld->args[a].name, fa->name);
+            }
+            if (!in_iface && fa->type != NULL && fa->type->kind == GQL_REF_NON_NULL &&
+                fa->default_value == NULL) {
+                struct str ts = gql_ref_print(b->s->arena, fa->type);
+                berr(b, fa->node->loc, ifld->node->loc,
+                     "Argument \"%.*s.%.*s(%.*s:)\" must not be required type \"%.*s\" if not "
+                     "provided by the Interface field \"%.*s.%.*s\".", STR_FMT(t->name),
+                     STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(ts), STR_FMT(it->name),
+                     STR_FMT(ifld->name));
+            }
+        }
+    }
+}
+
+static void validate_fields(struct builder *b, const struct gql_type *t)
+{
+    if (t->field_count == 0) {
+        berr(b, type_loc(t), no_loc(), "Type %.*s must define one or more fields.",
+             STR_FMT(t->name));
+    }
+    for (size_t i = 0; i < t->field_count; i++) {
+        const struct gql_field *f = &t->fields[i];
+        check_name(b, f->name, f->node->loc, t->builtin);
+        if (f->type != NULL && !gql_type_is_output(gql_ref_named(f->type))) {
+            struct str ts = gql_ref_print(b->s->arena, f->type);
+            berr(b, f->node->type->loc, no_loc(),
+                 "The type of %.*s.%.*s must be Output Type but got: %.*s.", STR_FMT(t->name),
+                 STR_FMT(f->name), STR_FMT(ts));
+        }
+        validate_args(b, t, f);
+    }
+    for (size_t j = 0; j < t->interface_count; j++) {
+        validate_implementation(b, t, t->interfaces[j]);
+    }
+}
+
+/* Input objects must not reference themselves through non-null fields only (spec 3.10.1). */
+static void check_input_cycle(struct builder *b, const struct gql_type *root,
+                              const struct gql_type *t, const struct gql_input_value **path,
+                              size_t depth)
+{
+    if (depth >= 32) {
+        return;
+    }
+    for (size_t i = 0; i < t->input_field_count; i++) {
+        const struct gql_input_value *f = &t->input_fields[i];
+        if (f->type == NULL || f->type->kind != GQL_REF_NON_NULL ||
+            f->type->of->kind != GQL_REF_NAMED ||
+            f->type->of->named->kind != GQL_TYPE_INPUT_OBJECT) {
+            continue;
+        }
+        path[depth] = f;
+        const struct gql_type *next = f->type->of->named;
+        if (next == root) {
+            char buf[512];
+            size_t len = 0;
+            for (size_t k = 0; k <= depth && len < sizeof(buf) - 1; k++) {
+                int w = snprintf(buf + len, sizeof(buf) - len, "%s%.*s", k ? "." : "",
+                                 STR_FMT(path[k]->name));
+                len += w > 0 ? (size_t)w : 0;
+            }
+            berr(b, path[0]->node->loc, no_loc(),
+                 "Cannot reference Input Object \"%.*s\" within itself through a series of "
+                 "non-null fields: \"%s\".", STR_FMT(root->name), buf);
+            return;
+        }
+        if (next->name.ptr < root->name.ptr && depth == 0) {
+            continue;
+        }
+        check_input_cycle(b, root, next, path, depth + 1);
+    }
+}
+
+static void validate_input_object(struct builder *b, const struct gql_type *t)
+{
+    if (t->input_field_count == 0) {
+        berr(b, type_loc(t), no_loc(), "Input Object type %.*s must define one or more fields.",
+             STR_FMT(t->name));
+    }
+    for (size_t i = 0; i < t->input_field_count; i++) {
+        const struct gql_input_value *f = &t->input_fields[i];
+        check_name(b, f->name, f->node->loc, t->builtin);
+        if (f->type == NULL) {
+            continue;
+        }
+        if (!gql_type_is_input(gql_ref_named(f->type))) {
+            struct str ts = gql_ref_print(b->s->arena, f->type);
+            berr(b, f->node->type->loc, no_loc(),
+                 "The type of %.*s.%.*s must be Input Type but got: %.*s.", STR_FMT(t->name),
+                 STR_FMT(f->name), STR_FMT(ts));
+        }
+        if (f->type->kind == GQL_REF_NON_NULL && f->default_value == NULL && f->deprecated) {
+            berr(b, f->node->loc, no_loc(), "Required input field %.*s.%.*s cannot be "
+                 "deprecated.", STR_FMT(t->name), STR_FMT(f->name));
+        }
+        if (t->one_of && f->type->kind == GQL_REF_NON_NULL) {
+            berr(b, f->node->loc, no_loc(), "OneOf input field %.*s.%.*s must be nullable.",
+                 STR_FMT(t->name), STR_FMT(f->name));
+        }
+        if (t->one_of && f->default_value != NULL) {
+            berr(b, f->node->loc, no_loc(),
+                 "OneOf input field %.*s.%.*s cannot have a default value.", STR_FMT(t->name),
+                 STR_FMT(f->name));
+        }
+    }
+    const struct gql_input_value *path[32];
+    check_input_cycle(b, t, t, path, 0);
+}
+
+static void validate_type(struct builder *b, const struct gql_type *t)
+{
+    switch (t->kind) {
+    case GQL_TYPE_OBJECT:
+    case GQL_TYPE_INTERFACE:
+        validate_fields(b, t);
+        break;
+    case GQL_TYPE_UNION:
+        if (t->possible_count == 0) {
+            berr(b, type_loc(t), no_loc(), "Union type %.*s must define one or more member "
+                 "types.", STR_FMT(t->name));
+        }
+        break;
+    case GQL_TYPE_ENUM:
+        if (t->value_count == 0) {
+            berr(b, type_loc(t), no_loc(), "Enum type %.*s must define one or more values.",
+                 STR_FMT(t->name));
+        }
+        for (size_t i = 0; i < t->value_count; i++) {
+            check_name(b, t->values[i].name, t->values[i].node->loc, t->builtin);
+        }
+        break;
+    case GQL_TYPE_INPUT_OBJECT:
+        validate_input_object(b, t);
+        break;
+    case GQL_TYPE_SCALAR:
+        break;
+    }
+}
+
+static void build_directive_args(struct builder *b)
+{
+    for (size_t i = 0; i < b->s->directive_list.count; i++) {
+        struct gql_directive_def *d = b->s->directive_list.items[i];
+        d->args = arena_calloc(b->s->arena, d->node->args.count + 1, sizeof(*d->args));
+        d->arg_count = d->node->args.count;
+        build_input_values(b, &d->node->args, d->args, GQL_LOC_ARGUMENT_DEFINITION);
+        for (size_t a = 0; a < d->arg_count; a++) {
+            if (d->args[a].type != NULL && !gql_type_is_input(gql_ref_named(d->args[a].type))) {
+                struct str ts = gql_ref_print(b->s->arena, d->args[a].type);
+                berr(b, d->args[a].node->loc, no_loc(),
+                     "The type of @%.*s(%.*s:) must be Input Type but got: %.*s.",
+                     STR_FMT(d->name), STR_FMT(d->args[a].name), STR_FMT(ts));
+            }
+        }
+    }
+}
+
+int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
+{
+    struct builder b = { .s = s, .errs = errs, .rc = RC_OK };
+    struct gql_list schema_nodes = { 0 };
+    ASSERT(!s->built);
+    for (size_t i = 0; i < s->defs.count; i++) {
+        if (!s->defs.items[i]->flag) {
+            collect_definition(&b, s->defs.items[i], s->def_builtin.items[i], &schema_nodes);
+        }
+    }
+    for (size_t i = 0; i < s->defs.count; i++) {
+        if (s->defs.items[i]->flag) {
+            collect_extension(&b, s->defs.items[i], &schema_nodes);
+        }
+    }
+    build_directive_args(&b);
+    for (size_t i = 0; i < s->type_list.count; i++) {
+        build_type(&b, s->type_list.items[i]);
+    }
+    build_roots(&b, &schema_nodes);
+    link_possible_types(&b);
+    for (size_t i = 0; i < s->type_list.count; i++) {
+        validate_type(&b, s->type_list.items[i]);
+    }
+    for (size_t i = 0; i < s->root_fields.count; i++) {
+        struct root_field *rf = &s->root_fields.items[i];
+        struct gql_type *root = map_find(s->types, str_from_cstr(root_names[rf->op]));
+        struct gql_field *f = root != NULL ? gql_type_find_field(root, rf->name) : NULL;
+        if (f != NULL) {
+            f->resolve = rf->resolve;
+            f->resolve_arg = rf->resolve_arg;
+            f->subscribe = rf->subscribe;
+            f->subscribe_arg = rf->subscribe_arg;
+        }
+    }
+    s->built = b.rc == RC_OK;
+    return b.rc;
+}
