@@ -210,4 +210,8 @@ clean:
 clean-%:
 	rm -rf build/$*
 
+# Print a variable's value (scripts/lint.sh and check-style.sh read CFLAGS and friends here).
+print-%:
+	@printf '%s\n' '$($*)'
+
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -13,6 +13,8 @@
 
 #define ARENA_ALIGN        16
 #define ARENA_DEFAULT_SIZE 4096
+/* Blocks double up to this size; larger single allocations get a block of their own size. */
+#define ARENA_MAX_BLOCK_BYTES ((size_t)1024 * 1024)
 
 struct arena_block {
     struct arena_block *next;
@@ -124,8 +126,8 @@ void *arena_alloc(struct arena *a, size_t n)
     if (cap < need) {
         cap = need;
     }
-    if (cap > 1024 * 1024 && need <= 1024 * 1024) {
-        cap = 1024 * 1024;
+    if (cap > ARENA_MAX_BLOCK_BYTES && need <= ARENA_MAX_BLOCK_BYTES) {
+        cap = ARENA_MAX_BLOCK_BYTES;
     }
     a->block_bytes = cap;
     struct arena_block *nb = block_new(cap);

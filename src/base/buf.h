@@ -15,10 +15,10 @@
 #include "base/str.h"
 
 struct buf {
-    char *ptr;      /* NULL until the first append */
+    char *ptr; /* NULL until the first append */
     size_t len;
     size_t cap;
-    size_t max;     /* hard limit on len */
+    size_t max; /* hard limit on len */
 };
 
 /* Initialise an empty buffer that may grow to max_bytes. Cannot fail. */

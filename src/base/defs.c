@@ -4,9 +4,10 @@
  */
 #include "base/defs.h"
 
-#include <execinfo.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <execinfo.h>
 
 #include "base/log.h"
 

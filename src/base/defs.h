@@ -8,30 +8,30 @@
 
 #include <stddef.h>
 
-#define WARN_UNUSED       __attribute__((warn_unused_result))
-#define PRINTF_FMT(f, a)  __attribute__((format(printf, f, a)))
-#define NORETURN          _Noreturn
-#define UNUSED            __attribute__((unused))
-#define LIKELY(x)         __builtin_expect(!!(x), 1)
-#define UNLIKELY(x)       __builtin_expect(!!(x), 0)
-#define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+#define WARN_UNUSED      __attribute__((warn_unused_result))
+#define PRINTF_FMT(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN         _Noreturn
+#define UNUSED           __attribute__((unused))
+#define LIKELY(x)        __builtin_expect(!!(x), 1)
+#define UNLIKELY(x)      __builtin_expect(!!(x), 0)
+#define ARRAY_LEN(a)     (sizeof(a) / sizeof((a)[0]))
 /* Drop the result of a WARN_UNUSED call on purpose (gcc ignores a (void) cast there); say why
  * in a comment at the call when it is not obvious. */
-#define IGNORE_RC(expr)                                                                            \
-    do {                                                                                           \
-        int ignore_rc_ = (expr);                                                                   \
-        (void)ignore_rc_;                                                                          \
+#define IGNORE_RC(expr)          \
+    do {                         \
+        int ignore_rc_ = (expr); \
+        (void)ignore_rc_;        \
     } while (0)
-#define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define CONTAINER_OF(ptr, type, member) ((type *)(void *)(((char *)(ptr)) - offsetof(type, member)))
 
 /* Log the failed expression with its place and a backtrace, then abort. */
 NORETURN void defs_assert_fail(const char *expr, const char *file, int line, const char *func);
 
-#define ASSERT(x)                                                                                  \
-    do {                                                                                           \
-        if (UNLIKELY(!(x))) {                                                                      \
-            defs_assert_fail(#x, __FILE__, __LINE__, __func__);                                    \
-        }                                                                                          \
+#define ASSERT(x)                                               \
+    do {                                                        \
+        if (UNLIKELY(!(x))) {                                   \
+            defs_assert_fail(#x, __FILE__, __LINE__, __func__); \
+        }                                                       \
     } while (0)
 
 #ifdef NDEBUG

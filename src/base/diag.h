@@ -14,8 +14,8 @@
 
 struct diag {
     int rc;
-    int sys_errno;           /* errno for RC_IO, else 0 */
-    char msg[DIAG_MSG_MAX];  /* NUL-terminated, truncated to fit */
+    int sys_errno;          /* errno for RC_IO, else 0 */
+    char msg[DIAG_MSG_MAX]; /* NUL-terminated, truncated to fit */
 };
 
 /* Reset to RC_OK with an empty message. */

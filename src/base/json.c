@@ -339,6 +339,17 @@ static struct json_value *new_value(struct parser *p, enum json_type type)
     return v;
 }
 
+/* Return a copy of count elements of elem_size bytes at old in a new arena array of cap. */
+static void *grow_array(struct arena *a, const void *old, size_t count, size_t cap,
+                        size_t elem_size)
+{
+    void *n = arena_calloc(a, cap, elem_size);
+    if (count) {
+        memcpy(n, old, count * elem_size);
+    }
+    return n;
+}
+
 /* A complete value v (tree mode) was parsed: hand it to the enclosing container. */
 static void add_value(struct parser *p, struct json_value *v)
 {
@@ -347,29 +358,22 @@ static void add_value(struct parser *p, struct json_value *v)
         return;
     }
     struct frame *f = &p->stack[p->depth - 1];
-    if (p->ev == NULL) {
-        if (f->count == f->cap) {
-            size_t cap = f->cap ? f->cap * 2 : 8;
-            if (f->is_object) {
-                struct json_member *m = arena_alloc(p->a, cap * sizeof(*m));
-                if (f->count) {
-                    memcpy(m, f->members, f->count * sizeof(*m));
-                }
-                f->members = m;
-            } else {
-                struct json_value **items = arena_alloc(p->a, cap * sizeof(*items));
-                if (f->count) {
-                    memcpy(items, f->items, f->count * sizeof(*items));
-                }
-                f->items = items;
-            }
-            f->cap = cap;
-        }
+    if (p->ev != NULL) {
+        f->count++;
+        return;
+    }
+    if (f->count == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 8;
         if (f->is_object) {
-            f->members[f->count] = (struct json_member){ .key = f->key, .value = v };
+            f->members = grow_array(p->a, f->members, f->count, f->cap, sizeof(f->members[0]));
         } else {
-            f->items[f->count] = v;
+            f->items = grow_array(p->a, f->items, f->count, f->cap, sizeof(struct json_value *));
         }
+    }
+    if (f->is_object) {
+        f->members[f->count] = (struct json_member){ .key = f->key, .value = v };
+    } else {
+        f->items[f->count] = v;
     }
     f->count++;
 }
@@ -409,11 +413,7 @@ static int open_container(struct parser *p, bool is_object)
     }
     if (p->depth == p->stack_cap) {
         size_t cap = p->stack_cap ? p->stack_cap * 2 : 16;
-        struct frame *n = arena_alloc(p->a, cap * sizeof(*n));
-        if (p->depth) {
-            memcpy(n, p->stack, p->depth * sizeof(*n));
-        }
-        p->stack = n;
+        p->stack = grow_array(p->a, p->stack, p->depth, cap, sizeof(p->stack[0]));
         p->stack_cap = cap;
     }
     p->stack[p->depth++] = (struct frame){ .is_object = is_object };

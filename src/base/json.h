@@ -37,18 +37,21 @@ struct json_member;
 /* A parsed value; all memory (strings included, unescaped and NUL-terminated) is in the arena. */
 struct json_value {
     enum json_type type;
+
     union {
-        double num;      /* JSON_NUMBER */
-        struct str str;  /* JSON_STRING: UTF-8, may contain NUL bytes */
+        double num;     /* JSON_NUMBER */
+        struct str str; /* JSON_STRING: UTF-8, may contain NUL bytes */
+
         struct {
             struct json_value **items;
             size_t count;
-        } arr;           /* JSON_ARRAY */
+        } arr; /* JSON_ARRAY */
+
         struct {
             struct json_member *members; /* in document order; duplicates kept, last wins in
                                             json_object_find */
             size_t count;
-        } obj;           /* JSON_OBJECT */
+        } obj; /* JSON_OBJECT */
     };
     /* The number's source text (JSON_NUMBER), for exact integers beyond 2^53. */
     struct str num_text;
@@ -60,8 +63,8 @@ struct json_member {
 };
 
 struct json_limits {
-    size_t max_depth;  /* nesting of arrays/objects; 0 = default 64 */
-    size_t max_bytes;  /* input size; 0 = no limit beyond the caller's own */
+    size_t max_depth; /* nesting of arrays/objects; 0 = default 64 */
+    size_t max_bytes; /* input size; 0 = no limit beyond the caller's own */
 };
 
 /* Where a parse failed: byte offset, 1-based line and column (column counts UTF-8 code
@@ -113,7 +116,7 @@ struct json_value *json_object_find(const struct json_value *obj, struct str key
 
 struct json_writer {
     struct buf *out;
-    int rc;              /* first error (sticky): RC_OK, RC_LIMIT (buffer full or too deep) */
+    int rc; /* first error (sticky): RC_OK, RC_LIMIT (buffer full or too deep) */
     size_t depth;
     bool need_comma[JSON_WRITER_MAX_DEPTH]; /* private */
     bool after_key;                         /* private */

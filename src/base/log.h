@@ -25,8 +25,8 @@ enum log_level {
 
 /* Where an event happened; every field optional (zero-initialise). */
 struct log_ctx {
-    const char *mod;        /* "http", "js", ... */
-    const char *action;     /* "while reading client request line" */
+    const char *mod;    /* "http", "js", ... */
+    const char *action; /* "while reading client request line" */
     struct str request_id;
     struct str script;
     struct str route;
@@ -56,11 +56,11 @@ void log_write_raw(struct str line);
  * characters, spaces, '='). RC_OK or RC_LIMIT when b is full (then b is cut at a safe place). */
 WARN_UNUSED int log_append_kv(struct buf *b, const char *key, struct str value);
 
-#define log_at(level, ctx, ...)                                                                    \
-    do {                                                                                           \
-        if ((level) <= log_threshold) {                                                            \
-            log_write((level), (ctx), __VA_ARGS__);                                                \
-        }                                                                                          \
+#define log_at(level, ctx, ...)                     \
+    do {                                            \
+        if ((level) <= log_threshold) {             \
+            log_write((level), (ctx), __VA_ARGS__); \
+        }                                           \
     } while (0)
 
 #define log_error(ctx, ...) log_at(LOG_ERROR, (ctx), __VA_ARGS__)

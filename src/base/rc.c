@@ -7,8 +7,8 @@
 const char *rc_name(int rc)
 {
     switch (rc) {
-#define RC_CASE(name, value)                                                                       \
-    case value:                                                                                    \
+#define RC_CASE(name, value) \
+    case value:              \
         return #name;
         RC_LIST(RC_CASE)
 #undef RC_CASE

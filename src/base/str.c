@@ -129,7 +129,8 @@ int str_to_u64(struct str s, uint64_t *out_value)
         if (c < '0' || c > '9') {
             return RC_INVAL;
         }
-        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t)(c - '0'), &v)) {
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (uint64_t)(c - '0'), &v)) {
             return RC_LIMIT;
         }
     }

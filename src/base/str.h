@@ -18,8 +18,8 @@ struct str {
 };
 
 /* A slice of a string literal. */
-#define STR(lit)  ((struct str){ .ptr = (lit), .len = sizeof(lit) - 1 })
-#define STR_NULL  ((struct str){ .ptr = NULL, .len = 0 })
+#define STR(lit) ((struct str){ .ptr = (lit), .len = sizeof(lit) - 1 })
+#define STR_NULL ((struct str){ .ptr = NULL, .len = 0 })
 /* printf support: printf("%.*s", STR_FMT(s)). */
 #define STR_FMT(s) (int)(s).len, (s).ptr
 

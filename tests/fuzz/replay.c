@@ -4,12 +4,13 @@
  * corpus directories (or files) through LLVMFuzzerTestOneInput, so each corpus replays as a
  * regression suite in the normal and ASan builds. Prints "N passed, N failed" (a crash aborts).
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <dirent.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));

@@ -4,7 +4,6 @@
  */
 #include "harness.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,8 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define HARNESS_MAX_TESTS  4096
-#define HARNESS_TIMEOUT_S  60
+#include <dirent.h>
+
+#define HARNESS_MAX_TESTS 4096
+#define HARNESS_TIMEOUT_S 60
 
 struct harness_test {
     const char *name;
