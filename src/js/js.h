@@ -29,6 +29,8 @@ typedef bool (*JSShouldTerminateCallback)(JSContextRef ctx, void *context);
 void JSContextGroupSetExecutionTimeLimit(JSContextGroupRef group, double limit,
                                          JSShouldTerminateCallback callback, void *context);
 void JSContextGroupClearExecutionTimeLimit(JSContextGroupRef group);
+/* Run a full collection now (JSGarbageCollect only schedules one on this JSC). */
+void JSSynchronousGarbageCollectForDebugging(JSContextRef ctx);
 /* Returns an object {heapSize, heapCapacity, extraMemorySize, objectCount, ...}. */
 JSObjectRef JSGetMemoryUsageStatistics(JSContextRef ctx);
 
@@ -53,7 +55,7 @@ bool js_runtime_take_timeout(struct js_runtime *rt);
  * measured through ctx (any context of the runtime). */
 size_t js_runtime_heap_bytes(JSContextRef ctx);
 
-/* Run a full garbage collection (tests, memory pressure). */
+/* Run a full garbage collection synchronously (tests, memory pressure). */
 void js_runtime_collect(JSContextRef ctx);
 
 /* ------------------------------------------------------------------ contexts */

@@ -128,7 +128,7 @@ size_t js_runtime_heap_bytes(JSContextRef ctx)
 
 void js_runtime_collect(JSContextRef ctx)
 {
-    JSGarbageCollect(ctx);
+    JSSynchronousGarbageCollectForDebugging(ctx);
 }
 
 JSGlobalContextRef js_context_new(struct js_runtime *rt, void *user)

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine: script versions, deploys (register run + atomic swap of the route snapshot),
+ * removal, and the dispatch function that I/O threads call for every request.
+ * Publication: the current snapshot pointer is swapped under snap_mu; a dispatcher takes a
+ * reference under the same tiny lock (two instructions) and matches without any lock, so I/O
+ * threads never wait for a deploy. In-flight requests keep their snapshot (and versions).
+ * Thread contract: see api.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "base/clk.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/rc.h"
+
+static const struct log_ctx api_log_ctx = { .mod = "api" };
+
+/* ------------------------------------------------------------------ versions */
+
+struct api_version *api_version_new(struct str uri, struct str source, uint64_t version)
+{
+    struct api_version *v = mem_calloc(1, sizeof(*v));
+    atomic_init(&v->refs, 1);
+    v->arena = arena_new(source.len + uri.len + 4096);
+    v->uri = arena_strdup(v->arena, uri);
+    v->source = arena_strdup(v->arena, source);
+    v->version = version;
+    return v;
+}
+
+void api_version_ref(struct api_version *v)
+{
+    atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+}
+
+void api_version_unref(struct api_version *v)
+{
+    if (v == NULL) {
+        return;
+    }
+    if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    mem_free(v->routes);
+    arena_free(v->arena);
+    mem_free(v);
+}
+
+struct api_route *api_version_find_route(const struct api_version *v, struct str key)
+{
+    for (size_t i = 0; i < v->route_count; i++) {
+        if (str_eq(v->routes[i]->key, key)) {
+            return v->routes[i];
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ snapshots */
+
+void api_snapshot_unref(struct api_snapshot *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    http_router_free(s->router);
+    for (size_t i = 0; i < s->version_count; i++) {
+        api_version_unref(s->versions[i]);
+    }
+    mem_free(s->versions);
+    mem_free(s);
+}
+
+static struct api_snapshot *snapshot_acquire(struct api_engine *e)
+{
+    pthread_mutex_lock(&e->snap_mu);
+    struct api_snapshot *s = e->snap;
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&e->snap_mu);
+    return s;
+}
+
+static int cmp_versions(const void *a, const void *b)
+{
+    const struct api_version *x = *(struct api_version *const *)a;
+    const struct api_version *y = *(struct api_version *const *)b;
+    return str_cmp(x->uri, y->uri);
+}
+
+/* Build a snapshot of every active script (in byte order of URI) and publish it. Deploy lock
+ * held. */
+static void publish(struct api_engine *e)
+{
+    struct api_snapshot *s = mem_calloc(1, sizeof(*s));
+    atomic_init(&s->refs, 1);
+    s->router = http_router_new();
+    size_t n = map_count(e->scripts);
+    s->versions = mem_calloc(n ? n : 1, sizeof(*s->versions));
+    size_t it = 0;
+    struct str key;
+    void *val;
+    while (map_next(e->scripts, &it, &key, &val)) {
+        s->versions[s->version_count++] = val;
+        api_version_ref(val);
+    }
+    qsort(s->versions, s->version_count, sizeof(*s->versions), cmp_versions);
+    for (size_t i = 0; i < s->version_count; i++) {
+        struct api_version *v = s->versions[i];
+        for (size_t j = 0; j < v->route_count; j++) {
+            struct api_route *r = v->routes[j];
+            struct diag d;
+            int rc = http_router_add(s->router, r->method, r->pattern, r, &d);
+            if (rc != RC_OK) {
+                log_warn(&api_log_ctx, "route not published script=%.*s route=\"%.*s\" reason=\"%s\"",
+                         STR_FMT(v->uri), STR_FMT(r->key), d.msg);
+                continue;
+            }
+            s->route_count++;
+        }
+    }
+    pthread_mutex_lock(&e->snap_mu);
+    struct api_snapshot *old = e->snap;
+    e->snap = s;
+    pthread_mutex_unlock(&e->snap_mu);
+    api_snapshot_unref(old);
+}
+
+size_t api_engine_route_count(struct api_engine *e)
+{
+    struct api_snapshot *s = snapshot_acquire(e);
+    size_t n = s->route_count;
+    api_snapshot_unref(s);
+    return n;
+}
+
+/* Patterns that match the same paths: ":name" segments compare equal whatever the name. */
+static bool same_shape(struct str a, struct str b)
+{
+    size_t i = 0;
+    size_t j = 0;
+    while (i < a.len && j < b.len) {
+        if (a.ptr[i] == ':' && b.ptr[j] == ':' && (i == 0 || a.ptr[i - 1] == '/') &&
+            (j == 0 || b.ptr[j - 1] == '/')) {
+            while (i < a.len && a.ptr[i] != '/') {
+                i++;
+            }
+            while (j < b.len && b.ptr[j] != '/') {
+                j++;
+            }
+            continue;
+        }
+        if (a.ptr[i] != b.ptr[j]) {
+            return false;
+        }
+        i++;
+        j++;
+    }
+    return i == a.len && j == b.len;
+}
+
+struct str api_engine_route_owner(struct api_engine *e, struct str skip_uri, struct str method,
+                                  struct str pattern)
+{
+    size_t it = 0;
+    struct str key;
+    void *val;
+    while (map_next(e->scripts, &it, &key, &val)) {
+        struct api_version *v = val;
+        if (str_eq(v->uri, skip_uri)) {
+            continue;
+        }
+        for (size_t j = 0; j < v->route_count; j++) {
+            if (str_eq(v->routes[j]->method, method) && same_shape(v->routes[j]->pattern, pattern)) {
+                return v->uri;
+            }
+        }
+    }
+    return STR_NULL;
+}
+
+/* ------------------------------------------------------------------ start / stop */
+
+int api_engine_start(const struct api_config *cfg, struct api_engine **out, struct diag *d)
+{
+    *out = NULL;
+    struct api_engine *e = mem_calloc(1, sizeof(*e));
+    e->cfg = *cfg;
+    if (e->cfg.js_threads == 0) {
+        e->cfg.js_threads = 1;
+    }
+    if (e->cfg.exec_timeout_ms <= 0) {
+        e->cfg.exec_timeout_ms = API_DEFAULT_EXEC_TIMEOUT_MS;
+    }
+    if (e->cfg.init_timeout_ms <= 0) {
+        e->cfg.init_timeout_ms = API_DEFAULT_INIT_TIMEOUT_MS;
+    }
+    if (e->cfg.heap_limit_bytes == 0) {
+        e->cfg.heap_limit_bytes = API_DEFAULT_HEAP_LIMIT;
+    }
+    pthread_mutex_init(&e->deploy_mu, NULL);
+    pthread_mutex_init(&e->snap_mu, NULL);
+    e->scripts = map_new();
+    e->deploy_rt = js_runtime_new(e->cfg.init_timeout_ms);
+    api_names_init(&e->deploy_names);
+    e->log_sink = api_log_sink_logfmt;
+    atomic_init(&e->next_exec, 0);
+    atomic_init(&e->version_seq, 0);
+    publish(e);
+    e->execs = mem_calloc(e->cfg.js_threads, sizeof(*e->execs));
+    for (size_t i = 0; i < e->cfg.js_threads; i++) {
+        int rc = api_exec_start(e, &e->execs[i], i, d);
+        if (rc != RC_OK) {
+            e->exec_count = i;
+            api_engine_stop(e);
+            return rc;
+        }
+        e->exec_count = i + 1;
+    }
+    *out = e;
+    return RC_OK;
+}
+
+void api_engine_stop(struct api_engine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    api_watch_stop(e);
+    for (size_t i = 0; i < e->exec_count; i++) {
+        api_exec_stop(&e->execs[i]);
+    }
+    mem_free(e->execs);
+    pthread_mutex_lock(&e->snap_mu);
+    struct api_snapshot *s = e->snap;
+    e->snap = NULL;
+    pthread_mutex_unlock(&e->snap_mu);
+    api_snapshot_unref(s);
+    size_t it = 0;
+    struct str key;
+    void *val;
+    while (map_next(e->scripts, &it, &key, &val)) {
+        api_version_unref(val);
+    }
+    map_free(e->scripts);
+    api_names_fini(&e->deploy_names);
+    js_runtime_free(e->deploy_rt);
+    pthread_mutex_destroy(&e->deploy_mu);
+    pthread_mutex_destroy(&e->snap_mu);
+    mem_free(e);
+}
+
+/* ------------------------------------------------------------------ deploy / remove */
+
+static int check_uri(struct str uri, struct diag *d)
+{
+    if (uri.len == 0 || uri.len > 255) {
+        return diag_set(d, RC_INVAL, "script URI must be 1-255 characters, got %zu", uri.len);
+    }
+    for (size_t i = 0; i < uri.len; i++) {
+        unsigned char ch = (unsigned char)uri.ptr[i];
+        if (ch <= 0x20 || ch >= 0x7f) {
+            return diag_set(d, RC_INVAL, "script URI has a character outside printable ASCII");
+        }
+    }
+    if (str_find(uri, STR("..")) >= 0) {
+        return diag_set(d, RC_INVAL, "script URI must not contain \"..\"");
+    }
+    if (str_ends_with(uri, STR(".ts")) || str_ends_with(uri, STR(".tsx")) ||
+        str_ends_with(uri, STR(".jsx"))) {
+        return diag_set(d, RC_INVAL, "%.*s: unsupported-language (JavaScript only)", STR_FMT(uri));
+    }
+    return RC_OK;
+}
+
+int api_engine_deploy(struct api_engine *e, struct str uri, struct str source, struct diag *d)
+{
+    int rc = check_uri(uri, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    if (source.len > API_MAX_SOURCE_BYTES) {
+        return diag_set(d, RC_LIMIT, "%.*s: source is %zu bytes, limit %zu", STR_FMT(uri),
+                        source.len, API_MAX_SOURCE_BYTES);
+    }
+    pthread_mutex_lock(&e->deploy_mu);
+    uint64_t seq = atomic_fetch_add(&e->version_seq, 1) + 1;
+    struct api_version *ver = api_version_new(uri, source, seq);
+    struct api_ctx *c = NULL;
+    rc = api_ctx_open(e, NULL, e->deploy_rt, &e->deploy_names, ver, API_PHASE_REGISTER, &c, d);
+    api_ctx_close(c);
+    if (rc != RC_OK) {
+        pthread_mutex_unlock(&e->deploy_mu);
+        struct api_log_entry le = {
+            .level = LOG_ERROR,
+            .ts_ms = clk_realtime_ms(),
+            .script = uri,
+            .message = str_from_cstr(d ? d->msg : "script load failed"),
+        };
+        api_log(e, &le);
+        log_error(&api_log_ctx, "script load failed script=%.*s error=\"%s\"", STR_FMT(uri),
+                  d ? d->msg : "");
+        api_version_unref(ver);
+        return rc;
+    }
+    void *old = NULL;
+    map_set(e->scripts, ver->uri, ver, &old);
+    publish(e);
+    pthread_mutex_unlock(&e->deploy_mu);
+    api_version_unref(old);
+    log_info(&api_log_ctx, "script deployed script=%.*s version=%llu routes=%zu", STR_FMT(uri),
+             (unsigned long long)seq, ver->route_count);
+    return RC_OK;
+}
+
+void api_engine_remove(struct api_engine *e, struct str uri)
+{
+    pthread_mutex_lock(&e->deploy_mu);
+    struct api_version *old = map_remove(e->scripts, uri);
+    if (old != NULL) {
+        publish(e);
+    }
+    pthread_mutex_unlock(&e->deploy_mu);
+    if (old != NULL) {
+        log_info(&api_log_ctx, "script removed script=%.*s", STR_FMT(uri));
+        api_version_unref(old);
+    }
+}
+
+void api_engine_set_log_sink(struct api_engine *e, api_log_sink_fn *sink, void *arg)
+{
+    e->log_sink = sink ? sink : api_log_sink_logfmt;
+    e->log_arg = sink ? arg : NULL;
+}
+
+void api_log(struct api_engine *e, const struct api_log_entry *entry)
+{
+    if (e == NULL) {
+        api_log_sink_logfmt(NULL, entry);
+        return;
+    }
+    e->log_sink(e->log_arg, entry);
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+void api_engine_dispatch(struct http_exchange *xch, void *arg)
+{
+    struct api_engine *e = arg;
+    const struct http_request *req = http_exchange_request(xch);
+    struct arena *a = http_exchange_arena(xch);
+    struct api_snapshot *s = snapshot_acquire(e);
+    struct api_job *job = arena_alloc(a, sizeof(*job));
+    job->next = NULL;
+    job->xch = xch;
+    job->snap = s;
+    http_router_match(s->router, req->method, req->raw_path, a, &job->match);
+    switch (job->match.kind) {
+    case HTTP_MATCH_FOUND:
+        job->route = job->match.target;
+        size_t i = atomic_fetch_add_explicit(&e->next_exec, 1, memory_order_relaxed);
+        api_exec_post(&e->execs[i % e->exec_count], job);
+        return;
+    case HTTP_MATCH_NO_METHOD: {
+        struct http_header allow = { .name = STR("Allow"), .value = job->match.allow };
+        allow.value = arena_strdup(a, allow.value);
+        api_snapshot_unref(s);
+        if (str_eq(req->method, STR("OPTIONS"))) {
+            http_exchange_respond(xch, 204, &allow, 1, STR(""));
+            return;
+        }
+        http_exchange_respond_error(xch, 405, "METHOD_NOT_ALLOWED",
+                                    STR("Method not allowed"), STR(""), &allow, 1);
+        return;
+    }
+    case HTTP_MATCH_NOT_FOUND:
+    default:
+        api_snapshot_unref(s);
+        http_exchange_respond_error(xch, 404, "NOT_FOUND", STR("Not found"), STR(""), NULL, 0);
+        return;
+    }
+}

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * JS executors: K threads, each running its own libuv loop and owning one JSC context group
+ * (struct js_runtime) with one context per active script version, created lazily by a bind
+ * run. I/O threads post jobs (an intrusive list under one mutex, one uv_async_send per post;
+ * libuv coalesces wake-ups, so a burst is drained in one batch). A handler that returns a
+ * Promise parks its invocation in a slot table; the prelude calls settle(token, ok, value) when
+ * it settles, and a wall-clock timer answers 504 if it does not settle before the deadline.
+ * Thread contract: api_exec_start/stop on the main thread, api_exec_post on any thread,
+ * everything else on the executor's own thread.
+ */
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "base/clk.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/rc.h"
+
+static const struct log_ctx exec_log = { .mod = "js" };
+
+#define TOKEN_SLOT_BITS 24
+
+/* ------------------------------------------------------------------ contexts */
+
+/* Fail every invocation pending in c with status/code, mark c dead (it is closed by reap()). */
+static void kill_ctx(struct api_executor *ex, struct api_ctx *c, int status, const char *code,
+                     const char *message)
+{
+    c->dead = true;
+    for (size_t i = 0; i < ex->slots.count; i++) {
+        struct api_inv *inv = ex->slots.items[i].inv;
+        if (inv != NULL && inv->c == c) {
+            api_respond_error(inv, status, code, message);
+        }
+    }
+}
+
+/* Close dead contexts nothing waits on. Only at the top of the executor's stack. */
+static void reap(struct api_executor *ex)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < ex->ctxs.count; i++) {
+        struct api_ctx *c = ex->ctxs.items[i];
+        if (c->dead && c->pending == 0) {
+            api_ctx_close(c);
+            continue;
+        }
+        ex->ctxs.items[w++] = c;
+    }
+    ex->ctxs.count = w;
+}
+
+static struct api_ctx *get_ctx(struct api_executor *ex, struct api_version *ver, struct diag *d)
+{
+    for (size_t i = 0; i < ex->ctxs.count; i++) {
+        struct api_ctx *c = ex->ctxs.items[i];
+        if (c->ver == ver && !c->dead) {
+            return c;
+        }
+    }
+    /* A new version retires the contexts of older ones (they finish what is pending). */
+    for (size_t i = 0; i < ex->ctxs.count; i++) {
+        struct api_ctx *c = ex->ctxs.items[i];
+        if (str_eq(c->ver->uri, ver->uri) && c->ver->version < ver->version) {
+            c->dead = true;
+        }
+    }
+    reap(ex);
+    js_runtime_set_timeout(ex->rt, ex->e->cfg.init_timeout_ms);
+    struct api_ctx *c = NULL;
+    int rc = api_ctx_open(ex->e, ex, ex->rt, &ex->names, ver, API_PHASE_BIND, &c, d);
+    js_runtime_set_timeout(ex->rt, ex->e->cfg.exec_timeout_ms);
+    if (rc != RC_OK) {
+        return NULL;
+    }
+    VEC_PUSH(&ex->ctxs, c);
+    return c;
+}
+
+/* ------------------------------------------------------------------ invocations */
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    mem_free(h);
+}
+
+void api_inv_end(struct api_inv *inv)
+{
+    if (inv->done) {
+        return;
+    }
+    inv->done = true;
+    api_request_release(inv);
+    if (inv->c && inv->c->current == inv) {
+        inv->c->current = NULL;
+    }
+    if (inv->pending) {
+        struct api_executor *ex = inv->ex;
+        struct api_slot *s = &ex->slots.items[inv->slot];
+        s->inv = NULL;
+        s->gen++;
+        VEC_PUSH(&ex->free_slots, inv->slot);
+        inv->c->pending--;
+        if (inv->timer) {
+            uv_timer_stop(inv->timer);
+            uv_close((uv_handle_t *)inv->timer, on_timer_closed);
+            inv->timer = NULL;
+        }
+    }
+    if (inv->job) {
+        api_snapshot_unref(inv->job->snap);
+        inv->job->snap = NULL;
+    }
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    struct api_inv *inv = t->data;
+    api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+}
+
+static bool is_promise(struct api_ctx *c, JSValueRef v)
+{
+    if (!JSValueIsObject(c->js, v)) {
+        return false;
+    }
+    JSValueRef exc = NULL;
+    bool r = JSValueIsInstanceOfConstructor(c->js, v, c->k_promise, &exc);
+    return exc == NULL && r;
+}
+
+/* Park inv until its promise settles. inv may be finished (and its arena gone) when this
+ * returns: the settle callbacks can run while JSC drains microtasks at the end of the call. */
+static void start_pending(struct api_executor *ex, struct api_inv *inv, JSValueRef promise)
+{
+    struct api_ctx *c = inv->c;
+    uint32_t idx;
+    if (ex->free_slots.count) {
+        idx = ex->free_slots.items[--ex->free_slots.count];
+    } else {
+        struct api_slot s = { .inv = NULL, .gen = 0 };
+        VEC_PUSH(&ex->slots, s);
+        idx = (uint32_t)(ex->slots.count - 1);
+    }
+    struct api_slot *s = &ex->slots.items[idx];
+    s->inv = inv;
+    inv->slot = idx;
+    inv->pending = true;
+    c->pending++;
+    JSValueProtect(c->js, inv->request_obj);
+    int64_t left = inv->deadline_ms - clk_realtime_ms();
+    inv->timer = mem_alloc(sizeof(*inv->timer));
+    uv_timer_init(&ex->loop, inv->timer);
+    inv->timer->data = inv;
+    uv_timer_start(inv->timer, on_deadline, (uint64_t)(left > 0 ? left : 0), 0);
+    double token = (double)s->gen * (double)(1u << TOKEN_SLOT_BITS) + (double)idx;
+    JSValueRef args[2] = { promise, JSValueMakeNumber(c->js, token) };
+    struct diag d;
+    JSValueRef exc = NULL;
+    int rc = js_call(c->js, c->k_await, NULL, 2, args, NULL, &exc, &d);
+    if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
+        kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    } else if (rc != RC_OK && s->inv == inv && !inv->done) {
+        api_respond_exception(inv, exc);
+    }
+}
+
+/* Heap over budget (checked at most every API_HEAP_CHECK_INTERVAL_MS, after a full
+ * collection when the first reading is over)? */
+static bool heap_over(struct api_executor *ex, JSContextRef ctx)
+{
+    int64_t now = clk_mono_ms();
+    if (now - ex->last_heap_check_ms < API_HEAP_CHECK_INTERVAL_MS && ex->last_heap_check_ms) {
+        return false;
+    }
+    ex->last_heap_check_ms = now;
+    size_t limit = ex->e->cfg.heap_limit_bytes;
+    if (js_runtime_heap_bytes(ctx) <= limit) {
+        return false;
+    }
+    js_runtime_collect(ctx);
+    size_t bytes = js_runtime_heap_bytes(ctx);
+    if (bytes <= limit) {
+        return false;
+    }
+    log_error(&exec_log, "executor heap over its limit executor=%zu heap_bytes=%zu limit=%zu",
+              ex->index, bytes, limit);
+    return true;
+}
+
+/* Past the heap budget: fail everything pending and recreate every context of the executor. */
+static void memory_reset(struct api_executor *ex)
+{
+    for (size_t i = 0; i < ex->ctxs.count; i++) {
+        kill_ctx(ex, ex->ctxs.items[i], 500, "MEMORY_LIMIT", "Script memory limit exceeded");
+    }
+}
+
+static void run_job(struct api_executor *ex, struct api_job *job)
+{
+    struct api_engine *e = ex->e;
+    struct arena *a = http_exchange_arena(job->xch);
+    struct api_inv *inv = arena_calloc(a, 1, sizeof(*inv));
+    inv->ex = ex;
+    inv->xch = job->xch;
+    inv->req = http_exchange_request(job->xch);
+    inv->arena = a;
+    inv->job = job;
+    inv->deadline_ms = clk_realtime_ms() + e->cfg.exec_timeout_ms;
+    const struct api_route *route = job->route;
+    struct diag d;
+    struct api_ctx *c = get_ctx(ex, route->ver, &d);
+    if (c == NULL) {
+        struct api_log_entry le = {
+            .level = LOG_ERROR,
+            .ts_ms = clk_realtime_ms(),
+            .script = route->ver->uri,
+            .request_id = inv->req->request_id,
+            .message = str_from_cstr(d.msg),
+        };
+        api_log(e, &le);
+        if (d.rc == RC_TIMEOUT) {
+            api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+        } else {
+            api_respond_error(inv, 500, "SCRIPT_ERROR", "Internal server error");
+        }
+        return;
+    }
+    inv->c = c;
+    JSContextRef ctx = c->js;
+    JSValueRef handler;
+    if (c->handlers && c->handlers[route->index]) {
+        handler = c->handlers[route->index];
+    } else if (route->handler_name.len) {
+        handler = js_make_string(ctx, route->handler_name);
+    } else {
+        api_respond_error(inv, 500, "HANDLER_NOT_BOUND",
+                          "The route's handler was not re-created in this context");
+        return;
+    }
+    inv->request_obj = JSObjectMake(ctx, ex->request_class, inv);
+    JSValueRef args[5] = {
+        handler,
+        inv->request_obj,
+        js_make_string(ctx, inv->req->request_id),
+        JSValueMakeNumber(ctx, (double)inv->deadline_ms),
+        route->handler_name.len ? js_make_string(ctx, route->handler_name)
+                                : js_make_string(ctx, STR("<anonymous>")),
+    };
+    c->current = inv;
+    JSValueRef result = NULL;
+    JSValueRef exc = NULL;
+    int rc = js_call(ctx, c->k_invoke, NULL, 5, args, &result, &exc, &d);
+    c->current = NULL;
+    if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
+        api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+        kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    } else if (rc != RC_OK) {
+        api_respond_exception(inv, exc);
+    } else if (is_promise(c, result)) {
+        start_pending(ex, inv, result);
+    } else if (heap_over(ex, ctx)) {
+        api_respond_error(inv, 500, "MEMORY_LIMIT", "Script memory limit exceeded");
+        memory_reset(ex);
+    } else {
+        api_respond_value(inv, result);
+    }
+}
+
+/* settle(token, ok, value): the prelude hands back a settled handler promise. */
+static JSValueRef core_settle(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL || c->ex == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct api_executor *ex = c->ex;
+    JSValueRef exc = NULL;
+    double token = JSValueToNumber(ctx, argv[0], &exc);
+    if (exc != NULL || token < 0) {
+        return JSValueMakeUndefined(ctx);
+    }
+    uint64_t t = (uint64_t)token;
+    uint32_t idx = (uint32_t)(t & ((1u << TOKEN_SLOT_BITS) - 1));
+    uint32_t gen = (uint32_t)(t >> TOKEN_SLOT_BITS);
+    if (idx >= ex->slots.count || ex->slots.items[idx].gen != gen ||
+        ex->slots.items[idx].inv == NULL) {
+        return JSValueMakeUndefined(ctx); /* already answered (deadline) */
+    }
+    struct api_inv *inv = ex->slots.items[idx].inv;
+    c->current = inv;
+    if (JSValueToBoolean(ctx, argv[1])) {
+        api_respond_value(inv, argv[2]);
+    } else {
+        api_respond_exception(inv, argv[2]);
+    }
+    return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef core_utf8_decode(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                   const JSValueRef argv[], JSValueRef *exception)
+{
+    struct str bytes;
+    if (!js_bytes_view(ctx, argv[0], &bytes)) {
+        return js_throw_type_error(ctx, exception, "utf8Decode needs bytes");
+    }
+    return js_make_string(ctx, bytes);
+}
+
+static JSValueRef core_utf8_encode(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                   const JSValueRef argv[], JSValueRef *exception)
+{
+    size_t n = 0;
+    JSValueRef exc = NULL;
+    char *s = js_value_to_owned(ctx, argv[0], &n, &exc);
+    if (s == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    JSObjectRef r = js_make_bytes(ctx, str_make(s, n), &exc);
+    mem_free(s);
+    if (r == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    return r;
+}
+
+static const struct js_fn core_fns[] = {
+    { .name = "settle", .fn = core_settle, .min_args = 3 },
+    { .name = "utf8Decode", .fn = core_utf8_decode, .min_args = 1 },
+    { .name = "utf8Encode", .fn = core_utf8_encode, .min_args = 1 },
+    { .name = NULL },
+};
+
+const struct api_module api_module_core = {
+    .name = "core",
+    .init = NULL,
+    .fns = core_fns,
+};
+
+/* ------------------------------------------------------------------ thread and loop */
+
+static void shutdown_exec(struct api_executor *ex)
+{
+    for (size_t i = 0; i < ex->slots.count; i++) {
+        struct api_inv *inv = ex->slots.items[i].inv;
+        if (inv != NULL) {
+            api_respond_error(inv, 503, "SERVER_BUSY", "Server is shutting down");
+        }
+    }
+    for (size_t i = 0; i < ex->ctxs.count; i++) {
+        ex->ctxs.items[i]->dead = true;
+    }
+    reap(ex);
+    uv_close((uv_handle_t *)&ex->wake, NULL);
+}
+
+static void on_wake(uv_async_t *h)
+{
+    struct api_executor *ex = h->data;
+    pthread_mutex_lock(&ex->mu);
+    struct api_job *job = ex->head;
+    ex->head = NULL;
+    ex->tail = NULL;
+    bool stopping = ex->stopping;
+    pthread_mutex_unlock(&ex->mu);
+    while (job != NULL) {
+        struct api_job *next = job->next;
+        if (stopping) {
+            struct http_exchange *xch = job->xch;
+            api_snapshot_unref(job->snap);
+            http_exchange_respond_error(xch, 503, "SERVER_BUSY", STR("Server is shutting down"),
+                                        STR(""), NULL, 0);
+        } else {
+            run_job(ex, job);
+            reap(ex);
+        }
+        job = next;
+    }
+    if (stopping) {
+        shutdown_exec(ex);
+    }
+}
+
+static void exec_main(void *arg)
+{
+    struct api_executor *ex = arg;
+    ex->rt = js_runtime_new(ex->e->cfg.exec_timeout_ms);
+    api_names_init(&ex->names);
+    ex->request_class = api_request_class_new();
+    uv_run(&ex->loop, UV_RUN_DEFAULT);
+    JSClassRelease(ex->request_class);
+    api_names_fini(&ex->names);
+    js_runtime_free(ex->rt);
+    ex->rt = NULL;
+}
+
+int api_exec_start(struct api_engine *e, struct api_executor *ex, size_t index, struct diag *d)
+{
+    ex->e = e;
+    ex->index = index;
+    pthread_mutex_init(&ex->mu, NULL);
+    int rc = uv_loop_init(&ex->loop);
+    if (rc != 0) {
+        return diag_set(d, RC_IO, "executor %zu: uv_loop_init: %s", index, uv_strerror(rc));
+    }
+    uv_async_init(&ex->loop, &ex->wake, on_wake);
+    ex->wake.data = ex;
+    rc = uv_thread_create(&ex->thread, exec_main, ex);
+    if (rc != 0) {
+        uv_close((uv_handle_t *)&ex->wake, NULL);
+        uv_run(&ex->loop, UV_RUN_DEFAULT);
+        (void)uv_loop_close(&ex->loop);
+        return diag_set(d, RC_IO, "executor %zu: thread: %s", index, uv_strerror(rc));
+    }
+    ex->started = true;
+    return RC_OK;
+}
+
+void api_exec_post(struct api_executor *ex, struct api_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&ex->mu);
+    if (ex->tail) {
+        ex->tail->next = job;
+    } else {
+        ex->head = job;
+    }
+    ex->tail = job;
+    pthread_mutex_unlock(&ex->mu);
+    uv_async_send(&ex->wake);
+}
+
+void api_exec_stop(struct api_executor *ex)
+{
+    if (!ex->started) {
+        return;
+    }
+    pthread_mutex_lock(&ex->mu);
+    ex->stopping = true;
+    pthread_mutex_unlock(&ex->mu);
+    uv_async_send(&ex->wake);
+    uv_thread_join(&ex->thread);
+    (void)uv_loop_close(&ex->loop);
+    VEC_FREE(&ex->ctxs);
+    VEC_FREE(&ex->slots);
+    VEC_FREE(&ex->free_slots);
+    pthread_mutex_destroy(&ex->mu);
+    ex->started = false;
+}

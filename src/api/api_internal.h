@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/api and its unit tests: the engine, script versions, route snapshots,
+ * executors, per-version JS contexts (struct api_ctx) and invocations.
+ *
+ * Lifetimes: a struct api_version (uri, source, registrations) is immutable once its register
+ * run succeeded and is reference counted; snapshots and contexts hold references. A snapshot
+ * (router + versions) is immutable and reference counted; an exchange in flight holds one, so
+ * in-flight requests finish on the old version after a redeploy.
+ * Thread contract: per struct below.
+ */
+#pragma once
+
+#include <JavaScriptCore/JavaScript.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "api/api.h"
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/map.h"
+#include "base/vec.h"
+#include "http/http.h"
+#include "js/js.h"
+
+#define API_DEFAULT_EXEC_TIMEOUT_MS 5000
+#define API_DEFAULT_INIT_TIMEOUT_MS 30000
+#define API_DEFAULT_HEAP_LIMIT      ((size_t)512 * 1024 * 1024)
+#define API_MAX_SOURCE_BYTES        ((size_t)1024 * 1024)
+#define API_MAX_ROUTES_PER_SCRIPT   1000
+#define API_HEAP_CHECK_INTERVAL_MS  100
+#define API_JSON_MAX_DEPTH          64
+
+/* Property names used on hot paths: created once per runtime thread (JSStringRef). */
+#define API_NAMES(X)                                                                               \
+    X(status, "_status")                                                                           \
+    X(headers, "_headers")                                                                         \
+    X(list, "_l")                                                                                  \
+    X(body, "_body")                                                                               \
+    X(length, "length")                                                                            \
+    X(invoke, "invoke")                                                                            \
+    X(await_result, "awaitResult")                                                                 \
+    X(to_response, "toResponse")                                                                   \
+    X(error_info, "errorInfo")                                                                     \
+    X(run_init, "runInit")                                                                         \
+    X(init_outcome, "initOutcome")                                                                 \
+    X(setup, "setup")                                                                              \
+    X(response, "Response")                                                                        \
+    X(kiln_error, "KilnError")                                                                     \
+    X(bad_request, "BadRequestError")                                                              \
+    X(kiln, "__kiln")                                                                              \
+    X(kiln_native, "__kiln_native")                                                                \
+    X(promise, "Promise")                                                                          \
+    X(code, "code")                                                                                \
+    X(details, "details")                                                                          \
+    X(line, "line")                                                                                \
+    X(column, "column")
+
+enum api_name_id {
+#define API_NAME_ENUM(id, text) API_N_##id,
+    API_NAMES(API_NAME_ENUM)
+#undef API_NAME_ENUM
+        API_N_COUNT
+};
+
+struct api_names {
+    JSStringRef s[API_N_COUNT];
+};
+
+void api_names_init(struct api_names *n);
+void api_names_fini(struct api_names *n);
+
+/* ------------------------------------------------------------------ scripts and routes */
+
+struct api_version;
+
+/* One route registration of a script version (immutable after the register run). */
+struct api_route {
+    struct str method;        /* upper-case, or "*" */
+    struct str pattern;
+    struct str key;           /* "GET /path" */
+    struct str handler_name;  /* the handler given as a string; empty for a function */
+    size_t index;             /* in version->routes */
+    struct api_version *ver;  /* owner (borrowed: the version outlives its routes) */
+};
+
+struct api_version {
+    atomic_size_t refs;
+    struct arena *arena;      /* uri, source, routes */
+    struct str uri;
+    struct str source;
+    uint64_t version;
+    struct api_route **routes;
+    size_t route_count;
+    size_t route_cap;
+};
+
+struct api_version *api_version_new(struct str uri, struct str source, uint64_t version);
+void api_version_ref(struct api_version *v);
+void api_version_unref(struct api_version *v);
+/* Return the route of v with this key, or NULL. */
+struct api_route *api_version_find_route(const struct api_version *v, struct str key);
+
+/* An immutable routing table: the router plus references on the versions it points into. */
+struct api_snapshot {
+    atomic_size_t refs;
+    struct http_router *router;
+    struct api_version **versions;
+    size_t version_count;
+    size_t route_count;
+};
+
+void api_snapshot_unref(struct api_snapshot *s);
+
+/* ------------------------------------------------------------------ JS contexts */
+
+enum api_phase {
+    API_PHASE_REGISTER, /* deploy: registrations are collected into ver */
+    API_PHASE_BIND,     /* executor: registrations bind handlers to existing keys */
+    API_PHASE_RUN,      /* serving: registrations are refused (not thrown) */
+};
+
+struct api_executor;
+struct api_inv;
+
+/* One JS global context running one script version, on one thread (an executor, or the
+ * deploying thread for a register run). Fields named k_* are protected values captured from
+ * the prelude's __kiln object. */
+struct api_ctx {
+    JSGlobalContextRef js;
+    struct api_engine *e;
+    struct api_executor *ex;    /* NULL for a register run */
+    const struct api_names *names;
+    struct api_version *ver;    /* reference held */
+    enum api_phase phase;
+    JSObjectRef *handlers;      /* per route index: bound function (protected) or NULL */
+    JSObjectRef k_invoke;
+    JSObjectRef k_await;
+    JSObjectRef k_to_response;
+    JSObjectRef k_error_info;
+    JSObjectRef k_run_init;
+    JSObjectRef k_init_outcome;
+    JSObjectRef k_response;
+    JSObjectRef k_kiln_error;
+    JSObjectRef k_bad_request;
+    JSObjectRef k_promise;
+    size_t pending;             /* invocations awaiting a promise in this context */
+    bool dead;                  /* discard once nothing is pending */
+    struct api_inv *current;    /* invocation running now (console's request id), or NULL */
+};
+
+/*
+ * Create a context for ver in rt and run prelude, top level and init(context) with phase
+ * (REGISTER or BIND); on success the context is left in API_PHASE_RUN. RC_OK with an owned
+ * context (api_ctx_close()); RC_JS / RC_TIMEOUT with d = "uri:line: message".
+ */
+WARN_UNUSED int api_ctx_open(struct api_engine *e, struct api_executor *ex, struct js_runtime *rt,
+                             const struct api_names *names, struct api_version *ver,
+                             enum api_phase phase, struct api_ctx **out, struct diag *d);
+void api_ctx_close(struct api_ctx *c);
+
+/* The api_ctx of a JS context (host callbacks), or NULL. */
+static inline struct api_ctx *api_ctx_of(JSContextRef ctx)
+{
+    return js_context_user(ctx);
+}
+
+/* Throw new KilnError(code, message, {details: details_json parsed}) from a host function:
+ * sets *exception and returns undefined. details_json may be empty. */
+JSValueRef api_throw(JSContextRef ctx, JSValueRef *exception, const char *code,
+                     struct str message, struct str details_json);
+
+/* ------------------------------------------------------------------ host API modules */
+
+/* A host API: installs its globals into a new context (before the prelude runs). Functions
+ * for the prelude go on `native` (the __kiln_native object), public objects on `global`. */
+struct api_module {
+    const char *name;
+    void (*init)(JSContextRef ctx, JSObjectRef global, JSObjectRef native);
+    const struct js_fn *fns; /* installed on native; may be NULL */
+};
+
+extern const struct api_module *const api_modules[];
+
+extern const struct api_module api_module_routes;
+extern const struct api_module api_module_console;
+extern const struct api_module api_module_core;
+
+/* ------------------------------------------------------------------ engine */
+
+struct api_engine {
+    struct api_config cfg;
+    pthread_mutex_t deploy_mu;     /* serialises deploy/remove; guards scripts and deploy_rt */
+    struct js_runtime *deploy_rt;
+    struct api_names deploy_names;
+    struct map *scripts;           /* uri -> struct api_version * (active) */
+    pthread_mutex_t snap_mu;       /* guards snap (the pointer swap and the ref increment) */
+    struct api_snapshot *snap;
+    struct api_executor *execs;
+    size_t exec_count;
+    atomic_size_t next_exec;
+    atomic_uint_fast64_t version_seq;
+    api_log_sink_fn *log_sink;
+    void *log_arg;
+    struct api_watch *watch;
+};
+
+/* Return the URI of another script (not skip_uri) that registered method+pattern, or an
+ * empty slice. Deploy lock held. */
+struct str api_engine_route_owner(struct api_engine *e, struct str skip_uri, struct str method,
+                                  struct str pattern);
+
+/* Write one script log entry through the engine's sink. */
+void api_log(struct api_engine *e, const struct api_log_entry *entry);
+
+/* Log a thrown value with its stack to the script log (level error). */
+void api_log_exception(struct api_ctx *c, struct str request_id, const char *what,
+                       JSValueRef exception);
+
+/* ------------------------------------------------------------------ executors */
+
+struct api_job {
+    struct api_job *next;
+    struct http_exchange *xch;
+    struct api_snapshot *snap;   /* reference held until the invocation ends */
+    const struct api_route *route;
+    struct http_match match;
+};
+
+struct api_slot {
+    struct api_inv *inv;
+    uint32_t gen;
+};
+
+struct api_executor {
+    struct api_engine *e;
+    size_t index;
+    uv_thread_t thread;
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t heap_timer;
+    pthread_mutex_t mu;            /* guards head/tail/stopping */
+    struct api_job *head;
+    struct api_job *tail;
+    bool stopping;
+    /* Executor thread only: */
+    struct js_runtime *rt;
+    struct api_names names;
+    JSClassRef request_class;
+    VEC(struct api_ctx *) ctxs;
+    VEC(struct api_slot) slots;
+    VEC(uint32_t) free_slots;
+    int64_t last_heap_check_ms;
+    bool started;
+};
+
+WARN_UNUSED int api_exec_start(struct api_engine *e, struct api_executor *ex, size_t index,
+                               struct diag *d);
+/* Hand a job to ex (any thread): one lock and one uv_async_send. */
+void api_exec_post(struct api_executor *ex, struct api_job *job);
+void api_exec_stop(struct api_executor *ex);
+
+/* ------------------------------------------------------------------ invocations */
+
+enum api_req_field {
+    API_REQ_METHOD,
+    API_REQ_URL,
+    API_REQ_HOST,
+    API_REQ_PATH,
+    API_REQ_RAW_PATH,
+    API_REQ_QUERY,
+    API_REQ_PARAMS,
+    API_REQ_HEADERS,
+    API_REQ_COOKIES,
+    API_REQ_IP,
+    API_REQ_BODY,
+    API_REQ_BYTES,
+    API_REQ_JSON,
+    API_REQ_TEXT,
+    API_REQ_FORM,
+    API_REQ_FORM_ENTRIES,
+    API_REQ_FILES,
+    API_REQ_CONTENT_TYPE,
+    API_REQ_AUTH,
+    API_REQ_FIELD_COUNT
+};
+
+/* One HTTP invocation on an executor; lives in the exchange arena until it responds. */
+struct api_inv {
+    struct api_executor *ex;
+    struct api_ctx *c;
+    struct http_exchange *xch;
+    const struct http_request *req;
+    struct arena *arena;
+    struct api_job *job;
+    JSObjectRef request_obj;     /* protected while pending */
+    JSValueRef cache[API_REQ_FIELD_COUNT]; /* protected when set */
+    uint32_t slot;               /* when pending */
+    bool pending;
+    bool done;
+    int64_t deadline_ms;         /* epoch ms */
+    uv_timer_t *timer;           /* wall-clock deadline while pending (own allocation) */
+};
+
+/* The request class of an executor (lazy getters over struct api_inv). */
+JSClassRef api_request_class_new(void);
+/* Release the cached values and detach the request object from inv (before responding). */
+void api_request_release(struct api_inv *inv);
+
+/* Convert a handler's result into the HTTP response and send it. */
+void api_respond_value(struct api_inv *inv, JSValueRef v);
+/* Map a thrown value to the error response (spec 00-overview §6.2), log it, send it. */
+void api_respond_exception(struct api_inv *inv, JSValueRef exception);
+/* End inv: release its JS values, free its slot and timer, drop its snapshot reference. Call
+ * right before handing the exchange back (idempotent). */
+void api_inv_end(struct api_inv *inv);
+
+/* Stop the folder watcher (api_watch.c); no-op without one. */
+void api_watch_stop(struct api_engine *e);
+
+/* Send a Kiln error response. */
+void api_respond_error(struct api_inv *inv, int status, const char *code, const char *message);

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The list of host API modules installed into every new context, in this order, before the
+ * prelude runs. Adding a host API = one api_<area>.c file with a struct api_module + one line
+ * here (docs/internals/HOWTO-add-host-api.md).
+ */
+#include "api/api_internal.h"
+
+const struct api_module *const api_modules[] = {
+    &api_module_core,
+    &api_module_console,
+    &api_module_routes,
+    NULL,
+};

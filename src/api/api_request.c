@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * context.request: an object of a per-executor JSClass whose fields are static getters over
+ * the struct api_inv (spec/10-http.md §2). Nothing is computed until a script reads it; each
+ * value is then cached (protected) until the invocation ends, when the object is detached
+ * from the invocation (later reads give undefined).
+ * Thread contract: the executor thread.
+ */
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/rc.h"
+#include "base/utf8.h"
+
+/* ------------------------------------------------------------------ decoding helpers */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Percent-decode s (and '+' as space when plus); invalid escapes are kept as they are. */
+static struct str pct_decode(struct arena *a, struct str s, bool plus)
+{
+    bool need = false;
+    for (size_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] == '%' || (plus && s.ptr[i] == '+')) {
+            need = true;
+            break;
+        }
+    }
+    if (!need) {
+        return s;
+    }
+    char *out = arena_alloc(a, s.len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        char ch = s.ptr[i];
+        if (ch == '%' && i + 2 < s.len) {
+            int h = hexval(s.ptr[i + 1]);
+            int l = hexval(s.ptr[i + 2]);
+            if (h >= 0 && l >= 0) {
+                out[n++] = (char)(h * 16 + l);
+                i += 2;
+                continue;
+            }
+        }
+        out[n++] = (plus && ch == '+') ? ' ' : ch;
+    }
+    out[n] = '\0';
+    return str_make(out, n);
+}
+
+static JSObjectRef make_object(JSContextRef ctx)
+{
+    return JSObjectMake(ctx, NULL, NULL);
+}
+
+static void set_prop(JSContextRef ctx, JSObjectRef o, struct str key, JSValueRef v)
+{
+    JSStringRef k = js_string_new(key);
+    JSValueRef exc = NULL;
+    JSObjectSetProperty(ctx, o, k, v, kJSPropertyAttributeNone, &exc);
+    JSStringRelease(k);
+    (void)exc; /* plain objects without setters cannot throw here */
+}
+
+/* Parse application/x-www-form-urlencoded text into an object (last wins) or, when entries,
+ * an array of [name, value] pairs. */
+static JSValueRef parse_urlencoded(JSContextRef ctx, struct arena *a, struct str s, bool entries)
+{
+    JSObjectRef obj = NULL;
+    JSValueRef exc = NULL;
+    if (entries) {
+        obj = JSObjectMakeArray(ctx, 0, NULL, &exc);
+        if (exc != NULL) {
+            return JSValueMakeUndefined(ctx);
+        }
+    } else {
+        obj = make_object(ctx);
+    }
+    unsigned idx = 0;
+    while (s.len) {
+        struct str part;
+        struct str rest;
+        (void)str_split_char(s, '&', &part, &rest);
+        s = rest;
+        if (part.len == 0) {
+            continue;
+        }
+        struct str name;
+        struct str value;
+        (void)str_split_char(part, '=', &name, &value);
+        JSValueRef nv = js_make_string(ctx, pct_decode(a, name, true));
+        JSValueRef vv = js_make_string(ctx, pct_decode(a, value, true));
+        if (entries) {
+            JSValueRef pair[2] = { nv, vv };
+            JSObjectRef p = JSObjectMakeArray(ctx, 2, pair, &exc);
+            if (exc == NULL) {
+                JSObjectSetPropertyAtIndex(ctx, obj, idx++, p, &exc);
+            }
+        } else {
+            set_prop(ctx, obj, pct_decode(a, name, true), vv);
+        }
+    }
+    return obj;
+}
+
+static struct str media_type(const struct http_request *req, struct str *out_params)
+{
+    struct str ct = STR_NULL;
+    *out_params = STR_NULL;
+    if (!http_request_header(req, STR("content-type"), &ct)) {
+        return STR_NULL;
+    }
+    struct str type;
+    (void)str_split_char(ct, ';', &type, out_params);
+    return str_trim(type);
+}
+
+static struct str lower_dup(struct arena *a, struct str s)
+{
+    char *p = arena_alloc(a, s.len + 1);
+    for (size_t i = 0; i < s.len; i++) {
+        p[i] = str_lower_char(s.ptr[i]);
+    }
+    p[s.len] = '\0';
+    return str_make(p, s.len);
+}
+
+/* ------------------------------------------------------------------ fields */
+
+static JSValueRef make_headers(JSContextRef ctx, struct api_inv *inv)
+{
+    const struct http_request *req = inv->req;
+    JSObjectRef o = make_object(ctx);
+    for (size_t i = 0; i < req->header_count; i++) {
+        struct str name = req->headers[i].name;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = str_eq_nocase(req->headers[j].name, name);
+        }
+        if (seen || str_eq_nocase(name, STR("set-cookie"))) {
+            continue;
+        }
+        struct buf b;
+        buf_init(&b, (size_t)1 << 30);
+        int rc = buf_try_append_str(&b, req->headers[i].value);
+        for (size_t j = i + 1; j < req->header_count && rc == RC_OK; j++) {
+            if (str_eq_nocase(req->headers[j].name, name)) {
+                rc = buf_try_append_cstr(&b, ", ");
+                if (rc == RC_OK) {
+                    rc = buf_try_append_str(&b, req->headers[j].value);
+                }
+            }
+        }
+        set_prop(ctx, o, lower_dup(inv->arena, name), js_make_string(ctx, buf_str(&b)));
+        buf_fini(&b);
+    }
+    return o;
+}
+
+static JSValueRef make_cookies(JSContextRef ctx, struct api_inv *inv)
+{
+    const struct http_request *req = inv->req;
+    JSObjectRef o = make_object(ctx);
+    for (size_t i = 0; i < req->header_count; i++) {
+        if (!str_eq_nocase(req->headers[i].name, STR("cookie"))) {
+            continue;
+        }
+        struct str s = req->headers[i].value;
+        while (s.len) {
+            struct str part;
+            struct str rest;
+            (void)str_split_char(s, ';', &part, &rest);
+            s = rest;
+            part = str_trim(part);
+            struct str name;
+            struct str value;
+            if (!str_split_char(part, '=', &name, &value)) {
+                continue;
+            }
+            name = str_trim(name);
+            value = str_trim(value);
+            if (value.len >= 2 && value.ptr[0] == '"' && value.ptr[value.len - 1] == '"') {
+                value = str_sub(value, 1, value.len - 2);
+            }
+            struct str dec = pct_decode(inv->arena, value, false);
+            if (!utf8_is_valid(dec.ptr, dec.len)) {
+                dec = value;
+            }
+            if (name.len) {
+                set_prop(ctx, o, name, js_make_string(ctx, dec));
+            }
+        }
+    }
+    return o;
+}
+
+static JSValueRef make_params(JSContextRef ctx, struct api_inv *inv)
+{
+    JSObjectRef o = make_object(ctx);
+    const struct http_match *m = &inv->job->match;
+    for (size_t i = 0; i < m->param_count; i++) {
+        set_prop(ctx, o, m->params[i].name, js_make_string(ctx, m->params[i].value));
+    }
+    return o;
+}
+
+static JSValueRef throw_bad_request(JSContextRef ctx, struct api_inv *inv, const char *code,
+                                    struct str message, struct str details_json,
+                                    JSValueRef *exception)
+{
+    struct api_ctx *c = inv->c;
+    JSObjectRef opts = make_object(ctx);
+    set_prop(ctx, opts, STR("code"), js_make_string(ctx, str_from_cstr(code)));
+    if (details_json.len) {
+        JSStringRef j = js_string_new(details_json);
+        JSValueRef dv = JSValueMakeFromJSONString(ctx, j);
+        JSStringRelease(j);
+        if (dv) {
+            set_prop(ctx, opts, STR("details"), dv);
+        }
+    }
+    JSValueRef args[2] = { js_make_string(ctx, message), opts };
+    JSValueRef exc = NULL;
+    JSObjectRef err = JSObjectCallAsConstructor(ctx, c->k_bad_request, 2, args, &exc);
+    *exception = exc != NULL ? exc : err;
+    return NULL;
+}
+
+static JSValueRef make_json(JSContextRef ctx, struct api_inv *inv, JSValueRef *exception)
+{
+    struct str body = inv->req->body;
+    struct str t = str_trim(body);
+    if (t.len == 0) {
+        return JSValueMakeNull(ctx);
+    }
+    struct arena *scratch = arena_new(0);
+    JSValueRef v = NULL;
+    struct json_error err;
+    memset(&err, 0, sizeof(err));
+    int rc = js_json_parse(ctx, scratch, body, API_JSON_MAX_DEPTH, &v, &err);
+    arena_free(scratch);
+    if (rc == RC_OK) {
+        return v;
+    }
+    struct str msg = arena_printf(inv->arena, "Invalid JSON body: %s at line %zu, column %zu",
+                                  err.msg, err.line, err.column);
+    struct str details =
+        arena_printf(inv->arena, "{\"line\":%zu,\"column\":%zu}", err.line, err.column);
+    return throw_bad_request(ctx, inv, "INVALID_JSON", msg, details, exception);
+}
+
+static JSValueRef make_text(JSContextRef ctx, struct api_inv *inv, JSValueRef *exception)
+{
+    struct str params;
+    (void)media_type(inv->req, &params);
+    struct str body = inv->req->body;
+    struct str lp = lower_dup(inv->arena, params);
+    ptrdiff_t at = str_find(lp, STR("charset="));
+    struct str cs = STR("utf-8");
+    if (at >= 0) {
+        cs = str_sub(lp, (size_t)at + 8, lp.len);
+        struct str rest;
+        (void)str_split_char(cs, ';', &cs, &rest);
+        cs = str_trim(cs);
+        if (cs.len >= 2 && cs.ptr[0] == '"') {
+            cs = str_sub(cs, 1, cs.len - 2);
+        }
+    }
+    if (str_eq(cs, STR("iso-8859-1")) || str_eq(cs, STR("latin1")) ||
+        str_eq(cs, STR("us-ascii"))) {
+        bool ascii = str_eq(cs, STR("us-ascii"));
+        JSChar *units = arena_alloc(inv->arena, (body.len + 1) * sizeof(JSChar));
+        for (size_t i = 0; i < body.len; i++) {
+            unsigned char ch = (unsigned char)body.ptr[i];
+            if (ascii && ch >= 0x80) {
+                return throw_bad_request(ctx, inv, "INVALID_ENCODING",
+                                         STR("Request body is not valid US-ASCII"), STR(""),
+                                         exception);
+            }
+            units[i] = ch;
+        }
+        JSStringRef s = JSStringCreateWithCharacters(units, body.len);
+        JSValueRef v = JSValueMakeString(ctx, s);
+        JSStringRelease(s);
+        return v;
+    }
+    if (!utf8_is_valid(body.ptr, body.len)) {
+        return throw_bad_request(ctx, inv, "INVALID_ENCODING",
+                                 STR("Request body is not valid UTF-8"), STR(""), exception);
+    }
+    return js_make_string(ctx, body);
+}
+
+static JSValueRef compute(JSContextRef ctx, struct api_inv *inv, enum api_req_field f,
+                          JSValueRef *exception)
+{
+    const struct http_request *req = inv->req;
+    struct str params;
+    JSValueRef exc = NULL;
+    switch (f) {
+    case API_REQ_METHOD:
+        return js_make_string(ctx, req->method);
+    case API_REQ_RAW_PATH:
+        return js_make_string(ctx, req->raw_path);
+    case API_REQ_PATH:
+        return js_make_string(ctx, pct_decode(inv->arena, req->raw_path, false));
+    case API_REQ_HOST: {
+        struct str host = STR("");
+        (void)http_request_header(req, STR("host"), &host);
+        return js_make_string(ctx, lower_dup(inv->arena, host));
+    }
+    case API_REQ_URL: {
+        struct str host = STR("localhost");
+        (void)http_request_header(req, STR("host"), &host);
+        return js_make_string(ctx, arena_printf(inv->arena, "http://%.*s%.*s", STR_FMT(host),
+                                                STR_FMT(req->target)));
+    }
+    case API_REQ_QUERY:
+        return parse_urlencoded(ctx, inv->arena, req->query, false);
+    case API_REQ_PARAMS:
+        return make_params(ctx, inv);
+    case API_REQ_HEADERS:
+        return make_headers(ctx, inv);
+    case API_REQ_COOKIES:
+        return make_cookies(ctx, inv);
+    case API_REQ_IP:
+        return js_make_string(ctx, req->client_ip);
+    case API_REQ_BODY:
+        if (req->body.len == 0 || !utf8_is_valid(req->body.ptr, req->body.len)) {
+            return JSValueMakeNull(ctx);
+        }
+        return js_make_string(ctx, req->body);
+    case API_REQ_BYTES: {
+        JSObjectRef b = js_make_bytes(ctx, req->body, &exc);
+        if (b == NULL) {
+            *exception = exc;
+        }
+        return b;
+    }
+    case API_REQ_JSON:
+        return make_json(ctx, inv, exception);
+    case API_REQ_TEXT:
+        return make_text(ctx, inv, exception);
+    case API_REQ_FORM:
+    case API_REQ_FORM_ENTRIES: {
+        struct str mt = media_type(req, &params);
+        bool entries = f == API_REQ_FORM_ENTRIES;
+        if (str_eq_nocase(mt, STR("application/x-www-form-urlencoded"))) {
+            return parse_urlencoded(ctx, inv->arena, req->body, entries);
+        }
+        if (entries) {
+            JSObjectRef arr = JSObjectMakeArray(ctx, 0, NULL, &exc);
+            if (exc != NULL) {
+                *exception = exc;
+            }
+            return arr;
+        }
+        return make_object(ctx);
+    }
+    case API_REQ_FILES: {
+        JSObjectRef arr = JSObjectMakeArray(ctx, 0, NULL, &exc);
+        if (exc != NULL) {
+            *exception = exc;
+        }
+        return arr;
+    }
+    case API_REQ_CONTENT_TYPE:
+        return js_make_string(ctx, lower_dup(inv->arena, media_type(req, &params)));
+    case API_REQ_AUTH: {
+        JSStringRef j = JSStringCreateWithUTF8CString(
+            "{\"isAuthenticated\":false,\"userId\":null,\"email\":null,\"name\":null,"
+            "\"provider\":null,\"roles\":[],\"permissions\":[],\"isAdmin\":false,"
+            "\"isEditor\":false,\"userEmail\":null,\"userName\":null,\"user\":null,"
+            "\"sessionExpiresAt\":null}");
+        JSValueRef v = JSValueMakeFromJSONString(ctx, j);
+        JSStringRelease(j);
+        return v ? v : JSValueMakeNull(ctx);
+    }
+    case API_REQ_FIELD_COUNT:
+    default:
+        return JSValueMakeUndefined(ctx);
+    }
+}
+
+static JSValueRef field(JSContextRef ctx, JSObjectRef obj, enum api_req_field f,
+                        JSValueRef *exception)
+{
+    struct api_inv *inv = JSObjectGetPrivate(obj);
+    if (inv == NULL || inv->done) {
+        return JSValueMakeUndefined(ctx);
+    }
+    if (inv->cache[f] != NULL) {
+        return inv->cache[f];
+    }
+    JSValueRef exc = NULL;
+    JSValueRef v = compute(ctx, inv, f, &exc);
+    if (exc != NULL || v == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueProtect(ctx, v);
+    inv->cache[f] = v;
+    return v;
+}
+
+#define API_REQ_GETTERS(X)                                                                         \
+    X(method, API_REQ_METHOD)                                                                      \
+    X(url, API_REQ_URL)                                                                            \
+    X(host, API_REQ_HOST)                                                                          \
+    X(path, API_REQ_PATH)                                                                          \
+    X(rawPath, API_REQ_RAW_PATH)                                                                   \
+    X(query, API_REQ_QUERY)                                                                        \
+    X(params, API_REQ_PARAMS)                                                                      \
+    X(headers, API_REQ_HEADERS)                                                                    \
+    X(cookies, API_REQ_COOKIES)                                                                    \
+    X(ip, API_REQ_IP)                                                                              \
+    X(body, API_REQ_BODY)                                                                          \
+    X(bytes, API_REQ_BYTES)                                                                        \
+    X(json, API_REQ_JSON)                                                                          \
+    X(text, API_REQ_TEXT)                                                                          \
+    X(form, API_REQ_FORM)                                                                          \
+    X(formEntries, API_REQ_FORM_ENTRIES)                                                           \
+    X(files, API_REQ_FILES)                                                                        \
+    X(contentType, API_REQ_CONTENT_TYPE)                                                           \
+    X(auth, API_REQ_AUTH)
+
+#define API_REQ_GETTER_FN(js, id)                                                                  \
+    static JSValueRef get_##js(JSContextRef ctx, JSObjectRef obj, JSStringRef name,               \
+                               JSValueRef *exception)                                              \
+    {                                                                                              \
+        return field(ctx, obj, id, exception);                                                     \
+    }
+API_REQ_GETTERS(API_REQ_GETTER_FN)
+#undef API_REQ_GETTER_FN
+
+static const JSStaticValue request_values[] = {
+#define API_REQ_STATIC(js, id)                                                                     \
+    { #js, get_##js, NULL, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
+    API_REQ_GETTERS(API_REQ_STATIC)
+#undef API_REQ_STATIC
+    { NULL, NULL, NULL, 0 },
+};
+
+JSClassRef api_request_class_new(void)
+{
+    JSClassDefinition def = kJSClassDefinitionEmpty;
+    def.className = "Request";
+    def.staticValues = request_values;
+    return JSClassCreate(&def);
+}
+
+void api_request_release(struct api_inv *inv)
+{
+    if (inv->c == NULL) {
+        return;
+    }
+    JSContextRef ctx = inv->c->js;
+    for (size_t i = 0; i < API_REQ_FIELD_COUNT; i++) {
+        if (inv->cache[i] != NULL) {
+            JSValueUnprotect(ctx, inv->cache[i]);
+            inv->cache[i] = NULL;
+        }
+    }
+    if (inv->request_obj != NULL) {
+        JSObjectSetPrivate(inv->request_obj, NULL);
+        if (inv->pending) {
+            JSValueUnprotect(ctx, inv->request_obj);
+        }
+        inv->request_obj = NULL;
+    }
+}

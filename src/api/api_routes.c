@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * routeRegistry's native half (the prelude's routeRegistry.registerRoute validates types and
+ * builds the Registration object). In a register run a call adds a route to the version being
+ * deployed (NAME_CONFLICT when another script owns method+path); in a bind run it only binds
+ * the function value to the route of the same key; outside both it is refused, not thrown.
+ * Thread contract: the thread running the context.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/rc.h"
+
+static const struct log_ctx routes_log = { .mod = "api" };
+
+static const char *const reserved_prefixes[] = {
+    "/engine", "/auth", "/graphql", "/mcp", "/health",
+    "/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource",
+};
+
+static bool is_reserved(struct str path)
+{
+    for (size_t i = 0; i < ARRAY_LEN(reserved_prefixes); i++) {
+        struct str p = str_from_cstr(reserved_prefixes[i]);
+        if (str_starts_with(path, p) && (path.len == p.len || path.ptr[p.len] == '/')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
+                                       "*" };
+
+static JSValueRef result(JSContextRef ctx, struct str key, bool registered, const char *reason)
+{
+    JSValueRef items[3] = {
+        js_make_string(ctx, key),
+        JSValueMakeBoolean(ctx, registered),
+        reason ? js_make_string(ctx, str_from_cstr(reason)) : JSValueMakeUndefined(ctx),
+    };
+    JSValueRef exc = NULL;
+    JSObjectRef arr = JSObjectMakeArray(ctx, 3, items, &exc);
+    if (exc != NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    return arr;
+}
+
+static JSValueRef conflict(JSContextRef ctx, JSValueRef *exception, struct str key,
+                           struct str owner)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    struct json_writer w;
+    json_writer_init(&w, &b);
+    json_write_begin_object(&w);
+    json_write_key(&w, STR("owner"));
+    json_write_string(&w, owner);
+    json_write_end_object(&w);
+    char msg[600];
+    (void)snprintf(msg, sizeof(msg), "%.*s is already registered by script %.*s",
+                   (int)(key.len > 260 ? 260 : key.len), key.ptr,
+                   (int)(owner.len > 260 ? 260 : owner.len), owner.ptr);
+    JSValueRef r = api_throw(ctx, exception, "NAME_CONFLICT", str_from_cstr(msg), buf_str(&b));
+    buf_fini(&b);
+    return r;
+}
+
+static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str path,
+                              struct str method, JSValueRef handler, JSValueRef *exception)
+{
+    struct diag d;
+    if (http_router_check_pattern(path, &d) != RC_OK) {
+        return api_throw(ctx, exception, "INVALID_ARGUMENT", str_from_cstr(d.msg), STR(""));
+    }
+    if (is_reserved(path)) {
+        return api_throw(ctx, exception, "RESERVED_PATH",
+                         str_from_cstr("the path is reserved for Kiln's own endpoints"), STR(""));
+    }
+    struct api_version *ver = c->ver;
+    char keybuf[600];
+    int kn = snprintf(keybuf, sizeof(keybuf), "%.*s %.*s", STR_FMT(method), STR_FMT(path));
+    struct str key = str_make(keybuf, (size_t)kn);
+    bool is_fn = JSValueIsObject(ctx, handler) && JSObjectIsFunction(ctx, (JSObjectRef)handler);
+    if (c->phase == API_PHASE_REGISTER) {
+        struct str owner = api_engine_route_owner(c->e, ver->uri, method, path);
+        if (owner.len) {
+            return conflict(ctx, exception, key, owner);
+        }
+        struct api_route *r = api_version_find_route(ver, key);
+        if (r == NULL) {
+            if (ver->route_count >= API_MAX_ROUTES_PER_SCRIPT) {
+                return api_throw(ctx, exception, "LIMIT_EXCEEDED",
+                                 STR("too many routes in one script"), STR("{\"limit\":1000}"));
+            }
+            r = arena_calloc(ver->arena, 1, sizeof(*r));
+            r->method = arena_strdup(ver->arena, method);
+            r->pattern = arena_strdup(ver->arena, path);
+            r->key = arena_strdup(ver->arena, key);
+            r->index = ver->route_count;
+            r->ver = ver;
+            if (ver->route_count == ver->route_cap) {
+                ver->route_cap = ver->route_cap ? ver->route_cap * 2 : 8;
+                ver->routes = mem_realloc(ver->routes, ver->route_cap * sizeof(*ver->routes));
+            }
+            ver->routes[ver->route_count++] = r;
+        }
+        r->handler_name = STR_NULL;
+        if (!is_fn) {
+            size_t n = 0;
+            JSValueRef exc = NULL;
+            char *name = js_value_to_owned(ctx, handler, &n, &exc);
+            if (name == NULL) {
+                *exception = exc;
+                return JSValueMakeUndefined(ctx);
+            }
+            r->handler_name = arena_strdup(ver->arena, str_make(name, n));
+            mem_free(name);
+        }
+        return result(ctx, key, true, NULL);
+    }
+    if (c->phase == API_PHASE_BIND) {
+        struct api_route *r = api_version_find_route(ver, key);
+        if (r == NULL) {
+            log_warn(&routes_log,
+                     "registration ignored: not made in the register run script=%.*s route=\"%.*s\"",
+                     STR_FMT(ver->uri), STR_FMT(key));
+            return result(ctx, key, false, "not registered in the register run");
+        }
+        if (c->handlers && is_fn) {
+            if (c->handlers[r->index]) {
+                JSValueUnprotect(ctx, c->handlers[r->index]);
+            }
+            JSValueProtect(ctx, handler);
+            c->handlers[r->index] = (JSObjectRef)handler;
+        }
+        return result(ctx, key, true, NULL);
+    }
+    log_warn(&routes_log, "registration refused outside top level and init script=%.*s route=\"%.*s\"",
+             STR_FMT(ver->uri), STR_FMT(key));
+    return result(ctx, key, false, "registrations are only made by the top level and init()");
+}
+
+/* registerRoute(path, handler, method, options) -> [key, registered, reason] */
+static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                  const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL) {
+        return js_throw_type_error(ctx, exception, "routeRegistry is not available here");
+    }
+    size_t plen = 0;
+    size_t mlen = 0;
+    JSValueRef exc = NULL;
+    char *path = js_value_to_owned(ctx, argv[0], &plen, &exc);
+    if (path == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    char *method = js_value_to_owned(ctx, argv[2], &mlen, &exc);
+    if (method == NULL) {
+        mem_free(path);
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    for (size_t i = 0; i < mlen; i++) {
+        if (method[i] >= 'a' && method[i] <= 'z') {
+            method[i] = (char)(method[i] - 'a' + 'A');
+        }
+    }
+    bool ok = false;
+    for (size_t i = 0; i < ARRAY_LEN(methods) && !ok; i++) {
+        ok = str_eq_cstr(str_make(method, mlen), methods[i]);
+    }
+    JSValueRef r;
+    if (!ok) {
+        r = api_throw(ctx, exception, "INVALID_ARGUMENT",
+                      STR("method must be GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or *"),
+                      STR(""));
+    } else if (plen > 500) {
+        r = api_throw(ctx, exception, "INVALID_ARGUMENT", STR("path is longer than 500 bytes"),
+                      STR(""));
+    } else {
+        r = do_register(ctx, c, str_make(path, plen), str_make(method, mlen), argv[1], exception);
+    }
+    mem_free(path);
+    mem_free(method);
+    return r;
+}
+
+static const struct js_fn routes_fns[] = {
+    { .name = "registerRoute", .fn = routes_register, .min_args = 4 },
+    { .name = NULL },
+};
+
+const struct api_module api_module_routes = {
+    .name = "routes",
+    .init = NULL,
+    .fns = routes_fns,
+};
