@@ -211,7 +211,8 @@ int http_response_serialize(struct arena *a, const struct http_response_meta *m,
     }
     bool has_date = false;
     bool has_server = false;
-    size_t need = 64; /* status line, Content-Length, Connection, slack */
+    /* status line (15 + reason), Content-Length (38), Connection (26), rounded up */
+    size_t need = 96;
     struct str reason = str_from_cstr(http_status_reason(status));
     need += reason.len;
     for (size_t i = 0; i < header_count; i++) {
