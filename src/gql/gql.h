@@ -157,6 +157,7 @@ struct gql_type {
     struct str name;
     struct str description;
     bool builtin;                    /* specified scalars and introspection types */
+    bool hidden;                     /* an unreferenced built-in scalar (not in the schema) */
     struct gql_field *fields;        /* OBJECT, INTERFACE */
     size_t field_count;
     struct gql_type **interfaces;    /* OBJECT, INTERFACE */
@@ -273,3 +274,32 @@ struct gql_type *gql_ref_named(const struct gql_type_ref *r);
 
 /* Print r as GraphQL writes it ("[Int!]!") into a. */
 struct str gql_ref_print(struct arena *a, const struct gql_type_ref *r);
+
+/* ---------------------------------------------------------------------------------------
+ * Validation (gql_validate.c): every rule of the specification's Validation section, with the
+ * messages and locations graphql-js reports, in graphql-js's order.
+ */
+
+/*
+ * Validate doc against a built schema. Errors are appended to errs (which bounds their
+ * number: when it is full validation stops). Returns RC_OK (valid) or RC_INVAL.
+ * Borrows everything for the duration of the call; scratch memory comes from a.
+ */
+WARN_UNUSED int gql_validate(struct arena *a, const struct gql_schema *s,
+                             const struct gql_document *doc, struct gql_errors *errs);
+
+/*
+ * Check the abuse limits of lim (selection depth, fields and aliases after fragment
+ * expansion) for the operation op of doc (from gql_find_operation()). Returns RC_OK or
+ * RC_LIMIT with one error (code GRAPHQL_LIMIT) naming the limit and the value.
+ */
+WARN_UNUSED int gql_check_limits(const struct gql_document *doc, const struct gql_node *op,
+                                 const struct gql_limits *lim, struct gql_errors *errs);
+
+/*
+ * Find the operation to run: the one named name, or the only one when name is empty.
+ * Returns RC_OK, or RC_INVAL with the graphql-js error ("Must provide operation name if query
+ * contains multiple operations.", "Unknown operation named \"x\".").
+ */
+WARN_UNUSED int gql_find_operation(const struct gql_document *doc, struct str name,
+                                   struct gql_errors *errs, const struct gql_node **out_op);

@@ -82,6 +82,8 @@ struct gql_node {
     enum gql_op op;
     bool flag;
     struct gql_loc loc;        /* where the node starts */
+    struct gql_loc name_loc;   /* where its name starts (line 0: no name) */
+    struct gql_loc sel_loc;    /* where its selection set's '{' is (line 0: none) */
     struct str name;
     struct str alias;
     struct str text;           /* literal value text (processed for strings) */

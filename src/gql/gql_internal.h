@@ -102,3 +102,25 @@ struct gql_type *const *gql_schema_types(const struct gql_schema *s, size_t *out
 struct gql_directive_def *const *gql_schema_directives(const struct gql_schema *s,
                                                        size_t *out_count);
 struct str gql_schema_description(const struct gql_schema *s);
+
+/* The meta-field name (__typename on any composite type; __schema and __type on the query
+ * root) of parent, or NULL. */
+struct gql_field *gql_schema_meta_field(const struct gql_schema *s, const struct gql_type *parent,
+                                        struct str name);
+
+/* Print a value literal as graphql-js's print() does ("{a: [1, \"x\"]}") into a. */
+struct str gql_print_value(struct arena *a, const struct gql_node *v);
+
+/* graphql-js's suggestionList + didYouMean: append " Did you mean ...?" for the options close
+ * to input (or nothing) to out. sub may be NULL ("to use an inline fragment on"). */
+struct buf;
+void gql_did_you_mean(struct buf *out, const char *sub, struct str input, const struct str *options,
+                      size_t count);
+
+/* The options close to input, sorted as graphql-js sorts them; returns the count written to
+ * out (at most count). */
+size_t gql_suggestion_list(struct arena *a, struct str input, const struct str *options,
+                           size_t count, struct str *out);
+
+/* graphql-js naturalCompare: digits compare as numbers. */
+int gql_natural_compare(struct str a, struct str b);

@@ -211,13 +211,20 @@ static void leave(struct parser *p)
     p->nesting--;
 }
 
-static int parse_name(struct parser *p, struct str *out_name)
+static int parse_name_at(struct parser *p, struct str *out_name, struct gql_loc *out_loc)
 {
     if (!peek(p, GQL_TOK_NAME)) {
         return expect(p, GQL_TOK_NAME);
     }
     *out_name = cur(p)->text;
+    *out_loc = cur(p)->loc;
     return advance(p);
+}
+
+/* Parse a Name into n->name, recording where it is. */
+static int parse_name(struct parser *p, struct gql_node *n)
+{
+    return parse_name_at(p, &n->name, &n->name_loc);
 }
 
 /* ------------------------------------------------------------------ values and types */
@@ -228,7 +235,7 @@ static int parse_variable(struct parser *p, struct gql_node **out)
 {
     struct gql_node *n = new_node(p, GQL_VARIABLE, cur(p)->loc);
     TRY(expect(p, GQL_TOK_DOLLAR));
-    TRY(parse_name(p, &n->name));
+    TRY(parse_name(p, n));
     *out = n;
     return RC_OK;
 }
@@ -249,7 +256,7 @@ static int parse_object_value(struct parser *p, bool is_const, struct gql_node *
     TRY(advance(p));
     while (!peek(p, GQL_TOK_BRACE_R)) {
         struct gql_node *f = new_node(p, GQL_OBJECT_FIELD, cur(p)->loc);
-        TRY(parse_name(p, &f->name));
+        TRY(parse_name(p, f));
         TRY(expect(p, GQL_TOK_COLON));
         TRY(parse_value(p, is_const, &f->value));
         push(p, &n->children, f);
@@ -325,7 +332,7 @@ static int parse_value(struct parser *p, bool is_const, struct gql_node **out)
 static int parse_named_type(struct parser *p, struct gql_node **out)
 {
     struct gql_node *n = new_node(p, GQL_NAMED_TYPE, cur(p)->loc);
-    TRY(parse_name(p, &n->name));
+    TRY(parse_name(p, n));
     *out = n;
     return RC_OK;
 }
@@ -365,7 +372,7 @@ static int parse_arguments(struct parser *p, bool is_const, struct gql_list *out
     TRY(advance(p));
     do {
         struct gql_node *a = new_node(p, GQL_ARGUMENT, cur(p)->loc);
-        TRY(parse_name(p, &a->name));
+        TRY(parse_name(p, a));
         TRY(expect(p, GQL_TOK_COLON));
         TRY(parse_value(p, is_const, &a->value));
         push(p, out, a);
@@ -378,7 +385,7 @@ static int parse_directives(struct parser *p, bool is_const, struct gql_list *ou
     while (peek(p, GQL_TOK_AT)) {
         struct gql_node *d = new_node(p, GQL_DIRECTIVE, cur(p)->loc);
         TRY(advance(p));
-        TRY(parse_name(p, &d->name));
+        TRY(parse_name(p, d));
         TRY(parse_arguments(p, is_const, &d->args));
         push(p, out, d);
     }
@@ -387,36 +394,38 @@ static int parse_directives(struct parser *p, bool is_const, struct gql_list *ou
 
 /* ------------------------------------------------------------------ executable definitions */
 
-static int parse_selection_set(struct parser *p, struct gql_list *out);
+static int parse_selection_set(struct parser *p, struct gql_node *owner);
 
 static int parse_field(struct parser *p, struct gql_node **out)
 {
     struct gql_node *f = new_node(p, GQL_FIELD, cur(p)->loc);
     struct str first = STR_NULL;
-    TRY(parse_name(p, &first));
+    struct gql_loc first_loc = { 0 };
+    TRY(parse_name_at(p, &first, &first_loc));
     bool colon = false;
     TRY(expect_optional(p, GQL_TOK_COLON, &colon));
     if (colon) {
         f->alias = first;
-        TRY(parse_name(p, &f->name));
+        TRY(parse_name(p, f));
     } else {
         f->name = first;
+        f->name_loc = first_loc;
     }
     TRY(parse_arguments(p, false, &f->args));
     TRY(parse_directives(p, false, &f->directives));
     if (peek(p, GQL_TOK_BRACE_L)) {
-        TRY(parse_selection_set(p, &f->children));
+        TRY(parse_selection_set(p, f));
     }
     *out = f;
     return RC_OK;
 }
 
-static int parse_fragment_name(struct parser *p, struct str *out)
+static int parse_fragment_name(struct parser *p, struct gql_node *n)
 {
     if (peek_keyword(p, "on")) {
         return unexpected(p);
     }
-    return parse_name(p, out);
+    return parse_name(p, n);
 }
 
 static int parse_fragment(struct parser *p, struct gql_node **out)
@@ -427,7 +436,7 @@ static int parse_fragment(struct parser *p, struct gql_node **out)
     TRY(expect_optional_keyword(p, "on", &has_cond));
     if (!has_cond && peek(p, GQL_TOK_NAME)) {
         struct gql_node *s = new_node(p, GQL_FRAGMENT_SPREAD, loc);
-        TRY(parse_fragment_name(p, &s->name));
+        TRY(parse_fragment_name(p, s));
         TRY(parse_directives(p, false, &s->directives));
         *out = s;
         return RC_OK;
@@ -437,13 +446,15 @@ static int parse_fragment(struct parser *p, struct gql_node **out)
         TRY(parse_named_type(p, &f->type));
     }
     TRY(parse_directives(p, false, &f->directives));
-    TRY(parse_selection_set(p, &f->children));
+    TRY(parse_selection_set(p, f));
     *out = f;
     return RC_OK;
 }
 
-static int parse_selection_set(struct parser *p, struct gql_list *out)
+static int parse_selection_set(struct parser *p, struct gql_node *owner)
 {
+    struct gql_list *out = &owner->children;
+    owner->sel_loc = cur(p)->loc;
     TRY(enter(p));
     TRY(expect(p, GQL_TOK_BRACE_L));
     do {
@@ -485,6 +496,7 @@ static int parse_variable_defs(struct parser *p, struct gql_list *out)
         struct gql_node *var = NULL;
         TRY(parse_variable(p, &var));
         v->name = var->name;
+        v->name_loc = var->name_loc;
         TRY(expect(p, GQL_TOK_COLON));
         TRY(parse_type_ref(p, &v->type));
         bool eq = false;
@@ -505,12 +517,12 @@ static int parse_operation(struct parser *p, struct gql_node **out)
     if (!peek(p, GQL_TOK_BRACE_L)) {
         TRY(parse_operation_type(p, &op->op));
         if (peek(p, GQL_TOK_NAME)) {
-            TRY(parse_name(p, &op->name));
+            TRY(parse_name(p, op));
         }
         TRY(parse_variable_defs(p, &op->args));
         TRY(parse_directives(p, false, &op->directives));
     }
-    TRY(parse_selection_set(p, &op->children));
+    TRY(parse_selection_set(p, op));
     *out = op;
     return RC_OK;
 }
@@ -519,11 +531,11 @@ static int parse_fragment_def(struct parser *p, struct gql_node **out)
 {
     struct gql_node *f = new_node(p, GQL_FRAGMENT_DEF, cur(p)->loc);
     TRY(expect_keyword(p, "fragment"));
-    TRY(parse_fragment_name(p, &f->name));
+    TRY(parse_fragment_name(p, f));
     TRY(expect_keyword(p, "on"));
     TRY(parse_named_type(p, &f->type));
     TRY(parse_directives(p, false, &f->directives));
-    TRY(parse_selection_set(p, &f->children));
+    TRY(parse_selection_set(p, f));
     *out = f;
     return RC_OK;
 }
@@ -546,7 +558,7 @@ static int parse_input_value_def(struct parser *p, struct gql_node **out)
 {
     struct gql_node *n = new_node(p, GQL_INPUT_VALUE_DEF, cur(p)->loc);
     TRY(parse_description(p, &n->description));
-    TRY(parse_name(p, &n->name));
+    TRY(parse_name(p, n));
     TRY(expect(p, GQL_TOK_COLON));
     TRY(parse_type_ref(p, &n->type));
     bool eq = false;
@@ -577,7 +589,7 @@ static int parse_field_def(struct parser *p, struct gql_node **out)
 {
     struct gql_node *n = new_node(p, GQL_FIELD_DEF, cur(p)->loc);
     TRY(parse_description(p, &n->description));
-    TRY(parse_name(p, &n->name));
+    TRY(parse_name(p, n));
     TRY(parse_argument_defs(p, &n->args));
     TRY(expect(p, GQL_TOK_COLON));
     TRY(parse_type_ref(p, &n->type));
@@ -596,7 +608,7 @@ static int parse_enum_value_def(struct parser *p, struct gql_node **out)
         return syntax_error(p, cur(p)->loc, "%s is reserved and cannot be used for an enum value.",
                             d);
     }
-    TRY(parse_name(p, &n->name));
+    TRY(parse_name(p, n));
     TRY(parse_directives(p, true, &n->directives));
     *out = n;
     return RC_OK;
@@ -659,7 +671,7 @@ static int parse_directive_def(struct parser *p, struct gql_node *n)
 {
     TRY(expect_keyword(p, "directive"));
     TRY(expect(p, GQL_TOK_AT));
-    TRY(parse_name(p, &n->name));
+    TRY(parse_name(p, n));
     TRY(parse_argument_defs(p, &n->args));
     TRY(expect_optional_keyword(p, "repeatable", &n->flag));
     TRY(expect_keyword(p, "on"));
@@ -668,7 +680,7 @@ static int parse_directive_def(struct parser *p, struct gql_node *n)
     do {
         struct gql_token t = *cur(p);
         struct gql_node *l = new_node(p, GQL_NAME, t.loc);
-        TRY(parse_name(p, &l->name));
+        TRY(parse_name(p, l));
         bool known = false;
         for (size_t i = 0; i < ARRAY_LEN(directive_locations); i++) {
             known = known || str_eq_cstr(l->name, directive_locations[i]);
@@ -687,7 +699,7 @@ static int parse_directive_def(struct parser *p, struct gql_node *n)
 /* The body of a type definition or extension after its keyword; n->kind is set. */
 static int parse_type_def_body(struct parser *p, struct gql_node *n)
 {
-    TRY(parse_name(p, &n->name));
+    TRY(parse_name(p, n));
     switch (n->kind) {
     case GQL_OBJECT_DEF:
     case GQL_INTERFACE_DEF: {

@@ -40,6 +40,7 @@ struct gql_schema {
     struct gql_type *roots[3];
     struct str description;
     bool built;
+    struct gql_field meta[3];            /* __typename, __schema, __type */
 };
 
 const char *const gql_dir_loc_names[GQL_LOC_COUNT] = {
@@ -137,7 +138,29 @@ int gql_schema_add_root_field(struct gql_schema *s, enum gql_op op, struct str f
 
 struct gql_type *gql_schema_find_type(const struct gql_schema *s, struct str name)
 {
-    return map_find(s->types, name);
+    struct gql_type *t = map_find(s->types, name);
+    return (t != NULL && !t->hidden) ? t : NULL;
+}
+
+struct gql_field *gql_schema_meta_field(const struct gql_schema *s, const struct gql_type *parent,
+                                        struct str name)
+{
+    if (name.len < 2 || name.ptr[0] != '_' || name.ptr[1] != '_') {
+        return NULL;
+    }
+    if (str_eq_cstr(name, "__typename")) {
+        return (struct gql_field *)&s->meta[0];
+    }
+    if (parent != s->roots[GQL_OP_QUERY]) {
+        return NULL;
+    }
+    if (str_eq_cstr(name, "__schema")) {
+        return (struct gql_field *)&s->meta[1];
+    }
+    if (str_eq_cstr(name, "__type")) {
+        return (struct gql_field *)&s->meta[2];
+    }
+    return NULL;
 }
 
 struct gql_type *gql_schema_root(const struct gql_schema *s, enum gql_op op)
@@ -1130,6 +1153,69 @@ static void build_directive_args(struct builder *b)
     }
 }
 
+static struct gql_type_ref *make_ref(struct gql_schema *s, const char *name, bool non_null)
+{
+    struct gql_type_ref *r = arena_calloc(s->arena, 1, sizeof(*r));
+    r->kind = GQL_REF_NAMED;
+    r->named = map_find(s->types, str_from_cstr(name));
+    if (!non_null) {
+        return r;
+    }
+    struct gql_type_ref *nn = arena_calloc(s->arena, 1, sizeof(*nn));
+    nn->kind = GQL_REF_NON_NULL;
+    nn->of = r;
+    return nn;
+}
+
+/* The introspection meta-fields (spec 4.2) and the built-in scalars nobody references:
+ * graphql-js leaves those out of a schema's types, so do we. */
+static void finish_builtins(struct gql_schema *s)
+{
+    s->meta[0] = (struct gql_field){ .name = STR("__typename"),
+                                     .description = STR("The name of the current Object type at "
+                                                        "runtime."),
+                                     .type = make_ref(s, "String", true) };
+    s->meta[1] = (struct gql_field){ .name = STR("__schema"),
+                                     .description = STR("Access the current type schema of this "
+                                                        "server."),
+                                     .type = make_ref(s, "__Schema", true) };
+    struct gql_input_value *name_arg = arena_calloc(s->arena, 1, sizeof(*name_arg));
+    name_arg->name = STR("name");
+    name_arg->type = make_ref(s, "String", true);
+    s->meta[2] = (struct gql_field){ .name = STR("__type"),
+                                     .description = STR("Request the type information of a "
+                                                        "single type."),
+                                     .type = make_ref(s, "__Type", false),
+                                     .args = name_arg,
+                                     .arg_count = 1 };
+    static const char *const optional[] = { "Int", "Float", "ID" };
+    for (size_t k = 0; k < ARRAY_LEN(optional); k++) {
+        struct gql_type *sc = map_find(s->types, str_from_cstr(optional[k]));
+        bool used = false;
+        for (size_t i = 0; i < s->type_list.count && !used; i++) {
+            struct gql_type *t = s->type_list.items[i];
+            for (size_t f = 0; f < t->field_count && !used; f++) {
+                used = t->fields[f].type != NULL && gql_ref_named(t->fields[f].type) == sc;
+                for (size_t a = 0; a < t->fields[f].arg_count && !used; a++) {
+                    used = t->fields[f].args[a].type != NULL &&
+                           gql_ref_named(t->fields[f].args[a].type) == sc;
+                }
+            }
+            for (size_t f = 0; f < t->input_field_count && !used; f++) {
+                used = t->input_fields[f].type != NULL &&
+                       gql_ref_named(t->input_fields[f].type) == sc;
+            }
+        }
+        for (size_t i = 0; i < s->directive_list.count && !used; i++) {
+            struct gql_directive_def *d = s->directive_list.items[i];
+            for (size_t a = 0; a < d->arg_count && !used; a++) {
+                used = d->args[a].type != NULL && gql_ref_named(d->args[a].type) == sc;
+            }
+        }
+        sc->hidden = !used;
+    }
+}
+
 int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
 {
     struct builder b = { .s = s, .errs = errs, .rc = RC_OK };
@@ -1164,6 +1250,9 @@ int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
             f->subscribe = rf->subscribe;
             f->subscribe_arg = rf->subscribe_arg;
         }
+    }
+    if (b.rc == RC_OK) {
+        finish_builtins(s);
     }
     s->built = b.rc == RC_OK;
     return b.rc;

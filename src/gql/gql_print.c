@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Printing for messages: value literals as graphql-js's print() writes them, and the
+ * "Did you mean" suggestions of graphql-js (suggestionList: Damerau-Levenshtein distance within
+ * 40% of the input's length, case-insensitive equality counting as 1; naturalCompare order).
+ * Thread contract: any thread (pure functions over an arena).
+ */
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "gql/gql_internal.h"
+
+static void print_string(struct buf *b, struct str s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    IGNORE_RC(buf_try_append_char(b, '"'));
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        const char *esc = NULL;
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        default:
+            break;
+        }
+        if (esc != NULL) {
+            IGNORE_RC(buf_try_append_cstr(b, esc));
+        } else if (c < 0x20 || c == 0x7F) {
+            char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+            IGNORE_RC(buf_try_append_cstr(b, u));
+        } else if (c == 0xC2 && i + 1 < s.len && (unsigned char)s.ptr[i + 1] >= 0x80 &&
+                   (unsigned char)s.ptr[i + 1] <= 0x9F) {
+            unsigned char d = (unsigned char)s.ptr[++i];
+            char u[7] = { '\\', 'u', '0', '0', hex[d >> 4], hex[d & 15], 0 };
+            IGNORE_RC(buf_try_append_cstr(b, u));
+        } else {
+            IGNORE_RC(buf_try_append_char(b, (char)c));
+        }
+    }
+    IGNORE_RC(buf_try_append_char(b, '"'));
+}
+
+static void print_value(struct buf *b, const struct gql_node *v, size_t depth)
+{
+    /* Messages are bounded by the buffer's maximum; overflow just truncates the text. */
+    if (depth > 64) {
+        return;
+    }
+    switch (v->kind) {
+    case GQL_VARIABLE:
+        IGNORE_RC(buf_try_append_char(b, '$'));
+        IGNORE_RC(buf_try_append_str(b, v->name));
+        break;
+    case GQL_STRING:
+        if (v->flag) {
+            IGNORE_RC(buf_try_append_cstr(b, "\"\"\""));
+            IGNORE_RC(buf_try_append_str(b, v->text));
+            IGNORE_RC(buf_try_append_cstr(b, "\"\"\""));
+        } else {
+            print_string(b, v->text);
+        }
+        break;
+    case GQL_LIST:
+        IGNORE_RC(buf_try_append_char(b, '['));
+        for (size_t i = 0; i < v->children.count; i++) {
+            IGNORE_RC(buf_try_append_cstr(b, i ? ", " : ""));
+            print_value(b, v->children.items[i], depth + 1);
+        }
+        IGNORE_RC(buf_try_append_char(b, ']'));
+        break;
+    case GQL_OBJECT:
+        IGNORE_RC(buf_try_append_char(b, '{'));
+        for (size_t i = 0; i < v->children.count; i++) {
+            const struct gql_node *f = v->children.items[i];
+            IGNORE_RC(buf_try_append_cstr(b, i ? ", " : ""));
+            IGNORE_RC(buf_try_append_str(b, f->name));
+            IGNORE_RC(buf_try_append_cstr(b, ": "));
+            print_value(b, f->value, depth + 1);
+        }
+        IGNORE_RC(buf_try_append_char(b, '}'));
+        break;
+    case GQL_NULL:
+        IGNORE_RC(buf_try_append_cstr(b, "null"));
+        break;
+    default:
+        IGNORE_RC(buf_try_append_str(b, v->text));
+        break;
+    }
+}
+
+struct str gql_print_value(struct arena *a, const struct gql_node *v)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    print_value(&b, v, 0);
+    struct str out = arena_strdup(a, buf_str(&b));
+    buf_fini(&b);
+    return out;
+}
+
+/* ------------------------------------------------------------------ suggestions */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int gql_natural_compare(struct str a, struct str b)
+{
+    size_t i = 0;
+    size_t j = 0;
+    while (i < a.len && j < b.len) {
+        char ca = a.ptr[i];
+        char cb = b.ptr[j];
+        if (is_digit(ca) && is_digit(cb)) {
+            unsigned long long na = 0;
+            unsigned long long nb = 0;
+            do {
+                na = na * 10 + (unsigned)(a.ptr[i++] - '0');
+            } while (i < a.len && is_digit(a.ptr[i]));
+            do {
+                nb = nb * 10 + (unsigned)(b.ptr[j++] - '0');
+            } while (j < b.len && is_digit(b.ptr[j]));
+            if (na != nb) {
+                return na < nb ? -1 : 1;
+            }
+        } else {
+            if (ca != cb) {
+                return (unsigned char)ca < (unsigned char)cb ? -1 : 1;
+            }
+            i++;
+            j++;
+        }
+    }
+    return (a.len - i > 0) - (b.len - j > 0);
+}
+
+static size_t min3(size_t a, size_t b, size_t c)
+{
+    size_t m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+/* graphql-js LexicalDistance.measure; returns SIZE_MAX when above threshold. */
+static size_t lexical_distance(struct str input, struct str option, size_t threshold)
+{
+    if (str_eq(input, option)) {
+        return 0;
+    }
+    if (str_eq_nocase(input, option)) {
+        return 1;
+    }
+    if (input.len > 128 || option.len > 128) {
+        return SIZE_MAX;
+    }
+    struct str a = option;
+    struct str b = input;
+    if (a.len < b.len) {
+        a = input;
+        b = option;
+    }
+    if (a.len - b.len > threshold) {
+        return SIZE_MAX;
+    }
+    size_t rows[3][130];
+    for (size_t j = 0; j <= b.len; j++) {
+        rows[0][j] = j;
+    }
+    for (size_t i = 1; i <= a.len; i++) {
+        size_t *up = rows[(i - 1) % 3];
+        size_t *row = rows[i % 3];
+        size_t smallest = row[0] = i;
+        for (size_t j = 1; j <= b.len; j++) {
+            char ai = str_lower_char(a.ptr[i - 1]);
+            char bj = str_lower_char(b.ptr[j - 1]);
+            size_t cost = ai == bj ? 0 : 1;
+            size_t cell = min3(up[j] + 1, row[j - 1] + 1, up[j - 1] + cost);
+            if (i > 1 && j > 1 && ai == str_lower_char(b.ptr[j - 2]) &&
+                str_lower_char(a.ptr[i - 2]) == bj) {
+                size_t dd = rows[(i - 2) % 3][j - 2] + 1;
+                cell = cell < dd ? cell : dd;
+            }
+            smallest = cell < smallest ? cell : smallest;
+            row[j] = cell;
+        }
+        if (smallest > threshold) {
+            return SIZE_MAX;
+        }
+    }
+    size_t d = rows[a.len % 3][b.len];
+    return d <= threshold ? d : SIZE_MAX;
+}
+
+size_t gql_suggestion_list(struct arena *a, struct str input, const struct str *options,
+                           size_t count, struct str *out)
+{
+    size_t threshold = (input.len * 4) / 10 + 1;
+    size_t *dist = arena_alloc(a, (count + 1) * sizeof(*dist));
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t d = lexical_distance(input, options[i], threshold);
+        if (d == SIZE_MAX) {
+            continue;
+        }
+        /* Insertion sort: the lists are short (a type's fields). */
+        size_t k = n;
+        while (k > 0 && (dist[k - 1] > d ||
+                         (dist[k - 1] == d && gql_natural_compare(out[k - 1], options[i]) > 0))) {
+            out[k] = out[k - 1];
+            dist[k] = dist[k - 1];
+            k--;
+        }
+        out[k] = options[i];
+        dist[k] = d;
+        n++;
+    }
+    return n;
+}
+
+static void did_you_mean_list(struct buf *out, const char *sub, const struct str *s, size_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    IGNORE_RC(buf_try_printf(out, " Did you mean%s%s ", sub ? " " : "", sub ? sub : ""));
+    if (n > 5) {
+        n = 5;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            IGNORE_RC(buf_try_append_cstr(out, n == 2 ? " or " : (i == n - 1 ? ", or " : ", ")));
+        }
+        IGNORE_RC(buf_try_printf(out, "\"%.*s\"", STR_FMT(s[i])));
+    }
+    IGNORE_RC(buf_try_append_char(out, '?'));
+}
+
+void gql_did_you_mean(struct buf *out, const char *sub, struct str input, const struct str *options,
+                      size_t count)
+{
+    struct arena *a = arena_new(0);
+    struct str *sorted = arena_alloc(a, (count + 1) * sizeof(*sorted));
+    size_t n = input.ptr != NULL ? gql_suggestion_list(a, input, options, count, sorted) : 0;
+    if (input.ptr == NULL) {
+        memcpy(sorted, options, count * sizeof(*sorted));
+        n = count;
+    }
+    did_you_mean_list(out, sub, sorted, n);
+    arena_free(a);
+}
