@@ -50,6 +50,7 @@ struct http_parser {
     size_t head_len;
     size_t head_cap;
     size_t head_bytes;         /* wire bytes of the head so far (limit) */
+    char head_tail[4];         /* the last 4 wire bytes of the head: must be CRLF CRLF */
     uint32_t url_off;
     uint32_t url_len;
     struct hdr_off *hdrs;      /* max_headers entries, heap, reused */
@@ -473,6 +474,17 @@ int http_parser_execute(struct http_parser *p, const char *data, size_t len, siz
         return fail_from_ll(p, e);
     }
     if (was_in_head) {
+        /* llhttp 8.1 in loose mode ends the head at CR + any byte: insist on CRLF CRLF. */
+        if (consumed >= 4) {
+            memcpy(p->head_tail, data + consumed - 4, 4);
+        } else if (consumed > 0) {
+            memmove(p->head_tail, p->head_tail + consumed, 4 - consumed);
+            memcpy(p->head_tail + 4 - consumed, data, consumed);
+        }
+        bool head_done = (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) && !p->in_head;
+        if (head_done && memcmp(p->head_tail, "\r\n\r\n", 4) != 0) {
+            return fail(p, 400, "BAD_REQUEST", "the head does not end with CRLF CRLF");
+        }
         /* Every byte consumed from the start of a message to the end of its head belongs to
          * the head (llhttp is paused there), including padding llhttp skips without a span. */
         p->head_bytes += consumed;

@@ -204,6 +204,9 @@ TEST(parse_bad_framing_is_400)
         "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",
         "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
         "GET / HTTP/1.1\nHost: x\n\n",
+        /* head ended by CR + another byte (found by the fuzzer: llhttp 8.1 loose mode) */
+        "POST / HTTP/1.1\r\nContent-Length: 7\r\n\rExpect\nhello",
+        "GET / HTTP/1.1\r\nHost: x\r\n\rX",
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         for (size_t step = 0; step < 3; step++) {
