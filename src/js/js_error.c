@@ -36,11 +36,62 @@ static bool append_prop(JSContextRef ctx, JSObjectRef obj, const char *name, str
     return rc == RC_OK;
 }
 
+/*
+ * Find the first stack frame ("fn@url:line:column" or "url:line:column") outside Kiln's own
+ * prelude (urls "kiln:...") and append "url:line: " for it, so an error built by a host API on
+ * behalf of a script names the script's line. False when there is no such frame.
+ */
+static bool append_script_frame(JSContextRef ctx, JSObjectRef obj, struct buf *b)
+{
+    struct buf st;
+    buf_init(&st, 16 * 1024);
+    bool found = false;
+    if (append_prop(ctx, obj, "stack", &st)) {
+        struct str rest = buf_str(&st);
+        while (rest.len && !found) {
+            struct str line;
+            (void)str_split_char(rest, '\n', &line, &rest);
+            ptrdiff_t at = -1;
+            for (size_t i = 0; i < line.len; i++) {
+                if (line.ptr[i] == '@') {
+                    at = (ptrdiff_t)i;
+                }
+            }
+            struct str loc = at >= 0 ? str_sub(line, (size_t)at + 1, line.len) : line;
+            /* strip ":column", then split at the last ':' for the line */
+            ptrdiff_t c1 = -1;
+            ptrdiff_t c2 = -1;
+            for (size_t i = 0; i < loc.len; i++) {
+                if (loc.ptr[i] == ':') {
+                    c2 = c1;
+                    c1 = (ptrdiff_t)i;
+                }
+            }
+            if (c2 <= 0 || str_starts_with(loc, STR("kiln:"))) {
+                continue;
+            }
+            struct str url = str_sub(loc, 0, (size_t)c2);
+            struct str ln = str_sub(loc, (size_t)c2 + 1, (size_t)(c1 - c2 - 1));
+            found = buf_try_printf(b, "%.*s:%.*s: ", STR_FMT(url), STR_FMT(ln)) == RC_OK;
+        }
+    }
+    buf_fini(&st);
+    return found;
+}
+
 int js_exception_diag(JSContextRef ctx, JSValueRef exception, struct diag *d)
 {
     struct buf b;
     buf_init(&b, DIAG_MSG_MAX);
-    if (JSValueIsObject(ctx, exception)) {
+    struct buf url;
+    buf_init(&url, 1024);
+    bool from_prelude = JSValueIsObject(ctx, exception) &&
+                        append_prop(ctx, (JSObjectRef)exception, "sourceURL", &url) &&
+                        str_starts_with(buf_str(&url), STR("kiln:"));
+    buf_fini(&url);
+    if (from_prelude && append_script_frame(ctx, (JSObjectRef)exception, &b)) {
+        /* located in the script */
+    } else if (JSValueIsObject(ctx, exception)) {
         JSObjectRef obj = (JSObjectRef)exception;
         size_t mark = b.len;
         if (append_prop(ctx, obj, "sourceURL", &b)) {
@@ -56,6 +107,15 @@ int js_exception_diag(JSContextRef ctx, JSValueRef exception, struct diag *d)
     if (js_value_append(ctx, exception, &b, &exc) != RC_OK && exc != NULL) {
         if (buf_try_append_cstr(&b, "(exception that cannot be converted to a string)") != RC_OK) {
             /* the buffer is full: keep what fits */
+        }
+    }
+    if (JSValueIsObject(ctx, exception)) {
+        /* Errors with a code (KilnError and friends): name it, it is what scripts test. */
+        size_t mark = b.len;
+        if (buf_try_append_cstr(&b, " [") != RC_OK ||
+            !append_prop(ctx, (JSObjectRef)exception, "code", &b) ||
+            buf_try_append_char(&b, ']') != RC_OK) {
+            truncate_to(&b, mark);
         }
     }
     int rc = diag_set(d, RC_JS, "%.*s", STR_FMT(buf_str(&b)));
