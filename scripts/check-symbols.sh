@@ -4,18 +4,16 @@
 #   src/<m>/<m>_*.c  exports only <m>_*          (net_ http_ js_ db_ gql_ auth_ job_ metrics_ api_ app_)
 #   src/base/<f>.c   exports only <f>_*          (arena_ str_ buf_ ... derived from src/base/*.[ch])
 # The generated prelude (js_prelude_*) is js_. Sanitizer and compiler symbols are ignored.
-# Usage: scripts/check-symbols.sh [OUT]   (default build/debug; builds OUT/libkiln.a if missing)
+# Usage: scripts/check-symbols.sh [OUT]   (default build/debug; runs make for OUT/libkiln.a first)
 set -u
 cd "$(dirname "$0")/.."
 out=${1:-build/debug}
 lib=$out/libkiln.a
-if [ ! -f "$lib" ]; then
-  variant=${out#build/}
-  echo "check-symbols: $lib missing: make BUILD=$variant $lib"
-  if ! make -s -j2 BUILD="$variant" "$lib" >/dev/null 2>&1; then
-    echo "check-symbols: cannot build $lib (see make BUILD=$variant)"
-    exit 1
-  fi
+variant=${out#build/}
+# Always ask make: it rebuilds what changed, so the symbols are those of the current sources.
+if ! make -s -j2 BUILD="$variant" "$lib" >/dev/null 2>&1; then
+  echo "check-symbols: cannot build $lib (make BUILD=$variant $lib fails)"
+  exit 1
 fi
 
 modules="net http js db gql auth job metrics api app"

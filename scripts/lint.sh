@@ -3,6 +3,7 @@
 # make lint (STYLE.md B.15): clang-format, clang-tidy, cppcheck, check-style, check-symbols,
 # check-layers. Each check counts once; the last line is "N passed, N failed" and the exit
 # status is non-zero when any check failed. Logs: build/lint/<check>.log.
+# Usage: scripts/lint.sh [CHECK...]   (default: all; names as in the summary, e.g. "format")
 # Environment: LINT_OUT=build/debug (the variant whose libkiln.a check-symbols reads),
 #              LINT_JOBS=2 (parallel clang-tidy processes).
 set -u
@@ -79,13 +80,19 @@ run_cppcheck() {
     '-D_Noreturn=__attribute__((noreturn))' --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
 }
 
+want=${*:-format clang-tidy cppcheck check-style check-symbols check-layers}
 t_start=$SECONDS
-check format run_format
-check clang-tidy run_tidy
-check cppcheck run_cppcheck
-check check-style bash scripts/check-style.sh
-check check-symbols bash scripts/check-symbols.sh "$out"
-check check-layers bash scripts/check-layers.sh
+for name in $want; do
+  case $name in
+    format) check format run_format ;;
+    clang-tidy) check clang-tidy run_tidy ;;
+    cppcheck) check cppcheck run_cppcheck ;;
+    check-style) check check-style bash scripts/check-style.sh ;;
+    check-symbols) check check-symbols bash scripts/check-symbols.sh "$out" ;;
+    check-layers) check check-layers bash scripts/check-layers.sh ;;
+    *) echo "lint: unknown check '$name'"; failed=$((failed + 1)); summary+=("FAIL  $name (unknown)") ;;
+  esac
+done
 
 echo "== lint summary ($((SECONDS - t_start))s)"
 for l in "${summary[@]}"; do echo "  $l"; done
