@@ -1,13 +1,216 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kiln binary's entry point; everything else is in libkiln.a.
+ * The kiln binary: `kiln serve [options]`, `kiln --help`, `kiln --version`. Wires the
+ * configuration, the JavaScript engine (api/) and the HTTP server (http/) together, writes the
+ * port file once Kiln accepts connections, and drains on SIGINT/SIGTERM.
+ * Everything but this file is in libkiln.a.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
 
-int main(int argc, char **argv)
+#include "api/api.h"
+#include "app/app.h"
+#include "base/buf.h"
+#include "base/diag.h"
+#include "base/log.h"
+#include "base/rc.h"
+#include "http/http.h"
+
+static const struct log_ctx app_log = { .mod = "app" };
+
+static void usage(FILE *f)
 {
-    (void)argc;
-    (void)argv;
-    puts("kiln");
-    return 0;
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    app_config_help(&b);
+    fprintf(f,
+            "kiln %s: a server-side JavaScript application engine\n\n"
+            "usage:\n"
+            "  kiln serve [options]   serve the scripts (see below)\n"
+            "  kiln --version         print the version\n"
+            "  kiln --help            print this help\n\n"
+            "options (flags beat KILN_* variables beat the --config INI file):\n%s",
+            APP_VERSION, b.ptr ? b.ptr : "");
+    buf_fini(&b);
+}
+
+static int make_dirs(const char *path, struct diag *d)
+{
+    char tmp[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(tmp)) {
+        return diag_set(d, RC_INVAL, "bad data folder path");
+    }
+    memcpy(tmp, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (tmp[i] == '/' || tmp[i] == '\0') {
+            char c = tmp[i];
+            tmp[i] = '\0';
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+                return diag_set_errno(d, errno, "cannot create folder %s", tmp);
+            }
+            tmp[i] = c;
+        }
+    }
+    return RC_OK;
+}
+
+/* Write the port to path atomically (temporary file + rename), so a reader never sees half. */
+static int write_port_file(const char *path, int port, struct diag *d)
+{
+    char tmp[4096];
+    (void)snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        return diag_set_errno(d, errno, "cannot write port file %s", tmp);
+    }
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        return diag_set_errno(d, errno, "cannot write port file %s", path);
+    }
+    return RC_OK;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    log_info(&app_log, "signal received, draining signal=%d", signum);
+    uv_stop(h->loop);
+}
+
+static size_t threads_or_default(int64_t configured, size_t per_core)
+{
+    if (configured > 0) {
+        return (size_t)configured;
+    }
+    size_t cores = (size_t)uv_available_parallelism();
+    return (cores ? cores : 1) * per_core;
+}
+
+static int serve(struct app_config *cfg, struct diag *d)
+{
+    struct api_engine *engine = NULL;
+    struct http_server *server = NULL;
+    uv_loop_t *loop = uv_default_loop();
+    uv_signal_t sigint;
+    uv_signal_t sigterm;
+    bool signals_on = false;
+
+    log_set_level(cfg->log_level);
+    int rc = make_dirs(cfg->data_dir, d);
+    if (rc != RC_OK) {
+        goto out;
+    }
+    struct api_config acfg = {
+        .js_threads = threads_or_default(cfg->js_threads, 2),
+        .exec_timeout_ms = cfg->exec_timeout_ms,
+        .init_timeout_ms = cfg->init_timeout_ms,
+        .heap_limit_bytes = (size_t)cfg->heap_limit_mb * 1024 * 1024,
+        .dev = cfg->dev,
+        .server_header = "kiln/" APP_VERSION,
+    };
+    rc = api_engine_start(&acfg, &engine, d);
+    if (rc != RC_OK) {
+        goto out;
+    }
+    if (cfg->scripts_dir) {
+        rc = api_engine_watch_dir(engine, cfg->scripts_dir, d);
+        if (rc != RC_OK) {
+            goto out;
+        }
+    }
+    struct http_server_config scfg = {
+        .listen_host = cfg->listen_host,
+        .listen_port = cfg->listen_port,
+        .io_threads = threads_or_default(cfg->io_threads, 1),
+        .dispatch = api_engine_dispatch,
+        .dispatch_arg = engine,
+        .server_header = "kiln/" APP_VERSION,
+    };
+    http_limits_default(&scfg.limits);
+    scfg.limits.max_header_bytes = (size_t)cfg->max_header_bytes;
+    scfg.limits.max_headers = (size_t)cfg->max_headers;
+    scfg.limits.max_body_bytes = (size_t)cfg->max_body_bytes;
+    scfg.limits.header_timeout_ms = cfg->header_timeout_ms;
+    scfg.limits.idle_timeout_ms = cfg->idle_timeout_ms;
+    scfg.limits.max_connections = (size_t)cfg->max_connections;
+    rc = http_server_start(&scfg, &server, d);
+    if (rc != RC_OK) {
+        goto out;
+    }
+    int port = http_server_port(server);
+    log_info(&app_log, "listening host=%s port=%d io_threads=%zu js_threads=%zu dev=%d",
+             cfg->listen_host, port, scfg.io_threads, acfg.js_threads, cfg->dev);
+    if (cfg->port_file) {
+        rc = write_port_file(cfg->port_file, port, d);
+        if (rc != RC_OK) {
+            goto out;
+        }
+    }
+    uv_signal_init(loop, &sigint);
+    uv_signal_init(loop, &sigterm);
+    uv_signal_start(&sigint, on_signal, SIGINT);
+    uv_signal_start(&sigterm, on_signal, SIGTERM);
+    signals_on = true;
+    uv_run(loop, UV_RUN_DEFAULT);
+out:
+    http_server_stop(server, cfg->drain_timeout_ms);
+    api_engine_stop(engine);
+    if (signals_on) {
+        uv_close((uv_handle_t *)&sigint, NULL);
+        uv_close((uv_handle_t *)&sigterm, NULL);
+        uv_run(loop, UV_RUN_DEFAULT);
+    }
+    (void)uv_loop_close(loop);
+    if (rc == RC_OK) {
+        log_info(&app_log, "stopped");
+    }
+    return rc;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    struct sigaction ign;
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    (void)sigaction(SIGPIPE, &ign, NULL);
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("kiln %s\n", APP_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "serve") != 0) {
+        fprintf(stderr, "kiln: unknown command \"%s\" (see kiln --help)\n", argv[1]);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        }
+    }
+    struct diag d;
+    diag_clear(&d);
+    struct app_config cfg;
+    int rc = app_config_load(&cfg, argc - 2, argv + 2, envp, &d);
+    if (rc != RC_OK) {
+        fprintf(stderr, "kiln: %s\n", d.msg);
+        app_config_fini(&cfg);
+        return 2;
+    }
+    rc = serve(&cfg, &d);
+    if (rc != RC_OK) {
+        log_error(&app_log, "cannot serve: %s", d.msg);
+    }
+    app_config_fini(&cfg);
+    return rc == RC_OK ? 0 : 1;
 }

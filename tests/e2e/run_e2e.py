@@ -320,7 +320,8 @@ class Kiln:
             raise CaseError("kiln did not start:\n" + self.log()[-2000:])
 
     def log(self):
-        self.stderr.flush()
+        if not self.stderr.closed:
+            self.stderr.flush()
         with open(self.stderr_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
@@ -348,8 +349,11 @@ def run_case(binary, path, keep):
     conns = {}
     last = None  # (conn, head_request)
     try:
+        pre_start = True
         for s in sections:
-            if s["kind"] == "file" and started is None:
+            if s["kind"] not in ("file", "args", "env", "stderr"):
+                pre_start = False
+            if s["kind"] == "file" and pre_start:
                 p = os.path.join(scripts, s["arg"])
                 os.makedirs(os.path.dirname(p), exist_ok=True)
                 with open(p, "w") as f:
@@ -361,12 +365,14 @@ def run_case(binary, path, keep):
                     if "=" in l:
                         k, v = l.split("=", 1)
                         env[k] = v
+        pre_start = True
         for s in sections:
             kind = s["kind"]
             if kind in ("args", "env", "stderr"):
                 continue
-            if kind == "file" and started is None:
+            if kind == "file" and pre_start:
                 continue
+            pre_start = False
             if started is None:
                 started = Kiln(binary, case_dir, args, env)
             if kind == "file":
