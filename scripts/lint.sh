@@ -55,7 +55,7 @@ run_tidy() {
   python3 -c 'import json; [print(e["file"]) for e in json.load(open("build/compile_commands.json"))]' \
     | xargs -P "$jobs" -I{} sh -c 'clang-tidy-14 -p build --quiet "$1" >"$2/$(echo "$1" | tr / _).log" 2>&1 || echo "$1" >>"$2/failed"' _ {} "$tdir"
   local diags
-  diags=$(cat "$tdir"/*.log 2>/dev/null | grep -E '^/.*:[0-9]+:[0-9]+: (error|warning):' \
+  diags=$(cat "$tdir"/*.log 2>/dev/null | grep -E '^[^ ]+:[0-9]+:[0-9]+: (error|warning):' \
           | sed "s|^$(pwd)/||" | LC_ALL=C sort -u)
   local nfail=0
   [ -f "$tdir/failed" ] && nfail=$(wc -l <"$tdir/failed")
