@@ -378,6 +378,12 @@ static void add_value(struct parser *p, struct json_value *v)
     f->count++;
 }
 
+/* A callback's result: a negative RC stops the parse, anything else goes on. */
+static int cb_rc(int rc)
+{
+    return rc < 0 ? rc : RC_OK;
+}
+
 static int emit_scalar(struct parser *p, enum json_type type, double num, struct str text)
 {
     const struct json_events *ev = p->ev;
@@ -403,7 +409,7 @@ static int emit_scalar(struct parser *p, enum json_type type, double num, struct
         rc = ev->on_string(p->arg, text);
     }
     add_value(p, NULL);
-    return rc;
+    return cb_rc(rc);
 }
 
 static int open_container(struct parser *p, bool is_object)
@@ -422,7 +428,7 @@ static int open_container(struct parser *p, bool is_object)
         return RC_OK;
     }
     int (*fn)(void *) = is_object ? p->ev->on_begin_object : p->ev->on_begin_array;
-    return fn ? fn(p->arg) : RC_OK;
+    return fn ? cb_rc(fn(p->arg)) : RC_OK;
 }
 
 static int close_container(struct parser *p)
@@ -433,7 +439,7 @@ static int close_container(struct parser *p)
         int (*fn)(void *) = f.is_object ? p->ev->on_end_object : p->ev->on_end_array;
         int rc = fn ? fn(p->arg) : RC_OK;
         add_value(p, NULL);
-        return rc;
+        return cb_rc(rc);
     }
     struct json_value *v = new_value(p, f.is_object ? JSON_OBJECT : JSON_ARRAY);
     if (f.is_object) {
@@ -495,7 +501,7 @@ static int parse_member(struct parser *p, struct frame *f)
     if (p->ev == NULL) {
         f->key = arena_strdup(p->a, key);
     } else if (p->ev->on_key) {
-        rc = p->ev->on_key(p->arg, key);
+        rc = cb_rc(p->ev->on_key(p->arg, key));
         if (rc < 0) {
             return rc;
         }

@@ -602,3 +602,19 @@ TEST(json_roundtrip_tree)
     ASSERT_EQ_STR(write_tree(a, v2), out);
     arena_free(a);
 }
+
+static int ev_positive(void *arg)
+{
+    (*(int *)arg)++;
+    return 1; /* not an error: only a negative RC stops the parse */
+}
+
+TEST(json_events_positive_return_goes_on)
+{
+    struct arena *a = arena_new(0);
+    struct json_events ev = { .on_null = ev_positive, .on_begin_array = ev_positive };
+    int n = 0;
+    ASSERT_OK(json_parse_events(a, STR("[null,null,[null]]"), NULL, &ev, &n, NULL));
+    ASSERT_EQ_INT(n, 5);
+    arena_free(a);
+}
