@@ -44,30 +44,30 @@ struct http_parser {
     http_parser_arena_fn *get_arena;
     void *get_arena_arg;
 
-    struct arena *arena;       /* of the request in progress; NULL between requests */
-    struct http_request *req;  /* in arena */
-    char *head;                /* request-target and header bytes, in arena */
+    struct arena *arena;      /* of the request in progress; NULL between requests */
+    struct http_request *req; /* in arena */
+    char *head;               /* request-target and header bytes, in arena */
     size_t head_len;
     size_t head_cap;
-    size_t head_bytes;         /* wire bytes of the head so far (limit) */
-    char head_tail[4];         /* the last 4 wire bytes of the head: must be CRLF CRLF */
+    size_t head_bytes; /* wire bytes of the head so far (limit) */
+    char head_tail[4]; /* the last 4 wire bytes of the head: must be CRLF CRLF */
     uint32_t url_off;
     uint32_t url_len;
-    struct hdr_off *hdrs;      /* max_headers entries, heap, reused */
+    struct hdr_off *hdrs; /* max_headers entries, heap, reused */
     size_t hdr_count;
-    bool in_value;             /* the last header span was a value */
+    bool in_value; /* the last header span was a value */
     bool in_message;
     bool in_head;
     bool expect_continue;
     bool upgrade;
     bool chunked;
-    char *body;                /* Content-Length body, in arena */
+    char *body; /* Content-Length body, in arena */
     size_t body_len;
-    struct buf chunked_body;   /* chunked body, heap, moved to the arena at completion */
-    uint64_t chunk_left;       /* data bytes left in the current chunk */
-    int crlf_need;             /* CRLF bytes after chunk data still to check (0..2) */
-    const char *exec_end;      /* end of the buffer given to llhttp_execute */
-    int err;                   /* ERR_* of our own limits */
+    struct buf chunked_body; /* chunked body, heap, moved to the arena at completion */
+    uint64_t chunk_left;     /* data bytes left in the current chunk */
+    int crlf_need;           /* CRLF bytes after chunk data still to check (0..2) */
+    const char *exec_end;    /* end of the buffer given to llhttp_execute */
+    int err;                 /* ERR_* of our own limits */
     bool failed;
     int fail_status;
     const char *fail_code;
@@ -144,8 +144,8 @@ static int on_message_begin(llhttp_t *ll)
     }
     p->req = arena_calloc(p->arena, 1, sizeof(*p->req));
     p->req->start_ns = clk_mono_ns();
-    p->head_cap = HEAD_FIRST_CAP < p->lim.max_header_bytes ? HEAD_FIRST_CAP
-                                                           : p->lim.max_header_bytes;
+    p->head_cap =
+        HEAD_FIRST_CAP < p->lim.max_header_bytes ? HEAD_FIRST_CAP : p->lim.max_header_bytes;
     p->head = arena_alloc(p->arena, p->head_cap);
     p->head_len = 0;
     p->url_off = 0;
@@ -233,9 +233,8 @@ static int on_header_value_complete(llhttp_t *ll)
         name[i] = str_lower_char(name[i]);
     }
     /* Trim OWS that llhttp leaves at the end of values. */
-    while (h->val_len > 0 &&
-           (p->head[h->val_off + h->val_len - 1] == ' ' ||
-            p->head[h->val_off + h->val_len - 1] == '\t')) {
+    while (h->val_len > 0 && (p->head[h->val_off + h->val_len - 1] == ' ' ||
+                              p->head[h->val_off + h->val_len - 1] == '\t')) {
         h->val_len--;
     }
     while (h->val_len > 0 && (p->head[h->val_off] == ' ' || p->head[h->val_off] == '\t')) {
@@ -452,6 +451,10 @@ int http_parser_execute(struct http_parser *p, const char *data, size_t len, siz
     *out_consumed = 0;
     if (p->failed) {
         return HTTP_PARSE_ERROR;
+    }
+    if (p->upgrade && !p->in_message) {
+        /* After an upgrade request the stream is not HTTP/1.1 any more. */
+        return fail(p, 400, "BAD_REQUEST", "data after an upgrade request");
     }
     if (llhttp_get_errno(&p->ll) == HPE_PAUSED) {
         llhttp_resume(&p->ll);

@@ -199,9 +199,9 @@ static char *put_u64(char *p, uint64_t v)
 }
 
 int http_response_serialize(struct arena *a, const struct http_response_meta *m,
-                            const struct http_header *headers, size_t header_count,
-                            struct str body, bool with_body, struct str *out_bytes,
-                            bool *out_send_body, struct diag *d)
+                            const struct http_header *headers, size_t header_count, struct str body,
+                            bool with_body, struct str *out_bytes, bool *out_send_body,
+                            struct diag *d)
 {
     *out_bytes = STR_NULL;
     *out_send_body = false;
@@ -276,7 +276,8 @@ int http_response_serialize(struct arena *a, const struct http_response_meta *m,
         p = put_u64(p, body.len);
         p = put(p, STR("\r\n"));
     }
-    p = put(p, m->keep_alive ? STR("Connection: keep-alive\r\n\r\n") : STR("Connection: close\r\n\r\n"));
+    p = put(p, m->keep_alive ? STR("Connection: keep-alive\r\n\r\n")
+                             : STR("Connection: close\r\n\r\n"));
     if (with_body && send_body) {
         p = put(p, body);
     }

@@ -25,7 +25,7 @@ struct route {
     void *target;
     struct str param_names[HTTP_ROUTE_PARAMS_MAX]; /* in order of the :name segments */
     size_t param_count;
-    bool trailing;                                 /* ends with "*" */
+    bool trailing; /* ends with "*" */
 };
 
 struct node;
@@ -91,8 +91,7 @@ static int check_path_rules(struct str p, struct diag *d)
         return diag_set(d, RC_INVAL, "route path must start with '/'");
     }
     if (p.len > PATTERN_MAX_BYTES) {
-        return diag_set(d, RC_INVAL, "route path is %zu bytes, limit %d", p.len,
-                        PATTERN_MAX_BYTES);
+        return diag_set(d, RC_INVAL, "route path is %zu bytes, limit %d", p.len, PATTERN_MAX_BYTES);
     }
     if (str_find(p, STR("..")) >= 0) {
         return diag_set(d, RC_INVAL, "route path must not contain '..'");
@@ -156,8 +155,7 @@ static int check_segments(struct str p, struct diag *d)
             struct str name = str_sub(seg, 1, seg.len);
             for (size_t i = 0; i < name_count; i++) {
                 if (str_eq(names[i], name)) {
-                    return diag_set(d, RC_INVAL, "parameter ':%.*s' appears twice",
-                                    STR_FMT(name));
+                    return diag_set(d, RC_INVAL, "parameter ':%.*s' appears twice", STR_FMT(name));
                 }
             }
             if (name_count == HTTP_ROUTE_PARAMS_MAX) {
@@ -282,7 +280,8 @@ struct str http_percent_decode(struct arena *a, struct str s)
     for (size_t i = 0; i < s.len; i++) {
         int hi;
         int lo;
-        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = hex_val(s.ptr[i + 1])) >= 0 && (lo = hex_val(s.ptr[i + 2])) >= 0) {
+        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = hex_val(s.ptr[i + 1])) >= 0 &&
+            (lo = hex_val(s.ptr[i + 2])) >= 0) {
             out[n++] = (char)(hi * 16 + lo);
             i += 2;
         } else {
@@ -296,12 +295,12 @@ struct str http_percent_decode(struct arena *a, struct str s)
 struct walk {
     struct str method;
     struct str raw_path;
-    const struct str *segs;     /* decoded segments */
-    const size_t *seg_offsets;  /* offset of each raw segment in raw_path */
+    const struct str *segs;    /* decoded segments */
+    const size_t *seg_offsets; /* offset of each raw segment in raw_path */
     size_t seg_count;
     struct str captures[HTTP_ROUTE_PARAMS_MAX];
     size_t capture_count;
-    int mode;                   /* WALK_* */
+    int mode; /* WALK_* */
     struct http_match *out;
     /* for 405: methods seen on path-matching routes */
     struct str seen[32];
@@ -448,16 +447,16 @@ static struct str build_allow(struct walk *w, struct arena *a)
     char *out = arena_alloc(a, cap);
     size_t n = 0;
     bool first = true;
-#define ALLOW_APPEND(s)                                                                            \
-    do {                                                                                           \
-        struct str allow_s_ = (s);                                                                 \
-        if (!first) {                                                                              \
-            memcpy(out + n, ", ", 2);                                                              \
-            n += 2;                                                                                \
-        }                                                                                          \
-        memcpy(out + n, allow_s_.ptr, allow_s_.len);                                               \
-        n += allow_s_.len;                                                                         \
-        first = false;                                                                             \
+#define ALLOW_APPEND(s)                              \
+    do {                                             \
+        struct str allow_s_ = (s);                   \
+        if (!first) {                                \
+            memcpy(out + n, ", ", 2);                \
+            n += 2;                                  \
+        }                                            \
+        memcpy(out + n, allow_s_.ptr, allow_s_.len); \
+        n += allow_s_.len;                           \
+        first = false;                               \
     } while (0)
     for (size_t k = 0; k < ARRAY_LEN(method_order); k++) {
         struct str m = str_from_cstr(method_order[k]);

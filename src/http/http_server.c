@@ -30,14 +30,14 @@
 #include "http/http_parse.h"
 #include "net/net.h"
 
-#define READ_BUF_BYTES     (64 * 1024)
-#define ARENA_FIRST_BYTES  8192
-#define ARENA_POOL_MAX     256
-#define PIPELINE_MAX       32      /* exchanges queued per connection before reading pauses */
-#define WRITE_BATCH_MAX    64      /* exchanges per writev */
-#define LINGER_MS          2000    /* reading and discarding after the last response */
-#define SWEEP_MIN_MS       10
-#define SWEEP_MAX_MS       1000
+#define READ_BUF_BYTES    (64 * 1024)
+#define ARENA_FIRST_BYTES 8192
+#define ARENA_POOL_MAX    256
+#define PIPELINE_MAX      32   /* exchanges queued per connection before reading pauses */
+#define WRITE_BATCH_MAX   64   /* exchanges per writev */
+#define LINGER_MS         2000 /* reading and discarding after the last response */
+#define SWEEP_MIN_MS      10
+#define SWEEP_MAX_MS      1000
 
 struct conn;
 struct io;
@@ -49,13 +49,13 @@ struct http_exchange {
     struct conn *conn;          /* loop thread only; NULL once the connection is gone */
     struct http_exchange *next; /* in the connection's queue or write batch */
     struct net_post post;
-    struct str out;             /* serialised response head (and body when copied) */
-    char *owned_body;           /* respond_owned: sent after out, freed with the exchange */
+    struct str out;   /* serialised response head (and body when copied) */
+    char *owned_body; /* respond_owned: sent after out, freed with the exchange */
     size_t owned_len;
     bool send_owned;
-    bool done;                  /* response ready (loop thread) */
-    bool keep_alive;            /* the request allows keep-alive */
-    bool close_after;           /* close the connection after this response */
+    bool done;        /* response ready (loop thread) */
+    bool keep_alive;  /* the request allows keep-alive */
+    bool close_after; /* close the connection after this response */
     bool is_head;
     atomic_bool aborted;
 };
@@ -66,7 +66,7 @@ struct conn {
     uv_shutdown_t sreq;
     struct io *io;
     struct http_parser *parser;
-    struct conn *prev;          /* all connections of the loop */
+    struct conn *prev; /* all connections of the loop */
     struct conn *next;
     struct conn *dirty_next;
     bool dirty;
@@ -75,12 +75,12 @@ struct conn {
     size_t q_count;
     struct http_exchange *w_head; /* being written */
     bool writing;
-    char *pending;              /* bytes read but not parsed while paused */
+    char *pending; /* bytes read but not parsed while paused */
     size_t pending_len;
     bool reading;
     bool paused;
-    bool no_more_requests;      /* stop parsing (close requested, error, upgrade) */
-    bool want_continue;         /* send 100 Continue when the queue is empty */
+    bool no_more_requests; /* stop parsing (close requested, error, upgrade) */
+    bool want_continue;    /* send 100 Continue when the queue is empty */
     bool lingering;
     bool shut_done;
     bool read_eof;
@@ -198,8 +198,7 @@ static void exchange_free_offloop(struct http_exchange *ex)
     server_unref(s);
 }
 
-static struct http_exchange *exchange_new(struct conn *c, struct arena *a,
-                                          struct http_request *req)
+static struct http_exchange *exchange_new(struct conn *c, struct arena *a, struct http_request *req)
 {
     struct http_exchange *ex = arena_calloc(a, 1, sizeof(*ex));
     ex->arena = a;
@@ -310,8 +309,8 @@ static void meta_of(const struct http_exchange *ex, int status, struct http_resp
 
 /* Serialise an error response into ex (never fails: the body is bounded and valid). */
 static void serialize_error(struct http_exchange *ex, int status, struct str code,
-                            struct str message, struct str details,
-                            const struct http_header *extra, size_t extra_count)
+                            struct str message, struct str details, const struct http_header *extra,
+                            size_t extra_count)
 {
     struct buf body;
     buf_init(&body, 1024 * 1024);
@@ -344,9 +343,8 @@ static void serialize_error(struct http_exchange *ex, int status, struct str cod
     buf_fini(&body);
 }
 
-static void respond_common(struct http_exchange *ex, int status,
-                           const struct http_header *headers, size_t header_count,
-                           struct str body, char *owned)
+static void respond_common(struct http_exchange *ex, int status, const struct http_header *headers,
+                           size_t header_count, struct str body, char *owned)
 {
     struct http_response_meta m;
     meta_of(ex, status, &m);
@@ -356,8 +354,7 @@ static void respond_common(struct http_exchange *ex, int status,
                                      &ex->out, &send_body, &d);
     if (rc != RC_OK) {
         mem_free(owned);
-        serialize_error(ex, 500, STR("INVALID_RESPONSE"), str_from_cstr(d.msg), STR_NULL, NULL,
-                        0);
+        serialize_error(ex, 500, STR("INVALID_RESPONSE"), str_from_cstr(d.msg), STR_NULL, NULL, 0);
     } else if (owned != NULL) {
         if (send_body) {
             ex->owned_body = owned;
@@ -547,8 +544,8 @@ static void conn_flush(struct conn *c)
         bufs[k].base += done;
         bufs[k].len -= done;
         c->wreq.data = c;
-        if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + k, (unsigned)(nbufs - k),
-                     on_write) != 0) {
+        if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + k, (unsigned)(nbufs - k), on_write) !=
+            0) {
             conn_release_batch(c);
             conn_close(c);
             return;

@@ -72,8 +72,8 @@ void net_loop_free(struct net_loop *l);
 /*
  * Create count listening TCP sockets on host:port with SO_REUSEPORT (port 0: the first picks
  * a free port, the others bind to it). *out_port gets the bound port; out_fds[0..count-1] get
- * the non-blocking sockets, already listening (uv_tcp_open + uv_listen them on their loops). RC_OK or RC_IO
- * (d says why; no fd is left open). Any thread.
+ * the non-blocking sockets, already listening (uv_tcp_open + uv_listen them on their loops). RC_OK
+ * or RC_IO (d says why; no fd is left open). Any thread.
  */
 WARN_UNUSED int net_listen_reuseport(const char *host, int port, size_t count, int *out_fds,
                                      int *out_port, struct diag *d);

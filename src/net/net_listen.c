@@ -15,8 +15,7 @@
 #include "base/rc.h"
 #include "net/net.h"
 
-static int open_one(const struct addrinfo *ai, int port, int *out_fd, int *out_port,
-                    struct diag *d)
+static int open_one(const struct addrinfo *ai, int port, int *out_fd, int *out_port, struct diag *d)
 {
     int rc = RC_OK;
     struct sockaddr_storage ss;

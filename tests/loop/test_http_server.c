@@ -259,7 +259,8 @@ TEST(loop_hello_keep_alive)
     ASSERT_TRUE(str_starts_with(t, STR("HTTP/1.1 200 OK\r\nDate: ")));
     ASSERT_TRUE(str_find(t, STR("\r\nServer: kiln/test\r\n")) > 0);
     ASSERT_TRUE(str_find(t, STR("\r\nContent-Type: text/plain\r\nX-Request-Id: req_")) > 0);
-    ASSERT_TRUE(str_ends_with(t, STR("\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello")));
+    ASSERT_TRUE(
+        str_ends_with(t, STR("\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello")));
     /* the same connection serves a second request */
     r.len = 0;
     send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
@@ -288,8 +289,9 @@ TEST(loop_pipelined_out_of_order_completion)
     ASSERT_EQ_SLICE(bodies[1], "hello");
     ASSERT_EQ_SLICE(bodies[2], "d100");
     ASSERT_EQ_SLICE(bodies[3], "ping");
-    ASSERT_TRUE(str_starts_with(bodies[4], STR("{\"error\":{\"code\":\"NOT_FOUND\",\"message\":"
-                                               "\"no route\",\"details\":null,\"requestId\":\"req_")));
+    ASSERT_TRUE(
+        str_starts_with(bodies[4], STR("{\"error\":{\"code\":\"NOT_FOUND\",\"message\":"
+                                       "\"no route\",\"details\":null,\"requestId\":\"req_")));
     ASSERT_TRUE(str_find(text_of(&r), STR("HTTP/1.1 404 Not Found\r\n")) > 0);
     ASSERT_TRUE(str_find(text_of(&r), STR("\r\nX-Extra: 1\r\n")) > 0);
     ASSERT_TRUE(str_find(text_of(&r), STR("\r\nContent-Type: application/json\r\n")) > 0);
@@ -350,7 +352,9 @@ TEST(loop_head_and_204_have_no_body)
     struct http_server *s = start(NULL, 1);
     int fd = connect_to(s);
     struct reader r = { 0 };
-    send_str(fd, "HEAD /hello HTTP/1.1\r\n\r\nGET /nocontent HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
+    send_str(
+        fd,
+        "HEAD /hello HTTP/1.1\r\n\r\nGET /nocontent HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 3, 2000);
     struct str t = text_of(&r);
     /* HEAD: Content-Length of the body, no body; then 204 without Content-Length */
@@ -455,7 +459,8 @@ TEST(loop_431_headers_too_large)
         }
     }
     read_to_eof(fd, &r, 5000);
-    ASSERT_TRUE(str_starts_with(text_of(&r), STR("HTTP/1.1 431 Request Header Fields Too Large\r\n")));
+    ASSERT_TRUE(
+        str_starts_with(text_of(&r), STR("HTTP/1.1 431 Request Header Fields Too Large\r\n")));
     ASSERT_TRUE(str_find(text_of(&r), STR("HEADERS_TOO_LARGE")) > 0);
     close(fd);
     mem_free(r.buf);

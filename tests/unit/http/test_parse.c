@@ -33,8 +33,7 @@ static void got_free(struct got *g)
 }
 
 /* Feed data in pieces of at most step bytes (0: all at once), collecting requests. */
-static void feed(struct http_parser *p, const char *data, size_t len, size_t step,
-                 struct got *g)
+static void feed(struct http_parser *p, const char *data, size_t len, size_t step, struct got *g)
 {
     size_t off = 0;
     while (off < len) {
@@ -381,4 +380,21 @@ TEST(parse_partial_state)
     ASSERT_TRUE(http_parser_in_message(p));
     ASSERT_TRUE(http_parser_in_head(p));
     http_parser_free(p); /* frees the arena of the partial request */
+}
+
+TEST(parse_upgrade_ends_http)
+{
+    struct got g;
+    parse_all("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+              0, &g);
+    ASSERT_EQ_SIZE(g.count, 1);
+    ASSERT_EQ_SLICE(g.reqs[0]->method, "CONNECT");
+    ASSERT_FALSE(g.reqs[0]->keep_alive);
+    ASSERT_EQ_INT(g.error_status, 400); /* what follows is not parsed as HTTP */
+    got_free(&g);
+    parse_all("GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n\x81\x85xxxx",
+              0, &g);
+    ASSERT_EQ_SIZE(g.count, 1);
+    ASSERT_FALSE(g.reqs[0]->keep_alive);
+    got_free(&g);
 }

@@ -12,15 +12,15 @@ static struct str serialize(struct arena *a, int status, bool head, bool keep_al
                             const struct http_header *h, size_t n, const char *body)
 {
     struct http_response_meta m = { .status = status,
-                                     .head_request = head,
-                                     .keep_alive = keep_alive,
-                                     .request_id = STR("req_0123456789abcdefghjkmnpqrs"),
-                                     .server = STR("kiln/test") };
+                                    .head_request = head,
+                                    .keep_alive = keep_alive,
+                                    .request_id = STR("req_0123456789abcdefghjkmnpqrs"),
+                                    .server = STR("kiln/test") };
     struct str out;
     bool send_body;
     struct diag d;
-    ASSERT_OK(http_response_serialize(a, &m, h, n, str_from_cstr(body), true, &out, &send_body,
-                                      &d));
+    ASSERT_OK(
+        http_response_serialize(a, &m, h, n, str_from_cstr(body), true, &out, &send_body, &d));
     return out;
 }
 
@@ -40,7 +40,7 @@ TEST(response_basic_bytes)
     struct arena *a = arena_new(0);
     struct http_header h[] = {
         { STR("Content-Type"), STR("text/plain") },
-        { STR("content-length"), STR("999") },    /* dropped */
+        { STR("content-length"), STR("999") },     /* dropped */
         { STR("Transfer-Encoding"), STR("gzip") }, /* dropped */
         { STR("Connection"), STR("upgrade") },     /* dropped */
         { STR("X-Request-Id"), STR("spoofed") },   /* dropped */
@@ -128,13 +128,13 @@ TEST(response_without_body_copy)
     struct str out;
     bool send_body;
     struct diag d;
-    ASSERT_OK(http_response_serialize(a, &m, NULL, 0, STR("0123456789"), false, &out, &send_body,
-                                      &d));
+    ASSERT_OK(
+        http_response_serialize(a, &m, NULL, 0, STR("0123456789"), false, &out, &send_body, &d));
     ASSERT_TRUE(send_body);
     ASSERT_TRUE(str_ends_with(out, STR("Content-Length: 10\r\nConnection: keep-alive\r\n\r\n")));
     m.head_request = true;
-    ASSERT_OK(http_response_serialize(a, &m, NULL, 0, STR("0123456789"), false, &out, &send_body,
-                                      &d));
+    ASSERT_OK(
+        http_response_serialize(a, &m, NULL, 0, STR("0123456789"), false, &out, &send_body, &d));
     ASSERT_FALSE(send_body);
     arena_free(a);
 }
@@ -143,13 +143,12 @@ TEST(response_error_body)
 {
     struct buf b;
     buf_init(&b, 4096);
-    ASSERT_OK(http_error_body(&b, STR("NOT_FOUND"), STR("no \"route\"\n"), STR_NULL,
-                              STR("req_x")));
+    ASSERT_OK(http_error_body(&b, STR("NOT_FOUND"), STR("no \"route\"\n"), STR_NULL, STR("req_x")));
     ASSERT_EQ_SLICE(buf_str(&b), "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no "
                                  "\\\"route\\\"\\n\",\"details\":null,\"requestId\":\"req_x\"}}");
     buf_reset(&b);
-    ASSERT_OK(http_error_body(&b, STR("PAYLOAD_TOO_LARGE"), STR("too big"),
-                              STR("{\"limit\":10}"), STR("req_y")));
+    ASSERT_OK(http_error_body(&b, STR("PAYLOAD_TOO_LARGE"), STR("too big"), STR("{\"limit\":10}"),
+                              STR("req_y")));
     ASSERT_EQ_SLICE(buf_str(&b), "{\"error\":{\"code\":\"PAYLOAD_TOO_LARGE\",\"message\":\"too "
                                  "big\",\"details\":{\"limit\":10},\"requestId\":\"req_y\"}}");
     buf_fini(&b);

@@ -11,7 +11,7 @@
 #include "harness.h"
 #include "net/net.h"
 
-#define PRODUCERS 4
+#define PRODUCERS    4
 #define PER_PRODUCER 20000
 
 struct item {
