@@ -18,6 +18,8 @@
 #include "gql/gql_ast.h"
 
 struct arena;
+struct json_value;
+struct json_writer;
 
 /* ---------------------------------------------------------------------------------------
  * Limits, checked at the edge before the work they bound (STYLE.md B.5 rule 7).
@@ -38,10 +40,18 @@ void gql_limits_default(struct gql_limits *lim);
 /* ---------------------------------------------------------------------------------------
  * Errors, in the shape of a GraphQL response's "errors" entry.
  */
+/* One element of an error's path: a response key or a list index. */
+struct gql_path_seg {
+    struct str key;           /* .ptr NULL for an index */
+    size_t index;
+};
+
 struct gql_error {
     struct str message;
     struct gql_loc *locs;
     size_t loc_count;
+    struct gql_path_seg *path; /* execution errors: where in the result */
+    size_t path_len;
     struct str code;          /* extensions.code ("GRAPHQL_PARSE_FAILED"), may be empty */
 };
 
@@ -303,3 +313,124 @@ WARN_UNUSED int gql_check_limits(const struct gql_document *doc, const struct gq
  */
 WARN_UNUSED int gql_find_operation(const struct gql_document *doc, struct str name,
                                    struct gql_errors *errs, const struct gql_node **out_op);
+
+/* ---------------------------------------------------------------------------------------
+ * Values (gql_value.c): coerced arguments and variables, and what resolvers return.
+ */
+enum gql_value_kind {
+    GQL_VAL_NULL,
+    GQL_VAL_BOOL,
+    GQL_VAL_INT,
+    GQL_VAL_FLOAT,
+    GQL_VAL_STRING,  /* also enum values (by name) and IDs */
+    GQL_VAL_LIST,
+    GQL_VAL_OBJECT,
+    GQL_VAL_HOST,    /* a value owned by the embedder (a JS object), read through ops */
+};
+
+struct gql_value;
+struct arena;
+struct json_value;
+struct json_writer;
+
+/* Accessors for GQL_VAL_HOST values (the extension point for the JavaScript layer): the
+ * default resolver asks a host object for a property; completion asks for list items and, for
+ * abstract types, the runtime type name. Each returns a value allocated in a. */
+struct gql_host_ops {
+    struct gql_value *(*get)(void *host, struct str name, struct arena *a);
+    bool (*is_list)(void *host);
+    size_t (*list_count)(void *host);
+    struct gql_value *(*list_item)(void *host, size_t i, struct arena *a);
+    struct str (*type_name)(void *host); /* empty when unknown */
+};
+
+struct gql_member {
+    struct str key;
+    struct gql_value *value;
+};
+
+struct gql_value {
+    enum gql_value_kind kind;
+    union {
+        bool b;
+        int64_t i;
+        double f;
+        struct str s;
+        struct {
+            struct gql_value **items;
+            size_t count;
+        } list;
+        struct {
+            struct gql_member *members;
+            size_t count;
+        } obj;
+        struct {
+            void *ptr;
+            const struct gql_host_ops *ops;
+        } host;
+    };
+};
+
+/* Constructors; every value is allocated in a. */
+struct gql_value *gql_value_null(struct arena *a);
+struct gql_value *gql_value_bool(struct arena *a, bool b);
+struct gql_value *gql_value_int(struct arena *a, int64_t i);
+struct gql_value *gql_value_float(struct arena *a, double f);
+struct gql_value *gql_value_string(struct arena *a, struct str s); /* s is copied */
+struct gql_value *gql_value_list(struct arena *a, size_t count);   /* items NULL-filled */
+struct gql_value *gql_value_object(struct arena *a, size_t count); /* members to fill */
+struct gql_value *gql_value_host(struct arena *a, void *ptr, const struct gql_host_ops *ops);
+/* Return the member key of an object value, or NULL. */
+struct gql_value *gql_value_get(const struct gql_value *obj, struct str key);
+/* Convert a parsed JSON tree (base/json.h) to a value. */
+struct gql_value *gql_value_from_json(struct arena *a, const struct json_value *j);
+
+/* ---------------------------------------------------------------------------------------
+ * Execution (gql_exec.c).
+ */
+struct gql_exec;
+
+struct gql_exec_params {
+    const struct gql_schema *schema;
+    const struct gql_document *doc;   /* parsed and validated */
+    struct str operation_name;        /* empty: the only operation */
+    const struct json_value *variables; /* JSON object or NULL */
+    struct gql_value *root_value;     /* parent of the root fields, or NULL */
+    void *context;                    /* given to every resolver */
+    /* Called once when the result is complete (possibly inside gql_execute() itself when
+     * every resolver completed synchronously). */
+    void (*on_done)(struct gql_exec *ex, void *arg);
+    void *on_done_arg;
+};
+
+/* Start executing. Everything lives in a (the request's arena), which must outlive the
+ * execution. Returns RC_OK with *out_ex set (check gql_exec_done()), or RC_INVAL when the
+ * request is invalid before execution (unknown operation, bad variables: the errors are in
+ * the result; on_done has been called). */
+WARN_UNUSED int gql_execute(struct arena *a, const struct gql_exec_params *p,
+                            struct gql_exec **out_ex);
+
+/* True once every field has completed. */
+bool gql_exec_done(const struct gql_exec *ex);
+
+/* Write the GraphQL-over-HTTP response to w: {"data": ...} or {"errors": [...], "data": ...}
+ * (graphql-js's key order). Requires gql_exec_done(). */
+void gql_exec_write(const struct gql_exec *ex, struct json_writer *w);
+
+/* The errors collected so far. Borrowed. */
+const struct gql_errors *gql_exec_errors(const struct gql_exec *ex);
+
+/* Resolver side. All values passed in are borrowed for the execution's lifetime. */
+const struct gql_value *gql_resolve_parent(const struct gql_resolve *r);
+/* The coerced argument name (NULL when absent and without default). */
+const struct gql_value *gql_resolve_arg(const struct gql_resolve *r, struct str name);
+const struct gql_field *gql_resolve_field(const struct gql_resolve *r);
+void *gql_resolve_context(const struct gql_resolve *r);
+struct arena *gql_resolve_arena(const struct gql_resolve *r);
+/* Complete the field with v (allocated in gql_resolve_arena()). Exactly once per call. */
+void gql_resolve_complete(struct gql_resolve *r, struct gql_value *v);
+/* Fail the field with message (copied): the field becomes null with an error. */
+void gql_resolve_fail(struct gql_resolve *r, struct str message);
+
+/* Write an "errors" array (message, locations, path) as GraphQL responses carry it. */
+void gql_write_errors(struct json_writer *w, const struct gql_errors *errs);

@@ -124,3 +124,8 @@ size_t gql_suggestion_list(struct arena *a, struct str input, const struct str *
 
 /* graphql-js naturalCompare: digits compare as numbers. */
 int gql_natural_compare(struct str a, struct str b);
+
+/* The built-in resolver of an introspection field (gql_introspect.c); *out_arg gets its
+ * argument. */
+gql_resolver_fn *gql_introspection_resolver(const struct gql_schema *s, const struct gql_field *f,
+                                            void **out_arg);
