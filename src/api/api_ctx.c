@@ -94,6 +94,8 @@ static int setup_globals(struct api_ctx *c, struct diag *d)
     if (rc != RC_OK) {
         return rc;
     }
+    c->v_anonymous = js_make_string(ctx, STR("<anonymous>"));
+    JSValueProtect(ctx, c->v_anonymous);
     JSValueRef setup = JSObjectGetProperty(ctx, k, c->names->s[API_N_setup], &exc);
     if (exc != NULL || !JSValueIsObject(ctx, setup)) {
         return diag_set(d, RC_INTERNAL, "prelude did not define __kiln.setup");
@@ -199,6 +201,9 @@ void api_ctx_close(struct api_ctx *c)
             JSValueUnprotect(ctx, *ks[i]);
             *ks[i] = NULL;
         }
+    }
+    if (c->v_anonymous) {
+        JSValueUnprotect(ctx, c->v_anonymous);
     }
     js_context_free(c->js);
     api_version_unref(c->ver);

@@ -245,8 +245,7 @@ static void run_job(struct api_executor *ex, struct api_job *job)
         inv->request_obj,
         js_make_string(ctx, inv->req->request_id),
         JSValueMakeNumber(ctx, (double)inv->deadline_ms),
-        route->handler_name.len ? js_make_string(ctx, route->handler_name)
-                                : js_make_string(ctx, STR("<anonymous>")),
+        route->handler_name.len ? js_make_string(ctx, route->handler_name) : c->v_anonymous,
     };
     c->current = inv;
     JSValueRef result = NULL;

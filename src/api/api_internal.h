@@ -31,7 +31,7 @@
 #define API_DEFAULT_HEAP_LIMIT      ((size_t)512 * 1024 * 1024)
 #define API_MAX_SOURCE_BYTES        ((size_t)1024 * 1024)
 #define API_MAX_ROUTES_PER_SCRIPT   1000
-#define API_HEAP_CHECK_INTERVAL_MS  100
+#define API_HEAP_CHECK_INTERVAL_MS  1000
 #define API_JSON_MAX_DEPTH          64
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
@@ -147,6 +147,7 @@ struct api_ctx {
     JSObjectRef k_kiln_error;
     JSObjectRef k_bad_request;
     JSObjectRef k_promise;
+    JSValueRef v_anonymous;     /* "<anonymous>" (protected): handlerName of function handlers */
     size_t pending;             /* invocations awaiting a promise in this context */
     bool dead;                  /* discard once nothing is pending */
     struct api_inv *current;    /* invocation running now (console's request id), or NULL */

@@ -85,7 +85,7 @@
       }
     }
     const context = { kind: "httpRoute", requestId, invocationId: requestId, script: K.script, scriptUri: K.script.uri,
-      handlerName, request, params: request.params, state: {}, valid: {}, deadline, meta: {} };
+      handlerName, request, get params() { return request.params; }, state: {}, valid: {}, deadline, meta: {} };
     g.context = context;
     return fn(context);
   };

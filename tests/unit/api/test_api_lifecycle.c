@@ -189,7 +189,9 @@ TEST(api_memory_limit_fails_invocation_and_recreates_contexts)
     ASSERT_CONTAINS(resp_body(r), "MEMORY_LIMIT");
     mem_free(r);
     r = tenv_get(&t, "/size");
-    ASSERT_EQ_INT(resp_status(r), 200);
+    if (resp_status(r) != 200) {
+        harness_fail(__FILE__, __LINE__, "after the reset:\n%s", r);
+    }
     ASSERT_EQ_STR(resp_body(r), "0");
     mem_free(r);
     tenv_stop(&t);
