@@ -25,11 +25,11 @@ struct diag;
 struct api_engine;
 
 struct api_config {
-    size_t js_threads;        /* executors; 0: 1 */
-    int64_t exec_timeout_ms;  /* per invocation (JS time and wall clock); 0: 5000 */
-    int64_t init_timeout_ms;  /* register and bind runs; 0: 30000 */
-    size_t heap_limit_bytes;  /* per executor; 0: 512 MiB */
-    bool dev;                 /* dev mode: error details in responses, debug script logs */
+    size_t js_threads;       /* executors; 0: 1 */
+    int64_t exec_timeout_ms; /* per invocation (JS time and wall clock); 0: 5000 */
+    int64_t init_timeout_ms; /* register and bind runs; 0: 30000 */
+    size_t heap_limit_bytes; /* per executor; 0: 512 MiB */
+    bool dev;                /* dev mode: error details in responses, debug script logs */
     const char *server_header;
 };
 
@@ -75,9 +75,9 @@ size_t api_engine_route_count(struct api_engine *e);
 /* One console.* (or engine-written) script log entry. Slices are borrowed for the call. */
 struct api_log_entry {
     enum log_level level;
-    int64_t ts_ms;             /* epoch ms */
-    struct str script;         /* URI */
-    struct str request_id;     /* empty outside an invocation */
+    int64_t ts_ms;         /* epoch ms */
+    struct str script;     /* URI */
+    struct str request_id; /* empty outside an invocation */
     struct str message;
     const struct str *field_keys; /* structured fields, values already redacted */
     const struct str *field_values;

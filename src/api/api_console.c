@@ -80,8 +80,8 @@ static void append_arg(JSContextRef ctx, JSValueRef v, struct buf *b)
 
 static bool is_secret_key(struct str k)
 {
-    static const char *const words[] = { "pass", "secret", "token", "authorization", "cookie",
-                                         "apikey", "api-key", "api_key" };
+    static const char *const words[] = { "pass",   "secret", "token",   "authorization",
+                                         "cookie", "apikey", "api-key", "api_key" };
     char low[128];
     size_t n = k.len < sizeof(low) ? k.len : sizeof(low);
     for (size_t i = 0; i < n; i++) {
@@ -166,11 +166,11 @@ static JSValueRef console_write(JSContextRef ctx, enum log_level level, size_t a
     return JSValueMakeUndefined(ctx);
 }
 
-#define CONSOLE_FN(fname, level)                                                                   \
-    static JSValueRef console_##fname(JSContextRef ctx, JSObjectRef this_obj, size_t argc,        \
-                                      const JSValueRef argv[], JSValueRef *exception)              \
-    {                                                                                              \
-        return console_write(ctx, level, argc, argv);                                              \
+#define CONSOLE_FN(fname, level)                                                           \
+    static JSValueRef console_##fname(JSContextRef ctx, JSObjectRef this_obj, size_t argc, \
+                                      const JSValueRef argv[], JSValueRef *exception)      \
+    {                                                                                      \
+        return console_write(ctx, level, argc, argv);                                      \
     }
 CONSOLE_FN(debug, LOG_DEBUG)
 CONSOLE_FN(log, LOG_INFO)

@@ -33,8 +33,8 @@ void api_names_fini(struct api_names *n)
     }
 }
 
-static JSObjectRef capture(struct api_ctx *c, JSObjectRef k, enum api_name_id id,
-                           struct diag *d, int *rc)
+static JSObjectRef capture(struct api_ctx *c, JSObjectRef k, enum api_name_id id, struct diag *d,
+                           int *rc)
 {
     JSValueRef exc = NULL;
     JSValueRef v = JSObjectGetProperty(c->js, k, c->names->s[id], &exc);
@@ -192,9 +192,9 @@ void api_ctx_close(struct api_ctx *c)
         }
         mem_free(c->handlers);
     }
-    JSObjectRef *ks[] = { &c->k_invoke,   &c->k_await,      &c->k_to_response,
-                          &c->k_error_info, &c->k_run_init, &c->k_init_outcome,
-                          &c->k_response, &c->k_kiln_error, &c->k_bad_request,
+    JSObjectRef *ks[] = { &c->k_invoke,     &c->k_await,      &c->k_to_response,
+                          &c->k_error_info, &c->k_run_init,   &c->k_init_outcome,
+                          &c->k_response,   &c->k_kiln_error, &c->k_bad_request,
                           &c->k_promise };
     for (size_t i = 0; i < ARRAY_LEN(ks); i++) {
         if (*ks[i]) {
@@ -210,8 +210,8 @@ void api_ctx_close(struct api_ctx *c)
     mem_free(c);
 }
 
-JSValueRef api_throw(JSContextRef ctx, JSValueRef *exception, const char *code,
-                     struct str message, struct str details_json)
+JSValueRef api_throw(JSContextRef ctx, JSValueRef *exception, const char *code, struct str message,
+                     struct str details_json)
 {
     struct api_ctx *c = api_ctx_of(ctx);
     if (c == NULL || c->k_kiln_error == NULL) {

@@ -117,7 +117,8 @@ static void publish(struct api_engine *e)
             struct diag d;
             int rc = http_router_add(s->router, r->method, r->pattern, r, &d);
             if (rc != RC_OK) {
-                log_warn(&api_log_ctx, "route not published script=%.*s route=\"%.*s\" reason=\"%s\"",
+                log_warn(&api_log_ctx,
+                         "route not published script=%.*s route=\"%.*s\" reason=\"%s\"",
                          STR_FMT(v->uri), STR_FMT(r->key), d.msg);
                 continue;
             }
@@ -176,7 +177,8 @@ struct str api_engine_route_owner(struct api_engine *e, struct str skip_uri, str
             continue;
         }
         for (size_t j = 0; j < v->route_count; j++) {
-            if (str_eq(v->routes[j]->method, method) && same_shape(v->routes[j]->pattern, pattern)) {
+            if (str_eq(v->routes[j]->method, method) &&
+                same_shape(v->routes[j]->pattern, pattern)) {
                 return v->uri;
             }
         }
@@ -374,8 +376,8 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
             http_exchange_respond(xch, 204, &allow, 1, STR(""));
             return;
         }
-        http_exchange_respond_error(xch, 405, "METHOD_NOT_ALLOWED",
-                                    STR("Method not allowed"), STR(""), &allow, 1);
+        http_exchange_respond_error(xch, 405, "METHOD_NOT_ALLOWED", STR("Method not allowed"),
+                                    STR(""), &allow, 1);
         return;
     }
     case HTTP_MATCH_NOT_FOUND:

@@ -11,11 +11,12 @@
  */
 #pragma once
 
-#include <JavaScriptCore/JavaScript.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <JavaScriptCore/JavaScript.h>
 #include <uv.h>
 
 #include "api/api.h"
@@ -35,35 +36,35 @@
 #define API_JSON_MAX_DEPTH          64
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
-#define API_NAMES(X)                                                                               \
-    X(status, "_status")                                                                           \
-    X(headers, "_headers")                                                                         \
-    X(list, "_l")                                                                                  \
-    X(body, "_body")                                                                               \
-    X(length, "length")                                                                            \
-    X(invoke, "invoke")                                                                            \
-    X(await_result, "awaitResult")                                                                 \
-    X(to_response, "toResponse")                                                                   \
-    X(error_info, "errorInfo")                                                                     \
-    X(run_init, "runInit")                                                                         \
-    X(init_outcome, "initOutcome")                                                                 \
-    X(setup, "setup")                                                                              \
-    X(response, "Response")                                                                        \
-    X(kiln_error, "KilnError")                                                                     \
-    X(bad_request, "BadRequestError")                                                              \
-    X(kiln, "__kiln")                                                                              \
-    X(kiln_native, "__kiln_native")                                                                \
-    X(promise, "Promise")                                                                          \
-    X(code, "code")                                                                                \
-    X(details, "details")                                                                          \
-    X(line, "line")                                                                                \
+#define API_NAMES(X)                  \
+    X(status, "_status")              \
+    X(headers, "_headers")            \
+    X(list, "_l")                     \
+    X(body, "_body")                  \
+    X(length, "length")               \
+    X(invoke, "invoke")               \
+    X(await_result, "awaitResult")    \
+    X(to_response, "toResponse")      \
+    X(error_info, "errorInfo")        \
+    X(run_init, "runInit")            \
+    X(init_outcome, "initOutcome")    \
+    X(setup, "setup")                 \
+    X(response, "Response")           \
+    X(kiln_error, "KilnError")        \
+    X(bad_request, "BadRequestError") \
+    X(kiln, "__kiln")                 \
+    X(kiln_native, "__kiln_native")   \
+    X(promise, "Promise")             \
+    X(code, "code")                   \
+    X(details, "details")             \
+    X(line, "line")                   \
     X(column, "column")
 
 enum api_name_id {
 #define API_NAME_ENUM(id, text) API_N_##id,
     API_NAMES(API_NAME_ENUM)
 #undef API_NAME_ENUM
-        API_N_COUNT
+    API_N_COUNT
 };
 
 struct api_names {
@@ -79,17 +80,17 @@ struct api_version;
 
 /* One route registration of a script version (immutable after the register run). */
 struct api_route {
-    struct str method;        /* upper-case, or "*" */
+    struct str method; /* upper-case, or "*" */
     struct str pattern;
-    struct str key;           /* "GET /path" */
-    struct str handler_name;  /* the handler given as a string; empty for a function */
-    size_t index;             /* in version->routes */
-    struct api_version *ver;  /* owner (borrowed: the version outlives its routes) */
+    struct str key;          /* "GET /path" */
+    struct str handler_name; /* the handler given as a string; empty for a function */
+    size_t index;            /* in version->routes */
+    struct api_version *ver; /* owner (borrowed: the version outlives its routes) */
 };
 
 struct api_version {
     atomic_size_t refs;
-    struct arena *arena;      /* uri, source, routes */
+    struct arena *arena; /* uri, source, routes */
     struct str uri;
     struct str source;
     uint64_t version;
@@ -132,11 +133,11 @@ struct api_inv;
 struct api_ctx {
     JSGlobalContextRef js;
     struct api_engine *e;
-    struct api_executor *ex;    /* NULL for a register run */
+    struct api_executor *ex; /* NULL for a register run */
     const struct api_names *names;
-    struct api_version *ver;    /* reference held */
+    struct api_version *ver; /* reference held */
     enum api_phase phase;
-    JSObjectRef *handlers;      /* per route index: bound function (protected) or NULL */
+    JSObjectRef *handlers; /* per route index: bound function (protected) or NULL */
     JSObjectRef k_invoke;
     JSObjectRef k_await;
     JSObjectRef k_to_response;
@@ -147,10 +148,10 @@ struct api_ctx {
     JSObjectRef k_kiln_error;
     JSObjectRef k_bad_request;
     JSObjectRef k_promise;
-    JSValueRef v_anonymous;     /* "<anonymous>" (protected): handlerName of function handlers */
-    size_t pending;             /* invocations awaiting a promise in this context */
-    bool dead;                  /* discard once nothing is pending */
-    struct api_inv *current;    /* invocation running now (console's request id), or NULL */
+    JSValueRef v_anonymous;  /* "<anonymous>" (protected): handlerName of function handlers */
+    size_t pending;          /* invocations awaiting a promise in this context */
+    bool dead;               /* discard once nothing is pending */
+    struct api_inv *current; /* invocation running now (console's request id), or NULL */
 };
 
 /*
@@ -171,8 +172,8 @@ static inline struct api_ctx *api_ctx_of(JSContextRef ctx)
 
 /* Throw new KilnError(code, message, {details: details_json parsed}) from a host function:
  * sets *exception and returns undefined. details_json may be empty. */
-JSValueRef api_throw(JSContextRef ctx, JSValueRef *exception, const char *code,
-                     struct str message, struct str details_json);
+JSValueRef api_throw(JSContextRef ctx, JSValueRef *exception, const char *code, struct str message,
+                     struct str details_json);
 
 /* ------------------------------------------------------------------ host API modules */
 
@@ -194,11 +195,11 @@ extern const struct api_module api_module_core;
 
 struct api_engine {
     struct api_config cfg;
-    pthread_mutex_t deploy_mu;     /* serialises deploy/remove; guards scripts and deploy_rt */
+    pthread_mutex_t deploy_mu; /* serialises deploy/remove; guards scripts and deploy_rt */
     struct js_runtime *deploy_rt;
     struct api_names deploy_names;
-    struct map *scripts;           /* uri -> struct api_version * (active) */
-    pthread_mutex_t snap_mu;       /* guards snap (the pointer swap and the ref increment) */
+    struct map *scripts;     /* uri -> struct api_version * (active) */
+    pthread_mutex_t snap_mu; /* guards snap (the pointer swap and the ref increment) */
     struct api_snapshot *snap;
     struct api_executor *execs;
     size_t exec_count;
@@ -226,7 +227,7 @@ void api_log_exception(struct api_ctx *c, struct str request_id, const char *wha
 struct api_job {
     struct api_job *next;
     struct http_exchange *xch;
-    struct api_snapshot *snap;   /* reference held until the invocation ends */
+    struct api_snapshot *snap; /* reference held until the invocation ends */
     const struct api_route *route;
     struct http_match match;
 };
@@ -243,7 +244,7 @@ struct api_executor {
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t heap_timer;
-    pthread_mutex_t mu;            /* guards head/tail/stopping */
+    pthread_mutex_t mu; /* guards head/tail/stopping */
     struct api_job *head;
     struct api_job *tail;
     bool stopping;
@@ -297,13 +298,13 @@ struct api_inv {
     const struct http_request *req;
     struct arena *arena;
     struct api_job *job;
-    JSObjectRef request_obj;     /* protected while pending */
+    JSObjectRef request_obj;               /* protected while pending */
     JSValueRef cache[API_REQ_FIELD_COUNT]; /* protected when set */
-    uint32_t slot;               /* when pending */
+    uint32_t slot;                         /* when pending */
     bool pending;
     bool done;
-    int64_t deadline_ms;         /* epoch ms */
-    uv_timer_t *timer;           /* wall-clock deadline while pending (own allocation) */
+    int64_t deadline_ms; /* epoch ms */
+    uv_timer_t *timer;   /* wall-clock deadline while pending (own allocation) */
 };
 
 /* The request class of an executor (lazy getters over struct api_inv). */

@@ -280,8 +280,7 @@ static JSValueRef make_text(JSContextRef ctx, struct api_inv *inv, JSValueRef *e
             cs = str_sub(cs, 1, cs.len - 2);
         }
     }
-    if (str_eq(cs, STR("iso-8859-1")) || str_eq(cs, STR("latin1")) ||
-        str_eq(cs, STR("us-ascii"))) {
+    if (str_eq(cs, STR("iso-8859-1")) || str_eq(cs, STR("latin1")) || str_eq(cs, STR("us-ascii"))) {
         bool ascii = str_eq(cs, STR("us-ascii"));
         JSChar *units = arena_alloc(inv->arena, (body.len + 1) * sizeof(JSChar));
         for (size_t i = 0; i < body.len; i++) {
@@ -326,8 +325,8 @@ static JSValueRef compute(JSContextRef ctx, struct api_inv *inv, enum api_req_fi
     case API_REQ_URL: {
         struct str host = STR("localhost");
         (void)http_request_header(req, STR("host"), &host);
-        return js_make_string(ctx, arena_printf(inv->arena, "http://%.*s%.*s", STR_FMT(host),
-                                                STR_FMT(req->target)));
+        return js_make_string(
+            ctx, arena_printf(inv->arena, "http://%.*s%.*s", STR_FMT(host), STR_FMT(req->target)));
     }
     case API_REQ_QUERY:
         return parse_urlencoded(ctx, inv->arena, req->query, false);
@@ -417,42 +416,42 @@ static JSValueRef field(JSContextRef ctx, JSObjectRef obj, enum api_req_field f,
     return v;
 }
 
-#define API_REQ_GETTERS(X)                                                                         \
-    X(method, API_REQ_METHOD)                                                                      \
-    X(url, API_REQ_URL)                                                                            \
-    X(host, API_REQ_HOST)                                                                          \
-    X(path, API_REQ_PATH)                                                                          \
-    X(rawPath, API_REQ_RAW_PATH)                                                                   \
-    X(query, API_REQ_QUERY)                                                                        \
-    X(params, API_REQ_PARAMS)                                                                      \
-    X(headers, API_REQ_HEADERS)                                                                    \
-    X(cookies, API_REQ_COOKIES)                                                                    \
-    X(ip, API_REQ_IP)                                                                              \
-    X(body, API_REQ_BODY)                                                                          \
-    X(bytes, API_REQ_BYTES)                                                                        \
-    X(json, API_REQ_JSON)                                                                          \
-    X(text, API_REQ_TEXT)                                                                          \
-    X(form, API_REQ_FORM)                                                                          \
-    X(formEntries, API_REQ_FORM_ENTRIES)                                                           \
-    X(files, API_REQ_FILES)                                                                        \
-    X(contentType, API_REQ_CONTENT_TYPE)                                                           \
+#define API_REQ_GETTERS(X)               \
+    X(method, API_REQ_METHOD)            \
+    X(url, API_REQ_URL)                  \
+    X(host, API_REQ_HOST)                \
+    X(path, API_REQ_PATH)                \
+    X(rawPath, API_REQ_RAW_PATH)         \
+    X(query, API_REQ_QUERY)              \
+    X(params, API_REQ_PARAMS)            \
+    X(headers, API_REQ_HEADERS)          \
+    X(cookies, API_REQ_COOKIES)          \
+    X(ip, API_REQ_IP)                    \
+    X(body, API_REQ_BODY)                \
+    X(bytes, API_REQ_BYTES)              \
+    X(json, API_REQ_JSON)                \
+    X(text, API_REQ_TEXT)                \
+    X(form, API_REQ_FORM)                \
+    X(formEntries, API_REQ_FORM_ENTRIES) \
+    X(files, API_REQ_FILES)              \
+    X(contentType, API_REQ_CONTENT_TYPE) \
     X(auth, API_REQ_AUTH)
 
-#define API_REQ_GETTER_FN(js, id)                                                                  \
-    static JSValueRef get_##js(JSContextRef ctx, JSObjectRef obj, JSStringRef name,               \
-                               JSValueRef *exception)                                              \
-    {                                                                                              \
-        return field(ctx, obj, id, exception);                                                     \
+#define API_REQ_GETTER_FN(js, id)                                                   \
+    static JSValueRef get_##js(JSContextRef ctx, JSObjectRef obj, JSStringRef name, \
+                               JSValueRef *exception)                               \
+    {                                                                               \
+        return field(ctx, obj, id, exception);                                      \
     }
 API_REQ_GETTERS(API_REQ_GETTER_FN)
 #undef API_REQ_GETTER_FN
 
 static const JSStaticValue request_values[] = {
-#define API_REQ_STATIC(js, id)                                                                     \
+#define API_REQ_STATIC(js, id) \
     { #js, get_##js, NULL, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
     API_REQ_GETTERS(API_REQ_STATIC)
 #undef API_REQ_STATIC
-    { NULL, NULL, NULL, 0 },
+        { NULL, NULL, NULL, 0 },
 };
 
 JSClassRef api_request_class_new(void)

@@ -89,7 +89,8 @@ void api_respond_exception(struct api_inv *inv, JSValueRef exception)
         if (exc == NULL && n >= 2 && n < 2000) {
             hdrs = arena_alloc(a, (n / 2) * sizeof(*hdrs));
             for (size_t i = 0; i + 1 < n; i += 2) {
-                hdrs[hn].name = to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, hl, (unsigned)i, &exc), a);
+                hdrs[hn].name =
+                    to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, hl, (unsigned)i, &exc), a);
                 hdrs[hn].value =
                     to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, hl, (unsigned)i + 1, &exc), a);
                 hn++;
@@ -139,8 +140,8 @@ static void respond_response(struct api_inv *inv, JSObjectRef r)
                 for (size_t i = 0; i + 1 < n; i += 2) {
                     hdrs[hn].name =
                         to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, l, (unsigned)i, &exc), a);
-                    hdrs[hn].value = to_arena(
-                        ctx, JSObjectGetPropertyAtIndex(ctx, l, (unsigned)i + 1, &exc), a);
+                    hdrs[hn].value =
+                        to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, l, (unsigned)i + 1, &exc), a);
                     hn++;
                 }
             }

@@ -19,8 +19,13 @@
 static const struct log_ctx routes_log = { .mod = "api" };
 
 static const char *const reserved_prefixes[] = {
-    "/engine", "/auth", "/graphql", "/mcp", "/health",
-    "/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource",
+    "/engine",
+    "/auth",
+    "/graphql",
+    "/mcp",
+    "/health",
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/oauth-protected-resource",
 };
 
 static bool is_reserved(struct str path)
@@ -34,8 +39,8 @@ static bool is_reserved(struct str path)
     return false;
 }
 
-static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
-                                       "*" };
+static const char *const methods[] = { "GET",    "POST", "PUT",     "PATCH",
+                                       "DELETE", "HEAD", "OPTIONS", "*" };
 
 static JSValueRef result(JSContextRef ctx, struct str key, bool registered, const char *reason)
 {
@@ -128,9 +133,10 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
     if (c->phase == API_PHASE_BIND) {
         struct api_route *r = api_version_find_route(ver, key);
         if (r == NULL) {
-            log_warn(&routes_log,
-                     "registration ignored: not made in the register run script=%.*s route=\"%.*s\"",
-                     STR_FMT(ver->uri), STR_FMT(key));
+            log_warn(
+                &routes_log,
+                "registration ignored: not made in the register run script=%.*s route=\"%.*s\"",
+                STR_FMT(ver->uri), STR_FMT(key));
             return result(ctx, key, false, "not registered in the register run");
         }
         if (c->handlers && is_fn) {
@@ -142,7 +148,8 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
         }
         return result(ctx, key, true, NULL);
     }
-    log_warn(&routes_log, "registration refused outside top level and init script=%.*s route=\"%.*s\"",
+    log_warn(&routes_log,
+             "registration refused outside top level and init script=%.*s route=\"%.*s\"",
              STR_FMT(ver->uri), STR_FMT(key));
     return result(ctx, key, false, "registrations are only made by the top level and init()");
 }

@@ -8,7 +8,6 @@
  * removes the script of a deleted file.
  * Thread contract: api_engine_watch_dir and api_watch_stop on the main thread.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,13 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include "api/api_internal.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/rc.h"
 
-#define WATCH_POLL_MS 250
+#define WATCH_POLL_MS   250
 #define WATCH_MAX_DEPTH 16
 
 static const struct log_ctx watch_log = { .mod = "api", .action = "while watching scripts" };
@@ -101,8 +102,8 @@ static void scan(const char *root, const char *rel, int depth, found_vec *out)
             } else if (S_ISREG(st.st_mode) && has_suffix(de->d_name, ".js")) {
                 struct found f = {
                     .uri = mem_strdup(child.ptr),
-                    .st = { .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-                                        st.st_mtim.tv_nsec,
+                    .st = { .mtime_ns =
+                                (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
                             .size = (int64_t)st.st_size },
                 };
                 VEC_PUSH(out, f);

@@ -10,10 +10,11 @@
  */
 #pragma once
 
-#include <JavaScriptCore/JavaScript.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <JavaScriptCore/JavaScript.h>
 
 #include "base/buf.h"
 #include "base/defs.h"
@@ -51,8 +52,9 @@ void js_runtime_set_timeout(struct js_runtime *rt, int64_t exec_timeout_ms);
 /* True when the time limit stopped JS since the last call; clears the flag. */
 bool js_runtime_take_timeout(struct js_runtime *rt);
 
-/* The heap size in bytes of the runtime's group as JSC reports it (heapCapacity + extraMemorySize). It walks the heap: costly, call it sparingly,
- * measured through ctx (any context of the runtime). */
+/* The heap size in bytes of the runtime's group as JSC reports it (heapCapacity + extraMemorySize).
+ * It walks the heap: costly, call it sparingly, measured through ctx (any context of the runtime).
+ */
 size_t js_runtime_heap_bytes(JSContextRef ctx);
 
 /* Run a full garbage collection synchronously (tests, memory pressure). */
@@ -83,8 +85,8 @@ WARN_UNUSED int js_context_load_prelude(JSContextRef ctx, struct diag *d);
  * RC_OK with *out_value (may be NULL) set; RC_JS with d = "url:line: Name: message" and
  * *out_exception (may be NULL) = the thrown value; RC_TIMEOUT when the time limit stopped it.
  */
-WARN_UNUSED int js_eval(JSContextRef ctx, struct str source, struct str url,
-                        JSValueRef *out_value, JSValueRef *out_exception, struct diag *d);
+WARN_UNUSED int js_eval(JSContextRef ctx, struct str source, struct str url, JSValueRef *out_value,
+                        JSValueRef *out_exception, struct diag *d);
 
 /* Call fn(this_obj, args). Same results as js_eval(). */
 WARN_UNUSED int js_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
@@ -113,8 +115,7 @@ struct str js_string_to_arena(JSStringRef s, struct arena *a);
 
 /* Convert v (ToString) to an owned NUL-terminated UTF-8 string (mem_free) of *out_len bytes,
  * or NULL when ToString threw (*out_exception set). */
-char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len,
-                        JSValueRef *out_exception);
+char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *out_exception);
 
 /* Make a JS string from UTF-8 (invalid sequences become U+FFFD). */
 JSValueRef js_make_string(JSContextRef ctx, struct str s);
@@ -132,8 +133,7 @@ bool js_set(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef valu
  * column. RC_OK with *out_value; RC_INVAL / RC_LIMIT with *out_err filled.
  */
 WARN_UNUSED int js_json_parse(JSContextRef ctx, struct arena *scratch, struct str text,
-                              size_t max_depth, JSValueRef *out_value,
-                              struct json_error *out_err);
+                              size_t max_depth, JSValueRef *out_value, struct json_error *out_err);
 
 /* Serialize v with JSON.stringify semantics and append to b. RC_OK; RC_INVAL when v is not
  * serialisable (undefined, a function: nothing appended); RC_JS when it threw (cycle,

@@ -6,12 +6,11 @@
  * with one JSObjectGetPrivate.
  * Thread contract: the thread that created the runtime.
  */
-#include "js/js.h"
-
 #include "base/diag.h"
 #include "base/mem.h"
 #include "base/rc.h"
 #include "base/str.h"
+#include "js/js.h"
 #include "js/js_prelude.h"
 
 struct js_runtime {
@@ -41,7 +40,7 @@ static void global_finalize(JSObjectRef obj)
 }
 
 static JSValueRef host_call(JSContextRef ctx, JSObjectRef function, JSObjectRef this_obj,
-                           size_t argc, const JSValueRef argv[], JSValueRef *exception)
+                            size_t argc, const JSValueRef argv[], JSValueRef *exception)
 {
     const struct js_fn *spec = JSObjectGetPrivate(function);
     if (spec == NULL) {

@@ -14,7 +14,7 @@
 #include "base/utf8.h"
 #include "js/js.h"
 
-#define UTF16_STACK 512
+#define UTF16_STACK          512
 #define JSON_BUILD_MAX_DEPTH 256
 
 /* Decode UTF-8 (replacing ill-formed sequences with U+FFFD) into UTF-16 code units. */
@@ -111,8 +111,7 @@ struct str js_string_to_arena(JSStringRef s, struct arena *a)
     return str_make(p, n ? n - 1 : 0);
 }
 
-char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len,
-                        JSValueRef *out_exception)
+char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *out_exception)
 {
     *out_len = 0;
     JSValueRef exc = NULL;
@@ -221,7 +220,8 @@ static int begin(struct json_build *jb, bool array)
         return RC_LIMIT;
     }
     JSValueRef exc = NULL;
-    JSObjectRef o = array ? JSObjectMakeArray(jb->ctx, 0, NULL, &exc) : JSObjectMake(jb->ctx, NULL, NULL);
+    JSObjectRef o =
+        array ? JSObjectMakeArray(jb->ctx, 0, NULL, &exc) : JSObjectMake(jb->ctx, NULL, NULL);
     if (exc != NULL) {
         return RC_INTERNAL;
     }
@@ -283,8 +283,8 @@ int js_json_parse(JSContextRef ctx, struct arena *scratch, struct str text, size
     memset(&jb, 0, sizeof(jb));
     jb.ctx = ctx;
     struct json_limits lim = {
-        .max_depth = (max_depth == 0 || max_depth > JSON_BUILD_MAX_DEPTH) ? JSON_BUILD_MAX_DEPTH
-                                                                          : max_depth,
+        .max_depth =
+            (max_depth == 0 || max_depth > JSON_BUILD_MAX_DEPTH) ? JSON_BUILD_MAX_DEPTH : max_depth,
         .max_bytes = 0,
     };
     int rc = json_parse_events(scratch, text, &lim, &build_events, &jb, out_err);

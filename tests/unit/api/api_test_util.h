@@ -142,10 +142,10 @@ static inline bool resp_has_header(const char *r, const char *line)
     return false;
 }
 
-#define ASSERT_CONTAINS(hay, needle)                                                               \
-    do {                                                                                           \
-        const char *h_ = (hay);                                                                    \
-        if (strstr(h_, (needle)) == NULL) {                                                        \
-            harness_fail(__FILE__, __LINE__, "expected \"%s\" in:\n%s", (needle), h_);             \
-        }                                                                                          \
+#define ASSERT_CONTAINS(hay, needle)                                                   \
+    do {                                                                               \
+        const char *h_ = (hay);                                                        \
+        if (strstr(h_, (needle)) == NULL) {                                            \
+            harness_fail(__FILE__, __LINE__, "expected \"%s\" in:\n%s", (needle), h_); \
+        }                                                                              \
     } while (0)

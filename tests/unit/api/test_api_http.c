@@ -7,10 +7,11 @@ TEST(api_hello_route_string_and_404_405)
     struct tenv t;
     tenv_start(&t);
     struct diag d;
-    ASSERT_OK(tenv_deploy(&t, "hello",
-                          "function hello(context) { return 'hi ' + (context.request.query.name ?? 'world'); }\n"
-                          "function init() { routeRegistry.registerRoute('/hello', hello, 'GET'); }\n",
-                          &d));
+    ASSERT_OK(tenv_deploy(
+        &t, "hello",
+        "function hello(context) { return 'hi ' + (context.request.query.name ?? 'world'); }\n"
+        "function init() { routeRegistry.registerRoute('/hello', hello, 'GET'); }\n",
+        &d));
     ASSERT_EQ_SIZE(api_engine_route_count(t.e), 1);
     char *r = tenv_get(&t, "/hello?name=kiln");
     ASSERT_EQ_INT(resp_status(r), 200);
@@ -21,7 +22,8 @@ TEST(api_hello_route_string_and_404_405)
     ASSERT_EQ_INT(resp_status(r), 404);
     ASSERT_CONTAINS(resp_body(r), "\"NOT_FOUND\"");
     mem_free(r);
-    r = tenv_raw(&t, "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    r = tenv_raw(
+        &t, "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     ASSERT_EQ_INT(resp_status(r), 405);
     ASSERT_CONTAINS(r, "GET");
     mem_free(r);

@@ -39,10 +39,11 @@ TEST(api_await_deadline_gives_504_and_others_interleave)
     struct api_config cfg = { .js_threads = 1, .exec_timeout_ms = 300 };
     tenv_start_cfg(&t, &cfg);
     struct diag d;
-    ASSERT_OK(tenv_deploy(&t, "wait.js",
-                          "routeRegistry.registerRoute('/never', () => new Promise(() => {}));\n"
-                          "routeRegistry.registerRoute('/ok', async () => { await 1; return 'ok'; });\n",
-                          &d));
+    ASSERT_OK(
+        tenv_deploy(&t, "wait.js",
+                    "routeRegistry.registerRoute('/never', () => new Promise(() => {}));\n"
+                    "routeRegistry.registerRoute('/ok', async () => { await 1; return 'ok'; });\n",
+                    &d));
     char *r = tenv_get(&t, "/never");
     ASSERT_EQ_INT(resp_status(r), 504);
     ASSERT_CONTAINS(resp_body(r), "SCRIPT_TIMEOUT");
@@ -59,23 +60,24 @@ TEST(api_register_run_then_bind_run)
     struct tenv t;
     tenv_start(&t);
     struct diag d;
-    ASSERT_OK(tenv_deploy(&t, "phases.js",
-                          "var phases = [];\n"
-                          "var closure = 'bound in this context';\n"
-                          "function init(context) {\n"
-                          "  phases.push(context.init.phase + ':' + context.kind);\n"
-                          "  const r = routeRegistry.registerRoute('/p', () => phases.join(',') + ' ' + closure);\n"
-                          "  phases.push(String(r.registered) + ':' + r.key);\n"
-                          "  if (context.init.phase === 'bind') {\n"
-                          "    const extra = routeRegistry.registerRoute('/extra', () => 'x');\n"
-                          "    phases.push('extra:' + extra.registered);\n"
-                          "  }\n"
-                          "}\n"
-                          "routeRegistry.registerRoute('/late', () => {\n"
-                          "  const r = routeRegistry.registerRoute('/inside', () => 'x');\n"
-                          "  return r.registered + ' ' + r.reason;\n"
-                          "});\n",
-                          &d));
+    ASSERT_OK(tenv_deploy(
+        &t, "phases.js",
+        "var phases = [];\n"
+        "var closure = 'bound in this context';\n"
+        "function init(context) {\n"
+        "  phases.push(context.init.phase + ':' + context.kind);\n"
+        "  const r = routeRegistry.registerRoute('/p', () => phases.join(',') + ' ' + closure);\n"
+        "  phases.push(String(r.registered) + ':' + r.key);\n"
+        "  if (context.init.phase === 'bind') {\n"
+        "    const extra = routeRegistry.registerRoute('/extra', () => 'x');\n"
+        "    phases.push('extra:' + extra.registered);\n"
+        "  }\n"
+        "}\n"
+        "routeRegistry.registerRoute('/late', () => {\n"
+        "  const r = routeRegistry.registerRoute('/inside', () => 'x');\n"
+        "  return r.registered + ' ' + r.reason;\n"
+        "});\n",
+        &d));
     ASSERT_EQ_SIZE(api_engine_route_count(t.e), 2);
     char *r = tenv_get(&t, "/p");
     ASSERT_EQ_INT(resp_status(r), 200);
@@ -130,12 +132,15 @@ TEST(api_name_conflict_and_failed_deploys)
     r = tenv_get(&t, "/c");
     ASSERT_EQ_STR(resp_body(r), "caught");
     mem_free(r);
-    r = tenv_raw(&t, "POST /x/5 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    r = tenv_raw(&t,
+                 "POST /x/5 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     ASSERT_EQ_STR(resp_body(r), "c");
     mem_free(r);
     /* A failing redeploy keeps the previous version serving. */
     ASSERT_OK(tenv_deploy(&t, "v.js", "routeRegistry.registerRoute('/v', () => 'v1');", &d));
-    ASSERT_RC(tenv_deploy(&t, "v.js", "routeRegistry.registerRoute('/v', () => 'v2');\nthrow new Error('bad v2');", &d),
+    ASSERT_RC(tenv_deploy(
+                  &t, "v.js",
+                  "routeRegistry.registerRoute('/v', () => 'v2');\nthrow new Error('bad v2');", &d),
               RC_JS);
     ASSERT_EQ_STR(d.msg, "v.js:2: Error: bad v2");
     r = tenv_get(&t, "/v");
@@ -154,12 +159,14 @@ TEST(api_name_conflict_and_failed_deploys)
     ASSERT_CONTAINS(d.msg, "syn.js:1: SyntaxError");
     ASSERT_RC(tenv_deploy(&t, "init.js", "function init() {\n  null.x;\n}", &d), RC_JS);
     ASSERT_CONTAINS(d.msg, "init.js:2: TypeError");
-    ASSERT_RC(tenv_deploy(&t, "async-init.js", "async function init() { await 0; throw new Error('late'); }", &d),
+    ASSERT_RC(tenv_deploy(&t, "async-init.js",
+                          "async function init() { await 0; throw new Error('late'); }", &d),
               RC_JS);
     ASSERT_CONTAINS(d.msg, "Error: late");
     ASSERT_RC(tenv_deploy(&t, "spin.js", "while (true) {}", &d), RC_TIMEOUT);
     ASSERT_RC(tenv_deploy(&t, "x.ts", "1", &d), RC_INVAL);
-    ASSERT_RC(tenv_deploy(&t, "bad.js", "routeRegistry.registerRoute('/engine/x', () => 1);", &d), RC_JS);
+    ASSERT_RC(tenv_deploy(&t, "bad.js", "routeRegistry.registerRoute('/engine/x', () => 1);", &d),
+              RC_JS);
     ASSERT_CONTAINS(d.msg, "RESERVED_PATH");
     /* Removal drops every registration. */
     api_engine_remove(t.e, STR("a.js"));
@@ -172,7 +179,8 @@ TEST(api_name_conflict_and_failed_deploys)
 TEST(api_memory_limit_fails_invocation_and_recreates_contexts)
 {
     struct tenv t;
-    struct api_config cfg = { .js_threads = 1, .exec_timeout_ms = 5000,
+    struct api_config cfg = { .js_threads = 1,
+                              .exec_timeout_ms = 5000,
                               .heap_limit_bytes = 64u * 1024 * 1024 };
     tenv_start_cfg(&t, &cfg);
     struct diag d;

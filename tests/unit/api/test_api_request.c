@@ -6,18 +6,23 @@
 
 static const char *const req_src =
     "routeRegistry.registerRoute('/r/:id/*', (c) => ({ body: {\n"
-    "  kind: c.kind, rid: c.requestId === c.request.headers['x-want-id'] || c.requestId.startsWith('req_'),\n"
-    "  method: c.request.method, path: c.request.path, rawPath: c.request.rawPath, url: c.request.url,\n"
+    "  kind: c.kind, rid: c.requestId === c.request.headers['x-want-id'] || "
+    "c.requestId.startsWith('req_'),\n"
+    "  method: c.request.method, path: c.request.path, rawPath: c.request.rawPath, url: "
+    "c.request.url,\n"
     "  query: c.request.query, params: c.request.params, same: c.params === c.request.params,\n"
     "  headers: c.request.headers, cookies: c.request.cookies, body: c.request.body,\n"
-    "  bytes: Array.from(c.request.bytes), contentType: c.request.contentType, host: c.request.host,\n"
+    "  bytes: Array.from(c.request.bytes), contentType: c.request.contentType, host: "
+    "c.request.host,\n"
     "  script: c.script.uri, state: typeof c.state, text: c.request.text,\n"
     "  cached: c.request.query === c.request.query,\n"
     "} }), 'POST');\n"
     "routeRegistry.registerRoute('/json', (c) => ({ body: { got: c.request.json } }), 'POST');\n"
     "routeRegistry.registerRoute('/jsoncatch', (c) => { try { return c.request.json; }\n"
-    "  catch (e) { return [e.name, e.code, e.status, e.details.line, e.details.column].join(' '); } }, 'POST');\n"
-    "routeRegistry.registerRoute('/form', (c) => ({ body: { form: c.request.form, entries: c.request.formEntries } }), 'POST');\n"
+    "  catch (e) { return [e.name, e.code, e.status, e.details.line, e.details.column].join(' '); "
+    "} }, 'POST');\n"
+    "routeRegistry.registerRoute('/form', (c) => ({ body: { form: c.request.form, entries: "
+    "c.request.formEntries } }), 'POST');\n"
     "let saved;\n"
     "routeRegistry.registerRoute('/keep', (c) => { saved = c.request; return 'kept'; });\n"
     "routeRegistry.registerRoute('/after', () => String(saved.method));\n";
@@ -45,31 +50,37 @@ TEST(api_request_fields)
     ASSERT_CONTAINS(b, "\"x-multi\":\"1, 2\"");
     ASSERT_CONTAINS(b, "\"cookies\":{\"a\":\"1\",\"b\":\"\xc3\xa9\",\"c\":\"q\"}");
     ASSERT_CONTAINS(b, "\"body\":\"h\xc3\xa9y\",\"bytes\":[104,195,169,121]");
-    ASSERT_CONTAINS(b, "\"contentType\":\"text/plain\",\"host\":\"example.com\",\"script\":\"req.js\"");
+    ASSERT_CONTAINS(
+        b, "\"contentType\":\"text/plain\",\"host\":\"example.com\",\"script\":\"req.js\"");
     ASSERT_CONTAINS(b, "\"state\":\"object\"");
     ASSERT_CONTAINS(b, "\"cached\":true");
     mem_free(r);
 
-    r = tenv_raw(&t, "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
-                     "{\"a\":[1,{\"b\":null}]}");
+    r = tenv_raw(&t,
+                 "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
+                 "{\"a\":[1,{\"b\":null}]}");
     ASSERT_EQ_STR(resp_body(r), "{\"got\":{\"a\":[1,{\"b\":null}]}}");
     mem_free(r);
-    r = tenv_raw(&t, "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    r = tenv_raw(
+        &t, "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     ASSERT_EQ_STR(resp_body(r), "{\"got\":null}");
     mem_free(r);
     /* Malformed JSON: uncaught -> 400 INVALID_JSON with the position from Kiln's parser. */
-    r = tenv_raw(&t, "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
-                     "{\n  \"a\": ]");
+    r = tenv_raw(&t,
+                 "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+                 "{\n  \"a\": ]");
     ASSERT_EQ_INT(resp_status(r), 400);
     ASSERT_CONTAINS(resp_body(r), "\"code\":\"INVALID_JSON\"");
     ASSERT_CONTAINS(resp_body(r), "\"details\":{\"line\":2,\"column\":8}");
     mem_free(r);
-    r = tenv_raw(&t, "POST /jsoncatch HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"
-                     "[1,");
+    r = tenv_raw(
+        &t, "POST /jsoncatch HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"
+            "[1,");
     ASSERT_EQ_STR(resp_body(r), "BadRequestError INVALID_JSON 400 1 4");
     mem_free(r);
-    r = tenv_raw(&t, "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                     "Content-Length: 15\r\nConnection: close\r\n\r\na=1&b=x+y&a=%32");
+    r = tenv_raw(
+        &t, "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 15\r\nConnection: close\r\n\r\na=1&b=x+y&a=%32");
     ASSERT_EQ_STR(resp_body(r), "{\"form\":{\"a\":\"2\",\"b\":\"x y\"},"
                                 "\"entries\":[[\"a\",\"1\"],[\"b\",\"x y\"],[\"a\",\"2\"]]}");
     mem_free(r);
@@ -90,9 +101,9 @@ static struct buf sink_buf;
 static void test_sink(void *arg, const struct api_log_entry *e)
 {
     pthread_mutex_lock(&sink_mu);
-    int rc = buf_try_printf(&sink_buf, "%s|%.*s|%s|%.*s", log_level_name(e->level),
-                            STR_FMT(e->script), e->request_id.len ? "rid" : "-",
-                            STR_FMT(e->message));
+    int rc =
+        buf_try_printf(&sink_buf, "%s|%.*s|%s|%.*s", log_level_name(e->level), STR_FMT(e->script),
+                       e->request_id.len ? "rid" : "-", STR_FMT(e->message));
     for (size_t i = 0; i < e->field_count && rc == RC_OK; i++) {
         rc = buf_try_printf(&sink_buf, "|%.*s=%.*s", STR_FMT(e->field_keys[i]),
                             STR_FMT(e->field_values[i]));
@@ -111,17 +122,18 @@ TEST(api_console_formatting_and_sink)
     tenv_start(&t);
     api_engine_set_log_sink(t.e, test_sink, NULL);
     struct diag d;
-    ASSERT_OK(tenv_deploy(&t, "log.js",
-                          "console.log('top', 1);\n"
-                          "routeRegistry.registerRoute('/log', () => {\n"
-                          "  console.info('order placed', {orderId: 7, password: 'x', tags: ['a']});\n"
-                          "  console.warn({only: true});\n"
-                          "  console.error(new TypeError('bad thing'));\n"
-                          "  console.debug('hidden in prod');\n"
-                          "  console.log('a', [1, 2], null, undefined);\n"
-                          "  return 'ok';\n"
-                          "});\n",
-                          &d));
+    ASSERT_OK(
+        tenv_deploy(&t, "log.js",
+                    "console.log('top', 1);\n"
+                    "routeRegistry.registerRoute('/log', () => {\n"
+                    "  console.info('order placed', {orderId: 7, password: 'x', tags: ['a']});\n"
+                    "  console.warn({only: true});\n"
+                    "  console.error(new TypeError('bad thing'));\n"
+                    "  console.debug('hidden in prod');\n"
+                    "  console.log('a', [1, 2], null, undefined);\n"
+                    "  return 'ok';\n"
+                    "});\n",
+                    &d));
     char *r = tenv_get(&t, "/log");
     ASSERT_EQ_STR(resp_body(r), "ok");
     mem_free(r);
@@ -145,9 +157,14 @@ TEST(api_logfmt_sink_line)
     log_set_fd(fds[1]);
     struct str keys[1] = { STR("order id") };
     struct str vals[1] = { STR("a b") };
-    struct api_log_entry e = { .level = LOG_WARN, .ts_ms = 0, .script = STR("blog/api.js"),
-                               .request_id = STR("req_x"), .message = STR("say \"hi\""),
-                               .field_keys = keys, .field_values = vals, .field_count = 1 };
+    struct api_log_entry e = { .level = LOG_WARN,
+                               .ts_ms = 0,
+                               .script = STR("blog/api.js"),
+                               .request_id = STR("req_x"),
+                               .message = STR("say \"hi\""),
+                               .field_keys = keys,
+                               .field_values = vals,
+                               .field_count = 1 };
     api_log_sink_logfmt(NULL, &e);
     log_set_fd(-1);
     char line[512] = { 0 };

@@ -11,9 +11,11 @@ static const char *const shapes_src =
     "routeRegistry.registerRoute('/json', () => Response.json({a: 1}, {status: 201}));\n"
     "routeRegistry.registerRoute('/chain', () => Response.text('x').setHeader('X-A', '1')"
     "  .appendHeader('X-A', '2').setCookie('sid', 'v', {maxAge: 5}));\n"
-    "routeRegistry.registerRoute('/plain', () => ({status: 202, body: {b: [1]}, headers: {'X-H': ['p', 'q']},"
+    "routeRegistry.registerRoute('/plain', () => ({status: 202, body: {b: [1]}, headers: {'X-H': "
+    "['p', 'q']},"
     "  cookies: {c: 'd'}}));\n"
-    "routeRegistry.registerRoute('/b64', () => ({bodyBase64: 'aGVsbG8=', contentType: 'text/x'}));\n"
+    "routeRegistry.registerRoute('/b64', () => ({bodyBase64: 'aGVsbG8=', contentType: "
+    "'text/x'}));\n"
     "routeRegistry.registerRoute('/obj', () => ({id: 7, name: 'n'}));\n"
     "routeRegistry.registerRoute('/arr', () => [1, 2]);\n"
     "routeRegistry.registerRoute('/num', () => 42);\n"
@@ -37,6 +39,7 @@ TEST(api_response_shapes)
     if (tenv_deploy(&t, "shapes.js", shapes_src, &d) != RC_OK) {
         harness_fail(__FILE__, __LINE__, "deploy: %s", d.msg);
     }
+
     struct {
         const char *path;
         int status;
@@ -66,6 +69,7 @@ TEST(api_response_shapes)
         { "/named", 200, "by name namedHandler", NULL },
         { "/missing", 500, NULL, "HANDLER_NOT_FOUND" },
     };
+
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         char *r = tenv_get(&t, cases[i].path);
         if (resp_status(r) != cases[i].status) {
@@ -95,11 +99,14 @@ static const char *const errors_src =
     "routeRegistry.registerRoute('/nf', () => { throw new NotFoundError('Post 42 not found',"
     "  {code: 'POST_NOT_FOUND', details: {id: 42}}); });\n"
     "routeRegistry.registerRoute('/plain', () => { throw new Error('secret detail'); });\n"
-    "routeRegistry.registerRoute('/kiln4', () => { throw new KilnError('MY_CODE', 'bad', {status: 409}); });\n"
+    "routeRegistry.registerRoute('/kiln4', () => { throw new KilnError('MY_CODE', 'bad', {status: "
+    "409}); });\n"
     "routeRegistry.registerRoute('/kiln5', () => { throw new KilnError('MY_CODE', 'hidden'); });\n"
     "routeRegistry.registerRoute('/value', () => { throw 'just a string'; });\n"
-    "routeRegistry.registerRoute('/rate', () => { throw new TooManyRequestsError('slow down', {retryAfterSec: 3}); });\n"
-    "routeRegistry.registerRoute('/reject', async () => { await null; throw new ForbiddenError('no'); });\n";
+    "routeRegistry.registerRoute('/rate', () => { throw new TooManyRequestsError('slow down', "
+    "{retryAfterSec: 3}); });\n"
+    "routeRegistry.registerRoute('/reject', async () => { await null; throw new "
+    "ForbiddenError('no'); });\n";
 
 TEST(api_error_mapping)
 {
@@ -111,8 +118,9 @@ TEST(api_error_mapping)
     }
     char *r = tenv_get(&t, "/nf");
     ASSERT_EQ_INT(resp_status(r), 404);
-    ASSERT_CONTAINS(resp_body(r), "{\"error\":{\"code\":\"POST_NOT_FOUND\",\"message\":\"Post 42 not found\","
-                                  "\"details\":{\"id\":42},\"requestId\":\"req_");
+    ASSERT_CONTAINS(resp_body(r),
+                    "{\"error\":{\"code\":\"POST_NOT_FOUND\",\"message\":\"Post 42 not found\","
+                    "\"details\":{\"id\":42},\"requestId\":\"req_");
     mem_free(r);
     r = tenv_get(&t, "/plain");
     ASSERT_EQ_INT(resp_status(r), 500);
@@ -150,9 +158,9 @@ TEST(api_dev_mode_error_details)
     struct api_config cfg = { .js_threads = 1, .exec_timeout_ms = 1000, .dev = true };
     tenv_start_cfg(&t, &cfg);
     struct diag d;
-    ASSERT_OK(tenv_deploy(&t, "dev.js",
-                          "routeRegistry.registerRoute('/x', () => { throw new Error('visible'); });",
-                          &d));
+    ASSERT_OK(tenv_deploy(
+        &t, "dev.js", "routeRegistry.registerRoute('/x', () => { throw new Error('visible'); });",
+        &d));
     char *r = tenv_get(&t, "/x");
     ASSERT_EQ_INT(resp_status(r), 500);
     ASSERT_CONTAINS(resp_body(r), "\"message\":\"visible\"");

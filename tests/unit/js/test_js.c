@@ -148,8 +148,9 @@ TEST(js_strings_round_trip_utf8_and_nul)
     const char text[] = "a\0b \xc3\xa9 \xf0\x9f\x98\x80";
     JSValueRef v = js_make_string(ctx, str_make(text, sizeof(text) - 1));
     JSValueRef exc = NULL;
-    ASSERT_EQ_DBL(JSValueToNumber(ctx, js_get(ctx, (JSObjectRef)JSValueToObject(ctx, v, &exc),
-                                              JSStringCreateWithUTF8CString("length"), NULL),
+    ASSERT_EQ_DBL(JSValueToNumber(ctx,
+                                  js_get(ctx, (JSObjectRef)JSValueToObject(ctx, v, &exc),
+                                         JSStringCreateWithUTF8CString("length"), NULL),
                                   &exc),
                   8);
     size_t n = 0;
@@ -174,8 +175,8 @@ TEST(js_json_parse_builds_values_and_reports_position)
     struct arena *a = arena_new(0);
     JSValueRef v = NULL;
     struct json_error err;
-    ASSERT_OK(js_json_parse(ctx, a, STR("{\"a\": [1, true, null, \"x\\u00e9\"], \"b\": {\"c\": -2.5}}"),
-                            64, &v, &err));
+    ASSERT_OK(js_json_parse(
+        ctx, a, STR("{\"a\": [1, true, null, \"x\\u00e9\"], \"b\": {\"c\": -2.5}}"), 64, &v, &err));
     struct buf b;
     buf_init(&b, 1024);
     JSValueRef exc = NULL;
@@ -230,10 +231,11 @@ TEST(js_prelude_loads_and_defines_error_classes_and_response)
                 &b);
     ASSERT_EQ_STR(b.ptr, "true|true|true|404|NOT_FOUND|NotFoundError|Post 42 not found");
     buf_reset(&b);
-    eval_string(ctx,
-                "const r = Response.json({a: 1}, 201).setHeader('X-A', 'b').appendHeader('x-a', 'c');"
-                "[r.status, r.headers.get('content-type'), r.headers.get('X-A'), r._body].join('|')",
-                &b);
+    eval_string(
+        ctx,
+        "const r = Response.json({a: 1}, 201).setHeader('X-A', 'b').appendHeader('x-a', 'c');"
+        "[r.status, r.headers.get('content-type'), r.headers.get('X-A'), r._body].join('|')",
+        &b);
     ASSERT_EQ_STR(b.ptr, "201|application/json|b, c|{\"a\":1}");
     buf_reset(&b);
     eval_string(ctx,
@@ -242,9 +244,9 @@ TEST(js_prelude_loads_and_defines_error_classes_and_response)
                 &b);
     ASSERT_EQ_STR(b.ptr, "content-type=y,b=1");
     buf_reset(&b);
-    eval_string(ctx,
-                "Response.text('x').setCookie('sid', 'a b', {maxAge: 60}).headers.get('set-cookie')",
-                &b);
+    eval_string(
+        ctx, "Response.text('x').setCookie('sid', 'a b', {maxAge: 60}).headers.get('set-cookie')",
+        &b);
     ASSERT_EQ_STR(b.ptr, "sid=a%20b; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
     /* HttpError checks its status. */
     int rc = js_eval(ctx, STR("new HttpError(200, 'x')"), STR("e.js"), NULL, NULL, &d);
