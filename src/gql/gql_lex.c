@@ -375,7 +375,7 @@ static int read_escape(struct gql_lexer *lx, size_t p, struct buf *out, size_t *
                    s[end] != '\\') {
                 end++;
             }
-            if (s[p + 2] != '{' && end > p + 6) {
+            if ((p + 2 >= n || s[p + 2] != '{') && end > p + 6) {
                 end = p + 6;
             }
             return lex_error(lx, p, "Invalid Unicode escape sequence: \"%.*s\".",

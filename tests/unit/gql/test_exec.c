@@ -301,3 +301,45 @@ TEST(exec_introspection)
                   "{\"data\":{\"__schema\":{\"queryType\":{\"name\":\"Query\"},\"mutationType\":{"
                   "\"name\":\"Mutation\"},\"subscriptionType\":null}}}");
 }
+
+TEST(exec_limits_before_execution)
+{
+    struct later l = { 0 };
+    struct gql_schema *s = make_schema(&l);
+    struct arena *a = arena_new(0);
+    struct gql_errors errs;
+    struct gql_document *d = NULL;
+    const struct gql_node *op = NULL;
+    struct gql_limits lim;
+    gql_limits_default(&lim);
+    lim.max_depth = 3;
+    lim.max_aliases = 2;
+    lim.max_fields = 6;
+    gql_errors_init(&errs, a, 10);
+    ASSERT_OK(gql_parse(a, STR("{ user(id: 1) { friends { friends { id } } } }"), NULL, &errs,
+                        &d));
+    ASSERT_OK(gql_find_operation(d, STR_NULL, &errs, &op));
+    ASSERT_RC(gql_check_limits(d, op, &lim, &errs), RC_LIMIT);
+    ASSERT_EQ_SLICE(errs.items[0].message, "Query depth exceeds the limit of 3.");
+    ASSERT_EQ_SLICE(errs.items[0].code, "GRAPHQL_LIMIT");
+    ASSERT_OK(gql_parse(a, STR("{ user(id: 1) { friends { id } } }"), NULL, &errs, &d));
+    ASSERT_OK(gql_find_operation(d, STR_NULL, &errs, &op));
+    ASSERT_OK(gql_check_limits(d, op, &lim, &errs));
+    ASSERT_OK(gql_parse(a, STR("{ a: hello b: hello c: hello }"), NULL, &errs, &d));
+    ASSERT_OK(gql_find_operation(d, STR_NULL, &errs, &op));
+    ASSERT_RC(gql_check_limits(d, op, &lim, &errs), RC_LIMIT);
+    /* Fragments are counted every time they are spread. */
+    ASSERT_OK(gql_parse(a, STR("{ ...F ...F ...F ...F } fragment F on Query { hello boom }"), NULL,
+                        &errs, &d));
+    ASSERT_OK(gql_find_operation(d, STR_NULL, &errs, &op));
+    ASSERT_RC(gql_check_limits(d, op, &lim, &errs), RC_LIMIT);
+    gql_errors_init(&errs, a, 10);
+    ASSERT_OK(gql_parse(a, STR("query A { hello } query B { hello }"), NULL, &errs, &d));
+    ASSERT_RC(gql_find_operation(d, STR_NULL, &errs, &op), RC_INVAL);
+    ASSERT_EQ_SLICE(errs.items[0].message,
+                    "Must provide operation name if query contains multiple operations.");
+    ASSERT_OK(gql_find_operation(d, STR("B"), &errs, &op));
+    ASSERT_EQ_SLICE(op->name, "B");
+    arena_free(a);
+    gql_schema_free(s);
+}

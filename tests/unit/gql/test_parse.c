@@ -242,3 +242,11 @@ TEST(parse_deep_input_does_not_crash)
     ASSERT_RC(gql_parse(a, str_from_cstr(s), &lim, &errs, &doc), RC_LIMIT);
     arena_free(a);
 }
+
+TEST(parse_unicode_escape_at_end_of_input)
+{
+    /* Found by fuzz_gql: a "\u" escape cut off by the end of the document read past it. */
+    expect_error("{d8og \"\\u", "Syntax Error: Invalid Unicode escape sequence: \"\\u\".", 1, 8);
+    expect_error("{ a(x: \"\\u12", "Syntax Error: Invalid Unicode escape sequence: \"\\u12\".", 1,
+                 9);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target for the GraphQL engine: parse the input as a document, validate it
+ * against a fixed schema (interfaces, unions, enums, input objects, @oneOf) and check the
+ * abuse limits of each operation. Any crash, leak or sanitizer report is a bug.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/rc.h"
+#include "gql/gql.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char schema_sdl[] =
+    "type Query { dog: Dog pet(id: ID!): Pet search(q: Search, first: Int = 10): [Result!]! "
+    "node(id: ID): Node echo(s: String, n: Int, f: Float, b: Boolean, c: Color, l: [Int!]): "
+    "String }\n"
+    "type Mutation { adopt(input: AdoptInput!): Pet }\n"
+    "type Subscription { barked: Dog }\n"
+    "interface Node { id: ID! }\n"
+    "interface Pet implements Node { id: ID! name(surname: Boolean): String! }\n"
+    "type Dog implements Pet & Node { id: ID! name(surname: Boolean): String! barks: Boolean "
+    "owner: Human friends: [Pet] }\n"
+    "type Cat implements Pet & Node { id: ID! name(surname: Boolean): String! lives: Int }\n"
+    "type Human implements Node { id: ID! name: String pets: [Pet!] }\n"
+    "union Result = Dog | Cat | Human\n"
+    "enum Color { RED GREEN BLUE }\n"
+    "input AdoptInput { name: String! color: Color = RED tags: [String!] }\n"
+    "input Search @oneOf { byName: String byColor: Color }\n"
+    "scalar Date @specifiedBy(url: \"https://example.com\")\n";
+
+static struct gql_schema *schema;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct arena *a = arena_new(0);
+    struct gql_errors errs;
+    struct gql_document *doc = NULL;
+    gql_errors_init(&errs, a, 100);
+    if (schema == NULL) {
+        schema = gql_schema_new();
+        ASSERT(gql_schema_add_sdl(schema, str_from_cstr(schema_sdl), &errs) == RC_OK);
+        ASSERT(gql_schema_build(schema, &errs) == RC_OK);
+    }
+    struct str src = str_make((const char *)data, size);
+    if (gql_parse(a, src, NULL, &errs, &doc) == RC_OK) {
+        IGNORE_RC(gql_validate(a, schema, doc, &errs));
+        for (size_t i = 0; i < doc->root->children.count; i++) {
+            const struct gql_node *op = doc->root->children.items[i];
+            if (op->kind == GQL_OPERATION) {
+                IGNORE_RC(gql_check_limits(doc, op, NULL, &errs));
+            }
+        }
+    }
+    arena_free(a);
+    return 0;
+}
