@@ -88,6 +88,7 @@ struct conn {
     bool counted;
     int64_t msg_start_ms;
     int64_t last_ms;
+    size_t requests; /* requests parsed on this connection */
     char ip[64];
     size_t ip_len;
 };
@@ -642,7 +643,9 @@ static void conn_feed(struct conn *c, const char *data, size_t len)
     struct io *io = c->io;
     struct http_server *s = io->srv;
     size_t off = 0;
-    if (!http_parser_in_message(c->parser)) {
+    if (!http_parser_in_message(c->parser) && c->requests > 0) {
+        /* The head timer of the next request on a kept-alive connection starts now; a new
+         * connection's started when it was accepted. */
         c->msg_start_ms = (int64_t)uv_now(c->tcp.loop);
     }
     while (off < len && !c->closed) {
@@ -678,6 +681,7 @@ static void conn_feed(struct conn *c, const char *data, size_t len)
         struct http_request *req;
         struct arena *a;
         http_parser_take(c->parser, &req, &a);
+        c->requests++;
         c->want_continue = false;
         struct http_exchange *ex = exchange_new(c, a, req);
         ex->keep_alive = req->keep_alive && !atomic_load(&s->stopping);
@@ -823,7 +827,8 @@ static void on_sweep(uv_timer_t *t)
                 conn_close(c);
             }
         } else if (c->q_head == NULL && !c->writing) {
-            bool in_head = http_parser_in_head(c->parser) ||
+            /* A new connection must send its first head within the header timeout too. */
+            bool in_head = http_parser_in_head(c->parser) || c->requests == 0 ||
                            (!http_parser_in_message(c->parser) && c->pending_len > 0);
             if (in_head && now - c->msg_start_ms >= s->cfg.limits.header_timeout_ms) {
                 conn_close(c); /* slowloris */

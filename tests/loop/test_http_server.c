@@ -571,11 +571,58 @@ TEST(loop_slowloris_header_timeout)
     stop(s);
 }
 
+TEST(loop_silent_new_connection_gets_header_timeout)
+{
+    struct http_limits lim;
+    http_limits_default(&lim);
+    lim.header_timeout_ms = 200;
+    lim.idle_timeout_ms = 60000;
+    struct http_server *s = start(&lim, 1);
+    int fd = connect_to(s);
+    struct reader r = { 0 };
+    int64_t t0 = clk_mono_ms();
+    read_to_eof(fd, &r, 3000);
+    ASSERT_TRUE(r.eof);
+    int64_t took = clk_mono_ms() - t0;
+    ASSERT_TRUE(took >= 150 && took < 2000);
+    close(fd);
+    mem_free(r.buf);
+    stop(s);
+}
+
+TEST(loop_continue_waits_for_earlier_responses)
+{
+    struct http_server *s = start(NULL, 1);
+    int fd = connect_to(s);
+    struct reader r = { 0 };
+    send_str(fd, "GET /delay/200 HTTP/1.1\r\n\r\n"
+                 "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+    read_responses(fd, &r, 1, 3000);
+    int64_t deadline = clk_mono_ms() + 2000;
+    while (str_find(text_of(&r), STR("100 Continue")) < 0 && clk_mono_ms() < deadline) {
+        read_some(fd, &r, 50);
+    }
+    struct str t = text_of(&r);
+    ptrdiff_t first = str_find(t, STR("d200"));
+    ptrdiff_t cont = str_find(t, STR("HTTP/1.1 100 Continue\r\n\r\n"));
+    ASSERT_TRUE(first > 0);
+    ASSERT_TRUE(cont > first); /* the interim response never jumps ahead of a final one */
+    send_str(fd, "ok");
+    read_responses(fd, &r, 2, 2000);
+    struct str bodies[2];
+    ASSERT_EQ_SIZE(count_responses(&r, bodies, 2), 2);
+    ASSERT_EQ_SLICE(bodies[1], "ok");
+    close(fd);
+    mem_free(r.buf);
+    stop(s);
+}
+
 TEST(loop_idle_timeout)
 {
     struct http_limits lim;
     http_limits_default(&lim);
     lim.idle_timeout_ms = 200;
+    lim.header_timeout_ms = 5000;
     struct http_server *s = start(&lim, 1);
     int fd = connect_to(s);
     struct reader r = { 0 };
@@ -712,6 +759,11 @@ TEST(loop_stop_with_response_after_drain)
     }
     ASSERT_EQ_INT(atomic_load(&outstanding), 0);
     close(fd);
+}
+
+TEST(loop_stop_null_is_noop)
+{
+    http_server_stop(NULL, 0);
 }
 
 TEST(loop_start_fails_on_used_port)
