@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "base/rc.h"
 #include "base/str.h"
+#include "base/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -107,9 +108,29 @@ static size_t count_values(const struct json_value *v)
     return n;
 }
 
+/* Any bytes written as a JSON string parse back: to the same bytes when they are valid UTF-8
+ * (or WTF-8 from the parser), and always to valid JSON. */
+static void check_string_roundtrip(struct arena *a, struct str s)
+{
+    struct buf b;
+    buf_init(&b, (size_t)1 << 26);
+    struct json_writer w;
+    json_writer_init(&w, &b);
+    json_write_string(&w, s);
+    check(json_writer_rc(&w) == RC_OK);
+    struct json_value *v = NULL;
+    check(json_parse(a, buf_str(&b), NULL, &v, NULL) == RC_OK);
+    check(v->type == JSON_STRING);
+    if (utf8_is_valid(s.ptr, s.len)) {
+        check(str_eq(v->str, s));
+    }
+    buf_fini(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct arena *a = arena_new(0);
+    check_string_roundtrip(a, str_make((const char *)data, size));
     struct str text = str_make((const char *)data, size);
     struct json_value *v = NULL;
     struct json_error err;

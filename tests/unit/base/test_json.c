@@ -618,3 +618,19 @@ TEST(json_events_positive_return_goes_on)
     ASSERT_EQ_INT(n, 5);
     arena_free(a);
 }
+
+TEST(json_node_acceptance_differential)
+{
+    struct arena *a = arena_new(0);
+    for (size_t i = 0; i < ARRAY_LEN(node_accept); i++) {
+        struct json_value *v = NULL;
+        struct json_error err;
+        int rc = json_parse(a, str_from_cstr(node_accept[i].in), NULL, &v, &err);
+        if ((rc == RC_OK) != node_accept[i].ok) {
+            harness_fail(__FILE__, __LINE__, "'%s': got %s (%s), JSON.parse %s it",
+                         node_accept[i].in, rc_name(rc), rc == RC_OK ? "" : err.msg,
+                         node_accept[i].ok ? "accepts" : "rejects");
+        }
+    }
+    arena_free(a);
+}
