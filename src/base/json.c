@@ -602,31 +602,91 @@ struct json_value *json_object_find(const struct json_value *obj, struct str key
 
 /* ------------------------------------------------------------------------------- numbers */
 
-/* Shortest digits that round-trip: *digits gets k significant digits (no dot), the result's
- * decimal exponent n is such that v = 0.d1d2...dk * 10^n. v is finite and > 0. */
-static size_t shortest_digits(double v, char digits[24], int *out_n)
+/* A decimal D * 10^e: D is a string of up to 19 digits. */
+struct decimal {
+    char d[24];
+    int e;
+};
+
+static bool round_trips(const struct decimal *x, double v)
 {
     char tmp[40];
+    (void)snprintf(tmp, sizeof(tmp), "%se%d", x->d, x->e);
+    return strtod(tmp, NULL) == v;
+}
+
+/* x plus or minus one unit in its last digit (step is 1 or -1); the digit count may change. */
+static struct decimal step_last_digit(const struct decimal *x, int step)
+{
+    struct decimal r = *x;
+    size_t len = strlen(r.d);
+    size_t i = len;
+    while (i > 0) {
+        i--;
+        int c = r.d[i] - '0' + step;
+        if (c >= 0 && c <= 9) {
+            r.d[i] = (char)('0' + c);
+            break;
+        }
+        r.d[i] = step > 0 ? '0' : '9';
+        if (i == 0 && step > 0) { /* 999 + 1 = 1000 */
+            memmove(r.d + 1, r.d, len + 1);
+            r.d[0] = '1';
+        }
+    }
+    return r;
+}
+
+/*
+ * Shortest digits that round-trip, as ECMAScript Number::toString asks: for each precision k
+ * from 1, the correctly rounded k digits (closest to v); when they do not round-trip, the
+ * k-digit neighbour on the other side of v may still do (v a power of two has a narrower gap
+ * below), and then it is the closest k-digit value that does. *digits gets the k significant
+ * digits; *out_n is such that v = 0.d1d2...dk * 10^n. v is finite and > 0.
+ */
+static size_t shortest_digits(double v, char digits[24], int *out_n)
+{
+    struct decimal x = { .e = 0 };
     for (int prec = 1; prec <= 17; prec++) {
+        char tmp[40];
         (void)snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
-        if (strtod(tmp, NULL) == v || prec == 17) {
+        size_t k = 0;
+        const char *q = tmp;
+        for (; *q != 'e'; q++) {
+            if (*q != '.') {
+                x.d[k++] = *q;
+            }
+        }
+        x.d[k] = '\0';
+        x.e = (int)strtol(q + 1, NULL, 10) - (prec - 1);
+        if (prec == 17 || round_trips(&x, v)) {
+            break;
+        }
+        struct decimal up = step_last_digit(&x, 1);
+        struct decimal down = step_last_digit(&x, -1);
+        if (round_trips(&up, v)) {
+            x = up;
+            break;
+        }
+        if (round_trips(&down, v)) {
+            x = down;
             break;
         }
     }
-    /* tmp is "d[.ddd]e[+-]xx" */
-    size_t k = 0;
-    const char *q = tmp;
-    for (; *q != 'e'; q++) {
-        if (*q != '.') {
-            digits[k++] = *q;
-        }
+    /* Drop leading zeros (from 100 - 1) and trailing zeros (into the exponent). */
+    const char *d = x.d;
+    while (d[0] == '0' && d[1] != '\0') {
+        d++;
     }
-    int e = (int)strtol(q + 1, NULL, 10);
-    while (k > 1 && digits[k - 1] == '0') {
+    size_t k = strlen(d);
+    int e = x.e;
+    while (k > 1 && d[k - 1] == '0') {
         k--;
+        e++;
     }
+    memcpy(digits, d, k);
     digits[k] = '\0';
-    *out_n = e + 1;
+    *out_n = (int)k + e;
     return k;
 }
 

@@ -24,6 +24,9 @@ for (let i = 0; i < 300; i++) {
   if (((b >> 52n) & 0x7ffn) === 0x7ffn) continue;
   nums.push(fromBits(b));
 }
+// Every power of two: the gap below is half the gap above, where the shortest digits are not
+// always the correctly rounded ones.
+for (let e = -1074; e <= 1023; e++) nums.push(Math.pow(2, e));
 for (let i = 0; i < 100; i++) {
   // random "nice" decimals of varied magnitude
   const m = Number(next64() % 100000n) / 1000;
