@@ -706,6 +706,11 @@ size_t json_format_number(double v, char out[32])
         memcpy(out, "0", 2); /* also -0 */
         return 1;
     }
+    if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
+        /* Fast path: an integer below 2^53 is its own shortest form. */
+        int len = snprintf(out, 32, "%lld", (long long)v);
+        return (size_t)len;
+    }
     size_t o = 0;
     if (v < 0) {
         out[o++] = '-';
