@@ -205,6 +205,7 @@ enum gql_dir_loc {
     GQL_LOC_ENUM_VALUE,
     GQL_LOC_INPUT_OBJECT,
     GQL_LOC_INPUT_FIELD_DEFINITION,
+    GQL_LOC_DIRECTIVE_DEFINITION,
     GQL_LOC_COUNT,
 };
 
@@ -214,6 +215,8 @@ struct gql_directive_def {
     struct gql_input_value *args;
     size_t arg_count;
     unsigned locations;              /* bits of enum gql_dir_loc */
+    uint8_t *location_order;         /* the locations as declared (introspection order) */
+    size_t location_count;
     bool repeatable;
     bool builtin;
     struct gql_node *node;

@@ -38,7 +38,8 @@ const char gql_builtin_sdl[] =
     "including a suggestion for how to access supported similar data. Formatted using the "
     "Markdown syntax, as specified by [CommonMark](https://commonmark.org/).\" "
     "reason: String = \"No longer supported\") "
-    "on FIELD_DEFINITION | ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION | ENUM_VALUE\n"
+    "on FIELD_DEFINITION | ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION | ENUM_VALUE | "
+    "DIRECTIVE_DEFINITION\n"
     "\"Exposes a URL that specifies the behavior of this scalar.\"\n"
     "directive @specifiedBy(\"The URL that specifies the behavior of this scalar.\" "
     "url: String!) on SCALAR\n"
@@ -186,4 +187,6 @@ const char gql_builtin_sdl[] =
     "  INPUT_OBJECT\n"
     "  \"Location adjacent to an input object field definition.\"\n"
     "  INPUT_FIELD_DEFINITION\n"
+    "  \"Location adjacent to a directive definition.\"\n"
+    "  DIRECTIVE_DEFINITION\n"
     "}\n";

@@ -808,6 +808,11 @@ static void execute_fields(struct gql_exec *ex, const struct gql_type *t,
 struct coerce_err {
     char msg[512];
     bool failed;
+    struct buf path;           /* ".a[1]" below the variable, while descending */
+    struct str at;             /* the path where it failed */
+    const struct gql_value *value; /* the value that failed */
+    struct gql_exec *ex;
+    const struct gql_value *cur;   /* the value being coerced */
 };
 
 static void cerr(struct coerce_err *ce, const char *fmt, ...) PRINTF_FMT(2, 3);
@@ -817,6 +822,8 @@ static void cerr(struct coerce_err *ce, const char *fmt, ...)
     if (ce->failed) {
         return;
     }
+    ce->at = arena_strdup(ce->ex->a, buf_str(&ce->path));
+    ce->value = ce->cur;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(ce->msg, sizeof(ce->msg), fmt, ap);
@@ -829,6 +836,7 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
                                       const struct gql_type_ref *t, struct coerce_err *ce,
                                       size_t depth)
 {
+    ce->cur = v;
     if (depth > 64) {
         cerr(ce, "Input is nested too deeply.");
         return NULL;
@@ -852,7 +860,10 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
         }
         struct gql_value *l = gql_value_list(ex->a, v->list.count);
         for (size_t i = 0; i < v->list.count; i++) {
+            size_t mark = ce->path.len;
+            IGNORE_RC(buf_try_printf(&ce->path, "[%zu]", i));
             l->list.items[i] = coerce_input(ex, v->list.items[i], t->of, ce, depth + 1);
+            ce->path.len = mark;
         }
         return l;
     }
@@ -878,8 +889,12 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
                 }
                 continue;
             }
+            size_t mark = ce->path.len;
+            IGNORE_RC(buf_try_printf(&ce->path, ".%.*s", STR_FMT(f->name)));
             o->obj.members[n].key = f->name;
             o->obj.members[n++].value = coerce_input(ex, fv, f->type, ce, depth + 1);
+            ce->path.len = mark;
+            ce->cur = v;
         }
         o->obj.count = n;
         for (size_t i = 0; i < v->obj.count; i++) {
@@ -1006,11 +1021,21 @@ static bool coerce_variables(struct gql_exec *ex, const struct json_value *json)
             ok = false;
             continue;
         }
-        struct coerce_err ce = { .failed = false };
+        struct coerce_err ce = { .failed = false, .ex = ex };
+        buf_init(&ce.path, 4096);
         struct gql_value *cv = coerce_input(ex, given, t, &ce, 0);
+        buf_fini(&ce.path);
         if (ce.failed) {
-            gql_errors_add(&ex->errs, vd->loc, none, "Variable \"$%.*s\" got invalid value %.*s; "
-                           "%s", STR_FMT(vd->name), STR_FMT(inspect_str(ex, given)), ce.msg);
+            if (ce.at.len > 0) {
+                gql_errors_add(&ex->errs, vd->loc, none, "Variable \"$%.*s\" got invalid value "
+                               "%.*s at \"%.*s%.*s\"; %s", STR_FMT(vd->name),
+                               STR_FMT(inspect_str(ex, ce.value)), STR_FMT(vd->name),
+                               STR_FMT(ce.at), ce.msg);
+            } else {
+                gql_errors_add(&ex->errs, vd->loc, none, "Variable \"$%.*s\" got invalid value "
+                               "%.*s; %s", STR_FMT(vd->name), STR_FMT(inspect_str(ex, ce.value)),
+                               ce.msg);
+            }
             ok = false;
             continue;
         }

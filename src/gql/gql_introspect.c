@@ -308,14 +308,11 @@ static struct gql_value *member_field(struct gql_resolve *r, const struct ival *
             return input_list(a, s, d->args, d->arg_count, include_deprecated(r));
         }
         if (str_eq_cstr(name, "locations")) {
-            struct gql_value *l = gql_value_list(a, GQL_LOC_COUNT);
-            size_t n = 0;
-            for (unsigned k = 0; k < GQL_LOC_COUNT; k++) {
-                if (d->locations & (1u << k)) {
-                    l->list.items[n++] = gql_value_string(a, str_from_cstr(gql_dir_loc_names[k]));
-                }
+            struct gql_value *l = gql_value_list(a, d->location_count);
+            for (size_t k = 0; k < d->location_count; k++) {
+                l->list.items[k] =
+                    gql_value_string(a, str_from_cstr(gql_dir_loc_names[d->location_order[k]]));
             }
-            l->list.count = n;
             return l;
         }
         return gql_value_null(a);

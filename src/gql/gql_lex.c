@@ -332,9 +332,7 @@ static int string_char(struct gql_lexer *lx, size_t p, size_t *out_len)
     const char *s = lx->src.ptr;
     unsigned char c = (unsigned char)s[p];
     if (c < 0x80) {
-        if (c < 0x20 && c != '\t') {
-            return lex_error(lx, p, "Invalid character within String: U+%04X.", c);
-        }
+        /* Since the 2021 specification any scalar value may appear in a string. */
         *out_len = 1;
         return RC_OK;
     }
@@ -370,13 +368,18 @@ static int read_escape(struct gql_lexer *lx, size_t p, struct buf *out, size_t *
                 *out_len = len + 1;
                 return buf_try_append(out, enc, (size_t)el);
             }
-            size_t end = p + 2;
-            while (end < n && end < p + 12 && s[end] != '"' && s[end] != '\n' &&
-                   s[end] != '\\') {
+            /* graphql-js quotes six bytes of a \uXXXX escape, and a \u{...} escape up to
+             * its first bad character or its closing brace. */
+            size_t end = p + 6;
+            if (p + 2 < n && s[p + 2] == '{') {
+                end = p + 3;
+                while (end < n && hex_value((unsigned char)s[end]) >= 0) {
+                    end++;
+                }
                 end++;
             }
-            if ((p + 2 >= n || s[p + 2] != '{') && end > p + 6) {
-                end = p + 6;
+            if (end > n) {
+                end = n;
             }
             return lex_error(lx, p, "Invalid Unicode escape sequence: \"%.*s\".",
                              (int)(end - p), s + p);
@@ -662,7 +665,8 @@ static int read_token(struct gql_lexer *lx, size_t p)
     }
     char d[32];
     describe_char(lx, p, d);
-    if (c < 0x20 || c == 0x7F) {
+    uint32_t cp = 0;
+    if (c >= 0x80 && utf8_decode(s + p, n - p, &cp) < 0) {
         return lex_error(lx, p, "Invalid character: %s.", d);
     }
     return lex_error(lx, p, "Unexpected character: %s.", d);

@@ -664,7 +664,7 @@ static const char *const directive_locations[] = {
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
     "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
     "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
+    "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION",
 };
 
 static int parse_directive_def(struct parser *p, struct gql_node *n)
@@ -797,6 +797,14 @@ static int parse_definition(struct parser *p, struct gql_node **out)
     struct gql_node *n = new_node(p, GQL_SCHEMA_DEF, first.loc);
     TRY(parse_description(p, &n->description));
     bool has_desc = n->description.ptr != NULL;
+    if (has_desc && peek(p, GQL_TOK_BRACE_L)) {
+        return syntax_error(p, first.loc, "Unexpected description, descriptions are not supported "
+                            "on shorthand queries.");
+    }
+    if (has_desc && !peek(p, GQL_TOK_NAME)) {
+        return syntax_error(p, first.loc, "Unexpected description, only GraphQL definitions "
+                            "support descriptions.");
+    }
     if (peek(p, GQL_TOK_NAME)) {
         bool matched = false;
         n->loc = has_desc ? first.loc : cur(p)->loc;
@@ -805,17 +813,20 @@ static int parse_definition(struct parser *p, struct gql_node **out)
             *out = n;
             return RC_OK;
         }
-        if (has_desc) {
-            return syntax_error(p, first.loc,
-                                "Unexpected description, descriptions are supported only on "
-                                "type definitions.");
-        }
         if (peek_keyword(p, "query") || peek_keyword(p, "mutation") ||
             peek_keyword(p, "subscription")) {
-            return parse_operation(p, out);
+            TRY(parse_operation(p, out));
+            (*out)->description = n->description;
+            return RC_OK;
         }
         if (peek_keyword(p, "fragment")) {
-            return parse_fragment_def(p, out);
+            TRY(parse_fragment_def(p, out));
+            (*out)->description = n->description;
+            return RC_OK;
+        }
+        if (has_desc) {
+            return syntax_error(p, first.loc, "Unexpected description, only GraphQL definitions "
+                                "support descriptions.");
         }
         if (peek_keyword(p, "extend")) {
             TRY(advance(p));

@@ -47,7 +47,7 @@ const char *const gql_dir_loc_names[GQL_LOC_COUNT] = {
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
     "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
     "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
+    "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION",
 };
 
 static const char *const root_names[3] = { "Query", "Mutation", "Subscription" };
@@ -370,10 +370,13 @@ static void add_directive_def(struct builder *b, struct gql_node *d, bool builti
     dd->repeatable = d->flag;
     dd->builtin = builtin;
     dd->node = d;
+    dd->location_order = arena_alloc(b->s->arena, d->children.count + 1);
     for (size_t i = 0; i < d->children.count; i++) {
         for (unsigned l = 0; l < GQL_LOC_COUNT; l++) {
-            if (str_eq_cstr(d->children.items[i]->name, gql_dir_loc_names[l])) {
+            if (str_eq_cstr(d->children.items[i]->name, gql_dir_loc_names[l]) &&
+                (dd->locations & (1u << l)) == 0) {
                 dd->locations |= 1u << l;
+                dd->location_order[dd->location_count++] = (uint8_t)l;
             }
         }
     }

@@ -175,17 +175,28 @@ TEST(parse_errors_like_graphql_js)
                  1, 9);
     expect_error("query Q($a: Int = $b) { a }",
                  "Syntax Error: Unexpected variable \"$b\" in constant value.", 1, 19);
-    expect_error("\"d\" query { a }",
-                 "Syntax Error: Unexpected description, descriptions are supported only on type "
-                 "definitions.", 1, 1);
+    expect_error("\"d\" { a }",
+                 "Syntax Error: Unexpected description, descriptions are not supported on "
+                 "shorthand queries.", 1, 1);
+    expect_error("\"d\" extend type T { a: Int }",
+                 "Syntax Error: Unexpected description, only GraphQL definitions support "
+                 "descriptions.", 1, 1);
     expect_error("enum E { true }",
                  "Syntax Error: Name \"true\" is reserved and cannot be used for an enum value.", 1,
                  10);
     expect_error("extend type T", "Syntax Error: Unexpected <EOF>.", 1, 14);
     expect_error("type T {}", "Syntax Error: Expected Name, found \"}\".", 1, 9);
     expect_error("directive @d on NOWHERE", "Syntax Error: Unexpected Name \"NOWHERE\".", 1, 17);
-    expect_error("{ a(x: \"\x01\") }", "Syntax Error: Invalid character within String: U+0001.",
-                 1, 9);
+    expect_error("{ a \x07 }", "Syntax Error: Unexpected character: U+0007.", 1, 5);
+}
+
+TEST(parse_descriptions_on_operations_and_control_characters_in_strings)
+{
+    struct fixture f;
+    ASSERT_OK(parse(&f, "\"op\" query Q { a(x: \"\x01\") }\n\"\"\"frag\"\"\" fragment F on T { a }"));
+    ASSERT_EQ_SLICE(f.doc->root->children.items[0]->description, "op");
+    ASSERT_EQ_SLICE(f.doc->root->children.items[1]->description, "frag");
+    arena_free(f.a);
 }
 
 TEST(parse_columns_count_utf16_units)

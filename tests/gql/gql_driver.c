@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential-test driver: reads cases as JSON lines ({"schema", "query", "variables",
+ * "operationName", "rootValue"}) from the file named by argv[1] and prints, per case, one line
+ * with the GraphQL response Kiln's engine produces (parse, validate, execute with the default
+ * resolvers over rootValue). tests/gql/run_diff.js runs graphql-js on the same cases and
+ * compares. Built by tests/gql/run_diff.sh; not part of libkiln.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/rc.h"
+#include "gql/gql.h"
+
+static struct str member_str(const struct json_value *obj, const char *key)
+{
+    const struct json_value *v = json_object_find(obj, str_from_cstr(key));
+    return (v != NULL && v->type == JSON_STRING) ? v->str : STR_NULL;
+}
+
+static void write_errors_only(struct buf *out, const struct gql_errors *errs)
+{
+    struct json_writer w;
+    json_writer_init(&w, out);
+    json_write_begin_object(&w);
+    json_write_key(&w, STR("errors"));
+    gql_write_errors(&w, errs);
+    json_write_end_object(&w);
+}
+
+static void run_case(struct arena *a, const struct json_value *c, struct buf *out)
+{
+    struct gql_errors errs;
+    struct gql_schema *s = gql_schema_new();
+    struct gql_document *doc = NULL;
+    gql_errors_init(&errs, a, 100);
+    if (gql_schema_add_sdl(s, member_str(c, "schema"), &errs) != RC_OK ||
+        gql_schema_build(s, &errs) != RC_OK) {
+        write_errors_only(out, &errs);
+        goto out;
+    }
+    if (gql_parse(a, member_str(c, "query"), NULL, &errs, &doc) != RC_OK ||
+        gql_validate(a, s, doc, &errs) != RC_OK) {
+        write_errors_only(out, &errs);
+        goto out;
+    }
+    const struct json_value *vars = json_object_find(c, STR("variables"));
+    const struct json_value *root = json_object_find(c, STR("rootValue"));
+    struct gql_exec_params p = {
+        .schema = s,
+        .doc = doc,
+        .operation_name = member_str(c, "operationName"),
+        .variables = (vars != NULL && vars->type == JSON_OBJECT) ? vars : NULL,
+        .root_value = (root != NULL && root->type == JSON_OBJECT) ? gql_value_from_json(a, root)
+                                                                  : NULL,
+    };
+    struct gql_exec *ex = NULL;
+    IGNORE_RC(gql_execute(a, &p, &ex));
+    struct json_writer w;
+    json_writer_init(&w, out);
+    gql_exec_write(ex, &w);
+out:
+    gql_schema_free(s);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: gql_driver CASES.jsonl\n");
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "rb");
+    if (f == NULL) {
+        fprintf(stderr, "gql_driver: cannot open %s\n", argv[1]);
+        return 2;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = 0;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        struct arena *a = arena_new(0);
+        struct json_value *c = NULL;
+        struct buf out;
+        buf_init(&out, 64u << 20);
+        if (json_parse(a, str_make(line, (size_t)n), NULL, &c, NULL) != RC_OK) {
+            printf("{\"driver\":\"bad case line\"}\n");
+        } else {
+            run_case(a, c, &out);
+            printf("%.*s\n", STR_FMT(buf_str(&out)));
+        }
+        buf_fini(&out);
+        arena_free(a);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}

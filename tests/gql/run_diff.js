@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// Differential test runner: runs every case of the given .jsonl files through graphql-js
+// (graphql() with buildSchema, rootValue, variableValues, operationName) and through Kiln's
+// C driver, and compares the JSON responses exactly (data, error messages, locations, paths,
+// key order). Prints each mismatch, then "N passed, N failed".
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const g = require(path.resolve(__dirname, '../../build/npm/node_modules/graphql'));
+
+const driver = process.argv[2];
+const files = process.argv.slice(3);
+let passed = 0;
+let failed = 0;
+const verbose = process.env.VERBOSE === '1';
+
+function reference(c) {
+  let schema;
+  try {
+    schema = g.buildSchema(c.schema);
+  } catch (e) {
+    return { errors: [{ message: e.message }] };
+  }
+  let doc;
+  try {
+    doc = g.parse(c.query);
+  } catch (e) {
+    return { errors: [e.toJSON ? e.toJSON() : { message: e.message }] };
+  }
+  const verrs = g.validate(schema, doc);
+  if (verrs.length > 0) {
+    return { errors: verrs.map((e) => e.toJSON()) };
+  }
+  return g.executeSync({
+    schema, document: doc, rootValue: c.rootValue, variableValues: c.variables,
+    operationName: c.operationName,
+  });
+}
+
+for (const file of files) {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const out = execFileSync(driver, [file], { maxBuffer: 1 << 28 }).toString().split('\n');
+  lines.forEach((line, i) => {
+    const c = JSON.parse(line);
+    const want = JSON.stringify(JSON.parse(JSON.stringify(reference(c))));
+    let got = out[i];
+    try {
+      got = JSON.stringify(JSON.parse(got));
+    } catch (e) {
+      got = `(unparsable) ${got}`;
+    }
+    if (want === got) {
+      passed++;
+      return;
+    }
+    failed++;
+    console.log(`FAIL ${path.basename(file)}:${i + 1} ${c.name || ''}`);
+    if (verbose || failed <= 40) {
+      console.log(`  query: ${c.query.replace(/\n/g, ' ')}`);
+      if (c.variables) console.log(`  variables: ${JSON.stringify(c.variables)}`);
+      console.log(`  graphql-js: ${want}`);
+      console.log(`  kiln:       ${got}`);
+    }
+  });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
