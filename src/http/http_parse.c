@@ -251,6 +251,29 @@ static int on_header_value_complete(llhttp_t *ll)
     return HPE_OK;
 }
 
+/* Set raw_path (up to '?' or '#') and query (after '?', up to '#') from the target. */
+static void split_target(struct http_request *r)
+{
+    struct str t = r->target;
+    size_t path_end = t.len;
+    for (size_t i = 0; i < t.len; i++) {
+        if (t.ptr[i] == '?' || t.ptr[i] == '#') {
+            path_end = i;
+            break;
+        }
+    }
+    r->raw_path = str_sub(t, 0, path_end);
+    r->query = str_make(t.ptr + path_end, 0);
+    if (path_end < t.len && t.ptr[path_end] == '?') {
+        struct str q = str_sub(t, path_end + 1, t.len);
+        ptrdiff_t hash = str_find_char(q, '#');
+        if (hash >= 0) {
+            q.len = (size_t)hash;
+        }
+        r->query = q;
+    }
+}
+
 /* Build the request's slices from the head buffer. */
 static void finish_head(struct http_parser *p)
 {
@@ -264,23 +287,7 @@ static void finish_head(struct http_parser *p)
     r->header_count = p->hdr_count;
     r->method = str_from_cstr(llhttp_method_name((llhttp_method_t)p->ll.method));
     r->target = str_make(p->head + p->url_off, p->url_len);
-    struct str path = r->target;
-    struct str query = STR_NULL;
-    for (size_t i = 0; i < path.len; i++) {
-        if (path.ptr[i] == '?' || path.ptr[i] == '#') {
-            if (path.ptr[i] == '?') {
-                query = str_sub(path, i + 1, path.len);
-                ptrdiff_t hash = str_find_char(query, '#');
-                if (hash >= 0) {
-                    query.len = (size_t)hash;
-                }
-            }
-            path.len = i;
-            break;
-        }
-    }
-    r->raw_path = path;
-    r->query = query.ptr ? query : str_make(path.ptr + path.len, 0);
+    split_target(r);
     r->version_minor = p->ll.http_minor;
     char *id = arena_alloc(p->arena, 31);
     http_request_id_make(id);
@@ -446,6 +453,33 @@ static int fail_from_ll(struct http_parser *p, llhttp_errno_t e)
     return fail(p, 400, "BAD_REQUEST", reason ? reason : "malformed request");
 }
 
+/*
+ * Count the consumed head bytes (every byte from the start of a message to the end of its
+ * head belongs to it, llhttp being paused there: padding llhttp skips without a span counts
+ * too) and check that a completed head ends with CRLF CRLF (llhttp 8.1 in loose mode ends it
+ * at CR + any byte). False when the request fails (p records why).
+ */
+static bool account_head(struct http_parser *p, const char *data, size_t consumed, llhttp_errno_t e)
+{
+    if (consumed >= 4) {
+        memcpy(p->head_tail, data + consumed - 4, 4);
+    } else if (consumed > 0) {
+        memmove(p->head_tail, p->head_tail + consumed, 4 - consumed);
+        memcpy(p->head_tail + 4 - consumed, data, consumed);
+    }
+    bool head_done = (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) && !p->in_head;
+    if (head_done && memcmp(p->head_tail, "\r\n\r\n", 4) != 0) {
+        fail(p, 400, "BAD_REQUEST", "the head does not end with CRLF CRLF");
+        return false;
+    }
+    p->head_bytes += consumed;
+    if (p->head_bytes > p->lim.max_header_bytes) {
+        fail(p, 431, "HEADERS_TOO_LARGE", "request line and headers are too large");
+        return false;
+    }
+    return true;
+}
+
 int http_parser_execute(struct http_parser *p, const char *data, size_t len, size_t *out_consumed)
 {
     *out_consumed = 0;
@@ -476,24 +510,8 @@ int http_parser_execute(struct http_parser *p, const char *data, size_t len, siz
     if (e != HPE_OK && e != HPE_PAUSED && e != HPE_PAUSED_UPGRADE) {
         return fail_from_ll(p, e);
     }
-    if (was_in_head) {
-        /* llhttp 8.1 in loose mode ends the head at CR + any byte: insist on CRLF CRLF. */
-        if (consumed >= 4) {
-            memcpy(p->head_tail, data + consumed - 4, 4);
-        } else if (consumed > 0) {
-            memmove(p->head_tail, p->head_tail + consumed, 4 - consumed);
-            memcpy(p->head_tail + 4 - consumed, data, consumed);
-        }
-        bool head_done = (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) && !p->in_head;
-        if (head_done && memcmp(p->head_tail, "\r\n\r\n", 4) != 0) {
-            return fail(p, 400, "BAD_REQUEST", "the head does not end with CRLF CRLF");
-        }
-        /* Every byte consumed from the start of a message to the end of its head belongs to
-         * the head (llhttp is paused there), including padding llhttp skips without a span. */
-        p->head_bytes += consumed;
-        if (p->head_bytes > p->lim.max_header_bytes) {
-            return fail(p, 431, "HEADERS_TOO_LARGE", "request line and headers are too large");
-        }
+    if (was_in_head && !account_head(p, data, consumed, e)) {
+        return HTTP_PARSE_ERROR;
     }
     if (e == HPE_PAUSED_UPGRADE) {
         p->upgrade = true;

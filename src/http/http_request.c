@@ -20,10 +20,10 @@ bool http_request_header(const struct http_request *req, struct str name, struct
 
 void http_limits_default(struct http_limits *l)
 {
-    l->max_header_bytes = 64 * 1024;
+    l->max_header_bytes = (size_t)64 * 1024;
     l->max_headers = 100;
-    l->max_body_bytes = 10 * 1024 * 1024;
-    l->header_timeout_ms = 10 * 1000;
-    l->idle_timeout_ms = 60 * 1000;
+    l->max_body_bytes = (size_t)10 * 1024 * 1024;
+    l->header_timeout_ms = (int64_t)10 * 1000;
+    l->idle_timeout_ms = (int64_t)60 * 1000;
     l->max_connections = 10000;
 }

@@ -198,24 +198,18 @@ static char *put_u64(char *p, uint64_t v)
     return p;
 }
 
-int http_response_serialize(struct arena *a, const struct http_response_meta *m,
-                            const struct http_header *headers, size_t header_count, struct str body,
-                            bool with_body, struct str *out_bytes, bool *out_send_body,
-                            struct diag *d)
+/* What the caller's headers contribute: validity, size, and whether Date/Server are given. */
+struct header_scan {
+    size_t bytes;
+    bool has_date;
+    bool has_server;
+};
+
+static int scan_headers(const struct http_header *headers, size_t count, struct header_scan *out,
+                        struct diag *d)
 {
-    *out_bytes = STR_NULL;
-    *out_send_body = false;
-    int status = m->status;
-    if (status < 100 || status > 999) {
-        return diag_set(d, RC_INVAL, "status %d is out of range", status);
-    }
-    bool has_date = false;
-    bool has_server = false;
-    /* status line (15 + reason), Content-Length (38), Connection (26), rounded up */
-    size_t need = 96;
-    struct str reason = str_from_cstr(http_status_reason(status));
-    need += reason.len;
-    for (size_t i = 0; i < header_count; i++) {
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < count; i++) {
         struct str n = headers[i].name;
         struct str v = headers[i].value;
         if (!http_header_name_is_valid(n)) {
@@ -224,60 +218,78 @@ int http_response_serialize(struct arena *a, const struct http_response_meta *m,
         if (!http_header_value_is_valid(v)) {
             return diag_set(d, RC_INVAL, "invalid value of response header '%.*s'", STR_FMT(n));
         }
-        has_date = has_date || str_eq_nocase(n, STR("date"));
-        has_server = has_server || str_eq_nocase(n, STR("server"));
-        need += n.len + v.len + 4;
+        out->has_date = out->has_date || str_eq_nocase(n, STR("date"));
+        out->has_server = out->has_server || str_eq_nocase(n, STR("server"));
+        out->bytes += n.len + v.len + 4;
     }
-    struct str date = has_date ? STR_NULL : http_date_now();
-    need += date.len + 8;
-    if (!has_server && m->server.len > 0) {
-        need += m->server.len + 10;
-    }
-    need += m->request_id.len + 16;
-    bool no_body = http_status_has_no_body(status);
-    bool send_body = !no_body && !m->head_request && body.len > 0;
-    if (with_body && send_body) {
-        need += body.len;
-    }
-    char *buf = arena_alloc(a, need);
-    char *p = buf;
+    return RC_OK;
+}
+
+static char *put_header(char *p, struct str name, struct str value)
+{
+    p = put(p, name);
+    *p++ = ':';
+    *p++ = ' ';
+    p = put(p, value);
+    return put(p, STR("\r\n"));
+}
+
+/* Write the status line and every header (given and Kiln's) at p; returns the end. */
+static char *put_head(char *p, const struct http_response_meta *m, struct str reason,
+                      const struct http_header *headers, size_t header_count,
+                      const struct header_scan *scan, struct str date, size_t body_len)
+{
     p = put(p, STR("HTTP/1.1 "));
-    p = put_u64(p, (uint64_t)status);
+    p = put_u64(p, (uint64_t)m->status);
     *p++ = ' ';
     p = put(p, reason);
     p = put(p, STR("\r\n"));
-    if (!has_date) {
-        p = put(p, STR("Date: "));
-        p = put(p, date);
-        p = put(p, STR("\r\n"));
+    if (!scan->has_date) {
+        p = put_header(p, STR("Date"), date);
     }
-    if (!has_server && m->server.len > 0) {
-        p = put(p, STR("Server: "));
-        p = put(p, m->server);
-        p = put(p, STR("\r\n"));
+    if (!scan->has_server && m->server.len > 0) {
+        p = put_header(p, STR("Server"), m->server);
     }
     for (size_t i = 0; i < header_count; i++) {
-        if (is_managed(headers[i].name)) {
-            continue;
+        if (!is_managed(headers[i].name)) {
+            p = put_header(p, headers[i].name, headers[i].value);
         }
-        p = put(p, headers[i].name);
-        *p++ = ':';
-        *p++ = ' ';
-        p = put(p, headers[i].value);
-        p = put(p, STR("\r\n"));
     }
     if (m->request_id.len > 0) {
-        p = put(p, STR("X-Request-Id: "));
-        p = put(p, m->request_id);
-        p = put(p, STR("\r\n"));
+        p = put_header(p, STR("X-Request-Id"), m->request_id);
     }
-    if (!no_body) {
+    if (!http_status_has_no_body(m->status)) {
         p = put(p, STR("Content-Length: "));
-        p = put_u64(p, body.len);
+        p = put_u64(p, body_len);
         p = put(p, STR("\r\n"));
     }
-    p = put(p, m->keep_alive ? STR("Connection: keep-alive\r\n\r\n")
-                             : STR("Connection: close\r\n\r\n"));
+    return put(p, m->keep_alive ? STR("Connection: keep-alive\r\n\r\n")
+                                : STR("Connection: close\r\n\r\n"));
+}
+
+int http_response_serialize(struct arena *a, const struct http_response_meta *m,
+                            const struct http_header *headers, size_t header_count, struct str body,
+                            bool with_body, struct str *out_bytes, bool *out_send_body,
+                            struct diag *d)
+{
+    *out_bytes = STR_NULL;
+    *out_send_body = false;
+    if (m->status < 100 || m->status > 999) {
+        return diag_set(d, RC_INVAL, "status %d is out of range", m->status);
+    }
+    struct header_scan scan;
+    int rc = scan_headers(headers, header_count, &scan, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    struct str reason = str_from_cstr(http_status_reason(m->status));
+    struct str date = scan.has_date ? STR_NULL : http_date_now();
+    bool send_body = !http_status_has_no_body(m->status) && !m->head_request && body.len > 0;
+    /* status line (15 + reason), Content-Length (38), Connection (26), rounded up */
+    size_t need = 96 + reason.len + scan.bytes + date.len + 8 + m->server.len + 10 +
+                  m->request_id.len + 16 + (with_body && send_body ? body.len : 0);
+    char *buf = arena_alloc(a, need);
+    char *p = put_head(buf, m, reason, headers, header_count, &scan, date, body.len);
     if (with_body && send_body) {
         p = put(p, body);
     }

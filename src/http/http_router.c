@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/diag.h"
 #include "base/rc.h"
 #include "base/vec.h"
@@ -30,6 +31,12 @@ struct route {
 
 struct node;
 
+struct route_vec {
+    struct route *items;
+    size_t count;
+    size_t cap;
+};
+
 struct lit_edge {
     struct str seg;
     struct node *child;
@@ -39,8 +46,8 @@ struct node {
     VEC(struct lit_edge) lits;
     struct node *param;
     struct node *wild;
-    VEC(struct route *) here; /* patterns ending at this node */
-    VEC(struct route *) tail; /* patterns "<this node>/ *" */
+    struct route_vec here; /* patterns ending at this node */
+    struct route_vec tail; /* patterns "<this node>/ *" */
 };
 
 struct http_router {
@@ -137,34 +144,38 @@ static int classify(struct str seg, bool last, enum seg_kind *out_kind, struct d
     return RC_OK;
 }
 
-/* Walk the segments of pattern p, validating them; calls nothing, used by check and add. */
+/* Record the parameter name of a ":name" segment; RC_INVAL when repeated or too many. */
+static int note_param(struct str *names, size_t *count, struct str name, struct diag *d)
+{
+    for (size_t i = 0; i < *count; i++) {
+        if (str_eq(names[i], name)) {
+            return diag_set(d, RC_INVAL, "parameter ':%.*s' appears twice", STR_FMT(name));
+        }
+    }
+    if (*count == HTTP_ROUTE_PARAMS_MAX) {
+        return diag_set(d, RC_INVAL, "more than %d parameters", HTTP_ROUTE_PARAMS_MAX);
+    }
+    names[(*count)++] = name;
+    return RC_OK;
+}
+
+/* Validate every segment of pattern p (after the whole-path rules). */
 static int check_segments(struct str p, struct diag *d)
 {
     struct str rest = str_sub(p, 1, p.len);
     struct str names[HTTP_ROUTE_PARAMS_MAX];
     size_t name_count = 0;
-    for (;;) {
+    bool more = true;
+    while (more) {
         struct str seg;
-        bool more = str_split_char(rest, '/', &seg, &rest);
+        more = str_split_char(rest, '/', &seg, &rest);
         enum seg_kind kind;
         int rc = classify(seg, !more, &kind, d);
+        if (rc == RC_OK && kind == SEG_PARAM) {
+            rc = note_param(names, &name_count, str_sub(seg, 1, seg.len), d);
+        }
         if (rc != RC_OK) {
             return rc;
-        }
-        if (kind == SEG_PARAM) {
-            struct str name = str_sub(seg, 1, seg.len);
-            for (size_t i = 0; i < name_count; i++) {
-                if (str_eq(names[i], name)) {
-                    return diag_set(d, RC_INVAL, "parameter ':%.*s' appears twice", STR_FMT(name));
-                }
-            }
-            if (name_count == HTTP_ROUTE_PARAMS_MAX) {
-                return diag_set(d, RC_INVAL, "more than %d parameters", HTTP_ROUTE_PARAMS_MAX);
-            }
-            names[name_count++] = name;
-        }
-        if (!more) {
-            break;
         }
     }
     return RC_OK;
@@ -200,28 +211,17 @@ static struct node *edge_child(struct http_router *r, struct node **slot)
     return *slot;
 }
 
-int http_router_add(struct http_router *r, struct str method, struct str pattern, void *target,
-                    struct diag *d)
+/* Walk (creating) the trie nodes of a checked pattern; fills the route's parameter names. */
+static struct node *route_node(struct http_router *r, struct route *rt)
 {
-    int rc = http_router_check_pattern(pattern, d);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    if (method.len == 0) {
-        return diag_set(d, RC_INVAL, "empty method");
-    }
-    struct route *rt = arena_calloc(r->arena, 1, sizeof(*rt));
-    rt->method = arena_strdup(r->arena, method);
-    rt->pattern = arena_strdup(r->arena, pattern);
-    rt->target = target;
-
     struct node *n = r->root;
     struct str rest = str_sub(rt->pattern, 1, rt->pattern.len);
-    for (;;) {
+    bool more = true;
+    while (more) {
         struct str seg;
-        bool more = str_split_char(rest, '/', &seg, &rest);
+        more = str_split_char(rest, '/', &seg, &rest);
         enum seg_kind kind;
-        rc = classify(seg, !more, &kind, d);
+        int rc = classify(seg, !more, &kind, NULL);
         ASSERT(rc == RC_OK);
         if (kind == SEG_LITERAL) {
             n = lit_child(r, n, seg);
@@ -233,24 +233,35 @@ int http_router_add(struct http_router *r, struct str method, struct str pattern
         } else {
             rt->trailing = true;
         }
-        if (!more) {
-            break;
-        }
     }
-    struct route **list = rt->trailing ? n->tail.items : n->here.items;
-    size_t count = rt->trailing ? n->tail.count : n->here.count;
-    for (size_t i = 0; i < count; i++) {
-        if (str_eq(list[i]->method, rt->method)) {
+    return n;
+}
+
+int http_router_add(struct http_router *r, struct str method, struct str pattern, void *target,
+                    struct diag *d)
+{
+    int rc = http_router_check_pattern(pattern, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    if (method.len == 0) {
+        return diag_set(d, RC_INVAL, "empty method");
+    }
+    struct route rt;
+    memset(&rt, 0, sizeof(rt));
+    rt.method = arena_strdup(r->arena, method);
+    rt.pattern = arena_strdup(r->arena, pattern);
+    rt.target = target;
+    struct node *n = route_node(r, &rt);
+    struct route_vec *list = rt.trailing ? &n->tail : &n->here;
+    for (size_t i = 0; i < list->count; i++) {
+        if (str_eq(list->items[i].method, rt.method)) {
             return diag_set(d, RC_CONFLICT, "route %.*s %.*s conflicts with %.*s %.*s",
-                            STR_FMT(method), STR_FMT(pattern), STR_FMT(list[i]->method),
-                            STR_FMT(list[i]->pattern));
+                            STR_FMT(method), STR_FMT(pattern), STR_FMT(list->items[i].method),
+                            STR_FMT(list->items[i].pattern));
         }
     }
-    if (rt->trailing) {
-        VEC_PUSH_ARENA(r->arena, &n->tail, rt);
-    } else {
-        VEC_PUSH_ARENA(r->arena, &n->here, rt);
-    }
+    VEC_PUSH_ARENA(r->arena, list, rt);
     return RC_OK;
 }
 
@@ -330,14 +341,14 @@ static void note_method(struct walk *w, struct str m)
 }
 
 /* Pick the route of list accepted in the walk's mode, exact method first. */
-static const struct route *pick(struct walk *w, struct route *const *list, size_t count,
+static const struct route *pick(struct walk *w, const struct route *list, size_t count,
                                 bool *out_via_get)
 {
     const struct route *any = NULL;
     const struct route *get = NULL;
     *out_via_get = false;
     for (size_t i = 0; i < count; i++) {
-        const struct route *rt = list[i];
+        const struct route *rt = &list[i];
         if (w->mode == WALK_COLLECT) {
             note_method(w, rt->method);
             continue;
@@ -392,7 +403,7 @@ static bool walk_node(struct walk *w, const struct node *n, size_t i)
     bool via_get;
     const struct route *rt;
     if (i == w->seg_count) {
-        rt = pick(w, (struct route *const *)n->here.items, n->here.count, &via_get);
+        rt = pick(w, n->here.items, n->here.count, &via_get);
         if (rt != NULL) {
             fill_match(w, rt, via_get, STR_NULL);
             return true;
@@ -419,7 +430,7 @@ static bool walk_node(struct walk *w, const struct node *n, size_t i)
         return true;
     }
     if (n->tail.count > 0) {
-        rt = pick(w, (struct route *const *)n->tail.items, n->tail.count, &via_get);
+        rt = pick(w, n->tail.items, n->tail.count, &via_get);
         if (rt != NULL) {
             struct str raw = str_sub(w->raw_path, w->seg_offsets[i], w->raw_path.len);
             fill_match(w, rt, via_get, raw);
@@ -429,58 +440,60 @@ static bool walk_node(struct walk *w, const struct node *n, size_t i)
     return false;
 }
 
-/* Canonical order of the Allow header. */
+/* Canonical order of the Allow header (OPTIONS always comes last). */
 static const char *const method_order[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" };
 
-static struct str build_allow(struct walk *w, struct arena *a)
+static bool seen_method(const struct walk *w, struct str m)
 {
-    bool has_get = false;
-    bool has_head = false;
     for (size_t i = 0; i < w->seen_count; i++) {
-        has_get = has_get || str_eq(w->seen[i], STR("GET"));
-        has_head = has_head || str_eq(w->seen[i], STR("HEAD"));
+        if (str_eq(w->seen[i], m)) {
+            return true;
+        }
     }
-    size_t cap = 64;
-    for (size_t i = 0; i < w->seen_count; i++) {
-        cap += w->seen[i].len + 2;
+    return false;
+}
+
+static bool is_ordered_method(struct str m)
+{
+    for (size_t k = 0; k < ARRAY_LEN(method_order); k++) {
+        if (str_eq(m, str_from_cstr(method_order[k]))) {
+            return true;
+        }
     }
-    char *out = arena_alloc(a, cap);
-    size_t n = 0;
-    bool first = true;
-#define ALLOW_APPEND(s)                              \
-    do {                                             \
-        struct str allow_s_ = (s);                   \
-        if (!first) {                                \
-            memcpy(out + n, ", ", 2);                \
-            n += 2;                                  \
-        }                                            \
-        memcpy(out + n, allow_s_.ptr, allow_s_.len); \
-        n += allow_s_.len;                           \
-        first = false;                               \
-    } while (0)
+    return str_eq(m, STR("OPTIONS"));
+}
+
+/* Append ", m" (or m first); a list past the buffer's bound is cut, never overflowed. */
+static void allow_append(struct buf *b, struct str m)
+{
+    if (b->len > 0 && buf_try_append_str(b, STR(", ")) != RC_OK) {
+        return;
+    }
+    if (buf_try_append_str(b, m) != RC_OK) {
+        return;
+    }
+}
+
+static struct str build_allow(const struct walk *w, struct arena *a)
+{
+    struct buf b;
+    buf_init(&b, 4096);
     for (size_t k = 0; k < ARRAY_LEN(method_order); k++) {
         struct str m = str_from_cstr(method_order[k]);
-        bool present = false;
-        for (size_t i = 0; i < w->seen_count; i++) {
-            present = present || str_eq(w->seen[i], m);
-        }
-        if (present || (k == 1 && has_get && !has_head)) {
-            ALLOW_APPEND(m);
+        bool head_from_get = k == 1 && seen_method(w, STR("GET"));
+        if (seen_method(w, m) || head_from_get) {
+            allow_append(&b, m);
         }
     }
     for (size_t i = 0; i < w->seen_count; i++) {
-        bool known = str_eq(w->seen[i], STR("OPTIONS"));
-        for (size_t k = 0; k < ARRAY_LEN(method_order); k++) {
-            known = known || str_eq(w->seen[i], str_from_cstr(method_order[k]));
-        }
-        if (!known) {
-            ALLOW_APPEND(w->seen[i]);
+        if (!is_ordered_method(w->seen[i])) {
+            allow_append(&b, w->seen[i]);
         }
     }
-    ALLOW_APPEND(STR("OPTIONS"));
-#undef ALLOW_APPEND
-    out[n] = '\0';
-    return str_make(out, n);
+    allow_append(&b, STR("OPTIONS"));
+    struct str out = arena_strdup(a, buf_str(&b));
+    buf_fini(&b);
+    return out;
 }
 
 void http_router_match(const struct http_router *r, struct str method, struct str raw_path,

@@ -30,7 +30,7 @@
 #include "http/http_parse.h"
 #include "net/net.h"
 
-#define READ_BUF_BYTES    (64 * 1024)
+#define READ_BUF_BYTES    ((size_t)64 * 1024)
 #define ARENA_FIRST_BYTES 8192
 #define ARENA_POOL_MAX    256
 #define PIPELINE_MAX      32   /* exchanges queued per connection before reading pauses */
@@ -120,7 +120,7 @@ struct http_server {
     char *server_header;
     struct str server_str;
     size_t io_count;
-    struct io **ios;
+    struct io *ios; /* io_count loops */
     int port;
     int64_t drain_ms;
     atomic_size_t conn_count;
@@ -140,7 +140,7 @@ static void io_maybe_finish(struct io *io);
 static void server_free(struct http_server *s)
 {
     for (size_t i = 0; i < s->io_count; i++) {
-        struct io *io = s->ios[i];
+        struct io *io = &s->ios[i];
         if (!io->started && io->listen_fd >= 0) {
             close(io->listen_fd);
         }
@@ -148,7 +148,6 @@ static void server_free(struct http_server *s)
             arena_free(io->pool[k]);
         }
         net_loop_free(io->loop);
-        mem_free(io);
     }
     mem_free(s->ios);
     mem_free(s->host);
@@ -314,7 +313,7 @@ static void serialize_error(struct http_exchange *ex, int status, struct str cod
                             size_t extra_count)
 {
     struct buf body;
-    buf_init(&body, 1024 * 1024);
+    buf_init(&body, (size_t)1024 * 1024);
     if (http_error_body(&body, code, message, details, ex->req->request_id) != RC_OK) {
         buf_reset(&body);
         ASSERT(http_error_body(&body, code, STR("error message too long"), STR_NULL,
@@ -465,100 +464,124 @@ static void on_write(uv_write_t *req, int status)
 
 static const char continue_bytes[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-/* Write the completed prefix of the queue: one writev, uv_try_write first. */
+/* A batch of consecutive done exchanges at the head of the queue, as iovecs. */
+struct wbatch {
+    uv_buf_t bufs[WRITE_BATCH_MAX * 2];
+    size_t nbufs;
+    size_t total;
+    size_t count;
+    bool close_after;
+};
+
+/* Collect the done prefix of the queue (up to WRITE_BATCH_MAX, stopping after a final
+ * response) and detach it into c->w_head. False when nothing is ready. */
+static bool take_batch(struct conn *c, struct wbatch *b)
+{
+    b->nbufs = 0;
+    b->total = 0;
+    b->count = 0;
+    b->close_after = false;
+    struct http_exchange *last = NULL;
+    for (struct http_exchange *ex = c->q_head; ex != NULL && ex->done; ex = ex->next) {
+        b->bufs[b->nbufs++] = uv_buf_init((char *)ex->out.ptr, (unsigned)ex->out.len);
+        b->total += ex->out.len;
+        if (ex->send_owned) {
+            b->bufs[b->nbufs++] = uv_buf_init(ex->owned_body, (unsigned)ex->owned_len);
+            b->total += ex->owned_len;
+        }
+        b->count++;
+        last = ex;
+        b->close_after = ex->close_after || !ex->keep_alive;
+        if (b->close_after || b->count == WRITE_BATCH_MAX) {
+            break;
+        }
+    }
+    if (last == NULL) {
+        return false;
+    }
+    c->w_head = c->q_head;
+    c->q_head = last->next;
+    if (c->q_head == NULL) {
+        c->q_tail = NULL;
+    }
+    last->next = NULL;
+    c->q_count -= b->count;
+    if (b->close_after) {
+        c->no_more_requests = true;
+    }
+    return true;
+}
+
+/* Write a batch: uv_try_write, then uv_write for what is left. Returns 1 when all of it went
+ * out (the exchanges are released), 0 when a write is in flight, -1 when c was closed. */
+static int write_batch(struct conn *c, struct wbatch *b)
+{
+    int n = uv_try_write((uv_stream_t *)&c->tcp, b->bufs, (unsigned)b->nbufs);
+    if (n < 0 && n != UV_EAGAIN) {
+        conn_release_batch(c);
+        conn_close(c);
+        return -1;
+    }
+    size_t done = n > 0 ? (size_t)n : 0;
+    if (done == b->total) {
+        conn_release_batch(c);
+        return 1;
+    }
+    size_t k = 0;
+    while (done >= b->bufs[k].len) {
+        done -= b->bufs[k].len;
+        k++;
+    }
+    b->bufs[k].base += done;
+    b->bufs[k].len -= done;
+    c->wreq.data = c;
+    /* libuv copies the iovec array; the bytes stay in the arenas until on_write. */
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, b->bufs + k, (unsigned)(b->nbufs - k),
+                 on_write) != 0) {
+        conn_release_batch(c);
+        conn_close(c);
+        return -1;
+    }
+    c->writing = true;
+    return 0;
+}
+
+/* Send the 100 Continue that waits for an empty queue. False when c was closed. */
+static bool maybe_continue(struct conn *c)
+{
+    if (c->q_head != NULL || !c->want_continue) {
+        return true;
+    }
+    c->want_continue = false;
+    uv_buf_t b = uv_buf_init((char *)continue_bytes, sizeof(continue_bytes) - 1);
+    if (uv_try_write((uv_stream_t *)&c->tcp, &b, 1) != (int)b.len) {
+        /* 25 bytes on an idle socket: a failure means the peer is gone. */
+        conn_close(c);
+        return false;
+    }
+    return true;
+}
+
+/* Write the completed prefix of the queue, batch by batch, then finish or resume reading. */
 static void conn_flush(struct conn *c)
 {
     if (c->writing || c->closed) {
         return;
     }
+    struct wbatch b;
     for (;;) {
-        if (c->q_head == NULL && c->want_continue) {
-            c->want_continue = false;
-            uv_buf_t b = uv_buf_init((char *)continue_bytes, sizeof(continue_bytes) - 1);
-            if (uv_try_write((uv_stream_t *)&c->tcp, &b, 1) != (int)b.len) {
-                /* 25 bytes on an idle socket: a failure means the peer is gone. */
-                conn_close(c);
-                return;
-            }
+        if (!maybe_continue(c)) {
+            return;
         }
-        uv_buf_t bufs[WRITE_BATCH_MAX * 2];
-        size_t nbufs = 0;
-        size_t total = 0;
-        size_t count = 0;
-        bool close_after = false;
-        struct http_exchange *ex = c->q_head;
-        while (ex != NULL && ex->done && count < WRITE_BATCH_MAX) {
-            bufs[nbufs++] = uv_buf_init((char *)ex->out.ptr, (unsigned)ex->out.len);
-            total += ex->out.len;
-            if (ex->send_owned) {
-                bufs[nbufs++] = uv_buf_init(ex->owned_body, (unsigned)ex->owned_len);
-                total += ex->owned_len;
-            }
-            count++;
-            if (ex->close_after || !ex->keep_alive) {
-                close_after = true;
-                ex = ex->next;
-                break;
-            }
-            ex = ex->next;
-        }
-        if (count == 0) {
+        if (!take_batch(c, &b)) {
             break;
         }
-        /* Detach the batch from the queue. */
-        struct http_exchange *first = c->q_head;
-        struct http_exchange *last = first;
-        for (size_t i = 1; i < count; i++) {
-            last = last->next;
+        int w = write_batch(c, &b);
+        if (w <= 0) {
+            return; /* closed, or on_write flushes again */
         }
-        c->q_head = last->next;
-        if (c->q_head == NULL) {
-            c->q_tail = NULL;
-        }
-        last->next = NULL;
-        c->q_count -= count;
-        c->w_head = first;
-        if (close_after) {
-            c->no_more_requests = true;
-        }
-        int n = uv_try_write((uv_stream_t *)&c->tcp, bufs, (unsigned)nbufs);
-        if (n < 0 && n != UV_EAGAIN) {
-            conn_release_batch(c);
-            conn_close(c);
-            return;
-        }
-        size_t done = n > 0 ? (size_t)n : 0;
-        if (done == total) {
-            conn_release_batch(c);
-            if (close_after) {
-                conn_finish(c);
-                return;
-            }
-            continue;
-        }
-        /* Partial: queue the rest with uv_write (libuv copies the iovec array). */
-        size_t k = 0;
-        while (done >= bufs[k].len) {
-            done -= bufs[k].len;
-            k++;
-        }
-        bufs[k].base += done;
-        bufs[k].len -= done;
-        c->wreq.data = c;
-        if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + k, (unsigned)(nbufs - k), on_write) !=
-            0) {
-            conn_release_batch(c);
-            conn_close(c);
-            return;
-        }
-        c->writing = true;
-        if (close_after) {
-            /* on_write flushes again; the queue is empty then, see below. */
-            c->no_more_requests = true;
-        }
-        return;
     }
-    if (c->no_more_requests && c->q_head == NULL && !c->writing) {
+    if (c->no_more_requests && c->q_head == NULL) {
         conn_finish(c);
         return;
     }
@@ -814,27 +837,35 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ------------------------------------------------------------------ timers, start, stop */
 
+/* True when c has outlived its timeout: lingering, head (slowloris) or idle. A connection
+ * waiting for its handler has none here. */
+static bool conn_expired(const struct conn *c, int64_t now)
+{
+    const struct http_limits *lim = &c->io->srv->cfg.limits;
+    if (c->lingering) {
+        return now - c->last_ms >= LINGER_MS;
+    }
+    if (c->q_head != NULL || c->writing) {
+        return false;
+    }
+    /* A new connection must send its first head within the header timeout too. */
+    bool in_head = http_parser_in_head(c->parser) || c->requests == 0 ||
+                   (!http_parser_in_message(c->parser) && c->pending_len > 0);
+    if (in_head) {
+        return now - c->msg_start_ms >= lim->header_timeout_ms;
+    }
+    return now - c->last_ms >= lim->idle_timeout_ms;
+}
+
 static void on_sweep(uv_timer_t *t)
 {
     struct io *io = t->data;
-    struct http_server *s = io->srv;
     int64_t now = (int64_t)uv_now(t->loop);
     struct conn *c = io->conns;
     while (c != NULL) {
         struct conn *next = c->next;
-        if (c->lingering) {
-            if (now - c->last_ms >= LINGER_MS) {
-                conn_close(c);
-            }
-        } else if (c->q_head == NULL && !c->writing) {
-            /* A new connection must send its first head within the header timeout too. */
-            bool in_head = http_parser_in_head(c->parser) || c->requests == 0 ||
-                           (!http_parser_in_message(c->parser) && c->pending_len > 0);
-            if (in_head && now - c->msg_start_ms >= s->cfg.limits.header_timeout_ms) {
-                conn_close(c); /* slowloris */
-            } else if (!in_head && now - c->last_ms >= s->cfg.limits.idle_timeout_ms) {
-                conn_close(c);
-            }
+        if (conn_expired(c, now)) {
+            conn_close(c);
         }
         c = next;
     }
@@ -940,10 +971,9 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     if (rc != RC_OK) {
         goto out;
     }
-    s->ios = mem_calloc(s->io_count, sizeof(*s->ios));
+    s->ios = mem_calloc(s->io_count, sizeof(struct io));
     for (size_t i = 0; i < s->io_count; i++) {
-        struct io *io = mem_calloc(1, sizeof(*io));
-        s->ios[i] = io;
+        struct io *io = &s->ios[i];
         io->srv = s;
         io->listen_fd = fds[i];
         io->loop = net_loop_new();
@@ -951,14 +981,14 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         net_loop_set_batch_hook(io->loop, on_batch_end, io);
     }
     for (size_t i = 0; i < s->io_count; i++) {
-        rc = net_loop_start(s->ios[i]->loop, on_loop_start, s->ios[i], d);
+        rc = net_loop_start(s->ios[i].loop, on_loop_start, &s->ios[i], d);
         if (rc != RC_OK) {
             /* Stop the loops already running; server_free closes the fds of the others. */
             http_server_stop(s, 0);
             s = NULL;
             goto out;
         }
-        s->ios[i]->started = true;
+        s->ios[i].started = true;
     }
     *out_server = s;
     s = NULL;
@@ -989,7 +1019,7 @@ void http_server_stop(struct http_server *s, int64_t drain_ms)
     atomic_store(&s->stopping, true);
     s->drain_ms = drain_ms < 0 ? 0 : drain_ms;
     for (size_t i = 0; i < s->io_count; i++) {
-        struct io *io = s->ios[i];
+        struct io *io = &s->ios[i];
         if (!io->started) {
             continue;
         }
@@ -999,7 +1029,7 @@ void http_server_stop(struct http_server *s, int64_t drain_ms)
         }
     }
     for (size_t i = 0; i < s->io_count; i++) {
-        net_loop_join(s->ios[i]->loop);
+        net_loop_join(s->ios[i].loop);
     }
     server_unref(s);
 }

@@ -46,6 +46,7 @@ static int open_one(const struct addrinfo *ai, int port, int *out_fd, int *out_p
         goto out;
     }
     struct sockaddr_storage bound;
+    memset(&bound, 0, sizeof(bound));
     socklen_t blen = sizeof(bound);
     if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
         rc = diag_set_errno(d, errno, "getsockname");
