@@ -27,12 +27,29 @@ static const struct log_ctx exec_log = { .mod = "js" };
 static void kill_ctx(struct api_executor *ex, struct api_ctx *c, int status, const char *code,
                      const char *message)
 {
+    if (status == 504) {
+        js_runtime_recover(c->js);
+    }
     c->dead = true;
     for (size_t i = 0; i < ex->slots.count; i++) {
         struct api_inv *inv = ex->slots.items[i].inv;
         if (inv != NULL && inv->c == c) {
             api_respond_error(inv, status, code, message);
         }
+    }
+}
+
+/* A time-limit stop that no call reported (it hit code JSC ran while draining microtasks at
+ * the end of some call): which context looped is unknown, so every context of the executor is
+ * discarded and what was pending in them gets 504. */
+static void check_stray_timeout(struct api_executor *ex)
+{
+    if (!js_runtime_take_timeout(ex->rt)) {
+        return;
+    }
+    log_warn(&exec_log, "script stopped by the time limit outside a call executor=%zu", ex->index);
+    for (size_t i = 0; i < ex->ctxs.count; i++) {
+        kill_ctx(ex, ex->ctxs.items[i], 504, "SCRIPT_TIMEOUT", "Script timed out");
     }
 }
 
@@ -117,7 +134,10 @@ void api_inv_end(struct api_inv *inv)
 static void on_deadline(uv_timer_t *t)
 {
     struct api_inv *inv = t->data;
+    struct api_executor *ex = inv->ex;
     api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    check_stray_timeout(ex);
+    reap(ex);
 }
 
 static bool is_promise(struct api_ctx *c, JSValueRef v)
@@ -375,6 +395,7 @@ static void on_wake(uv_async_t *h)
                                         STR(""), NULL, 0);
         } else {
             run_job(ex, job);
+            check_stray_timeout(ex);
             reap(ex);
         }
         job = next;

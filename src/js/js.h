@@ -52,6 +52,11 @@ void js_runtime_set_timeout(struct js_runtime *rt, int64_t exec_timeout_ms);
 /* True when the time limit stopped JS since the last call; clears the flag. */
 bool js_runtime_take_timeout(struct js_runtime *rt);
 
+/* After a termination that JSC raised while it drained microtasks (no exception reached C),
+ * enter the VM once through ctx so the pending termination is consumed before any other
+ * entry (creating a context with it pending aborts). Clears the timeout flag. */
+void js_runtime_recover(JSContextRef ctx);
+
 /* The heap size in bytes of the runtime's group as JSC reports it (heapCapacity + extraMemorySize).
  * It walks the heap: costly, call it sparingly, measured through ctx (any context of the runtime).
  */

@@ -100,6 +100,19 @@ bool js_runtime_take_timeout(struct js_runtime *rt)
     return t;
 }
 
+void js_runtime_recover(JSContextRef ctx)
+{
+    JSStringRef src = JSStringCreateWithUTF8CString("0");
+    JSValueRef exc = NULL;
+    (void)JSEvaluateScript(ctx, src, NULL, NULL, 1, &exc);
+    JSStringRelease(src);
+    /* exc is the stale termination (or NULL): either way there is nothing more to do. */
+    struct js_runtime *rt = js_context_runtime(ctx);
+    if (rt) {
+        rt->timed_out = false;
+    }
+}
+
 size_t js_runtime_heap_bytes(JSContextRef ctx)
 {
     JSObjectRef stats = JSGetMemoryUsageStatistics(ctx);

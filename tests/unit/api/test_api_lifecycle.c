@@ -13,11 +13,13 @@ TEST(api_timeout_infinite_loop_then_next_request_served)
     struct api_config cfg = { .js_threads = 1, .exec_timeout_ms = 300 };
     tenv_start_cfg(&t, &cfg);
     struct diag d;
-    ASSERT_OK(tenv_deploy(&t, "loop.js",
-                          "let n = 0;\n"
-                          "routeRegistry.registerRoute('/spin', () => { while (true) {} });\n"
-                          "routeRegistry.registerRoute('/ok', () => 'ok ' + (++n));\n",
-                          &d));
+    ASSERT_OK(tenv_deploy(
+        &t, "loop.js",
+        "let n = 0;\n"
+        "routeRegistry.registerRoute('/spin', () => { while (true) {} });\n"
+        "routeRegistry.registerRoute('/aspin', async () => { await null; for (;;) {} });\n"
+        "routeRegistry.registerRoute('/ok', () => 'ok ' + (++n));\n",
+        &d));
     char *r = tenv_get(&t, "/ok");
     ASSERT_EQ_STR(resp_body(r), "ok 1");
     mem_free(r);
@@ -26,6 +28,14 @@ TEST(api_timeout_infinite_loop_then_next_request_served)
     ASSERT_CONTAINS(resp_body(r), "SCRIPT_TIMEOUT");
     mem_free(r);
     /* Same (only) executor serves the next request, in a fresh context (n restarts). */
+    r = tenv_get(&t, "/ok");
+    ASSERT_EQ_INT(resp_status(r), 200);
+    ASSERT_EQ_STR(resp_body(r), "ok 1");
+    mem_free(r);
+    /* A loop after an await (run while JSC drains microtasks) is stopped too. */
+    r = tenv_get(&t, "/aspin");
+    ASSERT_EQ_INT(resp_status(r), 504);
+    mem_free(r);
     r = tenv_get(&t, "/ok");
     ASSERT_EQ_INT(resp_status(r), 200);
     ASSERT_EQ_STR(resp_body(r), "ok 1");
