@@ -305,7 +305,7 @@ TEST(loop_many_pipelined_requests_in_order)
     struct http_server *s = start(NULL, 1);
     int fd = connect_to(s);
     struct reader r = { 0 };
-    char *req = mem_alloc(200 * 64);
+    char *req = mem_alloc((size_t)200 * 64);
     size_t n = 0;
     for (int i = 0; i < 200; i++) {
         n += (size_t)sprintf(req + n, "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\n%03d", i);

@@ -276,7 +276,7 @@ TEST(parse_header_limits_431)
     for (int i = 0; i < 101; i++) {
         n += (size_t)sprintf(big + n, "h%d: v\r\n", i);
     }
-    strcpy(big + n, "\r\n");
+    memcpy(big + n, "\r\n", sizeof("\r\n"));
     parse_all(big, 0, &g);
     ASSERT_EQ_INT(g.error_status, 431);
     ASSERT_EQ_STR(g.error_code, "HEADERS_TOO_LARGE");
@@ -285,7 +285,7 @@ TEST(parse_header_limits_431)
     for (int i = 0; i < 100; i++) {
         n += (size_t)sprintf(big + n, "h%d: v\r\n", i);
     }
-    strcpy(big + n, "\r\n");
+    memcpy(big + n, "\r\n", sizeof("\r\n"));
     parse_all(big, 0, &g);
     ASSERT_EQ_SIZE(g.count, 1);
     ASSERT_EQ_SIZE(g.reqs[0]->header_count, 100);
@@ -294,7 +294,7 @@ TEST(parse_header_limits_431)
     n = (size_t)sprintf(big, "GET / HTTP/1.1\r\nX: ");
     memset(big + n, 'a', 70000);
     n += 70000;
-    strcpy(big + n, "\r\n\r\n");
+    memcpy(big + n, "\r\n\r\n", sizeof("\r\n\r\n"));
     for (size_t step = 0; step <= 4096; step += 4096) {
         parse_all(big, step, &g);
         ASSERT_EQ_INT(g.error_status, 431);
@@ -303,14 +303,14 @@ TEST(parse_header_limits_431)
     n = (size_t)sprintf(big, "GET /");
     memset(big + n, 'u', 70000);
     n += 70000;
-    strcpy(big + n, " HTTP/1.1\r\n\r\n");
+    memcpy(big + n, " HTTP/1.1\r\n\r\n", sizeof(" HTTP/1.1\r\n\r\n"));
     parse_all(big, 1000, &g);
     ASSERT_EQ_INT(g.error_status, 431);
     /* whitespace padding that makes no span still counts */
     n = (size_t)sprintf(big, "GET / HTTP/1.1\r\nX:");
     memset(big + n, ' ', 70000);
     n += 70000;
-    strcpy(big + n, "v\r\n\r\n");
+    memcpy(big + n, "v\r\n\r\n", sizeof("v\r\n\r\n"));
     parse_all(big, 0, &g);
     ASSERT_EQ_INT(g.error_status, 431);
     mem_free(big);

@@ -31,7 +31,10 @@ static struct str fix_date(struct arena *a, struct str s)
     struct str cs = str_make(c, s.len);
     ptrdiff_t at = str_find(cs, STR("Date: "));
     ASSERT_TRUE(at >= 0);
-    memcpy(c + at + 6, "Thu, 01 Jan 1970 00:00:00 GMT", 29);
+    static const char fixed[] = "Thu, 01 Jan 1970 00:00:00 GMT";
+    for (size_t i = 0; i + 1 < sizeof(fixed); i++) {
+        c[at + 6 + (ptrdiff_t)i] = fixed[i];
+    }
     return cs;
 }
 

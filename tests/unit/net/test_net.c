@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,9 +50,11 @@ static void on_batch(struct net_loop *l, void *arg)
     atomic_fetch_add(&batches, 1);
 }
 
+static int producer_ids[PRODUCERS];
+
 static void *producer(void *arg)
 {
-    int id = (int)(intptr_t)arg;
+    int id = *(const int *)arg;
     for (int i = 1; i <= PER_PRODUCER; i++) {
         struct item *it = mem_alloc(sizeof(*it));
         it->post.fn = on_item;
@@ -77,7 +80,8 @@ TEST(net_posts_from_many_threads_in_order_and_batched)
     ASSERT_FALSE(net_loop_is_current(the_loop));
     pthread_t t[PRODUCERS];
     for (int i = 0; i < PRODUCERS; i++) {
-        ASSERT_EQ_INT(pthread_create(&t[i], NULL, producer, (void *)(intptr_t)i), 0);
+        producer_ids[i] = i;
+        ASSERT_EQ_INT(pthread_create(&t[i], NULL, producer, &producer_ids[i]), 0);
     }
     for (int i = 0; i < PRODUCERS; i++) {
         pthread_join(t[i], NULL);
@@ -107,13 +111,14 @@ TEST(net_loop_never_started_frees_cleanly)
 
 TEST(net_listen_reuseport_picks_one_port)
 {
-    int fds[3];
+    int fds[3] = { -1, -1, -1 };
     int port = 0;
     struct diag d;
     ASSERT_OK(net_listen_reuseport("127.0.0.1", 0, 3, fds, &port, &d));
     ASSERT_TRUE(port > 0);
     for (int i = 0; i < 3; i++) {
         struct sockaddr_storage ss;
+        memset(&ss, 0, sizeof(ss));
         socklen_t len = sizeof(ss);
         ASSERT_EQ_INT(getsockname(fds[i], (struct sockaddr *)&ss, &len), 0);
         ASSERT_EQ_INT(ntohs(((struct sockaddr_in *)&ss)->sin_port), port);
