@@ -45,6 +45,7 @@ struct vctx {
     struct usages *usages;
     struct buf msg;
     size_t overlap_budget;          /* comparisons left for OverlappingFieldsCanBeMerged */
+    size_t overlap_depth;           /* nesting of sub-selection comparisons */
 };
 
 static struct gql_loc nl(void)
@@ -992,7 +993,8 @@ static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f
                                  STR_FMT(ref_str(v, f2->def->type))));
         return true;
     }
-    if (f1->node->children.count == 0 || f2->node->children.count == 0) {
+    /* Fragment cycles (reported by NoFragmentCycles) would make this recursion endless. */
+    if (f1->node->children.count == 0 || f2->node->children.count == 0 || v->overlap_depth > 32) {
         return false;
     }
     struct fentries a = { 0 };
@@ -1000,7 +1002,9 @@ static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f
     collect_all(v, f1->def != NULL ? gql_ref_named(f1->def->type) : NULL, f1->node, &a);
     collect_all(v, f2->def != NULL ? gql_ref_named(f2->def->type) : NULL, f2->node, &b);
     size_t found = 0;
+    v->overlap_depth++;
     conflicts_between(v, excl, &a, &b, out, &found);
+    v->overlap_depth--;
     return found > 0;
 }
 

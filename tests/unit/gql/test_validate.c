@@ -211,3 +211,12 @@ TEST(validate_variables)
                       "Variable \"$b\" of type \"[Boolean]\" used in position expecting type "
                       "\"[Boolean!]\". @1:9,1:54");
 }
+
+TEST(validate_overlap_through_fragment_cycle_terminates)
+{
+    /* Found by fuzz_gql: comparing sub-selections followed a fragment cycle forever. */
+    expect_validation("{ dog { ...A } } fragment A on Dog { owner { pets { ...A } } owner { pets "
+                      "{ ...A } } }",
+                      "Cannot spread fragment \"A\" within itself. @1:77 | Cannot spread fragment \"A\" "
+                      "within itself. @1:53");
+}
