@@ -169,7 +169,8 @@ struct http_server_config {
 struct http_server;
 
 /* Bind the listeners (SO_REUSEPORT, one per I/O thread) and start the I/O threads. Returns
- * RC_OK with an owned server, or RC_IO (d says why: address in use, ...). Main thread. */
+ * RC_OK with an owned server, or RC_IO (d says why: address in use, ...). Main thread.
+ * SIGPIPE is set to be ignored if it still has its default action. */
 WARN_UNUSED int http_server_start(const struct http_server_config *cfg,
                                   struct http_server **out_server, struct diag *d);
 

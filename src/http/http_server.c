@@ -14,6 +14,7 @@
  * last exchange is released (a response may arrive after the loops stopped; it is dropped).
  * Thread contract: see http.h.
  */
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -940,11 +941,25 @@ static void on_loop_start(struct net_loop *l, void *arg)
     io->listening = true;
 }
 
+/* A write to a socket the peer reset raises SIGPIPE, whose default action kills the process:
+ * ignore it (unless the process installed its own handler); EPIPE is handled per write. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction old;
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+        struct sigaction ign;
+        memset(&ign, 0, sizeof(ign));
+        ign.sa_handler = SIG_IGN;
+        (void)sigaction(SIGPIPE, &ign, NULL);
+    }
+}
+
 int http_server_start(const struct http_server_config *cfg, struct http_server **out_server,
                       struct diag *d)
 {
     int rc = RC_OK;
     int *fds = NULL;
+    ignore_sigpipe();
     struct http_server *s = mem_calloc(1, sizeof(*s));
     *out_server = NULL;
     s->cfg = *cfg;

@@ -717,6 +717,29 @@ TEST(loop_client_gone_before_response)
     stop(s);
 }
 
+TEST(loop_peer_closing_during_a_large_write_does_not_kill_the_process)
+{
+    struct http_server *s = start(NULL, 1);
+    for (int i = 0; i < 3; i++) {
+        int fd = connect_to(s);
+        send_str(fd, "GET /big/8000000 HTTP/1.1\r\n\r\n");
+        char tmp[1024];
+        (void)recv(fd, tmp, sizeof(tmp), 0); /* the write has started */
+        struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        close(fd);
+    }
+    sleep_ms(100);
+    int fd = connect_to(s);
+    struct reader r = { 0 };
+    send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
+    read_responses(fd, &r, 1, 2000);
+    ASSERT_TRUE(str_ends_with(text_of(&r), STR("hello")));
+    close(fd);
+    mem_free(r.buf);
+    stop(s);
+}
+
 TEST(loop_stop_drains_in_flight)
 {
     struct http_server *s = start(NULL, 2);
