@@ -36,28 +36,29 @@
 #define API_JSON_MAX_DEPTH          64
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
-#define API_NAMES(X)                  \
-    X(status, "_status")              \
-    X(headers, "_headers")            \
-    X(list, "_l")                     \
-    X(body, "_body")                  \
-    X(length, "length")               \
-    X(invoke, "invoke")               \
-    X(await_result, "awaitResult")    \
-    X(to_response, "toResponse")      \
-    X(error_info, "errorInfo")        \
-    X(run_init, "runInit")            \
-    X(init_outcome, "initOutcome")    \
-    X(setup, "setup")                 \
-    X(response, "Response")           \
-    X(kiln_error, "KilnError")        \
-    X(bad_request, "BadRequestError") \
-    X(kiln, "__kiln")                 \
-    X(kiln_native, "__kiln_native")   \
-    X(promise, "Promise")             \
-    X(code, "code")                   \
-    X(details, "details")             \
-    X(line, "line")                   \
+#define API_NAMES(X)                   \
+    X(status, "_status")               \
+    X(headers, "_headers")             \
+    X(list, "_l")                      \
+    X(body, "_body")                   \
+    X(length, "length")                \
+    X(invoke, "invoke")                \
+    X(await_result, "awaitResult")     \
+    X(to_response, "toResponse")       \
+    X(error_info, "errorInfo")         \
+    X(run_init, "runInit")             \
+    X(init_outcome, "initOutcome")     \
+    X(setup, "setup")                  \
+    X(response, "Response")            \
+    X(kiln_error, "KilnError")         \
+    X(bad_request, "BadRequestError")  \
+    X(kiln, "__kiln")                  \
+    X(kiln_native, "__kiln_native")    \
+    X(promise, "Promise")              \
+    X(anonymous_auth, "anonymousAuth") \
+    X(code, "code")                    \
+    X(details, "details")              \
+    X(line, "line")                    \
     X(column, "column")
 
 enum api_name_id {
@@ -148,6 +149,7 @@ struct api_ctx {
     JSObjectRef k_kiln_error;
     JSObjectRef k_bad_request;
     JSObjectRef k_promise;
+    JSObjectRef k_anonymous_auth;
     JSValueRef v_anonymous;  /* "<anonymous>" (protected): handlerName of function handlers */
     size_t pending;          /* invocations awaiting a promise in this context */
     bool dead;               /* discard once nothing is pending */

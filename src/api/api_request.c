@@ -379,16 +379,8 @@ static JSValueRef compute(JSContextRef ctx, struct api_inv *inv, enum api_req_fi
     }
     case API_REQ_CONTENT_TYPE:
         return js_make_string(ctx, lower_dup(inv->arena, media_type(req, &params)));
-    case API_REQ_AUTH: {
-        JSStringRef j = JSStringCreateWithUTF8CString(
-            "{\"isAuthenticated\":false,\"userId\":null,\"email\":null,\"name\":null,"
-            "\"provider\":null,\"roles\":[],\"permissions\":[],\"isAdmin\":false,"
-            "\"isEditor\":false,\"userEmail\":null,\"userName\":null,\"user\":null,"
-            "\"sessionExpiresAt\":null}");
-        JSValueRef v = JSValueMakeFromJSONString(ctx, j);
-        JSStringRelease(j);
-        return v ? v : JSValueMakeNull(ctx);
-    }
+    case API_REQ_AUTH:
+        return inv->c->k_anonymous_auth;
     case API_REQ_FIELD_COUNT:
     default:
         return JSValueMakeUndefined(ctx);

@@ -47,6 +47,23 @@
   };
   Object.defineProperty(g, "routeRegistry", { value: routeRegistry, writable: true, configurable: true });
 
+  // The caller when nobody is signed in (spec/10-http.md §4); the auth issue adds real users.
+  function authRequired() {
+    return new K.HttpError(401, "Authentication required", { code: "AUTH_REQUIRED" });
+  }
+  K.anonymousAuth = Object.freeze({
+    isAuthenticated: false, userId: null, email: null, name: null, provider: null,
+    roles: Object.freeze([]), permissions: Object.freeze([]), isAdmin: false, isEditor: false,
+    userEmail: null, userName: null, user: null, sessionExpiresAt: null,
+    hasRole() { return false; },
+    hasAnyRole() { return false; },
+    hasPermission() { return false; },
+    requireAuth() { throw authRequired(); },
+    requireRole() { throw authRequired(); },
+    requirePermission() { throw authRequired(); },
+    logout() {},
+  });
+
   K.script = Object.freeze({ uri: "", name: "", namespace: "", version: 0 });
   K.setup = function (uri, version, dev) {
     const name = uri.split("/").pop();
@@ -65,7 +82,7 @@
     if (typeof f !== "function") return;
     const request = synthetic();
     const context = { kind: "init", requestId, invocationId: requestId, script: K.script, scriptUri: K.script.uri,
-      handlerName: "init", request, params: request.params, state: {}, deadline: 0,
+      handlerName: "init", request, params: request.params, auth: K.anonymousAuth, state: {}, deadline: 0,
       init: { phase, isStartup, version }, meta: { init: { phase, isStartup, version } } };
     g.context = context;
     const r = f(context);
@@ -85,7 +102,8 @@
       }
     }
     const context = { kind: "httpRoute", requestId, invocationId: requestId, script: K.script, scriptUri: K.script.uri,
-      handlerName, request, get params() { return request.params; }, state: {}, valid: {}, deadline, meta: {} };
+      handlerName, request, get params() { return request.params; }, auth: K.anonymousAuth, state: {}, valid: {},
+      deadline, meta: {} };
     g.context = context;
     return fn(context);
   };

@@ -25,7 +25,10 @@ static const char *const req_src =
     "c.request.formEntries } }), 'POST');\n"
     "let saved;\n"
     "routeRegistry.registerRoute('/keep', (c) => { saved = c.request; return 'kept'; });\n"
-    "routeRegistry.registerRoute('/after', () => String(saved.method));\n";
+    "routeRegistry.registerRoute('/after', () => String(saved.method));\n"
+    "routeRegistry.registerRoute('/who', (c) => [c.auth.isAuthenticated, c.request.auth === c.auth,"
+    "  c.auth.hasRole('admin')].join(' '));\n"
+    "routeRegistry.registerRoute('/private', (c) => { c.auth.requireAuth(); return 'no'; });\n";
 
 TEST(api_request_fields)
 {
@@ -90,6 +93,13 @@ TEST(api_request_fields)
     mem_free(r);
     r = tenv_get(&t, "/after");
     ASSERT_EQ_STR(resp_body(r), "undefined");
+    mem_free(r);
+    r = tenv_get(&t, "/who");
+    ASSERT_EQ_STR(resp_body(r), "false true false");
+    mem_free(r);
+    r = tenv_get(&t, "/private");
+    ASSERT_EQ_INT(resp_status(r), 401);
+    ASSERT_CONTAINS(resp_body(r), "\"code\":\"AUTH_REQUIRED\"");
     mem_free(r);
     tenv_stop(&t);
 }
