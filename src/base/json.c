@@ -644,35 +644,52 @@ static struct decimal step_last_digit(const struct decimal *x, int step)
  * below), and then it is the closest k-digit value that does. *digits gets the k significant
  * digits; *out_n is such that v = 0.d1d2...dk * 10^n. v is finite and > 0.
  */
-static size_t shortest_digits(double v, char digits[24], int *out_n)
+/* The prec-digit decimal closest to v that round-trips into *out; false when none does. */
+static bool digits_at(double v, int prec, struct decimal *out)
 {
-    struct decimal x = { .e = 0 };
-    for (int prec = 1; prec <= 17; prec++) {
-        char tmp[40];
-        (void)snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
-        size_t k = 0;
-        const char *q = tmp;
-        for (; *q != 'e'; q++) {
-            if (*q != '.') {
-                x.d[k++] = *q;
-            }
-        }
-        x.d[k] = '\0';
-        x.e = (int)strtol(q + 1, NULL, 10) - (prec - 1);
-        if (prec == 17 || round_trips(&x, v)) {
-            break;
-        }
-        struct decimal up = step_last_digit(&x, 1);
-        struct decimal down = step_last_digit(&x, -1);
-        if (round_trips(&up, v)) {
-            x = up;
-            break;
-        }
-        if (round_trips(&down, v)) {
-            x = down;
-            break;
+    char tmp[40];
+    (void)snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+    size_t k = 0;
+    const char *q = tmp;
+    for (; *q != 'e'; q++) {
+        if (*q != '.') {
+            out->d[k++] = *q;
         }
     }
+    out->d[k] = '\0';
+    out->e = (int)strtol(q + 1, NULL, 10) - (prec - 1);
+    if (prec == 17 || round_trips(out, v)) {
+        return true;
+    }
+    struct decimal up = step_last_digit(out, 1);
+    if (round_trips(&up, v)) {
+        *out = up;
+        return true;
+    }
+    struct decimal down = step_last_digit(out, -1);
+    if (round_trips(&down, v)) {
+        *out = down;
+        return true;
+    }
+    return false;
+}
+
+static size_t shortest_digits(double v, char digits[24], int *out_n)
+{
+    /* The k-digit grid is part of the (k+1)-digit grid, so "some k-digit value round-trips"
+     * is monotonic in k: binary search over 1..17 (17 always round-trips). */
+    struct decimal x;
+    int lo = 1;
+    int hi = 17;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (digits_at(v, mid, &x)) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    (void)digits_at(v, lo, &x);
     /* Drop leading zeros (from 100 - 1) and trailing zeros (into the exponent). */
     const char *d = x.d;
     while (d[0] == '0' && d[1] != '\0') {
