@@ -144,6 +144,7 @@ WARN_UNUSED int http_router_check_pattern(struct str pattern, struct diag *d);
 
 typedef void http_dispatch_fn(struct http_exchange *ex, void *arg);
 
+/* A zero limit given to http_server_start() means its default. */
 struct http_limits {
     size_t max_header_bytes;      /* request line + headers; default 64 KiB -> 431 */
     size_t max_headers;           /* default 100 -> 431 */

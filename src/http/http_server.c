@@ -941,6 +941,19 @@ static void on_loop_start(struct net_loop *l, void *arg)
     io->listening = true;
 }
 
+/* A zero (or negative) limit means its default. */
+static void normalize_limits(struct http_limits *l)
+{
+    struct http_limits def;
+    http_limits_default(&def);
+    l->max_header_bytes = l->max_header_bytes ? l->max_header_bytes : def.max_header_bytes;
+    l->max_headers = l->max_headers ? l->max_headers : def.max_headers;
+    l->max_body_bytes = l->max_body_bytes ? l->max_body_bytes : def.max_body_bytes;
+    l->header_timeout_ms = l->header_timeout_ms > 0 ? l->header_timeout_ms : def.header_timeout_ms;
+    l->idle_timeout_ms = l->idle_timeout_ms > 0 ? l->idle_timeout_ms : def.idle_timeout_ms;
+    l->max_connections = l->max_connections ? l->max_connections : def.max_connections;
+}
+
 /* A write to a socket the peer reset raises SIGPIPE, whose default action kills the process:
  * ignore it (unless the process installed its own handler); EPIPE is handled per write. */
 static void ignore_sigpipe(void)
@@ -972,9 +985,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     atomic_init(&s->refs, 1);
     atomic_init(&s->conn_count, 0);
     atomic_init(&s->stopping, false);
-    if (s->cfg.limits.max_connections == 0) {
-        s->cfg.limits.max_connections = 10000;
-    }
+    normalize_limits(&s->cfg.limits);
     int64_t tick = s->cfg.limits.header_timeout_ms < s->cfg.limits.idle_timeout_ms
                        ? s->cfg.limits.header_timeout_ms
                        : s->cfg.limits.idle_timeout_ms;

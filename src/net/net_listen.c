@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <strings.h>
+
 #include "base/diag.h"
 #include "base/rc.h"
 #include "net/net.h"
@@ -117,6 +119,11 @@ size_t net_peer_ip(const uv_tcp_t *tcp, char *out, size_t cap)
         uv_ip4_name((const struct sockaddr_in *)&ss, out, cap);
     } else if (ss.ss_family == AF_INET6) {
         uv_ip6_name((const struct sockaddr_in6 *)&ss, out, cap);
+        /* An IPv4 client of a "::" listener: report "1.2.3.4", not "::ffff:1.2.3.4". */
+        size_t n = strlen(out);
+        if (n > 7 && strncasecmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL) {
+            memmove(out, out + 7, n - 7 + 1);
+        }
     }
     return strlen(out);
 }

@@ -784,6 +784,30 @@ TEST(loop_stop_with_response_after_drain)
     close(fd);
 }
 
+TEST(loop_ipv6_listener_reports_ipv4_clients_plainly)
+{
+    struct http_server_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.listen_host = "::";
+    cfg.io_threads = 1;
+    cfg.dispatch = dispatch; /* limits all zero: the defaults */
+    struct http_server *s = NULL;
+    struct diag d;
+    if (http_server_start(&cfg, &s, &d) != RC_OK) {
+        return; /* no IPv6 on this machine */
+    }
+    int fd = connect_to(s);
+    struct reader r = { 0 };
+    send_str(fd, "POST /ip HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+    read_responses(fd, &r, 1, 2000);
+    struct str bodies[1];
+    ASSERT_EQ_SIZE(count_responses(&r, bodies, 1), 1);
+    ASSERT_EQ_SLICE(bodies[0], "127.0.0.1");
+    close(fd);
+    mem_free(r.buf);
+    stop(s);
+}
+
 TEST(loop_stop_null_is_noop)
 {
     http_server_stop(NULL, 0);
