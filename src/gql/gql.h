@@ -112,6 +112,15 @@ enum gql_ref_kind {
 struct gql_type;
 struct gql_resolve;
 
+enum gql_scalar {
+    GQL_SCALAR_CUSTOM,
+    GQL_SCALAR_INT,
+    GQL_SCALAR_FLOAT,
+    GQL_SCALAR_STRING,
+    GQL_SCALAR_BOOLEAN,
+    GQL_SCALAR_ID,
+};
+
 /* A type reference: Named, [of] or of!. */
 struct gql_type_ref {
     enum gql_ref_kind kind;
@@ -168,6 +177,7 @@ struct gql_type {
     struct str description;
     bool builtin;                    /* specified scalars and introspection types */
     bool hidden;                     /* an unreferenced built-in scalar (not in the schema) */
+    enum gql_scalar scalar;          /* SCALAR: which specified scalar, or GQL_SCALAR_CUSTOM */
     struct gql_field *fields;        /* OBJECT, INTERFACE */
     size_t field_count;
     struct gql_type **interfaces;    /* OBJECT, INTERFACE */

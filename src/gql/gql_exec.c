@@ -478,6 +478,7 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
                                         const struct gql_node *node)
 {
     struct str name = t->name;
+    enum gql_scalar sc = t->scalar;
     if (t->kind == GQL_TYPE_ENUM) {
         if (v->kind == GQL_VAL_STRING) {
             for (size_t i = 0; i < t->value_count; i++) {
@@ -490,19 +491,28 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
                    STR_FMT(inspect_str(ex, v)));
         return NULL;
     }
+    if (sc == GQL_SCALAR_CUSTOM) {
+        return (struct gql_value *)v;
+    }
+    if (sc == GQL_SCALAR_STRING && v->kind == GQL_VAL_STRING) {
+        return (struct gql_value *)v;
+    }
     bool is_num = v->kind == GQL_VAL_INT || v->kind == GQL_VAL_FLOAT;
     double d = v->kind == GQL_VAL_INT ? (double)v->i : v->kind == GQL_VAL_FLOAT ? v->f : 0;
     if (v->kind == GQL_VAL_BOOL) {
         d = v->b ? 1 : 0;
     }
-    if (v->kind == GQL_VAL_STRING && v->s.len > 0 && (str_eq_cstr(name, "Int") ||
-                                                      str_eq_cstr(name, "Float"))) {
+    if (v->kind == GQL_VAL_STRING && v->s.len > 0 &&
+        (sc == GQL_SCALAR_INT || sc == GQL_SCALAR_FLOAT)) {
         char *end = NULL;
         char *c = arena_cstr(ex->a, v->s);
         d = strtod(c, &end);
         is_num = end != NULL && *end == '\0';
     }
-    if (str_eq_cstr(name, "Int")) {
+    if (sc == GQL_SCALAR_INT) {
+        if (v->kind == GQL_VAL_INT && v->i <= 2147483647LL && v->i >= -2147483648LL) {
+            return (struct gql_value *)v;
+        }
         if ((is_num || v->kind == GQL_VAL_BOOL) && d == floor(d) && isfinite(d)) {
             if (d > 2147483647.0 || d < -2147483648.0) {
                 exec_error(ex, slot, node, "Int cannot represent non 32-bit signed integer value: "
@@ -515,7 +525,7 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
                    STR_FMT(inspect_str(ex, v)));
         return NULL;
     }
-    if (str_eq_cstr(name, "Float")) {
+    if (sc == GQL_SCALAR_FLOAT) {
         if ((is_num || v->kind == GQL_VAL_BOOL) && isfinite(d)) {
             return gql_value_float(ex->a, d);
         }
@@ -523,10 +533,7 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
                    STR_FMT(inspect_str(ex, v)));
         return NULL;
     }
-    if (str_eq_cstr(name, "String")) {
-        if (v->kind == GQL_VAL_STRING) {
-            return (struct gql_value *)v;
-        }
+    if (sc == GQL_SCALAR_STRING) {
         if (v->kind == GQL_VAL_BOOL || (is_num && isfinite(d))) {
             return gql_value_string(ex->a, inspect_str(ex, v));
         }
@@ -534,7 +541,7 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
                    STR_FMT(inspect_str(ex, v)));
         return NULL;
     }
-    if (str_eq_cstr(name, "Boolean")) {
+    if (sc == GQL_SCALAR_BOOLEAN) {
         if (v->kind == GQL_VAL_BOOL) {
             return (struct gql_value *)v;
         }
@@ -545,7 +552,7 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
                    STR_FMT(inspect_str(ex, v)));
         return NULL;
     }
-    if (str_eq_cstr(name, "ID")) {
+    if (sc == GQL_SCALAR_ID) {
         if (v->kind == GQL_VAL_STRING) {
             return (struct gql_value *)v;
         }
@@ -750,12 +757,13 @@ static void execute_field(struct gql_exec *ex, const struct gql_type *t,
                           const struct gql_value *value, struct group *g, struct rnode *slot)
 {
     const struct gql_node *node = g->nodes.items[0];
-    if (str_eq_cstr(node->name, "__typename")) {
+    bool meta = node->name.len > 1 && node->name.ptr[0] == '_' && node->name.ptr[1] == '_';
+    if (meta && str_eq_cstr(node->name, "__typename")) {
         slot->kind = RN_LEAF;
         slot->leaf = gql_value_string(ex->a, t->name);
         return;
     }
-    const struct gql_field *f = gql_schema_meta_field(ex->s, t, node->name);
+    const struct gql_field *f = meta ? gql_schema_meta_field(ex->s, t, node->name) : NULL;
     if (f == NULL) {
         f = gql_type_find_field(t, node->name);
     }
@@ -781,8 +789,7 @@ static void execute_field(struct gql_exec *ex, const struct gql_type *t,
     ex->pending++;
     gql_resolver_fn *fn = f->resolve != NULL ? f->resolve : default_resolver;
     void *arg = f->resolve != NULL ? f->resolve_arg : NULL;
-    if (f->resolve == NULL && (str_starts_with(node->name, STR("__")) ||
-                               str_starts_with(t->name, STR("__")))) {
+    if (f->resolve == NULL && (meta || (t->builtin && t->name.ptr[0] == '_'))) {
         fn = gql_introspection_resolver(ex->s, f, &arg);
     }
     fn(r, arg);
@@ -952,14 +959,14 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
         }
         return (struct gql_value *)v;
     }
-    if (str_eq_cstr(name, "Boolean")) {
+    if (nt->scalar == GQL_SCALAR_BOOLEAN) {
         if (v->kind != GQL_VAL_BOOL) {
             cerr(ce, "Boolean cannot represent a non boolean value: %.*s", STR_FMT(shown));
             return NULL;
         }
         return (struct gql_value *)v;
     }
-    if (str_eq_cstr(name, "ID")) {
+    if (nt->scalar == GQL_SCALAR_ID) {
         if (v->kind == GQL_VAL_STRING) {
             return (struct gql_value *)v;
         }

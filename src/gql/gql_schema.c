@@ -344,6 +344,12 @@ static struct gql_type *new_type(struct builder *b, struct gql_node *d, bool bui
     t->description = d->description;
     t->builtin = builtin;
     t->node = d;
+    static const char *const scalars[] = { "", "Int", "Float", "String", "Boolean", "ID" };
+    for (size_t i = 1; builtin && t->kind == GQL_TYPE_SCALAR && i < ARRAY_LEN(scalars); i++) {
+        if (str_eq_cstr(t->name, scalars[i])) {
+            t->scalar = (enum gql_scalar)i;
+        }
+    }
     map_set(b->s->types, t->name, t, NULL);
     VEC_PUSH_ARENA(b->s->arena, &b->s->type_list, t);
     return t;
