@@ -447,3 +447,28 @@ void gql_resolve_fail(struct gql_resolve *r, struct str message);
 
 /* Write an "errors" array (message, locations, path) as GraphQL responses carry it. */
 void gql_write_errors(struct json_writer *w, const struct gql_errors *errs);
+
+/* ---------------------------------------------------------------------------------------
+ * Subscriptions (spec 6.2.3): gql_subscribe() creates the source stream once by calling the
+ * root field's subscribe resolver (which completes with a value standing for the stream, e.g.
+ * a host handle); each event is then executed with gql_execute() on the same document and
+ * variables, with params.root_value = the event (MapSourceToResponseEvent): the root field's
+ * resolver, or the default one, reads it.
+ */
+struct gql_subscription;
+
+/*
+ * Start a subscription: find the operation (it must be a subscription), coerce variables and
+ * the root field's arguments, and call its subscribe resolver. on_done (in p) is called when
+ * the resolver completed; then gql_subscription_stream() gives its value, or
+ * gql_subscription_errors() the errors (request errors or the resolver's failure).
+ * Returns RC_OK, or RC_INVAL for a request error (on_done has been called).
+ */
+WARN_UNUSED int gql_subscribe(struct arena *a, const struct gql_exec_params *p,
+                              struct gql_subscription **out_sub);
+
+/* The source stream value (NULL until complete, or on failure). Borrowed. */
+const struct gql_value *gql_subscription_stream(const struct gql_subscription *sub);
+
+/* The errors of creating the stream (empty on success). Borrowed. */
+const struct gql_errors *gql_subscription_errors(const struct gql_subscription *sub);

@@ -84,7 +84,10 @@ struct gql_resolve {
     struct gql_list *nodes;
     struct rnode *slot;
     bool completed;
+    bool subscribing;          /* the subscribe resolver: completes with the stream */
 };
+
+static void subscribe_complete_raw(struct gql_resolve *r, struct gql_value *v);
 
 /* ------------------------------------------------------------------ errors and nulls */
 
@@ -707,6 +710,10 @@ static void default_resolver(struct gql_resolve *r, void *arg)
 void gql_resolve_complete(struct gql_resolve *r, struct gql_value *v)
 {
     ASSERT(!r->completed);
+    if (r->subscribing) {
+        subscribe_complete_raw(r, v);
+        return;
+    }
     r->completed = true;
     struct field_info fi = { .parent_type = r->parent_type, .field = r->field, .nodes = r->nodes };
     complete(r->ex, &fi, r->field->type, v, r->slot);
@@ -1292,4 +1299,136 @@ void gql_exec_write(const struct gql_exec *ex, struct json_writer *w)
         }
     }
     json_write_end_object(w);
+}
+
+/* ------------------------------------------------------------------ subscriptions */
+
+struct gql_subscription {
+    struct gql_exec ex;        /* request state: operation, variables, errors */
+    const struct gql_value *stream;
+    void (*on_done)(struct gql_exec *ex, void *arg);
+    void *on_done_arg;
+};
+
+static void subscribe_done(struct gql_exec *ex, void *arg)
+{
+    struct gql_subscription *sub = arg;
+    struct rnode *slot = ex->data != NULL && ex->data->count > 0 ? ex->data->items[0] : NULL;
+    if (slot != NULL && slot->kind == RN_LEAF) {
+        sub->stream = slot->leaf;
+    }
+    if (sub->on_done != NULL) {
+        sub->on_done(ex, sub->on_done_arg);
+    }
+}
+
+/* The subscribe resolver completes with the stream; store it without completing it against
+ * the field's type (it is not the field's value). */
+static void subscribe_complete_raw(struct gql_resolve *r, struct gql_value *v)
+{
+    r->completed = true;
+    if (v == NULL || v->kind == GQL_VAL_NULL) {
+        exec_error(r->ex, r->slot, r->nodes->items[0], "Subscription field must return Async "
+                   "Iterable. Received: null.");
+        r->slot->kind = RN_NULL;
+    } else {
+        r->slot->kind = RN_LEAF;
+        r->slot->leaf = v;
+    }
+    r->ex->pending--;
+    check_done(r->ex);
+}
+
+int gql_subscribe(struct arena *a, const struct gql_exec_params *p,
+                  struct gql_subscription **out_sub)
+{
+    struct gql_subscription *sub = arena_calloc(a, 1, sizeof(*sub));
+    struct gql_exec *ex = &sub->ex;
+    struct gql_loc none = { 0 };
+    int rc = RC_OK;
+    *out_sub = sub;
+    sub->on_done = p->on_done;
+    sub->on_done_arg = p->on_done_arg;
+    ex->a = a;
+    ex->s = p->schema;
+    ex->doc = p->doc;
+    ex->context = p->context;
+    ex->on_done = subscribe_done;
+    ex->on_done_arg = sub;
+    ex->root_value = p->root_value != NULL ? p->root_value : gql_value_object(a, 0);
+    gql_errors_init(&ex->errs, a, 0);
+    rc = gql_find_operation(p->doc, p->operation_name, &ex->errs, &ex->op);
+    if (rc == RC_OK && ex->op->op != GQL_OP_SUBSCRIPTION) {
+        gql_errors_add(&ex->errs, ex->op->loc, none, "Operation is not a subscription.");
+        rc = RC_INVAL;
+    }
+    if (rc == RC_OK && !coerce_variables(ex, p->variables)) {
+        rc = RC_INVAL;
+    }
+    ex->root = rc == RC_OK ? gql_schema_root(ex->s, GQL_OP_SUBSCRIPTION) : NULL;
+    if (rc == RC_OK && ex->root == NULL) {
+        gql_errors_add(&ex->errs, ex->op->loc, none, "Schema is not configured to execute "
+                       "subscription operation.");
+        rc = RC_INVAL;
+    }
+    struct groups groups = { 0 };
+    struct gql_list visited = { 0 };
+    const struct gql_field *f = NULL;
+    if (rc == RC_OK) {
+        collect(ex, ex->root, ex->op, &groups, &visited, 0);
+        f = groups.count > 0 ? gql_type_find_field(ex->root, groups.items[0].nodes.items[0]->name)
+                             : NULL;
+        if (f == NULL) {
+            gql_errors_add(&ex->errs, ex->op->loc, none, "The subscription field is not defined.");
+            rc = RC_INVAL;
+        }
+    }
+    if (rc != RC_OK) {
+        ex->started = true;
+        ex->done = true;
+        if (sub->on_done != NULL) {
+            sub->on_done(ex, sub->on_done_arg);
+        }
+        return rc;
+    }
+    ex->data = new_slot(ex, NULL, STR_NULL, 0);
+    ex->data->kind = RN_OBJECT;
+    ex->data->items = arena_calloc(a, 2, sizeof(*ex->data->items));
+    ex->data->count = 1;
+    struct rnode *slot = new_slot(ex, ex->data, groups.items[0].key, 0);
+    ex->data->items[0] = slot;
+    struct gql_value *args = NULL;
+    ex->started = true;
+    if (!coerce_args(ex, f->args, f->arg_count, groups.items[0].nodes.items[0], slot, &args)) {
+        check_done(ex);
+        return RC_OK;
+    }
+    struct gql_resolve *r = arena_calloc(a, 1, sizeof(*r));
+    r->ex = ex;
+    r->field = f;
+    r->parent_type = ex->root;
+    r->parent = ex->root_value;
+    r->args = args;
+    r->nodes = &groups.items[0].nodes;
+    r->slot = slot;
+    r->subscribing = true;
+    ex->pending++;
+    if (f->subscribe != NULL) {
+        f->subscribe(r, f->subscribe_arg);
+    } else {
+        /* graphql-js's default subscribe reads the root value's property. */
+        struct gql_value *v = gql_value_get(ex->root_value, f->name);
+        subscribe_complete_raw(r, v);
+    }
+    return RC_OK;
+}
+
+const struct gql_value *gql_subscription_stream(const struct gql_subscription *sub)
+{
+    return sub->stream;
+}
+
+const struct gql_errors *gql_subscription_errors(const struct gql_subscription *sub)
+{
+    return &sub->ex.errs;
 }
