@@ -77,7 +77,7 @@ void api_snapshot_unref(struct api_snapshot *s)
     mem_free(s);
 }
 
-static struct api_snapshot *snapshot_acquire(struct api_engine *e)
+struct api_snapshot *api_engine_snapshot(struct api_engine *e)
 {
     pthread_mutex_lock(&e->snap_mu);
     struct api_snapshot *s = e->snap;
@@ -129,12 +129,13 @@ static void publish(struct api_engine *e)
     struct api_snapshot *old = e->snap;
     e->snap = s;
     pthread_mutex_unlock(&e->snap_mu);
+    atomic_fetch_add_explicit(&e->publish_gen, 1, memory_order_release);
     api_snapshot_unref(old);
 }
 
 size_t api_engine_route_count(struct api_engine *e)
 {
-    struct api_snapshot *s = snapshot_acquire(e);
+    struct api_snapshot *s = api_engine_snapshot(e);
     size_t n = s->route_count;
     api_snapshot_unref(s);
     return n;
@@ -213,6 +214,7 @@ int api_engine_start(const struct api_config *cfg, struct api_engine **out, stru
     e->log_sink = api_log_sink_logfmt;
     atomic_init(&e->next_exec, 0);
     atomic_init(&e->version_seq, 0);
+    atomic_init(&e->publish_gen, 0);
     publish(e);
     e->execs = mem_calloc(e->cfg.js_threads, sizeof(*e->execs));
     for (size_t i = 0; i < e->cfg.js_threads; i++) {
@@ -356,7 +358,7 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
     struct api_engine *e = arg;
     const struct http_request *req = http_exchange_request(xch);
     struct arena *a = http_exchange_arena(xch);
-    struct api_snapshot *s = snapshot_acquire(e);
+    struct api_snapshot *s = api_engine_snapshot(e);
     struct api_job *job = arena_alloc(a, sizeof(*job));
     job->next = NULL;
     job->xch = xch;

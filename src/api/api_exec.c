@@ -68,6 +68,30 @@ static void reap(struct api_executor *ex)
     ex->ctxs.count = w;
 }
 
+/* After a publication: retire the contexts of versions no longer active (removed scripts,
+ * replaced versions); they close once nothing awaits in them. One atomic load per batch. */
+static void retire_stale(struct api_executor *ex)
+{
+    uint64_t gen = atomic_load_explicit(&ex->e->publish_gen, memory_order_acquire);
+    if (gen == ex->seen_publish_gen) {
+        return;
+    }
+    ex->seen_publish_gen = gen;
+    struct api_snapshot *s = api_engine_snapshot(ex->e);
+    for (size_t i = 0; i < ex->ctxs.count; i++) {
+        struct api_ctx *c = ex->ctxs.items[i];
+        bool active = false;
+        for (size_t j = 0; j < s->version_count && !active; j++) {
+            active = s->versions[j] == c->ver;
+        }
+        if (!active) {
+            c->dead = true;
+        }
+    }
+    api_snapshot_unref(s);
+    reap(ex);
+}
+
 static struct api_ctx *get_ctx(struct api_executor *ex, struct api_version *ver, struct diag *d)
 {
     for (size_t i = 0; i < ex->ctxs.count; i++) {
@@ -386,6 +410,9 @@ static void on_wake(uv_async_t *h)
     ex->tail = NULL;
     bool stopping = ex->stopping;
     pthread_mutex_unlock(&ex->mu);
+    if (!stopping) {
+        retire_stale(ex);
+    }
     while (job != NULL) {
         struct api_job *next = job->next;
         if (stopping) {

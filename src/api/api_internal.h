@@ -207,6 +207,7 @@ struct api_engine {
     size_t exec_count;
     atomic_size_t next_exec;
     atomic_uint_fast64_t version_seq;
+    atomic_uint_fast64_t publish_gen; /* bumped by every publication (executors retire contexts) */
     api_log_sink_fn *log_sink;
     void *log_arg;
     struct api_watch *watch;
@@ -216,6 +217,9 @@ struct api_engine {
  * empty slice. Deploy lock held. */
 struct str api_engine_route_owner(struct api_engine *e, struct str skip_uri, struct str method,
                                   struct str pattern);
+
+/* Take a reference on the current snapshot (api_snapshot_unref() to drop). Any thread. */
+struct api_snapshot *api_engine_snapshot(struct api_engine *e);
 
 /* Write one script log entry through the engine's sink. */
 void api_log(struct api_engine *e, const struct api_log_entry *entry);
@@ -258,6 +262,7 @@ struct api_executor {
     VEC(struct api_slot) slots;
     VEC(uint32_t) free_slots;
     int64_t last_heap_check_ms;
+    uint64_t seen_publish_gen;
     bool started;
 };
 

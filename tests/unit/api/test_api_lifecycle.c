@@ -289,3 +289,41 @@ TEST(api_watch_dir_loads_in_uri_order_and_reloads)
     mem_free(r);
     tenv_stop(&t);
 }
+
+#include "api/api_internal.h"
+
+static size_t exec_ctx_count(struct tenv *t, size_t want)
+{
+    /* The executor reaps after it answered: poll briefly for the expected count. */
+    size_t n = 0;
+    for (int i = 0; i < 50; i++) {
+        n = __atomic_load_n(&t->e->execs[0].ctxs.count, __ATOMIC_ACQUIRE);
+        if (n == want) {
+            break;
+        }
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return n;
+}
+
+TEST(api_executor_retires_contexts_of_removed_and_replaced_versions)
+{
+    struct tenv t;
+    tenv_start(&t);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(&t, "a.js", "routeRegistry.registerRoute('/a', () => 'a');", &d));
+    ASSERT_OK(tenv_deploy(&t, "b.js", "routeRegistry.registerRoute('/b', () => 'b');", &d));
+    mem_free(tenv_get(&t, "/a"));
+    mem_free(tenv_get(&t, "/b"));
+    ASSERT_EQ_SIZE(exec_ctx_count(&t, 2), 2);
+    api_engine_remove(t.e, STR("a.js"));
+    mem_free(tenv_get(&t, "/b"));
+    ASSERT_EQ_SIZE(exec_ctx_count(&t, 1), 1);
+    ASSERT_OK(tenv_deploy(&t, "b.js", "routeRegistry.registerRoute('/b', () => 'b2');", &d));
+    char *r = tenv_get(&t, "/b");
+    ASSERT_EQ_STR(resp_body(r), "b2");
+    mem_free(r);
+    ASSERT_EQ_SIZE(exec_ctx_count(&t, 1), 1);
+    tenv_stop(&t);
+}
