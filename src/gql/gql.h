@@ -472,3 +472,7 @@ const struct gql_value *gql_subscription_stream(const struct gql_subscription *s
 
 /* The errors of creating the stream (empty on success). Borrowed. */
 const struct gql_errors *gql_subscription_errors(const struct gql_subscription *sub);
+
+/* Print the user-defined part of a built schema as SDL (graphql-js printSchema's format:
+ * built-in scalars, directives and introspection types left out). Returns the text in a. */
+struct str gql_print_schema(struct arena *a, const struct gql_schema *s);

@@ -1225,18 +1225,24 @@ static void finish_builtins(struct gql_schema *s)
     }
 }
 
+/* On a directive definition the node's flag means "repeatable", elsewhere "extend". */
+static bool is_extension(const struct gql_node *d)
+{
+    return d->kind != GQL_DIRECTIVE_DEF && d->flag;
+}
+
 int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
 {
     struct builder b = { .s = s, .errs = errs, .rc = RC_OK };
     struct gql_list schema_nodes = { 0 };
     ASSERT(!s->built);
     for (size_t i = 0; i < s->defs.count; i++) {
-        if (!s->defs.items[i]->flag) {
+        if (!is_extension(s->defs.items[i])) {
             collect_definition(&b, s->defs.items[i], s->def_builtin.items[i], &schema_nodes);
         }
     }
     for (size_t i = 0; i < s->defs.count; i++) {
-        if (s->defs.items[i]->flag) {
+        if (is_extension(s->defs.items[i])) {
             collect_extension(&b, s->defs.items[i], &schema_nodes);
         }
     }

@@ -43,6 +43,16 @@ static void run_case(struct arena *a, const struct json_value *c, struct buf *ou
         write_errors_only(out, &errs);
         goto out;
     }
+    const struct json_value *ps = json_object_find(c, STR("printSchema"));
+    if (ps != NULL && ps->type == JSON_TRUE) {
+        struct json_writer pw;
+        json_writer_init(&pw, out);
+        json_write_begin_object(&pw);
+        json_write_key(&pw, STR("sdl"));
+        json_write_string(&pw, gql_print_schema(a, s));
+        json_write_end_object(&pw);
+        goto out;
+    }
     if (gql_parse(a, member_str(c, "query"), NULL, &errs, &doc) != RC_OK ||
         gql_validate(a, s, doc, &errs) != RC_OK) {
         write_errors_only(out, &errs);

@@ -22,6 +22,9 @@ function reference(c) {
   } catch (e) {
     return { errors: [{ message: e.message }] };
   }
+  if (c.printSchema) {
+    return { sdl: g.printSchema(schema) };
+  }
   let doc;
   try {
     doc = g.parse(c.query);
@@ -57,7 +60,7 @@ for (const file of files) {
     failed++;
     console.log(`FAIL ${path.basename(file)}:${i + 1} ${c.name || ''}`);
     if (verbose || failed <= 40) {
-      console.log(`  query: ${c.query.replace(/\n/g, ' ')}`);
+      console.log(`  query: ${(c.query || '').replace(/\n/g, ' ')}`);
       if (c.variables) console.log(`  variables: ${JSON.stringify(c.variables)}`);
       console.log(`  graphql-js: ${want}`);
       console.log(`  kiln:       ${got}`);

@@ -144,3 +144,29 @@ TEST(schema_errors)
                                                             "fields.");
     expect_schema_error("query { a }", "The OperationDefinition definition is not executable.");
 }
+
+TEST(schema_prints_sdl_and_round_trips)
+{
+    static const char *const sdl =
+        "\"\"\"my dir\"\"\"\ndirective @auth(role: String = \"user\") repeatable on FIELD_DEFINITION | "
+        "OBJECT\n\n\"\"\"\nThe root\n  query\n\"\"\"\ntype Query {\n  a(x: Int = 1, y: [Color!]): "
+        "String @deprecated\n  d: Date\n}\n\nenum Color {\n  RED\n  GREEN @deprecated(reason: "
+        "\"gone\")\n}\n\nscalar Date @specifiedBy(url: \"https://example.com\")\n\ninput In "
+        "@oneOf {\n  a: Int\n  b: String\n}";
+    struct arena *a = arena_new(0);
+    struct gql_errors errs;
+    gql_errors_init(&errs, a, 10);
+    struct gql_schema *s = gql_schema_new();
+    ASSERT_OK(gql_schema_add_sdl(s, str_from_cstr(sdl), &errs));
+    ASSERT_OK(gql_schema_build(s, &errs));
+    struct str printed = gql_print_schema(a, s);
+    ASSERT_EQ_SLICE(printed, sdl);
+    ASSERT_TRUE(gql_schema_find_directive(s, STR("auth"))->repeatable);
+    struct gql_schema *s2 = gql_schema_new();
+    ASSERT_OK(gql_schema_add_sdl(s2, printed, &errs));
+    ASSERT_OK(gql_schema_build(s2, &errs));
+    ASSERT_EQ_SLICE(gql_print_schema(a, s2), sdl);
+    gql_schema_free(s2);
+    gql_schema_free(s);
+    arena_free(a);
+}
