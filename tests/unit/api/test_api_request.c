@@ -141,6 +141,9 @@ TEST(api_console_formatting_and_sink)
                     "  console.error(new TypeError('bad thing'));\n"
                     "  console.debug('hidden in prod');\n"
                     "  console.log('a', [1, 2], null, undefined);\n"
+                    "  console.assert(1 === 2, 'math', {x: 1});\n"
+                    "  console.assert(true, 'never');\n"
+                    "  console.metrics({event: 'login', duration: 5});\n"
                     "  return 'ok';\n"
                     "});\n",
                     &d));
@@ -155,6 +158,9 @@ TEST(api_console_formatting_and_sink)
     ASSERT_CONTAINS(s, "error|log.js|rid|TypeError: bad thing\n");
     ASSERT_CONTAINS(s, "info|log.js|rid|a [1,2] null undefined\n");
     ASSERT_TRUE(strstr(s, "hidden in prod") == NULL);
+    ASSERT_CONTAINS(s, "error|log.js|rid|Assertion failed: math|x=1\n");
+    ASSERT_TRUE(strstr(s, "never") == NULL);
+    ASSERT_CONTAINS(s, "info|log.js|rid|metrics|event=login|duration=5\n");
     pthread_mutex_unlock(&sink_mu);
     tenv_stop(&t);
     buf_fini(&sink_buf);
