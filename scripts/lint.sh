@@ -25,7 +25,12 @@ check() {
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1)); summary+=("PASS  $name (${dt}s)")
   else
-    failed=$((failed + 1)); summary+=("FAIL  $name (${dt}s): see $log")
+    local detail
+    detail=$(grep -m1 -E '^(clang-format-14|clang-tidy-14|check-[a-z]+): ' "$log")
+    if [ -z "$detail" ]; then
+      detail="$(grep -cE ':[0-9]+:[0-9]+: (error|warning|style|performance|portability):' "$log") finding(s)"
+    fi
+    failed=$((failed + 1)); summary+=("FAIL  $name (${dt}s): $detail; see $log")
     sed -n '1,60p' "$log"
     [ "$(wc -l <"$log")" -gt 60 ] && echo "  ... ($(wc -l <"$log") lines in $log)"
   fi
@@ -42,7 +47,8 @@ run_format() {
   bad=$(clang-format-14 --dry-run -Werror "${files[@]}" 2>&1 | grep -oE '^[^:]+:[0-9]+:[0-9]+: error' \
         | cut -d: -f1 | uniq -c | sort -k2)
   if [ -n "$bad" ]; then
-    echo "clang-format-14: files that are not formatted (count of spots; fix: clang-format-14 -i FILE):"
+    echo "clang-format-14: $(echo "$bad" | grep -c .) file(s) not formatted"
+    echo "(count of spots per file; fix: clang-format-14 -i FILE, or make format)"
     echo "$bad"
     return 1
   fi
