@@ -64,6 +64,19 @@
     return s;
   }
 
+  // The common case of the helpers (no init, or a status number): no header parsing.
+  function quick(body, init, ct) {
+    const status = init === undefined ? 200 : init;
+    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`invalid response status: ${init}`);
+    const r = Object.create(Response.prototype);
+    r._status = status; r._statusText = ""; r._used = false; r._body = body;
+    const h = Object.create(Headers.prototype);
+    h._l = ["Content-Type", ct];
+    r._headers = h;
+    return r;
+  }
+  const simple = (init) => init === undefined || typeof init === "number";
+
   class Response {
     constructor(body, init) {
       const i = normInit(init);
@@ -136,16 +149,19 @@
     static json(data, init) {
       const s = JSON.stringify(data);
       if (s === undefined) throw new TypeError("Response.json: value is not JSON-serialisable");
+      if (simple(init)) return quick(s, init, JSONT);
       const r = new Response(s, init);
       if (!(normInit(init).headers && new Headers(normInit(init).headers).has("content-type"))) r._headers.set("Content-Type", JSONT);
       return r;
     }
     static text(text, init) {
+      if (simple(init)) return quick(String(text), init, TEXT);
       const r = new Response(String(text), init);
       if (!(normInit(init).headers && new Headers(normInit(init).headers).has("content-type"))) r._headers.set("Content-Type", TEXT);
       return r;
     }
     static html(html, init) {
+      if (simple(init)) return quick(String(html), init, HTML);
       const r = new Response(String(html), init);
       if (!(normInit(init).headers && new Headers(normInit(init).headers).has("content-type"))) r._headers.set("Content-Type", HTML);
       return r;
