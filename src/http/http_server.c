@@ -89,7 +89,8 @@ struct conn {
     bool counted;
     int64_t msg_start_ms;
     int64_t last_ms;
-    size_t requests; /* requests parsed on this connection */
+    size_t requests;         /* requests parsed on this connection */
+    size_t last_queue_bytes; /* write queue size at the last sweep (write progress) */
     char ip[64];
     size_t ip_len;
 };
@@ -452,6 +453,7 @@ static void on_write(uv_write_t *req, int status)
 {
     struct conn *c = req->data;
     c->writing = false;
+    c->last_ms = (int64_t)uv_now(c->tcp.loop);
     conn_release_batch(c);
     if (c->closed) {
         return;
@@ -544,6 +546,8 @@ static int write_batch(struct conn *c, struct wbatch *b)
         return -1;
     }
     c->writing = true;
+    c->last_ms = (int64_t)uv_now(c->tcp.loop);
+    c->last_queue_bytes = c->tcp.write_queue_size;
     return 0;
 }
 
@@ -846,7 +850,11 @@ static bool conn_expired(const struct conn *c, int64_t now)
     if (c->lingering) {
         return now - c->last_ms >= LINGER_MS;
     }
-    if (c->q_head != NULL || c->writing) {
+    if (c->writing) {
+        /* A peer that stops reading: no write progress for the idle timeout. */
+        return now - c->last_ms >= lim->idle_timeout_ms;
+    }
+    if (c->q_head != NULL) {
         return false;
     }
     /* A new connection must send its first head within the header timeout too. */
@@ -865,6 +873,10 @@ static void on_sweep(uv_timer_t *t)
     struct conn *c = io->conns;
     while (c != NULL) {
         struct conn *next = c->next;
+        if (c->writing && c->tcp.write_queue_size != c->last_queue_bytes) {
+            c->last_queue_bytes = c->tcp.write_queue_size;
+            c->last_ms = now;
+        }
         if (conn_expired(c, now)) {
             conn_close(c);
         }

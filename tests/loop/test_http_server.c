@@ -648,6 +648,25 @@ TEST(loop_idle_timeout)
     stop(s);
 }
 
+TEST(loop_peer_that_stops_reading_is_closed)
+{
+    struct http_limits lim;
+    http_limits_default(&lim);
+    lim.idle_timeout_ms = 300;
+    lim.header_timeout_ms = 5000;
+    struct http_server *s = start(&lim, 1);
+    int fd = connect_to(s);
+    send_str(fd, "GET /big/40000000 HTTP/1.1\r\n\r\n");
+    sleep_ms(1500); /* read nothing: the server's write makes no progress */
+    struct reader r = { 0 };
+    read_to_eof(fd, &r, 5000);
+    ASSERT_TRUE(r.eof);
+    ASSERT_TRUE(r.len < 40000000); /* socket buffers hold far less than the body */
+    close(fd);
+    mem_free(r.buf);
+    stop(s);
+}
+
 TEST(loop_connection_limit_503)
 {
     struct http_limits lim;
