@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Differential test: Kiln's GraphQL engine against graphql-js (npm graphql@16) on the cases of
-# tests/gql/diff/*.jsonl. Installs graphql into build/npm when missing, builds the C driver
+# tests/gql/diff/*.jsonl and the specification's examples in tests/gql/conformance/*.jsonl
+# (which must also be valid/invalid as the specification says). Installs graphql into
+# build/npm when missing, builds the C driver
 # against build/<BUILD>/libkiln.a, and prints "N passed, N failed" last.
 #   bash tests/gql/run_diff.sh            (BUILD=debug by default; BUILD=asan works too)
 set -eu
@@ -19,4 +21,4 @@ esac
 mkdir -p "$OUT/tests"
 $CC -std=c11 -D_GNU_SOURCE $FLAGS -Wall -Wextra -Isrc -o "$OUT/tests/gql_driver" \
   tests/gql/gql_driver.c "$OUT/libkiln.a" -lm
-node tests/gql/run_diff.js "$OUT/tests/gql_driver" tests/gql/diff/*.jsonl
+node tests/gql/run_diff.js "$OUT/tests/gql_driver" tests/gql/diff/*.jsonl tests/gql/conformance/*.jsonl
