@@ -192,7 +192,6 @@ static void start_pending(struct api_executor *ex, struct api_inv *inv, JSValueR
     inv->slot = idx;
     inv->pending = true;
     c->pending++;
-    JSValueProtect(c->js, inv->request_obj);
     int64_t left = inv->deadline_ms - clk_realtime_ms();
     inv->timer = mem_alloc(sizeof(*inv->timer));
     uv_timer_init(&ex->loop, inv->timer);
@@ -283,7 +282,10 @@ static void run_job(struct api_executor *ex, struct api_job *job)
                           "The route's handler was not re-created in this context");
         return;
     }
+    /* Protected for the whole invocation: api_request_release() touches it after JS ran
+     * again (response conversion), when no C stack slot may still point at it. */
     inv->request_obj = JSObjectMake(ctx, ex->request_class, inv);
+    JSValueProtect(ctx, inv->request_obj);
     JSValueRef args[5] = {
         handler,
         inv->request_obj,

@@ -305,7 +305,7 @@ struct api_inv {
     const struct http_request *req;
     struct arena *arena;
     struct api_job *job;
-    JSObjectRef request_obj;               /* protected while pending */
+    JSObjectRef request_obj;               /* protected until it ends */
     JSValueRef cache[API_REQ_FIELD_COUNT]; /* protected when set */
     uint32_t slot;                         /* when pending */
     bool pending;

@@ -468,9 +468,7 @@ void api_request_release(struct api_inv *inv)
     }
     if (inv->request_obj != NULL) {
         JSObjectSetPrivate(inv->request_obj, NULL);
-        if (inv->pending) {
-            JSValueUnprotect(ctx, inv->request_obj);
-        }
+        JSValueUnprotect(ctx, inv->request_obj);
         inv->request_obj = NULL;
     }
 }
