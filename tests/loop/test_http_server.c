@@ -325,6 +325,68 @@ TEST(loop_many_pipelined_requests_in_order)
     stop(s);
 }
 
+struct stress_client {
+    struct http_server *s;
+    int id;
+    bool ok;
+};
+
+static void *stress_main(void *arg)
+{
+    struct stress_client *sc = arg;
+    int fd = connect_to(sc->s);
+    char req[2048];
+    size_t n = 0;
+    char want[10][16];
+    for (int i = 0; i < 10; i++) {
+        int kind = (sc->id + i) % 3;
+        if (kind == 0) {
+            n += (size_t)snprintf(req + n, sizeof(req) - n, "GET /hello HTTP/1.1\r\n\r\n");
+            snprintf(want[i], sizeof(want[i]), "hello");
+        } else if (kind == 1) {
+            int ms = 1 + (sc->id * 7 + i * 3) % 20;
+            n += (size_t)snprintf(req + n, sizeof(req) - n, "GET /delay/%d HTTP/1.1\r\n\r\n", ms);
+            snprintf(want[i], sizeof(want[i]), "d%d", ms);
+        } else {
+            n += (size_t)snprintf(req + n, sizeof(req) - n,
+                                  "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\n%04d",
+                                  sc->id * 10 + i);
+            snprintf(want[i], sizeof(want[i]), "%04d", sc->id * 10 + i);
+        }
+    }
+    send_all(fd, req, n);
+    struct reader r = { 0 };
+    read_responses(fd, &r, 10, 10000);
+    struct str bodies[10];
+    sc->ok = count_responses(&r, bodies, 10) == 10;
+    for (int i = 0; sc->ok && i < 10; i++) {
+        sc->ok = str_eq(bodies[i], str_from_cstr(want[i]));
+    }
+    close(fd);
+    mem_free(r.buf);
+    return NULL;
+}
+
+TEST(loop_many_clients_pipelining_with_threaded_responses)
+{
+    struct http_server *s = start(NULL, 2);
+    struct stress_client cs[24];
+    pthread_t t[24];
+    for (int i = 0; i < 24; i++) {
+        cs[i] = (struct stress_client){ .s = s, .id = i, .ok = false };
+        ASSERT_EQ_INT(pthread_create(&t[i], NULL, stress_main, &cs[i]), 0);
+    }
+    for (int i = 0; i < 24; i++) {
+        pthread_join(t[i], NULL);
+    }
+    for (int i = 0; i < 24; i++) {
+        if (!cs[i].ok) {
+            harness_fail(__FILE__, __LINE__, "client %d got wrong responses", i);
+        }
+    }
+    stop(s);
+}
+
 TEST(loop_request_split_in_small_writes)
 {
     struct http_server *s = start(NULL, 1);
