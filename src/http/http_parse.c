@@ -251,10 +251,29 @@ static int on_header_value_complete(llhttp_t *ll)
     return HPE_OK;
 }
 
+/* Skip "http://authority" of an absolute-form target (RFC 9112 §3.2.2: servers accept it);
+ * the path starts at the next '/' (none: the path is "/"). */
+static struct str origin_form(struct str t)
+{
+    struct str rest;
+    if (str_starts_with(t, STR("http://"))) {
+        rest = str_sub(t, 7, t.len);
+    } else if (str_starts_with(t, STR("https://"))) {
+        rest = str_sub(t, 8, t.len);
+    } else {
+        return t;
+    }
+    size_t i = 0;
+    while (i < rest.len && rest.ptr[i] != '/' && rest.ptr[i] != '?' && rest.ptr[i] != '#') {
+        i++;
+    }
+    return str_sub(rest, i, rest.len);
+}
+
 /* Set raw_path (up to '?' or '#') and query (after '?', up to '#') from the target. */
 static void split_target(struct http_request *r)
 {
-    struct str t = r->target;
+    struct str t = origin_form(r->target);
     size_t path_end = t.len;
     for (size_t i = 0; i < t.len; i++) {
         if (t.ptr[i] == '?' || t.ptr[i] == '#') {
@@ -263,6 +282,9 @@ static void split_target(struct http_request *r)
         }
     }
     r->raw_path = str_sub(t, 0, path_end);
+    if (r->raw_path.len == 0 && t.ptr != r->target.ptr) {
+        r->raw_path = STR("/"); /* "http://host" means "/" */
+    }
     r->query = str_make(t.ptr + path_end, 0);
     if (path_end < t.len && t.ptr[path_end] == '?') {
         struct str q = str_sub(t, path_end + 1, t.len);

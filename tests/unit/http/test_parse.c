@@ -116,6 +116,20 @@ TEST(parse_simple_get)
     got_free(&g);
 }
 
+TEST(parse_absolute_form_target)
+{
+    struct got g;
+    parse_all("GET http://example.com:8080/a/b?q=1 HTTP/1.1\r\nHost: example.com\r\n\r\n"
+              "GET https://example.com HTTP/1.1\r\n\r\n",
+              0, &g);
+    ASSERT_EQ_SIZE(g.count, 2);
+    ASSERT_EQ_SLICE(g.reqs[0]->target, "http://example.com:8080/a/b?q=1");
+    ASSERT_EQ_SLICE(g.reqs[0]->raw_path, "/a/b");
+    ASSERT_EQ_SLICE(g.reqs[0]->query, "q=1");
+    ASSERT_EQ_SLICE(g.reqs[1]->raw_path, "/");
+    got_free(&g);
+}
+
 TEST(parse_request_ids_differ_and_are_base32)
 {
     char a[31];
