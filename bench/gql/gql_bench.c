@@ -15,9 +15,8 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/rc.h"
-#include "gql/gql.h"
-
 #include "bench_schema.h"
+#include "gql/gql.h"
 
 static struct gql_value *str_val(struct arena *a, const char *s)
 {
@@ -43,16 +42,19 @@ static struct gql_value *make_user(struct arena *a, int i)
     snprintf(id, sizeof(id), "u%d", i);
     snprintf(name, sizeof(name), "User %d", i);
     snprintf(email, sizeof(email), "user%d@example.com", i);
-    struct gql_value *vals[] = { str_val(a, id), str_val(a, name), str_val(a, email),
+    struct gql_value *vals[] = { str_val(a, id),
+                                 str_val(a, name),
+                                 str_val(a, email),
                                  str_val(a, "https://img.example.com/a.png"),
-                                 gql_value_int(a, 100 + i), gql_value_list(a, 0) };
+                                 gql_value_int(a, 100 + i),
+                                 gql_value_list(a, 0) };
     return object(a, 6, keys, vals);
 }
 
 static struct gql_value *make_post(struct arena *a, int i, struct gql_value *author)
 {
-    static const char *const keys[] = { "id", "title", "body", "tags", "score", "published",
-                                        "author", "comments" };
+    static const char *const keys[] = { "id",    "title",     "body",   "tags",
+                                        "score", "published", "author", "comments" };
     static const char *const ckeys[] = { "id", "text", "author" };
     char id[32];
     char title[64];
@@ -69,10 +71,14 @@ static struct gql_value *make_post(struct arena *a, int i, struct gql_value *aut
         struct gql_value *cv[] = { str_val(a, cid), str_val(a, "Nice post, thanks!"), author };
         comments->list.items[c] = object(a, 3, ckeys, cv);
     }
-    struct gql_value *vals[] = { str_val(a, id), str_val(a, title),
-                                 str_val(a, "Lorem ipsum dolor sit amet, consectetur."), tags,
-                                 gql_value_float(a, 4.5 + i), gql_value_bool(a, i % 2 == 0),
-                                 author, comments };
+    struct gql_value *vals[] = { str_val(a, id),
+                                 str_val(a, title),
+                                 str_val(a, "Lorem ipsum dolor sit amet, consectetur."),
+                                 tags,
+                                 gql_value_float(a, 4.5 + i),
+                                 gql_value_bool(a, i % 2 == 0),
+                                 author,
+                                 comments };
     return object(a, 8, keys, vals);
 }
 
@@ -171,8 +177,8 @@ int main(int argc, char **argv)
         ops += 100;
         elapsed = now_s() - start;
     }
-    printf("kiln gql: %.0f ops/s (%zu ops in %.2f s, response %zu bytes)\n",
-           (double)ops / elapsed, ops, elapsed, len);
+    printf("kiln gql: %.0f ops/s (%zu ops in %.2f s, response %zu bytes)\n", (double)ops / elapsed,
+           ops, elapsed, len);
     buf_fini(&out);
     gql_schema_free(s);
     arena_free(data);

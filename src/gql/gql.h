@@ -42,7 +42,7 @@ void gql_limits_default(struct gql_limits *lim);
  */
 /* One element of an error's path: a response key or a list index. */
 struct gql_path_seg {
-    struct str key;           /* .ptr NULL for an index */
+    struct str key; /* .ptr NULL for an index */
     size_t index;
 };
 
@@ -52,7 +52,7 @@ struct gql_error {
     size_t loc_count;
     struct gql_path_seg *path; /* execution errors: where in the result */
     size_t path_len;
-    struct str code;          /* extensions.code ("GRAPHQL_PARSE_FAILED"), may be empty */
+    struct str code; /* extensions.code ("GRAPHQL_PARSE_FAILED"), may be empty */
 };
 
 /* A list of errors in an arena. Initialise with gql_errors_init(). */
@@ -60,8 +60,8 @@ struct gql_errors {
     struct gql_error *items;
     size_t count;
     size_t cap;
-    struct arena *arena;      /* private */
-    size_t max;               /* private: 0 = unbounded */
+    struct arena *arena; /* private */
+    size_t max;          /* private: 0 = unbounded */
 };
 
 /* Start an empty list in arena a that keeps at most max entries (0: unbounded). */
@@ -124,14 +124,14 @@ enum gql_scalar {
 /* A type reference: Named, [of] or of!. */
 struct gql_type_ref {
     enum gql_ref_kind kind;
-    struct gql_type_ref *of;  /* LIST and NON_NULL */
-    struct gql_type *named;   /* NAMED */
+    struct gql_type_ref *of; /* LIST and NON_NULL */
+    struct gql_type *named;  /* NAMED */
 };
 
 /* An argument or input field. */
 struct gql_input_value {
     struct str name;
-    struct str description;   /* .ptr NULL when absent */
+    struct str description; /* .ptr NULL when absent */
     struct gql_type_ref *type;
     struct gql_node *default_value; /* const value literal or NULL */
     bool deprecated;
@@ -156,7 +156,7 @@ struct gql_field {
     bool deprecated;
     struct str deprecation_reason;
     struct gql_type *parent;
-    gql_resolver_fn *resolve;  /* NULL: the default resolver (the parent's property) */
+    gql_resolver_fn *resolve; /* NULL: the default resolver (the parent's property) */
     void *resolve_arg;
     gql_resolver_fn *subscribe; /* Subscription fields: creates the source stream */
     void *subscribe_arg;
@@ -175,23 +175,23 @@ struct gql_type {
     enum gql_type_kind kind;
     struct str name;
     struct str description;
-    bool builtin;                    /* specified scalars and introspection types */
-    bool hidden;                     /* an unreferenced built-in scalar (not in the schema) */
-    enum gql_scalar scalar;          /* SCALAR: which specified scalar, or GQL_SCALAR_CUSTOM */
-    struct gql_field *fields;        /* OBJECT, INTERFACE */
+    bool builtin;             /* specified scalars and introspection types */
+    bool hidden;              /* an unreferenced built-in scalar (not in the schema) */
+    enum gql_scalar scalar;   /* SCALAR: which specified scalar, or GQL_SCALAR_CUSTOM */
+    struct gql_field *fields; /* OBJECT, INTERFACE */
     size_t field_count;
-    struct gql_type **interfaces;    /* OBJECT, INTERFACE */
+    struct gql_type **interfaces; /* OBJECT, INTERFACE */
     size_t interface_count;
-    struct gql_type **possible;      /* UNION members; INTERFACE: implementing objects */
+    struct gql_type **possible; /* UNION members; INTERFACE: implementing objects */
     size_t possible_count;
-    struct gql_enum_value *values;   /* ENUM */
+    struct gql_enum_value *values; /* ENUM */
     size_t value_count;
     struct gql_input_value *input_fields; /* INPUT_OBJECT */
     size_t input_field_count;
-    struct str specified_by_url;     /* SCALAR; .ptr NULL when absent */
-    bool one_of;                     /* INPUT_OBJECT with @oneOf */
+    struct str specified_by_url; /* SCALAR; .ptr NULL when absent */
+    bool one_of;                 /* INPUT_OBJECT with @oneOf */
     struct gql_node *node;
-    struct gql_list ext_nodes;       /* private: extensions, merged at build */
+    struct gql_list ext_nodes; /* private: extensions, merged at build */
 };
 
 /* Directive locations as bits (1u << GQL_LOC_*). */
@@ -224,8 +224,8 @@ struct gql_directive_def {
     struct str description;
     struct gql_input_value *args;
     size_t arg_count;
-    unsigned locations;              /* bits of enum gql_dir_loc */
-    uint8_t *location_order;         /* the locations as declared (introspection order) */
+    unsigned locations;      /* bits of enum gql_dir_loc */
+    uint8_t *location_order; /* the locations as declared (introspection order) */
     size_t location_count;
     bool repeatable;
     bool builtin;
@@ -254,10 +254,10 @@ WARN_UNUSED int gql_schema_add_sdl(struct gql_schema *s, struct str sdl, struct 
  * with its resolver (and, for subscriptions, subscribe; both may be NULL). Returns RC_OK or
  * RC_INVAL (syntax error in errs).
  */
-WARN_UNUSED int gql_schema_add_root_field(struct gql_schema *s, enum gql_op op, struct str field_sdl,
-                                          gql_resolver_fn *resolve, void *resolve_arg,
-                                          gql_resolver_fn *subscribe, void *subscribe_arg,
-                                          struct gql_errors *errs);
+WARN_UNUSED int gql_schema_add_root_field(struct gql_schema *s, enum gql_op op,
+                                          struct str field_sdl, gql_resolver_fn *resolve,
+                                          void *resolve_arg, gql_resolver_fn *subscribe,
+                                          void *subscribe_arg, struct gql_errors *errs);
 
 /*
  * Set the resolver of type_name.field_name (after gql_schema_build()). Returns RC_OK or
@@ -335,10 +335,10 @@ enum gql_value_kind {
     GQL_VAL_BOOL,
     GQL_VAL_INT,
     GQL_VAL_FLOAT,
-    GQL_VAL_STRING,  /* also enum values (by name) and IDs */
+    GQL_VAL_STRING, /* also enum values (by name) and IDs */
     GQL_VAL_LIST,
     GQL_VAL_OBJECT,
-    GQL_VAL_HOST,    /* a value owned by the embedder (a JS object), read through ops */
+    GQL_VAL_HOST, /* a value owned by the embedder (a JS object), read through ops */
 };
 
 struct gql_value;
@@ -364,19 +364,23 @@ struct gql_member {
 
 struct gql_value {
     enum gql_value_kind kind;
+
     union {
         bool b;
         int64_t i;
         double f;
         struct str s;
+
         struct {
             struct gql_value **items;
             size_t count;
         } list;
+
         struct {
             struct gql_member *members;
             size_t count;
         } obj;
+
         struct {
             void *ptr;
             const struct gql_host_ops *ops;
@@ -405,11 +409,11 @@ struct gql_exec;
 
 struct gql_exec_params {
     const struct gql_schema *schema;
-    const struct gql_document *doc;   /* parsed and validated */
-    struct str operation_name;        /* empty: the only operation */
+    const struct gql_document *doc;     /* parsed and validated */
+    struct str operation_name;          /* empty: the only operation */
     const struct json_value *variables; /* JSON object or NULL */
-    struct gql_value *root_value;     /* parent of the root fields, or NULL */
-    void *context;                    /* given to every resolver */
+    struct gql_value *root_value;       /* parent of the root fields, or NULL */
+    void *context;                      /* given to every resolver */
     /* Called once when the result is complete (possibly inside gql_execute() itself when
      * every resolver completed synchronously). */
     void (*on_done)(struct gql_exec *ex, void *arg);

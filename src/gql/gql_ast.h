@@ -40,34 +40,34 @@ enum gql_kind {
     GQL_ARGUMENT,        /* name, value */
     GQL_DIRECTIVE,       /* name, args: ARGUMENT */
     /* values */
-    GQL_VARIABLE,        /* name */
-    GQL_INT,             /* text */
-    GQL_FLOAT,           /* text */
-    GQL_STRING,          /* text: the processed value; flag: block string */
-    GQL_BOOLEAN,         /* flag */
+    GQL_VARIABLE, /* name */
+    GQL_INT,      /* text */
+    GQL_FLOAT,    /* text */
+    GQL_STRING,   /* text: the processed value; flag: block string */
+    GQL_BOOLEAN,  /* flag */
     GQL_NULL,
-    GQL_ENUM,            /* text */
-    GQL_LIST,            /* children: values */
-    GQL_OBJECT,          /* children: OBJECT_FIELD */
-    GQL_OBJECT_FIELD,    /* name, value */
+    GQL_ENUM,         /* text */
+    GQL_LIST,         /* children: values */
+    GQL_OBJECT,       /* children: OBJECT_FIELD */
+    GQL_OBJECT_FIELD, /* name, value */
     /* type references */
-    GQL_NAMED_TYPE,      /* name */
-    GQL_LIST_TYPE,       /* type: the item type */
-    GQL_NON_NULL_TYPE,   /* type: NAMED_TYPE or LIST_TYPE */
+    GQL_NAMED_TYPE,    /* name */
+    GQL_LIST_TYPE,     /* type: the item type */
+    GQL_NON_NULL_TYPE, /* type: NAMED_TYPE or LIST_TYPE */
     /* type system (flag on *_DEF: "extend"; description on definitions) */
-    GQL_SCHEMA_DEF,      /* directives, children: OPERATION_TYPE_DEF */
+    GQL_SCHEMA_DEF,         /* directives, children: OPERATION_TYPE_DEF */
     GQL_OPERATION_TYPE_DEF, /* op, type: NAMED_TYPE */
-    GQL_SCALAR_DEF,      /* name, directives */
-    GQL_OBJECT_DEF,      /* name, interfaces, directives, children: FIELD_DEF */
-    GQL_INTERFACE_DEF,   /* same as OBJECT_DEF */
-    GQL_UNION_DEF,       /* name, directives, children: NAMED_TYPE members */
-    GQL_ENUM_DEF,        /* name, directives, children: ENUM_VALUE_DEF */
-    GQL_INPUT_OBJECT_DEF, /* name, directives, children: INPUT_VALUE_DEF */
-    GQL_FIELD_DEF,       /* name, args: INPUT_VALUE_DEF, type, directives */
-    GQL_INPUT_VALUE_DEF, /* name, type, value: default or NULL, directives */
-    GQL_ENUM_VALUE_DEF,  /* name, directives */
-    GQL_DIRECTIVE_DEF,   /* name, args, flag: repeatable, children: NAME (locations) */
-    GQL_NAME,            /* name (directive locations) */
+    GQL_SCALAR_DEF,         /* name, directives */
+    GQL_OBJECT_DEF,         /* name, interfaces, directives, children: FIELD_DEF */
+    GQL_INTERFACE_DEF,      /* same as OBJECT_DEF */
+    GQL_UNION_DEF,          /* name, directives, children: NAMED_TYPE members */
+    GQL_ENUM_DEF,           /* name, directives, children: ENUM_VALUE_DEF */
+    GQL_INPUT_OBJECT_DEF,   /* name, directives, children: INPUT_VALUE_DEF */
+    GQL_FIELD_DEF,          /* name, args: INPUT_VALUE_DEF, type, directives */
+    GQL_INPUT_VALUE_DEF,    /* name, type, value: default or NULL, directives */
+    GQL_ENUM_VALUE_DEF,     /* name, directives */
+    GQL_DIRECTIVE_DEF,      /* name, args, flag: repeatable, children: NAME (locations) */
+    GQL_NAME,               /* name (directive locations) */
     GQL_KIND_COUNT,
 };
 
@@ -81,13 +81,13 @@ struct gql_node {
     enum gql_kind kind;
     enum gql_op op;
     bool flag;
-    struct gql_loc loc;        /* where the node starts */
-    struct gql_loc name_loc;   /* where its name starts (line 0: no name) */
-    struct gql_loc sel_loc;    /* where its selection set's '{' is (line 0: none) */
+    struct gql_loc loc;      /* where the node starts */
+    struct gql_loc name_loc; /* where its name starts (line 0: no name) */
+    struct gql_loc sel_loc;  /* where its selection set's '{' is (line 0: none) */
     struct str name;
     struct str alias;
-    struct str text;           /* literal value text (processed for strings) */
-    struct str description;    /* type-system definitions; .ptr NULL when absent */
+    struct str text;        /* literal value text (processed for strings) */
+    struct str description; /* type-system definitions; .ptr NULL when absent */
     struct gql_node *type;
     struct gql_node *value;
     struct gql_list args;
@@ -98,7 +98,7 @@ struct gql_node {
 
 /* A parsed document: the tree and the source it points into. */
 struct gql_document {
-    struct gql_node *root;     /* GQL_DOCUMENT */
+    struct gql_node *root; /* GQL_DOCUMENT */
     struct str source;
     size_t token_count;
 };

@@ -9,11 +9,12 @@
  * slot nulls the parent slot, recursively, whenever it happens.
  * Thread contract: one thread (the one that started the execution) drives it to the end.
  */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <math.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -33,18 +34,18 @@ enum rn_kind {
 
 struct rnode {
     enum rn_kind kind;
-    bool non_null;             /* the slot's type is non-null: a null here nulls the parent */
+    bool non_null; /* the slot's type is non-null: a null here nulls the parent */
     struct rnode *parent;
-    struct str key;            /* response key in the parent object; .ptr NULL: list index */
+    struct str key; /* response key in the parent object; .ptr NULL: list index */
     size_t index;
     struct gql_value *leaf;
-    struct rnode **items;      /* LIST items or OBJECT fields */
+    struct rnode **items; /* LIST items or OBJECT fields */
     size_t count;
 };
 
 struct group {
     struct str key;
-    struct gql_list nodes;     /* the merged field nodes */
+    struct gql_list nodes; /* the merged field nodes */
 };
 
 struct groups {
@@ -58,14 +59,14 @@ struct gql_exec {
     const struct gql_schema *s;
     const struct gql_document *doc;
     const struct gql_node *op;
-    struct gql_value *vars;    /* coerced variables (object) */
+    struct gql_value *vars; /* coerced variables (object) */
     void *context;
     struct gql_errors errs;
-    struct rnode *data;        /* NULL: no data at all (request error) */
+    struct rnode *data; /* NULL: no data at all (request error) */
     size_t pending;
     bool done;
     bool started;
-    bool executed;             /* execution began: the response has "data" */
+    bool executed; /* execution began: the response has "data" */
     /* Serial execution of mutation root fields. */
     struct groups serial;
     size_t serial_next;
@@ -84,7 +85,7 @@ struct gql_resolve {
     struct gql_list *nodes;
     struct rnode *slot;
     bool completed;
-    bool subscribing;          /* the subscribe resolver: completes with the stream */
+    bool subscribing; /* the subscribe resolver: completes with the stream */
 };
 
 static void subscribe_complete_raw(struct gql_resolve *r, struct gql_value *v);
@@ -104,8 +105,8 @@ static struct gql_error *exec_error(struct gql_exec *ex, const struct rnode *at,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     struct gql_loc none = { 0 };
-    struct gql_error *e = gql_errors_add(&ex->errs, node != NULL ? node->loc : none, none, "%s",
-                                         msg);
+    struct gql_error *e =
+        gql_errors_add(&ex->errs, node != NULL ? node->loc : none, none, "%s", msg);
     if (e == NULL || at == NULL) {
         return e;
     }
@@ -267,8 +268,8 @@ static bool coerce_args(struct gql_exec *ex, const struct gql_input_value *defs,
                 given = node->args.items[k]->value;
             }
         }
-        bool var_missing = given != NULL && given->kind == GQL_VARIABLE &&
-                           var_value(ex, given->name) == NULL;
+        bool var_missing =
+            given != NULL && given->kind == GQL_VARIABLE && var_value(ex, given->name) == NULL;
         if (given == NULL || var_missing) {
             if (d->default_value != NULL) {
                 obj->obj.members[n].key = d->name;
@@ -276,12 +277,16 @@ static bool coerce_args(struct gql_exec *ex, const struct gql_input_value *defs,
             } else if (d->type->kind == GQL_REF_NON_NULL) {
                 struct str ts = gql_ref_print(ex->a, d->type);
                 if (var_missing) {
-                    exec_error(ex, slot, given, "Argument \"%.*s\" of required type \"%.*s\" was "
+                    exec_error(ex, slot, given,
+                               "Argument \"%.*s\" of required type \"%.*s\" was "
                                "provided the variable \"$%.*s\" which was not provided a runtime "
-                               "value.", STR_FMT(d->name), STR_FMT(ts), STR_FMT(given->name));
+                               "value.",
+                               STR_FMT(d->name), STR_FMT(ts), STR_FMT(given->name));
                 } else {
-                    exec_error(ex, slot, node, "Argument \"%.*s\" of required type \"%.*s\" was "
-                               "not provided.", STR_FMT(d->name), STR_FMT(ts));
+                    exec_error(ex, slot, node,
+                               "Argument \"%.*s\" of required type \"%.*s\" was "
+                               "not provided.",
+                               STR_FMT(d->name), STR_FMT(ts));
                 }
                 return false;
             }
@@ -290,8 +295,10 @@ static bool coerce_args(struct gql_exec *ex, const struct gql_input_value *defs,
         struct gql_value *v = value_from_ast(ex, given, d->type);
         if (v->kind == GQL_VAL_NULL && d->type->kind == GQL_REF_NON_NULL) {
             struct str ts = gql_ref_print(ex->a, d->type);
-            exec_error(ex, slot, given, "Argument \"%.*s\" of non-null type \"%.*s\" must not be "
-                       "null.", STR_FMT(d->name), STR_FMT(ts));
+            exec_error(ex, slot, given,
+                       "Argument \"%.*s\" of non-null type \"%.*s\" must not be "
+                       "null.",
+                       STR_FMT(d->name), STR_FMT(ts));
             return false;
         }
         obj->obj.members[n].key = d->name;
@@ -453,8 +460,7 @@ static void inspect(struct buf *b, const struct gql_value *v, size_t depth)
         }
         IGNORE_RC(buf_try_append_cstr(b, "{ "));
         for (size_t i = 0; i < v->obj.count && depth < 2; i++) {
-            IGNORE_RC(buf_try_printf(b, "%s%.*s: ", i ? ", " : "",
-                                     STR_FMT(v->obj.members[i].key)));
+            IGNORE_RC(buf_try_printf(b, "%s%.*s: ", i ? ", " : "", STR_FMT(v->obj.members[i].key)));
             inspect(b, v->obj.members[i].value, depth + 1);
         }
         IGNORE_RC(buf_try_append_cstr(b, " }"));
@@ -518,8 +524,10 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
         }
         if ((is_num || v->kind == GQL_VAL_BOOL) && d == floor(d) && isfinite(d)) {
             if (d > 2147483647.0 || d < -2147483648.0) {
-                exec_error(ex, slot, node, "Int cannot represent non 32-bit signed integer value: "
-                           "%.*s", STR_FMT(inspect_str(ex, v)));
+                exec_error(ex, slot, node,
+                           "Int cannot represent non 32-bit signed integer value: "
+                           "%.*s",
+                           STR_FMT(inspect_str(ex, v)));
                 return NULL;
             }
             return gql_value_int(ex->a, (int64_t)d);
@@ -580,8 +588,8 @@ static bool value_is_null(const struct gql_value *v)
 }
 
 static const struct gql_type *runtime_type(struct gql_exec *ex, const struct gql_type *abs,
-                                           const struct gql_value *v,
-                                           const struct field_info *fi, struct rnode *slot)
+                                           const struct gql_value *v, const struct field_info *fi,
+                                           struct rnode *slot)
 {
     struct str name = STR_NULL;
     if (v->kind == GQL_VAL_OBJECT) {
@@ -594,27 +602,35 @@ static const struct gql_type *runtime_type(struct gql_exec *ex, const struct gql
     }
     const struct gql_node *node = fi->nodes->items[0];
     if (name.len == 0) {
-        exec_error(ex, slot, node, "Abstract type \"%.*s\" must resolve to an Object type at "
+        exec_error(ex, slot, node,
+                   "Abstract type \"%.*s\" must resolve to an Object type at "
                    "runtime for field \"%.*s.%.*s\". Either the \"%.*s\" type should provide a "
                    "\"resolveType\" function or each possible type should provide an \"isTypeOf\" "
-                   "function.", STR_FMT(abs->name), STR_FMT(fi->parent_type->name),
-                   STR_FMT(fi->field->name), STR_FMT(abs->name));
+                   "function.",
+                   STR_FMT(abs->name), STR_FMT(fi->parent_type->name), STR_FMT(fi->field->name),
+                   STR_FMT(abs->name));
         return NULL;
     }
     const struct gql_type *t = gql_schema_find_type(ex->s, name);
     if (t == NULL) {
-        exec_error(ex, slot, node, "Abstract type \"%.*s\" was resolved to a type \"%.*s\" that "
-                   "does not exist inside the schema.", STR_FMT(abs->name), STR_FMT(name));
+        exec_error(ex, slot, node,
+                   "Abstract type \"%.*s\" was resolved to a type \"%.*s\" that "
+                   "does not exist inside the schema.",
+                   STR_FMT(abs->name), STR_FMT(name));
         return NULL;
     }
     if (t->kind != GQL_TYPE_OBJECT) {
-        exec_error(ex, slot, node, "Abstract type \"%.*s\" was resolved to a non-object type "
-                   "\"%.*s\".", STR_FMT(abs->name), STR_FMT(name));
+        exec_error(ex, slot, node,
+                   "Abstract type \"%.*s\" was resolved to a non-object type "
+                   "\"%.*s\".",
+                   STR_FMT(abs->name), STR_FMT(name));
         return NULL;
     }
     if (!gql_type_is_possible(abs, t)) {
-        exec_error(ex, slot, node, "Runtime Object type \"%.*s\" is not a possible type for "
-                   "\"%.*s\".", STR_FMT(name), STR_FMT(abs->name));
+        exec_error(ex, slot, node,
+                   "Runtime Object type \"%.*s\" is not a possible type for "
+                   "\"%.*s\".",
+                   STR_FMT(name), STR_FMT(abs->name));
         return NULL;
     }
     return t;
@@ -622,8 +638,8 @@ static const struct gql_type *runtime_type(struct gql_exec *ex, const struct gql
 
 /* Complete v into slot for type t. On a null (error or value) the slot is nulled and the
  * null propagates; "Cannot return null" is reported here for non-null slots. */
-static void complete(struct gql_exec *ex, const struct field_info *fi,
-                     const struct gql_type_ref *t, const struct gql_value *v, struct rnode *slot)
+static void complete(struct gql_exec *ex, const struct field_info *fi, const struct gql_type_ref *t,
+                     const struct gql_value *v, struct rnode *slot)
 {
     const struct gql_node *node = fi->nodes->items[0];
     if (t->kind == GQL_REF_NON_NULL) {
@@ -644,8 +660,10 @@ static void complete(struct gql_exec *ex, const struct field_info *fi,
         bool host_list = v->kind == GQL_VAL_HOST && v->host.ops->is_list != NULL &&
                          v->host.ops->is_list(v->host.ptr);
         if (v->kind != GQL_VAL_LIST && !host_list) {
-            exec_error(ex, slot, node, "Expected Iterable, but did not find one for field "
-                       "\"%.*s.%.*s\".", STR_FMT(fi->parent_type->name), STR_FMT(fi->field->name));
+            exec_error(ex, slot, node,
+                       "Expected Iterable, but did not find one for field "
+                       "\"%.*s.%.*s\".",
+                       STR_FMT(fi->parent_type->name), STR_FMT(fi->field->name));
             null_out(ex, slot);
             return;
         }
@@ -657,9 +675,8 @@ static void complete(struct gql_exec *ex, const struct field_info *fi,
             slot->items[i] = new_slot(ex, slot, STR_NULL, i);
         }
         for (size_t i = 0; i < n && slot->kind == RN_LIST; i++) {
-            const struct gql_value *item = host_list
-                                               ? v->host.ops->list_item(v->host.ptr, i, ex->a)
-                                               : v->list.items[i];
+            const struct gql_value *item =
+                host_list ? v->host.ops->list_item(v->host.ptr, i, ex->a) : v->list.items[i];
             complete(ex, fi, t->of, item, slot->items[i]);
         }
         return;
@@ -822,11 +839,11 @@ static void execute_fields(struct gql_exec *ex, const struct gql_type *t,
 struct coerce_err {
     char msg[512];
     bool failed;
-    struct buf path;           /* ".a[1]" below the variable, while descending */
-    struct str at;             /* the path where it failed */
+    struct buf path;               /* ".a[1]" below the variable, while descending */
+    struct str at;                 /* the path where it failed */
     const struct gql_value *value; /* the value that failed */
     struct gql_exec *ex;
-    const struct gql_value *cur;   /* the value being coerced */
+    const struct gql_value *cur; /* the value being coerced */
 };
 
 static void cerr(struct coerce_err *ce, const char *fmt, ...) PRINTF_FMT(2, 3);
@@ -918,8 +935,10 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
             }
         }
         if (nt->one_of && (v->obj.count != 1 || v->obj.members[0].value->kind == GQL_VAL_NULL)) {
-            cerr(ce, v->obj.count != 1 ? "Exactly one key must be specified for OneOf type "
-                                         "\"%.*s\"." : "Field \"%.*s\" must be non-null.",
+            cerr(ce,
+                 v->obj.count != 1 ? "Exactly one key must be specified for OneOf type "
+                                     "\"%.*s\"."
+                                   : "Field \"%.*s\" must be non-null.",
                  STR_FMT(v->obj.count != 1 ? nt->name : v->obj.members[0].key));
         }
         return o;
@@ -1023,15 +1042,19 @@ static bool coerce_variables(struct gql_exec *ex, const struct json_value *json)
                 ex->vars->obj.members[n].key = vd->name;
                 ex->vars->obj.members[n++].value = value_from_ast(ex, vd->value, t);
             } else if (t->kind == GQL_REF_NON_NULL) {
-                gql_errors_add(&ex->errs, vd->loc, none, "Variable \"$%.*s\" of required type "
-                               "\"%.*s\" was not provided.", STR_FMT(vd->name), STR_FMT(ts));
+                gql_errors_add(&ex->errs, vd->loc, none,
+                               "Variable \"$%.*s\" of required type "
+                               "\"%.*s\" was not provided.",
+                               STR_FMT(vd->name), STR_FMT(ts));
                 ok = false;
             }
             continue;
         }
         if (given->kind == GQL_VAL_NULL && t->kind == GQL_REF_NON_NULL) {
-            gql_errors_add(&ex->errs, vd->loc, none, "Variable \"$%.*s\" of non-null type "
-                           "\"%.*s\" must not be null.", STR_FMT(vd->name), STR_FMT(ts));
+            gql_errors_add(&ex->errs, vd->loc, none,
+                           "Variable \"$%.*s\" of non-null type "
+                           "\"%.*s\" must not be null.",
+                           STR_FMT(vd->name), STR_FMT(ts));
             ok = false;
             continue;
         }
@@ -1041,14 +1064,16 @@ static bool coerce_variables(struct gql_exec *ex, const struct json_value *json)
         buf_fini(&ce.path);
         if (ce.failed) {
             if (ce.at.len > 0) {
-                gql_errors_add(&ex->errs, vd->loc, none, "Variable \"$%.*s\" got invalid value "
-                               "%.*s at \"%.*s%.*s\"; %s", STR_FMT(vd->name),
-                               STR_FMT(inspect_str(ex, ce.value)), STR_FMT(vd->name),
-                               STR_FMT(ce.at), ce.msg);
+                gql_errors_add(&ex->errs, vd->loc, none,
+                               "Variable \"$%.*s\" got invalid value "
+                               "%.*s at \"%.*s%.*s\"; %s",
+                               STR_FMT(vd->name), STR_FMT(inspect_str(ex, ce.value)),
+                               STR_FMT(vd->name), STR_FMT(ce.at), ce.msg);
             } else {
-                gql_errors_add(&ex->errs, vd->loc, none, "Variable \"$%.*s\" got invalid value "
-                               "%.*s; %s", STR_FMT(vd->name), STR_FMT(inspect_str(ex, ce.value)),
-                               ce.msg);
+                gql_errors_add(&ex->errs, vd->loc, none,
+                               "Variable \"$%.*s\" got invalid value "
+                               "%.*s; %s",
+                               STR_FMT(vd->name), STR_FMT(inspect_str(ex, ce.value)), ce.msg);
             }
             ok = false;
             continue;
@@ -1136,9 +1161,10 @@ int gql_execute(struct arena *a, const struct gql_exec_params *p, struct gql_exe
         ex->root = gql_schema_root(ex->s, ex->op->op);
         if (ex->root == NULL) {
             struct gql_loc none = { 0 };
-            gql_errors_add(&ex->errs, ex->op->loc, none, "Schema is not configured to execute "
-                           "%s operation.", ex->op->op == GQL_OP_MUTATION ? "mutation"
-                           : "subscription");
+            gql_errors_add(&ex->errs, ex->op->loc, none,
+                           "Schema is not configured to execute "
+                           "%s operation.",
+                           ex->op->op == GQL_OP_MUTATION ? "mutation" : "subscription");
             rc = RC_INVAL;
         }
     }
@@ -1304,7 +1330,7 @@ void gql_exec_write(const struct gql_exec *ex, struct json_writer *w)
 /* ------------------------------------------------------------------ subscriptions */
 
 struct gql_subscription {
-    struct gql_exec ex;        /* request state: operation, variables, errors */
+    struct gql_exec ex; /* request state: operation, variables, errors */
     const struct gql_value *stream;
     void (*on_done)(struct gql_exec *ex, void *arg);
     void *on_done_arg;
@@ -1328,7 +1354,8 @@ static void subscribe_complete_raw(struct gql_resolve *r, struct gql_value *v)
 {
     r->completed = true;
     if (v == NULL || v->kind == GQL_VAL_NULL) {
-        exec_error(r->ex, r->slot, r->nodes->items[0], "Subscription field must return Async "
+        exec_error(r->ex, r->slot, r->nodes->items[0],
+                   "Subscription field must return Async "
                    "Iterable. Received: null.");
         r->slot->kind = RN_NULL;
     } else {
@@ -1367,7 +1394,8 @@ int gql_subscribe(struct arena *a, const struct gql_exec_params *p,
     }
     ex->root = rc == RC_OK ? gql_schema_root(ex->s, GQL_OP_SUBSCRIPTION) : NULL;
     if (rc == RC_OK && ex->root == NULL) {
-        gql_errors_add(&ex->errs, ex->op->loc, none, "Schema is not configured to execute "
+        gql_errors_add(&ex->errs, ex->op->loc, none,
+                       "Schema is not configured to execute "
                        "subscription operation.");
         rc = RC_INVAL;
     }

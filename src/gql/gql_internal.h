@@ -42,8 +42,8 @@ enum gql_tok {
 
 struct gql_token {
     enum gql_tok kind;
-    struct str text;      /* raw source text of the token (names, numbers) */
-    struct str value;     /* processed value of a string; raw text otherwise */
+    struct str text;  /* raw source text of the token (names, numbers) */
+    struct str value; /* processed value of a string; raw text otherwise */
     struct gql_loc loc;
     size_t offset;
 };
@@ -53,8 +53,8 @@ struct gql_lexer {
     struct str src;
     size_t pos;
     uint32_t line;
-    size_t line_start;    /* offset of the current line's first byte */
-    size_t col_offset;    /* column cache: the column at col_offset is col_value */
+    size_t line_start; /* offset of the current line's first byte */
+    size_t col_offset; /* column cache: the column at col_offset is col_value */
     uint32_t col_value;
     size_t token_count;
     size_t max_tokens;

@@ -13,7 +13,7 @@
 
 enum ival_kind {
     IV_SCHEMA,
-    IV_TYPE,        /* ref (NAMED, LIST or NON_NULL) */
+    IV_TYPE, /* ref (NAMED, LIST or NON_NULL) */
     IV_FIELD,
     IV_INPUT,
     IV_ENUM_VALUE,
@@ -90,16 +90,15 @@ static struct gql_value *input_list(struct arena *a, const struct gql_schema *s,
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
         if (all || !items[i].deprecated) {
-            l->list.items[n++] = wrap(a, (struct ival){ .kind = IV_INPUT, .s = s,
-                                                        .input = &items[i] });
+            l->list.items[n++] =
+                wrap(a, (struct ival){ .kind = IV_INPUT, .s = s, .input = &items[i] });
         }
     }
     l->list.count = n;
     return l;
 }
 
-static struct gql_value *schema_field(struct gql_resolve *r, const struct ival *iv,
-                                      struct str name)
+static struct gql_value *schema_field(struct gql_resolve *r, const struct ival *iv, struct str name)
 {
     struct arena *a = gql_resolve_arena(r);
     const struct gql_schema *s = iv->s;
@@ -124,8 +123,8 @@ static struct gql_value *schema_field(struct gql_resolve *r, const struct ival *
         struct gql_directive_def *const *dirs = gql_schema_directives(s, &count);
         struct gql_value *l = gql_value_list(a, count);
         for (size_t i = 0; i < count; i++) {
-            l->list.items[i] = wrap(a, (struct ival){ .kind = IV_DIRECTIVE, .s = s,
-                                                      .dir = dirs[i] });
+            l->list.items[i] =
+                wrap(a, (struct ival){ .kind = IV_DIRECTIVE, .s = s, .dir = dirs[i] });
         }
         return l;
     }
@@ -180,8 +179,8 @@ static struct gql_value *type_field(struct gql_resolve *r, const struct ival *iv
         size_t n = 0;
         for (size_t i = 0; i < t->field_count; i++) {
             if (all || !t->fields[i].deprecated) {
-                l->list.items[n++] = wrap(a, (struct ival){ .kind = IV_FIELD, .s = s,
-                                                            .field = &t->fields[i] });
+                l->list.items[n++] =
+                    wrap(a, (struct ival){ .kind = IV_FIELD, .s = s, .field = &t->fields[i] });
             }
         }
         l->list.count = n;
@@ -215,8 +214,8 @@ static struct gql_value *type_field(struct gql_resolve *r, const struct ival *iv
         size_t n = 0;
         for (size_t i = 0; i < t->value_count; i++) {
             if (all || !t->values[i].deprecated) {
-                l->list.items[n++] = wrap(a, (struct ival){ .kind = IV_ENUM_VALUE, .s = s,
-                                                            .ev = &t->values[i] });
+                l->list.items[n++] =
+                    wrap(a, (struct ival){ .kind = IV_ENUM_VALUE, .s = s, .ev = &t->values[i] });
             }
         }
         l->list.count = n;
@@ -239,8 +238,7 @@ static struct gql_value *deprecation(struct arena *a, struct str name, bool dep,
     return dep ? opt_string(a, why) : gql_value_null(a);
 }
 
-static struct gql_value *member_field(struct gql_resolve *r, const struct ival *iv,
-                                      struct str name)
+static struct gql_value *member_field(struct gql_resolve *r, const struct ival *iv, struct str name)
 {
     struct arena *a = gql_resolve_arena(r);
     const struct gql_schema *s = iv->s;

@@ -16,16 +16,26 @@
 #include "gql/gql_internal.h"
 
 static const char *const tok_desc[] = {
-    [GQL_TOK_SOF] = "<SOF>",         [GQL_TOK_EOF] = "<EOF>",
-    [GQL_TOK_BANG] = "\"!\"",        [GQL_TOK_DOLLAR] = "\"$\"",
-    [GQL_TOK_AMP] = "\"&\"",         [GQL_TOK_PAREN_L] = "\"(\"",
-    [GQL_TOK_PAREN_R] = "\")\"",     [GQL_TOK_SPREAD] = "\"...\"",
-    [GQL_TOK_COLON] = "\":\"",       [GQL_TOK_EQUALS] = "\"=\"",
-    [GQL_TOK_AT] = "\"@\"",          [GQL_TOK_BRACKET_L] = "\"[\"",
-    [GQL_TOK_BRACKET_R] = "\"]\"",   [GQL_TOK_BRACE_L] = "\"{\"",
-    [GQL_TOK_PIPE] = "\"|\"",        [GQL_TOK_BRACE_R] = "\"}\"",
-    [GQL_TOK_NAME] = "Name",         [GQL_TOK_INT] = "Int",
-    [GQL_TOK_FLOAT] = "Float",       [GQL_TOK_STRING] = "String",
+    [GQL_TOK_SOF] = "<SOF>",
+    [GQL_TOK_EOF] = "<EOF>",
+    [GQL_TOK_BANG] = "\"!\"",
+    [GQL_TOK_DOLLAR] = "\"$\"",
+    [GQL_TOK_AMP] = "\"&\"",
+    [GQL_TOK_PAREN_L] = "\"(\"",
+    [GQL_TOK_PAREN_R] = "\")\"",
+    [GQL_TOK_SPREAD] = "\"...\"",
+    [GQL_TOK_COLON] = "\":\"",
+    [GQL_TOK_EQUALS] = "\"=\"",
+    [GQL_TOK_AT] = "\"@\"",
+    [GQL_TOK_BRACKET_L] = "\"[\"",
+    [GQL_TOK_BRACKET_R] = "\"]\"",
+    [GQL_TOK_BRACE_L] = "\"{\"",
+    [GQL_TOK_PIPE] = "\"|\"",
+    [GQL_TOK_BRACE_R] = "\"}\"",
+    [GQL_TOK_NAME] = "Name",
+    [GQL_TOK_INT] = "Int",
+    [GQL_TOK_FLOAT] = "Float",
+    [GQL_TOK_STRING] = "String",
     [GQL_TOK_BLOCK_STRING] = "BlockString",
 };
 
@@ -381,8 +391,8 @@ static int read_escape(struct gql_lexer *lx, size_t p, struct buf *out, size_t *
             if (end > n) {
                 end = n;
             }
-            return lex_error(lx, p, "Invalid Unicode escape sequence: \"%.*s\".",
-                             (int)(end - p), s + p);
+            return lex_error(lx, p, "Invalid Unicode escape sequence: \"%.*s\".", (int)(end - p),
+                             s + p);
         }
     }
     size_t clen = 1;
@@ -688,10 +698,10 @@ int gql_lex_next(struct gql_lexer *lx)
         return RC_OK;
     }
     if (lx->max_tokens != 0 && lx->token_count >= lx->max_tokens) {
-        struct gql_error *e = gql_errors_add(
-            lx->errs, lx->tok.loc, (struct gql_loc){ 0 },
-            "Syntax Error: Document contains more than %zu tokens. Parsing aborted.",
-            lx->max_tokens);
+        struct gql_error *e =
+            gql_errors_add(lx->errs, lx->tok.loc, (struct gql_loc){ 0 },
+                           "Syntax Error: Document contains more than %zu tokens. Parsing aborted.",
+                           lx->max_tokens);
         if (e != NULL) {
             e->code = STR("GRAPHQL_LIMIT");
         }

@@ -73,8 +73,8 @@ int gql_check_limits(const struct gql_document *doc, const struct gql_node *op,
         .doc = doc,
         .max_depth = lim != NULL && lim->max_depth != 0 ? lim->max_depth : defaults.max_depth,
         .max_fields = lim != NULL && lim->max_fields != 0 ? lim->max_fields : defaults.max_fields,
-        .max_aliases = lim != NULL && lim->max_aliases != 0 ? lim->max_aliases
-                                                            : defaults.max_aliases,
+        .max_aliases =
+            lim != NULL && lim->max_aliases != 0 ? lim->max_aliases : defaults.max_aliases,
     };
     walk(&w, op, 0);
     if (!w.over) {

@@ -19,12 +19,12 @@
 #include "base/vec.h"
 #include "gql/gql_internal.h"
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        int try_rc_ = (expr);                                                                      \
-        if (try_rc_ != RC_OK) {                                                                    \
-            return try_rc_;                                                                        \
-        }                                                                                          \
+#define TRY(expr)               \
+    do {                        \
+        int try_rc_ = (expr);   \
+        if (try_rc_ != RC_OK) { \
+            return try_rc_;     \
+        }                       \
     } while (0)
 
 struct parser {
@@ -194,10 +194,9 @@ static void push(struct parser *p, struct gql_list *l, struct gql_node *n)
 static int enter(struct parser *p)
 {
     if (++p->nesting > p->max_nesting) {
-        struct gql_error *e =
-            gql_errors_add(p->lx.errs, cur(p)->loc, (struct gql_loc){ 0 },
-                           "Syntax Error: Document nesting exceeds the limit of %zu.",
-                           p->max_nesting);
+        struct gql_error *e = gql_errors_add(
+            p->lx.errs, cur(p)->loc, (struct gql_loc){ 0 },
+            "Syntax Error: Document nesting exceeds the limit of %zu.", p->max_nesting);
         if (e != NULL) {
             e->code = STR("GRAPHQL_LIMIT");
         }
@@ -661,10 +660,26 @@ static int parse_operation_type_def(struct parser *p, struct gql_node **out)
 }
 
 static const char *const directive_locations[] = {
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION",
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+    "DIRECTIVE_DEFINITION",
 };
 
 static int parse_directive_def(struct parser *p, struct gql_node *n)
@@ -733,8 +748,7 @@ static int parse_type_def_body(struct parser *p, struct gql_node *n)
         TRY(parse_directives(p, true, &n->directives));
         break;
     }
-    if (n->flag && n->directives.count == 0 && n->children.count == 0 &&
-        n->interfaces.count == 0) {
+    if (n->flag && n->directives.count == 0 && n->children.count == 0 && n->interfaces.count == 0) {
         return unexpected(p);
     }
     return RC_OK;
@@ -744,8 +758,8 @@ static const struct {
     const char *keyword;
     enum gql_kind kind;
 } type_keywords[] = {
-    { "scalar", GQL_SCALAR_DEF },  { "type", GQL_OBJECT_DEF }, { "interface", GQL_INTERFACE_DEF },
-    { "union", GQL_UNION_DEF },    { "enum", GQL_ENUM_DEF },   { "input", GQL_INPUT_OBJECT_DEF },
+    { "scalar", GQL_SCALAR_DEF }, { "type", GQL_OBJECT_DEF }, { "interface", GQL_INTERFACE_DEF },
+    { "union", GQL_UNION_DEF },   { "enum", GQL_ENUM_DEF },   { "input", GQL_INPUT_OBJECT_DEF },
 };
 
 /* A type-system definition (or extension when is_ext) at a keyword; n carries the
@@ -798,11 +812,13 @@ static int parse_definition(struct parser *p, struct gql_node **out)
     TRY(parse_description(p, &n->description));
     bool has_desc = n->description.ptr != NULL;
     if (has_desc && peek(p, GQL_TOK_BRACE_L)) {
-        return syntax_error(p, first.loc, "Unexpected description, descriptions are not supported "
+        return syntax_error(p, first.loc,
+                            "Unexpected description, descriptions are not supported "
                             "on shorthand queries.");
     }
     if (has_desc && !peek(p, GQL_TOK_NAME)) {
-        return syntax_error(p, first.loc, "Unexpected description, only GraphQL definitions "
+        return syntax_error(p, first.loc,
+                            "Unexpected description, only GraphQL definitions "
                             "support descriptions.");
     }
     if (peek(p, GQL_TOK_NAME)) {
@@ -825,7 +841,8 @@ static int parse_definition(struct parser *p, struct gql_node **out)
             return RC_OK;
         }
         if (has_desc) {
-            return syntax_error(p, first.loc, "Unexpected description, only GraphQL definitions "
+            return syntax_error(p, first.loc,
+                                "Unexpected description, only GraphQL definitions "
                                 "support descriptions.");
         }
         if (peek_keyword(p, "extend")) {
@@ -852,9 +869,9 @@ int gql_parse(struct arena *a, struct str src, const struct gql_limits *lim,
         lim = &defaults;
     }
     if (lim->max_document_bytes != 0 && src.len > lim->max_document_bytes) {
-        struct gql_error *e = gql_errors_add(
-            errs, (struct gql_loc){ 0 }, (struct gql_loc){ 0 },
-            "Document is %zu bytes, the limit is %zu bytes.", src.len, lim->max_document_bytes);
+        struct gql_error *e = gql_errors_add(errs, (struct gql_loc){ 0 }, (struct gql_loc){ 0 },
+                                             "Document is %zu bytes, the limit is %zu bytes.",
+                                             src.len, lim->max_document_bytes);
         if (e != NULL) {
             e->code = STR("GRAPHQL_LIMIT");
         }

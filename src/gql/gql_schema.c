@@ -30,24 +30,40 @@ struct root_field {
 
 struct gql_schema {
     struct arena *arena;
-    struct map *types;                   /* name -> struct gql_type */
-    struct map *directives;              /* name -> struct gql_directive_def */
-    VEC(struct gql_type *) type_list;    /* definition order */
+    struct map *types;                /* name -> struct gql_type */
+    struct map *directives;           /* name -> struct gql_directive_def */
+    VEC(struct gql_type *) type_list; /* definition order */
     VEC(struct gql_directive_def *) directive_list;
-    struct gql_list defs;                /* pending definitions and extensions */
+    struct gql_list defs; /* pending definitions and extensions */
     VEC(bool) def_builtin;
     VEC(struct root_field) root_fields;
     struct gql_type *roots[3];
     struct str description;
     bool built;
-    struct gql_field meta[3];            /* __typename, __schema, __type */
+    struct gql_field meta[3]; /* __typename, __schema, __type */
 };
 
 const char *const gql_dir_loc_names[GQL_LOC_COUNT] = {
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION",
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+    "DIRECTIVE_DEFINITION",
 };
 
 static const char *const root_names[3] = { "Query", "Mutation", "Subscription" };
@@ -114,8 +130,8 @@ int gql_schema_add_root_field(struct gql_schema *s, enum gql_op op, struct str f
                               struct gql_errors *errs)
 {
     ASSERT(!s->built);
-    struct str text = arena_printf(s->arena, "extend type %s {\n%.*s\n}", root_names[op],
-                                   STR_FMT(field_sdl));
+    struct str text =
+        arena_printf(s->arena, "extend type %s {\n%.*s\n}", root_names[op], STR_FMT(field_sdl));
     size_t before = s->defs.count;
     int rc = add_doc(s, text, false, errs);
     if (rc != RC_OK) {
@@ -417,8 +433,7 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
              "Type \"%.*s\" already exists in the schema. It cannot also be defined in this type "
              "definition.",
              STR_FMT(d->name));
-    } else if (is_root_name(d->name) && old->kind == GQL_TYPE_OBJECT &&
-               d->kind == GQL_OBJECT_DEF) {
+    } else if (is_root_name(d->name) && old->kind == GQL_TYPE_OBJECT && d->kind == GQL_OBJECT_DEF) {
         /* Root types defined by several scripts are merged (spec/30-graphql.md section 2). */
         VEC_PUSH_ARENA(b->s->arena, &old->ext_nodes, d);
     } else {
@@ -780,9 +795,12 @@ static void build_roots(struct builder *b, struct gql_list *schema_nodes)
         for (size_t i = 0; i < sn->children.count; i++) {
             struct gql_node *o = sn->children.items[i];
             if (b->s->roots[o->op] != NULL) {
-                berr(b, o->loc, no_loc(), "Type for %s already defined in the schema. It cannot "
-                     "be redefined.", o->op == GQL_OP_QUERY ? "query"
-                     : o->op == GQL_OP_MUTATION ? "mutation" : "subscription");
+                berr(b, o->loc, no_loc(),
+                     "Type for %s already defined in the schema. It cannot "
+                     "be redefined.",
+                     o->op == GQL_OP_QUERY      ? "query"
+                     : o->op == GQL_OP_MUTATION ? "mutation"
+                                                : "subscription");
                 continue;
             }
             struct gql_type_ref *r = resolve_ref(b, o->type);
@@ -791,9 +809,8 @@ static void build_roots(struct builder *b, struct gql_list *schema_nodes)
             }
             if (r->named->kind != GQL_TYPE_OBJECT) {
                 berr(b, o->type->loc, no_loc(),
-                     "%s root type must be Object type%s, it cannot be %.*s.",
-                     root_names[o->op], o->op == GQL_OP_QUERY ? "" : " if provided",
-                     STR_FMT(r->named->name));
+                     "%s root type must be Object type%s, it cannot be %.*s.", root_names[o->op],
+                     o->op == GQL_OP_QUERY ? "" : " if provided", STR_FMT(r->named->name));
                 continue;
             }
             b->s->roots[o->op] = r->named;
@@ -936,13 +953,14 @@ static void validate_args(struct builder *b, const struct gql_type *t, const str
         if (!gql_type_is_input(gql_ref_named(arg->type))) {
             struct str ts = gql_ref_print(b->s->arena, arg->type);
             berr(b, arg->node->type->loc, no_loc(),
-                 "The type of %.*s.%.*s(%.*s:) must be Input Type but got: %.*s.",
-                 STR_FMT(t->name), STR_FMT(f->name), STR_FMT(arg->name), STR_FMT(ts));
+                 "The type of %.*s.%.*s(%.*s:) must be Input Type but got: %.*s.", STR_FMT(t->name),
+                 STR_FMT(f->name), STR_FMT(arg->name), STR_FMT(ts));
         }
-        if (arg->type->kind == GQL_REF_NON_NULL && arg->default_value == NULL &&
-            arg->deprecated) {
-            berr(b, arg->node->loc, no_loc(), "Required argument %.*s.%.*s(%.*s:) cannot be "
-                 "deprecated.", STR_FMT(t->name), STR_FMT(f->name), STR_FMT(arg->name));
+        if (arg->type->kind == GQL_REF_NON_NULL && arg->default_value == NULL && arg->deprecated) {
+            berr(b, arg->node->loc, no_loc(),
+                 "Required argument %.*s.%.*s(%.*s:) cannot be "
+                 "deprecated.",
+                 STR_FMT(t->name), STR_FMT(f->name), STR_FMT(arg->name));
         }
     }
 }
@@ -952,9 +970,10 @@ static void validate_implementation(struct builder *b, const struct gql_type *t,
 {
     for (size_t j = 0; j < it->interface_count; j++) {
         if (!gql_type_implements(t, it->interfaces[j]) && it->interfaces[j] != t) {
-            berr(b, type_loc(t), no_loc(), "Type %.*s must implement %.*s because it is "
-                 "implemented by %.*s.", STR_FMT(t->name), STR_FMT(it->interfaces[j]->name),
-                 STR_FMT(it->name));
+            berr(b, type_loc(t), no_loc(),
+                 "Type %.*s must implement %.*s because it is "
+                 "implemented by %.*s.",
+                 STR_FMT(t->name), STR_FMT(it->interfaces[j]->name), STR_FMT(it->name));
         }
     }
     for (size_t i = 0; i < it->field_count; i++) {
@@ -988,16 +1007,17 @@ static void validate_implementation(struct builder *b, const struct gql_type *t,
             if (fa == NULL) {
                 berr(b, ia->node->loc, f->node->loc,
                      "Interface field argument %.*s.%.*s(%.*s:) expected but %.*s.%.*s does not "
-                     "provide it.", STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name),
-                     STR_FMT(t->name), STR_FMT(f->name));
+                     "provide it.",
+                     STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name), STR_FMT(t->name),
+                     STR_FMT(f->name));
             } else if (fa->type != NULL && ia->type != NULL && !gql_ref_equal(fa->type, ia->type)) {
                 struct str want = gql_ref_print(b->s->arena, ia->type);
                 struct str got = gql_ref_print(b->s->arena, fa->type);
                 berr(b, ia->node->type->loc, fa->node->type->loc,
                      "Interface field argument %.*s.%.*s(%.*s:) expects type %.*s but "
-                     "%.*s.%.*s(%.*s:) is type %.*s.", STR_FMT(it->name), STR_FMT(ifld->name),
-                     STR_FMT(ia->name), STR_FMT(want), STR_FMT(t->name), STR_FMT(f->name),
-                     STR_FMT(fa->name), STR_FMT(got));
+                     "%.*s.%.*s(%.*s:) is type %.*s.",
+                     STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name), STR_FMT(want),
+                     STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(got));
             }
         }
         for (size_t c = 0; c < f->arg_count; c++) {
@@ -1011,9 +1031,9 @@ static void validate_implementation(struct builder *b, const struct gql_type *t,
                 struct str ts = gql_ref_print(b->s->arena, fa->type);
                 berr(b, fa->node->loc, ifld->node->loc,
                      "Argument \"%.*s.%.*s(%.*s:)\" must not be required type \"%.*s\" if not "
-                     "provided by the Interface field \"%.*s.%.*s\".", STR_FMT(t->name),
-                     STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(ts), STR_FMT(it->name),
-                     STR_FMT(ifld->name));
+                     "provided by the Interface field \"%.*s.%.*s\".",
+                     STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(ts),
+                     STR_FMT(it->name), STR_FMT(ifld->name));
             }
         }
     }
@@ -1068,7 +1088,8 @@ static void check_input_cycle(struct builder *b, const struct gql_type *root,
             }
             berr(b, path[0]->node->loc, no_loc(),
                  "Cannot reference Input Object \"%.*s\" within itself through a series of "
-                 "non-null fields: \"%s\".", STR_FMT(root->name), buf);
+                 "non-null fields: \"%s\".",
+                 STR_FMT(root->name), buf);
             return;
         }
         if (next->name.ptr < root->name.ptr && depth == 0) {
@@ -1097,8 +1118,10 @@ static void validate_input_object(struct builder *b, const struct gql_type *t)
                  STR_FMT(f->name), STR_FMT(ts));
         }
         if (f->type->kind == GQL_REF_NON_NULL && f->default_value == NULL && f->deprecated) {
-            berr(b, f->node->loc, no_loc(), "Required input field %.*s.%.*s cannot be "
-                 "deprecated.", STR_FMT(t->name), STR_FMT(f->name));
+            berr(b, f->node->loc, no_loc(),
+                 "Required input field %.*s.%.*s cannot be "
+                 "deprecated.",
+                 STR_FMT(t->name), STR_FMT(f->name));
         }
         if (t->one_of && f->type->kind == GQL_REF_NON_NULL) {
             berr(b, f->node->loc, no_loc(), "OneOf input field %.*s.%.*s must be nullable.",
@@ -1123,8 +1146,10 @@ static void validate_type(struct builder *b, const struct gql_type *t)
         break;
     case GQL_TYPE_UNION:
         if (t->possible_count == 0) {
-            berr(b, type_loc(t), no_loc(), "Union type %.*s must define one or more member "
-                 "types.", STR_FMT(t->name));
+            berr(b, type_loc(t), no_loc(),
+                 "Union type %.*s must define one or more member "
+                 "types.",
+                 STR_FMT(t->name));
         }
         break;
     case GQL_TYPE_ENUM:
@@ -1155,8 +1180,8 @@ static void build_directive_args(struct builder *b)
             if (d->args[a].type != NULL && !gql_type_is_input(gql_ref_named(d->args[a].type))) {
                 struct str ts = gql_ref_print(b->s->arena, d->args[a].type);
                 berr(b, d->args[a].node->loc, no_loc(),
-                     "The type of @%.*s(%.*s:) must be Input Type but got: %.*s.",
-                     STR_FMT(d->name), STR_FMT(d->args[a].name), STR_FMT(ts));
+                     "The type of @%.*s(%.*s:) must be Input Type but got: %.*s.", STR_FMT(d->name),
+                     STR_FMT(d->args[a].name), STR_FMT(ts));
             }
         }
     }
@@ -1211,8 +1236,8 @@ static void finish_builtins(struct gql_schema *s)
                 }
             }
             for (size_t f = 0; f < t->input_field_count && !used; f++) {
-                used = t->input_fields[f].type != NULL &&
-                       gql_ref_named(t->input_fields[f].type) == sc;
+                used =
+                    t->input_fields[f].type != NULL && gql_ref_named(t->input_fields[f].type) == sc;
             }
         }
         for (size_t i = 0; i < s->directive_list.count && !used; i++) {

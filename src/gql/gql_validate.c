@@ -21,7 +21,7 @@
 
 struct usage {
     const struct gql_node *var;
-    const struct gql_type_ref *type;    /* expected type at the position, or NULL */
+    const struct gql_type_ref *type; /* expected type at the position, or NULL */
     bool location_has_default;
     const struct gql_type *parent_input; /* input object whose field holds it, or NULL */
 };
@@ -37,15 +37,15 @@ struct vctx {
     const struct gql_schema *s;
     const struct gql_document *doc;
     struct gql_errors *errs;
-    struct map *frags;              /* name -> first FRAGMENT_DEF */
-    struct map *op_names;           /* operation names seen */
-    struct map *frag_names;         /* fragment names seen */
+    struct map *frags;      /* name -> first FRAGMENT_DEF */
+    struct map *op_names;   /* operation names seen */
+    struct map *frag_names; /* fragment names seen */
     size_t op_count;
-    bool collect;                   /* usage-collection walk: report nothing */
+    bool collect; /* usage-collection walk: report nothing */
     struct usages *usages;
     struct buf msg;
-    size_t overlap_budget;          /* comparisons left for OverlappingFieldsCanBeMerged */
-    size_t overlap_depth;           /* nesting of sub-selection comparisons */
+    size_t overlap_budget; /* comparisons left for OverlappingFieldsCanBeMerged */
+    size_t overlap_depth;  /* nesting of sub-selection comparisons */
 };
 
 static struct gql_loc nl(void)
@@ -361,8 +361,10 @@ static void check_object_value(struct vctx *v, const struct gql_node *n, const s
             given = str_eq(n->children.items[k]->name, f->name);
         }
         if (!given && f->type->kind == GQL_REF_NON_NULL && f->default_value == NULL) {
-            report(v, n->loc, nl(), "Field \"%.*s.%.*s\" of required type \"%.*s\" was not "
-                   "provided.", STR_FMT(t->name), STR_FMT(f->name), STR_FMT(ref_str(v, f->type)));
+            report(v, n->loc, nl(),
+                   "Field \"%.*s.%.*s\" of required type \"%.*s\" was not "
+                   "provided.",
+                   STR_FMT(t->name), STR_FMT(f->name), STR_FMT(ref_str(v, f->type)));
         }
     }
     if (!t->one_of) {
@@ -384,8 +386,8 @@ static void walk_object_fields(struct vctx *v, const struct gql_node *n, const s
 {
     for (size_t i = 0; i < n->children.count; i++) {
         const struct gql_node *f = n->children.items[i];
-        const struct gql_input_value *def = t != NULL ? gql_type_find_input_field(t, f->name)
-                                                      : NULL;
+        const struct gql_input_value *def =
+            t != NULL ? gql_type_find_input_field(t, f->name) : NULL;
         if (def == NULL && t != NULL) {
             msg_reset(v);
             msg_printf(v, "Field \"%.*s\" is not defined by type \"%.*s\".", STR_FMT(f->name),
@@ -517,8 +519,8 @@ static void walk_arg_values(struct vctx *v, const struct gql_list *args,
 }
 
 static void check_required_args(struct vctx *v, const struct gql_node *n,
-                                 const struct gql_input_value *defs, size_t def_count,
-                                 bool is_directive)
+                                const struct gql_input_value *defs, size_t def_count,
+                                bool is_directive)
 {
     for (size_t i = 0; i < def_count; i++) {
         const struct gql_input_value *d = &defs[i];
@@ -533,13 +535,15 @@ static void check_required_args(struct vctx *v, const struct gql_node *n,
             continue;
         }
         if (is_directive) {
-            report(v, n->loc, nl(), "Directive \"@%.*s\" argument \"%.*s\" of type \"%.*s\" is "
-                   "required, but it was not provided.", STR_FMT(n->name), STR_FMT(d->name),
-                   STR_FMT(ref_str(v, d->type)));
+            report(v, n->loc, nl(),
+                   "Directive \"@%.*s\" argument \"%.*s\" of type \"%.*s\" is "
+                   "required, but it was not provided.",
+                   STR_FMT(n->name), STR_FMT(d->name), STR_FMT(ref_str(v, d->type)));
         } else {
-            report(v, n->loc, nl(), "Field \"%.*s\" argument \"%.*s\" of type \"%.*s\" is "
-                   "required, but it was not provided.", STR_FMT(n->name), STR_FMT(d->name),
-                   STR_FMT(ref_str(v, d->type)));
+            report(v, n->loc, nl(),
+                   "Field \"%.*s\" argument \"%.*s\" of type \"%.*s\" is "
+                   "required, but it was not provided.",
+                   STR_FMT(n->name), STR_FMT(d->name), STR_FMT(ref_str(v, d->type)));
         }
     }
 }
@@ -570,8 +574,8 @@ static void walk_directives(struct vctx *v, const struct gql_list *dirs, enum gq
         if (dd == NULL) {
             report(v, d->loc, nl(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
         } else if ((dd->locations & (1u << where)) == 0) {
-            report(v, d->loc, nl(), "Directive \"@%.*s\" may not be used on %s.",
-                   STR_FMT(d->name), gql_dir_loc_names[where]);
+            report(v, d->loc, nl(), "Directive \"@%.*s\" may not be used on %s.", STR_FMT(d->name),
+                   gql_dir_loc_names[where]);
         }
         if (dd != NULL) {
             for (size_t k = 0; k < d->args.count; k++) {
@@ -678,8 +682,9 @@ static void field_suggestions(struct vctx *v, const struct gql_type *t, struct s
             }
         }
         for (size_t i = 1; i < n; i++) {
-            for (size_t j = i; j > 0 && compare_suggested(v->s, sug[j], use[j], sug[j - 1],
-                                                          use[j - 1]) < 0; j--) {
+            for (size_t j = i;
+                 j > 0 && compare_suggested(v->s, sug[j], use[j], sug[j - 1], use[j - 1]) < 0;
+                 j--) {
                 const struct gql_type *tt = sug[j];
                 size_t tu = use[j];
                 sug[j] = sug[j - 1];
@@ -712,12 +717,15 @@ static void walk_field(struct vctx *v, const struct gql_type *parent, const stru
     if (def != NULL) {
         const struct gql_type *nt = gql_ref_named(def->type);
         if (is_leaf(nt) && f->children.count > 0) {
-            report(v, f->sel_loc, nl(), "Field \"%.*s\" must not have a selection since type "
-                   "\"%.*s\" has no subfields.", STR_FMT(f->name), STR_FMT(ref_str(v, def->type)));
+            report(v, f->sel_loc, nl(),
+                   "Field \"%.*s\" must not have a selection since type "
+                   "\"%.*s\" has no subfields.",
+                   STR_FMT(f->name), STR_FMT(ref_str(v, def->type)));
         } else if (!is_leaf(nt) && f->children.count == 0) {
-            report(v, f->loc, nl(), "Field \"%.*s\" of type \"%.*s\" must have a selection of "
-                   "subfields. Did you mean \"%.*s { ... }\"?", STR_FMT(f->name),
-                   STR_FMT(ref_str(v, def->type)), STR_FMT(f->name));
+            report(v, f->loc, nl(),
+                   "Field \"%.*s\" of type \"%.*s\" must have a selection of "
+                   "subfields. Did you mean \"%.*s { ... }\"?",
+                   STR_FMT(f->name), STR_FMT(ref_str(v, def->type)), STR_FMT(f->name));
         }
     } else if (parent != NULL) {
         msg_reset(v);
@@ -767,13 +775,17 @@ static void walk_inline_fragment(struct vctx *v, const struct gql_type *parent,
     if (n->type != NULL) {
         t = gql_schema_find_type(v->s, n->type->name);
         if (t != NULL && !gql_type_is_composite(t)) {
-            report(v, n->type->loc, nl(), "Fragment cannot condition on non composite type "
-                   "\"%.*s\".", STR_FMT(n->type->name));
+            report(v, n->type->loc, nl(),
+                   "Fragment cannot condition on non composite type "
+                   "\"%.*s\".",
+                   STR_FMT(n->type->name));
         }
     }
     if (t != NULL && parent != NULL && gql_type_is_composite(t) && !types_overlap(t, parent)) {
-        report(v, n->loc, nl(), "Fragment cannot be spread here as objects of type \"%.*s\" can "
-               "never be of type \"%.*s\".", STR_FMT(parent->name), STR_FMT(t->name));
+        report(v, n->loc, nl(),
+               "Fragment cannot be spread here as objects of type \"%.*s\" can "
+               "never be of type \"%.*s\".",
+               STR_FMT(parent->name), STR_FMT(t->name));
     }
     check_unique_directives(v, &n->directives);
     if (n->type != NULL) {
@@ -791,9 +803,10 @@ static void walk_spread(struct vctx *v, const struct gql_type *parent, const str
     } else {
         const struct gql_type *t = fragment_type(v, frag->type);
         if (t != NULL && parent != NULL && !types_overlap(t, parent)) {
-            report(v, n->loc, nl(), "Fragment \"%.*s\" cannot be spread here as objects of type "
-                   "\"%.*s\" can never be of type \"%.*s\".", STR_FMT(n->name),
-                   STR_FMT(parent->name), STR_FMT(t->name));
+            report(v, n->loc, nl(),
+                   "Fragment \"%.*s\" cannot be spread here as objects of type "
+                   "\"%.*s\" can never be of type \"%.*s\".",
+                   STR_FMT(n->name), STR_FMT(parent->name), STR_FMT(t->name));
         }
     }
     check_unique_directives(v, &n->directives);
@@ -939,8 +952,7 @@ static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f
 
 /* Compare every pair of same-named fields of two lists; append sub-conflicts to out. */
 static void conflicts_between(struct vctx *v, bool exclusive, const struct fentries *a,
-                              const struct fentries *b, struct conflict *parent_out,
-                              size_t *found)
+                              const struct fentries *b, struct conflict *parent_out, size_t *found)
 {
     for (size_t i = 0; i < a->count; i++) {
         for (size_t k = 0; k < b->count; k++) {
@@ -951,9 +963,11 @@ static void conflicts_between(struct vctx *v, bool exclusive, const struct fentr
             struct conflict c = { 0 };
             buf_init(&c.reason, 16 * 1024);
             if (find_conflict(v, exclusive, &a->items[i], &b->items[k], &c)) {
-                IGNORE_RC(buf_try_printf(&parent_out->reason, "%ssubfields \"%.*s\" conflict "
-                                         "because %.*s", *found ? " and " : "",
-                                         STR_FMT(c.response), STR_FMT(buf_str(&c.reason))));
+                IGNORE_RC(buf_try_printf(&parent_out->reason,
+                                         "%ssubfields \"%.*s\" conflict "
+                                         "because %.*s",
+                                         *found ? " and " : "", STR_FMT(c.response),
+                                         STR_FMT(buf_str(&c.reason))));
                 for (size_t m = 0; m < c.nodes1.count; m++) {
                     VEC_PUSH_ARENA(v->a, &parent_out->nodes1, c.nodes1.items[m]);
                 }
@@ -970,9 +984,9 @@ static void conflicts_between(struct vctx *v, bool exclusive, const struct fentr
 static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f1,
                           const struct fentry *f2, struct conflict *out)
 {
-    bool excl = exclusive || (f1->parent != f2->parent && f1->parent != NULL &&
-                              f2->parent != NULL && f1->parent->kind == GQL_TYPE_OBJECT &&
-                              f2->parent->kind == GQL_TYPE_OBJECT);
+    bool excl =
+        exclusive || (f1->parent != f2->parent && f1->parent != NULL && f2->parent != NULL &&
+                      f1->parent->kind == GQL_TYPE_OBJECT && f2->parent->kind == GQL_TYPE_OBJECT);
     out->response = f1->response;
     VEC_PUSH_ARENA(v->a, &out->nodes1, (struct gql_node *)f1->node);
     VEC_PUSH_ARENA(v->a, &out->nodes2, (struct gql_node *)f2->node);
@@ -988,8 +1002,10 @@ static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f
         }
     }
     if (f1->def != NULL && f2->def != NULL && types_conflict(f1->def->type, f2->def->type)) {
-        IGNORE_RC(buf_try_printf(&out->reason, "they return conflicting types \"%.*s\" and "
-                                 "\"%.*s\"", STR_FMT(ref_str(v, f1->def->type)),
+        IGNORE_RC(buf_try_printf(&out->reason,
+                                 "they return conflicting types \"%.*s\" and "
+                                 "\"%.*s\"",
+                                 STR_FMT(ref_str(v, f1->def->type)),
                                  STR_FMT(ref_str(v, f2->def->type))));
         return true;
     }
@@ -1011,9 +1027,10 @@ static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f
 static void report_conflict(struct vctx *v, struct conflict *c)
 {
     msg_reset(v);
-    msg_printf(v, "Fields \"%.*s\" conflict because %.*s. Use different aliases on the fields to "
-               "fetch both if this was intentional.", STR_FMT(c->response),
-               STR_FMT(buf_str(&c->reason)));
+    msg_printf(v,
+               "Fields \"%.*s\" conflict because %.*s. Use different aliases on the fields to "
+               "fetch both if this was intentional.",
+               STR_FMT(c->response), STR_FMT(buf_str(&c->reason)));
     size_t n = c->nodes1.count + c->nodes2.count;
     struct gql_loc *locs = arena_alloc(v->a, (n + 1) * sizeof(*locs));
     for (size_t i = 0; i < c->nodes1.count; i++) {
@@ -1128,8 +1145,10 @@ static void check_variable_usages(struct vctx *v, const struct gql_node *op)
             continue;
         }
         if (op->name.len > 0) {
-            report(v, var->loc, op->loc, "Variable \"$%.*s\" is not defined by operation "
-                   "\"%.*s\".", STR_FMT(var->name), STR_FMT(op->name));
+            report(v, var->loc, op->loc,
+                   "Variable \"$%.*s\" is not defined by operation "
+                   "\"%.*s\".",
+                   STR_FMT(var->name), STR_FMT(op->name));
         } else {
             report(v, var->loc, op->loc, "Variable \"$%.*s\" is not defined.", STR_FMT(var->name));
         }
@@ -1170,15 +1189,16 @@ static void check_variable_usages(struct vctx *v, const struct gql_node *op)
             ok = gql_ref_is_subtype(vt, u->type);
         }
         if (!ok) {
-            report(v, vd->loc, u->var->loc, "Variable \"$%.*s\" of type \"%.*s\" used in position "
-                   "expecting type \"%.*s\".", STR_FMT(u->var->name), STR_FMT(ref_str(v, vt)),
-                   STR_FMT(ref_str(v, u->type)));
+            report(v, vd->loc, u->var->loc,
+                   "Variable \"$%.*s\" of type \"%.*s\" used in position "
+                   "expecting type \"%.*s\".",
+                   STR_FMT(u->var->name), STR_FMT(ref_str(v, vt)), STR_FMT(ref_str(v, u->type)));
         }
         if (u->parent_input != NULL && u->parent_input->one_of && vt->kind != GQL_REF_NON_NULL) {
-            report(v, vd->loc, u->var->loc, "Variable \"$%.*s\" is of type \"%.*s\" but must be "
+            report(v, vd->loc, u->var->loc,
+                   "Variable \"$%.*s\" is of type \"%.*s\" but must be "
                    "non-nullable to be used for OneOf Input Object \"%.*s\".",
-                   STR_FMT(u->var->name), STR_FMT(ref_str(v, vt)),
-                   STR_FMT(u->parent_input->name));
+                   STR_FMT(u->var->name), STR_FMT(ref_str(v, vt)), STR_FMT(u->parent_input->name));
         }
     }
 }
@@ -1286,11 +1306,13 @@ static void check_single_field_subscription(struct vctx *v, const struct gql_nod
         }
         msg_reset(v);
         if (op->name.len > 0) {
-            msg_printf(v, "Subscription \"%.*s\" must not select an introspection top level "
-                       "field.", STR_FMT(op->name));
+            msg_printf(v,
+                       "Subscription \"%.*s\" must not select an introspection top level "
+                       "field.",
+                       STR_FMT(op->name));
         } else {
             msg_printf(v, "Anonymous Subscription must not select an introspection top level "
-                       "field.");
+                          "field.");
         }
         struct gql_loc locs[16];
         size_t n = 0;
@@ -1336,8 +1358,9 @@ static void walk_variable_def(struct vctx *v, const struct gql_node *vd)
     }
     check_known_type_ref(v, vd->type);
     if (vd->value != NULL) {
-        struct value_pos pos = { .type = (t != NULL && gql_type_is_input(gql_ref_named(t))) ? t
-                                                                                         : NULL };
+        struct value_pos pos = { .type = (t != NULL && gql_type_is_input(gql_ref_named(t)))
+                                             ? t
+                                             : NULL };
         walk_value(v, vd->value, pos);
     }
     check_unique_directives(v, &vd->directives);
@@ -1349,8 +1372,10 @@ static void walk_operation(struct vctx *v, const struct gql_node *op)
     if (op->name.len > 0) {
         struct gql_node *prev = map_find(v->op_names, op->name);
         if (prev != NULL) {
-            report(v, prev->name_loc, op->name_loc, "There can be only one operation named "
-                   "\"%.*s\".", STR_FMT(op->name));
+            report(v, prev->name_loc, op->name_loc,
+                   "There can be only one operation named "
+                   "\"%.*s\".",
+                   STR_FMT(op->name));
         } else {
             map_set(v->op_names, op->name, (void *)op, NULL);
         }
@@ -1365,8 +1390,10 @@ static void walk_operation(struct vctx *v, const struct gql_node *op)
     for (size_t i = 0; i < op->args.count; i++) {
         walk_variable_def(v, op->args.items[i]);
     }
+
     static const enum gql_dir_loc op_locs[] = { GQL_LOC_QUERY, GQL_LOC_MUTATION,
                                                 GQL_LOC_SUBSCRIPTION };
+
     walk_directives(v, &op->directives, op_locs[op->op]);
     walk_selection_set(v, gql_schema_root(v->s, op->op), op);
     check_variable_usages(v, op);
@@ -1374,7 +1401,7 @@ static void walk_operation(struct vctx *v, const struct gql_node *op)
 
 struct cycle_state {
     struct map *visited;
-    struct map *index;          /* name -> index + 1 in path */
+    struct map *index; /* name -> index + 1 in path */
     struct gql_list path;
 };
 
@@ -1425,8 +1452,10 @@ static void walk_fragment_def(struct vctx *v, struct cycle_state *cs, const stru
 {
     const struct gql_type *t = gql_schema_find_type(v->s, f->type->name);
     if (t != NULL && !gql_type_is_composite(t)) {
-        report(v, f->type->loc, nl(), "Fragment \"%.*s\" cannot condition on non composite type "
-               "\"%.*s\".", STR_FMT(f->name), STR_FMT(f->type->name));
+        report(v, f->type->loc, nl(),
+               "Fragment \"%.*s\" cannot condition on non composite type "
+               "\"%.*s\".",
+               STR_FMT(f->name), STR_FMT(f->type->name));
     }
     struct gql_node *prev = map_find(v->frag_names, f->name);
     if (prev != NULL) {

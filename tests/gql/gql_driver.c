@@ -70,8 +70,8 @@ static void run_case(struct arena *a, const struct json_value *c, struct buf *ou
         .doc = doc,
         .operation_name = member_str(c, "operationName"),
         .variables = (vars != NULL && vars->type == JSON_OBJECT) ? vars : NULL,
-        .root_value = (root != NULL && root->type == JSON_OBJECT) ? gql_value_from_json(a, root)
-                                                                  : NULL,
+        .root_value =
+            (root != NULL && root->type == JSON_OBJECT) ? gql_value_from_json(a, root) : NULL,
     };
     struct gql_exec *ex = NULL;
     IGNORE_RC(gql_execute(a, &p, &ex));

@@ -33,8 +33,9 @@ static struct gql_value *user(struct arena *a, const char *id, const char *name)
 {
     struct gql_value *u = gql_value_object(a, 2);
     u->obj.members[0] = (struct gql_member){ STR("id"), gql_value_string(a, str_from_cstr(id)) };
-    u->obj.members[1] = (struct gql_member){ STR("name"), name ? gql_value_string(a,
-                                             str_from_cstr(name)) : gql_value_null(a) };
+    u->obj.members[1] =
+        (struct gql_member){ STR("name"),
+                             name ? gql_value_string(a, str_from_cstr(name)) : gql_value_null(a) };
     return u;
 }
 
@@ -214,7 +215,8 @@ TEST(exec_basic_fields_args_aliases)
                   "{\"data\":{\"hello\":\"hello world\",\"a\":\"hello kiln\","
                   "\"__typename\":\"Query\"}}");
     expect_result("query($id: ID!) { user(id: $id) { id name ...F } } fragment F on User { "
-                  "name2: name }", "{\"id\":7}",
+                  "name2: name }",
+                  "{\"id\":7}",
                   "{\"data\":{\"user\":{\"id\":\"7\",\"name\":\"Ada\",\"name2\":\"Ada\"}}}");
     expect_result("{ users { id name } }", NULL,
                   "{\"data\":{\"users\":[{\"id\":\"1\",\"name\":\"Ada\"},{\"id\":\"2\","
@@ -242,20 +244,24 @@ TEST(exec_errors_and_null_propagation)
 
 TEST(exec_variables_coercion)
 {
-    expect_result("query($n: Int, $f: Float, $e: Color, $i: In) { echo(n: $n, f: $f, e: $e, i: $i) }",
-                  "{\"n\":3,\"f\":1,\"e\":\"RED\",\"i\":{\"a\":1}}",
-                  "{\"data\":{\"echo\":\"{\\\"n\\\":3,\\\"f\\\":1,\\\"e\\\":\\\"RED\\\",\\\"i\\\":2}\"}}");
-    expect_result("query($n: Int) { echo(n: $n) }", "{\"n\":\"x\"}",
-                  "{\"errors\":[{\"message\":\"Variable \\\"$n\\\" got invalid value \\\"x\\\"; Int "
-                  "cannot represent non-integer value: \\\"x\\\"\",\"locations\":[{\"line\":1,"
-                  "\"column\":7}]}]}");
-    expect_result("query($id: ID!) { user(id: $id) { id } }", "{}",
-                  "{\"errors\":[{\"message\":\"Variable \\\"$id\\\" of required type \\\"ID!\\\" was "
-                  "not provided.\",\"locations\":[{\"line\":1,\"column\":7}]}]}");
-    expect_result("query($e: Color) { echo(e: $e) }", "{\"e\":\"BLUE\"}",
-                  "{\"errors\":[{\"message\":\"Variable \\\"$e\\\" got invalid value \\\"BLUE\\\"; "
-                  "Value \\\"BLUE\\\" does not exist in \\\"Color\\\" enum.\",\"locations\":[{\"line\":"
-                  "1,\"column\":7}]}]}");
+    expect_result(
+        "query($n: Int, $f: Float, $e: Color, $i: In) { echo(n: $n, f: $f, e: $e, i: $i) }",
+        "{\"n\":3,\"f\":1,\"e\":\"RED\",\"i\":{\"a\":1}}",
+        "{\"data\":{\"echo\":\"{\\\"n\\\":3,\\\"f\\\":1,\\\"e\\\":\\\"RED\\\",\\\"i\\\":2}\"}}");
+    expect_result(
+        "query($n: Int) { echo(n: $n) }", "{\"n\":\"x\"}",
+        "{\"errors\":[{\"message\":\"Variable \\\"$n\\\" got invalid value \\\"x\\\"; Int "
+        "cannot represent non-integer value: \\\"x\\\"\",\"locations\":[{\"line\":1,"
+        "\"column\":7}]}]}");
+    expect_result(
+        "query($id: ID!) { user(id: $id) { id } }", "{}",
+        "{\"errors\":[{\"message\":\"Variable \\\"$id\\\" of required type \\\"ID!\\\" was "
+        "not provided.\",\"locations\":[{\"line\":1,\"column\":7}]}]}");
+    expect_result(
+        "query($e: Color) { echo(e: $e) }", "{\"e\":\"BLUE\"}",
+        "{\"errors\":[{\"message\":\"Variable \\\"$e\\\" got invalid value \\\"BLUE\\\"; "
+        "Value \\\"BLUE\\\" does not exist in \\\"Color\\\" enum.\",\"locations\":[{\"line\":"
+        "1,\"column\":7}]}]}");
 }
 
 TEST(exec_async_resolvers_complete_later)
@@ -297,7 +303,8 @@ TEST(exec_introspection)
                   "\"LIST\",\"ofType\":{\"name\":\"User\"}}},{\"name\":\"mustName\",\"type\":{"
                   "\"kind\":\"NON_NULL\",\"ofType\":{\"name\":\"String\"}}}]}}}");
     expect_result("{ __schema { queryType { name } mutationType { name } subscriptionType { name "
-                  "} } }", NULL,
+                  "} } }",
+                  NULL,
                   "{\"data\":{\"__schema\":{\"queryType\":{\"name\":\"Query\"},\"mutationType\":{"
                   "\"name\":\"Mutation\"},\"subscriptionType\":null}}}");
 }
@@ -316,8 +323,7 @@ TEST(exec_limits_before_execution)
     lim.max_aliases = 2;
     lim.max_fields = 6;
     gql_errors_init(&errs, a, 10);
-    ASSERT_OK(gql_parse(a, STR("{ user(id: 1) { friends { friends { id } } } }"), NULL, &errs,
-                        &d));
+    ASSERT_OK(gql_parse(a, STR("{ user(id: 1) { friends { friends { id } } } }"), NULL, &errs, &d));
     ASSERT_OK(gql_find_operation(d, STR_NULL, &errs, &op));
     ASSERT_RC(gql_check_limits(d, op, &lim, &errs), RC_LIMIT);
     ASSERT_EQ_SLICE(errs.items[0].message, "Query depth exceeds the limit of 3.");

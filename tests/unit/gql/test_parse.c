@@ -72,7 +72,8 @@ TEST(parse_simple_query)
 TEST(parse_values)
 {
     struct fixture f;
-    ASSERT_OK(parse(&f, "{ f(a: [1, 2.5e3, \"s\\u00e9\\n\", ENUM, null, true], b: {x: {y: $v}}) }"));
+    ASSERT_OK(
+        parse(&f, "{ f(a: [1, 2.5e3, \"s\\u00e9\\n\", ENUM, null, true], b: {x: {y: $v}}) }"));
     struct gql_node *f0 = f.doc->root->children.items[0]->children.items[0];
     struct gql_node *list = f0->args.items[0]->value;
     ASSERT_EQ_INT(list->kind, GQL_LIST);
@@ -96,8 +97,10 @@ TEST(parse_unicode_escapes)
     struct gql_node *v = f.doc->root->children.items[0]->children.items[0]->args.items[0]->value;
     ASSERT_EQ_SLICE(v->text, "\xf0\x9f\x98\x80 \xf0\x9f\x98\x80");
     arena_free(f.a);
-    expect_error("{ f(a: \"\\uD83D\") }", "Syntax Error: Invalid Unicode escape sequence: "
-                 "\"\\uD83D\".", 1, 9);
+    expect_error("{ f(a: \"\\uD83D\") }",
+                 "Syntax Error: Invalid Unicode escape sequence: "
+                 "\"\\uD83D\".",
+                 1, 9);
 }
 
 TEST(parse_block_string)
@@ -121,17 +124,18 @@ TEST(parse_block_string)
 TEST(parse_sdl)
 {
     struct fixture f;
-    ASSERT_OK(parse(&f, "schema @d { query: Q mutation: M }\n"
-                        "\"desc\" type T implements & A & B @key { \"f\" f(x: Int = 1 @d): [T!]! }\n"
-                        "interface A implements B { id: ID }\n"
-                        "union U = | A | B\n"
-                        "enum E { ONE @deprecated(reason: \"no\") TWO }\n"
-                        "input I @oneOf { a: Int = 2, b: String }\n"
-                        "scalar Date @specifiedBy(url: \"https://x\")\n"
-                        "directive @d(a: Int) repeatable on FIELD_DEFINITION | OBJECT\n"
-                        "extend type T { g: Int }\n"
-                        "extend schema @d\n"
-                        "extend union U = C\n"));
+    ASSERT_OK(parse(&f,
+                    "schema @d { query: Q mutation: M }\n"
+                    "\"desc\" type T implements & A & B @key { \"f\" f(x: Int = 1 @d): [T!]! }\n"
+                    "interface A implements B { id: ID }\n"
+                    "union U = | A | B\n"
+                    "enum E { ONE @deprecated(reason: \"no\") TWO }\n"
+                    "input I @oneOf { a: Int = 2, b: String }\n"
+                    "scalar Date @specifiedBy(url: \"https://x\")\n"
+                    "directive @d(a: Int) repeatable on FIELD_DEFINITION | OBJECT\n"
+                    "extend type T { g: Int }\n"
+                    "extend schema @d\n"
+                    "extend union U = C\n"));
     struct gql_list *defs = &f.doc->root->children;
     ASSERT_EQ_SIZE(defs->count, 11);
     ASSERT_EQ_INT(defs->items[0]->kind, GQL_SCHEMA_DEF);
@@ -162,13 +166,15 @@ TEST(parse_errors_like_graphql_js)
     expect_error("fragment on on T { a }", "Syntax Error: Unexpected Name \"on\".", 1, 10);
     expect_error("notanop { a }", "Syntax Error: Unexpected Name \"notanop\".", 1, 1);
     expect_error("{ a }\n  %", "Syntax Error: Unexpected character: \"%\".", 2, 3);
-    expect_error("{ a(x: 'y') }", "Syntax Error: Unexpected single quote character ('), did you "
-                                  "mean to use a double quote (\")?", 1, 8);
+    expect_error("{ a(x: 'y') }",
+                 "Syntax Error: Unexpected single quote character ('), did you "
+                 "mean to use a double quote (\")?",
+                 1, 8);
     expect_error("{ a(x: \"abc) }", "Syntax Error: Unterminated string.", 1, 15);
     expect_error("{ a(x: 01) }", "Syntax Error: Invalid number, unexpected digit after 0: \"1\".",
                  1, 9);
-    expect_error("{ a(x: 1.) }", "Syntax Error: Invalid number, expected digit but got: \")\".",
-                 1, 10);
+    expect_error("{ a(x: 1.) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1,
+                 10);
     expect_error("{ a(x: 1x) }", "Syntax Error: Invalid number, expected digit but got: \"x\".", 1,
                  9);
     expect_error("{ a(x: \"\\x\") }", "Syntax Error: Invalid character escape sequence: \"\\x\".",
@@ -177,10 +183,12 @@ TEST(parse_errors_like_graphql_js)
                  "Syntax Error: Unexpected variable \"$b\" in constant value.", 1, 19);
     expect_error("\"d\" { a }",
                  "Syntax Error: Unexpected description, descriptions are not supported on "
-                 "shorthand queries.", 1, 1);
+                 "shorthand queries.",
+                 1, 1);
     expect_error("\"d\" extend type T { a: Int }",
                  "Syntax Error: Unexpected description, only GraphQL definitions support "
-                 "descriptions.", 1, 1);
+                 "descriptions.",
+                 1, 1);
     expect_error("enum E { true }",
                  "Syntax Error: Name \"true\" is reserved and cannot be used for an enum value.", 1,
                  10);
@@ -193,7 +201,8 @@ TEST(parse_errors_like_graphql_js)
 TEST(parse_descriptions_on_operations_and_control_characters_in_strings)
 {
     struct fixture f;
-    ASSERT_OK(parse(&f, "\"op\" query Q { a(x: \"\x01\") }\n\"\"\"frag\"\"\" fragment F on T { a }"));
+    ASSERT_OK(
+        parse(&f, "\"op\" query Q { a(x: \"\x01\") }\n\"\"\"frag\"\"\" fragment F on T { a }"));
     ASSERT_EQ_SLICE(f.doc->root->children.items[0]->description, "op");
     ASSERT_EQ_SLICE(f.doc->root->children.items[1]->description, "frag");
     arena_free(f.a);

@@ -69,10 +69,10 @@ TEST(schema_root_fields_merge)
     struct gql_errors errs;
     gql_errors_init(&errs, a, 50);
     struct gql_schema *s = gql_schema_new();
-    ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_QUERY, STR("post(id: ID!): Post"),
-                                        dummy_resolver, (void *)1, NULL, NULL, &errs));
-    ASSERT_OK(gql_schema_add_sdl(s, STR("type Post { id: ID! }\ntype Query { hello: String }"),
-                                 &errs));
+    ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_QUERY, STR("post(id: ID!): Post"), dummy_resolver,
+                                        (void *)1, NULL, NULL, &errs));
+    ASSERT_OK(
+        gql_schema_add_sdl(s, STR("type Post { id: ID! }\ntype Query { hello: String }"), &errs));
     ASSERT_OK(gql_schema_add_sdl(s, STR("type Query { bye: String }"), &errs));
     ASSERT_OK(gql_schema_build(s, &errs));
     struct gql_type *q = gql_schema_root(s, GQL_OP_QUERY);
@@ -148,7 +148,8 @@ TEST(schema_errors)
 TEST(schema_prints_sdl_and_round_trips)
 {
     static const char *const sdl =
-        "\"\"\"my dir\"\"\"\ndirective @auth(role: String = \"user\") repeatable on FIELD_DEFINITION | "
+        "\"\"\"my dir\"\"\"\ndirective @auth(role: String = \"user\") repeatable on "
+        "FIELD_DEFINITION | "
         "OBJECT\n\n\"\"\"\nThe root\n  query\n\"\"\"\ntype Query {\n  a(x: Int = 1, y: [Color!]): "
         "String @deprecated\n  d: Date\n}\n\nenum Color {\n  RED\n  GREEN @deprecated(reason: "
         "\"gone\")\n}\n\nscalar Date @specifiedBy(url: \"https://example.com\")\n\ninput In "

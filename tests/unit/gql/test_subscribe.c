@@ -34,8 +34,8 @@ static struct gql_schema *schema(void)
     struct gql_errors errs;
     gql_errors_init(&errs, a, 10);
     struct gql_schema *s = gql_schema_new();
-    ASSERT_OK(gql_schema_add_sdl(s, STR("type Query { a: Int } type Tick { n: Int! label: String }"),
-                                 &errs));
+    ASSERT_OK(gql_schema_add_sdl(
+        s, STR("type Query { a: Int } type Tick { n: Int! label: String }"), &errs));
     ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_SUBSCRIPTION, STR("tick(every: Int!): Tick"),
                                         NULL, NULL, sub_tick, NULL, &errs));
     ASSERT_OK(gql_schema_build(s, &errs));

@@ -76,15 +76,19 @@ static void expect_validation(const char *doc, const char *want)
 TEST(validate_valid_documents)
 {
     expect_validation("query getDogName { dog { name } }\nquery getOwnerName { dog { owner { "
-                      "name } } }", "");
+                      "name } } }",
+                      "");
     expect_validation("{ dog { ...fragmentOne ...fragmentTwo } }\nfragment fragmentOne on Dog { "
-                      "name }\nfragment fragmentTwo on Dog { owner { name } }", "");
+                      "name }\nfragment fragmentTwo on Dog { owner { name } }",
+                      "");
     expect_validation("query q($c: DogCommand!) { dog { doesKnowCommand(dogCommand: $c) "
                       "isHouseTrained(atOtherHomes: true) ... on Pet { name } } catOrDog { "
-                      "__typename ... on Cat { meowVolume } } }", "");
+                      "__typename ... on Cat { meowVolume } } }",
+                      "");
     expect_validation("subscription sub { newMessage { body sender } }", "");
     expect_validation("query { arguments { optionalNonNullBooleanArgField "
-                      "multipleRequirements(y: 2, x: 1) } __schema { types { name } } }", "");
+                      "multipleRequirements(y: 2, x: 1) } __schema { types { name } } }",
+                      "");
 }
 
 TEST(validate_operations)
@@ -179,8 +183,9 @@ TEST(validate_fragments)
                       "...nameFragment }",
                       "Cannot spread fragment \"nameFragment\" within itself via "
                       "\"barkVolumeFragment\". @2:37,3:49");
-    expect_validation("{ dog { ...f } }\nfragment f on DogCommand { x }",
-                      "Fragment \"f\" cannot condition on non composite type \"DogCommand\". @2:15");
+    expect_validation(
+        "{ dog { ...f } }\nfragment f on DogCommand { x }",
+        "Fragment \"f\" cannot condition on non composite type \"DogCommand\". @2:15");
     expect_validation("{ dog { ... on Cat { meowVolume } } }",
                       "Fragment cannot be spread here as objects of type \"Dog\" can never be of "
                       "type \"Cat\". @1:9");
@@ -203,7 +208,8 @@ TEST(validate_variables)
                       "Variable \"$b\" of type \"Boolean\" used in position expecting type "
                       "\"Boolean!\". @1:9,1:78");
     expect_validation("query q($b: Boolean = true) { arguments { nonNullBooleanArgField("
-                      "nonNullBooleanArg: $b) } }", "");
+                      "nonNullBooleanArg: $b) } }",
+                      "");
     expect_validation("query q($x: Int = \"no\") { dog { name } }",
                       "Int cannot represent non-integer value: \"no\" @1:19 | Variable \"$x\" is "
                       "never used in operation \"q\". @1:9");
@@ -215,8 +221,9 @@ TEST(validate_variables)
 TEST(validate_overlap_through_fragment_cycle_terminates)
 {
     /* Found by fuzz_gql: comparing sub-selections followed a fragment cycle forever. */
-    expect_validation("{ dog { ...A } } fragment A on Dog { owner { pets { ...A } } owner { pets "
-                      "{ ...A } } }",
-                      "Cannot spread fragment \"A\" within itself. @1:77 | Cannot spread fragment \"A\" "
-                      "within itself. @1:53");
+    expect_validation(
+        "{ dog { ...A } } fragment A on Dog { owner { pets { ...A } } owner { pets "
+        "{ ...A } } }",
+        "Cannot spread fragment \"A\" within itself. @1:77 | Cannot spread fragment \"A\" "
+        "within itself. @1:53");
 }
