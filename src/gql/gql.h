@@ -52,7 +52,8 @@ struct gql_error {
     size_t loc_count;
     struct gql_path_seg *path; /* execution errors: where in the result */
     size_t path_len;
-    struct str code; /* extensions.code ("GRAPHQL_PARSE_FAILED"), may be empty */
+    struct str code;            /* extensions.code ("GRAPHQL_PARSE_FAILED"), may be empty */
+    struct str extensions_json; /* a resolver's error extensions (a JSON object), or empty */
 };
 
 /* A list of errors in an arena. Initialise with gql_errors_init(). */
@@ -448,6 +449,12 @@ struct arena *gql_resolve_arena(const struct gql_resolve *r);
 void gql_resolve_complete(struct gql_resolve *r, struct gql_value *v);
 /* Fail the field with message (copied): the field becomes null with an error. */
 void gql_resolve_fail(struct gql_resolve *r, struct str message);
+/* Same, with the error's "extensions" given as serialised JSON (an object, copied; trusted:
+ * written as is). */
+void gql_resolve_fail_ext(struct gql_resolve *r, struct str message, struct str extensions_json);
+
+/* Set the response's top-level "extensions" (serialised JSON object, copied; trusted). */
+void gql_exec_set_extensions(struct gql_exec *ex, struct str extensions_json);
 
 /* Write an "errors" array (message, locations, path) as GraphQL responses carry it. */
 void gql_write_errors(struct json_writer *w, const struct gql_errors *errs);

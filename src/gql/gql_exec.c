@@ -66,7 +66,8 @@ struct gql_exec {
     size_t pending;
     bool done;
     bool started;
-    bool executed; /* execution began: the response has "data" */
+    bool executed;         /* execution began: the response has "data" */
+    struct str extensions; /* top-level "extensions" (JSON), or empty */
     /* Serial execution of mutation root fields. */
     struct groups serial;
     size_t serial_next;
@@ -740,10 +741,18 @@ void gql_resolve_complete(struct gql_resolve *r, struct gql_value *v)
 
 void gql_resolve_fail(struct gql_resolve *r, struct str message)
 {
+    gql_resolve_fail_ext(r, message, STR_NULL);
+}
+
+void gql_resolve_fail_ext(struct gql_resolve *r, struct str message, struct str extensions_json)
+{
     ASSERT(!r->completed);
     r->completed = true;
     struct gql_exec *ex = r->ex;
-    exec_error(ex, r->slot, r->nodes->items[0], "%.*s", STR_FMT(message));
+    struct gql_error *e = exec_error(ex, r->slot, r->nodes->items[0], "%.*s", STR_FMT(message));
+    if (e != NULL && extensions_json.len > 0) {
+        e->extensions_json = arena_strdup(ex->a, extensions_json);
+    }
     if (r->field->type->kind == GQL_REF_NON_NULL) {
         r->slot->non_null = true;
     }
@@ -1198,6 +1207,11 @@ out:
     return rc;
 }
 
+void gql_exec_set_extensions(struct gql_exec *ex, struct str extensions_json)
+{
+    ex->extensions = arena_strdup(ex->a, extensions_json);
+}
+
 bool gql_exec_done(const struct gql_exec *ex)
 {
     return ex->done;
@@ -1304,6 +1318,10 @@ void gql_write_errors(struct json_writer *w, const struct gql_errors *errs)
             }
             json_write_end_array(w);
         }
+        if (e->extensions_json.len > 0) {
+            json_write_key(w, STR("extensions"));
+            json_write_raw(w, e->extensions_json);
+        }
         json_write_end_object(w);
     }
     json_write_end_array(w);
@@ -1323,6 +1341,10 @@ void gql_exec_write(const struct gql_exec *ex, struct json_writer *w)
         } else {
             write_node(w, ex->data);
         }
+    }
+    if (ex->extensions.len > 0) {
+        json_write_key(w, STR("extensions"));
+        json_write_raw(w, ex->extensions);
     }
     json_write_end_object(w);
 }

@@ -349,3 +349,27 @@ TEST(exec_limits_before_execution)
     arena_free(a);
     gql_schema_free(s);
 }
+
+static void r_fail_ext(struct gql_resolve *r, void *arg)
+{
+    (void)arg;
+    gql_resolve_fail_ext(r, STR("Channel not found"),
+                         STR("{\"code\":\"CHANNEL_NOT_FOUND\",\"hint\":\"list channels\"}"));
+}
+
+TEST(exec_error_and_response_extensions)
+{
+    struct later l = { 0 };
+    struct gql_schema *s = make_schema(&l);
+    ASSERT_OK(gql_schema_set_resolver(s, STR("Query"), STR("boom"), r_fail_ext, NULL));
+    struct run run;
+    start(&run, s, "{ boom }", NULL);
+    gql_exec_set_extensions(run.ex, STR("{\"requestId\":\"r1\"}"));
+    ASSERT_EQ_STR(result_json(&run),
+                  "{\"errors\":[{\"message\":\"Channel not found\",\"locations\":[{\"line\":1,"
+                  "\"column\":3}],\"path\":[\"boom\"],\"extensions\":{\"code\":"
+                  "\"CHANNEL_NOT_FOUND\",\"hint\":\"list channels\"}}],\"data\":{\"boom\":null},"
+                  "\"extensions\":{\"requestId\":\"r1\"}}");
+    arena_free(run.a);
+    gql_schema_free(s);
+}
