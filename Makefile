@@ -15,7 +15,7 @@ BUILD ?= debug
 OUT   := build/$(BUILD)
 
 # -------------------------------------------------------------------- dependencies
-PKGS        := javascriptcoregtk-4.1 libuv sqlite3 libcrypto inih
+PKGS        := javascriptcoregtk-4.1 libuv sqlite3 libcrypto inih libidn2
 LLHTTP_DIR  := /usr/share/llhttp
 LLHTTP_INC  := /usr/share/include/llhttp
 

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TextDecoder/TextEncoder byte work: the Encoding Standard's UTF-8 decoder (maximal-subpart
+ * replacement through utf8_bad_len), UTF-16LE decoder, BOM handling and streaming, and the
+ * encoders from WTF-16. A streaming call joins the pending bytes of the previous call with the
+ * new ones and keeps an incomplete trailing sequence for the next call.
+ * Thread contract: any thread.
+ */
+#include "base/textcodec.h"
+
+#include <string.h>
+
+#include "base/rc.h"
+#include "base/utf8.h"
+
+struct label {
+    const char *name;
+    enum textcodec_encoding enc;
+};
+
+static const struct label labels[] = {
+    { .name = "unicode-1-1-utf-8", .enc = TEXTCODEC_UTF8 },
+    { .name = "unicode11utf8", .enc = TEXTCODEC_UTF8 },
+    { .name = "unicode20utf8", .enc = TEXTCODEC_UTF8 },
+    { .name = "utf-8", .enc = TEXTCODEC_UTF8 },
+    { .name = "utf8", .enc = TEXTCODEC_UTF8 },
+    { .name = "x-unicode20utf8", .enc = TEXTCODEC_UTF8 },
+    { .name = "csunicode", .enc = TEXTCODEC_UTF16LE },
+    { .name = "iso-10646-ucs-2", .enc = TEXTCODEC_UTF16LE },
+    { .name = "ucs-2", .enc = TEXTCODEC_UTF16LE },
+    { .name = "unicode", .enc = TEXTCODEC_UTF16LE },
+    { .name = "unicodefeff", .enc = TEXTCODEC_UTF16LE },
+    { .name = "utf-16", .enc = TEXTCODEC_UTF16LE },
+    { .name = "utf-16le", .enc = TEXTCODEC_UTF16LE },
+    { .name = "unicodefffe", .enc = TEXTCODEC_UTF16BE },
+    { .name = "utf-16be", .enc = TEXTCODEC_UTF16BE },
+};
+
+static bool is_ws(char c)
+{
+    return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
+}
+
+int textcodec_label(struct str label, enum textcodec_encoding *out_enc)
+{
+    while (label.len > 0 && is_ws(label.ptr[0])) {
+        label.ptr++;
+        label.len--;
+    }
+    while (label.len > 0 && is_ws(label.ptr[label.len - 1])) {
+        label.len--;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(labels); i++) {
+        if (str_eq_nocase(label, str_from_cstr(labels[i].name))) {
+            *out_enc = labels[i].enc;
+            return RC_OK;
+        }
+    }
+    *out_enc = TEXTCODEC_UTF8;
+    return RC_NOTFOUND;
+}
+
+void textcodec_decoder_init(struct textcodec_decoder *d, enum textcodec_encoding enc, bool fatal,
+                            bool ignore_bom)
+{
+    memset(d, 0, sizeof(*d));
+    d->enc = enc;
+    d->fatal = fatal;
+    d->ignore_bom = ignore_bom;
+}
+
+static const char replacement[3] = { '\xEF', '\xBF', '\xBD' };
+
+/* Emit one code point (UTF-8 bytes at p, n), dropping a leading BOM unless ignore_bom. */
+static int emit(struct textcodec_decoder *d, const char *p, size_t n, uint32_t cp, struct buf *out)
+{
+    if (!d->bom_seen) {
+        d->bom_seen = true;
+        if (cp == 0xFEFF && !d->ignore_bom) {
+            return RC_OK;
+        }
+    }
+    return buf_try_append(out, p, n);
+}
+
+static int emit_cp(struct textcodec_decoder *d, uint32_t cp, struct buf *out)
+{
+    char tmp[4];
+    int n = utf8_encode(cp, tmp);
+    return emit(d, tmp, (size_t)n, cp, out);
+}
+
+/* Decode the UTF-8 bytes p[0..n); returns how many were consumed (the rest is pending). */
+static int decode_utf8(struct textcodec_decoder *d, const char *p, size_t n, bool stream,
+                       struct buf *out, size_t *out_used)
+{
+    size_t i = 0;
+    int rc = RC_OK;
+    while (i < n && rc == RC_OK) {
+        uint32_t cp = 0;
+        int k = utf8_decode(p + i, n - i, &cp);
+        if (k > 0) {
+            rc = emit(d, p + i, (size_t)k, cp, out);
+            i += (size_t)k;
+            continue;
+        }
+        size_t bad = utf8_bad_len(p + i, n - i);
+        unsigned char lead = (unsigned char)p[i];
+        if (stream && i + bad == n && lead >= 0xC2 && lead <= 0xF4 && bad < 4) {
+            break; /* an incomplete sequence at the end: wait for more */
+        }
+        if (d->fatal) {
+            rc = RC_INVAL;
+            break;
+        }
+        rc = emit(d, replacement, 3, 0xFFFD, out);
+        i += bad;
+    }
+    *out_used = i;
+    return rc;
+}
+
+/* Code unit at p in the decoder's byte order. */
+static uint32_t unit_at(const struct textcodec_decoder *d, const unsigned char *p)
+{
+    return d->enc == TEXTCODEC_UTF16BE ? ((uint32_t)p[0] << 8 | p[1]) : ((uint32_t)p[1] << 8 | p[0]);
+}
+
+static int decode_utf16(struct textcodec_decoder *d, const unsigned char *p, size_t n,
+                        bool stream, struct buf *out, size_t *out_used)
+{
+    size_t i = 0;
+    int rc = RC_OK;
+    while (i + 2 <= n && rc == RC_OK) {
+        uint32_t u = unit_at(d, p + i);
+        if (u < 0xD800 || u > 0xDFFF) {
+            rc = emit_cp(d, u, out);
+            i += 2;
+            continue;
+        }
+        if (u <= 0xDBFF && i + 4 <= n) {
+            uint32_t t = unit_at(d, p + i + 2);
+            if (t >= 0xDC00 && t <= 0xDFFF) {
+                rc = emit_cp(d, 0x10000 + ((u - 0xD800) << 10) + (t - 0xDC00), out);
+                i += 4;
+                continue;
+            }
+        } else if (u <= 0xDBFF && stream) {
+            break; /* a lead surrogate at the end: wait for its trail */
+        }
+        if (d->fatal) {
+            return RC_INVAL;
+        }
+        rc = emit_cp(d, 0xFFFD, out);
+        i += 2;
+    }
+    if (rc == RC_OK && i < n && !stream && !(i + 2 <= n)) {
+        /* An odd trailing byte at the end of the stream. */
+        if (d->fatal) {
+            return RC_INVAL;
+        }
+        rc = emit_cp(d, 0xFFFD, out);
+        i = n;
+    }
+    *out_used = i;
+    return rc;
+}
+
+int textcodec_decode(struct textcodec_decoder *d, struct str bytes, bool stream, struct buf *out)
+{
+    struct buf joined;
+    buf_init(&joined, d->pend_len + bytes.len + 1);
+    int rc = buf_try_append(&joined, d->pend, d->pend_len);
+    rc = rc ? rc : buf_try_append_str(&joined, bytes);
+    size_t used = 0;
+    size_t n = joined.len;
+    const char *p = joined.ptr ? joined.ptr : "";
+    if (rc == RC_OK) {
+        if (d->enc == TEXTCODEC_UTF8) {
+            rc = decode_utf8(d, p, n, stream, out, &used);
+        } else {
+            rc = decode_utf16(d, (const unsigned char *)p, n, stream, out, &used);
+        }
+    }
+    if (rc == RC_OK && stream) {
+        DEBUG_ASSERT(n - used <= sizeof(d->pend));
+        d->pend_len = n - used;
+        memcpy(d->pend, p + used, d->pend_len);
+    } else {
+        d->pend_len = 0;
+        d->bom_seen = false;
+    }
+    buf_fini(&joined);
+    return rc;
+}
+
+int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out)
+{
+    int rc = buf_try_reserve(out, n);
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        uint32_t cp = units[i];
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && units[i + 1] >= 0xDC00 &&
+            units[i + 1] <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (units[i + 1] - 0xDC00u);
+            i++;
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
+        }
+        char tmp[4];
+        int k = utf8_encode(cp, tmp);
+        rc = buf_try_append(out, tmp, (size_t)k);
+    }
+    return rc;
+}
+
+int textcodec_utf8_to_utf16le(struct str text, struct buf *out)
+{
+    int rc = RC_OK;
+    size_t i = 0;
+    while (i < text.len && rc == RC_OK) {
+        uint32_t cp = 0;
+        int k = utf8_decode(text.ptr + i, text.len - i, &cp);
+        i += k > 0 ? (size_t)k : utf8_bad_len(text.ptr + i, text.len - i);
+        if (cp >= 0x10000) {
+            uint32_t hi = 0xD800 + ((cp - 0x10000) >> 10);
+            uint32_t lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+            char b[4] = { (char)(hi & 0xFF), (char)(hi >> 8), (char)(lo & 0xFF), (char)(lo >> 8) };
+            rc = buf_try_append(out, b, 4);
+        } else {
+            char b[2] = { (char)(cp & 0xFF), (char)(cp >> 8) };
+            rc = buf_try_append(out, b, 2);
+        }
+    }
+    return rc;
+}
+
+int textcodec_wtf8_to_utf8(struct str text, struct buf *out)
+{
+    int rc = RC_OK;
+    size_t i = 0;
+    while (i < text.len && rc == RC_OK) {
+        const unsigned char *p = (const unsigned char *)text.ptr + i;
+        size_t left = text.len - i;
+        /* ED A0..BF xx is an encoded surrogate (WTF-8); pairs never occur in WTF-8. */
+        if (left >= 3 && p[0] == 0xED && p[1] >= 0xA0 && p[1] <= 0xBF && (p[2] & 0xC0) == 0x80) {
+            rc = buf_try_append(out, replacement, 3);
+            i += 3;
+            continue;
+        }
+        uint32_t cp = 0;
+        int k = utf8_decode(text.ptr + i, left, &cp);
+        if (k > 0) {
+            rc = buf_try_append(out, text.ptr + i, (size_t)k);
+            i += (size_t)k;
+        } else {
+            rc = buf_try_append(out, replacement, 3);
+            i += utf8_bad_len(text.ptr + i, left);
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Encoding Standard's UTF-8, UTF-16LE and UTF-16BE decoders and encoders, as TextDecoder and
+ * TextEncoder need them: replacement or fatal error mode, BOM handling, streaming. Decoded
+ * text is produced as UTF-8 (valid: errors become U+FFFD); strings coming from JS are WTF-16
+ * code units, whose lone surrogates become U+FFFD when encoded. Reuses base/utf8.
+ * Thread contract: any thread; a decoder is used by one thread at a time.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/defs.h"
+#include "base/str.h"
+
+enum textcodec_encoding {
+    TEXTCODEC_UTF8,
+    TEXTCODEC_UTF16LE,
+    TEXTCODEC_UTF16BE,
+};
+
+/* Map an encoding label ("utf-8", "unicode-1-1-utf-8", "utf-16le", ... ASCII case-insensitive,
+ * surrounding ASCII whitespace ignored) to an encoding. RC_OK or RC_NOTFOUND (RangeError). */
+WARN_UNUSED int textcodec_label(struct str label, enum textcodec_encoding *out_enc);
+
+/* A streaming decoder; caller-allocated, fields private. */
+struct textcodec_decoder {
+    enum textcodec_encoding enc;
+    bool fatal;
+    bool ignore_bom;
+    bool bom_seen;         /* private: the first bytes were looked at */
+    unsigned char pend[4]; /* private: bytes of an incomplete sequence */
+    size_t pend_len;
+};
+
+/* Initialise d (TextDecoder's constructor). Cannot fail. */
+void textcodec_decoder_init(struct textcodec_decoder *d, enum textcodec_encoding enc, bool fatal,
+                            bool ignore_bom);
+
+/*
+ * Decode bytes, appending UTF-8 text to out (TextDecoder.decode(bytes, { stream })). With
+ * stream false the decoder flushes and resets for the next call. RC_OK; RC_INVAL in fatal
+ * mode on an error (TypeError; the decoder is reset and out may hold a prefix); RC_LIMIT when
+ * out is full.
+ */
+WARN_UNUSED int textcodec_decode(struct textcodec_decoder *d, struct str bytes, bool stream,
+                                 struct buf *out);
+
+/* Append the UTF-8 encoding of n WTF-16 code units (TextEncoder.encode): lone surrogates
+ * become U+FFFD. RC_OK or RC_LIMIT. */
+WARN_UNUSED int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out);
+
+/* Append the UTF-16LE bytes of UTF-8 text (ill-formed parts become U+FFFD). RC_OK, RC_LIMIT. */
+WARN_UNUSED int textcodec_utf8_to_utf16le(struct str text, struct buf *out);
+
+/* Convert WTF-8 (UTF-8 that may hold encoded lone surrogates, as base/json produces) to UTF-8
+ * with each lone surrogate replaced by U+FFFD (a USVString conversion). RC_OK or RC_LIMIT. */
+WARN_UNUSED int textcodec_wtf8_to_utf8(struct str text, struct buf *out);
