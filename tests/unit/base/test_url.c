@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for base/url: parsing with and without a base, hosts, limits, getters and
+ * setters, percent-encode sets and the URLSearchParams list. The broad conformance check is
+ * the differential test against Node (tests/web/run_diff.sh); these pin the C contract.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+
+#include "base/buf.h"
+#include "base/diag.h"
+#include "base/mem.h"
+#include "base/url.h"
+
+/* Parse input (against base when non-NULL) and return its href in a static buffer, or
+ * "FAIL". */
+static const char *href_of(const char *input, const char *base)
+{
+    static char res[4096];
+    struct url *b = NULL;
+    struct url *u = NULL;
+    snprintf(res, sizeof(res), "FAIL");
+    if (base != NULL && url_parse(str_from_cstr(base), NULL, 0, &b, NULL) != RC_OK) {
+        return res;
+    }
+    if (url_parse(str_from_cstr(input), b, 0, &u, NULL) == RC_OK) {
+        struct str h = url_href(u);
+        snprintf(res, sizeof(res), "%.*s", STR_FMT(h));
+    }
+    url_free(u);
+    url_free(b);
+    return res;
+}
+
+static const char *get(const struct url *u, enum url_part part)
+{
+    static char res[4096];
+    struct buf b;
+    buf_init(&b, sizeof(res) - 1);
+    ASSERT_OK(url_get(u, part, &b));
+    snprintf(res, sizeof(res), "%.*s", STR_FMT(buf_str(&b)));
+    buf_fini(&b);
+    return res;
+}
+
+TEST(url_parse_basic_components)
+{
+    struct url *u = NULL;
+    ASSERT_OK(url_parse(STR("HTTPS://User:Pa%20ss@EXAMPLE.com:8443/a/../b/./c?x=1 2#fr ag"), NULL,
+                        0, &u, NULL));
+    ASSERT_EQ_STR(get(u, URL_HREF), "https://User:Pa%20ss@example.com:8443/b/c?x=1%202#fr%20ag");
+    ASSERT_EQ_STR(get(u, URL_ORIGIN), "https://example.com:8443");
+    ASSERT_EQ_STR(get(u, URL_PROTOCOL), "https:");
+    ASSERT_EQ_STR(get(u, URL_USERNAME), "User");
+    ASSERT_EQ_STR(get(u, URL_PASSWORD), "Pa%20ss");
+    ASSERT_EQ_STR(get(u, URL_HOST), "example.com:8443");
+    ASSERT_EQ_STR(get(u, URL_HOSTNAME), "example.com");
+    ASSERT_EQ_STR(get(u, URL_PORT), "8443");
+    ASSERT_EQ_STR(get(u, URL_PATHNAME), "/b/c");
+    ASSERT_EQ_STR(get(u, URL_SEARCH), "?x=1%202");
+    ASSERT_EQ_STR(get(u, URL_HASH), "#fr%20ag");
+    ASSERT_TRUE(url_is_special(u));
+    url_free(u);
+}
+
+TEST(url_parse_failures_set_null_and_diag)
+{
+    struct url *u = (struct url *)1;
+    struct diag d;
+    diag_clear(&d);
+    ASSERT_RC(url_parse(STR("http://exa mple.com/"), NULL, 0, &u, &d), RC_INVAL);
+    ASSERT_NULL(u);
+    ASSERT_EQ_INT(d.rc, RC_INVAL);
+    ASSERT_EQ_STR(href_of("no-scheme", NULL), "FAIL");
+    ASSERT_EQ_STR(href_of("http://[1::2::3]/", NULL), "FAIL");
+    ASSERT_EQ_STR(href_of("http://1.2.3.256/", NULL), "FAIL");
+    ASSERT_EQ_STR(href_of("http://h:65536/", NULL), "FAIL");
+    ASSERT_EQ_STR(href_of("http://u@/", NULL), "FAIL");
+    ASSERT_FALSE(url_can_parse(STR("x"), NULL));
+    ASSERT_TRUE(url_can_parse(STR("sc:x"), NULL));
+}
+
+TEST(url_input_limit)
+{
+    char big[200];
+    memset(big, 'a', sizeof(big));
+    memcpy(big, "http://h/", 9);
+    struct url *u = NULL;
+    struct diag d;
+    diag_clear(&d);
+    ASSERT_RC(url_parse(str_make(big, sizeof(big)), NULL, 100, &u, &d), RC_LIMIT);
+    ASSERT_NULL(u);
+    ASSERT_TRUE(strstr(d.msg, "limit 100") != NULL);
+    ASSERT_OK(url_parse(str_make(big, 100), NULL, 100, &u, NULL));
+    ASSERT_RC(url_set(u, URL_PATHNAME, str_make(big, sizeof(big))), RC_LIMIT);
+    url_free(u);
+}
+
+TEST(url_relative_resolution)
+{
+    const char *base = "http://a/b/c/d;p?q";
+    ASSERT_EQ_STR(href_of("g", base), "http://a/b/c/g");
+    ASSERT_EQ_STR(href_of("../g", base), "http://a/b/g");
+    ASSERT_EQ_STR(href_of("../../../g", base), "http://a/g");
+    ASSERT_EQ_STR(href_of("//g", base), "http://g/");
+    ASSERT_EQ_STR(href_of("?y", base), "http://a/b/c/d;p?y");
+    ASSERT_EQ_STR(href_of("#s", base), "http://a/b/c/d;p?q#s");
+    ASSERT_EQ_STR(href_of("", base), "http://a/b/c/d;p?q");
+    ASSERT_EQ_STR(href_of("\\\\x\\y", base), "http://x/y");
+    ASSERT_EQ_STR(href_of("x", "sc:opaque"), "FAIL");
+    ASSERT_EQ_STR(href_of("#f", "sc:opaque"), "sc:opaque#f");
+    ASSERT_EQ_STR(href_of("..", "file:///C:/"), "file:///C:/");
+    ASSERT_EQ_STR(href_of("/x", "file:///C:/a/b"), "file:///C:/x");
+}
+
+TEST(url_hosts)
+{
+    ASSERT_EQ_STR(href_of("http://0x7f.1/", NULL), "http://127.0.0.1/");
+    ASSERT_EQ_STR(href_of("http://4294967295/", NULL), "http://255.255.255.255/");
+    ASSERT_EQ_STR(href_of("http://4294967296/", NULL), "FAIL");
+    ASSERT_EQ_STR(href_of("http://foo.09/", NULL), "FAIL");
+    ASSERT_EQ_STR(href_of("sc://1.2.3.4.5/", NULL), "sc://1.2.3.4.5/");
+    ASSERT_EQ_STR(href_of("http://[0:0:1:0:0:1:0:0]/", NULL), "http://[::1:0:0:1:0:0]/");
+    ASSERT_EQ_STR(href_of("http://[1:0:0:2::3:0]/", NULL), "http://[1::2:0:0:3:0]/");
+    ASSERT_EQ_STR(href_of("http://[::ffff:1.2.3.4]/", NULL), "http://[::ffff:102:304]/");
+    ASSERT_EQ_STR(href_of("http://M\xC3\x9CNCHEN.de/", NULL), "http://xn--mnchen-3ya.de/");
+    ASSERT_EQ_STR(href_of("http://a\xE3\x80\x82" "b/", NULL), "http://a.b/");
+    ASSERT_EQ_STR(href_of("http://%41.com/", NULL), "http://a.com/");
+    ASSERT_EQ_STR(href_of("http://a%25b/", NULL), "FAIL");
+    ASSERT_EQ_STR(href_of("sc://A%42/", NULL), "sc://A%42/");
+    ASSERT_EQ_STR(href_of("sc://a b/", NULL), "FAIL");
+    struct buf b;
+    buf_init(&b, 64);
+    ASSERT_OK(url_host_parse(STR("0177.1"), true, &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "127.0.0.1");
+    ASSERT_RC(url_host_parse(STR("a<b"), true, &b), RC_INVAL);
+    ASSERT_EQ_SLICE(buf_str(&b), "127.0.0.1");
+    buf_fini(&b);
+}
+
+TEST(url_setters)
+{
+    struct url *u = NULL;
+    ASSERT_OK(url_parse(STR("http://a/p?q#f"), NULL, 0, &u, NULL));
+    ASSERT_OK(url_set(u, URL_PROTOCOL, STR("https")));
+    ASSERT_OK(url_set(u, URL_PORT, STR("443")));
+    ASSERT_EQ_STR(get(u, URL_HREF), "https://a/p?q#f");
+    ASSERT_OK(url_set(u, URL_PROTOCOL, STR("sc")));
+    ASSERT_EQ_STR(get(u, URL_PROTOCOL), "https:");
+    ASSERT_OK(url_set(u, URL_HOST, STR("b:8080")));
+    ASSERT_OK(url_set(u, URL_USERNAME, STR("u@")));
+    ASSERT_OK(url_set(u, URL_PATHNAME, STR("x y/../z")));
+    ASSERT_OK(url_set(u, URL_SEARCH, STR("?a=b")));
+    ASSERT_OK(url_set(u, URL_HASH, STR("")));
+    ASSERT_EQ_STR(get(u, URL_HREF), "https://u%40@b:8080/z?a=b");
+    ASSERT_RC(url_set(u, URL_HREF, STR("not a url")), RC_INVAL);
+    ASSERT_EQ_STR(get(u, URL_HREF), "https://u%40@b:8080/z?a=b");
+    ASSERT_RC(url_set(u, URL_ORIGIN, STR("http://x")), RC_INVAL);
+    ASSERT_OK(url_set(u, URL_HREF, STR("sc:op aque ?q")));
+    ASSERT_OK(url_set(u, URL_SEARCH, STR("")));
+    ASSERT_EQ_STR(get(u, URL_HREF), "sc:op aque");
+    struct url *c = url_dup(u);
+    ASSERT_OK(url_set(u, URL_HASH, STR("h")));
+    ASSERT_EQ_STR(get(c, URL_HREF), "sc:op aque");
+    url_free(c);
+    url_free(u);
+}
+
+TEST(url_percent_encode_sets)
+{
+    struct buf b;
+    buf_init(&b, 256);
+    ASSERT_OK(url_percent_encode(STR("a b+c/\xC3\xA9~!"), URL_SET_FORM, &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "a+b%2Bc%2F%C3%A9%7E%21");
+    buf_reset(&b);
+    ASSERT_OK(url_percent_encode(STR("a b/?#"), URL_SET_PATH, &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "a%20b/%3F%23");
+    buf_reset(&b);
+    ASSERT_OK(url_percent_encode(STR("'\""), URL_SET_SPECIAL_QUERY, &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "%27%22");
+    buf_reset(&b);
+    ASSERT_OK(url_percent_decode(STR("%41%zz%4"), &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "A%zz%4");
+    buf_fini(&b);
+}
+
+TEST(url_params_operations)
+{
+    struct url_params *p = url_params_new(0);
+    struct buf b;
+    buf_init(&b, 1024);
+    ASSERT_OK(url_params_parse(p, STR("b=2&a=1&&c&a=%C3%A9+x&=z")));
+    ASSERT_EQ_SIZE(url_params_count(p), 5);
+    struct str v;
+    ASSERT_TRUE(url_params_get(p, STR("a"), &v));
+    ASSERT_EQ_SLICE(v, "1");
+    ASSERT_FALSE(url_params_get(p, STR("zz"), &v));
+    struct str one = STR("1");
+    ASSERT_TRUE(url_params_has(p, STR("a"), &one));
+    ASSERT_TRUE(url_params_has(p, STR("c"), NULL));
+    url_params_sort(p);
+    ASSERT_OK(url_params_serialize(p, &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "=z&a=1&a=%C3%A9+x&b=2&c=");
+    ASSERT_OK(url_params_set(p, STR("a"), STR("new")));
+    url_params_delete(p, STR("b"), NULL);
+    buf_reset(&b);
+    ASSERT_OK(url_params_serialize(p, &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "=z&a=new&c=");
+    url_params_delete(p, STR("c"), &one);
+    ASSERT_EQ_SIZE(url_params_count(p), 3);
+    buf_fini(&b);
+    url_params_free(p);
+}
+
+TEST(url_params_sort_utf16_order_and_limit)
+{
+    /* U+FFFF sorts after U+1F600 in UTF-16 (surrogates are 0xD83D...), unlike code points. */
+    struct url_params *p = url_params_new(16);
+    ASSERT_OK(url_params_append(p, STR("\xEF\xBF\xBF"), STR("1")));
+    ASSERT_OK(url_params_append(p, STR("\xF0\x9F\x98\x80"), STR("2")));
+    url_params_sort(p);
+    struct str n;
+    struct str v;
+    url_params_at(p, 0, &n, &v);
+    ASSERT_EQ_SLICE(v, "2");
+    ASSERT_RC(url_params_append(p, STR("0123456789"), STR("x")), RC_LIMIT);
+    ASSERT_RC(url_params_parse(p, STR("aaaaaaaaaa=bbbbbbbbbb")), RC_LIMIT);
+    ASSERT_EQ_SIZE(url_params_count(p), 0);
+    url_params_free(p);
+}
