@@ -193,6 +193,7 @@ struct gql_type {
     bool one_of;                 /* INPUT_OBJECT with @oneOf */
     struct gql_node *node;
     struct gql_list ext_nodes; /* private: extensions, merged at build */
+    bool mark;                 /* private: used while ordering the type map */
 };
 
 /* Directive locations as bits (1u << GQL_LOC_*). */
@@ -230,6 +231,8 @@ struct gql_directive_def {
     size_t location_count;
     bool repeatable;
     bool builtin;
+    bool deprecated;
+    struct str deprecation_reason;
     struct gql_node *node;
 };
 

@@ -129,3 +129,9 @@ int gql_natural_compare(struct str a, struct str b);
  * argument. */
 gql_resolver_fn *gql_introspection_resolver(const struct gql_schema *s, const struct gql_field *f,
                                             void **out_arg);
+
+/* Print a default value the way graphql-js does after coercing it (astFromValue + print):
+ * input objects list their fields in definition order with field defaults filled in, numbers
+ * are normalised ("1.0" as 1), integer-like IDs unquoted. */
+struct str gql_print_default(struct arena *a, const struct gql_node *v,
+                             const struct gql_type_ref *type);

@@ -121,11 +121,16 @@ static struct gql_value *schema_field(struct gql_resolve *r, const struct ival *
     if (str_eq_cstr(name, "directives")) {
         size_t count = 0;
         struct gql_directive_def *const *dirs = gql_schema_directives(s, &count);
+        bool all = include_deprecated(r);
         struct gql_value *l = gql_value_list(a, count);
+        size_t n = 0;
         for (size_t i = 0; i < count; i++) {
-            l->list.items[i] =
-                wrap(a, (struct ival){ .kind = IV_DIRECTIVE, .s = s, .dir = dirs[i] });
+            if (all || !dirs[i]->deprecated) {
+                l->list.items[n++] =
+                    wrap(a, (struct ival){ .kind = IV_DIRECTIVE, .s = s, .dir = dirs[i] });
+            }
         }
+        l->list.count = n;
         return l;
     }
     static const char *const roots[] = { "queryType", "mutationType", "subscriptionType" };
@@ -274,7 +279,7 @@ static struct gql_value *member_field(struct gql_resolve *r, const struct ival *
         }
         if (str_eq_cstr(name, "defaultValue")) {
             return in->default_value != NULL
-                       ? gql_value_string(a, gql_print_value(a, in->default_value))
+                       ? gql_value_string(a, gql_print_default(a, in->default_value, in->type))
                        : gql_value_null(a);
         }
         return is_dep ? deprecation(a, name, in->deprecated, in->deprecation_reason)
@@ -304,6 +309,9 @@ static struct gql_value *member_field(struct gql_resolve *r, const struct ival *
         }
         if (str_eq_cstr(name, "args")) {
             return input_list(a, s, d->args, d->arg_count, include_deprecated(r));
+        }
+        if (is_dep) {
+            return deprecation(a, name, d->deprecated, d->deprecation_reason);
         }
         if (str_eq_cstr(name, "locations")) {
             struct gql_value *l = gql_value_list(a, d->location_count);

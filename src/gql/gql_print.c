@@ -5,10 +5,12 @@
  * 40% of the input's length, case-insensitive equality counting as 1; naturalCompare order).
  * Thread contract: any thread (pure functions over an arena).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/json.h"
 #include "gql/gql_internal.h"
 
 static void print_string(struct buf *b, struct str s)
@@ -267,4 +269,100 @@ void gql_did_you_mean(struct buf *out, const char *sub, struct str input, const 
     }
     did_you_mean_list(out, sub, sorted, n);
     arena_free(a);
+}
+
+/* ------------------------------------------------------------------ default values */
+
+static bool is_int_text(struct str s)
+{
+    size_t i = (s.len > 0 && s.ptr[0] == '-') ? 1 : 0;
+    if (i >= s.len || (s.ptr[i] == '0' && s.len > i + 1)) {
+        return false;
+    }
+    for (; i < s.len; i++) {
+        if (s.ptr[i] < '0' || s.ptr[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void print_default(struct arena *a, struct buf *b, const struct gql_node *v,
+                          const struct gql_type_ref *t, size_t depth)
+{
+    if (depth > 64) {
+        return;
+    }
+    if (t->kind == GQL_REF_NON_NULL) {
+        t = t->of;
+    }
+    if (v->kind == GQL_NULL || v->kind == GQL_VARIABLE) {
+        print_value(b, v, depth);
+        return;
+    }
+    if (t->kind == GQL_REF_LIST) {
+        if (v->kind != GQL_LIST) {
+            print_default(a, b, v, t->of, depth + 1);
+            return;
+        }
+        IGNORE_RC(buf_try_append_char(b, '['));
+        for (size_t i = 0; i < v->children.count; i++) {
+            IGNORE_RC(buf_try_append_cstr(b, i ? ", " : ""));
+            print_default(a, b, v->children.items[i], t->of, depth + 1);
+        }
+        IGNORE_RC(buf_try_append_char(b, ']'));
+        return;
+    }
+    const struct gql_type *nt = t->named;
+    if (nt->kind == GQL_TYPE_INPUT_OBJECT && v->kind == GQL_OBJECT) {
+        IGNORE_RC(buf_try_append_char(b, '{'));
+        size_t n = 0;
+        for (size_t i = 0; i < nt->input_field_count; i++) {
+            const struct gql_input_value *f = &nt->input_fields[i];
+            const struct gql_node *fv = NULL;
+            for (size_t k = 0; k < v->children.count; k++) {
+                if (str_eq(v->children.items[k]->name, f->name)) {
+                    fv = v->children.items[k]->value;
+                }
+            }
+            if (fv == NULL) {
+                fv = f->default_value;
+            }
+            if (fv == NULL) {
+                continue;
+            }
+            IGNORE_RC(buf_try_printf(b, "%s%.*s: ", n++ ? ", " : "", STR_FMT(f->name)));
+            print_default(a, b, fv, f->type, depth + 1);
+        }
+        IGNORE_RC(buf_try_append_char(b, '}'));
+        return;
+    }
+    if ((nt->scalar == GQL_SCALAR_FLOAT || nt->scalar == GQL_SCALAR_INT) &&
+        (v->kind == GQL_INT || v->kind == GQL_FLOAT)) {
+        char num[32];
+        double d = strtod(arena_cstr(a, v->text), NULL);
+        IGNORE_RC(buf_try_append(b, num, json_format_number(d, num)));
+        return;
+    }
+    if (nt->scalar == GQL_SCALAR_ID && (v->kind == GQL_STRING || v->kind == GQL_INT) &&
+        is_int_text(v->text)) {
+        IGNORE_RC(buf_try_append_str(b, v->text));
+        return;
+    }
+    if (v->kind == GQL_STRING && v->flag) {
+        print_string(b, v->text);
+        return;
+    }
+    print_value(b, v, depth);
+}
+
+struct str gql_print_default(struct arena *a, const struct gql_node *v,
+                             const struct gql_type_ref *type)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    print_default(a, &b, v, type, 0);
+    struct str out = arena_strdup(a, buf_str(&b));
+    buf_fini(&b);
+    return out;
 }

@@ -371,6 +371,8 @@ static struct gql_type *new_type(struct builder *b, struct gql_node *d, bool bui
     return t;
 }
 
+static void read_deprecation(const struct gql_list *dirs, bool *out_dep, struct str *out_reason);
+
 static void add_directive_def(struct builder *b, struct gql_node *d, bool builtin)
 {
     struct gql_directive_def *old = map_find(b->s->directives, d->name);
@@ -391,6 +393,7 @@ static void add_directive_def(struct builder *b, struct gql_node *d, bool builti
     dd->description = d->description;
     dd->repeatable = d->flag;
     dd->builtin = builtin;
+    read_deprecation(&d->directives, &dd->deprecated, &dd->deprecation_reason);
     dd->node = d;
     dd->location_order = arena_alloc(b->s->arena, d->children.count + 1);
     for (size_t i = 0; i < d->children.count; i++) {
@@ -1256,6 +1259,83 @@ static bool is_extension(const struct gql_node *d)
     return d->kind != GQL_DIRECTIVE_DEF && d->flag;
 }
 
+/* graphql-js collectReferencedTypes: append t and, depth first, what it references. */
+static void collect_referenced(struct gql_schema *s, struct gql_type *t, struct gql_type **out,
+                               size_t *n)
+{
+    if (t->mark) {
+        return;
+    }
+    t->mark = true;
+    out[(*n)++] = t;
+    for (size_t i = 0; t->kind == GQL_TYPE_UNION && i < t->possible_count; i++) {
+        collect_referenced(s, t->possible[i], out, n);
+    }
+    for (size_t i = 0; i < t->interface_count; i++) {
+        collect_referenced(s, t->interfaces[i], out, n);
+    }
+    for (size_t i = 0; i < t->field_count; i++) {
+        collect_referenced(s, gql_ref_named(t->fields[i].type), out, n);
+        for (size_t a = 0; a < t->fields[i].arg_count; a++) {
+            collect_referenced(s, gql_ref_named(t->fields[i].args[a].type), out, n);
+        }
+    }
+    for (size_t i = 0; i < t->input_field_count; i++) {
+        collect_referenced(s, gql_ref_named(t->input_fields[i].type), out, n);
+    }
+}
+
+/*
+ * Order types and directives as graphql-js's schema does (its type map and directive list):
+ * each defined type in document order followed by the built-in scalars it first references,
+ * then what directive arguments reference, then the introspection types from __Schema; user
+ * directives before the specified ones. Introspection and SDL printing follow this order.
+ */
+static void order_like_graphql_js(struct gql_schema *s)
+{
+    size_t count = s->type_list.count;
+    struct gql_type **out = arena_calloc(s->arena, count + 1, sizeof(*out));
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        s->type_list.items[i]->mark = !s->type_list.items[i]->builtin;
+    }
+    for (size_t i = 0; i < count; i++) {
+        struct gql_type *t = s->type_list.items[i];
+        if (t->builtin) {
+            continue;
+        }
+        t->mark = false;
+        collect_referenced(s, t, out, &n);
+    }
+    struct gql_directive_def **dirs =
+        arena_calloc(s->arena, s->directive_list.count + 1, sizeof(*dirs));
+    size_t nd = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->directive_list.count; i++) {
+            struct gql_directive_def *d = s->directive_list.items[i];
+            if (d->builtin == (pass == 1)) {
+                dirs[nd++] = d;
+            }
+        }
+    }
+    for (size_t i = 0; i < nd; i++) {
+        s->directive_list.items[i] = dirs[i];
+        for (size_t a = 0; a < dirs[i]->arg_count; a++) {
+            collect_referenced(s, gql_ref_named(dirs[i]->args[a].type), out, &n);
+        }
+    }
+    collect_referenced(s, map_find(s->types, STR("__Schema")), out, &n);
+    for (size_t i = 0; i < count; i++) {
+        struct gql_type *t = s->type_list.items[i];
+        if (!t->mark) {
+            out[n++] = t; /* unreferenced built-in scalars (hidden) */
+        }
+        t->mark = false;
+    }
+    ASSERT(n == count);
+    memcpy(s->type_list.items, out, count * sizeof(*out));
+}
+
 int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
 {
     struct builder b = { .s = s, .errs = errs, .rc = RC_OK };
@@ -1293,6 +1373,7 @@ int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
     }
     if (b.rc == RC_OK) {
         finish_builtins(s);
+        order_like_graphql_js(s);
     }
     s->built = b.rc == RC_OK;
     return b.rc;

@@ -122,7 +122,7 @@ static void put_input_value(struct arena *a, struct buf *b, const struct gql_inp
     put_str(b, gql_ref_print(a, v->type));
     if (v->default_value != NULL) {
         put(b, " = ");
-        put_str(b, gql_print_value(a, v->default_value));
+        put_str(b, gql_print_default(a, v->default_value, v->type));
     }
     put_deprecated(a, b, v->deprecated, v->deprecation_reason);
 }

@@ -205,4 +205,23 @@ const syntax = [
 ];
 syntax.forEach((q, i) => add(`syntax-${i}`, q));
 
+// --- introspection: the queries GraphiQL and getIntrospectionQuery() send
+const gq = require('../../../build/npm/node_modules/graphql');
+const full = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true,
+  schemaDescription: true, inputValueDeprecation: true, oneOf: true };
+add('introspection-default', gq.getIntrospectionQuery());
+add('introspection-full', gq.getIntrospectionQuery(full));
+const dirSchema = `"The schema" schema { query: Root mutation: Change }
+"""Marks a field"""
+directive @tag(name: String! "why" reason: String = "none") repeatable on FIELD_DEFINITION | OBJECT
+directive @internal on FIELD
+type Root @tag(name: "r") { a(x: Int = 1, y: [Float!] = [1.5], z: In = {a: 2}): Int @tag(name: "a") b: Float c: ID }
+type Change { set(v: Int!): Int }
+input In { a: Int! b: String = "x" @deprecated(reason: "no") }
+scalar Url @specifiedBy(url: "https://url.spec.whatwg.org/")
+type Unused { u: Url }`;
+cases.push({ name: 'introspection-directives', schema: dirSchema, rootValue,
+  query: gq.getIntrospectionQuery(full) });
+cases.push({ name: 'print-directives-schema', schema: dirSchema, printSchema: true });
+
 process.stdout.write(cases.map((c) => JSON.stringify(c)).join('\n') + '\n');
