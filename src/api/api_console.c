@@ -16,7 +16,7 @@
 #include "base/mem.h"
 #include "base/rc.h"
 
-#define CONSOLE_MSG_MAX    (16 * 1024)
+#define CONSOLE_MSG_MAX    ((size_t)16 * 1024)
 #define CONSOLE_FIELDS_MAX 64
 
 static bool is_plain_object(JSContextRef ctx, JSValueRef v)
@@ -212,7 +212,7 @@ void api_log_sink_logfmt(void *arg, const struct api_log_entry *e)
     char stamp[32];
     clk_fmt_iso8601_ms(e->ts_ms, stamp);
     struct buf b;
-    buf_init(&b, 64 * 1024);
+    buf_init(&b, (size_t)64 * 1024);
     int rc = buf_try_printf(&b, "ts=%s level=%s mod=script", stamp, log_level_name(e->level));
     if (rc == RC_OK) {
         rc = log_append_kv(&b, "script", e->script);

@@ -14,7 +14,7 @@
 void api_names_init(struct api_names *n)
 {
     static const char *const texts[API_N_COUNT] = {
-#define API_NAME_TEXT(id, text) [API_N_##id] = text,
+#define API_NAME_TEXT(id, text) [API_N_##id] = (text),
         API_NAMES(API_NAME_TEXT)
 #undef API_NAME_TEXT
     };
@@ -164,7 +164,7 @@ int api_ctx_open(struct api_engine *e, struct api_executor *ex, struct js_runtim
     c->phase = phase;
     c->js = js_context_new(rt, c);
     if (phase == API_PHASE_BIND && ver->route_count) {
-        c->handlers = mem_calloc(ver->route_count, sizeof(*c->handlers));
+        c->handlers = mem_calloc(ver->route_count, sizeof(JSObjectRef));
     }
     int rc = setup_globals(c, d);
     if (rc == RC_OK) {

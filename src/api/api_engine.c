@@ -93,6 +93,21 @@ static int cmp_versions(const void *a, const void *b)
     return str_cmp(x->uri, y->uri);
 }
 
+/* Add the routes of v to the snapshot's router. */
+static void add_routes(struct api_snapshot *s, const struct api_version *v)
+{
+    for (size_t j = 0; j < v->route_count; j++) {
+        struct api_route *r = v->routes[j];
+        struct diag d;
+        if (http_router_add(s->router, r->method, r->pattern, r, &d) == RC_OK) {
+            s->route_count++;
+            continue;
+        }
+        log_warn(&api_log_ctx, "route not published script=%.*s route=\"%.*s\" reason=\"%s\"",
+                 STR_FMT(v->uri), STR_FMT(r->key), d.msg);
+    }
+}
+
 /* Build a snapshot of every active script (in byte order of URI) and publish it. Deploy lock
  * held. */
 static void publish(struct api_engine *e)
@@ -101,7 +116,7 @@ static void publish(struct api_engine *e)
     atomic_init(&s->refs, 1);
     s->router = http_router_new();
     size_t n = map_count(e->scripts);
-    s->versions = mem_calloc(n ? n : 1, sizeof(*s->versions));
+    s->versions = mem_calloc(n ? n : 1, sizeof(struct api_version *));
     size_t it = 0;
     struct str key;
     void *val;
@@ -109,21 +124,9 @@ static void publish(struct api_engine *e)
         s->versions[s->version_count++] = val;
         api_version_ref(val);
     }
-    qsort(s->versions, s->version_count, sizeof(*s->versions), cmp_versions);
+    qsort(s->versions, s->version_count, sizeof(struct api_version *), cmp_versions);
     for (size_t i = 0; i < s->version_count; i++) {
-        struct api_version *v = s->versions[i];
-        for (size_t j = 0; j < v->route_count; j++) {
-            struct api_route *r = v->routes[j];
-            struct diag d;
-            int rc = http_router_add(s->router, r->method, r->pattern, r, &d);
-            if (rc != RC_OK) {
-                log_warn(&api_log_ctx,
-                         "route not published script=%.*s route=\"%.*s\" reason=\"%s\"",
-                         STR_FMT(v->uri), STR_FMT(r->key), d.msg);
-                continue;
-            }
-            s->route_count++;
-        }
+        add_routes(s, s->versions[i]);
     }
     pthread_mutex_lock(&e->snap_mu);
     struct api_snapshot *old = e->snap;

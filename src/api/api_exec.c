@@ -115,7 +115,7 @@ static struct api_ctx *get_ctx(struct api_executor *ex, struct api_version *ver,
     if (rc != RC_OK) {
         return NULL;
     }
-    VEC_PUSH(&ex->ctxs, c);
+    VEC_PUSH(&ex->ctxs, c); /* NOLINT(bugprone-sizeof-expression): a vector of pointers */
     return c;
 }
 
@@ -142,7 +142,9 @@ void api_inv_end(struct api_inv *inv)
         s->inv = NULL;
         s->gen++;
         VEC_PUSH(&ex->free_slots, inv->slot);
-        inv->c->pending--;
+        if (inv->c != NULL) {
+            inv->c->pending--;
+        }
         if (inv->timer) {
             uv_timer_stop(inv->timer);
             uv_close((uv_handle_t *)inv->timer, on_timer_closed);

@@ -141,30 +141,47 @@ static struct str lower_dup(struct arena *a, struct str s)
 
 /* ------------------------------------------------------------------ fields */
 
+/* True when an earlier header than i has the same name (already joined into it). */
+static bool seen_before(const struct http_request *req, size_t i)
+{
+    for (size_t j = 0; j < i; j++) {
+        if (str_eq_nocase(req->headers[j].name, req->headers[i].name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Append the values of header i and of every later one of the same name, joined by ", ". */
+static int join_values(const struct http_request *req, size_t i, struct buf *b)
+{
+    int rc = buf_try_append_str(b, req->headers[i].value);
+    for (size_t j = i + 1; j < req->header_count && rc == RC_OK; j++) {
+        if (!str_eq_nocase(req->headers[j].name, req->headers[i].name)) {
+            continue;
+        }
+        rc = buf_try_append_cstr(b, ", ");
+        if (rc == RC_OK) {
+            rc = buf_try_append_str(b, req->headers[j].value);
+        }
+    }
+    return rc;
+}
+
 static JSValueRef make_headers(JSContextRef ctx, struct api_inv *inv)
 {
     const struct http_request *req = inv->req;
     JSObjectRef o = make_object(ctx);
     for (size_t i = 0; i < req->header_count; i++) {
         struct str name = req->headers[i].name;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++) {
-            seen = str_eq_nocase(req->headers[j].name, name);
-        }
-        if (seen || str_eq_nocase(name, STR("set-cookie"))) {
+        if (seen_before(req, i) || str_eq_nocase(name, STR("set-cookie"))) {
             continue;
         }
         struct buf b;
         buf_init(&b, (size_t)1 << 30);
-        int rc = buf_try_append_str(&b, req->headers[i].value);
-        for (size_t j = i + 1; j < req->header_count && rc == RC_OK; j++) {
-            if (str_eq_nocase(req->headers[j].name, name)) {
-                rc = buf_try_append_cstr(&b, ", ");
-                if (rc == RC_OK) {
-                    rc = buf_try_append_str(&b, req->headers[j].value);
-                }
-            }
-        }
+        /* The request's headers are bounded by the server's limits: this cannot fill b. */
+        int rc = join_values(req, i, &b);
+        (void)rc;
         set_prop(ctx, o, lower_dup(inv->arena, name), js_make_string(ctx, buf_str(&b)));
         buf_fini(&b);
     }
@@ -304,11 +321,49 @@ static JSValueRef make_text(JSContextRef ctx, struct api_inv *inv, JSValueRef *e
     return js_make_string(ctx, body);
 }
 
+static JSValueRef empty_array(JSContextRef ctx, JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    JSObjectRef arr = JSObjectMakeArray(ctx, 0, NULL, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return NULL;
+    }
+    return arr;
+}
+
+/* The body-derived fields. */
+static JSValueRef compute_body(JSContextRef ctx, struct api_inv *inv, enum api_req_field f,
+                               JSValueRef *exception)
+{
+    const struct http_request *req = inv->req;
+    struct str params;
+    bool urlencoded = false;
+    switch (f) {
+    case API_REQ_FORM:
+    case API_REQ_FORM_ENTRIES:
+        urlencoded =
+            str_eq_nocase(media_type(req, &params), STR("application/x-www-form-urlencoded"));
+        if (urlencoded) {
+            return parse_urlencoded(ctx, inv->arena, req->body, f == API_REQ_FORM_ENTRIES);
+        }
+        return f == API_REQ_FORM_ENTRIES ? empty_array(ctx, exception) : make_object(ctx);
+    case API_REQ_FILES:
+        return empty_array(ctx, exception);
+    case API_REQ_CONTENT_TYPE:
+        return js_make_string(ctx, lower_dup(inv->arena, media_type(req, &params)));
+    case API_REQ_AUTH:
+        return inv->c->k_anonymous_auth;
+    case API_REQ_FIELD_COUNT:
+    default:
+        return JSValueMakeUndefined(ctx);
+    }
+}
+
 static JSValueRef compute(JSContextRef ctx, struct api_inv *inv, enum api_req_field f,
                           JSValueRef *exception)
 {
     const struct http_request *req = inv->req;
-    struct str params;
     JSValueRef exc = NULL;
     switch (f) {
     case API_REQ_METHOD:
@@ -354,36 +409,8 @@ static JSValueRef compute(JSContextRef ctx, struct api_inv *inv, enum api_req_fi
         return make_json(ctx, inv, exception);
     case API_REQ_TEXT:
         return make_text(ctx, inv, exception);
-    case API_REQ_FORM:
-    case API_REQ_FORM_ENTRIES: {
-        struct str mt = media_type(req, &params);
-        bool entries = f == API_REQ_FORM_ENTRIES;
-        if (str_eq_nocase(mt, STR("application/x-www-form-urlencoded"))) {
-            return parse_urlencoded(ctx, inv->arena, req->body, entries);
-        }
-        if (entries) {
-            JSObjectRef arr = JSObjectMakeArray(ctx, 0, NULL, &exc);
-            if (exc != NULL) {
-                *exception = exc;
-            }
-            return arr;
-        }
-        return make_object(ctx);
-    }
-    case API_REQ_FILES: {
-        JSObjectRef arr = JSObjectMakeArray(ctx, 0, NULL, &exc);
-        if (exc != NULL) {
-            *exception = exc;
-        }
-        return arr;
-    }
-    case API_REQ_CONTENT_TYPE:
-        return js_make_string(ctx, lower_dup(inv->arena, media_type(req, &params)));
-    case API_REQ_AUTH:
-        return inv->c->k_anonymous_auth;
-    case API_REQ_FIELD_COUNT:
     default:
-        return JSValueMakeUndefined(ctx);
+        return compute_body(ctx, inv, f, exception);
     }
 }
 

@@ -31,7 +31,7 @@ void api_log_exception(struct api_ctx *c, struct str request_id, const char *wha
                        JSValueRef exception)
 {
     struct buf b;
-    buf_init(&b, 16 * 1024);
+    buf_init(&b, (size_t)16 * 1024);
     if (buf_try_printf(&b, "%s: ", what) == RC_OK) {
         js_exception_describe(c->js, exception, &b);
     }
@@ -58,6 +58,9 @@ static struct str to_arena(JSContextRef ctx, JSValueRef v, struct arena *a)
     return r;
 }
 
+static size_t read_header_list(struct api_inv *inv, JSObjectRef l, struct http_header **out,
+                               JSValueRef *out_exc);
+
 void api_respond_exception(struct api_inv *inv, JSValueRef exception)
 {
     struct api_ctx *c = inv->c;
@@ -83,19 +86,7 @@ void api_respond_exception(struct api_inv *inv, JSValueRef exception)
     struct http_header *hdrs = NULL;
     size_t hn = 0;
     if (exc == NULL && JSValueIsObject(ctx, hv)) {
-        JSObjectRef hl = (JSObjectRef)hv;
-        size_t n = (size_t)JSValueToNumber(
-            ctx, JSObjectGetProperty(ctx, hl, c->names->s[API_N_length], &exc), &exc);
-        if (exc == NULL && n >= 2 && n < 2000) {
-            hdrs = arena_alloc(a, (n / 2) * sizeof(*hdrs));
-            for (size_t i = 0; i + 1 < n; i += 2) {
-                hdrs[hn].name =
-                    to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, hl, (unsigned)i, &exc), a);
-                hdrs[hn].value =
-                    to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, hl, (unsigned)i + 1, &exc), a);
-                hn++;
-            }
-        }
+        hn = read_header_list(inv, (JSObjectRef)hv, &hdrs, &exc);
     }
     if (exc != NULL || status < 400 || status > 599 || code.len == 0) {
         api_respond_error(inv, 500, "SCRIPT_ERROR", "Internal server error");
@@ -113,12 +104,53 @@ static void respond_owned(struct api_inv *inv, int status, const struct http_hea
     http_exchange_respond_owned(xch, status, h, hn, body, len);
 }
 
+/* Read a flat [name, value, ...] JS array into headers in the invocation arena. */
+static size_t read_header_list(struct api_inv *inv, JSObjectRef l, struct http_header **out,
+                               JSValueRef *out_exc)
+{
+    JSContextRef ctx = inv->c->js;
+    JSValueRef exc = NULL;
+    double nd = JSValueToNumber(ctx, js_get(ctx, l, inv->c->names->s[API_N_length], &exc), &exc);
+    size_t n = (exc == NULL && nd > 0 && nd < 20000) ? (size_t)nd : 0;
+    *out = NULL;
+    if (n < 2) {
+        *out_exc = exc;
+        return 0;
+    }
+    struct http_header *h = arena_alloc(inv->arena, (n / 2) * sizeof(*h));
+    size_t hn = 0;
+    for (size_t i = 0; i + 1 < n && exc == NULL; i += 2) {
+        h[hn].name =
+            to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, l, (unsigned)i, &exc), inv->arena);
+        h[hn].value =
+            to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, l, (unsigned)i + 1, &exc), inv->arena);
+        hn++;
+    }
+    *out = h;
+    *out_exc = exc;
+    return hn;
+}
+
+/* The body of a Response: an owned buffer (NULL when converting it threw: *out_exc). */
+static char *read_body(JSContextRef ctx, JSValueRef bv, size_t *out_len, JSValueRef *out_exc)
+{
+    struct str bytes;
+    *out_len = 0;
+    if (JSValueIsUndefined(ctx, bv) || JSValueIsNull(ctx, bv)) {
+        return mem_alloc(1);
+    }
+    if (!JSValueIsString(ctx, bv) && js_bytes_view(ctx, bv, &bytes)) {
+        *out_len = bytes.len;
+        return mem_dup(bytes.ptr, bytes.len);
+    }
+    return js_value_to_owned(ctx, bv, out_len, out_exc);
+}
+
 /* Read a Response object (prelude class) and send it. */
 static void respond_response(struct api_inv *inv, JSObjectRef r)
 {
     struct api_ctx *c = inv->c;
     JSContextRef ctx = c->js;
-    struct arena *a = inv->arena;
     const struct api_names *nm = c->names;
     JSValueRef exc = NULL;
     double sv = JSValueToNumber(ctx, js_get(ctx, r, nm->s[API_N_status], &exc), &exc);
@@ -129,46 +161,16 @@ static void respond_response(struct api_inv *inv, JSObjectRef r)
     struct http_header *hdrs = NULL;
     size_t hn = 0;
     JSValueRef hv = js_get(ctx, r, nm->s[API_N_headers], &exc);
+    JSValueRef lv = NULL;
     if (exc == NULL && JSValueIsObject(ctx, hv)) {
-        JSValueRef lv = js_get(ctx, (JSObjectRef)hv, nm->s[API_N_list], &exc);
-        if (exc == NULL && JSValueIsObject(ctx, lv)) {
-            JSObjectRef l = (JSObjectRef)lv;
-            double nd = JSValueToNumber(ctx, js_get(ctx, l, nm->s[API_N_length], &exc), &exc);
-            size_t n = (exc == NULL && nd > 0 && nd < 20000) ? (size_t)nd : 0;
-            if (n >= 2) {
-                hdrs = arena_alloc(a, (n / 2) * sizeof(*hdrs));
-                for (size_t i = 0; i + 1 < n; i += 2) {
-                    hdrs[hn].name =
-                        to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, l, (unsigned)i, &exc), a);
-                    hdrs[hn].value =
-                        to_arena(ctx, JSObjectGetPropertyAtIndex(ctx, l, (unsigned)i + 1, &exc), a);
-                    hn++;
-                }
-            }
-        }
+        lv = js_get(ctx, (JSObjectRef)hv, nm->s[API_N_list], &exc);
     }
-    if (exc != NULL) {
-        api_respond_exception(inv, exc);
-        return;
+    if (exc == NULL && lv != NULL && JSValueIsObject(ctx, lv)) {
+        hn = read_header_list(inv, (JSObjectRef)lv, &hdrs, &exc);
     }
-    JSValueRef bv = js_get(ctx, r, nm->s[API_N_body], &exc);
-    char *body = NULL;
+    JSValueRef bv = exc == NULL ? js_get(ctx, r, nm->s[API_N_body], &exc) : NULL;
     size_t len = 0;
-    struct str bytes;
-    if (exc != NULL) {
-        api_respond_exception(inv, exc);
-        return;
-    }
-    if (JSValueIsUndefined(ctx, bv) || JSValueIsNull(ctx, bv)) {
-        body = mem_alloc(1);
-    } else if (JSValueIsString(ctx, bv)) {
-        body = js_value_to_owned(ctx, bv, &len, &exc);
-    } else if (js_bytes_view(ctx, bv, &bytes)) {
-        body = mem_dup(bytes.ptr, bytes.len);
-        len = bytes.len;
-    } else {
-        body = js_value_to_owned(ctx, bv, &len, &exc);
-    }
+    char *body = exc == NULL ? read_body(ctx, bv, &len, &exc) : NULL;
     if (body == NULL) {
         api_respond_exception(inv, exc);
         return;

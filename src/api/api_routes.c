@@ -112,6 +112,7 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
             r->ver = ver;
             if (ver->route_count == ver->route_cap) {
                 ver->route_cap = ver->route_cap ? ver->route_cap * 2 : 8;
+                /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
                 ver->routes = mem_realloc(ver->routes, ver->route_cap * sizeof(*ver->routes));
             }
             ver->routes[ver->route_count++] = r;

@@ -44,7 +44,7 @@ static bool append_prop(JSContextRef ctx, JSObjectRef obj, const char *name, str
 static bool append_script_frame(JSContextRef ctx, JSObjectRef obj, struct buf *b)
 {
     struct buf st;
-    buf_init(&st, 16 * 1024);
+    buf_init(&st, (size_t)16 * 1024);
     bool found = false;
     if (append_prop(ctx, obj, "stack", &st)) {
         struct str rest = buf_str(&st);
