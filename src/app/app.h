@@ -19,16 +19,16 @@ struct diag;
 
 struct app_config {
     /* [top level] */
-    char *listen;          /* "HOST:PORT"; default "0.0.0.0:8080" */
-    char *data_dir;        /* default "./kiln-data" */
-    char *scripts_dir;     /* default none */
-    char *port_file;       /* written with the bound port once Kiln accepts connections */
+    char *listen;      /* "HOST:PORT"; default "0.0.0.0:8080" */
+    char *data_dir;    /* default "./kiln-data" */
+    char *scripts_dir; /* default none */
+    char *port_file;   /* written with the bound port once Kiln accepts connections */
     char *admin_token;
     char *db_url;
     char *config_file;
     bool dev;
-    int64_t io_threads;    /* 0: one per available core */
-    int64_t js_threads;    /* 0: two per available core */
+    int64_t io_threads; /* 0: one per available core */
+    int64_t js_threads; /* 0: two per available core */
     enum log_level log_level;
     /* [limits] */
     int64_t exec_timeout_ms;

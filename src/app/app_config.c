@@ -5,14 +5,14 @@
  * KILN_LIMITS_EXEC_TIMEOUT_MS; top-level listen is KILN_LISTEN). Sources are applied in the
  * order defaults, file, environment, flags, so a later source wins.
  */
-#include "app/app.h"
-
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <ini.h>
+
+#include "app/app.h"
 #include "base/buf.h"
 #include "base/diag.h"
 #include "base/mem.h"
@@ -27,74 +27,186 @@ enum opt_type {
 };
 
 struct app_option {
-    const char *flag;     /* without "--" */
-    const char *section;  /* "" for top level */
+    const char *flag;    /* without "--" */
+    const char *section; /* "" for top level */
     const char *key;
     enum opt_type type;
     size_t offset;
-    int64_t min;          /* OPT_INT range */
+    int64_t min; /* OPT_INT range */
     int64_t max;
-    const char *def;      /* default as text */
+    const char *def; /* default as text */
     const char *help;
 };
 
 #define OFF(field) offsetof(struct app_config, field)
 
 static const struct app_option options[] = {
-    { .flag = "listen", .section = "", .key = "listen", .type = OPT_STRING, .offset = OFF(listen),
-      .def = "0.0.0.0:8080", .help = "address and port to listen on; port 0 picks a free one" },
-    { .flag = "data", .section = "", .key = "data", .type = OPT_STRING, .offset = OFF(data_dir),
-      .def = "./kiln-data", .help = "data folder (store, admin token)" },
-    { .flag = "scripts", .section = "", .key = "scripts", .type = OPT_STRING,
-      .offset = OFF(scripts_dir), .help = "folder of *.js scripts, reloaded on change" },
-    { .flag = "port-file", .section = "", .key = "port_file", .type = OPT_STRING,
-      .offset = OFF(port_file), .help = "write the bound port here once Kiln accepts" },
-    { .flag = "admin-token", .section = "", .key = "admin_token", .type = OPT_STRING,
-      .offset = OFF(admin_token), .help = "bearer token for /engine administration" },
-    { .flag = "db", .section = "", .key = "db", .type = OPT_STRING, .offset = OFF(db_url),
+    { .flag = "listen",
+      .section = "",
+      .key = "listen",
+      .type = OPT_STRING,
+      .offset = OFF(listen),
+      .def = "0.0.0.0:8080",
+      .help = "address and port to listen on; port 0 picks a free one" },
+    { .flag = "data",
+      .section = "",
+      .key = "data",
+      .type = OPT_STRING,
+      .offset = OFF(data_dir),
+      .def = "./kiln-data",
+      .help = "data folder (store, admin token)" },
+    { .flag = "scripts",
+      .section = "",
+      .key = "scripts",
+      .type = OPT_STRING,
+      .offset = OFF(scripts_dir),
+      .help = "folder of *.js scripts, reloaded on change" },
+    { .flag = "port-file",
+      .section = "",
+      .key = "port_file",
+      .type = OPT_STRING,
+      .offset = OFF(port_file),
+      .help = "write the bound port here once Kiln accepts" },
+    { .flag = "admin-token",
+      .section = "",
+      .key = "admin_token",
+      .type = OPT_STRING,
+      .offset = OFF(admin_token),
+      .help = "bearer token for /engine administration" },
+    { .flag = "db",
+      .section = "",
+      .key = "db",
+      .type = OPT_STRING,
+      .offset = OFF(db_url),
       .help = "store URL (default: SQLite in the data folder)" },
-    { .flag = "config", .section = "", .key = "config", .type = OPT_STRING,
-      .offset = OFF(config_file), .help = "INI configuration file" },
-    { .flag = "dev", .section = "", .key = "dev", .type = OPT_BOOL, .offset = OFF(dev),
-      .def = "false", .help = "dev mode: error details and stacks in responses" },
-    { .flag = "io-threads", .section = "", .key = "io_threads", .type = OPT_INT,
-      .offset = OFF(io_threads), .min = 0, .max = 256, .def = "0",
+    { .flag = "config",
+      .section = "",
+      .key = "config",
+      .type = OPT_STRING,
+      .offset = OFF(config_file),
+      .help = "INI configuration file" },
+    { .flag = "dev",
+      .section = "",
+      .key = "dev",
+      .type = OPT_BOOL,
+      .offset = OFF(dev),
+      .def = "false",
+      .help = "dev mode: error details and stacks in responses" },
+    { .flag = "io-threads",
+      .section = "",
+      .key = "io_threads",
+      .type = OPT_INT,
+      .offset = OFF(io_threads),
+      .min = 0,
+      .max = 256,
+      .def = "0",
       .help = "I/O threads (0: one per core)" },
-    { .flag = "js-threads", .section = "", .key = "js_threads", .type = OPT_INT,
-      .offset = OFF(js_threads), .min = 0, .max = 256, .def = "0",
+    { .flag = "js-threads",
+      .section = "",
+      .key = "js_threads",
+      .type = OPT_INT,
+      .offset = OFF(js_threads),
+      .min = 0,
+      .max = 256,
+      .def = "0",
       .help = "JavaScript executor threads (0: two per core)" },
-    { .flag = "log-level", .section = "", .key = "log_level", .type = OPT_LEVEL,
-      .offset = OFF(log_level), .def = "info", .help = "error | warn | info | debug" },
-    { .flag = "exec-timeout-ms", .section = "limits", .key = "exec_timeout_ms", .type = OPT_INT,
-      .offset = OFF(exec_timeout_ms), .min = 1, .max = 3600000, .def = "5000",
+    { .flag = "log-level",
+      .section = "",
+      .key = "log_level",
+      .type = OPT_LEVEL,
+      .offset = OFF(log_level),
+      .def = "info",
+      .help = "error | warn | info | debug" },
+    { .flag = "exec-timeout-ms",
+      .section = "limits",
+      .key = "exec_timeout_ms",
+      .type = OPT_INT,
+      .offset = OFF(exec_timeout_ms),
+      .min = 1,
+      .max = 3600000,
+      .def = "5000",
       .help = "execution time limit of one invocation" },
-    { .flag = "init-timeout-ms", .section = "limits", .key = "init_timeout_ms", .type = OPT_INT,
-      .offset = OFF(init_timeout_ms), .min = 1, .max = 3600000, .def = "30000",
+    { .flag = "init-timeout-ms",
+      .section = "limits",
+      .key = "init_timeout_ms",
+      .type = OPT_INT,
+      .offset = OFF(init_timeout_ms),
+      .min = 1,
+      .max = 3600000,
+      .def = "30000",
       .help = "time limit of a script's top level + init()" },
-    { .flag = "heap-limit-mb", .section = "limits", .key = "heap_limit_mb", .type = OPT_INT,
-      .offset = OFF(heap_limit_mb), .min = 16, .max = 65536, .def = "512",
+    { .flag = "heap-limit-mb",
+      .section = "limits",
+      .key = "heap_limit_mb",
+      .type = OPT_INT,
+      .offset = OFF(heap_limit_mb),
+      .min = 16,
+      .max = 65536,
+      .def = "512",
       .help = "JavaScript heap per executor" },
-    { .flag = "max-header-bytes", .section = "limits", .key = "max_header_bytes",
-      .type = OPT_INT, .offset = OFF(max_header_bytes), .min = 1024, .max = 16777216,
-      .def = "65536", .help = "request line + headers (431 beyond)" },
-    { .flag = "max-headers", .section = "limits", .key = "max_headers", .type = OPT_INT,
-      .offset = OFF(max_headers), .min = 1, .max = 10000, .def = "100",
+    { .flag = "max-header-bytes",
+      .section = "limits",
+      .key = "max_header_bytes",
+      .type = OPT_INT,
+      .offset = OFF(max_header_bytes),
+      .min = 1024,
+      .max = 16777216,
+      .def = "65536",
+      .help = "request line + headers (431 beyond)" },
+    { .flag = "max-headers",
+      .section = "limits",
+      .key = "max_headers",
+      .type = OPT_INT,
+      .offset = OFF(max_headers),
+      .min = 1,
+      .max = 10000,
+      .def = "100",
       .help = "header count (431 beyond)" },
-    { .flag = "max-body-bytes", .section = "limits", .key = "max_body_bytes", .type = OPT_INT,
-      .offset = OFF(max_body_bytes), .min = 0, .max = 104857600, .def = "10485760",
+    { .flag = "max-body-bytes",
+      .section = "limits",
+      .key = "max_body_bytes",
+      .type = OPT_INT,
+      .offset = OFF(max_body_bytes),
+      .min = 0,
+      .max = 104857600,
+      .def = "10485760",
       .help = "request body (413 beyond)" },
-    { .flag = "header-timeout-ms", .section = "limits", .key = "header_timeout_ms",
-      .type = OPT_INT, .offset = OFF(header_timeout_ms), .min = 100, .max = 3600000,
-      .def = "10000", .help = "all request headers must arrive within" },
-    { .flag = "idle-timeout-ms", .section = "limits", .key = "idle_timeout_ms", .type = OPT_INT,
-      .offset = OFF(idle_timeout_ms), .min = 100, .max = 86400000, .def = "60000",
+    { .flag = "header-timeout-ms",
+      .section = "limits",
+      .key = "header_timeout_ms",
+      .type = OPT_INT,
+      .offset = OFF(header_timeout_ms),
+      .min = 100,
+      .max = 3600000,
+      .def = "10000",
+      .help = "all request headers must arrive within" },
+    { .flag = "idle-timeout-ms",
+      .section = "limits",
+      .key = "idle_timeout_ms",
+      .type = OPT_INT,
+      .offset = OFF(idle_timeout_ms),
+      .min = 100,
+      .max = 86400000,
+      .def = "60000",
       .help = "idle keep-alive connections are closed after" },
-    { .flag = "max-connections", .section = "limits", .key = "max_connections", .type = OPT_INT,
-      .offset = OFF(max_connections), .min = 1, .max = 1000000, .def = "10000",
+    { .flag = "max-connections",
+      .section = "limits",
+      .key = "max_connections",
+      .type = OPT_INT,
+      .offset = OFF(max_connections),
+      .min = 1,
+      .max = 1000000,
+      .def = "10000",
       .help = "open connections per instance (503 beyond)" },
-    { .flag = "drain-timeout-ms", .section = "limits", .key = "drain_timeout_ms",
-      .type = OPT_INT, .offset = OFF(drain_timeout_ms), .min = 0, .max = 3600000,
-      .def = "10000", .help = "on SIGINT/SIGTERM, wait this long for in-flight requests" },
+    { .flag = "drain-timeout-ms",
+      .section = "limits",
+      .key = "drain_timeout_ms",
+      .type = OPT_INT,
+      .offset = OFF(drain_timeout_ms),
+      .min = 0,
+      .max = 3600000,
+      .def = "10000",
+      .help = "on SIGINT/SIGTERM, wait this long for in-flight requests" },
 };
 
 /* "KILN_" + SECTION_ + KEY, upper-case. */
@@ -131,8 +243,8 @@ static int set_value(struct app_config *cfg, const struct app_option *o, const c
                    str_eq_nocase(v, STR("no")) || str_eq_nocase(v, STR("off"))) {
             *b = false;
         } else {
-            return diag_set(d, RC_INVAL, "%s: %s must be true or false, got \"%s\"", source,
-                            o->key, value);
+            return diag_set(d, RC_INVAL, "%s: %s must be true or false, got \"%s\"", source, o->key,
+                            value);
         }
         return RC_OK;
     }
@@ -223,6 +335,8 @@ static int parse_flag(int argc, char **argv, int *io_i, const struct app_option 
                       const char **out_value, struct diag *d)
 {
     const char *arg = argv[*io_i];
+    *out_opt = NULL;
+    *out_value = NULL;
     if (strncmp(arg, "--", 2) != 0) {
         return diag_set(d, RC_INVAL, "unexpected argument \"%s\" (see kiln --help)", arg);
     }
@@ -271,7 +385,8 @@ static int split_listen(struct app_config *cfg, struct diag *d)
     uint64_t port;
     if (str_to_u64(str_sub(l, (size_t)colon + 1, l.len), &port) != RC_OK || port > 65535 ||
         host.len == 0) {
-        return diag_set(d, RC_INVAL, "listen must be HOST:PORT with a port from 0 to 65535, got \"%s\"",
+        return diag_set(d, RC_INVAL,
+                        "listen must be HOST:PORT with a port from 0 to 65535, got \"%s\"",
                         cfg->listen);
     }
     cfg->listen_host = mem_strndup(host);
@@ -279,17 +394,20 @@ static int split_listen(struct app_config *cfg, struct diag *d)
     return RC_OK;
 }
 
-int app_config_load(struct app_config *cfg, int argc, char **argv, char **envp, struct diag *d)
+static void apply_defaults(struct app_config *cfg)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    int rc = RC_OK;
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
-        if (options[i].def) {
-            rc = set_value(cfg, &options[i], options[i].def, "default", d);
-            ASSERT(rc == RC_OK);
-        }
+        /* Defaults are valid by construction (tests/unit/app checks them). */
+        int rc =
+            options[i].def ? set_value(cfg, &options[i], options[i].def, "default", NULL) : RC_OK;
+        ASSERT(rc == RC_OK);
     }
-    /* The file comes first, so find where it is: a flag beats the variable. */
+}
+
+/* The file is read before the variables and flags, so find its path first: a flag beats the
+ * variable. */
+static const char *find_config_file(int argc, char **argv, char **envp)
+{
     const char *file = find_env(envp, "KILN_CONFIG");
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
@@ -298,29 +416,33 @@ int app_config_load(struct app_config *cfg, int argc, char **argv, char **envp, 
             file = argv[i] + 9;
         }
     }
-    if (file) {
-        rc = load_file(cfg, file, d);
-        if (rc != RC_OK) {
-            return rc;
-        }
-    }
+    return file;
+}
+
+static int apply_env(struct app_config *cfg, char **envp, struct diag *d)
+{
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
         char name[128];
         env_name(&options[i], name, sizeof(name));
         const char *v = find_env(envp, name);
         if (v) {
-            rc = set_value(cfg, &options[i], v, name, d);
+            int rc = set_value(cfg, &options[i], v, name, d);
             if (rc != RC_OK) {
                 return rc;
             }
         }
     }
+    return RC_OK;
+}
+
+static int apply_flags(struct app_config *cfg, int argc, char **argv, struct diag *d)
+{
     for (int i = 0; i < argc; i++) {
-        const struct app_option *o;
-        const char *value;
-        rc = parse_flag(argc, argv, &i, &o, &value, d);
-        if (rc != RC_OK) {
-            return rc;
+        const struct app_option *o = NULL;
+        const char *value = NULL;
+        int rc = parse_flag(argc, argv, &i, &o, &value, d);
+        if (rc != RC_OK || o == NULL) {
+            return rc != RC_OK ? rc : RC_INTERNAL;
         }
         char source[80];
         (void)snprintf(source, sizeof(source), "--%s", o->flag);
@@ -329,7 +451,25 @@ int app_config_load(struct app_config *cfg, int argc, char **argv, char **envp, 
             return rc;
         }
     }
-    return split_listen(cfg, d);
+    return RC_OK;
+}
+
+int app_config_load(struct app_config *cfg, int argc, char **argv, char **envp, struct diag *d)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    apply_defaults(cfg);
+    const char *file = find_config_file(argc, argv, envp);
+    int rc = file ? load_file(cfg, file, d) : RC_OK;
+    if (rc == RC_OK) {
+        rc = apply_env(cfg, envp, d);
+    }
+    if (rc == RC_OK) {
+        rc = apply_flags(cfg, argc, argv, d);
+    }
+    if (rc == RC_OK) {
+        rc = split_listen(cfg, d);
+    }
+    return rc;
 }
 
 void app_config_fini(struct app_config *cfg)
@@ -352,14 +492,13 @@ void app_config_help(struct buf *out)
         char env[128];
         env_name(o, env, sizeof(env));
         char flag[64];
-        (void)snprintf(flag, sizeof(flag), "--%s%s", o->flag,
-                       o->type == OPT_BOOL ? "" : " V");
+        (void)snprintf(flag, sizeof(flag), "--%s%s", o->flag, o->type == OPT_BOOL ? "" : " V");
         IGNORE_RC(buf_try_printf(out, "  %-24s %s", flag, o->help));
         if (o->def) {
             IGNORE_RC(buf_try_printf(out, " (default %s)", o->def));
         }
         IGNORE_RC(buf_try_printf(out, "\n  %-24s env %s, ini %s%s%s%s\n", "", env,
-                             o->section[0] ? "[" : "", o->section, o->section[0] ? "] " : "",
-                             o->key));
+                                 o->section[0] ? "[" : "", o->section, o->section[0] ? "] " : "",
+                                 o->key));
     }
 }

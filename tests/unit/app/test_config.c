@@ -41,11 +41,11 @@ TEST(config_precedence_file_env_flags)
     struct app_config cfg;
     struct diag d;
     ASSERT_OK(app_config_load(&cfg, 4, argv, envp, &d));
-    ASSERT_EQ_STR(cfg.listen_host, "::1");   /* flag beats file */
+    ASSERT_EQ_STR(cfg.listen_host, "::1"); /* flag beats file */
     ASSERT_EQ_INT(cfg.listen_port, 0);
     ASSERT_EQ_STR(cfg.data_dir, "/tmp/from-env"); /* env beats file */
     ASSERT_EQ_INT(cfg.exec_timeout_ms, 2000);
-    ASSERT_EQ_INT(cfg.max_headers, 50);      /* file beats default */
+    ASSERT_EQ_INT(cfg.max_headers, 50); /* file beats default */
     ASSERT_TRUE(cfg.dev);
     app_config_fini(&cfg);
 }
