@@ -111,6 +111,7 @@ enum gql_ref_kind {
 };
 
 struct gql_type;
+struct gql_scalar_ops;
 struct gql_resolve;
 
 enum gql_scalar {
@@ -176,10 +177,11 @@ struct gql_type {
     enum gql_type_kind kind;
     struct str name;
     struct str description;
-    bool builtin;             /* specified scalars and introspection types */
-    bool hidden;              /* an unreferenced built-in scalar (not in the schema) */
-    enum gql_scalar scalar;   /* SCALAR: which specified scalar, or GQL_SCALAR_CUSTOM */
-    struct gql_field *fields; /* OBJECT, INTERFACE */
+    bool builtin;           /* specified scalars and introspection types */
+    bool hidden;            /* an unreferenced built-in scalar (not in the schema) */
+    enum gql_scalar scalar; /* SCALAR: which specified scalar, or GQL_SCALAR_CUSTOM */
+    const struct gql_scalar_ops *scalar_ops; /* custom SCALAR behaviour, or NULL (pass-through) */
+    struct gql_field *fields;                /* OBJECT, INTERFACE */
     size_t field_count;
     struct gql_type **interfaces; /* OBJECT, INTERFACE */
     size_t interface_count;
@@ -277,6 +279,29 @@ WARN_UNUSED int gql_schema_set_resolver(struct gql_schema *s, struct str type_na
  * (the schema is frozen) or RC_INVAL with every problem in errs.
  */
 WARN_UNUSED int gql_schema_build(struct gql_schema *s, struct gql_errors *errs);
+
+/*
+ * Behaviour of a custom scalar (Kiln's JSON and DateTime, a script's own). Each hook returns
+ * the coerced value (allocated in a), or NULL with *out_error set to a message (allocated in
+ * a) such as "DateTime cannot represent an invalid date-time string: \"x\"". A NULL hook
+ * passes values through unchanged, as graphql-js does without serialize/parseValue.
+ */
+struct gql_scalar_ops {
+    /* A resolver's value, for the response (may return a list or object, e.g. JSON). */
+    struct gql_value *(*serialize)(const struct gql_value *v, struct arena *a,
+                                   struct str *out_error);
+    /* A variable's value (from JSON). */
+    struct gql_value *(*parse_value)(const struct gql_value *v, struct arena *a,
+                                     struct str *out_error);
+    /* A literal in the document, already converted to a value (variables not allowed). */
+    struct gql_value *(*parse_literal)(const struct gql_value *v, struct arena *a,
+                                       struct str *out_error);
+};
+
+/* Attach ops (borrowed: static storage) to the custom scalar name of a built schema. Returns
+ * RC_OK or RC_NOTFOUND (no such custom scalar). */
+WARN_UNUSED int gql_schema_set_scalar(struct gql_schema *s, struct str name,
+                                      const struct gql_scalar_ops *ops);
 
 /* Return the named type, or NULL. Borrowed; valid as long as the schema. */
 struct gql_type *gql_schema_find_type(const struct gql_schema *s, struct str name);

@@ -217,6 +217,12 @@ static struct gql_value *value_from_ast(struct gql_exec *ex, const struct gql_no
         return l;
     }
     const struct gql_type *nt = t != NULL ? t->named : NULL;
+    if (nt != NULL && nt->scalar_ops != NULL && nt->scalar_ops->parse_literal != NULL) {
+        struct str msg = STR_NULL;
+        struct gql_value *out =
+            nt->scalar_ops->parse_literal(value_from_ast(ex, n, NULL), ex->a, &msg);
+        return out != NULL ? out : gql_value_null(ex->a);
+    }
     switch (n->kind) {
     case GQL_INT: {
         int64_t i = 0;
@@ -502,7 +508,15 @@ static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_ty
         return NULL;
     }
     if (sc == GQL_SCALAR_CUSTOM) {
-        return (struct gql_value *)v;
+        if (t->scalar_ops == NULL || t->scalar_ops->serialize == NULL) {
+            return (struct gql_value *)v;
+        }
+        struct str msg = STR_NULL;
+        struct gql_value *out = t->scalar_ops->serialize(v, ex->a, &msg);
+        if (out == NULL) {
+            exec_error(ex, slot, node, "%.*s", STR_FMT(msg));
+        }
+        return out;
     }
     if (sc == GQL_SCALAR_STRING && v->kind == GQL_VAL_STRING) {
         return (struct gql_value *)v;
@@ -1010,6 +1024,14 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
         }
         cerr(ce, "ID cannot represent value: %.*s", STR_FMT(shown));
         return NULL;
+    }
+    if (nt->scalar_ops != NULL && nt->scalar_ops->parse_value != NULL) {
+        struct str msg = STR_NULL;
+        struct gql_value *out = nt->scalar_ops->parse_value(v, ex->a, &msg);
+        if (out == NULL) {
+            cerr(ce, "%.*s", STR_FMT(msg));
+        }
+        return out;
     }
     return (struct gql_value *)v;
 }

@@ -135,3 +135,6 @@ gql_resolver_fn *gql_introspection_resolver(const struct gql_schema *s, const st
  * are normalised ("1.0" as 1), integer-like IDs unquoted. */
 struct str gql_print_default(struct arena *a, const struct gql_node *v,
                              const struct gql_type_ref *type);
+
+/* Convert a literal (no variables: they become null) to an untyped value in a. */
+struct gql_value *gql_value_from_literal(struct arena *a, const struct gql_node *n);

@@ -1378,3 +1378,13 @@ int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
     s->built = b.rc == RC_OK;
     return b.rc;
 }
+
+int gql_schema_set_scalar(struct gql_schema *s, struct str name, const struct gql_scalar_ops *ops)
+{
+    struct gql_type *t = gql_schema_find_type(s, name);
+    if (t == NULL || t->kind != GQL_TYPE_SCALAR || t->builtin) {
+        return RC_NOTFOUND;
+    }
+    t->scalar_ops = ops;
+    return RC_OK;
+}

@@ -341,6 +341,14 @@ static void check_leaf_value(struct vctx *v, const struct gql_type_ref *expected
         report_msg_locs(v, &n->loc, 1);
         return;
     }
+    if (t->scalar_ops != NULL && t->scalar_ops->parse_literal != NULL) {
+        struct str msg = STR_NULL;
+        if (t->scalar_ops->parse_literal(gql_value_from_literal(v->a, n), v->a, &msg) == NULL) {
+            report(v, n->loc, nl(), "Expected value of type \"%.*s\", found %.*s; %.*s",
+                   STR_FMT(ref_str(v, expected)), STR_FMT(printed), STR_FMT(msg));
+        }
+        return;
+    }
     scalar_literal_error(v, t, n);
 }
 

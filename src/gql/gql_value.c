@@ -4,10 +4,12 @@
  * arena of the execution (or of the resolver's caller).
  * Thread contract: one thread at a time.
  */
+#include <stdlib.h>
+
 #include "base/arena.h"
 #include "base/json.h"
 #include "base/rc.h"
-#include "gql/gql.h"
+#include "gql/gql_internal.h"
 
 static struct gql_value *make(struct arena *a, enum gql_value_kind kind)
 {
@@ -123,4 +125,41 @@ struct gql_value *gql_value_from_json(struct arena *a, const struct json_value *
     }
     }
     return gql_value_null(a);
+}
+
+struct gql_value *gql_value_from_literal(struct arena *a, const struct gql_node *n)
+{
+    switch (n->kind) {
+    case GQL_INT: {
+        int64_t i = 0;
+        if (str_to_i64(n->text, &i) == RC_OK) {
+            return gql_value_int(a, i);
+        }
+        return gql_value_float(a, strtod(arena_cstr(a, n->text), NULL));
+    }
+    case GQL_FLOAT:
+        return gql_value_float(a, strtod(arena_cstr(a, n->text), NULL));
+    case GQL_STRING:
+    case GQL_ENUM:
+        return gql_value_string(a, n->text);
+    case GQL_BOOLEAN:
+        return gql_value_bool(a, n->flag);
+    case GQL_LIST: {
+        struct gql_value *l = gql_value_list(a, n->children.count);
+        for (size_t i = 0; i < n->children.count; i++) {
+            l->list.items[i] = gql_value_from_literal(a, n->children.items[i]);
+        }
+        return l;
+    }
+    case GQL_OBJECT: {
+        struct gql_value *o = gql_value_object(a, n->children.count);
+        for (size_t i = 0; i < n->children.count; i++) {
+            o->obj.members[i].key = n->children.items[i]->name;
+            o->obj.members[i].value = gql_value_from_literal(a, n->children.items[i]->value);
+        }
+        return o;
+    }
+    default:
+        return gql_value_null(a);
+    }
 }

@@ -373,3 +373,75 @@ TEST(exec_error_and_response_extensions)
     arena_free(run.a);
     gql_schema_free(s);
 }
+
+/* A toy DateTime: "YYYY-MM-DD..." strings only. */
+static struct gql_value *dt_check(const struct gql_value *v, struct arena *a, struct str *err)
+{
+    if (v->kind == GQL_VAL_STRING && v->s.len >= 10 && v->s.ptr[4] == '-' && v->s.ptr[7] == '-') {
+        return (struct gql_value *)v;
+    }
+    *err = STR("DateTime cannot represent an invalid date-time string");
+    (void)a;
+    return NULL;
+}
+
+static const struct gql_scalar_ops dt_ops = {
+    .serialize = dt_check,
+    .parse_value = dt_check,
+    .parse_literal = dt_check,
+};
+
+static void r_when(struct gql_resolve *r, void *arg)
+{
+    const struct gql_value *at = gql_resolve_arg(r, STR("at"));
+    struct arena *a = gql_resolve_arena(r);
+    if (arg != NULL) {
+        gql_resolve_complete(r, gql_value_string(a, STR("yesterday")));
+        return;
+    }
+    struct gql_value *o = gql_value_object(a, 2);
+    o->obj.members[0] = (struct gql_member){ STR("at"), (struct gql_value *)at };
+    o->obj.members[1] = (struct gql_member){ STR("list"), gql_value_list(a, 0) };
+    gql_resolve_complete(r, o);
+}
+
+TEST(exec_custom_scalars)
+{
+    struct arena *a = arena_new(0);
+    struct gql_errors errs;
+    gql_errors_init(&errs, a, 10);
+    struct gql_schema *s = gql_schema_new();
+    ASSERT_OK(gql_schema_add_sdl(s,
+                                 STR("scalar DateTime scalar JSON type Query { "
+                                     "when(at: DateTime): JSON bad: DateTime }"),
+                                 &errs));
+    ASSERT_OK(gql_schema_build(s, &errs));
+    ASSERT_OK(gql_schema_set_scalar(s, STR("DateTime"), &dt_ops));
+    ASSERT_RC(gql_schema_set_scalar(s, STR("Int"), &dt_ops), RC_NOTFOUND);
+    ASSERT_OK(gql_schema_set_resolver(s, STR("Query"), STR("when"), r_when, NULL));
+    ASSERT_OK(gql_schema_set_resolver(s, STR("Query"), STR("bad"), r_when, (void *)1));
+    struct run run;
+    start(&run, s, "{ when(at: \"2024-01-02T03:04:05Z\") }", NULL);
+    ASSERT_EQ_STR(result_json(&run),
+                  "{\"data\":{\"when\":{\"at\":\"2024-01-02T03:04:05Z\",\"list\":[]}}}");
+    arena_free(run.a);
+    start(&run, s, "query($t: DateTime) { when(at: $t) bad }", "{\"t\":\"2024-05-06\"}");
+    ASSERT_EQ_STR(result_json(&run),
+                  "{\"errors\":[{\"message\":\"DateTime cannot represent an invalid date-time "
+                  "string\",\"locations\":[{\"line\":1,\"column\":36}],\"path\":[\"bad\"]}],"
+                  "\"data\":{\"when\":{\"at\":\"2024-05-06\",\"list\":[]},\"bad\":null}}");
+    arena_free(run.a);
+    start(&run, s, "query($t: DateTime) { when(at: $t) }", "{\"t\":\"soon\"}");
+    ASSERT_EQ_STR(result_json(&run),
+                  "{\"errors\":[{\"message\":\"Variable \\\"$t\\\" got invalid value \\\"soon\\\"; "
+                  "DateTime cannot represent an invalid date-time string\",\"locations\":[{"
+                  "\"line\":1,\"column\":7}]}]}");
+    arena_free(run.a);
+    struct gql_document *d = NULL;
+    ASSERT_OK(gql_parse(a, STR("{ when(at: \"soon\") }"), NULL, &errs, &d));
+    ASSERT_RC(gql_validate(a, s, d, &errs), RC_INVAL);
+    ASSERT_EQ_SLICE(errs.items[0].message, "Expected value of type \"DateTime\", found \"soon\"; "
+                                           "DateTime cannot represent an invalid date-time string");
+    gql_schema_free(s);
+    arena_free(a);
+}
