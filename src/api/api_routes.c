@@ -77,6 +77,84 @@ static JSValueRef conflict(JSContextRef ctx, JSValueRef *exception, struct str k
     return r;
 }
 
+/* Find or add the route key of ver (register run). NULL when the script has too many. */
+static struct api_route *add_route(struct api_version *ver, struct str method, struct str path,
+                                   struct str key)
+{
+    struct api_route *r = api_version_find_route(ver, key);
+    if (r != NULL) {
+        return r;
+    }
+    if (ver->route_count >= API_MAX_ROUTES_PER_SCRIPT) {
+        return NULL;
+    }
+    r = arena_calloc(ver->arena, 1, sizeof(*r));
+    r->method = arena_strdup(ver->arena, method);
+    r->pattern = arena_strdup(ver->arena, path);
+    r->key = arena_strdup(ver->arena, key);
+    r->index = ver->route_count;
+    r->ver = ver;
+    if (ver->route_count == ver->route_cap) {
+        ver->route_cap = ver->route_cap ? ver->route_cap * 2 : 8;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+        ver->routes = mem_realloc(ver->routes, ver->route_cap * sizeof(*ver->routes));
+    }
+    ver->routes[ver->route_count++] = r;
+    return r;
+}
+
+/* Register run: collect the route (NAME_CONFLICT when another script owns it). */
+static JSValueRef register_route(JSContextRef ctx, struct api_ctx *c, struct str method,
+                                 struct str path, struct str key, JSValueRef handler, bool is_fn,
+                                 JSValueRef *exception)
+{
+    struct api_version *ver = c->ver;
+    struct str owner = api_engine_route_owner(c->e, ver->uri, method, path);
+    if (owner.len) {
+        return conflict(ctx, exception, key, owner);
+    }
+    struct api_route *r = add_route(ver, method, path, key);
+    if (r == NULL) {
+        return api_throw(ctx, exception, "LIMIT_EXCEEDED", STR("too many routes in one script"),
+                         STR("{\"limit\":1000}"));
+    }
+    r->handler_name = STR_NULL;
+    if (!is_fn) {
+        size_t n = 0;
+        JSValueRef exc = NULL;
+        char *name = js_value_to_owned(ctx, handler, &n, &exc);
+        if (name == NULL) {
+            *exception = exc;
+            return JSValueMakeUndefined(ctx);
+        }
+        r->handler_name = arena_strdup(ver->arena, str_make(name, n));
+        mem_free(name);
+    }
+    return result(ctx, key, true, NULL);
+}
+
+/* Bind run: connect the function value to the route the register run collected. */
+static JSValueRef bind_route(JSContextRef ctx, struct api_ctx *c, struct str key,
+                             JSValueRef handler, bool is_fn)
+{
+    struct api_route *r = api_version_find_route(c->ver, key);
+    if (r == NULL) {
+        log_warn(&routes_log,
+                 "registration ignored: not made in the register run script=%.*s route=\"%.*s\"",
+                 STR_FMT(c->ver->uri), STR_FMT(key));
+        return result(ctx, key, false, "not registered in the register run");
+    }
+    if (c->handlers == NULL || !is_fn) {
+        return result(ctx, key, true, NULL);
+    }
+    if (c->handlers[r->index]) {
+        JSValueUnprotect(ctx, c->handlers[r->index]);
+    }
+    JSValueProtect(ctx, handler);
+    c->handlers[r->index] = (JSObjectRef)handler;
+    return result(ctx, key, true, NULL);
+}
+
 static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str path,
                               struct str method, JSValueRef handler, JSValueRef *exception)
 {
@@ -88,70 +166,19 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
         return api_throw(ctx, exception, "RESERVED_PATH",
                          str_from_cstr("the path is reserved for Kiln's own endpoints"), STR(""));
     }
-    struct api_version *ver = c->ver;
     char keybuf[600];
     int kn = snprintf(keybuf, sizeof(keybuf), "%.*s %.*s", STR_FMT(method), STR_FMT(path));
     struct str key = str_make(keybuf, (size_t)kn);
     bool is_fn = JSValueIsObject(ctx, handler) && JSObjectIsFunction(ctx, (JSObjectRef)handler);
     if (c->phase == API_PHASE_REGISTER) {
-        struct str owner = api_engine_route_owner(c->e, ver->uri, method, path);
-        if (owner.len) {
-            return conflict(ctx, exception, key, owner);
-        }
-        struct api_route *r = api_version_find_route(ver, key);
-        if (r == NULL) {
-            if (ver->route_count >= API_MAX_ROUTES_PER_SCRIPT) {
-                return api_throw(ctx, exception, "LIMIT_EXCEEDED",
-                                 STR("too many routes in one script"), STR("{\"limit\":1000}"));
-            }
-            r = arena_calloc(ver->arena, 1, sizeof(*r));
-            r->method = arena_strdup(ver->arena, method);
-            r->pattern = arena_strdup(ver->arena, path);
-            r->key = arena_strdup(ver->arena, key);
-            r->index = ver->route_count;
-            r->ver = ver;
-            if (ver->route_count == ver->route_cap) {
-                ver->route_cap = ver->route_cap ? ver->route_cap * 2 : 8;
-                /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-                ver->routes = mem_realloc(ver->routes, ver->route_cap * sizeof(*ver->routes));
-            }
-            ver->routes[ver->route_count++] = r;
-        }
-        r->handler_name = STR_NULL;
-        if (!is_fn) {
-            size_t n = 0;
-            JSValueRef exc = NULL;
-            char *name = js_value_to_owned(ctx, handler, &n, &exc);
-            if (name == NULL) {
-                *exception = exc;
-                return JSValueMakeUndefined(ctx);
-            }
-            r->handler_name = arena_strdup(ver->arena, str_make(name, n));
-            mem_free(name);
-        }
-        return result(ctx, key, true, NULL);
+        return register_route(ctx, c, method, path, key, handler, is_fn, exception);
     }
     if (c->phase == API_PHASE_BIND) {
-        struct api_route *r = api_version_find_route(ver, key);
-        if (r == NULL) {
-            log_warn(
-                &routes_log,
-                "registration ignored: not made in the register run script=%.*s route=\"%.*s\"",
-                STR_FMT(ver->uri), STR_FMT(key));
-            return result(ctx, key, false, "not registered in the register run");
-        }
-        if (c->handlers && is_fn) {
-            if (c->handlers[r->index]) {
-                JSValueUnprotect(ctx, c->handlers[r->index]);
-            }
-            JSValueProtect(ctx, handler);
-            c->handlers[r->index] = (JSObjectRef)handler;
-        }
-        return result(ctx, key, true, NULL);
+        return bind_route(ctx, c, key, handler, is_fn);
     }
     log_warn(&routes_log,
              "registration refused outside top level and init script=%.*s route=\"%.*s\"",
-             STR_FMT(ver->uri), STR_FMT(key));
+             STR_FMT(c->ver->uri), STR_FMT(key));
     return result(ctx, key, false, "registrations are only made by the top level and init()");
 }
 

@@ -65,54 +65,56 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
+static void scan(const char *root, const char *rel, int depth, found_vec *out);
+
+/* Look at one directory entry: recurse into folders (not *.assets), collect *.js files. */
+static void scan_entry(const char *root, const char *rel, const char *name, int depth,
+                       found_vec *out)
+{
+    struct buf child;
+    buf_init(&child, 8192);
+    struct buf full;
+    buf_init(&full, 8192);
+    struct stat st;
+    if (buf_try_printf(&child, "%s%s%s", rel, rel[0] ? "/" : "", name) != RC_OK ||
+        buf_try_printf(&full, "%s/%s", root, child.ptr) != RC_OK || stat(full.ptr, &st) != 0) {
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (!has_suffix(name, ".assets") && depth < WATCH_MAX_DEPTH) {
+            scan(root, child.ptr, depth + 1, out);
+        }
+    } else if (S_ISREG(st.st_mode) && has_suffix(name, ".js")) {
+        struct found f = {
+            .uri = mem_strdup(child.ptr),
+            .st = { .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                    .size = (int64_t)st.st_size },
+        };
+        VEC_PUSH(out, f);
+    }
+out:
+    buf_fini(&child);
+    buf_fini(&full);
+}
+
 static void scan(const char *root, const char *rel, int depth, found_vec *out)
 {
     struct buf path;
     buf_init(&path, 8192);
-    if (buf_try_printf(&path, "%s%s%s", root, rel[0] ? "/" : "", rel) != RC_OK) {
-        buf_fini(&path);
-        return;
+    DIR *d = NULL;
+    if (buf_try_printf(&path, "%s%s%s", root, rel[0] ? "/" : "", rel) == RC_OK) {
+        d = opendir(path.ptr);
     }
-    DIR *d = opendir(path.ptr);
-    if (d == NULL) {
-        buf_fini(&path);
-        return;
-    }
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.') {
-            continue;
-        }
-        struct buf child;
-        buf_init(&child, 8192);
-        struct buf full;
-        buf_init(&full, 8192);
-        if (buf_try_printf(&child, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) != RC_OK ||
-            buf_try_printf(&full, "%s/%s", root, child.ptr) != RC_OK) {
-            buf_fini(&child);
-            buf_fini(&full);
-            continue;
-        }
-        struct stat st;
-        if (stat(full.ptr, &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                if (!has_suffix(de->d_name, ".assets") && depth < WATCH_MAX_DEPTH) {
-                    scan(root, child.ptr, depth + 1, out);
-                }
-            } else if (S_ISREG(st.st_mode) && has_suffix(de->d_name, ".js")) {
-                struct found f = {
-                    .uri = mem_strdup(child.ptr),
-                    .st = { .mtime_ns =
-                                (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
-                            .size = (int64_t)st.st_size },
-                };
-                VEC_PUSH(out, f);
+    if (d != NULL) {
+        const struct dirent *de;
+        /* readdir is safe here: each DIR stream is used by one thread only. */
+        while ((de = readdir(d)) != NULL) { /* NOLINT(concurrency-mt-unsafe) */
+            if (de->d_name[0] != '.') {
+                scan_entry(root, rel, de->d_name, depth, out);
             }
         }
-        buf_fini(&child);
-        buf_fini(&full);
+        closedir(d);
     }
-    closedir(d);
     buf_fini(&path);
 }
 
@@ -131,21 +133,15 @@ static void free_found(found_vec *v)
     VEC_FREE(v);
 }
 
-/* Read dir/uri and deploy it; errors are logged by the deploy. */
-static void deploy_file(struct api_watch *w, const char *uri)
+/* Read the file at path into src. RC_OK, RC_IO or RC_LIMIT (logged). */
+static int read_source(const char *path, struct buf *src)
 {
-    struct buf path;
-    buf_init(&path, 8192);
-    struct buf src;
-    buf_init(&src, API_MAX_SOURCE_BYTES + 1);
-    if (buf_try_printf(&path, "%s/%s", w->dir, uri) != RC_OK) {
-        goto out;
-    }
-    int fd = open(path.ptr, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        log_warn(&watch_log, "cannot open script path=%s errno=%d", path.ptr, errno);
-        goto out;
+        log_warn(&watch_log, "cannot open script path=%s errno=%d", path, errno);
+        return RC_IO;
     }
+    int rc = RC_OK;
     for (;;) {
         char chunk[65536];
         ssize_t n = read(fd, chunk, sizeof(chunk));
@@ -153,22 +149,35 @@ static void deploy_file(struct api_watch *w, const char *uri)
             continue;
         }
         if (n <= 0) {
+            rc = n < 0 ? RC_IO : RC_OK;
             break;
         }
-        if (buf_try_append(&src, chunk, (size_t)n) != RC_OK) {
-            log_error(&watch_log, "script too large path=%s limit=%zu", path.ptr,
-                      API_MAX_SOURCE_BYTES);
-            close(fd);
-            goto out;
+        rc = buf_try_append(src, chunk, (size_t)n);
+        if (rc != RC_OK) {
+            break;
         }
     }
     close(fd);
+    if (rc == RC_LIMIT) {
+        log_error(&watch_log, "script too large path=%s limit=%zu", path, API_MAX_SOURCE_BYTES);
+    }
+    return rc;
+}
+
+/* Read dir/uri and deploy it; errors are logged by the deploy. */
+static void deploy_file(struct api_watch *w, const char *uri)
+{
+    struct buf path;
+    buf_init(&path, 8192);
+    struct buf src;
+    buf_init(&src, API_MAX_SOURCE_BYTES + 1);
     struct diag d;
     diag_clear(&d);
-    if (api_engine_deploy(w->e, str_from_cstr(uri), buf_str(&src), &d) != RC_OK) {
-        /* already logged by api_engine_deploy; the previous version keeps serving */
+    if (buf_try_printf(&path, "%s/%s", w->dir, uri) == RC_OK &&
+        read_source(path.ptr, &src) == RC_OK &&
+        api_engine_deploy(w->e, str_from_cstr(uri), buf_str(&src), &d) != RC_OK) {
+        /* logged by api_engine_deploy; the previous version keeps serving */
     }
-out:
     buf_fini(&path);
     buf_fini(&src);
 }
@@ -178,11 +187,68 @@ static bool same_stat(struct watch_stat a, struct watch_stat b)
     return a.mtime_ns == b.mtime_ns && a.size == b.size;
 }
 
+/* One file seen by a poll: deploy it when it is new (at start-up) or changed and stable. */
+static void poll_file(struct api_watch *w, const struct found *f, bool initial)
+{
+    struct watch_file *wf = map_find(w->files, str_from_cstr(f->uri));
+    if (wf == NULL) {
+        wf = mem_calloc(1, sizeof(*wf));
+        map_set(w->files, str_from_cstr(f->uri), wf, NULL);
+        wf->seen = true;
+        if (initial) {
+            wf->deployed = f->st;
+            deploy_file(w, f->uri);
+            return;
+        }
+        /* a new file: wait one poll for it to be complete */
+        wf->deployed.mtime_ns = -1;
+        wf->candidate = f->st;
+        wf->has_candidate = true;
+        return;
+    }
+    wf->seen = true;
+    if (same_stat(wf->deployed, f->st)) {
+        wf->has_candidate = false;
+        return;
+    }
+    if (wf->has_candidate && same_stat(wf->candidate, f->st)) {
+        wf->deployed = f->st;
+        wf->has_candidate = false;
+        deploy_file(w, f->uri);
+        return;
+    }
+    wf->candidate = f->st;
+    wf->has_candidate = true;
+}
+
+/* Remove the scripts of files no poll saw this time. */
+static void remove_unseen(struct api_watch *w)
+{
+    found_vec gone = { 0 };
+    size_t it = 0;
+    struct str key;
+    void *val;
+    while (map_next(w->files, &it, &key, &val)) {
+        if (((struct watch_file *)val)->seen) {
+            continue;
+        }
+        struct found g = { .uri = mem_strndup(key) };
+        VEC_PUSH(&gone, g);
+    }
+    for (size_t i = 0; i < gone.count; i++) {
+        mem_free(map_remove(w->files, str_from_cstr(gone.items[i].uri)));
+        api_engine_remove(w->e, str_from_cstr(gone.items[i].uri));
+    }
+    free_found(&gone);
+}
+
 static void poll_once(struct api_watch *w, bool initial)
 {
     found_vec found = { 0 };
     scan(w->dir, "", 0, &found);
-    qsort(found.items, found.count, sizeof(*found.items), cmp_found);
+    if (found.count > 1) {
+        qsort(found.items, found.count, sizeof(*found.items), cmp_found);
+    }
     size_t it = 0;
     struct str key;
     void *val;
@@ -190,52 +256,9 @@ static void poll_once(struct api_watch *w, bool initial)
         ((struct watch_file *)val)->seen = false;
     }
     for (size_t i = 0; i < found.count; i++) {
-        struct found *f = &found.items[i];
-        struct watch_file *wf = map_find(w->files, str_from_cstr(f->uri));
-        if (wf == NULL) {
-            wf = mem_calloc(1, sizeof(*wf));
-            map_set(w->files, str_from_cstr(f->uri), wf, NULL);
-            if (!initial) {
-                /* new file: wait one poll for it to be complete */
-                wf->deployed.mtime_ns = -1;
-                wf->candidate = f->st;
-                wf->has_candidate = true;
-                wf->seen = true;
-                continue;
-            }
-            wf->deployed = f->st;
-            wf->seen = true;
-            deploy_file(w, f->uri);
-            continue;
-        }
-        wf->seen = true;
-        if (same_stat(wf->deployed, f->st)) {
-            wf->has_candidate = false;
-            continue;
-        }
-        if (wf->has_candidate && same_stat(wf->candidate, f->st)) {
-            wf->deployed = f->st;
-            wf->has_candidate = false;
-            deploy_file(w, f->uri);
-            continue;
-        }
-        wf->candidate = f->st;
-        wf->has_candidate = true;
+        poll_file(w, &found.items[i], initial);
     }
-    /* Removed files. */
-    found_vec gone = { 0 };
-    it = 0;
-    while (map_next(w->files, &it, &key, &val)) {
-        if (!((struct watch_file *)val)->seen) {
-            struct found g = { .uri = mem_strndup(key) };
-            VEC_PUSH(&gone, g);
-        }
-    }
-    for (size_t i = 0; i < gone.count; i++) {
-        mem_free(map_remove(w->files, str_from_cstr(gone.items[i].uri)));
-        api_engine_remove(w->e, str_from_cstr(gone.items[i].uri));
-    }
-    free_found(&gone);
+    remove_unseen(w);
     free_found(&found);
 }
 

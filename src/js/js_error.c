@@ -36,44 +36,52 @@ static bool append_prop(JSContextRef ctx, JSObjectRef obj, const char *name, str
     return rc == RC_OK;
 }
 
+/* Parse one stack line ("fn@url:line:column" or "url:line:column") into url and line.
+ * False for native frames and lines without a location. */
+static bool parse_frame(struct str line, struct str *out_url, struct str *out_line)
+{
+    ptrdiff_t at = -1;
+    for (size_t i = 0; i < line.len; i++) {
+        at = line.ptr[i] == '@' ? (ptrdiff_t)i : at;
+    }
+    struct str loc = at >= 0 ? str_sub(line, (size_t)at + 1, line.len) : line;
+    /* the last ':' starts the column, the one before it the line */
+    ptrdiff_t c1 = -1;
+    ptrdiff_t c2 = -1;
+    for (size_t i = 0; i < loc.len; i++) {
+        if (loc.ptr[i] == ':') {
+            c2 = c1;
+            c1 = (ptrdiff_t)i;
+        }
+    }
+    if (c2 <= 0) {
+        return false;
+    }
+    *out_url = str_sub(loc, 0, (size_t)c2);
+    *out_line = str_sub(loc, (size_t)c2 + 1, (size_t)(c1 - c2 - 1));
+    return true;
+}
+
 /*
- * Find the first stack frame ("fn@url:line:column" or "url:line:column") outside Kiln's own
- * prelude (urls "kiln:...") and append "url:line: " for it, so an error built by a host API on
- * behalf of a script names the script's line. False when there is no such frame.
+ * Find the first stack frame outside Kiln's own prelude (urls "kiln:...") and append
+ * "url:line: " for it, so an error built by a host API on behalf of a script names the
+ * script's line. False when there is no such frame.
  */
 static bool append_script_frame(JSContextRef ctx, JSObjectRef obj, struct buf *b)
 {
     struct buf st;
     buf_init(&st, (size_t)16 * 1024);
     bool found = false;
-    if (append_prop(ctx, obj, "stack", &st)) {
-        struct str rest = buf_str(&st);
-        while (rest.len && !found) {
-            struct str line;
-            (void)str_split_char(rest, '\n', &line, &rest);
-            ptrdiff_t at = -1;
-            for (size_t i = 0; i < line.len; i++) {
-                if (line.ptr[i] == '@') {
-                    at = (ptrdiff_t)i;
-                }
-            }
-            struct str loc = at >= 0 ? str_sub(line, (size_t)at + 1, line.len) : line;
-            /* strip ":column", then split at the last ':' for the line */
-            ptrdiff_t c1 = -1;
-            ptrdiff_t c2 = -1;
-            for (size_t i = 0; i < loc.len; i++) {
-                if (loc.ptr[i] == ':') {
-                    c2 = c1;
-                    c1 = (ptrdiff_t)i;
-                }
-            }
-            if (c2 <= 0 || str_starts_with(loc, STR("kiln:"))) {
-                continue;
-            }
-            struct str url = str_sub(loc, 0, (size_t)c2);
-            struct str ln = str_sub(loc, (size_t)c2 + 1, (size_t)(c1 - c2 - 1));
-            found = buf_try_printf(b, "%.*s:%.*s: ", STR_FMT(url), STR_FMT(ln)) == RC_OK;
+    struct str rest = append_prop(ctx, obj, "stack", &st) ? buf_str(&st) : STR_NULL;
+    while (rest.len && !found) {
+        struct str line;
+        struct str url;
+        struct str ln;
+        (void)str_split_char(rest, '\n', &line, &rest);
+        if (!parse_frame(line, &url, &ln) || str_starts_with(url, STR("kiln:"))) {
+            continue;
         }
+        found = buf_try_printf(b, "%.*s:%.*s: ", STR_FMT(url), STR_FMT(ln)) == RC_OK;
     }
     buf_fini(&st);
     return found;
