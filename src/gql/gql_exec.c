@@ -445,7 +445,7 @@ static void inspect(struct buf *b, const struct gql_value *v, size_t depth)
     case GQL_VAL_STRING: {
         struct buf tmp;
         struct json_writer w;
-        buf_init(&tmp, 64 * 1024);
+        buf_init(&tmp, (size_t)64 * 1024);
         json_writer_init(&w, &tmp);
         json_write_string(&w, v->s);
         IGNORE_RC(buf_try_append_str(b, buf_str(&tmp)));
@@ -481,7 +481,7 @@ static void inspect(struct buf *b, const struct gql_value *v, size_t depth)
 static struct str inspect_str(struct gql_exec *ex, const struct gql_value *v)
 {
     struct buf b;
-    buf_init(&b, 64 * 1024);
+    buf_init(&b, (size_t)64 * 1024);
     inspect(&b, v, 0);
     struct str out = arena_strdup(ex->a, buf_str(&b));
     buf_fini(&b);
@@ -1036,6 +1036,20 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
     return (struct gql_value *)v;
 }
 
+/* typeFromAST: NULL when a name is unknown. */
+static struct gql_type_ref *ref_from_ast(struct gql_exec *ex, const struct gql_node *n)
+{
+    struct gql_type_ref *r = arena_calloc(ex->a, 1, sizeof(*r));
+    if (n->kind == GQL_NAMED_TYPE) {
+        r->kind = GQL_REF_NAMED;
+        r->named = gql_schema_find_type(ex->s, n->name);
+        return r->named != NULL ? r : NULL;
+    }
+    r->kind = n->kind == GQL_LIST_TYPE ? GQL_REF_LIST : GQL_REF_NON_NULL;
+    r->of = ref_from_ast(ex, n->type);
+    return r->of != NULL ? r : NULL;
+}
+
 static bool coerce_variables(struct gql_exec *ex, const struct json_value *json)
 {
     const struct gql_node *op = ex->op;
@@ -1046,25 +1060,9 @@ static bool coerce_variables(struct gql_exec *ex, const struct json_value *json)
     struct gql_loc none = { 0 };
     for (size_t i = 0; i < op->args.count; i++) {
         const struct gql_node *vd = op->args.items[i];
-        struct gql_errors scratch;
-        gql_errors_init(&scratch, ex->a, 1);
-        struct gql_type_ref *t = NULL;
-        struct gql_node *nt = vd->type;
-        /* Resolve the AST type (validated: names exist). */
-        struct gql_type_ref **slot = &t;
-        while (nt != NULL) {
-            *slot = arena_calloc(ex->a, 1, sizeof(**slot));
-            if (nt->kind == GQL_NAMED_TYPE) {
-                (*slot)->kind = GQL_REF_NAMED;
-                (*slot)->named = gql_schema_find_type(ex->s, nt->name);
-                if ((*slot)->named == NULL) {
-                    return false;
-                }
-                break;
-            }
-            (*slot)->kind = nt->kind == GQL_LIST_TYPE ? GQL_REF_LIST : GQL_REF_NON_NULL;
-            slot = &(*slot)->of;
-            nt = nt->type;
+        struct gql_type_ref *t = ref_from_ast(ex, vd->type);
+        if (t == NULL) {
+            return false; /* validated documents name only existing types */
         }
         const struct gql_value *given = gql_value_get(in, vd->name);
         struct str ts = gql_ref_print(ex->a, t);

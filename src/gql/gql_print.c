@@ -113,7 +113,7 @@ static void print_value(struct buf *b, const struct gql_node *v, size_t depth)
 struct str gql_print_value(struct arena *a, const struct gql_node *v)
 {
     struct buf b;
-    buf_init(&b, 64 * 1024);
+    buf_init(&b, (size_t)64 * 1024);
     print_value(&b, v, 0);
     struct str out = arena_strdup(a, buf_str(&b));
     buf_fini(&b);
@@ -360,7 +360,7 @@ struct str gql_print_default(struct arena *a, const struct gql_node *v,
                              const struct gql_type_ref *type)
 {
     struct buf b;
-    buf_init(&b, 64 * 1024);
+    buf_init(&b, (size_t)64 * 1024);
     print_default(a, &b, v, type, 0);
     struct str out = arena_strdup(a, buf_str(&b));
     buf_fini(&b);

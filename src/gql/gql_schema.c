@@ -97,7 +97,7 @@ static int add_doc(struct gql_schema *s, struct str sdl, bool builtin, struct gq
 struct gql_schema *gql_schema_new(void)
 {
     struct gql_schema *s = mem_calloc(1, sizeof(*s));
-    s->arena = arena_new(64 * 1024);
+    s->arena = arena_new((size_t)64 * 1024);
     s->types = map_new();
     s->directives = map_new();
     struct gql_errors errs;
@@ -453,7 +453,7 @@ static void collect_extension(struct builder *b, struct gql_node *d, struct gql_
     }
     struct gql_type *t = map_find(b->s->types, d->name);
     if (t == NULL && is_root_name(d->name) && d->kind == GQL_OBJECT_DEF) {
-        t = new_type(b, d, false);
+        new_type(b, d, false);
         return;
     }
     if (t == NULL) {

@@ -6,6 +6,7 @@
  * as block strings; @deprecated, @specifiedBy and @oneOf reproduced.
  * Thread contract: reads a built schema; any thread.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -87,7 +88,7 @@ static void put_description(struct buf *b, struct str d, const char *indent, boo
     /* Indent continuation lines of the block string. */
     if (indent[0] != '\0') {
         struct buf tmp;
-        buf_init(&tmp, 1 << 26);
+        buf_init(&tmp, (size_t)1 << 26);
         for (size_t i = mark; i < b->len; i++) {
             IGNORE_RC(buf_try_append_char(&tmp, b->ptr[i]));
             if (b->ptr[i] == '\n') {
@@ -141,10 +142,7 @@ static void put_args(struct arena *a, struct buf *b, const struct gql_input_valu
     for (size_t i = 0; i < count; i++) {
         if (described) {
             char inner[64];
-            size_t n = strlen(indent);
-            n = n > 60 ? 60 : n;
-            memcpy(inner, indent, n);
-            memcpy(inner + n, "  ", 3);
+            snprintf(inner, sizeof(inner), "%s  ", indent);
             put(b, "\n");
             put_description(b, args[i].description, inner, i == 0);
             put(b, inner);

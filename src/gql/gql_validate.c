@@ -969,7 +969,7 @@ static void conflicts_between(struct vctx *v, bool exclusive, const struct fentr
             }
             v->overlap_budget--;
             struct conflict c = { 0 };
-            buf_init(&c.reason, 16 * 1024);
+            buf_init(&c.reason, (size_t)16 * 1024);
             if (find_conflict(v, exclusive, &a->items[i], &b->items[k], &c)) {
                 IGNORE_RC(buf_try_printf(&parent_out->reason,
                                          "%ssubfields \"%.*s\" conflict "
@@ -1058,7 +1058,7 @@ static void check_pair(struct vctx *v, bool exclusive, const struct fentry *a,
     }
     v->overlap_budget--;
     struct conflict c = { 0 };
-    buf_init(&c.reason, 16 * 1024);
+    buf_init(&c.reason, (size_t)16 * 1024);
     if (find_conflict(v, exclusive, a, b, &c)) {
         report_conflict(v, &c);
     }
@@ -1425,10 +1425,13 @@ static void detect_cycles(struct vctx *v, struct cycle_state *cs, const struct g
     if (spreads.count == 0) {
         return;
     }
-    map_set(cs->index, frag->name, (void *)(uintptr_t)(cs->path.count + 1), NULL);
+    size_t *at = arena_alloc(v->a, sizeof(*at));
+    *at = cs->path.count + 1;
+    map_set(cs->index, frag->name, at, NULL);
     for (size_t i = 0; i < spreads.count; i++) {
         struct gql_node *sp = spreads.items[i];
-        uintptr_t idx = (uintptr_t)map_find(cs->index, sp->name);
+        const size_t *at_idx = map_find(cs->index, sp->name);
+        size_t idx = at_idx != NULL ? *at_idx : 0;
         VEC_PUSH_ARENA(v->a, &cs->path, sp);
         if (idx == 0) {
             const struct gql_node *next = map_find(v->frags, sp->name);
@@ -1514,7 +1517,7 @@ int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_d
     v.frag_names = map_new();
     cs.visited = map_new();
     cs.index = map_new();
-    buf_init(&v.msg, 16 * 1024);
+    buf_init(&v.msg, (size_t)16 * 1024);
     for (size_t i = 0; i < defs->count; i++) {
         struct gql_node *d = defs->items[i];
         if (d->kind == GQL_FRAGMENT_DEF && map_find(v.frags, d->name) == NULL) {
