@@ -191,7 +191,7 @@ TEST(api_memory_limit_fails_invocation_and_recreates_contexts)
     struct tenv t;
     struct api_config cfg = { .js_threads = 1,
                               .exec_timeout_ms = 5000,
-                              .heap_limit_bytes = 64u * 1024 * 1024 };
+                              .heap_limit_bytes = (size_t)64 * 1024 * 1024 };
     tenv_start_cfg(&t, &cfg);
     struct diag d;
     ASSERT_OK(tenv_deploy(&t, "mem.js",
@@ -233,7 +233,7 @@ static char *get_until(struct tenv *t, const char *path, const char *want_body)
             return r;
         }
         mem_free(r);
-        struct timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = 100000000L };
         nanosleep(&ts, NULL);
     }
     return tenv_get(t, path);
@@ -301,7 +301,7 @@ static size_t exec_ctx_count(struct tenv *t, size_t want)
         if (n == want) {
             break;
         }
-        struct timespec ts = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = 20000000L };
         nanosleep(&ts, NULL);
     }
     return n;
