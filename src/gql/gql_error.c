@@ -10,7 +10,7 @@
 
 #include "base/arena.h"
 #include "base/vec.h"
-#include "gql/gql.h"
+#include "gql/gql_internal.h"
 
 void gql_limits_default(struct gql_limits *lim)
 {
@@ -60,4 +60,18 @@ struct gql_error *gql_errors_add(struct gql_errors *errs, struct gql_loc l1, str
     }
     VEC_PUSH_ARENA(errs->arena, errs, e);
     return &errs->items[errs->count - 1];
+}
+
+void gql_list_push(struct arena *a, struct gql_list *l, struct gql_node *n)
+{
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        struct gql_node **items = arena_alloc(a, cap * sizeof(void *));
+        if (l->count > 0) {
+            memcpy((void *)items, (const void *)l->items, l->count * sizeof(void *));
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count++] = n;
 }

@@ -398,7 +398,7 @@ static void collect(struct gql_exec *ex, const struct gql_type *t, const struct 
                 struct group ng = { .key = key };
                 VEC_PUSH_ARENA(ex->a, out, ng);
             }
-            VEC_PUSH_ARENA(ex->a, &out->items[g].nodes, sel);
+            gql_list_push(ex->a, &out->items[g].nodes, sel);
         } else if (sel->kind == GQL_INLINE_FRAGMENT) {
             if (condition_matches(ex, sel->type, t)) {
                 collect(ex, t, sel, out, visited, depth + 1);
@@ -411,7 +411,7 @@ static void collect(struct gql_exec *ex, const struct gql_type *t, const struct 
             if (seen) {
                 continue;
             }
-            VEC_PUSH_ARENA(ex->a, visited, sel);
+            gql_list_push(ex->a, visited, sel);
             const struct gql_node *frag = find_fragment(ex, sel->name);
             if (frag != NULL && condition_matches(ex, frag->type, t)) {
                 collect(ex, t, frag, out, visited, depth + 1);
@@ -684,7 +684,7 @@ static void complete(struct gql_exec *ex, const struct field_info *fi, const str
         }
         size_t n = host_list ? v->host.ops->list_count(v->host.ptr) : v->list.count;
         slot->kind = RN_LIST;
-        slot->items = arena_calloc(ex->a, n + 1, sizeof(*slot->items));
+        slot->items = arena_calloc(ex->a, n + 1, sizeof(void *));
         slot->count = n;
         for (size_t i = 0; i < n; i++) {
             slot->items[i] = new_slot(ex, slot, STR_NULL, i);
@@ -847,7 +847,7 @@ static void execute_fields(struct gql_exec *ex, const struct gql_type *t,
                            struct rnode *obj)
 {
     obj->kind = RN_OBJECT;
-    obj->items = arena_calloc(ex->a, groups->count + 1, sizeof(*obj->items));
+    obj->items = arena_calloc(ex->a, groups->count + 1, sizeof(void *));
     obj->count = groups->count;
     for (size_t i = 0; i < groups->count; i++) {
         obj->items[i] = new_slot(ex, obj, groups->items[i].key, 0);
@@ -1212,7 +1212,7 @@ int gql_execute(struct arena *a, const struct gql_exec_params *p, struct gql_exe
     collect(ex, ex->root, ex->op, &groups, &visited, 0);
     if (ex->op->op == GQL_OP_MUTATION) {
         ex->data->kind = RN_OBJECT;
-        ex->data->items = arena_calloc(a, groups.count + 1, sizeof(*ex->data->items));
+        ex->data->items = arena_calloc(a, groups.count + 1, sizeof(void *));
         ex->data->count = groups.count;
         for (size_t i = 0; i < groups.count; i++) {
             ex->data->items[i] = new_slot(ex, ex->data, groups.items[i].key, 0);
@@ -1463,7 +1463,7 @@ int gql_subscribe(struct arena *a, const struct gql_exec_params *p,
     }
     ex->data = new_slot(ex, NULL, STR_NULL, 0);
     ex->data->kind = RN_OBJECT;
-    ex->data->items = arena_calloc(a, 2, sizeof(*ex->data->items));
+    ex->data->items = arena_calloc(a, 2, sizeof(void *));
     ex->data->count = 1;
     struct rnode *slot = new_slot(ex, ex->data, groups.items[0].key, 0);
     ex->data->items[0] = slot;

@@ -138,3 +138,6 @@ struct str gql_print_default(struct arena *a, const struct gql_node *v,
 
 /* Convert a literal (no variables: they become null) to an untyped value in a. */
 struct gql_value *gql_value_from_literal(struct arena *a, const struct gql_node *n);
+
+/* Append n to l, growing it in arena a. */
+void gql_list_push(struct arena *a, struct gql_list *l, struct gql_node *n);

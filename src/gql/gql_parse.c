@@ -188,7 +188,7 @@ static struct gql_node *new_node(struct parser *p, enum gql_kind kind, struct gq
 
 static void push(struct parser *p, struct gql_list *l, struct gql_node *n)
 {
-    VEC_PUSH_ARENA(p->arena, l, n);
+    gql_list_push(p->arena, l, n);
 }
 
 static int enter(struct parser *p)

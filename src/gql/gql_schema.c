@@ -88,7 +88,7 @@ static int add_doc(struct gql_schema *s, struct str sdl, bool builtin, struct gq
             rc = RC_INVAL;
             continue;
         }
-        VEC_PUSH_ARENA(s->arena, &s->defs, d);
+        gql_list_push(s->arena, &s->defs, d);
         VEC_PUSH_ARENA(s->arena, &s->def_builtin, builtin);
     }
     return rc;
@@ -367,7 +367,8 @@ static struct gql_type *new_type(struct builder *b, struct gql_node *d, bool bui
         }
     }
     map_set(b->s->types, t->name, t, NULL);
-    VEC_PUSH_ARENA(b->s->arena, &b->s->type_list, t);
+    /* The items are pointers: sizeof(*items) is meant. */
+    VEC_PUSH_ARENA(b->s->arena, &b->s->type_list, t); /* NOLINT(bugprone-sizeof-expression) */
     return t;
 }
 
@@ -406,7 +407,7 @@ static void add_directive_def(struct builder *b, struct gql_node *d, bool builti
         }
     }
     map_set(b->s->directives, dd->name, dd, NULL);
-    VEC_PUSH_ARENA(b->s->arena, &b->s->directive_list, dd);
+    VEC_PUSH_ARENA(b->s->arena, &b->s->directive_list, dd); /* NOLINT(bugprone-sizeof-expression) */
 }
 
 /* Phase 1: a shell per definition; extensions are attached in phase 2. */
@@ -422,7 +423,7 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
             berr(b, d->loc, no_loc(), "Must provide only one schema definition.");
             return;
         }
-        VEC_PUSH_ARENA(b->s->arena, schema_nodes, d);
+        gql_list_push(b->s->arena, schema_nodes, d);
         return;
     }
     struct gql_type *old = map_find(b->s->types, d->name);
@@ -438,7 +439,7 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
              STR_FMT(d->name));
     } else if (is_root_name(d->name) && old->kind == GQL_TYPE_OBJECT && d->kind == GQL_OBJECT_DEF) {
         /* Root types defined by several scripts are merged (spec/30-graphql.md section 2). */
-        VEC_PUSH_ARENA(b->s->arena, &old->ext_nodes, d);
+        gql_list_push(b->s->arena, &old->ext_nodes, d);
     } else {
         berr(b, old->node->loc, d->loc, "There can be only one type named \"%.*s\".",
              STR_FMT(d->name));
@@ -448,7 +449,7 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
 static void collect_extension(struct builder *b, struct gql_node *d, struct gql_list *schema_nodes)
 {
     if (d->kind == GQL_SCHEMA_DEF) {
-        VEC_PUSH_ARENA(b->s->arena, schema_nodes, d);
+        gql_list_push(b->s->arena, schema_nodes, d);
         return;
     }
     struct gql_type *t = map_find(b->s->types, d->name);
@@ -466,7 +467,7 @@ static void collect_extension(struct builder *b, struct gql_node *d, struct gql_
              type_kind_word(def_type_kind(d->kind)), STR_FMT(d->name));
         return;
     }
-    VEC_PUSH_ARENA(b->s->arena, &t->ext_nodes, d);
+    gql_list_push(b->s->arena, &t->ext_nodes, d);
 }
 
 static struct gql_type_ref *resolve_ref(struct builder *b, struct gql_node *n)
@@ -635,7 +636,7 @@ static void build_interfaces(struct builder *b, struct gql_type *t)
     for (size_t k = 0; k < type_node_count(t); k++) {
         total += type_node(t, k)->interfaces.count;
     }
-    t->interfaces = arena_calloc(b->s->arena, total + 1, sizeof(*t->interfaces));
+    t->interfaces = arena_calloc(b->s->arena, total + 1, sizeof(void *));
     for (size_t k = 0; k < type_node_count(t); k++) {
         struct gql_list *ifs = &type_node(t, k)->interfaces;
         for (size_t i = 0; i < ifs->count; i++) {
@@ -668,7 +669,7 @@ static void build_interfaces(struct builder *b, struct gql_type *t)
 
 static void build_union(struct builder *b, struct gql_type *t)
 {
-    t->possible = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(*t->possible));
+    t->possible = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(void *));
     for (size_t k = 0; k < type_node_count(t); k++) {
         struct gql_list *ms = &type_node(t, k)->children;
         for (size_t i = 0; i < ms->count; i++) {
@@ -839,7 +840,7 @@ static void link_possible_types(struct builder *b)
     for (size_t i = 0; i < s->type_list.count; i++) {
         struct gql_type *t = s->type_list.items[i];
         if (t->kind == GQL_TYPE_INTERFACE) {
-            t->possible = arena_calloc(s->arena, s->type_list.count + 1, sizeof(*t->possible));
+            t->possible = arena_calloc(s->arena, s->type_list.count + 1, sizeof(void *));
         }
     }
     for (size_t i = 0; i < s->type_list.count; i++) {
@@ -1294,7 +1295,7 @@ static void collect_referenced(struct gql_schema *s, struct gql_type *t, struct 
 static void order_like_graphql_js(struct gql_schema *s)
 {
     size_t count = s->type_list.count;
-    struct gql_type **out = arena_calloc(s->arena, count + 1, sizeof(*out));
+    struct gql_type **out = arena_calloc(s->arena, count + 1, sizeof(void *));
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
         s->type_list.items[i]->mark = !s->type_list.items[i]->builtin;
@@ -1308,7 +1309,7 @@ static void order_like_graphql_js(struct gql_schema *s)
         collect_referenced(s, t, out, &n);
     }
     struct gql_directive_def **dirs =
-        arena_calloc(s->arena, s->directive_list.count + 1, sizeof(*dirs));
+        arena_calloc(s->arena, s->directive_list.count + 1, sizeof(void *));
     size_t nd = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < s->directive_list.count; i++) {
@@ -1333,7 +1334,7 @@ static void order_like_graphql_js(struct gql_schema *s)
         t->mark = false;
     }
     ASSERT(n == count);
-    memcpy(s->type_list.items, out, count * sizeof(*out));
+    memcpy(s->type_list.items, out, count * sizeof(void *));
 }
 
 int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)

@@ -210,15 +210,15 @@ static const struct gql_field *field_def(struct vctx *v, const struct gql_type *
 static void fragment_spreads(struct vctx *v, const struct gql_node *owner, struct gql_list *out)
 {
     struct gql_list stack = { 0 };
-    VEC_PUSH_ARENA(v->a, &stack, (struct gql_node *)owner);
+    gql_list_push(v->a, &stack, (struct gql_node *)owner);
     while (stack.count > 0) {
         const struct gql_node *set = stack.items[--stack.count];
         for (size_t i = 0; i < set->children.count; i++) {
             struct gql_node *sel = set->children.items[i];
             if (sel->kind == GQL_FRAGMENT_SPREAD) {
-                VEC_PUSH_ARENA(v->a, out, sel);
+                gql_list_push(v->a, out, sel);
             } else if (sel->children.count > 0) {
-                VEC_PUSH_ARENA(v->a, &stack, sel);
+                gql_list_push(v->a, &stack, sel);
             }
         }
     }
@@ -229,7 +229,7 @@ static void referenced_fragments(struct vctx *v, const struct gql_node *op, stru
 {
     struct map *seen = map_new();
     struct gql_list stack = { 0 };
-    VEC_PUSH_ARENA(v->a, &stack, (struct gql_node *)op);
+    gql_list_push(v->a, &stack, (struct gql_node *)op);
     while (stack.count > 0) {
         const struct gql_node *node = stack.items[--stack.count];
         struct gql_list spreads = { 0 };
@@ -242,8 +242,8 @@ static void referenced_fragments(struct vctx *v, const struct gql_node *op, stru
             map_set(seen, name, (void *)1, NULL);
             struct gql_node *frag = map_find(v->frags, name);
             if (frag != NULL) {
-                VEC_PUSH_ARENA(v->a, out, frag);
-                VEC_PUSH_ARENA(v->a, &stack, frag);
+                gql_list_push(v->a, out, frag);
+                gql_list_push(v->a, &stack, frag);
             }
         }
     }
@@ -663,7 +663,7 @@ static void field_suggestions(struct vctx *v, const struct gql_type *t, struct s
 {
     if (gql_type_is_abstract(t)) {
         size_t cap = 64;
-        const struct gql_type **sug = arena_alloc(v->a, cap * sizeof(*sug));
+        const struct gql_type **sug = arena_alloc(v->a, cap * sizeof(void *));
         size_t *use = arena_calloc(v->a, cap, sizeof(*use));
         size_t n = 0;
         for (size_t i = 0; i < t->possible_count && n < cap; i++) {
@@ -900,7 +900,7 @@ static void collect_fields(struct vctx *v, const struct gql_type *parent,
             }
             map_set(seen, sel->name, (void *)1, NULL);
             if (!expand) {
-                VEC_PUSH_ARENA(v->a, frag_names, (struct gql_node *)sel);
+                gql_list_push(v->a, frag_names, (struct gql_node *)sel);
                 continue;
             }
             const struct gql_node *frag = map_find(v->frags, sel->name);
@@ -977,10 +977,10 @@ static void conflicts_between(struct vctx *v, bool exclusive, const struct fentr
                                          *found ? " and " : "", STR_FMT(c.response),
                                          STR_FMT(buf_str(&c.reason))));
                 for (size_t m = 0; m < c.nodes1.count; m++) {
-                    VEC_PUSH_ARENA(v->a, &parent_out->nodes1, c.nodes1.items[m]);
+                    gql_list_push(v->a, &parent_out->nodes1, c.nodes1.items[m]);
                 }
                 for (size_t m = 0; m < c.nodes2.count; m++) {
-                    VEC_PUSH_ARENA(v->a, &parent_out->nodes2, c.nodes2.items[m]);
+                    gql_list_push(v->a, &parent_out->nodes2, c.nodes2.items[m]);
                 }
                 (*found)++;
             }
@@ -996,8 +996,8 @@ static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f
         exclusive || (f1->parent != f2->parent && f1->parent != NULL && f2->parent != NULL &&
                       f1->parent->kind == GQL_TYPE_OBJECT && f2->parent->kind == GQL_TYPE_OBJECT);
     out->response = f1->response;
-    VEC_PUSH_ARENA(v->a, &out->nodes1, (struct gql_node *)f1->node);
-    VEC_PUSH_ARENA(v->a, &out->nodes2, (struct gql_node *)f2->node);
+    gql_list_push(v->a, &out->nodes1, (struct gql_node *)f1->node);
+    gql_list_push(v->a, &out->nodes2, (struct gql_node *)f2->node);
     if (!excl) {
         if (!str_eq(f1->node->name, f2->node->name)) {
             IGNORE_RC(buf_try_printf(&out->reason, "\"%.*s\" and \"%.*s\" are different fields",
@@ -1286,7 +1286,7 @@ static void check_single_field_subscription(struct vctx *v, const struct gql_nod
     struct gql_list extra = { 0 };
     for (size_t i = 1; i < fields.count; i++) {
         if (!str_eq(fields.items[i].response, fields.items[0].response)) {
-            VEC_PUSH_ARENA(v->a, &extra, (struct gql_node *)fields.items[i].node);
+            gql_list_push(v->a, &extra, (struct gql_node *)fields.items[i].node);
         }
     }
     if (extra.count > 0) {
@@ -1432,7 +1432,7 @@ static void detect_cycles(struct vctx *v, struct cycle_state *cs, const struct g
         struct gql_node *sp = spreads.items[i];
         const size_t *at_idx = map_find(cs->index, sp->name);
         size_t idx = at_idx != NULL ? *at_idx : 0;
-        VEC_PUSH_ARENA(v->a, &cs->path, sp);
+        gql_list_push(v->a, &cs->path, sp);
         if (idx == 0) {
             const struct gql_node *next = map_find(v->frags, sp->name);
             if (next != NULL) {

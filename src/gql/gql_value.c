@@ -54,7 +54,7 @@ struct gql_value *gql_value_string(struct arena *a, struct str s)
 struct gql_value *gql_value_list(struct arena *a, size_t count)
 {
     struct gql_value *v = make(a, GQL_VAL_LIST);
-    v->list.items = arena_calloc(a, count + 1, sizeof(*v->list.items));
+    v->list.items = arena_calloc(a, count + 1, sizeof(void *));
     v->list.count = count;
     return v;
 }
