@@ -12,8 +12,11 @@
 
 #include "base/buf.h"
 #include "base/clk.h"
+#include "base/rc.h"
 #include "base/textcodec.h"
 #include "base/url.h"
+#include "base/url_host.h"
+#include "base/url_params.h"
 #include "urls.h"
 
 static volatile size_t sink;

@@ -97,6 +97,17 @@ static int decode_utf8(struct textcodec_decoder *d, const char *p, size_t n, boo
     size_t i = 0;
     int rc = RC_OK;
     while (i < n && rc == RC_OK) {
+        size_t run = i;
+        while (run < n && (unsigned char)p[run] < 0x80) {
+            run++;
+        }
+        if (run > i) {
+            /* An ASCII run: no BOM in it, copied in one append. */
+            d->bom_seen = true;
+            rc = buf_try_append(out, p + i, run - i);
+            i = run;
+            continue;
+        }
         uint32_t cp = 0;
         int k = utf8_decode(p + i, n - i, &cp);
         if (k > 0) {
@@ -170,11 +181,17 @@ int textcodec_decode(struct textcodec_decoder *d, struct str bytes, bool stream,
 {
     struct buf joined;
     buf_init(&joined, d->pend_len + bytes.len + 1);
-    int rc = buf_try_append(&joined, d->pend, d->pend_len);
-    rc = rc ? rc : buf_try_append_str(&joined, bytes);
+    int rc = RC_OK;
+    const char *p = bytes.ptr ? bytes.ptr : "";
+    size_t n = bytes.len;
+    if (d->pend_len > 0) {
+        /* Join the previous call's incomplete sequence with the new bytes. */
+        rc = buf_try_append(&joined, d->pend, d->pend_len);
+        rc = rc ? rc : buf_try_append_str(&joined, bytes);
+        p = joined.ptr;
+        n = joined.len;
+    }
     size_t used = 0;
-    size_t n = joined.len;
-    const char *p = joined.ptr ? joined.ptr : "";
     if (rc == RC_OK) {
         if (d->enc == TEXTCODEC_UTF8) {
             rc = decode_utf8(d, p, n, stream, out, &used);
@@ -196,6 +213,9 @@ int textcodec_decode(struct textcodec_decoder *d, struct str bytes, bool stream,
 
 int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out)
 {
+    /* Encode into a small chunk and append it whole: one buf call per 256 bytes. */
+    char chunk[256];
+    size_t used = 0;
     int rc = buf_try_reserve(out, n);
     for (size_t i = 0; i < n && rc == RC_OK; i++) {
         uint32_t cp = units[i];
@@ -206,9 +226,18 @@ int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out)
         } else if (cp >= 0xD800 && cp <= 0xDFFF) {
             cp = 0xFFFD;
         }
-        char tmp[4];
-        int k = utf8_encode(cp, tmp);
-        rc = buf_try_append(out, tmp, (size_t)k);
+        if (used + 4 > sizeof(chunk)) {
+            rc = buf_try_append(out, chunk, used);
+            used = 0;
+        }
+        if (cp < 0x80) {
+            chunk[used++] = (char)cp;
+        } else {
+            used += (size_t)utf8_encode(cp, chunk + used);
+        }
+    }
+    if (rc == RC_OK && used > 0) {
+        rc = buf_try_append(out, chunk, used);
     }
     return rc;
 }

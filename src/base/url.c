@@ -16,6 +16,7 @@
 
 #include "base/mem.h"
 #include "base/rc.h"
+#include "base/url_host.h"
 #include "base/utf8.h"
 
 /* ================================================================ the URL record */
@@ -276,31 +277,25 @@ struct str url_href(const struct url *u)
 
 /* ================================================================ percent-encoding */
 
-/* One bit per ASCII byte for each set beyond C0 control (which is c < 0x20 || c > 0x7e). */
+/* Bit c of the pair is set when ASCII byte c is in the set (generated from the standard's
+ * lists; bytes >= 0x80 are in every set). */
+static const uint64_t set_bits[][2] = {
+    [URL_SET_C0_CONTROL] = { 0x00000000ffffffffu, 0x8000000000000000u },
+    [URL_SET_FRAGMENT] = { 0x50000005ffffffffu, 0x8000000100000000u },
+    [URL_SET_QUERY] = { 0x5000000dffffffffu, 0x8000000000000000u },
+    [URL_SET_SPECIAL_QUERY] = { 0x5000008dffffffffu, 0x8000000000000000u },
+    [URL_SET_PATH] = { 0xd000000dffffffffu, 0xa800000100000000u },
+    [URL_SET_USERINFO] = { 0xfc00800dffffffffu, 0xb800000178000001u },
+    [URL_SET_COMPONENT] = { 0xfc00987dffffffffu, 0xb800000178000001u },
+    [URL_SET_FORM] = { 0xfc009bffffffffffu, 0xf800000178000001u },
+};
+
 static bool in_set(unsigned char c, enum url_encode_set set)
 {
-    if (c < 0x20 || c > 0x7e) {
+    if (c >= 0x80) {
         return true;
     }
-    switch (set) {
-    case URL_SET_C0_CONTROL:
-        return false;
-    case URL_SET_FRAGMENT:
-        return strchr(" \"<>`", c) != NULL;
-    case URL_SET_QUERY:
-        return strchr(" \"#<>", c) != NULL;
-    case URL_SET_SPECIAL_QUERY:
-        return strchr(" \"#<>'", c) != NULL;
-    case URL_SET_PATH:
-        return strchr(" \"#<>?`{}", c) != NULL;
-    case URL_SET_USERINFO:
-        return strchr(" \"#<>?`{}/:;=@[\\]^|", c) != NULL;
-    case URL_SET_COMPONENT:
-        return strchr(" \"#<>?`{}/:;=@[\\]^|$%&+,", c) != NULL;
-    case URL_SET_FORM:
-        return strchr(" \"#<>?`{}/:;=@[\\]^|$%&+,!'()~", c) != NULL;
-    }
-    return true;
+    return (set_bits[set][c >> 6] >> (c & 63)) & 1;
 }
 
 static const char hex_upper[] = "0123456789ABCDEF";
@@ -308,15 +303,23 @@ static const char hex_upper[] = "0123456789ABCDEF";
 int url_percent_encode(struct str s, enum url_encode_set set, struct buf *out)
 {
     int rc = RC_OK;
-    for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
+    size_t i = 0;
+    while (i < s.len && rc == RC_OK) {
+        size_t run = i;
+        while (run < s.len && !in_set((unsigned char)s.ptr[run], set)) {
+            run++;
+        }
+        if (run > i) {
+            rc = buf_try_append(out, s.ptr + i, run - i);
+            i = run;
+            continue;
+        }
+        unsigned char c = (unsigned char)s.ptr[i++];
         if (set == URL_SET_FORM && c == ' ') {
             rc = buf_try_append_char(out, '+');
-        } else if (in_set(c, set)) {
+        } else {
             char e[3] = { '%', hex_upper[c >> 4], hex_upper[c & 15] };
             rc = buf_try_append(out, e, 3);
-        } else {
-            rc = buf_try_append_char(out, (char)c);
         }
     }
     return rc;
@@ -342,6 +345,15 @@ static int append_utf8_lossy(struct buf *out, struct str s)
     int rc = RC_OK;
     size_t i = 0;
     while (i < s.len && rc == RC_OK) {
+        size_t run = i;
+        while (run < s.len && (unsigned char)s.ptr[run] < 0x80) {
+            run++;
+        }
+        if (run > i) {
+            rc = buf_try_append(out, s.ptr + i, run - i);
+            i = run;
+            continue;
+        }
         uint32_t cp = 0;
         int n = utf8_decode(s.ptr + i, s.len - i, &cp);
         if (n > 0) {
@@ -351,420 +363,6 @@ static int append_utf8_lossy(struct buf *out, struct str s)
             rc = buf_try_append(out, "\xEF\xBF\xBD", 3);
             i += utf8_bad_len(s.ptr + i, s.len - i);
         }
-    }
-    return rc;
-}
-
-/* ================================================================ hosts */
-
-static bool forbidden_host(unsigned char c)
-{
-    return c == 0 || c == '\t' || c == '\n' || c == '\r' || strchr(" #/:<>?@[\\]^|", c) != NULL;
-}
-
-static bool forbidden_domain(unsigned char c)
-{
-    return (c != 0 && forbidden_host(c)) || c <= 0x1f || c == '%' || c == 0x7f;
-}
-
-/*
- * Parse an IPv4 number (the standard's "IPv4 number parser"). Values beyond 2^32 saturate,
- * which keeps every comparison the standard makes. Returns false on failure.
- */
-static bool ipv4_number(struct str s, uint64_t *out)
-{
-    if (s.len == 0) {
-        return false;
-    }
-    unsigned radix = 10;
-    if (s.len >= 2 && s.ptr[0] == '0' && (s.ptr[1] == 'x' || s.ptr[1] == 'X')) {
-        s = str_sub(s, 2, s.len);
-        radix = 16;
-    } else if (s.len >= 2 && s.ptr[0] == '0') {
-        s = str_sub(s, 1, s.len);
-        radix = 8;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        int c = s.ptr[i];
-        unsigned d = 0;
-        if (radix == 16 && is_hex(c)) {
-            d = (unsigned)hex_val(c);
-        } else if (is_digit(c) && (unsigned)(c - '0') < radix) {
-            d = (unsigned)(c - '0');
-        } else {
-            return false;
-        }
-        v = v * radix + d;
-        if (v > ((uint64_t)1 << 40)) {
-            v = (uint64_t)1 << 40;
-        }
-    }
-    *out = v;
-    return true;
-}
-
-/* The standard's "ends in a number" checker. */
-static bool ends_in_number(struct str s)
-{
-    if (s.len > 0 && s.ptr[s.len - 1] == '.') {
-        s.len--;
-        if (s.len == 0) {
-            return false;
-        }
-    }
-    size_t start = s.len;
-    while (start > 0 && s.ptr[start - 1] != '.') {
-        start--;
-    }
-    struct str last = str_sub(s, start, s.len - start);
-    if (last.len == 0) {
-        return false;
-    }
-    bool digits = true;
-    for (size_t i = 0; i < last.len; i++) {
-        digits = digits && is_digit(last.ptr[i]);
-    }
-    uint64_t v = 0;
-    return digits || ipv4_number(last, &v);
-}
-
-/* The IPv4 parser: serialised dotted-decimal into out, or RC_INVAL. */
-static int ipv4_parse(struct str s, struct buf *out)
-{
-    uint64_t nums[4] = { 0 };
-    size_t count = 0;
-    if (s.len > 0 && s.ptr[s.len - 1] == '.') {
-        s.len--;
-    }
-    struct str rest = s;
-    for (;;) {
-        struct str part;
-        bool more = str_split_char(rest, '.', &part, &rest);
-        if (count == 4 || !ipv4_number(part, &nums[count])) {
-            return RC_INVAL;
-        }
-        count++;
-        if (!more) {
-            break;
-        }
-    }
-    for (size_t i = 0; i + 1 < count; i++) {
-        if (nums[i] > 255) {
-            return RC_INVAL;
-        }
-    }
-    if (nums[count - 1] >= ((uint64_t)1 << (8 * (5 - count)))) {
-        return RC_INVAL;
-    }
-    uint64_t ip = nums[count - 1];
-    for (size_t i = 0; i + 1 < count; i++) {
-        ip += nums[i] << (8 * (3 - i));
-    }
-    return buf_try_printf(out, "%u.%u.%u.%u", (unsigned)(ip >> 24) & 255,
-                          (unsigned)(ip >> 16) & 255, (unsigned)(ip >> 8) & 255,
-                          (unsigned)ip & 255);
-}
-
-/* The IPv6 parser: 8 pieces or RC_INVAL. */
-static int ipv6_parse(struct str s, uint16_t out[8])
-{
-    unsigned piece[8] = { 0 };
-    int idx = 0;
-    int compress = -1;
-    size_t p = 0;
-#define C6(i) ((i) < s.len ? (unsigned char)s.ptr[i] : -1)
-    if (C6(p) == ':') {
-        if (C6(p + 1) != ':') {
-            return RC_INVAL;
-        }
-        p += 2;
-        compress = ++idx;
-    }
-    while (C6(p) != -1) {
-        if (idx == 8) {
-            return RC_INVAL;
-        }
-        if (C6(p) == ':') {
-            if (compress != -1) {
-                return RC_INVAL;
-            }
-            p++;
-            compress = ++idx;
-            continue;
-        }
-        unsigned value = 0;
-        size_t length = 0;
-        while (length < 4 && is_hex(C6(p))) {
-            value = value * 16 + (unsigned)hex_val(C6(p));
-            p++;
-            length++;
-        }
-        if (C6(p) == '.') {
-            if (length == 0 || idx > 6) {
-                return RC_INVAL;
-            }
-            p -= length;
-            int seen = 0;
-            while (C6(p) != -1) {
-                int v4 = -1;
-                if (seen > 0) {
-                    if (C6(p) == '.' && seen < 4) {
-                        p++;
-                    } else {
-                        return RC_INVAL;
-                    }
-                }
-                if (!is_digit(C6(p))) {
-                    return RC_INVAL;
-                }
-                while (is_digit(C6(p))) {
-                    int d = C6(p) - '0';
-                    if (v4 == -1) {
-                        v4 = d;
-                    } else if (v4 == 0) {
-                        return RC_INVAL;
-                    } else {
-                        v4 = v4 * 10 + d;
-                    }
-                    if (v4 > 255) {
-                        return RC_INVAL;
-                    }
-                    p++;
-                }
-                piece[idx] = piece[idx] * 0x100 + (unsigned)v4;
-                seen++;
-                if (seen == 2 || seen == 4) {
-                    idx++;
-                }
-            }
-            if (seen != 4) {
-                return RC_INVAL;
-            }
-            break;
-        }
-        if (C6(p) == ':') {
-            p++;
-            if (C6(p) == -1) {
-                return RC_INVAL;
-            }
-        } else if (C6(p) != -1) {
-            return RC_INVAL;
-        }
-        piece[idx++] = value;
-    }
-#undef C6
-    if (compress != -1) {
-        int swaps = idx - compress;
-        idx = 7;
-        while (idx != 0 && swaps > 0) {
-            unsigned t = piece[idx];
-            piece[idx] = piece[compress + swaps - 1];
-            piece[compress + swaps - 1] = t;
-            idx--;
-            swaps--;
-        }
-    } else if (idx != 8) {
-        return RC_INVAL;
-    }
-    for (int i = 0; i < 8; i++) {
-        out[i] = (uint16_t)piece[i];
-    }
-    return RC_OK;
-}
-
-/* The IPv6 serializer, with brackets. */
-static int ipv6_serialize(const uint16_t a[8], struct buf *out)
-{
-    int best = -1;
-    int best_len = 1;
-    for (int i = 0; i < 8;) {
-        int j = i;
-        while (j < 8 && a[j] == 0) {
-            j++;
-        }
-        if (j - i > best_len) {
-            best = i;
-            best_len = j - i;
-        }
-        i = j > i ? j : i + 1;
-    }
-    int rc = buf_try_append_char(out, '[');
-    bool ignore0 = false;
-    for (int i = 0; i < 8 && rc == RC_OK; i++) {
-        if (ignore0 && a[i] == 0) {
-            continue;
-        }
-        ignore0 = false;
-        if (i == best) {
-            rc = buf_try_append_cstr(out, i == 0 ? "::" : ":");
-            ignore0 = true;
-            continue;
-        }
-        rc = buf_try_printf(out, "%x", a[i]);
-        if (rc == RC_OK && i != 7) {
-            rc = buf_try_append_char(out, ':');
-        }
-    }
-    return rc ? rc : buf_try_append_char(out, ']');
-}
-
-/* True for the code points UTS #46 maps to '.' (U+002E, U+3002, U+FF0E, U+FF61) at s[i]. */
-static size_t dot_len(struct str s, size_t i)
-{
-    static const char *const dots[] = { "\xE3\x80\x82", "\xEF\xBC\x8E", "\xEF\xBD\xA1" };
-    if (s.ptr[i] == '.') {
-        return 1;
-    }
-    for (size_t k = 0; k < ARRAY_LEN(dots); k++) {
-        if (i + 3 <= s.len && memcmp(s.ptr + i, dots[k], 3) == 0) {
-            return 3;
-        }
-    }
-    return 0;
-}
-
-/*
- * One label through UTS #46 ToASCII. ASCII labels that are not "xn--" are lower-cased (the
- * standard's fast path); the rest go to libidn2 (non-transitional, no STD3 rules), label by
- * label, so that its DNS length checks (VerifyDnsLength=false in the standard) never apply to
- * ASCII labels. libidn2 checks IDNA2008 rather than UTS #46 validity: see docs/internals/web.md.
- */
-static int label_to_ascii(struct str label, struct buf *out)
-{
-    bool ascii = true;
-    for (size_t i = 0; i < label.len; i++) {
-        ascii = ascii && (unsigned char)label.ptr[i] < 0x80;
-    }
-    bool xn = label.len >= 4 && str_eq_nocase(str_make(label.ptr, 4), STR("xn--"));
-    if (ascii && !xn) {
-        int rc = RC_OK;
-        for (size_t i = 0; i < label.len && rc == RC_OK; i++) {
-            rc = buf_try_append_char(out, str_lower_char(label.ptr[i]));
-        }
-        return rc;
-    }
-    char *in = mem_strndup(label);
-    uint8_t *res = NULL;
-    int irc = idn2_lookup_u8((const uint8_t *)in, &res, IDN2_NONTRANSITIONAL);
-    mem_free(in);
-    if (irc != IDN2_OK) {
-        return RC_INVAL;
-    }
-    int rc = buf_try_append_cstr(out, (const char *)res);
-    idn2_free(res);
-    return rc;
-}
-
-/* The standard's "domain to ASCII" with beStrict false; appends to out or RC_INVAL. */
-static int domain_to_ascii(struct str d, struct buf *out)
-{
-    size_t start = out->len;
-    size_t i = 0;
-    size_t label_start = 0;
-    int rc = RC_OK;
-    for (;;) {
-        size_t dl = i < d.len ? dot_len(d, i) : 0;
-        if (i == d.len || dl > 0) {
-            rc = label_to_ascii(str_sub(d, label_start, i - label_start), out);
-            if (rc != RC_OK || i == d.len) {
-                break;
-            }
-            rc = buf_try_append_char(out, '.');
-            if (rc != RC_OK) {
-                break;
-            }
-            i += dl;
-            label_start = i;
-        } else {
-            i++;
-        }
-    }
-    if (rc == RC_OK && out->len == start) {
-        rc = RC_INVAL;
-    }
-    for (size_t k = start; k < out->len && rc == RC_OK; k++) {
-        if (forbidden_domain((unsigned char)out->ptr[k])) {
-            rc = RC_INVAL;
-        }
-    }
-    return rc;
-}
-
-/* The host parser: input is the host's text, special is !isOpaque. Appends to out. */
-static int host_parse(struct str in, bool special, struct buf *out)
-{
-    struct buf decoded;
-    buf_init(&decoded, in.len + 1);
-    int rc = RC_OK;
-    if (in.len > 0 && in.ptr[0] == '[') {
-        uint16_t a[8];
-        if (in.ptr[in.len - 1] != ']') {
-            rc = RC_INVAL;
-            goto out;
-        }
-        rc = ipv6_parse(str_make(in.ptr + 1, in.len - 2), a);
-        rc = rc ? rc : ipv6_serialize(a, out);
-        goto out;
-    }
-    if (!special) {
-        for (size_t i = 0; i < in.len; i++) {
-            if (forbidden_host((unsigned char)in.ptr[i])) {
-                rc = RC_INVAL;
-                goto out;
-            }
-        }
-        rc = url_percent_encode(in, URL_SET_C0_CONTROL, out);
-        goto out;
-    }
-    rc = url_percent_decode(in, &decoded);
-    if (rc != RC_OK) {
-        goto out;
-    }
-    struct str dom = buf_str(&decoded);
-    /* UTF-8 decode would turn ill-formed bytes into U+FFFD, which ToASCII always rejects; and
-     * ASCII forbidden domain code points survive the UTS #46 mapping, so check them first
-     * (this also keeps NUL away from libidn2). */
-    if (!utf8_is_valid(dom.ptr, dom.len)) {
-        rc = RC_INVAL;
-        goto out;
-    }
-    for (size_t i = 0; i < dom.len; i++) {
-        if (forbidden_domain((unsigned char)dom.ptr[i])) {
-            rc = RC_INVAL;
-            goto out;
-        }
-    }
-    size_t start = out->len;
-    rc = domain_to_ascii(dom, out);
-    if (rc != RC_OK) {
-        goto out;
-    }
-    struct str ascii = str_make(out->ptr + start, out->len - start);
-    if (ends_in_number(ascii)) {
-        struct buf v4;
-        buf_init(&v4, 64);
-        rc = ipv4_parse(ascii, &v4);
-        out->len = start;
-        out->ptr[start] = '\0';
-        rc = rc ? rc : buf_try_append_str(out, buf_str(&v4));
-        buf_fini(&v4);
-    }
-out:
-    buf_fini(&decoded);
-    return rc;
-}
-
-int url_host_parse(struct str input, bool special, struct buf *out)
-{
-    if (special && input.len == 0) {
-        return RC_INVAL;
-    }
-    size_t start = out->len;
-    int rc = host_parse(input, special, out);
-    if (rc != RC_OK && out->len > start) {
-        out->len = start;
-        out->ptr[start] = '\0';
     }
     return rc;
 }
@@ -809,6 +407,7 @@ struct parser {
     enum state override;
     struct buf b;
     int rc; /* sticky RC_LIMIT from appends */
+    bool special; /* cache of url_is_special(u), refreshed by set_scheme() */
     bool at_seen;
     bool in_brackets;
     bool password_seen;
@@ -830,9 +429,45 @@ static void putc_(struct parser *ps, struct buf *b, int c)
 static void put_enc(struct parser *ps, struct buf *b, int c, enum url_encode_set set)
 {
     char ch = (char)c;
+    if (!in_set((unsigned char)c, set)) {
+        put(ps, b, &ch, 1);
+        return;
+    }
     if (ps->rc == RC_OK && url_percent_encode(str_make(&ch, 1), set, b) != RC_OK) {
         ps->rc = RC_LIMIT;
     }
+}
+
+static bool query_stop(const struct parser *ps, int c)
+{
+    return ps->override == ST_NONE && c == '#';
+}
+
+static bool fragment_stop(const struct parser *ps, int c)
+{
+    return false;
+}
+
+static bool path_stop(const struct parser *ps, int c)
+{
+    return c == '/' || (ps->special && c == '\\') ||
+           (ps->override == ST_NONE && (c == '?' || c == '#'));
+}
+
+/* Percent-encode the input bytes from the pointer up to (not including) the first byte for
+ * which stop() holds, into b; leave the pointer on the last byte encoded. */
+static void put_run(struct parser *ps, struct buf *b, enum url_encode_set set,
+                    bool (*stop)(const struct parser *ps, int c))
+{
+    ptrdiff_t end = ps->p;
+    while (end < ps->n && !stop(ps, (unsigned char)ps->in[end])) {
+        end++;
+    }
+    if (ps->rc == RC_OK &&
+        url_percent_encode(str_make(ps->in + ps->p, (size_t)(end - ps->p)), set, b) != RC_OK) {
+        ps->rc = RC_LIMIT;
+    }
+    ps->p = end - 1;
 }
 
 static void set_empty(struct parser *ps, struct buf *b, bool *has)
@@ -851,7 +486,14 @@ static bool remaining_starts(const struct parser *ps, const char *s)
 
 static bool special(const struct parser *ps)
 {
-    return url_is_special(ps->u);
+    return ps->special;
+}
+
+/* Set u's scheme to src's contents and refresh the cached specialness. */
+static void set_scheme(struct parser *ps, const struct buf *src)
+{
+    buf_copy(&ps->u->scheme, src, &ps->rc);
+    ps->special = url_is_special(ps->u);
 }
 
 /* Copy the authority parts (username, password, host, port) of src into u. */
@@ -918,7 +560,7 @@ static int st_scheme(struct parser *ps, int c)
             return DONE;
         }
     }
-    buf_copy(&u->scheme, &ps->b, &ps->rc);
+    set_scheme(ps, &ps->b);
     if (ps->override != ST_NONE) {
         if (u->port == default_port(buf_str(&u->scheme))) {
             u->port = -1;
@@ -952,7 +594,7 @@ static int st_no_scheme(struct parser *ps, int c)
         return RC_INVAL;
     }
     if (base->opaque_path && c == '#') {
-        buf_copy(&u->scheme, &base->scheme, &ps->rc);
+        set_scheme(ps, &base->scheme);
         copy_path_query(ps, base);
         set_empty(ps, &u->fragment, &u->has_fragment);
         ps->state = ST_FRAGMENT;
@@ -969,7 +611,7 @@ static int st_no_scheme(struct parser *ps, int c)
 static int st_relative(struct parser *ps, int c)
 {
     struct url *u = ps->u;
-    buf_copy(&u->scheme, &ps->base->scheme, &ps->rc);
+    set_scheme(ps, &ps->base->scheme);
     if (c == '/' || (special(ps) && c == '\\')) {
         ps->state = ST_RELATIVE_SLASH;
         return RC_OK;
@@ -1082,19 +724,28 @@ static int st_authority(struct parser *ps, int c)
     return RC_OK;
 }
 
-/* Parse the buffer as u's host. */
+/* Parse the buffer as u's host. A setter's state-override parse keeps the old host when the new
+ * one fails, so it goes through a temporary; a fresh parse writes in place. */
 static int take_host(struct parser *ps)
 {
     struct url *u = ps->u;
-    struct buf h;
-    buf_init(&h, u->host.max);
-    int rc = host_parse(buf_str(&ps->b), special(ps), &h);
+    int rc = RC_OK;
+    if (ps->override == ST_NONE) {
+        buf_reset(&u->host);
+        rc = url_host_parse(buf_str(&ps->b), special(ps), &u->host);
+    } else {
+        struct buf h;
+        buf_init(&h, u->host.max);
+        rc = url_host_parse(buf_str(&ps->b), special(ps), &h);
+        if (rc == RC_OK) {
+            buf_copy(&u->host, &h, &ps->rc);
+        }
+        buf_fini(&h);
+    }
     if (rc == RC_OK) {
-        buf_copy(&u->host, &h, &ps->rc);
         u->has_host = true;
         buf_reset(&ps->b);
     }
-    buf_fini(&h);
     return rc == RC_LIMIT ? (ps->rc = RC_LIMIT) : rc;
 }
 
@@ -1187,6 +838,7 @@ static int st_file(struct parser *ps, int c)
     const struct url *base = ps->base;
     buf_reset(&u->scheme);
     put(ps, &u->scheme, "file", 4);
+    ps->special = true;
     buf_reset(&u->host);
     u->has_host = true;
     if (c == '/' || c == '\\') {
@@ -1321,7 +973,7 @@ static int st_path(struct parser *ps, int c)
     struct url *u = ps->u;
     bool slash = c == '/' || (special(ps) && c == '\\');
     if (!(c == -1 || slash || (ps->override == ST_NONE && (c == '?' || c == '#')))) {
-        put_enc(ps, &ps->b, c, URL_SET_PATH);
+        put_run(ps, &ps->b, URL_SET_PATH, path_stop);
         return RC_OK;
     }
     struct str seg = buf_str(&ps->b);
@@ -1374,7 +1026,7 @@ static int st_query(struct parser *ps, int c)
             ps->state = ST_FRAGMENT;
         }
     } else {
-        put_enc(ps, &u->query, c, special(ps) ? URL_SET_SPECIAL_QUERY : URL_SET_QUERY);
+        put_run(ps, &u->query, special(ps) ? URL_SET_SPECIAL_QUERY : URL_SET_QUERY, query_stop);
     }
     return RC_OK;
 }
@@ -1382,7 +1034,7 @@ static int st_query(struct parser *ps, int c)
 static int st_fragment(struct parser *ps, int c)
 {
     if (c != -1) {
-        put_enc(ps, &ps->u->fragment, c, URL_SET_FRAGMENT);
+        put_run(ps, &ps->u->fragment, URL_SET_FRAGMENT, fragment_stop);
     }
     return RC_OK;
 }
@@ -1466,7 +1118,9 @@ static int clean_input(struct str in, bool trim, struct buf *out)
 static int run_parser(struct str input, const struct url *base, struct url *u, enum state start,
                       enum state override)
 {
-    struct parser ps = { .u = u, .base = base, .state = start, .override = override };
+    struct parser ps = {
+        .u = u, .base = base, .state = start, .override = override, .special = url_is_special(u)
+    };
     struct buf clean;
     buf_init(&clean, part_max(u->max_input_bytes));
     buf_init(&ps.b, part_max(u->max_input_bytes));
@@ -1752,289 +1406,4 @@ int url_set(struct url *u, enum url_part part, struct str value)
         return set_search_or_hash(u, value, false);
     }
     return RC_INVAL;
-}
-
-/* ================================================================ URLSearchParams */
-
-struct param {
-    char *name;
-    size_t name_len;
-    char *value;
-    size_t value_len;
-};
-
-struct url_params {
-    struct param *items;
-    size_t count;
-    size_t cap;
-    size_t bytes;
-    size_t max_bytes;
-};
-
-struct url_params *url_params_new(size_t max_bytes)
-{
-    struct url_params *p = mem_calloc(1, sizeof(*p));
-    p->max_bytes = max_bytes ? max_bytes : URL_DEFAULT_MAX_INPUT_BYTES * 16;
-    return p;
-}
-
-static void clear_params(struct url_params *p)
-{
-    for (size_t i = 0; i < p->count; i++) {
-        mem_free(p->items[i].name);
-        mem_free(p->items[i].value);
-    }
-    p->count = 0;
-    p->bytes = 0;
-}
-
-void url_params_free(struct url_params *p)
-{
-    if (p == NULL) {
-        return;
-    }
-    clear_params(p);
-    mem_free(p->items);
-    mem_free(p);
-}
-
-size_t url_params_count(const struct url_params *p)
-{
-    return p->count;
-}
-
-void url_params_at(const struct url_params *p, size_t i, struct str *out_name,
-                   struct str *out_value)
-{
-    ASSERT(i < p->count);
-    *out_name = str_make(p->items[i].name, p->items[i].name_len);
-    *out_value = str_make(p->items[i].value, p->items[i].value_len);
-}
-
-int url_params_append(struct url_params *p, struct str name, struct str value)
-{
-    if (name.len + value.len > p->max_bytes - p->bytes) {
-        return RC_LIMIT;
-    }
-    if (p->count == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 8;
-        p->items = mem_realloc(p->items, p->cap * sizeof(*p->items));
-    }
-    p->items[p->count++] = (struct param){ .name = mem_strndup(name),
-                                           .name_len = name.len,
-                                           .value = mem_strndup(value),
-                                           .value_len = value.len };
-    p->bytes += name.len + value.len;
-    return RC_OK;
-}
-
-/* Form-decode s ('+' is space, percent-decode, UTF-8 decode) into out. */
-static int form_decode(struct str s, struct buf *tmp, struct buf *out)
-{
-    buf_reset(tmp);
-    buf_reset(out);
-    int rc = RC_OK;
-    for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
-        rc = buf_try_append_char(tmp, s.ptr[i] == '+' ? ' ' : s.ptr[i]);
-    }
-    struct buf dec;
-    buf_init(&dec, tmp->max);
-    rc = rc ? rc : url_percent_decode(buf_str(tmp), &dec);
-    rc = rc ? rc : append_utf8_lossy(out, buf_str(&dec));
-    buf_fini(&dec);
-    return rc;
-}
-
-int url_params_parse(struct url_params *p, struct str input)
-{
-    struct buf tmp;
-    struct buf name;
-    struct buf value;
-    size_t m = p->max_bytes * 2 + 16;
-    buf_init(&tmp, m);
-    buf_init(&name, m);
-    buf_init(&value, m);
-    clear_params(p);
-    int rc = RC_OK;
-    struct str rest = input;
-    bool more = input.len > 0;
-    while (more && rc == RC_OK) {
-        struct str seq;
-        more = str_split_char(rest, '&', &seq, &rest);
-        if (seq.len == 0) {
-            continue;
-        }
-        struct str n;
-        struct str v;
-        str_split_char(seq, '=', &n, &v);
-        rc = form_decode(n, &tmp, &name);
-        rc = rc ? rc : form_decode(v, &tmp, &value);
-        rc = rc ? rc : url_params_append(p, buf_str(&name), buf_str(&value));
-    }
-    if (rc != RC_OK) {
-        clear_params(p);
-    }
-    buf_fini(&value);
-    buf_fini(&name);
-    buf_fini(&tmp);
-    return rc;
-}
-
-static bool pair_matches(const struct param *it, struct str name, const struct str *value)
-{
-    return str_eq(str_make(it->name, it->name_len), name) &&
-           (value == NULL || str_eq(str_make(it->value, it->value_len), *value));
-}
-
-void url_params_delete(struct url_params *p, struct str name, const struct str *value)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < p->count; i++) {
-        if (pair_matches(&p->items[i], name, value)) {
-            p->bytes -= p->items[i].name_len + p->items[i].value_len;
-            mem_free(p->items[i].name);
-            mem_free(p->items[i].value);
-        } else {
-            p->items[w++] = p->items[i];
-        }
-    }
-    p->count = w;
-}
-
-bool url_params_get(const struct url_params *p, struct str name, struct str *out_value)
-{
-    for (size_t i = 0; i < p->count; i++) {
-        if (pair_matches(&p->items[i], name, NULL)) {
-            *out_value = str_make(p->items[i].value, p->items[i].value_len);
-            return true;
-        }
-    }
-    *out_value = STR_NULL;
-    return false;
-}
-
-bool url_params_has(const struct url_params *p, struct str name, const struct str *value)
-{
-    for (size_t i = 0; i < p->count; i++) {
-        if (pair_matches(&p->items[i], name, value)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-int url_params_set(struct url_params *p, struct str name, struct str value)
-{
-    size_t i = 0;
-    while (i < p->count && !pair_matches(&p->items[i], name, NULL)) {
-        i++;
-    }
-    if (i == p->count) {
-        return url_params_append(p, name, value);
-    }
-    struct param *it = &p->items[i];
-    if (value.len > it->value_len && value.len - it->value_len > p->max_bytes - p->bytes) {
-        return RC_LIMIT;
-    }
-    p->bytes = p->bytes - it->value_len + value.len;
-    mem_free(it->value);
-    it->value = mem_strndup(value);
-    it->value_len = value.len;
-    /* Remove the later pairs with this name, keeping the first. */
-    size_t w = i + 1;
-    for (size_t k = i + 1; k < p->count; k++) {
-        if (pair_matches(&p->items[k], name, NULL)) {
-            p->bytes -= p->items[k].name_len + p->items[k].value_len;
-            mem_free(p->items[k].name);
-            mem_free(p->items[k].value);
-        } else {
-            p->items[w++] = p->items[k];
-        }
-    }
-    p->count = w;
-    return RC_OK;
-}
-
-/* Next UTF-16 code unit of the UTF-8 string s at *i (*pending holds a low surrogate). */
-static uint32_t next_unit(struct str s, size_t *i, uint32_t *pending)
-{
-    if (*pending) {
-        uint32_t u = *pending;
-        *pending = 0;
-        return u;
-    }
-    uint32_t cp = 0;
-    int n = utf8_decode(s.ptr + *i, s.len - *i, &cp);
-    *i += n > 0 ? (size_t)n : utf8_bad_len(s.ptr + *i, s.len - *i);
-    if (cp >= 0x10000) {
-        *pending = 0xDC00 + ((cp - 0x10000) & 0x3FF);
-        return 0xD800 + ((cp - 0x10000) >> 10);
-    }
-    return cp;
-}
-
-/* Compare a and b as sequences of UTF-16 code units. */
-static int cmp_utf16(struct str a, struct str b)
-{
-    size_t i = 0;
-    size_t j = 0;
-    uint32_t pa = 0;
-    uint32_t pb = 0;
-    while ((i < a.len || pa) && (j < b.len || pb)) {
-        uint32_t ua = next_unit(a, &i, &pa);
-        uint32_t ub = next_unit(b, &j, &pb);
-        if (ua != ub) {
-            return ua < ub ? -1 : 1;
-        }
-    }
-    bool a_more = i < a.len || pa;
-    bool b_more = j < b.len || pb;
-    return a_more == b_more ? 0 : (a_more ? 1 : -1);
-}
-
-void url_params_sort(struct url_params *p)
-{
-    if (p->count < 2) {
-        return;
-    }
-    struct param *tmp = mem_alloc(p->count * sizeof(*tmp));
-    /* Bottom-up merge sort: stable, O(n log n). */
-    for (size_t width = 1; width < p->count; width *= 2) {
-        for (size_t lo = 0; lo < p->count; lo += 2 * width) {
-            size_t mid = lo + width < p->count ? lo + width : p->count;
-            size_t hi = lo + 2 * width < p->count ? lo + 2 * width : p->count;
-            size_t a = lo;
-            size_t b = mid;
-            size_t k = lo;
-            while (a < mid && b < hi) {
-                struct str na = str_make(p->items[a].name, p->items[a].name_len);
-                struct str nb = str_make(p->items[b].name, p->items[b].name_len);
-                tmp[k++] = cmp_utf16(nb, na) < 0 ? p->items[b++] : p->items[a++];
-            }
-            while (a < mid) {
-                tmp[k++] = p->items[a++];
-            }
-            while (b < hi) {
-                tmp[k++] = p->items[b++];
-            }
-        }
-        memcpy(p->items, tmp, p->count * sizeof(*tmp));
-    }
-    mem_free(tmp);
-}
-
-int url_params_serialize(const struct url_params *p, struct buf *out)
-{
-    int rc = RC_OK;
-    for (size_t i = 0; i < p->count && rc == RC_OK; i++) {
-        if (i > 0) {
-            rc = buf_try_append_char(out, '&');
-        }
-        rc = rc ? rc : url_percent_encode(str_make(p->items[i].name, p->items[i].name_len),
-                                          URL_SET_FORM, out);
-        rc = rc ? rc : buf_try_append_char(out, '=');
-        rc = rc ? rc : url_percent_encode(str_make(p->items[i].value, p->items[i].value_len),
-                                          URL_SET_FORM, out);
-    }
-    return rc;
 }

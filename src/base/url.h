@@ -2,7 +2,7 @@
 /*
  * The WHATWG URL Standard in C: the basic URL parser (with a base URL and the setters' state
  * overrides), host parsing (IDNA through libidn2, IPv4, IPv6, opaque hosts), the serialiser,
- * component getters and setters, and application/x-www-form-urlencoded (URLSearchParams).
+ * component getters and setters, and the percent-encode sets. Hosts: base/url_host.h; URLSearchParams: base/url_params.h.
  * Input is UTF-8 (the JS layer converts WTF-16 with lone surrogates to U+FFFD first); any
  * ill-formed UTF-8 that still arrives is treated as U+FFFD. Start reading at url_parse().
  * Thread contract: any thread; one object is used by one thread at a time.
@@ -78,12 +78,7 @@ WARN_UNUSED int url_set(struct url *u, enum url_part part, struct str value);
 /* True when u's scheme is special (http, https, ws, wss, ftp, file). */
 bool url_is_special(const struct url *u);
 
-/*
- * Serialise a host the way the host parser would (domain to ASCII, IPv4, IPv6, opaque) for
- * the scheme kind given, appending it to out. RC_INVAL when it is not a valid host, RC_LIMIT
- * when out is full. Used by tests and by code that validates Host headers.
- */
-WARN_UNUSED int url_host_parse(struct str input, bool special, struct buf *out);
+/* The host parser is base/url_host.h (url_host_parse). */
 
 /* Percent-encode sets of the URL Standard (every byte >= 0x80 is in all of them). */
 enum url_encode_set {
@@ -102,51 +97,3 @@ WARN_UNUSED int url_percent_encode(struct str s, enum url_encode_set set, struct
 
 /* Append the percent-decoding of s to out (bytes; "%zz" stays as is). RC_OK or RC_LIMIT. */
 WARN_UNUSED int url_percent_decode(struct str s, struct buf *out);
-
-/* ---------------------------------------------------------------- URLSearchParams */
-
-/*
- * An ordered list of name-value pairs (URLSearchParams' list). Opaque; owned by the caller,
- * free with url_params_free(). Names and values are UTF-8; every change is bounded by the
- * max_bytes given at creation (total bytes of names and values), past which RC_LIMIT.
- */
-struct url_params;
-
-/* Return a new empty list; 0 for max_bytes means URL_DEFAULT_MAX_INPUT_BYTES * 16. */
-struct url_params *url_params_new(size_t max_bytes);
-void url_params_free(struct url_params *p);
-
-/* Return the number of pairs. */
-size_t url_params_count(const struct url_params *p);
-
-/* Get pair i (< count) as borrowed slices, valid until the list changes. */
-void url_params_at(const struct url_params *p, size_t i, struct str *out_name,
-                   struct str *out_value);
-
-/*
- * Replace the list with the application/x-www-form-urlencoded parse of input (a leading '?'
- * is not stripped here: URLSearchParams' constructor does that). Ill-formed UTF-8 after
- * percent-decoding becomes U+FFFD. RC_OK or RC_LIMIT (the list is then empty).
- */
-WARN_UNUSED int url_params_parse(struct url_params *p, struct str input);
-
-/* Append a pair. RC_OK or RC_LIMIT. */
-WARN_UNUSED int url_params_append(struct url_params *p, struct str name, struct str value);
-
-/* Remove every pair named name (and, when value is non-NULL, with that value). */
-void url_params_delete(struct url_params *p, struct str name, const struct str *value);
-
-/* Find the first value for name: true and *out_value (borrowed) when there is one. */
-bool url_params_get(const struct url_params *p, struct str name, struct str *out_value);
-
-/* True when a pair named name (and, when value is non-NULL, with that value) exists. */
-bool url_params_has(const struct url_params *p, struct str name, const struct str *value);
-
-/* Set the first pair named name to value and remove the others, or append. RC_OK, RC_LIMIT. */
-WARN_UNUSED int url_params_set(struct url_params *p, struct str name, struct str value);
-
-/* Sort the pairs stably by name, comparing names as UTF-16 code units (the standard's rule). */
-void url_params_sort(struct url_params *p);
-
-/* Append the application/x-www-form-urlencoded serialisation to out. RC_OK or RC_LIMIT. */
-WARN_UNUSED int url_params_serialize(const struct url_params *p, struct buf *out);

@@ -13,6 +13,8 @@
 #include "base/rc.h"
 #include "base/str.h"
 #include "base/url.h"
+#include "base/url_host.h"
+#include "base/url_params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,6 +20,8 @@
 #include "base/rc.h"
 #include "base/textcodec.h"
 #include "base/url.h"
+#include "base/url_host.h"
+#include "base/url_params.h"
 #include "base/utf8.h"
 
 #define OUT_MAX ((size_t)16 << 20)

@@ -12,6 +12,8 @@
 #include "base/diag.h"
 #include "base/mem.h"
 #include "base/url.h"
+#include "base/url_host.h"
+#include "base/url_params.h"
 
 /* Parse input (against base when non-NULL) and return its href in a static buffer, or
  * "FAIL". */

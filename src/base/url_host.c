@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The URL Standard's host parser, in the standard's order: IPv6 when bracketed, opaque host for
+ * non-special schemes, else percent-decode, domain to ASCII (ASCII fast path, libidn2 for the
+ * other labels, one label at a time) and IPv4 when the result "ends in a number".
+ * Thread contract: any thread.
+ */
+#include "base/url_host.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <idn2.h>
+
+#include "base/mem.h"
+#include "base/rc.h"
+#include "base/url.h"
+#include "base/utf8.h"
+
+static bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_hex(int c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int hex_val(int c)
+{
+    if (is_digit(c)) {
+        return c - '0';
+    }
+    return (c | 0x20) - 'a' + 10;
+}
+
+static bool forbidden_host(unsigned char c)
+{
+    return c == 0 || c == '\t' || c == '\n' || c == '\r' || strchr(" #/:<>?@[\\]^|", c) != NULL;
+}
+
+static bool forbidden_domain(unsigned char c)
+{
+    return (c != 0 && forbidden_host(c)) || c <= 0x1f || c == '%' || c == 0x7f;
+}
+
+/*
+ * Parse an IPv4 number (the standard's "IPv4 number parser"). Values beyond 2^32 saturate,
+ * which keeps every comparison the standard makes. Returns false on failure.
+ */
+static bool ipv4_number(struct str s, uint64_t *out)
+{
+    if (s.len == 0) {
+        return false;
+    }
+    unsigned radix = 10;
+    if (s.len >= 2 && s.ptr[0] == '0' && (s.ptr[1] == 'x' || s.ptr[1] == 'X')) {
+        s = str_sub(s, 2, s.len);
+        radix = 16;
+    } else if (s.len >= 2 && s.ptr[0] == '0') {
+        s = str_sub(s, 1, s.len);
+        radix = 8;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        int c = s.ptr[i];
+        unsigned d = 0;
+        if (radix == 16 && is_hex(c)) {
+            d = (unsigned)hex_val(c);
+        } else if (is_digit(c) && (unsigned)(c - '0') < radix) {
+            d = (unsigned)(c - '0');
+        } else {
+            return false;
+        }
+        v = v * radix + d;
+        if (v > ((uint64_t)1 << 40)) {
+            v = (uint64_t)1 << 40;
+        }
+    }
+    *out = v;
+    return true;
+}
+
+/* The standard's "ends in a number" checker. */
+static bool ends_in_number(struct str s)
+{
+    if (s.len > 0 && s.ptr[s.len - 1] == '.') {
+        s.len--;
+        if (s.len == 0) {
+            return false;
+        }
+    }
+    size_t start = s.len;
+    while (start > 0 && s.ptr[start - 1] != '.') {
+        start--;
+    }
+    struct str last = str_sub(s, start, s.len - start);
+    if (last.len == 0) {
+        return false;
+    }
+    bool digits = true;
+    for (size_t i = 0; i < last.len; i++) {
+        digits = digits && is_digit(last.ptr[i]);
+    }
+    uint64_t v = 0;
+    return digits || ipv4_number(last, &v);
+}
+
+/* The IPv4 parser: serialised dotted-decimal into out, or RC_INVAL. */
+static int ipv4_parse(struct str s, struct buf *out)
+{
+    uint64_t nums[4] = { 0 };
+    size_t count = 0;
+    if (s.len > 0 && s.ptr[s.len - 1] == '.') {
+        s.len--;
+    }
+    struct str rest = s;
+    for (;;) {
+        struct str part;
+        bool more = str_split_char(rest, '.', &part, &rest);
+        if (count == 4 || !ipv4_number(part, &nums[count])) {
+            return RC_INVAL;
+        }
+        count++;
+        if (!more) {
+            break;
+        }
+    }
+    for (size_t i = 0; i + 1 < count; i++) {
+        if (nums[i] > 255) {
+            return RC_INVAL;
+        }
+    }
+    if (nums[count - 1] >= ((uint64_t)1 << (8 * (5 - count)))) {
+        return RC_INVAL;
+    }
+    uint64_t ip = nums[count - 1];
+    for (size_t i = 0; i + 1 < count; i++) {
+        ip += nums[i] << (8 * (3 - i));
+    }
+    return buf_try_printf(out, "%u.%u.%u.%u", (unsigned)(ip >> 24) & 255,
+                          (unsigned)(ip >> 16) & 255, (unsigned)(ip >> 8) & 255,
+                          (unsigned)ip & 255);
+}
+
+/* The IPv6 parser: 8 pieces or RC_INVAL. */
+static int ipv6_parse(struct str s, uint16_t out[8])
+{
+    unsigned piece[8] = { 0 };
+    int idx = 0;
+    int compress = -1;
+    size_t p = 0;
+#define C6(i) ((i) < s.len ? (unsigned char)s.ptr[i] : -1)
+    if (C6(p) == ':') {
+        if (C6(p + 1) != ':') {
+            return RC_INVAL;
+        }
+        p += 2;
+        compress = ++idx;
+    }
+    while (C6(p) != -1) {
+        if (idx == 8) {
+            return RC_INVAL;
+        }
+        if (C6(p) == ':') {
+            if (compress != -1) {
+                return RC_INVAL;
+            }
+            p++;
+            compress = ++idx;
+            continue;
+        }
+        unsigned value = 0;
+        size_t length = 0;
+        while (length < 4 && is_hex(C6(p))) {
+            value = value * 16 + (unsigned)hex_val(C6(p));
+            p++;
+            length++;
+        }
+        if (C6(p) == '.') {
+            if (length == 0 || idx > 6) {
+                return RC_INVAL;
+            }
+            p -= length;
+            int seen = 0;
+            while (C6(p) != -1) {
+                int v4 = -1;
+                if (seen > 0) {
+                    if (C6(p) == '.' && seen < 4) {
+                        p++;
+                    } else {
+                        return RC_INVAL;
+                    }
+                }
+                if (!is_digit(C6(p))) {
+                    return RC_INVAL;
+                }
+                while (is_digit(C6(p))) {
+                    int d = C6(p) - '0';
+                    if (v4 == -1) {
+                        v4 = d;
+                    } else if (v4 == 0) {
+                        return RC_INVAL;
+                    } else {
+                        v4 = v4 * 10 + d;
+                    }
+                    if (v4 > 255) {
+                        return RC_INVAL;
+                    }
+                    p++;
+                }
+                piece[idx] = piece[idx] * 0x100 + (unsigned)v4;
+                seen++;
+                if (seen == 2 || seen == 4) {
+                    idx++;
+                }
+            }
+            if (seen != 4) {
+                return RC_INVAL;
+            }
+            break;
+        }
+        if (C6(p) == ':') {
+            p++;
+            if (C6(p) == -1) {
+                return RC_INVAL;
+            }
+        } else if (C6(p) != -1) {
+            return RC_INVAL;
+        }
+        piece[idx++] = value;
+    }
+#undef C6
+    if (compress != -1) {
+        int swaps = idx - compress;
+        idx = 7;
+        while (idx != 0 && swaps > 0) {
+            unsigned t = piece[idx];
+            piece[idx] = piece[compress + swaps - 1];
+            piece[compress + swaps - 1] = t;
+            idx--;
+            swaps--;
+        }
+    } else if (idx != 8) {
+        return RC_INVAL;
+    }
+    for (int i = 0; i < 8; i++) {
+        out[i] = (uint16_t)piece[i];
+    }
+    return RC_OK;
+}
+
+/* The IPv6 serializer, with brackets. */
+static int ipv6_serialize(const uint16_t a[8], struct buf *out)
+{
+    int best = -1;
+    int best_len = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && a[j] == 0) {
+            j++;
+        }
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    int rc = buf_try_append_char(out, '[');
+    bool ignore0 = false;
+    for (int i = 0; i < 8 && rc == RC_OK; i++) {
+        if (ignore0 && a[i] == 0) {
+            continue;
+        }
+        ignore0 = false;
+        if (i == best) {
+            rc = buf_try_append_cstr(out, i == 0 ? "::" : ":");
+            ignore0 = true;
+            continue;
+        }
+        rc = buf_try_printf(out, "%x", a[i]);
+        if (rc == RC_OK && i != 7) {
+            rc = buf_try_append_char(out, ':');
+        }
+    }
+    return rc ? rc : buf_try_append_char(out, ']');
+}
+
+/* True for the code points UTS #46 maps to '.' (U+002E, U+3002, U+FF0E, U+FF61) at s[i]. */
+static size_t dot_len(struct str s, size_t i)
+{
+    static const char *const dots[] = { "\xE3\x80\x82", "\xEF\xBC\x8E", "\xEF\xBD\xA1" };
+    if (s.ptr[i] == '.') {
+        return 1;
+    }
+    for (size_t k = 0; k < ARRAY_LEN(dots); k++) {
+        if (i + 3 <= s.len && memcmp(s.ptr + i, dots[k], 3) == 0) {
+            return 3;
+        }
+    }
+    return 0;
+}
+
+/*
+ * One label through UTS #46 ToASCII. ASCII labels that are not "xn--" are lower-cased (the
+ * standard's fast path); the rest go to libidn2 (non-transitional, no STD3 rules), label by
+ * label, so that its DNS length checks (VerifyDnsLength=false in the standard) never apply to
+ * ASCII labels. libidn2 checks IDNA2008 rather than UTS #46 validity: see docs/internals/web.md.
+ */
+static int label_to_ascii(struct str label, struct buf *out)
+{
+    bool ascii = true;
+    for (size_t i = 0; i < label.len; i++) {
+        ascii = ascii && (unsigned char)label.ptr[i] < 0x80;
+    }
+    bool xn = label.len >= 4 && str_eq_nocase(str_make(label.ptr, 4), STR("xn--"));
+    if (ascii && !xn) {
+        int rc = RC_OK;
+        for (size_t i = 0; i < label.len && rc == RC_OK; i++) {
+            rc = buf_try_append_char(out, str_lower_char(label.ptr[i]));
+        }
+        return rc;
+    }
+    char *in = mem_strndup(label);
+    uint8_t *res = NULL;
+    int irc = idn2_lookup_u8((const uint8_t *)in, &res, IDN2_NONTRANSITIONAL);
+    mem_free(in);
+    if (irc != IDN2_OK) {
+        return RC_INVAL;
+    }
+    int rc = buf_try_append_cstr(out, (const char *)res);
+    idn2_free(res);
+    return rc;
+}
+
+/* The standard's "domain to ASCII" with beStrict false; appends to out or RC_INVAL. */
+static int domain_to_ascii(struct str d, struct buf *out)
+{
+    size_t start = out->len;
+    size_t i = 0;
+    size_t label_start = 0;
+    int rc = RC_OK;
+    for (;;) {
+        size_t dl = i < d.len ? dot_len(d, i) : 0;
+        if (i == d.len || dl > 0) {
+            rc = label_to_ascii(str_sub(d, label_start, i - label_start), out);
+            if (rc != RC_OK || i == d.len) {
+                break;
+            }
+            rc = buf_try_append_char(out, '.');
+            if (rc != RC_OK) {
+                break;
+            }
+            i += dl;
+            label_start = i;
+        } else {
+            i++;
+        }
+    }
+    if (rc == RC_OK && out->len == start) {
+        rc = RC_INVAL;
+    }
+    for (size_t k = start; k < out->len && rc == RC_OK; k++) {
+        if (forbidden_domain((unsigned char)out->ptr[k])) {
+            rc = RC_INVAL;
+        }
+    }
+    return rc;
+}
+
+/* The host parser: input is the host's text, special is !isOpaque. Appends to out. */
+static int host_parse(struct str in, bool special, struct buf *out)
+{
+    struct buf decoded;
+    buf_init(&decoded, in.len + 1);
+    int rc = RC_OK;
+    if (in.len > 0 && in.ptr[0] == '[') {
+        uint16_t a[8];
+        if (in.ptr[in.len - 1] != ']') {
+            rc = RC_INVAL;
+            goto out;
+        }
+        rc = ipv6_parse(str_make(in.ptr + 1, in.len - 2), a);
+        rc = rc ? rc : ipv6_serialize(a, out);
+        goto out;
+    }
+    if (!special) {
+        for (size_t i = 0; i < in.len; i++) {
+            if (forbidden_host((unsigned char)in.ptr[i])) {
+                rc = RC_INVAL;
+                goto out;
+            }
+        }
+        rc = url_percent_encode(in, URL_SET_C0_CONTROL, out);
+        goto out;
+    }
+    struct str dom = in;
+    if (str_find_char(in, '%') >= 0) {
+        rc = url_percent_decode(in, &decoded);
+        if (rc != RC_OK) {
+            goto out;
+        }
+        dom = buf_str(&decoded);
+    }
+    /* UTF-8 decode would turn ill-formed bytes into U+FFFD, which ToASCII always rejects; and
+     * ASCII forbidden domain code points survive the UTS #46 mapping, so check them first
+     * (this also keeps NUL away from libidn2). */
+    if (!utf8_is_valid(dom.ptr, dom.len)) {
+        rc = RC_INVAL;
+        goto out;
+    }
+    for (size_t i = 0; i < dom.len; i++) {
+        if (forbidden_domain((unsigned char)dom.ptr[i])) {
+            rc = RC_INVAL;
+            goto out;
+        }
+    }
+    size_t start = out->len;
+    rc = domain_to_ascii(dom, out);
+    if (rc != RC_OK) {
+        goto out;
+    }
+    struct str ascii = str_make(out->ptr + start, out->len - start);
+    if (ends_in_number(ascii)) {
+        struct buf v4;
+        buf_init(&v4, 64);
+        rc = ipv4_parse(ascii, &v4);
+        out->len = start;
+        out->ptr[start] = '\0';
+        rc = rc ? rc : buf_try_append_str(out, buf_str(&v4));
+        buf_fini(&v4);
+    }
+out:
+    buf_fini(&decoded);
+    return rc;
+}
+
+int url_host_parse(struct str input, bool special, struct buf *out)
+{
+    if (special && input.len == 0) {
+        return RC_INVAL;
+    }
+    size_t start = out->len;
+    int rc = host_parse(input, special, out);
+    if (rc != RC_OK && out->len > start) {
+        out->len = start;
+        out->ptr[start] = '\0';
+    }
+    return rc;
+}
+

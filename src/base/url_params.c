@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * URLSearchParams' list: an array of owned name/value pairs with a byte budget, the
+ * application/x-www-form-urlencoded parser and serialiser, and a stable sort by UTF-16 code
+ * units. Thread contract: any thread.
+ */
+#include "base/url_params.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/rc.h"
+#include "base/url.h"
+#include "base/utf8.h"
+
+/* Append s to out, replacing each ill-formed UTF-8 subpart by U+FFFD (UTF-8 decode). */
+static int append_utf8_lossy(struct buf *out, struct str s)
+{
+    int rc = RC_OK;
+    size_t i = 0;
+    while (i < s.len && rc == RC_OK) {
+        uint32_t cp = 0;
+        int n = utf8_decode(s.ptr + i, s.len - i, &cp);
+        if (n > 0) {
+            rc = buf_try_append(out, s.ptr + i, (size_t)n);
+            i += (size_t)n;
+        } else {
+            rc = buf_try_append(out, "\xEF\xBF\xBD", 3);
+            i += utf8_bad_len(s.ptr + i, s.len - i);
+        }
+    }
+    return rc;
+}
+
+struct param {
+    char *name;
+    size_t name_len;
+    char *value;
+    size_t value_len;
+};
+
+struct url_params {
+    struct param *items;
+    size_t count;
+    size_t cap;
+    size_t bytes;
+    size_t max_bytes;
+};
+
+struct url_params *url_params_new(size_t max_bytes)
+{
+    struct url_params *p = mem_calloc(1, sizeof(*p));
+    p->max_bytes = max_bytes ? max_bytes : URL_PARAMS_DEFAULT_MAX_BYTES;
+    return p;
+}
+
+static void clear_params(struct url_params *p)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        mem_free(p->items[i].name);
+        mem_free(p->items[i].value);
+    }
+    p->count = 0;
+    p->bytes = 0;
+}
+
+void url_params_free(struct url_params *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    clear_params(p);
+    mem_free(p->items);
+    mem_free(p);
+}
+
+size_t url_params_count(const struct url_params *p)
+{
+    return p->count;
+}
+
+void url_params_at(const struct url_params *p, size_t i, struct str *out_name,
+                   struct str *out_value)
+{
+    ASSERT(i < p->count);
+    *out_name = str_make(p->items[i].name, p->items[i].name_len);
+    *out_value = str_make(p->items[i].value, p->items[i].value_len);
+}
+
+int url_params_append(struct url_params *p, struct str name, struct str value)
+{
+    if (name.len + value.len > p->max_bytes - p->bytes) {
+        return RC_LIMIT;
+    }
+    if (p->count == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 8;
+        p->items = mem_realloc(p->items, p->cap * sizeof(*p->items));
+    }
+    p->items[p->count++] = (struct param){ .name = mem_strndup(name),
+                                           .name_len = name.len,
+                                           .value = mem_strndup(value),
+                                           .value_len = value.len };
+    p->bytes += name.len + value.len;
+    return RC_OK;
+}
+
+/* Form-decode s ('+' is space, percent-decode, UTF-8 decode) into out. */
+static int form_decode(struct str s, struct buf *tmp, struct buf *out)
+{
+    buf_reset(tmp);
+    buf_reset(out);
+    int rc = RC_OK;
+    for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
+        rc = buf_try_append_char(tmp, s.ptr[i] == '+' ? ' ' : s.ptr[i]);
+    }
+    struct buf dec;
+    buf_init(&dec, tmp->max);
+    rc = rc ? rc : url_percent_decode(buf_str(tmp), &dec);
+    rc = rc ? rc : append_utf8_lossy(out, buf_str(&dec));
+    buf_fini(&dec);
+    return rc;
+}
+
+int url_params_parse(struct url_params *p, struct str input)
+{
+    struct buf tmp;
+    struct buf name;
+    struct buf value;
+    size_t m = p->max_bytes * 2 + 16;
+    buf_init(&tmp, m);
+    buf_init(&name, m);
+    buf_init(&value, m);
+    clear_params(p);
+    int rc = RC_OK;
+    struct str rest = input;
+    bool more = input.len > 0;
+    while (more && rc == RC_OK) {
+        struct str seq;
+        more = str_split_char(rest, '&', &seq, &rest);
+        if (seq.len == 0) {
+            continue;
+        }
+        struct str n;
+        struct str v;
+        str_split_char(seq, '=', &n, &v);
+        rc = form_decode(n, &tmp, &name);
+        rc = rc ? rc : form_decode(v, &tmp, &value);
+        rc = rc ? rc : url_params_append(p, buf_str(&name), buf_str(&value));
+    }
+    if (rc != RC_OK) {
+        clear_params(p);
+    }
+    buf_fini(&value);
+    buf_fini(&name);
+    buf_fini(&tmp);
+    return rc;
+}
+
+static bool pair_matches(const struct param *it, struct str name, const struct str *value)
+{
+    return str_eq(str_make(it->name, it->name_len), name) &&
+           (value == NULL || str_eq(str_make(it->value, it->value_len), *value));
+}
+
+void url_params_delete(struct url_params *p, struct str name, const struct str *value)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < p->count; i++) {
+        if (pair_matches(&p->items[i], name, value)) {
+            p->bytes -= p->items[i].name_len + p->items[i].value_len;
+            mem_free(p->items[i].name);
+            mem_free(p->items[i].value);
+        } else {
+            p->items[w++] = p->items[i];
+        }
+    }
+    p->count = w;
+}
+
+bool url_params_get(const struct url_params *p, struct str name, struct str *out_value)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        if (pair_matches(&p->items[i], name, NULL)) {
+            *out_value = str_make(p->items[i].value, p->items[i].value_len);
+            return true;
+        }
+    }
+    *out_value = STR_NULL;
+    return false;
+}
+
+bool url_params_has(const struct url_params *p, struct str name, const struct str *value)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        if (pair_matches(&p->items[i], name, value)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int url_params_set(struct url_params *p, struct str name, struct str value)
+{
+    size_t i = 0;
+    while (i < p->count && !pair_matches(&p->items[i], name, NULL)) {
+        i++;
+    }
+    if (i == p->count) {
+        return url_params_append(p, name, value);
+    }
+    struct param *it = &p->items[i];
+    if (value.len > it->value_len && value.len - it->value_len > p->max_bytes - p->bytes) {
+        return RC_LIMIT;
+    }
+    p->bytes = p->bytes - it->value_len + value.len;
+    mem_free(it->value);
+    it->value = mem_strndup(value);
+    it->value_len = value.len;
+    /* Remove the later pairs with this name, keeping the first. */
+    size_t w = i + 1;
+    for (size_t k = i + 1; k < p->count; k++) {
+        if (pair_matches(&p->items[k], name, NULL)) {
+            p->bytes -= p->items[k].name_len + p->items[k].value_len;
+            mem_free(p->items[k].name);
+            mem_free(p->items[k].value);
+        } else {
+            p->items[w++] = p->items[k];
+        }
+    }
+    p->count = w;
+    return RC_OK;
+}
+
+/* Next UTF-16 code unit of the UTF-8 string s at *i (*pending holds a low surrogate). */
+static uint32_t next_unit(struct str s, size_t *i, uint32_t *pending)
+{
+    if (*pending) {
+        uint32_t u = *pending;
+        *pending = 0;
+        return u;
+    }
+    uint32_t cp = 0;
+    int n = utf8_decode(s.ptr + *i, s.len - *i, &cp);
+    *i += n > 0 ? (size_t)n : utf8_bad_len(s.ptr + *i, s.len - *i);
+    if (cp >= 0x10000) {
+        *pending = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+        return 0xD800 + ((cp - 0x10000) >> 10);
+    }
+    return cp;
+}
+
+/* Compare a and b as sequences of UTF-16 code units. */
+static int cmp_utf16(struct str a, struct str b)
+{
+    size_t i = 0;
+    size_t j = 0;
+    uint32_t pa = 0;
+    uint32_t pb = 0;
+    while ((i < a.len || pa) && (j < b.len || pb)) {
+        uint32_t ua = next_unit(a, &i, &pa);
+        uint32_t ub = next_unit(b, &j, &pb);
+        if (ua != ub) {
+            return ua < ub ? -1 : 1;
+        }
+    }
+    bool a_more = i < a.len || pa;
+    bool b_more = j < b.len || pb;
+    return a_more == b_more ? 0 : (a_more ? 1 : -1);
+}
+
+void url_params_sort(struct url_params *p)
+{
+    if (p->count < 2) {
+        return;
+    }
+    struct param *tmp = mem_alloc(p->count * sizeof(*tmp));
+    /* Bottom-up merge sort: stable, O(n log n). */
+    for (size_t width = 1; width < p->count; width *= 2) {
+        for (size_t lo = 0; lo < p->count; lo += 2 * width) {
+            size_t mid = lo + width < p->count ? lo + width : p->count;
+            size_t hi = lo + 2 * width < p->count ? lo + 2 * width : p->count;
+            size_t a = lo;
+            size_t b = mid;
+            size_t k = lo;
+            while (a < mid && b < hi) {
+                struct str na = str_make(p->items[a].name, p->items[a].name_len);
+                struct str nb = str_make(p->items[b].name, p->items[b].name_len);
+                tmp[k++] = cmp_utf16(nb, na) < 0 ? p->items[b++] : p->items[a++];
+            }
+            while (a < mid) {
+                tmp[k++] = p->items[a++];
+            }
+            while (b < hi) {
+                tmp[k++] = p->items[b++];
+            }
+        }
+        memcpy(p->items, tmp, p->count * sizeof(*tmp));
+    }
+    mem_free(tmp);
+}
+
+int url_params_serialize(const struct url_params *p, struct buf *out)
+{
+    int rc = RC_OK;
+    for (size_t i = 0; i < p->count && rc == RC_OK; i++) {
+        if (i > 0) {
+            rc = buf_try_append_char(out, '&');
+        }
+        rc = rc ? rc : url_percent_encode(str_make(p->items[i].name, p->items[i].name_len),
+                                          URL_SET_FORM, out);
+        rc = rc ? rc : buf_try_append_char(out, '=');
+        rc = rc ? rc : url_percent_encode(str_make(p->items[i].value, p->items[i].value_len),
+                                          URL_SET_FORM, out);
+    }
+    return rc;
+}
