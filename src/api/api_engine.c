@@ -124,7 +124,9 @@ static void publish(struct api_engine *e)
         s->versions[s->version_count++] = val;
         api_version_ref(val);
     }
-    qsort(s->versions, s->version_count, sizeof(struct api_version *), cmp_versions);
+    if (s->version_count > 1) {
+        qsort(s->versions, s->version_count, sizeof(struct api_version *), cmp_versions);
+    }
     for (size_t i = 0; i < s->version_count; i++) {
         add_routes(s, s->versions[i]);
     }

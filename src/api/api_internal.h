@@ -98,6 +98,16 @@ struct api_version {
     struct api_route **routes;
     size_t route_count;
     size_t route_cap;
+    /* Registrations that threw NAME_CONFLICT in the register run (list in arena): a bind run
+     * throws the same error for them, so every context of a version sees what the register
+     * run saw. */
+    struct api_conflict *conflicts;
+};
+
+struct api_conflict {
+    struct api_conflict *next;
+    struct str key;
+    struct str owner;
 };
 
 struct api_version *api_version_new(struct str uri, struct str source, uint64_t version);

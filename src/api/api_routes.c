@@ -111,6 +111,11 @@ static JSValueRef register_route(JSContextRef ctx, struct api_ctx *c, struct str
     struct api_version *ver = c->ver;
     struct str owner = api_engine_route_owner(c->e, ver->uri, method, path);
     if (owner.len) {
+        struct api_conflict *cf = arena_alloc(ver->arena, sizeof(*cf));
+        cf->key = arena_strdup(ver->arena, key);
+        cf->owner = arena_strdup(ver->arena, owner);
+        cf->next = ver->conflicts;
+        ver->conflicts = cf;
         return conflict(ctx, exception, key, owner);
     }
     struct api_route *r = add_route(ver, method, path, key);
@@ -135,9 +140,14 @@ static JSValueRef register_route(JSContextRef ctx, struct api_ctx *c, struct str
 
 /* Bind run: connect the function value to the route the register run collected. */
 static JSValueRef bind_route(JSContextRef ctx, struct api_ctx *c, struct str key,
-                             JSValueRef handler, bool is_fn)
+                             JSValueRef handler, bool is_fn, JSValueRef *exception)
 {
     struct api_route *r = api_version_find_route(c->ver, key);
+    for (const struct api_conflict *cf = c->ver->conflicts; r == NULL && cf; cf = cf->next) {
+        if (str_eq(cf->key, key)) {
+            return conflict(ctx, exception, key, cf->owner);
+        }
+    }
     if (r == NULL) {
         log_warn(&routes_log,
                  "registration ignored: not made in the register run script=%.*s route=\"%.*s\"",
@@ -174,7 +184,7 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
         return register_route(ctx, c, method, path, key, handler, is_fn, exception);
     }
     if (c->phase == API_PHASE_BIND) {
-        return bind_route(ctx, c, key, handler, is_fn);
+        return bind_route(ctx, c, key, handler, is_fn, exception);
     }
     log_warn(&routes_log,
              "registration refused outside top level and init script=%.*s route=\"%.*s\"",
