@@ -419,16 +419,17 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
         return;
     }
     if (d->kind == GQL_SCHEMA_DEF) {
-        if (schema_nodes->count > 0 && !schema_nodes->items[0]->flag) {
-            berr(b, d->loc, no_loc(), "Must provide only one schema definition.");
-            return;
+        for (size_t i = 0; i < schema_nodes->count; i++) {
+            if (!schema_nodes->items[i]->flag) {
+                berr(b, d->loc, no_loc(), "Must provide only one schema definition.");
+                break;
+            }
         }
         gql_list_push(b->s->arena, schema_nodes, d);
         return;
     }
     struct gql_type *old = map_find(b->s->types, d->name);
     if (old == NULL) {
-        check_name(b, d->name, d->loc, builtin);
         new_type(b, d, builtin);
         return;
     }
@@ -445,6 +446,15 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
              STR_FMT(d->name));
     }
 }
+
+static const enum gql_dir_loc type_dir_loc[] = {
+    [GQL_TYPE_SCALAR] = GQL_LOC_SCALAR,       [GQL_TYPE_OBJECT] = GQL_LOC_OBJECT,
+    [GQL_TYPE_INTERFACE] = GQL_LOC_INTERFACE, [GQL_TYPE_UNION] = GQL_LOC_UNION,
+    [GQL_TYPE_ENUM] = GQL_LOC_ENUM,           [GQL_TYPE_INPUT_OBJECT] = GQL_LOC_INPUT_OBJECT,
+};
+
+static void check_directives(struct builder *b, const struct gql_list *dirs,
+                             enum gql_dir_loc where);
 
 static void collect_extension(struct builder *b, struct gql_node *d, struct gql_list *schema_nodes)
 {
@@ -465,6 +475,7 @@ static void collect_extension(struct builder *b, struct gql_node *d, struct gql_
     if (t->kind != def_type_kind(d->kind)) {
         berr(b, t->node->loc, d->loc, "Cannot extend non-%s type \"%.*s\".",
              type_kind_word(def_type_kind(d->kind)), STR_FMT(d->name));
+        check_directives(b, &d->directives, type_dir_loc[def_type_kind(d->kind)]);
         return;
     }
     gql_list_push(b->s->arena, &t->ext_nodes, d);
@@ -486,7 +497,17 @@ static struct gql_type_ref *resolve_ref(struct builder *b, struct gql_node *n)
         r->kind = GQL_REF_NAMED;
         r->named = map_find(b->s->types, n->name);
         if (r->named == NULL) {
-            berr(b, n->loc, no_loc(), "Unknown type \"%.*s\".", STR_FMT(n->name));
+            struct buf msg;
+            buf_init(&msg, 4096);
+            IGNORE_RC(buf_try_printf(&msg, "Unknown type \"%.*s\".", STR_FMT(n->name)));
+            struct str *names =
+                arena_alloc(b->s->arena, (b->s->type_list.count + 1) * sizeof(*names));
+            for (size_t i = 0; i < b->s->type_list.count; i++) {
+                names[i] = b->s->type_list.items[i]->name;
+            }
+            gql_did_you_mean(&msg, NULL, n->name, names, b->s->type_list.count);
+            berr(b, n->loc, no_loc(), "%.*s", STR_FMT(buf_str(&msg)));
+            buf_fini(&msg);
             return NULL;
         }
         return r;
@@ -743,12 +764,6 @@ static void build_input_object(struct builder *b, struct gql_type *t)
     }
 }
 
-static const enum gql_dir_loc type_dir_loc[] = {
-    [GQL_TYPE_SCALAR] = GQL_LOC_SCALAR,       [GQL_TYPE_OBJECT] = GQL_LOC_OBJECT,
-    [GQL_TYPE_INTERFACE] = GQL_LOC_INTERFACE, [GQL_TYPE_UNION] = GQL_LOC_UNION,
-    [GQL_TYPE_ENUM] = GQL_LOC_ENUM,           [GQL_TYPE_INPUT_OBJECT] = GQL_LOC_INPUT_OBJECT,
-};
-
 static void build_type(struct builder *b, struct gql_type *t)
 {
     for (size_t k = 0; k < type_node_count(t); k++) {
@@ -789,6 +804,7 @@ static void build_type(struct builder *b, struct gql_type *t)
 static void build_roots(struct builder *b, struct gql_list *schema_nodes)
 {
     bool explicit = false;
+    bool named[3] = { false, false, false };
     for (size_t k = 0; k < schema_nodes->count; k++) {
         struct gql_node *sn = schema_nodes->items[k];
         explicit = explicit || !sn->flag;
@@ -798,15 +814,19 @@ static void build_roots(struct builder *b, struct gql_list *schema_nodes)
         }
         for (size_t i = 0; i < sn->children.count; i++) {
             struct gql_node *o = sn->children.items[i];
-            if (b->s->roots[o->op] != NULL) {
-                berr(b, o->loc, no_loc(),
-                     "Type for %s already defined in the schema. It cannot "
-                     "be redefined.",
-                     o->op == GQL_OP_QUERY      ? "query"
-                     : o->op == GQL_OP_MUTATION ? "mutation"
-                                                : "subscription");
+            static const char *const op_words[] = { "query", "mutation", "subscription" };
+            if (named[o->op]) {
+                if (sn->flag) {
+                    berr(b, o->loc, no_loc(),
+                         "Type for %s already defined in the schema. It cannot be redefined.",
+                         op_words[o->op]);
+                } else {
+                    berr(b, o->loc, no_loc(), "There can be only one %s type in schema.",
+                         op_words[o->op]);
+                }
                 continue;
             }
+            named[o->op] = true;
             struct gql_type_ref *r = resolve_ref(b, o->type);
             if (r == NULL) {
                 continue;
@@ -828,7 +848,7 @@ static void build_roots(struct builder *b, struct gql_list *schema_nodes)
             }
         }
     }
-    if (b->s->roots[GQL_OP_QUERY] == NULL) {
+    if (b->s->roots[GQL_OP_QUERY] == NULL && !named[GQL_OP_QUERY]) {
         berr(b, no_loc(), no_loc(), "Query root type must be provided.");
     }
 }
@@ -1032,12 +1052,11 @@ static void validate_implementation(struct builder *b, const struct gql_type *t,
             }
             if (!in_iface && fa->type != NULL && fa->type->kind == GQL_REF_NON_NULL &&
                 fa->default_value == NULL) {
-                struct str ts = gql_ref_print(b->s->arena, fa->type);
                 berr(b, fa->node->loc, ifld->node->loc,
-                     "Argument \"%.*s.%.*s(%.*s:)\" must not be required type \"%.*s\" if not "
-                     "provided by the Interface field \"%.*s.%.*s\".",
-                     STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(ts),
-                     STR_FMT(it->name), STR_FMT(ifld->name));
+                     "Object field %.*s.%.*s includes required argument %.*s that is missing "
+                     "from the Interface field %.*s.%.*s.",
+                     STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(it->name),
+                     STR_FMT(ifld->name));
             }
         }
     }
@@ -1143,6 +1162,7 @@ static void validate_input_object(struct builder *b, const struct gql_type *t)
 
 static void validate_type(struct builder *b, const struct gql_type *t)
 {
+    check_name(b, t->name, type_loc(t), t->builtin);
     switch (t->kind) {
     case GQL_TYPE_OBJECT:
     case GQL_TYPE_INTERFACE:

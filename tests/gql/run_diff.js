@@ -20,7 +20,12 @@ function reference(c) {
   try {
     schema = g.buildSchema(c.schema);
   } catch (e) {
+    // buildSchema throws the SDL errors joined by blank lines, or a GraphQLError.
+    if (c.schemaErrors) return { schemaErrors: e.message.split('\n\n') };
     return { errors: [{ message: e.message }] };
+  }
+  if (c.schemaErrors) {
+    return { schemaErrors: g.validateSchema(schema).map((e) => e.message) };
   }
   if (c.printSchema) {
     return { sdl: g.printSchema(schema) };
