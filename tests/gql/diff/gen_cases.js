@@ -205,6 +205,26 @@ const syntax = [
 ];
 syntax.forEach((q, i) => add(`syntax-${i}`, q));
 
+// --- overlapping fields through fragments (OverlappingFieldsCanBeMerged)
+const overlaps = [
+  '{ hero { ...A ...B } } fragment A on Character { x: name } fragment B on Character { x: id }',
+  '{ hero { x: name ...B } } fragment B on Character { x: id }',
+  '{ hero { ...A } hero { ...B } } fragment A on Character { name } fragment B on Character { name: id }',
+  '{ hero { friends { name } } hero { friends { name: id } } }',
+  '{ hero { friends { a: name } friends { a: id b: name } friends { b: id } } }',
+  '{ human(id: 1) { ...H } human(id: 2) { ...H } } fragment H on Human { name }',
+  '{ hero { ... on Human { mass } ... on Droid { mass: primaryFunction } } }',
+  '{ hero { ... on Character { x: name } ... on Droid { x: primaryFunction } } }',
+  '{ search { ... on Human { v: height } ... on Starship { v: length } } }',
+  '{ search { ... on Human { v: mass } ... on Starship { v: length } } }',
+  '{ hero { ...A ...A } } fragment A on Character { name }',
+  '{ hero { name ...A } } fragment A on Character { name: appearsIn }',
+  '{ a: hero { name } a: human(id: 1) { name } }',
+  '{ human(id: 1) { height(unit: METER) ...U } } fragment U on Human { height(unit: FOOT) }',
+  '{ hero { ...A } } fragment A on Character { friends { x: name } ...B } fragment B on Character { friends { x: id } }',
+];
+overlaps.forEach((q, i) => add(`overlap-${i}`, q));
+
 // --- introspection: the queries GraphiQL and getIntrospectionQuery() send
 const gq = require('../../../build/npm/node_modules/graphql');
 const full = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true,
