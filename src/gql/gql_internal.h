@@ -141,3 +141,6 @@ struct gql_value *gql_value_from_literal(struct arena *a, const struct gql_node 
 
 /* Append n to l, growing it in arena a. */
 void gql_list_push(struct arena *a, struct gql_list *l, struct gql_node *n);
+
+/* Print an AST type reference ("[Int!]!") into a. */
+struct str gql_print_ast_type(struct arena *a, const struct gql_node *t);

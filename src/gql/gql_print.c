@@ -366,3 +366,30 @@ struct str gql_print_default(struct arena *a, const struct gql_node *v,
     buf_fini(&b);
     return out;
 }
+
+static void print_ast_type(struct buf *b, const struct gql_node *t, size_t depth)
+{
+    if (depth > 64) {
+        return;
+    }
+    if (t->kind == GQL_NAMED_TYPE) {
+        IGNORE_RC(buf_try_append_str(b, t->name));
+    } else if (t->kind == GQL_LIST_TYPE) {
+        IGNORE_RC(buf_try_append_char(b, '['));
+        print_ast_type(b, t->type, depth + 1);
+        IGNORE_RC(buf_try_append_char(b, ']'));
+    } else {
+        print_ast_type(b, t->type, depth + 1);
+        IGNORE_RC(buf_try_append_char(b, '!'));
+    }
+}
+
+struct str gql_print_ast_type(struct arena *a, const struct gql_node *t)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    print_ast_type(&b, t, 0);
+    struct str out = arena_strdup(a, buf_str(&b));
+    buf_fini(&b);
+    return out;
+}

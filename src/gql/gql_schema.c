@@ -556,6 +556,53 @@ static void read_deprecation(const struct gql_list *dirs, bool *out_dep, struct 
     }
 }
 
+/* graphql-js validateSDL's KnownArgumentNamesOnDirectives and
+ * ProvidedRequiredArgumentsOnDirectives, over the directive definition's AST (directive
+ * arguments may not be built yet when an extension is checked). */
+static void check_directive_args(struct builder *b, const struct gql_node *d,
+                                 const struct gql_directive_def *dd)
+{
+    const struct gql_list *defs = &dd->node->args;
+    for (size_t k = 0; k < d->args.count; k++) {
+        const struct gql_node *arg = d->args.items[k];
+        bool known = false;
+        for (size_t m = 0; m < defs->count && !known; m++) {
+            known = str_eq(defs->items[m]->name, arg->name);
+        }
+        if (known) {
+            continue;
+        }
+        struct buf msg;
+        buf_init(&msg, 4096);
+        IGNORE_RC(buf_try_printf(&msg, "Unknown argument \"%.*s\" on directive \"@%.*s\".",
+                                 STR_FMT(arg->name), STR_FMT(d->name)));
+        struct str *names = arena_alloc(b->s->arena, (defs->count + 1) * sizeof(*names));
+        for (size_t m = 0; m < defs->count; m++) {
+            names[m] = defs->items[m]->name;
+        }
+        gql_did_you_mean(&msg, NULL, arg->name, names, defs->count);
+        berr(b, arg->loc, no_loc(), "%.*s", STR_FMT(buf_str(&msg)));
+        buf_fini(&msg);
+    }
+    for (size_t m = 0; m < defs->count; m++) {
+        const struct gql_node *def = defs->items[m];
+        if (def->type->kind != GQL_NON_NULL_TYPE || def->value != NULL) {
+            continue;
+        }
+        bool given = false;
+        for (size_t k = 0; k < d->args.count && !given; k++) {
+            given = str_eq(d->args.items[k]->name, def->name);
+        }
+        if (!given) {
+            struct str ts = gql_print_ast_type(b->s->arena, def->type);
+            berr(b, d->loc, no_loc(),
+                 "Directive \"@%.*s\" argument \"%.*s\" of type \"%.*s\" is "
+                 "required, but it was not provided.",
+                 STR_FMT(d->name), STR_FMT(def->name), STR_FMT(ts));
+        }
+    }
+}
+
 static void check_directives(struct builder *b, const struct gql_list *dirs, enum gql_dir_loc where)
 {
     for (size_t i = 0; i < dirs->count; i++) {
@@ -569,6 +616,7 @@ static void check_directives(struct builder *b, const struct gql_list *dirs, enu
             berr(b, d->loc, no_loc(), "Directive \"@%.*s\" may not be used on %s.",
                  STR_FMT(d->name), gql_dir_loc_names[where]);
         }
+        check_directive_args(b, d, dd);
         for (size_t j = 0; j < i && !dd->repeatable; j++) {
             if (str_eq(dirs->items[j]->name, d->name)) {
                 berr(b, dirs->items[j]->loc, d->loc,

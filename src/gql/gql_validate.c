@@ -109,29 +109,9 @@ static struct str ref_str(struct vctx *v, const struct gql_type_ref *r)
     return gql_ref_print(v->a, r);
 }
 
-/* Print an AST type reference ("[Int!]"). */
-static void ast_type_print(struct buf *b, const struct gql_node *t)
-{
-    if (t->kind == GQL_NAMED_TYPE) {
-        IGNORE_RC(buf_try_append_str(b, t->name));
-    } else if (t->kind == GQL_LIST_TYPE) {
-        IGNORE_RC(buf_try_append_char(b, '['));
-        ast_type_print(b, t->type);
-        IGNORE_RC(buf_try_append_char(b, ']'));
-    } else {
-        ast_type_print(b, t->type);
-        IGNORE_RC(buf_try_append_char(b, '!'));
-    }
-}
-
 static struct str ast_type_str(struct vctx *v, const struct gql_node *t)
 {
-    struct buf b;
-    buf_init(&b, 4096);
-    ast_type_print(&b, t);
-    struct str out = arena_strdup(v->a, buf_str(&b));
-    buf_fini(&b);
-    return out;
+    return gql_print_ast_type(v->a, t);
 }
 
 /* typeFromAST: the schema type for an AST type reference, or NULL when a name is unknown. */
