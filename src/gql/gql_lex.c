@@ -193,47 +193,57 @@ static int read_digits(struct gql_lexer *lx, size_t *p)
     return RC_OK;
 }
 
+/* The integer part of a number: 0, or digits not starting with 0. */
+static int read_integer_part(struct gql_lexer *lx, size_t *p)
+{
+    const char *s = lx->src.ptr;
+    size_t n = lx->src.len;
+    if (*p < n && s[*p] == '0') {
+        (*p)++;
+        if (*p < n && is_digit((unsigned char)s[*p])) {
+            char d[32];
+            describe_char(lx, *p, d);
+            return lex_error(lx, *p, "Invalid number, unexpected digit after 0: %s.", d);
+        }
+        return RC_OK;
+    }
+    return read_digits(lx, p);
+}
+
+/* The optional fraction and exponent; *is_float is set when either is present. */
+static int read_fraction_exponent(struct gql_lexer *lx, size_t *p, bool *is_float)
+{
+    const char *s = lx->src.ptr;
+    size_t n = lx->src.len;
+    int rc = RC_OK;
+    if (*p < n && s[*p] == '.') {
+        *is_float = true;
+        (*p)++;
+        rc = read_digits(lx, p);
+    }
+    if (rc == RC_OK && *p < n && (s[*p] == 'e' || s[*p] == 'E')) {
+        *is_float = true;
+        (*p)++;
+        if (*p < n && (s[*p] == '+' || s[*p] == '-')) {
+            (*p)++;
+        }
+        rc = read_digits(lx, p);
+    }
+    return rc;
+}
+
 static int read_number(struct gql_lexer *lx, size_t start)
 {
     const char *s = lx->src.ptr;
     size_t n = lx->src.len;
-    size_t p = start;
+    size_t p = s[start] == '-' ? start + 1 : start;
     bool is_float = false;
-    int rc = RC_OK;
-    if (s[p] == '-') {
-        p++;
+    int rc = read_integer_part(lx, &p);
+    if (rc == RC_OK) {
+        rc = read_fraction_exponent(lx, &p, &is_float);
     }
-    if (p < n && s[p] == '0') {
-        p++;
-        if (p < n && is_digit((unsigned char)s[p])) {
-            char d[32];
-            describe_char(lx, p, d);
-            return lex_error(lx, p, "Invalid number, unexpected digit after 0: %s.", d);
-        }
-    } else {
-        rc = read_digits(lx, &p);
-        if (rc != RC_OK) {
-            return rc;
-        }
-    }
-    if (p < n && s[p] == '.') {
-        is_float = true;
-        p++;
-        rc = read_digits(lx, &p);
-        if (rc != RC_OK) {
-            return rc;
-        }
-    }
-    if (p < n && (s[p] == 'e' || s[p] == 'E')) {
-        is_float = true;
-        p++;
-        if (p < n && (s[p] == '+' || s[p] == '-')) {
-            p++;
-        }
-        rc = read_digits(lx, &p);
-        if (rc != RC_OK) {
-            return rc;
-        }
+    if (rc != RC_OK) {
+        return rc;
     }
     if (p < n && (s[p] == '.' || is_name_start((unsigned char)s[p]))) {
         char d[32];
@@ -355,45 +365,47 @@ static int string_char(struct gql_lexer *lx, size_t p, size_t *out_len)
     return RC_OK;
 }
 
+/* The error for a bad \u escape at p: graphql-js quotes six bytes of a \uXXXX escape, and a
+ * \u{...} escape up to its first bad character or its closing brace. */
+static int unicode_escape_error(struct gql_lexer *lx, size_t p)
+{
+    const char *s = lx->src.ptr;
+    size_t n = lx->src.len;
+    size_t end = p + 6;
+    if (p + 2 < n && s[p + 2] == '{') {
+        end = p + 3;
+        while (end < n && hex_value((unsigned char)s[end]) >= 0) {
+            end++;
+        }
+        end++;
+    }
+    if (end > n) {
+        end = n;
+    }
+    return lex_error(lx, p, "Invalid Unicode escape sequence: \"%.*s\".", (int)(end - p), s + p);
+}
+
 static int read_escape(struct gql_lexer *lx, size_t p, struct buf *out, size_t *out_len)
 {
     const char *s = lx->src.ptr;
     size_t n = lx->src.len;
     static const char simple_from[] = "\"\\/bfnrt";
     static const char simple_to[] = "\"\\/\b\f\n\r\t";
-    int rc = RC_OK;
-    if (p + 1 < n) {
-        const char *hit = memchr(simple_from, s[p + 1], sizeof(simple_from) - 1);
-        if (hit != NULL && s[p + 1] != '\0') {
-            rc = buf_try_append_char(out, simple_to[hit - simple_from]);
-            *out_len = 2;
-            return rc;
+    const char *hit = p + 1 < n ? memchr(simple_from, s[p + 1], sizeof(simple_from) - 1) : NULL;
+    if (hit != NULL && s[p + 1] != '\0') {
+        *out_len = 2;
+        return buf_try_append_char(out, simple_to[hit - simple_from]);
+    }
+    if (p + 1 < n && s[p + 1] == 'u') {
+        uint32_t cp = 0;
+        size_t len = 0;
+        if (!read_unicode_escape(s, n, p + 1, &cp, &len)) {
+            return unicode_escape_error(lx, p);
         }
-        if (s[p + 1] == 'u') {
-            uint32_t cp = 0;
-            size_t len = 0;
-            if (read_unicode_escape(s, n, p + 1, &cp, &len)) {
-                char enc[4];
-                int el = utf8_encode(cp, enc);
-                *out_len = len + 1;
-                return buf_try_append(out, enc, (size_t)el);
-            }
-            /* graphql-js quotes six bytes of a \uXXXX escape, and a \u{...} escape up to
-             * its first bad character or its closing brace. */
-            size_t end = p + 6;
-            if (p + 2 < n && s[p + 2] == '{') {
-                end = p + 3;
-                while (end < n && hex_value((unsigned char)s[end]) >= 0) {
-                    end++;
-                }
-                end++;
-            }
-            if (end > n) {
-                end = n;
-            }
-            return lex_error(lx, p, "Invalid Unicode escape sequence: \"%.*s\".", (int)(end - p),
-                             s + p);
-        }
+        char enc[4];
+        int el = utf8_encode(cp, enc);
+        *out_len = len + 1;
+        return buf_try_append(out, enc, (size_t)el);
     }
     size_t clen = 1;
     if (p + 1 < n && (unsigned char)s[p + 1] >= 0x80) {
@@ -403,6 +415,25 @@ static int read_escape(struct gql_lexer *lx, size_t p, struct buf *out, size_t *
     }
     return lex_error(lx, p, "Invalid character escape sequence: \"%.*s\".",
                      (int)(p + 1 < n ? clen + 1 : 1), s + p);
+}
+
+/* Finish a string token whose closing quote is at p. */
+static int end_string(struct gql_lexer *lx, size_t start, size_t p, bool escaped, size_t chunk,
+                      struct buf *out)
+{
+    const char *s = lx->src.ptr;
+    lx->tok.kind = GQL_TOK_STRING;
+    lx->tok.text = str_make(s + start, p + 1 - start);
+    lx->pos = p + 1;
+    if (!escaped) {
+        lx->tok.value = str_make(s + start + 1, p - start - 1);
+        return RC_OK;
+    }
+    int rc = buf_try_append(out, s + chunk, p - chunk);
+    if (rc == RC_OK) {
+        lx->tok.value = arena_strdup(lx->arena, buf_str(out));
+    }
+    return rc;
 }
 
 static int read_string(struct gql_lexer *lx, size_t start)
@@ -417,37 +448,18 @@ static int read_string(struct gql_lexer *lx, size_t start)
     buf_init(&out, n + 16);
     while (p < n && s[p] != '\n' && s[p] != '\r') {
         if (s[p] == '"') {
-            lx->tok.kind = GQL_TOK_STRING;
-            lx->tok.text = str_make(s + start, p + 1 - start);
-            if (!escaped) {
-                lx->tok.value = str_make(s + start + 1, p - start - 1);
-            } else {
-                rc = buf_try_append(&out, s + chunk, p - chunk);
-                if (rc != RC_OK) {
-                    goto out;
-                }
-                lx->tok.value = arena_strdup(lx->arena, buf_str(&out));
-            }
-            lx->pos = p + 1;
+            rc = end_string(lx, start, p, escaped, chunk, &out);
             goto out;
         }
+        size_t len = 0;
         if (s[p] == '\\') {
             escaped = true;
             rc = buf_try_append(&out, s + chunk, p - chunk);
-            if (rc != RC_OK) {
-                goto out;
-            }
-            size_t len = 0;
-            rc = read_escape(lx, p, &out, &len);
-            if (rc != RC_OK) {
-                goto out;
-            }
-            p += len;
-            chunk = p;
-            continue;
+            rc = rc == RC_OK ? read_escape(lx, p, &out, &len) : rc;
+            chunk = p + len;
+        } else {
+            rc = string_char(lx, p, &len);
         }
-        size_t len = 0;
-        rc = string_char(lx, p, &len);
         if (rc != RC_OK) {
             goto out;
         }
@@ -536,6 +548,31 @@ struct str gql_block_string_value(struct arena *a, struct str raw)
     return str_make(out, len);
 }
 
+/* Consume one element of a block string's body at *p: an escaped triple quote, a line
+ * terminator or a source character. */
+static int block_string_step(struct gql_lexer *lx, size_t *p, size_t *chunk, struct buf *raw)
+{
+    const char *s = lx->src.ptr;
+    size_t n = lx->src.len;
+    size_t q = *p;
+    if (s[q] == '\\' && q + 3 < n && s[q + 1] == '"' && s[q + 2] == '"' && s[q + 3] == '"') {
+        int rc = buf_try_append(raw, s + *chunk, q - *chunk);
+        rc = rc == RC_OK ? buf_try_append(raw, "\"\"\"", 3) : rc;
+        *p = q + 4;
+        *chunk = *p;
+        return rc;
+    }
+    if (s[q] == '\n' || s[q] == '\r') {
+        *p = q + ((s[q] == '\r' && q + 1 < n && s[q + 1] == '\n') ? 2 : 1);
+        newline(lx, *p);
+        return RC_OK;
+    }
+    size_t len = 0;
+    int rc = string_char(lx, q, &len);
+    *p = q + len;
+    return rc;
+}
+
 static int read_block_string(struct gql_lexer *lx, size_t start)
 {
     const char *s = lx->src.ptr;
@@ -547,59 +584,33 @@ static int read_block_string(struct gql_lexer *lx, size_t start)
     uint32_t start_line = lx->line;
     size_t start_line_start = lx->line_start;
     buf_init(&raw, n + 16);
-    while (p < n) {
-        if (s[p] == '"' && p + 2 < n && s[p + 1] == '"' && s[p + 2] == '"') {
-            rc = buf_try_append(&raw, s + chunk, p - chunk);
-            if (rc != RC_OK) {
-                goto out;
-            }
-            lx->tok.kind = GQL_TOK_BLOCK_STRING;
-            lx->tok.text = str_make(s + start, p + 3 - start);
-            lx->tok.value = gql_block_string_value(lx->arena, buf_str(&raw));
-            lx->pos = p + 3;
-            goto out;
-        }
-        if (s[p] == '\\' && p + 3 < n && s[p + 1] == '"' && s[p + 2] == '"' && s[p + 3] == '"') {
-            rc = buf_try_append(&raw, s + chunk, p - chunk);
-            if (rc == RC_OK) {
-                rc = buf_try_append(&raw, "\"\"\"", 3);
-            }
-            if (rc != RC_OK) {
-                goto out;
-            }
-            p += 4;
-            chunk = p;
-            continue;
-        }
-        if (s[p] == '\n') {
-            p++;
-            newline(lx, p);
-            continue;
-        }
-        if (s[p] == '\r') {
-            p += (p + 1 < n && s[p + 1] == '\n') ? 2 : 1;
-            newline(lx, p);
-            continue;
-        }
-        size_t len = 0;
-        rc = string_char(lx, p, &len);
+    while (p < n && !(s[p] == '"' && p + 2 < n && s[p + 1] == '"' && s[p + 2] == '"')) {
+        rc = block_string_step(lx, &p, &chunk, &raw);
         if (rc != RC_OK) {
             goto out;
         }
-        p += len;
     }
-    rc = lex_error(lx, p, "Unterminated string.");
+    if (p >= n) {
+        rc = lex_error(lx, p, "Unterminated string.");
+        goto out;
+    }
+    rc = buf_try_append(&raw, s + chunk, p - chunk);
+    if (rc != RC_OK) {
+        goto out;
+    }
+    lx->tok.kind = GQL_TOK_BLOCK_STRING;
+    lx->tok.text = str_make(s + start, p + 3 - start);
+    lx->tok.value = gql_block_string_value(lx->arena, buf_str(&raw));
+    lx->pos = p + 3;
+    /* The token's location is where it started, before the lines it spans. */
+    uint32_t end_line = lx->line;
+    size_t end_line_start = lx->line_start;
+    lx->line = start_line;
+    lx->line_start = start_line_start;
+    lx->tok.loc = loc_at(lx, start);
+    lx->line = end_line;
+    lx->line_start = end_line_start;
 out:
-    if (rc == RC_OK) {
-        /* The token's location is where it started, before the lines it spans. */
-        uint32_t end_line = lx->line;
-        size_t end_line_start = lx->line_start;
-        lx->line = start_line;
-        lx->line_start = start_line_start;
-        lx->tok.loc = loc_at(lx, start);
-        lx->line = end_line;
-        lx->line_start = end_line_start;
-    }
     buf_fini(&raw);
     return rc;
 }
