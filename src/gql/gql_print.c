@@ -127,6 +127,16 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* Read the run of digits at s[*i] as a number. */
+static unsigned long long read_run(struct str s, size_t *i)
+{
+    unsigned long long v = 0;
+    while (*i < s.len && is_digit(s.ptr[*i])) {
+        v = v * 10 + (unsigned)(s.ptr[(*i)++] - '0');
+    }
+    return v;
+}
+
 int gql_natural_compare(struct str a, struct str b)
 {
     size_t i = 0;
@@ -135,24 +145,18 @@ int gql_natural_compare(struct str a, struct str b)
         char ca = a.ptr[i];
         char cb = b.ptr[j];
         if (is_digit(ca) && is_digit(cb)) {
-            unsigned long long na = 0;
-            unsigned long long nb = 0;
-            do {
-                na = na * 10 + (unsigned)(a.ptr[i++] - '0');
-            } while (i < a.len && is_digit(a.ptr[i]));
-            do {
-                nb = nb * 10 + (unsigned)(b.ptr[j++] - '0');
-            } while (j < b.len && is_digit(b.ptr[j]));
+            unsigned long long na = read_run(a, &i);
+            unsigned long long nb = read_run(b, &j);
             if (na != nb) {
                 return na < nb ? -1 : 1;
             }
-        } else {
-            if (ca != cb) {
-                return (unsigned char)ca < (unsigned char)cb ? -1 : 1;
-            }
-            i++;
-            j++;
+            continue;
         }
+        if (ca != cb) {
+            return (unsigned char)ca < (unsigned char)cb ? -1 : 1;
+        }
+        i++;
+        j++;
     }
     return (a.len - i > 0) - (b.len - j > 0);
 }
@@ -161,6 +165,27 @@ static size_t min3(size_t a, size_t b, size_t c)
 {
     size_t m = a < b ? a : b;
     return m < c ? m : c;
+}
+
+/* One row of the optimal-string-alignment distance; returns the row's smallest cell. */
+static size_t distance_row(struct str a, struct str b, size_t i, size_t rows[3][130])
+{
+    size_t *up = rows[(i - 1) % 3];
+    size_t *row = rows[i % 3];
+    size_t smallest = row[0] = i;
+    for (size_t j = 1; j <= b.len; j++) {
+        char ai = str_lower_char(a.ptr[i - 1]);
+        char bj = str_lower_char(b.ptr[j - 1]);
+        size_t cell = min3(up[j] + 1, row[j - 1] + 1, up[j - 1] + (ai == bj ? 0 : 1));
+        bool transposed = i > 1 && j > 1 && ai == str_lower_char(b.ptr[j - 2]) &&
+                          str_lower_char(a.ptr[i - 2]) == bj;
+        if (transposed && rows[(i - 2) % 3][j - 2] + 1 < cell) {
+            cell = rows[(i - 2) % 3][j - 2] + 1;
+        }
+        smallest = cell < smallest ? cell : smallest;
+        row[j] = cell;
+    }
+    return smallest;
 }
 
 /* graphql-js LexicalDistance.measure; returns SIZE_MAX when above threshold. */
@@ -175,12 +200,8 @@ static size_t lexical_distance(struct str input, struct str option, size_t thres
     if (input.len > 128 || option.len > 128) {
         return SIZE_MAX;
     }
-    struct str a = option;
-    struct str b = input;
-    if (a.len < b.len) {
-        a = input;
-        b = option;
-    }
+    struct str a = option.len >= input.len ? option : input;
+    struct str b = option.len >= input.len ? input : option;
     if (a.len - b.len > threshold) {
         return SIZE_MAX;
     }
@@ -189,23 +210,7 @@ static size_t lexical_distance(struct str input, struct str option, size_t thres
         rows[0][j] = j;
     }
     for (size_t i = 1; i <= a.len; i++) {
-        size_t *up = rows[(i - 1) % 3];
-        size_t *row = rows[i % 3];
-        size_t smallest = row[0] = i;
-        for (size_t j = 1; j <= b.len; j++) {
-            char ai = str_lower_char(a.ptr[i - 1]);
-            char bj = str_lower_char(b.ptr[j - 1]);
-            size_t cost = ai == bj ? 0 : 1;
-            size_t cell = min3(up[j] + 1, row[j - 1] + 1, up[j - 1] + cost);
-            if (i > 1 && j > 1 && ai == str_lower_char(b.ptr[j - 2]) &&
-                str_lower_char(a.ptr[i - 2]) == bj) {
-                size_t dd = rows[(i - 2) % 3][j - 2] + 1;
-                cell = cell < dd ? cell : dd;
-            }
-            smallest = cell < smallest ? cell : smallest;
-            row[j] = cell;
-        }
-        if (smallest > threshold) {
+        if (distance_row(a, b, i, rows) > threshold) {
             return SIZE_MAX;
         }
     }
