@@ -13,10 +13,27 @@
 #include "base/json.h"
 #include "gql/gql_internal.h"
 
+/* Messages and printed values are bounded by their buffer's maximum: a value too long for it
+ * is truncated, which only shortens a message. */
+static void put_char(struct buf *b, char c)
+{
+    IGNORE_RC(buf_try_append_char(b, c));
+}
+
+static void put_cstr(struct buf *b, const char *s)
+{
+    IGNORE_RC(buf_try_append_cstr(b, s));
+}
+
+static void put_slice(struct buf *b, struct str s)
+{
+    IGNORE_RC(buf_try_append_str(b, s));
+}
+
 static void print_string(struct buf *b, struct str s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    IGNORE_RC(buf_try_append_char(b, '"'));
+    put_char(b, '"');
     for (size_t i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
         const char *esc = NULL;
@@ -46,20 +63,20 @@ static void print_string(struct buf *b, struct str s)
             break;
         }
         if (esc != NULL) {
-            IGNORE_RC(buf_try_append_cstr(b, esc));
+            put_cstr(b, esc);
         } else if (c < 0x20 || c == 0x7F) {
             char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-            IGNORE_RC(buf_try_append_cstr(b, u));
+            put_cstr(b, u);
         } else if (c == 0xC2 && i + 1 < s.len && (unsigned char)s.ptr[i + 1] >= 0x80 &&
                    (unsigned char)s.ptr[i + 1] <= 0x9F) {
             unsigned char d = (unsigned char)s.ptr[++i];
             char u[7] = { '\\', 'u', '0', '0', hex[d >> 4], hex[d & 15], 0 };
-            IGNORE_RC(buf_try_append_cstr(b, u));
+            put_cstr(b, u);
         } else {
-            IGNORE_RC(buf_try_append_char(b, (char)c));
+            put_char(b, (char)c);
         }
     }
-    IGNORE_RC(buf_try_append_char(b, '"'));
+    put_char(b, '"');
 }
 
 static void print_value(struct buf *b, const struct gql_node *v, size_t depth)
@@ -70,42 +87,42 @@ static void print_value(struct buf *b, const struct gql_node *v, size_t depth)
     }
     switch (v->kind) {
     case GQL_VARIABLE:
-        IGNORE_RC(buf_try_append_char(b, '$'));
-        IGNORE_RC(buf_try_append_str(b, v->name));
+        put_char(b, '$');
+        put_slice(b, v->name);
         break;
     case GQL_STRING:
         if (v->flag) {
-            IGNORE_RC(buf_try_append_cstr(b, "\"\"\""));
-            IGNORE_RC(buf_try_append_str(b, v->text));
-            IGNORE_RC(buf_try_append_cstr(b, "\"\"\""));
+            put_cstr(b, "\"\"\"");
+            put_slice(b, v->text);
+            put_cstr(b, "\"\"\"");
         } else {
             print_string(b, v->text);
         }
         break;
     case GQL_LIST:
-        IGNORE_RC(buf_try_append_char(b, '['));
+        put_char(b, '[');
         for (size_t i = 0; i < v->children.count; i++) {
-            IGNORE_RC(buf_try_append_cstr(b, i ? ", " : ""));
+            put_cstr(b, i ? ", " : "");
             print_value(b, v->children.items[i], depth + 1);
         }
-        IGNORE_RC(buf_try_append_char(b, ']'));
+        put_char(b, ']');
         break;
     case GQL_OBJECT:
-        IGNORE_RC(buf_try_append_char(b, '{'));
+        put_char(b, '{');
         for (size_t i = 0; i < v->children.count; i++) {
             const struct gql_node *f = v->children.items[i];
-            IGNORE_RC(buf_try_append_cstr(b, i ? ", " : ""));
-            IGNORE_RC(buf_try_append_str(b, f->name));
-            IGNORE_RC(buf_try_append_cstr(b, ": "));
+            put_cstr(b, i ? ", " : "");
+            put_slice(b, f->name);
+            put_cstr(b, ": ");
             print_value(b, f->value, depth + 1);
         }
-        IGNORE_RC(buf_try_append_char(b, '}'));
+        put_char(b, '}');
         break;
     case GQL_NULL:
-        IGNORE_RC(buf_try_append_cstr(b, "null"));
+        put_cstr(b, "null");
         break;
     default:
-        IGNORE_RC(buf_try_append_str(b, v->text));
+        put_slice(b, v->text);
         break;
     }
 }
@@ -293,6 +310,70 @@ static bool is_int_text(struct str s)
 }
 
 static void print_default(struct arena *a, struct buf *b, const struct gql_node *v,
+                          const struct gql_type_ref *t, size_t depth);
+
+/* The value of input field f in object literal v, or f's default, or NULL. */
+static const struct gql_node *field_or_default(const struct gql_node *v,
+                                               const struct gql_input_value *f)
+{
+    for (size_t k = 0; k < v->children.count; k++) {
+        if (str_eq(v->children.items[k]->name, f->name)) {
+            return v->children.items[k]->value;
+        }
+    }
+    return f->default_value;
+}
+
+static void print_default_object(struct arena *a, struct buf *b, const struct gql_node *v,
+                                 const struct gql_type *nt, size_t depth)
+{
+    size_t n = 0;
+    put_char(b, '{');
+    for (size_t i = 0; i < nt->input_field_count; i++) {
+        const struct gql_input_value *f = &nt->input_fields[i];
+        const struct gql_node *fv = field_or_default(v, f);
+        if (fv != NULL) {
+            IGNORE_RC(buf_try_printf(b, "%s%.*s: ", n++ ? ", " : "", STR_FMT(f->name)));
+            print_default(a, b, fv, f->type, depth + 1);
+        }
+    }
+    put_char(b, '}');
+}
+
+static void print_default_list(struct arena *a, struct buf *b, const struct gql_node *v,
+                               const struct gql_type_ref *item, size_t depth)
+{
+    if (v->kind != GQL_LIST) {
+        print_default(a, b, v, item, depth + 1);
+        return;
+    }
+    put_char(b, '[');
+    for (size_t i = 0; i < v->children.count; i++) {
+        put_cstr(b, i ? ", " : "");
+        print_default(a, b, v->children.items[i], item, depth + 1);
+    }
+    put_char(b, ']');
+}
+
+static void print_default_leaf(struct arena *a, struct buf *b, const struct gql_node *v,
+                               const struct gql_type *nt, size_t depth)
+{
+    bool number = v->kind == GQL_INT || v->kind == GQL_FLOAT;
+    if ((nt->scalar == GQL_SCALAR_FLOAT || nt->scalar == GQL_SCALAR_INT) && number) {
+        char num[32];
+        double d = strtod(arena_cstr(a, v->text), NULL);
+        IGNORE_RC(buf_try_append(b, num, json_format_number(d, num)));
+    } else if (nt->scalar == GQL_SCALAR_ID && (v->kind == GQL_STRING || v->kind == GQL_INT) &&
+               is_int_text(v->text)) {
+        put_slice(b, v->text);
+    } else if (v->kind == GQL_STRING && v->flag) {
+        print_string(b, v->text);
+    } else {
+        print_value(b, v, depth);
+    }
+}
+
+static void print_default(struct arena *a, struct buf *b, const struct gql_node *v,
                           const struct gql_type_ref *t, size_t depth)
 {
     if (depth > 64) {
@@ -303,62 +384,13 @@ static void print_default(struct arena *a, struct buf *b, const struct gql_node 
     }
     if (v->kind == GQL_NULL || v->kind == GQL_VARIABLE) {
         print_value(b, v, depth);
-        return;
+    } else if (t->kind == GQL_REF_LIST) {
+        print_default_list(a, b, v, t->of, depth);
+    } else if (t->named->kind == GQL_TYPE_INPUT_OBJECT && v->kind == GQL_OBJECT) {
+        print_default_object(a, b, v, t->named, depth);
+    } else {
+        print_default_leaf(a, b, v, t->named, depth);
     }
-    if (t->kind == GQL_REF_LIST) {
-        if (v->kind != GQL_LIST) {
-            print_default(a, b, v, t->of, depth + 1);
-            return;
-        }
-        IGNORE_RC(buf_try_append_char(b, '['));
-        for (size_t i = 0; i < v->children.count; i++) {
-            IGNORE_RC(buf_try_append_cstr(b, i ? ", " : ""));
-            print_default(a, b, v->children.items[i], t->of, depth + 1);
-        }
-        IGNORE_RC(buf_try_append_char(b, ']'));
-        return;
-    }
-    const struct gql_type *nt = t->named;
-    if (nt->kind == GQL_TYPE_INPUT_OBJECT && v->kind == GQL_OBJECT) {
-        IGNORE_RC(buf_try_append_char(b, '{'));
-        size_t n = 0;
-        for (size_t i = 0; i < nt->input_field_count; i++) {
-            const struct gql_input_value *f = &nt->input_fields[i];
-            const struct gql_node *fv = NULL;
-            for (size_t k = 0; k < v->children.count; k++) {
-                if (str_eq(v->children.items[k]->name, f->name)) {
-                    fv = v->children.items[k]->value;
-                }
-            }
-            if (fv == NULL) {
-                fv = f->default_value;
-            }
-            if (fv == NULL) {
-                continue;
-            }
-            IGNORE_RC(buf_try_printf(b, "%s%.*s: ", n++ ? ", " : "", STR_FMT(f->name)));
-            print_default(a, b, fv, f->type, depth + 1);
-        }
-        IGNORE_RC(buf_try_append_char(b, '}'));
-        return;
-    }
-    if ((nt->scalar == GQL_SCALAR_FLOAT || nt->scalar == GQL_SCALAR_INT) &&
-        (v->kind == GQL_INT || v->kind == GQL_FLOAT)) {
-        char num[32];
-        double d = strtod(arena_cstr(a, v->text), NULL);
-        IGNORE_RC(buf_try_append(b, num, json_format_number(d, num)));
-        return;
-    }
-    if (nt->scalar == GQL_SCALAR_ID && (v->kind == GQL_STRING || v->kind == GQL_INT) &&
-        is_int_text(v->text)) {
-        IGNORE_RC(buf_try_append_str(b, v->text));
-        return;
-    }
-    if (v->kind == GQL_STRING && v->flag) {
-        print_string(b, v->text);
-        return;
-    }
-    print_value(b, v, depth);
 }
 
 struct str gql_print_default(struct arena *a, const struct gql_node *v,
@@ -378,14 +410,14 @@ static void print_ast_type(struct buf *b, const struct gql_node *t, size_t depth
         return;
     }
     if (t->kind == GQL_NAMED_TYPE) {
-        IGNORE_RC(buf_try_append_str(b, t->name));
+        put_slice(b, t->name);
     } else if (t->kind == GQL_LIST_TYPE) {
-        IGNORE_RC(buf_try_append_char(b, '['));
+        put_char(b, '[');
         print_ast_type(b, t->type, depth + 1);
-        IGNORE_RC(buf_try_append_char(b, ']'));
+        put_char(b, ']');
     } else {
         print_ast_type(b, t->type, depth + 1);
-        IGNORE_RC(buf_try_append_char(b, '!'));
+        put_char(b, '!');
     }
 }
 
