@@ -187,3 +187,89 @@ int http_status_from_rc(int rc);
 
 /* The reason phrase of a status ("Not Found"), or "Unknown". */
 const char *http_status_reason(int status);
+
+/* ------------------------------------------------------------------ filter rule (realtime) */
+
+/*
+ * The filter rule of spec/20-realtime.md §3 (docs/internals/realtime.md): connection criteria
+ * C (key -> value, fixed at connect) and message filters M (key -> pattern) with the modes
+ * subset, overlap and select. Pure data; no I/O.
+ */
+
+#define HTTP_CRITERIA_MAX_KEYS       32   /* per connection -> RC_LIMIT */
+#define HTTP_CRITERIA_MAX_KEY_BYTES  128  /* -> RC_LIMIT */
+#define HTTP_CRITERIA_MAX_VALUE_BYTES 1024 /* -> RC_LIMIT */
+#define HTTP_FILTER_MAX_KEYS         64   /* per message filter -> RC_LIMIT */
+#define HTTP_FILTER_MAX_ALTERNATIVES 256  /* patterns in one any-of array -> RC_LIMIT */
+#define HTTP_FILTER_MAX_JSON_BYTES   ((size_t)64 * 1024) /* -> RC_LIMIT */
+
+enum http_filter_mode {
+    HTTP_FILTER_SUBSET,  /* default: C empty, or every key of C is in M and matches */
+    HTTP_FILTER_OVERLAP, /* C empty, or every key of C that is in M matches */
+    HTTP_FILTER_SELECT,  /* every key of M matches C[k] (absent keys: only negations match) */
+};
+
+/* Connection criteria C. Owned by whoever created it; immutable once attached to a stream
+ * connection (then read from that connection's loop thread). */
+struct http_criteria;
+
+/* Return an owned empty C; free with http_criteria_free(). Any thread. */
+struct http_criteria *http_criteria_new(void);
+void http_criteria_free(struct http_criteria *c);
+
+/* Set key to value (copied; a key set again is replaced). RC_OK; RC_LIMIT (too many keys or
+ * too long: d says which). Thread that owns c. */
+WARN_UNUSED int http_criteria_set(struct http_criteria *c, struct str key, struct str value,
+                                  struct diag *d);
+
+/*
+ * Build C from a raw query string (untrusted): "a=1&b=x+y" gives {a:"1", b:"x y"}, decoded as
+ * application/x-www-form-urlencoded; a repeated key keeps its last value (as
+ * Object.fromEntries(new URLSearchParams(q)) does); empty keys are skipped. RC_OK with an owned
+ * *out_c, or RC_LIMIT (d says which limit; *out_c NULL). Any thread.
+ */
+WARN_UNUSED int http_criteria_from_query(struct str query, struct http_criteria **out_c,
+                                         struct diag *d);
+
+size_t http_criteria_count(const struct http_criteria *c);
+/* The value of key, or false when C has no such key. */
+bool http_criteria_find(const struct http_criteria *c, struct str key, struct str *out_value);
+
+/* A message filter M with its mode. Build on one thread, then share it read-only across
+ * threads: it is reference-counted (http_filter_ref / http_filter_unref, any thread). */
+struct http_filter;
+
+/* Return an owned empty M (refcount 1). An empty M is a valid filter. Any thread. */
+struct http_filter *http_filter_new(enum http_filter_mode mode);
+struct http_filter *http_filter_ref(struct http_filter *f);
+/* Drop one reference; the last one frees f. NULL is a no-op. Any thread. */
+void http_filter_unref(struct http_filter *f);
+enum http_filter_mode http_filter_mode(const struct http_filter *f);
+
+/*
+ * Set M[key] to one pattern (§3.1): literal, glob with '*', negation "!q", escapes \* \! \\.
+ * With literal, pattern is taken byte for byte. A key set again is replaced. RC_OK; RC_LIMIT.
+ * Building thread only.
+ */
+WARN_UNUSED int http_filter_set(struct http_filter *f, struct str key, struct str pattern,
+                                bool literal, struct diag *d);
+
+/* Set M[key] to an any-of array of count literals/globs. A negation inside it is RC_INVAL
+ * (INVALID_FILTER); literal=true arrays are RC_INVAL too (§3.1 compatibility rule). */
+WARN_UNUSED int http_filter_set_any_of(struct http_filter *f, struct str key,
+                                       const struct str *patterns, size_t count, bool literal,
+                                       struct diag *d);
+
+/*
+ * Parse a filter given as JSON text (an object). literal=false: the object form of §3.1
+ * (strings are patterns, numbers and booleans become literal strings, arrays are any-of; null,
+ * objects and nested arrays are RC_INVAL). literal=true: the JSON-string form (every value a
+ * literal; arrays are RC_INVAL). RC_OK with an owned *out_f; RC_INVAL (d says why); RC_LIMIT.
+ * Any thread.
+ */
+WARN_UNUSED int http_filter_parse_json(struct str json, enum http_filter_mode mode, bool literal,
+                                       struct http_filter **out_f, struct diag *d);
+
+/* Whether a message with filter f goes to a connection with criteria c (c NULL = {}).
+ * Pure; any thread. */
+bool http_filter_match(const struct http_filter *f, const struct http_criteria *c);
