@@ -32,22 +32,47 @@ static void put_quoted(struct arena *a, struct buf *b, struct str s)
 }
 
 /* graphql-js printBlockString. */
-static void put_block_string(struct buf *b, struct str v, bool prefer_multiple_lines)
+/* The line shape of a description: how many lines, and whether every line after the first
+ * is empty or starts with whitespace (graphql-js forces a leading newline then). */
+static void scan_lines(struct str v, size_t *out_lines, bool *out_rest_indented)
 {
-    (void)prefer_multiple_lines;
     size_t lines = 1;
     bool rest_indented = true;
     for (size_t i = 0; i < v.len; i++) {
-        if (v.ptr[i] == '\n' || v.ptr[i] == '\r') {
-            if (v.ptr[i] == '\r' && i + 1 < v.len && v.ptr[i + 1] == '\n') {
-                i++;
-            }
-            lines++;
-            bool empty = i + 1 >= v.len || v.ptr[i + 1] == '\n' || v.ptr[i + 1] == '\r';
-            bool ws = i + 1 < v.len && (v.ptr[i + 1] == ' ' || v.ptr[i + 1] == '\t');
-            rest_indented = rest_indented && (empty || ws);
+        if (v.ptr[i] != '\n' && v.ptr[i] != '\r') {
+            continue;
+        }
+        if (v.ptr[i] == '\r' && i + 1 < v.len && v.ptr[i + 1] == '\n') {
+            i++;
+        }
+        lines++;
+        bool empty = i + 1 >= v.len || v.ptr[i + 1] == '\n' || v.ptr[i + 1] == '\r';
+        bool ws = i + 1 < v.len && (v.ptr[i + 1] == ' ' || v.ptr[i + 1] == '\t');
+        rest_indented = rest_indented && (empty || ws);
+    }
+    *out_lines = lines;
+    *out_rest_indented = rest_indented;
+}
+
+/* The body with every triple quote escaped. */
+static void put_escaped_body(struct buf *b, struct str v)
+{
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.ptr[i] == '"' && i + 2 < v.len && v.ptr[i + 1] == '"' && v.ptr[i + 2] == '"') {
+            put(b, "\\\"\"\"");
+            i += 2;
+        } else {
+            IGNORE_RC(buf_try_append_char(b, v.ptr[i]));
         }
     }
+}
+
+/* graphql-js printBlockString. */
+static void put_block_string(struct buf *b, struct str v)
+{
+    size_t lines = 0;
+    bool rest_indented = false;
+    scan_lines(v, &lines, &rest_indented);
     bool single = lines == 1;
     bool force_leading = lines > 1 && rest_indented;
     bool trailing_triple = v.len >= 3 && memcmp(v.ptr + v.len - 3, "\"\"\"", 3) == 0;
@@ -60,18 +85,27 @@ static void put_block_string(struct buf *b, struct str v, bool prefer_multiple_l
     if ((multi && !skip_leading) || force_leading) {
         put(b, "\n");
     }
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.ptr[i] == '"' && i + 2 < v.len && v.ptr[i + 1] == '"' && v.ptr[i + 2] == '"') {
-            put(b, "\\\"\"\"");
-            i += 2;
-        } else {
-            IGNORE_RC(buf_try_append_char(b, v.ptr[i]));
-        }
-    }
+    put_escaped_body(b, v);
     if (multi || force_trailing) {
         put(b, "\n");
     }
     put(b, "\"\"\"");
+}
+
+/* Re-indent what was written after mark: every newline is followed by indent. */
+static void indent_since(struct buf *b, size_t mark, const char *indent)
+{
+    struct buf tmp;
+    buf_init(&tmp, (size_t)1 << 26);
+    for (size_t i = mark; i < b->len; i++) {
+        IGNORE_RC(buf_try_append_char(&tmp, b->ptr[i]));
+        if (b->ptr[i] == '\n') {
+            IGNORE_RC(buf_try_append_cstr(&tmp, indent));
+        }
+    }
+    b->len = mark;
+    IGNORE_RC(buf_try_append_str(b, buf_str(&tmp)));
+    buf_fini(&tmp);
 }
 
 static void put_description(struct buf *b, struct str d, const char *indent, bool first_in_block)
@@ -84,20 +118,9 @@ static void put_description(struct buf *b, struct str d, const char *indent, boo
     }
     put(b, indent);
     size_t mark = b->len;
-    put_block_string(b, d, d.len > 70);
-    /* Indent continuation lines of the block string. */
+    put_block_string(b, d);
     if (indent[0] != '\0') {
-        struct buf tmp;
-        buf_init(&tmp, (size_t)1 << 26);
-        for (size_t i = mark; i < b->len; i++) {
-            IGNORE_RC(buf_try_append_char(&tmp, b->ptr[i]));
-            if (b->ptr[i] == '\n') {
-                IGNORE_RC(buf_try_append_cstr(&tmp, indent));
-            }
-        }
-        b->len = mark;
-        IGNORE_RC(buf_try_append_str(b, buf_str(&tmp)));
-        buf_fini(&tmp);
+        indent_since(b, mark, indent);
     }
     put(b, "\n");
 }
