@@ -143,24 +143,83 @@ static struct gql_value *schema_field(struct gql_resolve *r, const struct ival *
     return gql_value_null(a);
 }
 
+static struct gql_value *types_list(struct arena *a, const struct gql_schema *s,
+                                    struct gql_type *const *types, size_t count)
+{
+    struct gql_value *l = gql_value_list(a, count);
+    for (size_t i = 0; i < count; i++) {
+        l->list.items[i] = named_type_value(a, s, types[i]);
+    }
+    return l;
+}
+
+static struct gql_value *fields_list(struct arena *a, const struct gql_schema *s,
+                                     const struct gql_type *t, bool all)
+{
+    struct gql_value *l = gql_value_list(a, t->field_count);
+    size_t n = 0;
+    for (size_t i = 0; i < t->field_count; i++) {
+        if (all || !t->fields[i].deprecated) {
+            l->list.items[n++] =
+                wrap(a, (struct ival){ .kind = IV_FIELD, .s = s, .field = &t->fields[i] });
+        }
+    }
+    l->list.count = n;
+    return l;
+}
+
+static struct gql_value *enum_values_list(struct arena *a, const struct gql_schema *s,
+                                          const struct gql_type *t, bool all)
+{
+    struct gql_value *l = gql_value_list(a, t->value_count);
+    size_t n = 0;
+    for (size_t i = 0; i < t->value_count; i++) {
+        if (all || !t->values[i].deprecated) {
+            l->list.items[n++] =
+                wrap(a, (struct ival){ .kind = IV_ENUM_VALUE, .s = s, .ev = &t->values[i] });
+        }
+    }
+    l->list.count = n;
+    return l;
+}
+
+/* The list-valued fields of __Type (null when they do not apply to the type's kind). */
+static struct gql_value *type_list_field(struct gql_resolve *r, const struct gql_schema *s,
+                                         const struct gql_type *t, struct str name)
+{
+    struct arena *a = gql_resolve_arena(r);
+    bool composite = t->kind == GQL_TYPE_OBJECT || t->kind == GQL_TYPE_INTERFACE;
+    if (str_eq_cstr(name, "fields") && composite) {
+        return fields_list(a, s, t, include_deprecated(r));
+    }
+    if (str_eq_cstr(name, "interfaces") && composite) {
+        return types_list(a, s, t->interfaces, t->interface_count);
+    }
+    if (str_eq_cstr(name, "possibleTypes") && gql_type_is_abstract(t)) {
+        return types_list(a, s, t->possible, t->possible_count);
+    }
+    if (str_eq_cstr(name, "enumValues") && t->kind == GQL_TYPE_ENUM) {
+        return enum_values_list(a, s, t, include_deprecated(r));
+    }
+    if (str_eq_cstr(name, "inputFields") && t->kind == GQL_TYPE_INPUT_OBJECT) {
+        return input_list(a, s, t->input_fields, t->input_field_count, include_deprecated(r));
+    }
+    return gql_value_null(a);
+}
+
 static struct gql_value *type_field(struct gql_resolve *r, const struct ival *iv, struct str name)
 {
     static const char *const kinds[] = { "SCALAR", "OBJECT", "INTERFACE",
                                          "UNION",  "ENUM",   "INPUT_OBJECT" };
     struct arena *a = gql_resolve_arena(r);
-    const struct gql_schema *s = iv->s;
     const struct gql_type_ref *ref = iv->ref;
     if (ref->kind != GQL_REF_NAMED) {
         if (str_eq_cstr(name, "kind")) {
             return gql_value_string(a, ref->kind == GQL_REF_LIST ? STR("LIST") : STR("NON_NULL"));
         }
-        if (str_eq_cstr(name, "ofType")) {
-            return type_value(a, s, ref->of);
-        }
-        return gql_value_null(a);
+        return str_eq_cstr(name, "ofType") ? type_value(a, iv->s, ref->of) : gql_value_null(a);
     }
     const struct gql_type *t = ref->named;
-    bool all = include_deprecated(r);
     if (str_eq_cstr(name, "kind")) {
         return gql_value_string(a, str_from_cstr(kinds[t->kind]));
     }
@@ -176,63 +235,7 @@ static struct gql_value *type_field(struct gql_resolve *r, const struct ival *iv
     if (str_eq_cstr(name, "isOneOf")) {
         return t->kind == GQL_TYPE_INPUT_OBJECT ? gql_value_bool(a, t->one_of) : gql_value_null(a);
     }
-    if (str_eq_cstr(name, "fields")) {
-        if (t->kind != GQL_TYPE_OBJECT && t->kind != GQL_TYPE_INTERFACE) {
-            return gql_value_null(a);
-        }
-        struct gql_value *l = gql_value_list(a, t->field_count);
-        size_t n = 0;
-        for (size_t i = 0; i < t->field_count; i++) {
-            if (all || !t->fields[i].deprecated) {
-                l->list.items[n++] =
-                    wrap(a, (struct ival){ .kind = IV_FIELD, .s = s, .field = &t->fields[i] });
-            }
-        }
-        l->list.count = n;
-        return l;
-    }
-    if (str_eq_cstr(name, "interfaces")) {
-        if (t->kind != GQL_TYPE_OBJECT && t->kind != GQL_TYPE_INTERFACE) {
-            return gql_value_null(a);
-        }
-        struct gql_value *l = gql_value_list(a, t->interface_count);
-        for (size_t i = 0; i < t->interface_count; i++) {
-            l->list.items[i] = named_type_value(a, s, t->interfaces[i]);
-        }
-        return l;
-    }
-    if (str_eq_cstr(name, "possibleTypes")) {
-        if (!gql_type_is_abstract(t)) {
-            return gql_value_null(a);
-        }
-        struct gql_value *l = gql_value_list(a, t->possible_count);
-        for (size_t i = 0; i < t->possible_count; i++) {
-            l->list.items[i] = named_type_value(a, s, t->possible[i]);
-        }
-        return l;
-    }
-    if (str_eq_cstr(name, "enumValues")) {
-        if (t->kind != GQL_TYPE_ENUM) {
-            return gql_value_null(a);
-        }
-        struct gql_value *l = gql_value_list(a, t->value_count);
-        size_t n = 0;
-        for (size_t i = 0; i < t->value_count; i++) {
-            if (all || !t->values[i].deprecated) {
-                l->list.items[n++] =
-                    wrap(a, (struct ival){ .kind = IV_ENUM_VALUE, .s = s, .ev = &t->values[i] });
-            }
-        }
-        l->list.count = n;
-        return l;
-    }
-    if (str_eq_cstr(name, "inputFields")) {
-        if (t->kind != GQL_TYPE_INPUT_OBJECT) {
-            return gql_value_null(a);
-        }
-        return input_list(a, s, t->input_fields, t->input_field_count, all);
-    }
-    return gql_value_null(a);
+    return type_list_field(r, iv->s, t, name);
 }
 
 static struct gql_value *deprecation(struct arena *a, struct str name, bool dep, struct str why)
@@ -243,89 +246,98 @@ static struct gql_value *deprecation(struct arena *a, struct str name, bool dep,
     return dep ? opt_string(a, why) : gql_value_null(a);
 }
 
-static struct gql_value *member_field(struct gql_resolve *r, const struct ival *iv, struct str name)
+/* The name, description and deprecation fields every member kind has. */
+struct member_common {
+    struct str name;
+    struct str description;
+    bool deprecated;
+    struct str reason;
+};
+
+static struct gql_value *common_field(struct arena *a, const struct member_common *m,
+                                      struct str name, bool *out_found)
+{
+    *out_found = true;
+    if (str_eq_cstr(name, "name")) {
+        return gql_value_string(a, m->name);
+    }
+    if (str_eq_cstr(name, "description")) {
+        return opt_string(a, m->description);
+    }
+    if (str_eq_cstr(name, "isDeprecated") || str_eq_cstr(name, "deprecationReason")) {
+        return deprecation(a, name, m->deprecated, m->reason);
+    }
+    *out_found = false;
+    return NULL;
+}
+
+static struct gql_value *locations_list(struct arena *a, const struct gql_directive_def *d)
+{
+    struct gql_value *l = gql_value_list(a, d->location_count);
+    for (size_t k = 0; k < d->location_count; k++) {
+        l->list.items[k] =
+            gql_value_string(a, str_from_cstr(gql_dir_loc_names[d->location_order[k]]));
+    }
+    return l;
+}
+
+/* The fields specific to each member kind (args, type, defaultValue, ...). */
+static struct gql_value *specific_field(struct gql_resolve *r, const struct ival *iv,
+                                        struct str name)
 {
     struct arena *a = gql_resolve_arena(r);
     const struct gql_schema *s = iv->s;
-    bool is_dep = str_eq_cstr(name, "isDeprecated") || str_eq_cstr(name, "deprecationReason");
+    bool args = str_eq_cstr(name, "args");
+    bool type = str_eq_cstr(name, "type");
+    if (iv->kind == IV_FIELD && (args || type)) {
+        return args ? input_list(a, s, iv->field->args, iv->field->arg_count, include_deprecated(r))
+                    : type_value(a, s, iv->field->type);
+    }
+    if (iv->kind == IV_INPUT && type) {
+        return type_value(a, s, iv->input->type);
+    }
+    if (iv->kind == IV_INPUT && str_eq_cstr(name, "defaultValue") &&
+        iv->input->default_value != NULL) {
+        return gql_value_string(a, gql_print_default(a, iv->input->default_value, iv->input->type));
+    }
+    if (iv->kind == IV_DIRECTIVE && args) {
+        return input_list(a, s, iv->dir->args, iv->dir->arg_count, include_deprecated(r));
+    }
+    if (iv->kind == IV_DIRECTIVE && str_eq_cstr(name, "isRepeatable")) {
+        return gql_value_bool(a, iv->dir->repeatable);
+    }
+    if (iv->kind == IV_DIRECTIVE && str_eq_cstr(name, "locations")) {
+        return locations_list(a, iv->dir);
+    }
+    return gql_value_null(a);
+}
+
+static struct gql_value *member_field(struct gql_resolve *r, const struct ival *iv, struct str name)
+{
+    struct member_common m = { 0 };
     switch (iv->kind) {
-    case IV_FIELD: {
-        const struct gql_field *f = iv->field;
-        if (str_eq_cstr(name, "name")) {
-            return gql_value_string(a, f->name);
-        }
-        if (str_eq_cstr(name, "description")) {
-            return opt_string(a, f->description);
-        }
-        if (str_eq_cstr(name, "args")) {
-            return input_list(a, s, f->args, f->arg_count, include_deprecated(r));
-        }
-        if (str_eq_cstr(name, "type")) {
-            return type_value(a, s, f->type);
-        }
-        return is_dep ? deprecation(a, name, f->deprecated, f->deprecation_reason)
-                      : gql_value_null(a);
-    }
-    case IV_INPUT: {
-        const struct gql_input_value *in = iv->input;
-        if (str_eq_cstr(name, "name")) {
-            return gql_value_string(a, in->name);
-        }
-        if (str_eq_cstr(name, "description")) {
-            return opt_string(a, in->description);
-        }
-        if (str_eq_cstr(name, "type")) {
-            return type_value(a, s, in->type);
-        }
-        if (str_eq_cstr(name, "defaultValue")) {
-            return in->default_value != NULL
-                       ? gql_value_string(a, gql_print_default(a, in->default_value, in->type))
-                       : gql_value_null(a);
-        }
-        return is_dep ? deprecation(a, name, in->deprecated, in->deprecation_reason)
-                      : gql_value_null(a);
-    }
-    case IV_ENUM_VALUE: {
-        const struct gql_enum_value *ev = iv->ev;
-        if (str_eq_cstr(name, "name")) {
-            return gql_value_string(a, ev->name);
-        }
-        if (str_eq_cstr(name, "description")) {
-            return opt_string(a, ev->description);
-        }
-        return is_dep ? deprecation(a, name, ev->deprecated, ev->deprecation_reason)
-                      : gql_value_null(a);
-    }
-    case IV_DIRECTIVE: {
-        const struct gql_directive_def *d = iv->dir;
-        if (str_eq_cstr(name, "name")) {
-            return gql_value_string(a, d->name);
-        }
-        if (str_eq_cstr(name, "description")) {
-            return opt_string(a, d->description);
-        }
-        if (str_eq_cstr(name, "isRepeatable")) {
-            return gql_value_bool(a, d->repeatable);
-        }
-        if (str_eq_cstr(name, "args")) {
-            return input_list(a, s, d->args, d->arg_count, include_deprecated(r));
-        }
-        if (is_dep) {
-            return deprecation(a, name, d->deprecated, d->deprecation_reason);
-        }
-        if (str_eq_cstr(name, "locations")) {
-            struct gql_value *l = gql_value_list(a, d->location_count);
-            for (size_t k = 0; k < d->location_count; k++) {
-                l->list.items[k] =
-                    gql_value_string(a, str_from_cstr(gql_dir_loc_names[d->location_order[k]]));
-            }
-            return l;
-        }
-        return gql_value_null(a);
-    }
+    case IV_FIELD:
+        m = (struct member_common){ iv->field->name, iv->field->description, iv->field->deprecated,
+                                    iv->field->deprecation_reason };
+        break;
+    case IV_INPUT:
+        m = (struct member_common){ iv->input->name, iv->input->description, iv->input->deprecated,
+                                    iv->input->deprecation_reason };
+        break;
+    case IV_ENUM_VALUE:
+        m = (struct member_common){ iv->ev->name, iv->ev->description, iv->ev->deprecated,
+                                    iv->ev->deprecation_reason };
+        break;
+    case IV_DIRECTIVE:
+        m = (struct member_common){ iv->dir->name, iv->dir->description, iv->dir->deprecated,
+                                    iv->dir->deprecation_reason };
+        break;
     default:
-        return gql_value_null(a);
+        return gql_value_null(gql_resolve_arena(r));
     }
+    bool found = false;
+    struct gql_value *v = common_field(gql_resolve_arena(r), &m, name, &found);
+    return found ? v : specific_field(r, iv, name);
 }
 
 static void intro_resolve(struct gql_resolve *r, void *arg)
