@@ -78,6 +78,9 @@ LIB_SRC  := $(filter-out src/app/main.c,$(foreach m,$(MODULES),$(wildcard src/$(
 PRELUDE_JS := $(sort $(wildcard src/js/prelude/*.js))
 GEN_SRC  := $(OUT)/gen/js_prelude_data.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(OUT)/obj/%.o) $(OUT)/obj/gen/js_prelude_data.o
+# db: the store's migrations (src/db/migrations/NNNN_name.sql) compiled in (db/db_internal.h)
+DB_MIGRATIONS := $(sort $(wildcard src/db/migrations/*.sql))
+LIB_OBJ  += $(OUT)/obj/gen/db_migrations_data.o
 LIB      := $(OUT)/libkiln.a
 
 LLHTTP_SRC := $(wildcard $(LLHTTP_DIR)/*.c)
@@ -119,6 +122,11 @@ $(OUT)/obj/gen/%.o: $(OUT)/gen/%.c
 $(GEN_SRC): $(PRELUDE_JS) scripts/embed-prelude.py
 	@mkdir -p $(@D)
 	python3 scripts/embed-prelude.py $@ $(PRELUDE_JS)
+
+# db: generated table of migrations (src/db/embed-migrations.py checks names and numbering)
+$(OUT)/gen/db_migrations_data.c: $(DB_MIGRATIONS) src/db/embed-migrations.py
+	@mkdir -p $(@D)
+	python3 src/db/embed-migrations.py $@ $(DB_MIGRATIONS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

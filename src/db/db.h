@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The store: scripts, script versions, assets, script logs, shared storage and the admin token
+ * hash, behind one logical schema and a driver vtable (struct db_driver; SQLite today,
+ * PostgreSQL later). Every statement is parameterised; SQL text and foreign error codes never
+ * leave src/db. Start with db_open(); read docs/internals/db.md for the design.
+ *
+ * Thread contract: one struct db is one connection and is used by one thread at a time. Each
+ * thread that needs the store (every JS executor, the admin endpoints' thread) opens its own
+ * struct db on the same file: SQLite in WAL mode lets readers run in parallel with each other and
+ * with the one writer; writers queue on the file's write lock (busy timeout, then RC_TIMEOUT).
+ * Writes are durable when the call returns (WAL with synchronous=FULL).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/rc.h"
+#include "base/str.h"
+
+/* ------------------------------------------------------------------ limits and options */
+
+#define DB_BUSY_TIMEOUT_MS_DEFAULT 5000
+#define DB_SCRIPT_MAX_BYTES        (4u * 1024u * 1024u)
+#define DB_ASSET_MAX_BYTES         (16u * 1024u * 1024u)
+#define DB_KV_KEY_MAX_BYTES        512u
+#define DB_KV_VALUE_MAX_BYTES      (1024u * 1024u)
+#define DB_KV_KEYS_MAX             100000u
+#define DB_KV_LIST_MAX             10000u
+#define DB_LOG_MESSAGE_MAX_BYTES   (64u * 1024u)
+#define DB_LOG_QUERY_MAX           1000u
+
+/* Zero fields take the defaults above. */
+struct db_options {
+    uint32_t busy_timeout_ms;
+    size_t script_max_bytes;
+    size_t asset_max_bytes;
+    size_t kv_value_max_bytes;
+    size_t kv_keys_max;
+};
+
+struct db;
+
+/*
+ * Open (creating if needed) the store at path, e.g. "<data dir>/kiln.db", switch it to WAL with
+ * synchronous=FULL, and apply the pending migrations (idempotent; safe when several threads or
+ * processes open the same file at once). opts may be NULL. Returns RC_OK and an owned store in
+ * *out_db (free with db_close()), RC_IO when the file cannot be opened, RC_DB when a migration
+ * fails, RC_TIMEOUT when the write lock stayed busy; *out_db is NULL on failure.
+ */
+WARN_UNUSED int db_open(const char *path, const struct db_options *opts, struct diag *d,
+                        struct db **out_db);
+
+/* Close the store (finalizes cached statements; an open transaction is rolled back). NULL ok. */
+void db_close(struct db *db);
+
+/* Run the backend's integrity check: RC_OK when the database is intact, else RC_DB with the
+ * first problem in d. Slow on big files (reads everything): for tests, start-up checks, status. */
+WARN_UNUSED int db_check_integrity(struct db *db, struct diag *d);
+
+/* Return the highest applied migration number. */
+WARN_UNUSED int db_schema_version(struct db *db, struct diag *d, int64_t *out_version);
+
+/* ------------------------------------------------------------------ transactions */
+
+/*
+ * Begin a transaction, or a savepoint when one is already open on this connection (nesting).
+ * The outermost level takes the write lock at once (BEGIN IMMEDIATE on SQLite), so a transaction
+ * never fails half-way on a lock upgrade. Returns RC_TIMEOUT when the lock stayed busy.
+ */
+WARN_UNUSED int db_tx_begin(struct db *db, struct diag *d);
+
+/* Commit the innermost level (COMMIT, or RELEASE of the savepoint). RC_INVAL when none is open. */
+WARN_UNUSED int db_tx_commit(struct db *db, struct diag *d);
+
+/* Roll back the innermost level (ROLLBACK, or ROLLBACK TO + RELEASE). RC_INVAL when none. */
+WARN_UNUSED int db_tx_rollback(struct db *db, struct diag *d);
+
+/* Return the nesting depth (0: no transaction open). */
+int db_tx_depth(const struct db *db);
+
+/* ------------------------------------------------------------------ scripts */
+
+struct db_script {
+    struct str uri;
+    struct str content;
+    struct str owners; /* JSON array of user ids, e.g. ["admin"] */
+    int64_t version;   /* 1 on creation, +1 on every upsert */
+    bool system;
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+/* expect_version for db_script_put: any version, or "must not exist yet". */
+#define DB_VERSION_ANY    (-1)
+#define DB_VERSION_ABSENT 0
+
+/*
+ * Create or replace the script s->uri with s->content, s->owners (empty: "[]") and s->system,
+ * bump its version and record the version in script_versions, atomically. expect_version:
+ * DB_VERSION_ANY, DB_VERSION_ABSENT, or the version the caller last read (optimistic
+ * concurrency). Borrows s for the call. Returns RC_OK and the new version in *out_version,
+ * RC_CONFLICT when the stored version differs from expect_version, RC_INVAL for an empty uri,
+ * RC_LIMIT when the content exceeds the script size limit.
+ */
+WARN_UNUSED int db_script_put(struct db *db, const struct db_script *s, int64_t expect_version,
+                              struct diag *d, int64_t *out_version);
+
+/* Read the script uri into *out (slices allocated in arena). RC_NOTFOUND when absent. */
+WARN_UNUSED int db_script_get(struct db *db, struct str uri, struct arena *arena, struct diag *d,
+                              struct db_script *out);
+
+/* Read version `version` of script uri: content into *out_content (arena). RC_NOTFOUND. */
+WARN_UNUSED int db_script_get_version(struct db *db, struct str uri, int64_t version,
+                                      struct arena *arena, struct diag *d,
+                                      struct str *out_content);
+
+/*
+ * List scripts in uri order, without content (content is empty). Returns an arena array in
+ * *out_items and its length in *out_count.
+ */
+WARN_UNUSED int db_script_list(struct db *db, struct arena *arena, struct diag *d,
+                               struct db_script **out_items, size_t *out_count);
+
+/* Delete the script uri and its versions (its data is kept). RC_NOTFOUND when absent. */
+WARN_UNUSED int db_script_delete(struct db *db, struct str uri, struct diag *d);
+
+/* ------------------------------------------------------------------ assets */
+
+struct db_asset {
+    struct str script;
+    struct str path;
+    struct str content_type;
+    struct str bytes; /* binary-safe; empty in lists */
+    size_t size;
+    char sha256[65]; /* lower-case hex, NUL-terminated: the ETag */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+/*
+ * Store the asset (a->script, a->path, a->content_type, a->bytes) and compute its size and
+ * SHA-256. Returns RC_OK, *out_created true for a new asset, and the hex digest in out_sha256;
+ * RC_LIMIT when the bytes exceed the asset size limit, RC_INVAL for an empty script or path.
+ */
+WARN_UNUSED int db_asset_put(struct db *db, const struct db_asset *a, struct diag *d,
+                             bool *out_created, char out_sha256[65]);
+
+/* Read one asset with its bytes (in arena). RC_NOTFOUND when absent. */
+WARN_UNUSED int db_asset_get(struct db *db, struct str script, struct str path,
+                             struct arena *arena, struct diag *d, struct db_asset *out);
+
+/* List a script's assets in path order, without bytes. Arena array in *out_items. */
+WARN_UNUSED int db_asset_list(struct db *db, struct str script, struct arena *arena,
+                              struct diag *d, struct db_asset **out_items, size_t *out_count);
+
+/* Delete one asset. RC_NOTFOUND when absent. */
+WARN_UNUSED int db_asset_delete(struct db *db, struct str script, struct str path,
+                                struct diag *d);
+
+/* ------------------------------------------------------------------ script logs */
+
+enum db_log_level {
+    DB_LOG_DEBUG = 10,
+    DB_LOG_INFO = 20,
+    DB_LOG_WARN = 30,
+    DB_LOG_ERROR = 40,
+};
+
+struct db_log_entry {
+    int64_t seq; /* set by the store; ignored on append */
+    int64_t ts_ms;
+    int level; /* enum db_log_level */
+    struct str script;
+    struct str request_id; /* may be empty */
+    struct str message;
+    struct str fields; /* JSON object text, may be empty */
+};
+
+/*
+ * Append n entries in one transaction (one fsync for the batch). Borrows entries. Returns RC_OK,
+ * RC_LIMIT when a message exceeds DB_LOG_MESSAGE_MAX_BYTES (nothing is written), RC_INVAL for an
+ * empty script.
+ */
+WARN_UNUSED int db_log_append(struct db *db, const struct db_log_entry *entries, size_t n,
+                              struct diag *d);
+
+/* Filters of db_log_query; empty slices and zeros mean "no filter". */
+struct db_log_filter {
+    struct str script;
+    int min_level;
+    struct str request_id;
+    int64_t since_ms;  /* ts_ms >= since_ms */
+    struct str text;   /* message contains text (bytewise) */
+    int64_t before_seq; /* cursor: entries with seq < before_seq */
+    size_t limit;      /* 0: 100; at most DB_LOG_QUERY_MAX */
+};
+
+/*
+ * Return matching entries newest first (seq descending) in an arena array, and in
+ * *out_next_cursor the before_seq for the next page (0 when this page is the last).
+ */
+WARN_UNUSED int db_log_query(struct db *db, const struct db_log_filter *f, struct arena *arena,
+                             struct diag *d, struct db_log_entry **out_items, size_t *out_count,
+                             int64_t *out_next_cursor);
+
+/* ------------------------------------------------------------------ shared storage */
+
+/*
+ * Shared storage of one script (sharedStorage in spec/50-data.md §1): string keys of 1..512
+ * bytes, string values up to 1 MiB (DB_KV_VALUE_MAX_BYTES, configurable), at most 100,000 keys
+ * per script. Keys and values are stored byte for byte.
+ */
+
+/* Read key into *out_value (arena). RC_NOTFOUND when absent. RC_INVAL for a bad key. */
+WARN_UNUSED int db_kv_get(struct db *db, struct str script, struct str key, struct arena *arena,
+                          struct diag *d, struct str *out_value);
+
+/* Set key to value. RC_LIMIT when the value is too long or the script has too many keys. */
+WARN_UNUSED int db_kv_set(struct db *db, struct str script, struct str key, struct str value,
+                          struct diag *d);
+
+/* Remove key; *out_existed tells whether it was there. */
+WARN_UNUSED int db_kv_remove(struct db *db, struct str script, struct str key, struct diag *d,
+                             bool *out_existed);
+
+/* Remove every key of the script; *out_removed gets the count. */
+WARN_UNUSED int db_kv_clear(struct db *db, struct str script, struct diag *d,
+                            size_t *out_removed);
+
+/* List keys starting with prefix (may be empty), sorted bytewise, at most DB_KV_LIST_MAX. */
+WARN_UNUSED int db_kv_keys(struct db *db, struct str script, struct str prefix,
+                           struct arena *arena, struct diag *d, struct str **out_keys,
+                           size_t *out_count);
+
+/* ------------------------------------------------------------------ admin token */
+
+/* Read the stored admin token hash (arena). RC_NOTFOUND before the first db_admin_token_set. */
+WARN_UNUSED int db_admin_token_get(struct db *db, struct arena *arena, struct diag *d,
+                                   struct str *out_hash);
+
+/* Store (replace) the admin token hash. Never pass the token itself. */
+WARN_UNUSED int db_admin_token_set(struct db *db, struct str hash, struct diag *d);
+
+/* ------------------------------------------------------------------ audit */
+
+/* Append an audit entry (actor, action, target, detail JSON; all but action may be empty). */
+WARN_UNUSED int db_audit_append(struct db *db, struct str actor, struct str action,
+                                struct str target, struct str detail, struct diag *d);
+
+/* ------------------------------------------------------------------ utilities */
+
+/* Compute the SHA-256 of data as 64 lower-case hex digits plus NUL. Any thread. */
+void db_sha256_hex(struct str data, char out_hex[65]);
+
+/* ------------------------------------------------------------------ driver interface */
+
+/*
+ * A storage backend (STYLE.md B.12). The store calls only these; the driver's file is the only
+ * one that includes the client library's header and translates its errors into RC_* + diag.
+ * SQL uses $1, $2, ... placeholders (PostgreSQL's syntax; SQLite accepts them as named
+ * parameters and the driver maps $N to position N).
+ */
+enum db_type {
+    DB_TYPE_NULL,
+    DB_TYPE_INT,
+    DB_TYPE_TEXT,
+    DB_TYPE_BLOB,
+};
+
+struct db_value {
+    enum db_type type;
+    int64_t i;
+    struct str s; /* TEXT or BLOB bytes; borrowed */
+};
+
+struct db_conn; /* defined by each driver */
+struct db_stmt; /* defined by each driver */
+
+struct db_driver {
+    const char *name;
+    /* Open a connection to target (a file path for SQLite). */
+    int (*open)(const char *target, const struct db_options *opts, struct diag *d,
+                struct db_conn **out_conn);
+    void (*close)(struct db_conn *c);
+    /* Run static SQL text that takes no parameters (migrations, several statements). */
+    int (*exec)(struct db_conn *c, const char *sql, struct diag *d);
+    int (*prepare)(struct db_conn *c, const char *sql, struct diag *d, struct db_stmt **out_st);
+    /* Bind v to placeholder $index (1-based); v's bytes are copied. */
+    int (*bind)(struct db_stmt *st, int index, const struct db_value *v, struct diag *d);
+    /* Advance: *out_row true when a row is available. */
+    int (*step)(struct db_stmt *st, struct diag *d, bool *out_row);
+    /* Read column index (0-based) of the current row; bytes valid until the next step/reset. */
+    void (*column)(struct db_stmt *st, int index, struct db_value *out_v);
+    /* Make the statement ready for new bindings (keeps it prepared, for the cache). */
+    void (*reset)(struct db_stmt *st);
+    void (*finalize)(struct db_stmt *st);
+    /* Rows changed by the last finished statement on c. */
+    int64_t (*changes)(struct db_conn *c);
+    int (*begin)(struct db_conn *c, struct diag *d);
+    int (*commit)(struct db_conn *c, struct diag *d);
+    int (*rollback)(struct db_conn *c, struct diag *d);
+    /* Savepoint depth (>= 1): op is 0 to create, 1 to release, 2 to roll back to and release. */
+    int (*savepoint)(struct db_conn *c, int depth, int op, struct diag *d);
+};
+
+/* The SQLite driver (db_sqlite.c). */
+extern const struct db_driver db_sqlite_driver;

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared storage (sharedStorage of spec/50-data.md §1): string keys and values per script, in
+ * the shared_storage table. Overwriting an existing key is one autocommit UPDATE; a new key
+ * takes the write transaction to check the per-script key limit and insert atomically.
+ * Thread contract: one thread at a time per struct db.
+ */
+#include <string.h>
+
+#include "base/clk.h"
+#include "db/db_internal.h"
+
+static const char SQL_KV_GET[] = "SELECT value FROM shared_storage WHERE script = $1 AND key = $2";
+static const char SQL_KV_UPDATE[] =
+    "UPDATE shared_storage SET value = $3, updated_ms = $4 WHERE script = $1 AND key = $2";
+static const char SQL_KV_COUNT[] = "SELECT count(*) FROM shared_storage WHERE script = $1";
+static const char SQL_KV_INSERT[] =
+    "INSERT INTO shared_storage (script, key, value, updated_ms) VALUES ($1, $2, $3, $4)";
+static const char SQL_KV_REMOVE[] = "DELETE FROM shared_storage WHERE script = $1 AND key = $2";
+static const char SQL_KV_CLEAR[] = "DELETE FROM shared_storage WHERE script = $1";
+static const char SQL_KV_KEYS[] =
+    "SELECT key FROM shared_storage WHERE script = $1 AND key >= $2 AND ($3 IS NULL OR key < $3)"
+    " ORDER BY key LIMIT $4";
+
+static int check_key(struct str script, struct str key, struct diag *d)
+{
+    if (script.len == 0) {
+        return diag_set(d, RC_INVAL, "storage script is empty");
+    }
+    if (key.len == 0 || key.len > DB_KV_KEY_MAX_BYTES) {
+        return diag_set(d, key.len ? RC_LIMIT : RC_INVAL, "storage key is %zu bytes, allowed 1..%u",
+                        key.len, DB_KV_KEY_MAX_BYTES);
+    }
+    return RC_OK;
+}
+
+int db_kv_get(struct db *db, struct str script, struct str key, struct arena *arena,
+              struct diag *d, struct str *out_value)
+{
+    struct db_q q;
+    bool row = false;
+    *out_value = str_make("", 0);
+    int rc = check_key(script, key, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key) };
+    rc = db_q_start(db, SQL_KV_GET, args, 2, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        *out_value = db_q_col_dup(&q, 0, arena);
+    } else if (rc == RC_OK) {
+        rc = RC_NOTFOUND; /* an expected outcome: no message */
+    }
+    db_q_end(&q);
+    return rc;
+}
+
+/* Insert a new key under the write lock, after checking the per-script key limit. */
+static int kv_insert(struct db *db, const struct db_value *args, struct diag *d)
+{
+    struct db_q q;
+    bool row = false;
+    int64_t changes = 0;
+    int rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    /* Another connection may have inserted the key since our UPDATE found nothing. */
+    rc = db_q_exec(db, SQL_KV_UPDATE, args, 4, d, &changes);
+    if (rc == RC_OK && changes == 0) {
+        rc = db_q_start(db, SQL_KV_COUNT, args, 1, d, &q);
+        if (rc == RC_OK) {
+            rc = db_q_next(&q, d, &row);
+            int64_t n = row ? db_q_col(&q, 0).i : 0;
+            db_q_end(&q);
+            if (rc == RC_OK && n >= (int64_t)db->opts.kv_keys_max) {
+                rc = diag_set(d, RC_LIMIT, "script has %lld storage keys, limit %zu",
+                              (long long)n, db->opts.kv_keys_max);
+            }
+        }
+        if (rc == RC_OK) {
+            rc = db_q_exec(db, SQL_KV_INSERT, args, 4, d, NULL);
+        }
+    }
+    if (rc == RC_OK) {
+        return db_tx_commit(db, d);
+    }
+    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
+    return rc;
+}
+
+int db_kv_set(struct db *db, struct str script, struct str key, struct str value,
+              struct diag *d)
+{
+    int64_t changes = 0;
+    int rc = check_key(script, key, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    if (value.len > db->opts.kv_value_max_bytes) {
+        return diag_set(d, RC_LIMIT, "storage value is %zu bytes, limit %zu", value.len,
+                        db->opts.kv_value_max_bytes);
+    }
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key), DBV_TEXT(value),
+                               DBV_INT(clk_realtime_ms()) };
+    rc = db_q_exec(db, SQL_KV_UPDATE, args, 4, d, &changes);
+    if (rc != RC_OK || changes > 0) {
+        return rc;
+    }
+    return kv_insert(db, args, d);
+}
+
+int db_kv_remove(struct db *db, struct str script, struct str key, struct diag *d,
+                 bool *out_existed)
+{
+    int64_t changes = 0;
+    *out_existed = false;
+    int rc = check_key(script, key, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key) };
+    rc = db_q_exec(db, SQL_KV_REMOVE, args, 2, d, &changes);
+    *out_existed = rc == RC_OK && changes > 0;
+    return rc;
+}
+
+int db_kv_clear(struct db *db, struct str script, struct diag *d, size_t *out_removed)
+{
+    int64_t changes = 0;
+    *out_removed = 0;
+    if (script.len == 0) {
+        return diag_set(d, RC_INVAL, "storage script is empty");
+    }
+    struct db_value args[] = { DBV_TEXT(script) };
+    int rc = db_q_exec(db, SQL_KV_CLEAR, args, 1, d, &changes);
+    if (rc == RC_OK) {
+        *out_removed = (size_t)changes;
+    }
+    return rc;
+}
+
+/*
+ * The smallest byte string above every string that starts with prefix: drop trailing 0xff
+ * bytes and increment the last one. Returns false when there is none (empty or all 0xff).
+ */
+static bool prefix_upper(struct str prefix, struct arena *arena, struct str *out)
+{
+    size_t n = prefix.len;
+    while (n > 0 && (unsigned char)prefix.ptr[n - 1] == 0xffu) {
+        n--;
+    }
+    if (n == 0) {
+        return false;
+    }
+    char *p = arena_dup(arena, prefix.ptr, n);
+    p[n - 1] = (char)((unsigned char)p[n - 1] + 1u);
+    *out = str_make(p, n);
+    return true;
+}
+
+int db_kv_keys(struct db *db, struct str script, struct str prefix, struct arena *arena,
+               struct diag *d, struct str **out_keys, size_t *out_count)
+{
+    struct db_q q;
+    bool row = false;
+    struct str upper = STR_NULL;
+    size_t cap = 16, n = 0;
+    *out_keys = NULL;
+    *out_count = 0;
+    if (script.len == 0) {
+        return diag_set(d, RC_INVAL, "storage script is empty");
+    }
+    bool bounded = prefix_upper(prefix, arena, &upper);
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(prefix),
+                               bounded ? DBV_TEXT(upper) : DBV_NULL, DBV_INT(DB_KV_LIST_MAX) };
+    struct str *keys = arena_calloc(arena, cap, sizeof(*keys));
+    int rc = db_q_start(db, SQL_KV_KEYS, args, ARRAY_LEN(args), d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
+        if (n == cap) {
+            struct str *grown = arena_calloc(arena, cap * 2, sizeof(*keys));
+            memcpy(grown, keys, n * sizeof(*keys));
+            keys = grown;
+            cap *= 2;
+        }
+        keys[n++] = db_q_col_dup(&q, 0, arena);
+    }
+    db_q_end(&q);
+    if (rc == RC_OK) {
+        *out_keys = keys;
+        *out_count = n;
+    }
+    return rc;
+}

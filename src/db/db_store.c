@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scripts (with their version history), assets, the admin token hash and the audit log: the
+ * store's records, each a few parameterised statements through the cached-statement helpers of
+ * db_core.c. Multi-statement writes run inside db_tx_begin/commit, so they nest as savepoints
+ * inside a caller's transaction. Thread contract: one thread at a time per struct db.
+ */
+#include <string.h>
+
+#include "base/clk.h"
+#include "db/db_internal.h"
+
+/* Finish a write transaction opened by the caller's function: commit on success, else roll
+ * back and keep the first error. */
+static int tx_end(struct db *db, int rc, struct diag *d)
+{
+    if (rc == RC_OK) {
+        return db_tx_commit(db, d);
+    }
+    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
+    return rc;
+}
+
+/* ------------------------------------------------------------------ scripts */
+
+static const char SQL_SCRIPT_VERSION[] = "SELECT version FROM scripts WHERE uri = $1";
+static const char SQL_SCRIPT_INSERT[] =
+    "INSERT INTO scripts (uri, content, owners, version, system, created_ms, updated_ms)"
+    " VALUES ($1, $2, coalesce($3, '[]'), $4, $5, $6, $6)";
+static const char SQL_SCRIPT_UPDATE[] =
+    "UPDATE scripts SET content = $2, owners = coalesce($3, owners), version = $4, system = $5,"
+    " updated_ms = $6 WHERE uri = $1";
+static const char SQL_SCRIPT_VERSION_ADD[] =
+    "INSERT INTO script_versions (uri, version, content, created_ms) VALUES ($1, $2, $3, $4)";
+static const char SQL_SCRIPT_GET[] =
+    "SELECT uri, content, owners, version, system, created_ms, updated_ms FROM scripts"
+    " WHERE uri = $1";
+static const char SQL_SCRIPT_GET_VERSION[] =
+    "SELECT content FROM script_versions WHERE uri = $1 AND version = $2";
+static const char SQL_SCRIPT_LIST[] =
+    "SELECT uri, '', owners, version, system, created_ms, updated_ms FROM scripts ORDER BY uri";
+static const char SQL_SCRIPT_DELETE[] = "DELETE FROM scripts WHERE uri = $1";
+static const char SQL_SCRIPT_DELETE_VERSIONS[] = "DELETE FROM script_versions WHERE uri = $1";
+
+/* Read the stored version of uri into *out_version (0 when absent). */
+static int script_version(struct db *db, struct str uri, struct diag *d, int64_t *out_version)
+{
+    struct db_q q;
+    bool row = false;
+    struct db_value args[] = { DBV_TEXT(uri) };
+    *out_version = 0;
+    int rc = db_q_start(db, SQL_SCRIPT_VERSION, args, 1, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        *out_version = db_q_col(&q, 0).i;
+    }
+    db_q_end(&q);
+    return rc;
+}
+
+int db_script_put(struct db *db, const struct db_script *s, int64_t expect_version,
+                  struct diag *d, int64_t *out_version)
+{
+    int64_t have = 0;
+    *out_version = 0;
+    if (s->uri.len == 0) {
+        return diag_set(d, RC_INVAL, "script uri is empty");
+    }
+    if (s->content.len > db->opts.script_max_bytes) {
+        return diag_set(d, RC_LIMIT, "script is %zu bytes, limit %zu", s->content.len,
+                        db->opts.script_max_bytes);
+    }
+    int rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = script_version(db, s->uri, d, &have);
+    if (rc != RC_OK) {
+        return tx_end(db, rc, d);
+    }
+    if (expect_version != DB_VERSION_ANY && expect_version != have) {
+        rc = diag_set(d, RC_CONFLICT, "script %.*s is at version %lld, expected %lld",
+                      STR_FMT(s->uri), (long long)have, (long long)expect_version);
+        return tx_end(db, rc, d);
+    }
+    int64_t now = clk_realtime_ms();
+    struct db_value args[] = {
+        DBV_TEXT(s->uri),
+        DBV_TEXT(s->content),
+        s->owners.len ? DBV_TEXT(s->owners) : DBV_NULL,
+        DBV_INT(have + 1),
+        DBV_INT(s->system ? 1 : 0),
+        DBV_INT(now),
+    };
+    rc = db_q_exec(db, have ? SQL_SCRIPT_UPDATE : SQL_SCRIPT_INSERT, args, ARRAY_LEN(args), d,
+                   NULL);
+    if (rc == RC_OK) {
+        struct db_value vargs[] = { DBV_TEXT(s->uri), DBV_INT(have + 1), DBV_TEXT(s->content),
+                                    DBV_INT(now) };
+        rc = db_q_exec(db, SQL_SCRIPT_VERSION_ADD, vargs, ARRAY_LEN(vargs), d, NULL);
+    }
+    rc = tx_end(db, rc, d);
+    if (rc == RC_OK) {
+        *out_version = have + 1;
+    }
+    return rc;
+}
+
+/* Fill *out from a row of SQL_SCRIPT_GET's shape. */
+static void script_row(struct db_q *q, struct arena *arena, struct db_script *out)
+{
+    out->uri = db_q_col_dup(q, 0, arena);
+    out->content = db_q_col_dup(q, 1, arena);
+    out->owners = db_q_col_dup(q, 2, arena);
+    out->version = db_q_col(q, 3).i;
+    out->system = db_q_col(q, 4).i != 0;
+    out->created_ms = db_q_col(q, 5).i;
+    out->updated_ms = db_q_col(q, 6).i;
+}
+
+int db_script_get(struct db *db, struct str uri, struct arena *arena, struct diag *d,
+                  struct db_script *out)
+{
+    struct db_q q;
+    bool row = false;
+    struct db_value args[] = { DBV_TEXT(uri) };
+    memset(out, 0, sizeof(*out));
+    int rc = db_q_start(db, SQL_SCRIPT_GET, args, 1, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        script_row(&q, arena, out);
+    } else if (rc == RC_OK) {
+        rc = diag_set(d, RC_NOTFOUND, "no script %.*s", STR_FMT(uri));
+    }
+    db_q_end(&q);
+    return rc;
+}
+
+int db_script_get_version(struct db *db, struct str uri, int64_t version, struct arena *arena,
+                          struct diag *d, struct str *out_content)
+{
+    struct db_q q;
+    bool row = false;
+    struct db_value args[] = { DBV_TEXT(uri), DBV_INT(version) };
+    *out_content = str_make("", 0);
+    int rc = db_q_start(db, SQL_SCRIPT_GET_VERSION, args, 2, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        *out_content = db_q_col_dup(&q, 0, arena);
+    } else if (rc == RC_OK) {
+        rc = diag_set(d, RC_NOTFOUND, "no version %lld of script %.*s", (long long)version,
+                      STR_FMT(uri));
+    }
+    db_q_end(&q);
+    return rc;
+}
+
+int db_script_list(struct db *db, struct arena *arena, struct diag *d,
+                   struct db_script **out_items, size_t *out_count)
+{
+    struct db_q q;
+    bool row = false;
+    size_t cap = 16, n = 0;
+    struct db_script *items = arena_calloc(arena, cap, sizeof(*items));
+    *out_items = NULL;
+    *out_count = 0;
+    int rc = db_q_start(db, SQL_SCRIPT_LIST, NULL, 0, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
+        if (n == cap) {
+            struct db_script *grown = arena_calloc(arena, cap * 2, sizeof(*items));
+            memcpy(grown, items, n * sizeof(*items));
+            items = grown;
+            cap *= 2;
+        }
+        script_row(&q, arena, &items[n++]);
+    }
+    db_q_end(&q);
+    if (rc == RC_OK) {
+        *out_items = items;
+        *out_count = n;
+    }
+    return rc;
+}
+
+int db_script_delete(struct db *db, struct str uri, struct diag *d)
+{
+    int64_t changes = 0;
+    struct db_value args[] = { DBV_TEXT(uri) };
+    int rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_exec(db, SQL_SCRIPT_DELETE, args, 1, d, &changes);
+    if (rc == RC_OK && changes == 0) {
+        rc = diag_set(d, RC_NOTFOUND, "no script %.*s", STR_FMT(uri));
+    }
+    if (rc == RC_OK) {
+        rc = db_q_exec(db, SQL_SCRIPT_DELETE_VERSIONS, args, 1, d, NULL);
+    }
+    return tx_end(db, rc, d);
+}
+
+/* ------------------------------------------------------------------ assets */
+
+static const char SQL_ASSET_UPDATE[] =
+    "UPDATE assets SET content_type = $3, bytes = $4, size = $5, sha256 = $6, updated_ms = $7"
+    " WHERE script = $1 AND path = $2";
+static const char SQL_ASSET_INSERT[] =
+    "INSERT INTO assets (script, path, content_type, bytes, size, sha256, created_ms,"
+    " updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
+static const char SQL_ASSET_GET[] =
+    "SELECT script, path, content_type, bytes, size, sha256, created_ms, updated_ms FROM assets"
+    " WHERE script = $1 AND path = $2";
+static const char SQL_ASSET_LIST[] =
+    "SELECT script, path, content_type, NULL, size, sha256, created_ms, updated_ms FROM assets"
+    " WHERE script = $1 ORDER BY path";
+static const char SQL_ASSET_DELETE[] = "DELETE FROM assets WHERE script = $1 AND path = $2";
+
+int db_asset_put(struct db *db, const struct db_asset *a, struct diag *d, bool *out_created,
+                 char out_sha256[65])
+{
+    int64_t changes = 0;
+    *out_created = false;
+    out_sha256[0] = '\0';
+    if (a->script.len == 0 || a->path.len == 0) {
+        return diag_set(d, RC_INVAL, "asset script and path must not be empty");
+    }
+    if (a->bytes.len > db->opts.asset_max_bytes) {
+        return diag_set(d, RC_LIMIT, "asset is %zu bytes, limit %zu", a->bytes.len,
+                        db->opts.asset_max_bytes);
+    }
+    char sha[65];
+    db_sha256_hex(a->bytes, sha);
+    struct db_value args[] = {
+        DBV_TEXT(a->script),
+        DBV_TEXT(a->path),
+        DBV_TEXT(a->content_type.len ? a->content_type : STR("application/octet-stream")),
+        DBV_BLOB(a->bytes),
+        DBV_INT(a->bytes.len),
+        DBV_TEXT(str_make(sha, 64)),
+        DBV_INT(clk_realtime_ms()),
+    };
+    int rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_exec(db, SQL_ASSET_UPDATE, args, ARRAY_LEN(args), d, &changes);
+    if (rc == RC_OK && changes == 0) {
+        rc = db_q_exec(db, SQL_ASSET_INSERT, args, ARRAY_LEN(args), d, NULL);
+        *out_created = rc == RC_OK;
+    }
+    rc = tx_end(db, rc, d);
+    if (rc == RC_OK) {
+        memcpy(out_sha256, sha, sizeof(sha));
+    } else {
+        *out_created = false;
+    }
+    return rc;
+}
+
+/* Fill *out from a row of SQL_ASSET_GET's shape. */
+static void asset_row(struct db_q *q, struct arena *arena, struct db_asset *out)
+{
+    out->script = db_q_col_dup(q, 0, arena);
+    out->path = db_q_col_dup(q, 1, arena);
+    out->content_type = db_q_col_dup(q, 2, arena);
+    out->bytes = db_q_col_dup(q, 3, arena);
+    out->size = (size_t)db_q_col(q, 4).i;
+    struct db_value sha = db_q_col(q, 5);
+    size_t n = sha.s.len < 64 ? sha.s.len : 64;
+    memcpy(out->sha256, sha.s.ptr, n);
+    out->sha256[n] = '\0';
+    out->created_ms = db_q_col(q, 6).i;
+    out->updated_ms = db_q_col(q, 7).i;
+}
+
+int db_asset_get(struct db *db, struct str script, struct str path, struct arena *arena,
+                 struct diag *d, struct db_asset *out)
+{
+    struct db_q q;
+    bool row = false;
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(path) };
+    memset(out, 0, sizeof(*out));
+    int rc = db_q_start(db, SQL_ASSET_GET, args, 2, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        asset_row(&q, arena, out);
+    } else if (rc == RC_OK) {
+        rc = diag_set(d, RC_NOTFOUND, "no asset %.*s in %.*s", STR_FMT(path), STR_FMT(script));
+    }
+    db_q_end(&q);
+    return rc;
+}
+
+int db_asset_list(struct db *db, struct str script, struct arena *arena, struct diag *d,
+                  struct db_asset **out_items, size_t *out_count)
+{
+    struct db_q q;
+    bool row = false;
+    size_t cap = 16, n = 0;
+    struct db_asset *items = arena_calloc(arena, cap, sizeof(*items));
+    struct db_value args[] = { DBV_TEXT(script) };
+    *out_items = NULL;
+    *out_count = 0;
+    int rc = db_q_start(db, SQL_ASSET_LIST, args, 1, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
+        if (n == cap) {
+            struct db_asset *grown = arena_calloc(arena, cap * 2, sizeof(*items));
+            memcpy(grown, items, n * sizeof(*items));
+            items = grown;
+            cap *= 2;
+        }
+        asset_row(&q, arena, &items[n++]);
+    }
+    db_q_end(&q);
+    if (rc == RC_OK) {
+        *out_items = items;
+        *out_count = n;
+    }
+    return rc;
+}
+
+int db_asset_delete(struct db *db, struct str script, struct str path, struct diag *d)
+{
+    int64_t changes = 0;
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(path) };
+    int rc = db_q_exec(db, SQL_ASSET_DELETE, args, 2, d, &changes);
+    if (rc == RC_OK && changes == 0) {
+        rc = diag_set(d, RC_NOTFOUND, "no asset %.*s in %.*s", STR_FMT(path), STR_FMT(script));
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ admin token, audit */
+
+static const char SQL_TOKEN_GET[] = "SELECT hash FROM admin_token WHERE id = 1";
+static const char SQL_TOKEN_SET[] =
+    "INSERT INTO admin_token (id, hash, updated_ms) VALUES (1, $1, $2)"
+    " ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, updated_ms = excluded.updated_ms";
+static const char SQL_AUDIT_ADD[] =
+    "INSERT INTO audit (ts_ms, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)";
+
+int db_admin_token_get(struct db *db, struct arena *arena, struct diag *d, struct str *out_hash)
+{
+    struct db_q q;
+    bool row = false;
+    *out_hash = str_make("", 0);
+    int rc = db_q_start(db, SQL_TOKEN_GET, NULL, 0, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        *out_hash = db_q_col_dup(&q, 0, arena);
+    } else if (rc == RC_OK) {
+        rc = diag_set(d, RC_NOTFOUND, "no admin token is stored");
+    }
+    db_q_end(&q);
+    return rc;
+}
+
+int db_admin_token_set(struct db *db, struct str hash, struct diag *d)
+{
+    if (hash.len == 0) {
+        return diag_set(d, RC_INVAL, "admin token hash is empty");
+    }
+    struct db_value args[] = { DBV_BLOB(hash), DBV_INT(clk_realtime_ms()) };
+    return db_q_exec(db, SQL_TOKEN_SET, args, 2, d, NULL);
+}
+
+int db_audit_append(struct db *db, struct str actor, struct str action, struct str target,
+                    struct str detail, struct diag *d)
+{
+    if (action.len == 0) {
+        return diag_set(d, RC_INVAL, "audit action is empty");
+    }
+    struct db_value args[] = {
+        DBV_INT(clk_realtime_ms()), DBV_TEXT(actor), DBV_TEXT(action), DBV_TEXT(target),
+        detail.len ? DBV_TEXT(detail) : DBV_NULL,
+    };
+    return db_q_exec(db, SQL_AUDIT_ADD, args, ARRAY_LEN(args), d, NULL);
+}
