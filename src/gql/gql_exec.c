@@ -91,6 +91,22 @@ struct gql_resolve {
 
 static void subscribe_complete_raw(struct gql_resolve *r, struct gql_value *v);
 
+/* Output helpers for messages: buffers are bounded, a message too long is truncated. */
+static void put_char(struct buf *b, char c)
+{
+    IGNORE_RC(buf_try_append_char(b, c));
+}
+
+static void put_cstr(struct buf *b, const char *s)
+{
+    IGNORE_RC(buf_try_append_cstr(b, s));
+}
+
+static void put_slice(struct buf *b, struct str s)
+{
+    IGNORE_RC(buf_try_append_str(b, s));
+}
+
 /* ------------------------------------------------------------------ errors and nulls */
 
 static struct gql_error *exec_error(struct gql_exec *ex, const struct rnode *at,
@@ -380,6 +396,39 @@ static bool condition_matches(struct gql_exec *ex, const struct gql_node *cond,
     return ct == t || (gql_type_is_abstract(ct) && gql_type_is_possible(ct, t));
 }
 
+static void push_group(struct gql_exec *ex, struct groups *out, struct str key)
+{
+    struct group ng = { .key = key };
+    VEC_PUSH_ARENA(ex->a, out, ng);
+}
+
+/* Add field node sel to the group of its response key (a new group at the end). */
+static void add_to_group(struct gql_exec *ex, struct groups *out, struct gql_node *sel)
+{
+    struct str key = sel->alias.len ? sel->alias : sel->name;
+    size_t g = 0;
+    while (g < out->count && !str_eq(out->items[g].key, key)) {
+        g++;
+    }
+    if (g == out->count) {
+        push_group(ex, out, key);
+    }
+    gql_list_push(ex->a, &out->items[g].nodes, sel);
+}
+
+/* True the first time a fragment name is spread in this collection. */
+static bool first_visit(struct gql_exec *ex, struct gql_list *visited, struct gql_node *spread)
+{
+    for (size_t k = 0; k < visited->count; k++) {
+        if (str_eq(visited->items[k]->name, spread->name)) {
+            return false;
+        }
+    }
+    gql_list_push(ex->a, visited, spread);
+    return true;
+}
+
+/* CollectFields (spec 6.3.2): response keys in order, each with its field nodes. */
 static void collect(struct gql_exec *ex, const struct gql_type *t, const struct gql_node *owner,
                     struct groups *out, struct gql_list *visited, size_t depth)
 {
@@ -388,34 +437,16 @@ static void collect(struct gql_exec *ex, const struct gql_type *t, const struct 
         if (!should_include(ex, sel)) {
             continue;
         }
+        const struct gql_node *target = sel;
         if (sel->kind == GQL_FIELD) {
-            struct str key = sel->alias.len ? sel->alias : sel->name;
-            size_t g = 0;
-            while (g < out->count && !str_eq(out->items[g].key, key)) {
-                g++;
-            }
-            if (g == out->count) {
-                struct group ng = { .key = key };
-                VEC_PUSH_ARENA(ex->a, out, ng);
-            }
-            gql_list_push(ex->a, &out->items[g].nodes, sel);
-        } else if (sel->kind == GQL_INLINE_FRAGMENT) {
-            if (condition_matches(ex, sel->type, t)) {
-                collect(ex, t, sel, out, visited, depth + 1);
-            }
-        } else {
-            bool seen = false;
-            for (size_t k = 0; k < visited->count && !seen; k++) {
-                seen = str_eq(visited->items[k]->name, sel->name);
-            }
-            if (seen) {
-                continue;
-            }
-            gql_list_push(ex->a, visited, sel);
-            const struct gql_node *frag = find_fragment(ex, sel->name);
-            if (frag != NULL && condition_matches(ex, frag->type, t)) {
-                collect(ex, t, frag, out, visited, depth + 1);
-            }
+            add_to_group(ex, out, sel);
+            continue;
+        }
+        if (sel->kind == GQL_FRAGMENT_SPREAD) {
+            target = first_visit(ex, visited, sel) ? find_fragment(ex, sel->name) : NULL;
+        }
+        if (target != NULL && condition_matches(ex, target->type, t)) {
+            collect(ex, t, target, out, visited, depth + 1);
         }
     }
 }
@@ -431,10 +462,10 @@ static void inspect(struct buf *b, const struct gql_value *v, size_t depth)
     char num[32];
     switch (v->kind) {
     case GQL_VAL_NULL:
-        IGNORE_RC(buf_try_append_cstr(b, "null"));
+        put_cstr(b, "null");
         break;
     case GQL_VAL_BOOL:
-        IGNORE_RC(buf_try_append_cstr(b, v->b ? "true" : "false"));
+        put_cstr(b, v->b ? "true" : "false");
         break;
     case GQL_VAL_INT:
         IGNORE_RC(buf_try_printf(b, "%lld", (long long)v->i));
@@ -448,32 +479,32 @@ static void inspect(struct buf *b, const struct gql_value *v, size_t depth)
         buf_init(&tmp, (size_t)64 * 1024);
         json_writer_init(&w, &tmp);
         json_write_string(&w, v->s);
-        IGNORE_RC(buf_try_append_str(b, buf_str(&tmp)));
+        put_slice(b, buf_str(&tmp));
         buf_fini(&tmp);
         break;
     }
     case GQL_VAL_LIST:
-        IGNORE_RC(buf_try_append_char(b, '['));
+        put_char(b, '[');
         for (size_t i = 0; i < v->list.count && depth < 2; i++) {
-            IGNORE_RC(buf_try_append_cstr(b, i ? ", " : ""));
+            put_cstr(b, i ? ", " : "");
             inspect(b, v->list.items[i], depth + 1);
         }
-        IGNORE_RC(buf_try_append_char(b, ']'));
+        put_char(b, ']');
         break;
     case GQL_VAL_OBJECT:
         if (v->obj.count == 0) {
-            IGNORE_RC(buf_try_append_cstr(b, "{}"));
+            put_cstr(b, "{}");
             break;
         }
-        IGNORE_RC(buf_try_append_cstr(b, "{ "));
+        put_cstr(b, "{ ");
         for (size_t i = 0; i < v->obj.count && depth < 2; i++) {
             IGNORE_RC(buf_try_printf(b, "%s%.*s: ", i ? ", " : "", STR_FMT(v->obj.members[i].key)));
             inspect(b, v->obj.members[i].value, depth + 1);
         }
-        IGNORE_RC(buf_try_append_cstr(b, " }"));
+        put_cstr(b, " }");
         break;
     case GQL_VAL_HOST:
-        IGNORE_RC(buf_try_append_cstr(b, "[object]"));
+        put_cstr(b, "[object]");
         break;
     }
 }
@@ -1305,6 +1336,35 @@ static void write_node(struct json_writer *w, const struct rnode *n)
     }
 }
 
+static void write_locations(struct json_writer *w, const struct gql_error *e)
+{
+    json_write_key(w, STR("locations"));
+    json_write_begin_array(w);
+    for (size_t k = 0; k < e->loc_count; k++) {
+        json_write_begin_object(w);
+        json_write_key(w, STR("line"));
+        json_write_int(w, e->locs[k].line);
+        json_write_key(w, STR("column"));
+        json_write_int(w, e->locs[k].column);
+        json_write_end_object(w);
+    }
+    json_write_end_array(w);
+}
+
+static void write_path(struct json_writer *w, const struct gql_error *e)
+{
+    json_write_key(w, STR("path"));
+    json_write_begin_array(w);
+    for (size_t k = 0; k < e->path_len; k++) {
+        if (e->path[k].key.ptr != NULL) {
+            json_write_string(w, e->path[k].key);
+        } else {
+            json_write_int(w, (int64_t)e->path[k].index);
+        }
+    }
+    json_write_end_array(w);
+}
+
 void gql_write_errors(struct json_writer *w, const struct gql_errors *errs)
 {
     json_write_begin_array(w);
@@ -1314,29 +1374,10 @@ void gql_write_errors(struct json_writer *w, const struct gql_errors *errs)
         json_write_key(w, STR("message"));
         json_write_string(w, e->message);
         if (e->loc_count > 0) {
-            json_write_key(w, STR("locations"));
-            json_write_begin_array(w);
-            for (size_t k = 0; k < e->loc_count; k++) {
-                json_write_begin_object(w);
-                json_write_key(w, STR("line"));
-                json_write_int(w, e->locs[k].line);
-                json_write_key(w, STR("column"));
-                json_write_int(w, e->locs[k].column);
-                json_write_end_object(w);
-            }
-            json_write_end_array(w);
+            write_locations(w, e);
         }
         if (e->path != NULL) {
-            json_write_key(w, STR("path"));
-            json_write_begin_array(w);
-            for (size_t k = 0; k < e->path_len; k++) {
-                if (e->path[k].key.ptr != NULL) {
-                    json_write_string(w, e->path[k].key);
-                } else {
-                    json_write_int(w, (int64_t)e->path[k].index);
-                }
-            }
-            json_write_end_array(w);
+            write_path(w, e);
         }
         if (e->extensions_json.len > 0) {
             json_write_key(w, STR("extensions"));
