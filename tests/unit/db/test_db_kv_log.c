@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared storage (limits, prefixes, injection attempts stored literally, per-script isolation)
+ * and script logs (batched append, filters, cursor paging).
+ */
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/mem.h"
+#include "db_test_util.h"
+
+static const char SQL_T_TABLES[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
+
+TEST(db_kv_get_set_remove_clear)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct str v;
+    bool existed = true;
+    size_t removed = 0;
+    ASSERT_RC(db_kv_get(db, STR("s"), STR("k"), a, NULL, &v), RC_NOTFOUND);
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k"), STR("v1"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k"), STR("v2"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("empty"), STR(""), NULL));
+    ASSERT_OK(db_kv_set(db, STR("other"), STR("k"), STR("o"), NULL));
+    ASSERT_OK(db_kv_get(db, STR("s"), STR("k"), a, NULL, &v));
+    ASSERT_EQ_SLICE(v, "v2");
+    ASSERT_OK(db_kv_get(db, STR("s"), STR("empty"), a, NULL, &v));
+    ASSERT_EQ_SIZE(v.len, 0);
+    ASSERT_OK(db_kv_remove(db, STR("s"), STR("k"), NULL, &existed));
+    ASSERT_TRUE(existed);
+    ASSERT_OK(db_kv_remove(db, STR("s"), STR("k"), NULL, &existed));
+    ASSERT_FALSE(existed);
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k2"), STR("x"), NULL));
+    ASSERT_OK(db_kv_clear(db, STR("s"), NULL, &removed));
+    ASSERT_EQ_SIZE(removed, 2);
+    ASSERT_RC(db_kv_get(db, STR("s"), STR("k2"), a, NULL, &v), RC_NOTFOUND);
+    /* Another script's keys are untouched. */
+    ASSERT_OK(db_kv_get(db, STR("other"), STR("k"), a, NULL, &v));
+    ASSERT_EQ_SLICE(v, "o");
+    arena_free(a);
+    db_close(db);
+}
+
+TEST(db_kv_limits)
+{
+    struct db_options opts = { .kv_value_max_bytes = 100, .kv_keys_max = 3 };
+    struct db *db = test_db_open(&opts);
+    struct arena *a = arena_new(4096);
+    struct diag d;
+    struct str v;
+    diag_clear(&d);
+    char key[DB_KV_KEY_MAX_BYTES + 1];
+    memset(key, 'k', sizeof(key));
+    ASSERT_RC(db_kv_set(db, STR("s"), str_make(key, sizeof(key)), STR("v"), &d), RC_LIMIT);
+    ASSERT_OK(db_kv_set(db, STR("s"), str_make(key, DB_KV_KEY_MAX_BYTES), STR("v"), NULL));
+    ASSERT_RC(db_kv_set(db, STR("s"), STR(""), STR("v"), NULL), RC_INVAL);
+    ASSERT_RC(db_kv_get(db, STR("s"), STR(""), a, NULL, &v), RC_INVAL);
+    ASSERT_RC(db_kv_set(db, STR(""), STR("k"), STR("v"), NULL), RC_INVAL);
+    char val[101];
+    memset(val, 'v', sizeof(val));
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("k"), str_make(val, 101), &d), RC_LIMIT);
+    ASSERT_TRUE(strstr(d.msg, "101") != NULL);
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k"), str_make(val, 100), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k3"), STR("3"), NULL));
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("k4"), STR("4"), &d), RC_LIMIT); /* 4th key */
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k3"), STR("again"), NULL)); /* update still ok */
+    ASSERT_OK(db_kv_set(db, STR("t"), STR("k4"), STR("4"), NULL));     /* per script */
+    ASSERT_RC(db_kv_get(db, STR("s"), STR("k4"), a, NULL, &v), RC_NOTFOUND);
+    arena_free(a);
+    db_close(db);
+}
+
+TEST(db_kv_default_value_limit_is_one_mib)
+{
+    struct db *db = test_db_open(NULL);
+    size_t n = DB_KV_VALUE_MAX_BYTES + 1;
+    char *big = mem_calloc(n, 1);
+    memset(big, 'x', n);
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("k"), str_make(big, n), NULL), RC_LIMIT);
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k"), str_make(big, n - 1), NULL));
+    mem_free(big);
+    db_close(db);
+}
+
+TEST(db_kv_injection_attempts_are_stored_literally)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct str v;
+    const char *evil[] = {
+        "'; DROP TABLE shared_storage; --",
+        "\" OR 1=1 --",
+        "k') ON CONFLICT DO NOTHING; DELETE FROM scripts; --",
+        "%_*\\",
+        "$1",
+    };
+    int64_t tables = test_db_scalar(db, SQL_T_TABLES, NULL, 0, NULL, 0);
+    for (size_t i = 0; i < ARRAY_LEN(evil); i++) {
+        struct str k = str_from_cstr(evil[i]);
+        ASSERT_OK(db_kv_set(db, k, k, k, NULL)); /* as script, key and value */
+    }
+    /* Bytes the SQL text could never carry: NUL and invalid UTF-8. */
+    ASSERT_OK(db_kv_set(db, STR("s"), str_make("a\0b", 3), str_make("\xff\0\xfe", 3), NULL));
+    for (size_t i = 0; i < ARRAY_LEN(evil); i++) {
+        struct str k = str_from_cstr(evil[i]);
+        ASSERT_OK(db_kv_get(db, k, k, a, NULL, &v));
+        ASSERT_TRUE(str_eq(v, k));
+    }
+    ASSERT_OK(db_kv_get(db, STR("s"), str_make("a\0b", 3), a, NULL, &v));
+    ASSERT_EQ_SIZE(v.len, 3);
+    ASSERT_EQ_MEM(v.ptr, "\xff\0\xfe", 3);
+    ASSERT_RC(db_kv_get(db, STR("s"), STR("a"), a, NULL, &v), RC_NOTFOUND);
+    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_TABLES, NULL, 0, NULL, 0), tables);
+    /* A prefix with LIKE wildcards matches only itself. */
+    struct str *keys = NULL;
+    size_t n = 0;
+    ASSERT_OK(db_kv_set(db, STR("p"), STR("%x"), STR("1"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("p"), STR("ax"), STR("1"), NULL));
+    ASSERT_OK(db_kv_keys(db, STR("p"), STR("%"), a, NULL, &keys, &n));
+    ASSERT_EQ_SIZE(n, 1);
+    ASSERT_EQ_SLICE(keys[0], "%x");
+    ASSERT_OK(db_check_integrity(db, NULL));
+    arena_free(a);
+    db_close(db);
+}
+
+TEST(db_kv_keys_prefix_sorted)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    const char *ks[] = { "user:2", "user:10", "user;", "use", "user:", "admin", "user:\xff\xff" };
+    for (size_t i = 0; i < ARRAY_LEN(ks); i++) {
+        ASSERT_OK(db_kv_set(db, STR("s"), str_from_cstr(ks[i]), STR("v"), NULL));
+    }
+    for (int i = 0; i < 30; i++) {
+        char k[16];
+        (void)snprintf(k, sizeof(k), "n%02d", i);
+        ASSERT_OK(db_kv_set(db, STR("s"), str_from_cstr(k), STR("v"), NULL));
+    }
+    struct str *keys = NULL;
+    size_t n = 0;
+    ASSERT_OK(db_kv_keys(db, STR("s"), STR("user:"), a, NULL, &keys, &n));
+    ASSERT_EQ_SIZE(n, 4);
+    ASSERT_EQ_SLICE(keys[0], "user:");
+    ASSERT_EQ_SLICE(keys[1], "user:10");
+    ASSERT_EQ_SLICE(keys[2], "user:2");
+    ASSERT_EQ_SLICE(keys[3], "user:\xff\xff");
+    ASSERT_OK(db_kv_keys(db, STR("s"), STR("user:\xff"), a, NULL, &keys, &n));
+    ASSERT_EQ_SIZE(n, 1); /* a prefix ending in 0xff has no upper bound: still exact */
+    ASSERT_OK(db_kv_keys(db, STR("s"), STR(""), a, NULL, &keys, &n));
+    ASSERT_EQ_SIZE(n, ARRAY_LEN(ks) + 30);
+    ASSERT_EQ_SLICE(keys[0], "admin");
+    ASSERT_EQ_SLICE(keys[1], "n00");
+    ASSERT_OK(db_kv_keys(db, STR("nobody"), STR(""), a, NULL, &keys, &n));
+    ASSERT_EQ_SIZE(n, 0);
+    arena_free(a);
+    db_close(db);
+}
+
+TEST(db_kv_write_joins_callers_transaction)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct str v;
+    ASSERT_OK(db_tx_begin(db, NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("new"), STR("1"), NULL)); /* insert path: savepoint */
+    ASSERT_EQ_INT(db_tx_depth(db), 1);
+    ASSERT_OK(db_tx_rollback(db, NULL));
+    ASSERT_RC(db_kv_get(db, STR("s"), STR("new"), a, NULL, &v), RC_NOTFOUND);
+    arena_free(a);
+    db_close(db);
+}
+
+/* ------------------------------------------------------------------ logs */
+
+static void add_logs(struct db *db)
+{
+    struct db_log_entry e[6] = {
+        { .ts_ms = 1000, .level = DB_LOG_DEBUG, .script = STR("a"), .message = STR("boot") },
+        { .ts_ms = 2000, .level = DB_LOG_INFO, .script = STR("a"), .request_id = STR("r1"),
+          .message = STR("GET /x"), .fields = STR("{\"status\":200}") },
+        { .ts_ms = 3000, .level = DB_LOG_ERROR, .script = STR("a"), .request_id = STR("r1"),
+          .message = STR("boom: 100% broken") },
+        { .ts_ms = 4000, .level = DB_LOG_WARN, .script = STR("b"), .request_id = STR("r2"),
+          .message = STR("slow") },
+        { .ts_ms = 5000, .level = DB_LOG_INFO, .script = STR("a"), .message = STR("GET /y") },
+        { .ts_ms = 6000, .level = DB_LOG_INFO, .script = STR("b"), .message = STR("GET /z") },
+    };
+    ASSERT_OK(db_log_append(db, e, ARRAY_LEN(e), NULL));
+}
+
+static size_t query(struct db *db, const struct db_log_filter *f, struct arena *a,
+                    struct db_log_entry **items, int64_t *next)
+{
+    size_t n = 0;
+    ASSERT_OK(db_log_query(db, f, a, NULL, items, &n, next));
+    return n;
+}
+
+TEST(db_log_filters)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct db_log_entry *it = NULL;
+    int64_t next = 0;
+    add_logs(db);
+
+    struct db_log_filter f = { .script = STR("a") };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 4);
+    ASSERT_EQ_SLICE(it[0].message, "GET /y"); /* newest first */
+    ASSERT_EQ_SLICE(it[3].message, "boot");
+    ASSERT_TRUE(it[0].seq > it[1].seq);
+    ASSERT_EQ_INT(next, 0);
+
+    f = (struct db_log_filter){ .script = STR("a"), .min_level = DB_LOG_INFO };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 3);
+    f = (struct db_log_filter){ .min_level = DB_LOG_WARN };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 2);
+    ASSERT_EQ_SLICE(it[0].script, "b");
+
+    f = (struct db_log_filter){ .request_id = STR("r1") };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 2);
+    ASSERT_EQ_SLICE(it[1].fields, "{\"status\":200}");
+    ASSERT_EQ_SLICE(it[1].request_id, "r1");
+    ASSERT_EQ_INT(it[1].ts_ms, 2000);
+    ASSERT_EQ_INT(it[1].level, DB_LOG_INFO);
+    f = (struct db_log_filter){ .request_id = STR("r1"), .script = STR("b") };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 0);
+
+    f = (struct db_log_filter){ .since_ms = 4000 };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 3);
+    f = (struct db_log_filter){ .text = STR("GET") };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 3);
+    f = (struct db_log_filter){ .text = STR("100%") }; /* no wildcard meaning */
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 1);
+    f = (struct db_log_filter){ .text = STR("%") , .script = STR("b") };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 0);
+    f = (struct db_log_filter){ .script = STR("nobody") };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 0);
+    arena_free(a);
+    db_close(db);
+}
+
+TEST(db_log_cursor_paging)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct db_log_entry *it = NULL;
+    int64_t next = 0;
+    add_logs(db);
+    struct db_log_filter f = { .limit = 4 };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 4);
+    ASSERT_EQ_SLICE(it[0].message, "GET /z");
+    ASSERT_EQ_INT(next, it[3].seq);
+    f.before_seq = next;
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 2);
+    ASSERT_EQ_SLICE(it[1].message, "boot");
+    ASSERT_EQ_INT(next, 0);
+    /* A new entry does not shift pages already served. */
+    f.limit = 2;
+    f.before_seq = 0;
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 2);
+    int64_t cursor = next;
+    add_logs(db);
+    f.before_seq = cursor;
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 2);
+    ASSERT_EQ_SLICE(it[0].message, "slow");
+    arena_free(a);
+    db_close(db);
+}
+
+TEST(db_log_bad_input)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct db_log_entry *it = NULL;
+    size_t n = 0;
+    int64_t next = 0;
+    size_t big = DB_LOG_MESSAGE_MAX_BYTES + 1;
+    char *msg = mem_calloc(big, 1);
+    struct db_log_entry e[2] = {
+        { .level = DB_LOG_INFO, .script = STR("a"), .message = STR("fine") },
+        { .level = DB_LOG_INFO, .script = STR("a"), .message = str_make(msg, big) },
+    };
+    ASSERT_RC(db_log_append(db, e, 2, NULL), RC_LIMIT);
+    struct db_log_filter f = { .script = STR("a") };
+    ASSERT_OK(db_log_query(db, &f, a, NULL, &it, &n, &next));
+    ASSERT_EQ_SIZE(n, 0); /* all or nothing */
+    e[1].message = STR("ok");
+    e[1].script = STR("");
+    ASSERT_RC(db_log_append(db, e, 2, NULL), RC_INVAL);
+    ASSERT_OK(db_log_append(db, e, 0, NULL));
+    f.limit = DB_LOG_QUERY_MAX + 1;
+    ASSERT_RC(db_log_query(db, &f, a, NULL, &it, &n, &next), RC_LIMIT);
+    mem_free(msg);
+    arena_free(a);
+    db_close(db);
+}
