@@ -68,6 +68,17 @@ const char *const gql_dir_loc_names[GQL_LOC_COUNT] = {
 
 static const char *const root_names[3] = { "Query", "Mutation", "Subscription" };
 
+static void push_def(struct gql_schema *s, struct gql_node *d, bool builtin)
+{
+    gql_list_push(s->arena, &s->defs, d);
+    VEC_PUSH_ARENA(s->arena, &s->def_builtin, builtin);
+}
+
+static void push_root_field(struct gql_schema *s, struct root_field rf)
+{
+    VEC_PUSH_ARENA(s->arena, &s->root_fields, rf);
+}
+
 static int add_doc(struct gql_schema *s, struct str sdl, bool builtin, struct gql_errors *errs)
 {
     struct str copy = arena_strdup(s->arena, sdl);
@@ -88,8 +99,7 @@ static int add_doc(struct gql_schema *s, struct str sdl, bool builtin, struct gq
             rc = RC_INVAL;
             continue;
         }
-        gql_list_push(s->arena, &s->defs, d);
-        VEC_PUSH_ARENA(s->arena, &s->def_builtin, builtin);
+        push_def(s, d, builtin);
     }
     return rc;
 }
@@ -147,7 +157,7 @@ int gql_schema_add_root_field(struct gql_schema *s, enum gql_op op, struct str f
             .subscribe = subscribe,
             .subscribe_arg = subscribe_arg,
         };
-        VEC_PUSH_ARENA(s->arena, &s->root_fields, rf);
+        push_root_field(s, rf);
     }
     return RC_OK;
 }
@@ -652,39 +662,50 @@ static size_t count_children(const struct gql_type *t)
     return n;
 }
 
+static void check_unique_args(struct builder *b, const struct gql_type *t,
+                              const struct gql_field *f)
+{
+    for (size_t a = 0; a < f->arg_count; a++) {
+        for (size_t c = 0; c < a; c++) {
+            if (str_eq(f->args[a].name, f->args[c].name)) {
+                berr(b, f->args[c].node->loc, f->args[a].node->loc,
+                     "Argument \"%.*s.%.*s(%.*s:)\" can only be defined once.", STR_FMT(t->name),
+                     STR_FMT(f->name), STR_FMT(f->args[a].name));
+            }
+        }
+    }
+}
+
+/* Add field definition n to t, unless a field of that name exists. */
+static void build_field(struct builder *b, struct gql_type *t, struct gql_node *n)
+{
+    struct gql_field *old = gql_type_find_field(t, n->name);
+    if (old != NULL) {
+        berr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
+             STR_FMT(t->name), STR_FMT(n->name));
+        return;
+    }
+    struct gql_field *f = &t->fields[t->field_count++];
+    f->name = n->name;
+    f->description = n->description;
+    f->parent = t;
+    f->node = n;
+    f->type = resolve_ref(b, n->type);
+    read_deprecation(&n->directives, &f->deprecated, &f->deprecation_reason);
+    check_directives(b, &n->directives, GQL_LOC_FIELD_DEFINITION);
+    f->args = arena_calloc(b->s->arena, n->args.count + 1, sizeof(*f->args));
+    f->arg_count = n->args.count;
+    build_input_values(b, &n->args, f->args, GQL_LOC_ARGUMENT_DEFINITION);
+    check_unique_args(b, t, f);
+}
+
 static void build_fields(struct builder *b, struct gql_type *t)
 {
     t->fields = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(*t->fields));
     for (size_t k = 0; k < type_node_count(t); k++) {
         struct gql_node *tn = type_node(t, k);
         for (size_t i = 0; i < tn->children.count; i++) {
-            struct gql_node *n = tn->children.items[i];
-            struct gql_field *old = gql_type_find_field(t, n->name);
-            if (old != NULL) {
-                berr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
-                     STR_FMT(t->name), STR_FMT(n->name));
-                continue;
-            }
-            struct gql_field *f = &t->fields[t->field_count++];
-            f->name = n->name;
-            f->description = n->description;
-            f->parent = t;
-            f->node = n;
-            f->type = resolve_ref(b, n->type);
-            read_deprecation(&n->directives, &f->deprecated, &f->deprecation_reason);
-            check_directives(b, &n->directives, GQL_LOC_FIELD_DEFINITION);
-            f->args = arena_calloc(b->s->arena, n->args.count + 1, sizeof(*f->args));
-            f->arg_count = n->args.count;
-            build_input_values(b, &n->args, f->args, GQL_LOC_ARGUMENT_DEFINITION);
-            for (size_t a = 0; a < f->arg_count; a++) {
-                for (size_t c = 0; c < a; c++) {
-                    if (str_eq(f->args[a].name, f->args[c].name)) {
-                        berr(b, f->args[c].node->loc, f->args[a].node->loc,
-                             "Argument \"%.*s.%.*s(%.*s:)\" can only be defined once.",
-                             STR_FMT(t->name), STR_FMT(f->name), STR_FMT(f->args[a].name));
-                    }
-                }
-            }
+            build_field(b, t, tn->children.items[i]);
         }
     }
 }
@@ -763,31 +784,32 @@ static void build_union(struct builder *b, struct gql_type *t)
     }
 }
 
+/* Add enum value definition n to t, unless a value of that name exists. */
+static void build_enum_value(struct builder *b, struct gql_type *t, struct gql_node *n)
+{
+    for (size_t j = 0; j < t->value_count; j++) {
+        if (str_eq(t->values[j].name, n->name)) {
+            berr(b, t->values[j].node->loc, n->loc,
+                 "Enum value \"%.*s.%.*s\" can only be defined once.", STR_FMT(t->name),
+                 STR_FMT(n->name));
+            return;
+        }
+    }
+    struct gql_enum_value *v = &t->values[t->value_count++];
+    v->name = n->name;
+    v->description = n->description;
+    v->node = n;
+    read_deprecation(&n->directives, &v->deprecated, &v->deprecation_reason);
+    check_directives(b, &n->directives, GQL_LOC_ENUM_VALUE);
+}
+
 static void build_enum(struct builder *b, struct gql_type *t)
 {
     t->values = arena_calloc(b->s->arena, count_children(t) + 1, sizeof(*t->values));
     for (size_t k = 0; k < type_node_count(t); k++) {
         struct gql_list *vs = &type_node(t, k)->children;
         for (size_t i = 0; i < vs->count; i++) {
-            struct gql_node *n = vs->items[i];
-            bool dup = false;
-            for (size_t j = 0; j < t->value_count && !dup; j++) {
-                if (str_eq(t->values[j].name, n->name)) {
-                    berr(b, t->values[j].node->loc, n->loc,
-                         "Enum value \"%.*s.%.*s\" can only be defined once.", STR_FMT(t->name),
-                         STR_FMT(n->name));
-                    dup = true;
-                }
-            }
-            if (dup) {
-                continue;
-            }
-            struct gql_enum_value *v = &t->values[t->value_count++];
-            v->name = n->name;
-            v->description = n->description;
-            v->node = n;
-            read_deprecation(&n->directives, &v->deprecated, &v->deprecation_reason);
-            check_directives(b, &n->directives, GQL_LOC_ENUM_VALUE);
+            build_enum_value(b, t, vs->items[i]);
         }
     }
 }
