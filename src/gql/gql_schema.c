@@ -1295,6 +1295,45 @@ static struct gql_type_ref *make_ref(struct gql_schema *s, const char *name, boo
     return nn;
 }
 
+static bool refs_type(const struct gql_type_ref *r, const struct gql_type *sc)
+{
+    return r != NULL && gql_ref_named(r) == sc;
+}
+
+static bool values_use(const struct gql_input_value *v, size_t n, const struct gql_type *sc)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (refs_type(v[i].type, sc)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether any field, argument, input field or directive argument refers to sc. */
+static bool scalar_used(const struct gql_schema *s, const struct gql_type *sc)
+{
+    for (size_t i = 0; i < s->type_list.count; i++) {
+        const struct gql_type *t = s->type_list.items[i];
+        for (size_t f = 0; f < t->field_count; f++) {
+            if (refs_type(t->fields[f].type, sc) ||
+                values_use(t->fields[f].args, t->fields[f].arg_count, sc)) {
+                return true;
+            }
+        }
+        if (values_use(t->input_fields, t->input_field_count, sc)) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < s->directive_list.count; i++) {
+        const struct gql_directive_def *d = s->directive_list.items[i];
+        if (values_use(d->args, d->arg_count, sc)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The introspection meta-fields (spec 4.2) and the built-in scalars nobody references:
  * graphql-js leaves those out of a schema's types, so do we. */
 static void finish_builtins(struct gql_schema *s)
@@ -1319,28 +1358,7 @@ static void finish_builtins(struct gql_schema *s)
     static const char *const optional[] = { "Int", "Float", "ID" };
     for (size_t k = 0; k < ARRAY_LEN(optional); k++) {
         struct gql_type *sc = map_find(s->types, str_from_cstr(optional[k]));
-        bool used = false;
-        for (size_t i = 0; i < s->type_list.count && !used; i++) {
-            struct gql_type *t = s->type_list.items[i];
-            for (size_t f = 0; f < t->field_count && !used; f++) {
-                used = t->fields[f].type != NULL && gql_ref_named(t->fields[f].type) == sc;
-                for (size_t a = 0; a < t->fields[f].arg_count && !used; a++) {
-                    used = t->fields[f].args[a].type != NULL &&
-                           gql_ref_named(t->fields[f].args[a].type) == sc;
-                }
-            }
-            for (size_t f = 0; f < t->input_field_count && !used; f++) {
-                used =
-                    t->input_fields[f].type != NULL && gql_ref_named(t->input_fields[f].type) == sc;
-            }
-        }
-        for (size_t i = 0; i < s->directive_list.count && !used; i++) {
-            struct gql_directive_def *d = s->directive_list.items[i];
-            for (size_t a = 0; a < d->arg_count && !used; a++) {
-                used = d->args[a].type != NULL && gql_ref_named(d->args[a].type) == sc;
-            }
-        }
-        sc->hidden = !used;
+        sc->hidden = !scalar_used(s, sc);
     }
 }
 
