@@ -871,6 +871,45 @@ static void build_type(struct builder *b, struct gql_type *t)
     }
 }
 
+/* One "query: Q" of a schema definition or extension (sn). */
+static void add_root(struct builder *b, const struct gql_node *sn, const struct gql_node *o,
+                     bool named[3])
+{
+    static const char *const op_words[] = { "query", "mutation", "subscription" };
+    if (named[o->op]) {
+        if (sn->flag) {
+            berr(b, o->loc, no_loc(),
+                 "Type for %s already defined in the schema. It cannot be redefined.",
+                 op_words[o->op]);
+        } else {
+            berr(b, o->loc, no_loc(), "There can be only one %s type in schema.", op_words[o->op]);
+        }
+        return;
+    }
+    named[o->op] = true;
+    struct gql_type_ref *r = resolve_ref(b, o->type);
+    if (r == NULL) {
+        return;
+    }
+    if (r->named->kind != GQL_TYPE_OBJECT) {
+        berr(b, o->type->loc, no_loc(), "%s root type must be Object type%s, it cannot be %.*s.",
+             root_names[o->op], o->op == GQL_OP_QUERY ? "" : " if provided",
+             STR_FMT(r->named->name));
+        return;
+    }
+    b->s->roots[o->op] = r->named;
+}
+
+static void default_roots(struct builder *b)
+{
+    for (int op = 0; op < 3; op++) {
+        struct gql_type *t = map_find(b->s->types, str_from_cstr(root_names[op]));
+        if (b->s->roots[op] == NULL && t != NULL && t->kind == GQL_TYPE_OBJECT) {
+            b->s->roots[op] = t;
+        }
+    }
+}
+
 static void build_roots(struct builder *b, struct gql_list *schema_nodes)
 {
     bool explicit = false;
@@ -883,40 +922,11 @@ static void build_roots(struct builder *b, struct gql_list *schema_nodes)
             b->s->description = sn->description;
         }
         for (size_t i = 0; i < sn->children.count; i++) {
-            struct gql_node *o = sn->children.items[i];
-            static const char *const op_words[] = { "query", "mutation", "subscription" };
-            if (named[o->op]) {
-                if (sn->flag) {
-                    berr(b, o->loc, no_loc(),
-                         "Type for %s already defined in the schema. It cannot be redefined.",
-                         op_words[o->op]);
-                } else {
-                    berr(b, o->loc, no_loc(), "There can be only one %s type in schema.",
-                         op_words[o->op]);
-                }
-                continue;
-            }
-            named[o->op] = true;
-            struct gql_type_ref *r = resolve_ref(b, o->type);
-            if (r == NULL) {
-                continue;
-            }
-            if (r->named->kind != GQL_TYPE_OBJECT) {
-                berr(b, o->type->loc, no_loc(),
-                     "%s root type must be Object type%s, it cannot be %.*s.", root_names[o->op],
-                     o->op == GQL_OP_QUERY ? "" : " if provided", STR_FMT(r->named->name));
-                continue;
-            }
-            b->s->roots[o->op] = r->named;
+            add_root(b, sn, sn->children.items[i], named);
         }
     }
     if (!explicit) {
-        for (int op = 0; op < 3; op++) {
-            struct gql_type *t = map_find(b->s->types, str_from_cstr(root_names[op]));
-            if (b->s->roots[op] == NULL && t != NULL && t->kind == GQL_TYPE_OBJECT) {
-                b->s->roots[op] = t;
-            }
-        }
+        default_roots(b);
     }
     if (b->s->roots[GQL_OP_QUERY] == NULL && !named[GQL_OP_QUERY]) {
         berr(b, no_loc(), no_loc(), "Query root type must be provided.");
@@ -1059,76 +1069,90 @@ static void validate_args(struct builder *b, const struct gql_type *t, const str
     }
 }
 
+static const struct gql_input_value *find_field_arg(const struct gql_field *f, struct str name)
+{
+    for (size_t c = 0; c < f->arg_count; c++) {
+        if (str_eq(f->args[c].name, name)) {
+            return &f->args[c];
+        }
+    }
+    return NULL;
+}
+
+/* The interface field's arguments must exist on the object's field with the same types. */
+static void validate_impl_args(struct builder *b, const struct gql_type *t,
+                               const struct gql_field *f, const struct gql_type *it,
+                               const struct gql_field *ifld)
+{
+    for (size_t a = 0; a < ifld->arg_count; a++) {
+        const struct gql_input_value *ia = &ifld->args[a];
+        const struct gql_input_value *fa = find_field_arg(f, ia->name);
+        if (fa == NULL) {
+            berr(b, ia->node->loc, f->node->loc,
+                 "Interface field argument %.*s.%.*s(%.*s:) expected but %.*s.%.*s does not "
+                 "provide it.",
+                 STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name), STR_FMT(t->name),
+                 STR_FMT(f->name));
+        } else if (fa->type != NULL && ia->type != NULL && !gql_ref_equal(fa->type, ia->type)) {
+            struct str want = gql_ref_print(b->s->arena, ia->type);
+            struct str got = gql_ref_print(b->s->arena, fa->type);
+            berr(b, ia->node->type->loc, fa->node->type->loc,
+                 "Interface field argument %.*s.%.*s(%.*s:) expects type %.*s but "
+                 "%.*s.%.*s(%.*s:) is type %.*s.",
+                 STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name), STR_FMT(want),
+                 STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(got));
+        }
+    }
+    for (size_t c = 0; c < f->arg_count; c++) {
+        const struct gql_input_value *fa = &f->args[c];
+        bool required =
+            fa->type != NULL && fa->type->kind == GQL_REF_NON_NULL && fa->default_value == NULL;
+        if (required && find_field_arg(ifld, fa->name) == NULL) {
+            berr(b, fa->node->loc, ifld->node->loc,
+                 "Object field %.*s.%.*s includes required argument %.*s that is missing "
+                 "from the Interface field %.*s.%.*s.",
+                 STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(it->name),
+                 STR_FMT(ifld->name));
+        }
+    }
+}
+
+static void validate_impl_field(struct builder *b, const struct gql_type *t,
+                                const struct gql_type *it, const struct gql_field *ifld)
+{
+    const struct gql_field *f = gql_type_find_field(t, ifld->name);
+    if (f == NULL) {
+        berr(b, ifld->node->loc, type_loc(t),
+             "Interface field %.*s.%.*s expected but %.*s does not provide it.", STR_FMT(it->name),
+             STR_FMT(ifld->name), STR_FMT(t->name));
+        return;
+    }
+    if (f->type == NULL || ifld->type == NULL) {
+        return;
+    }
+    if (!gql_ref_is_subtype(f->type, ifld->type)) {
+        struct str want = gql_ref_print(b->s->arena, ifld->type);
+        struct str got = gql_ref_print(b->s->arena, f->type);
+        berr(b, ifld->node->type->loc, f->node->type->loc,
+             "Interface field %.*s.%.*s expects type %.*s but %.*s.%.*s is type %.*s.",
+             STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(want), STR_FMT(t->name),
+             STR_FMT(f->name), STR_FMT(got));
+    }
+    validate_impl_args(b, t, f, it, ifld);
+}
+
 static void validate_implementation(struct builder *b, const struct gql_type *t,
                                     const struct gql_type *it)
 {
     for (size_t j = 0; j < it->interface_count; j++) {
         if (!gql_type_implements(t, it->interfaces[j]) && it->interfaces[j] != t) {
             berr(b, type_loc(t), no_loc(),
-                 "Type %.*s must implement %.*s because it is "
-                 "implemented by %.*s.",
+                 "Type %.*s must implement %.*s because it is implemented by %.*s.",
                  STR_FMT(t->name), STR_FMT(it->interfaces[j]->name), STR_FMT(it->name));
         }
     }
     for (size_t i = 0; i < it->field_count; i++) {
-        const struct gql_field *ifld = &it->fields[i];
-        const struct gql_field *f = gql_type_find_field(t, ifld->name);
-        if (f == NULL) {
-            berr(b, ifld->node->loc, type_loc(t),
-                 "Interface field %.*s.%.*s expected but %.*s does not provide it.",
-                 STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(t->name));
-            continue;
-        }
-        if (f->type == NULL || ifld->type == NULL) {
-            continue;
-        }
-        if (!gql_ref_is_subtype(f->type, ifld->type)) {
-            struct str want = gql_ref_print(b->s->arena, ifld->type);
-            struct str got = gql_ref_print(b->s->arena, f->type);
-            berr(b, ifld->node->type->loc, f->node->type->loc,
-                 "Interface field %.*s.%.*s expects type %.*s but %.*s.%.*s is type %.*s.",
-                 STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(want), STR_FMT(t->name),
-                 STR_FMT(f->name), STR_FMT(got));
-        }
-        for (size_t a = 0; a < ifld->arg_count; a++) {
-            const struct gql_input_value *ia = &ifld->args[a];
-            const struct gql_input_value *fa = NULL;
-            for (size_t c = 0; c < f->arg_count; c++) {
-                if (str_eq(f->args[c].name, ia->name)) {
-                    fa = &f->args[c];
-                }
-            }
-            if (fa == NULL) {
-                berr(b, ia->node->loc, f->node->loc,
-                     "Interface field argument %.*s.%.*s(%.*s:) expected but %.*s.%.*s does not "
-                     "provide it.",
-                     STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name), STR_FMT(t->name),
-                     STR_FMT(f->name));
-            } else if (fa->type != NULL && ia->type != NULL && !gql_ref_equal(fa->type, ia->type)) {
-                struct str want = gql_ref_print(b->s->arena, ia->type);
-                struct str got = gql_ref_print(b->s->arena, fa->type);
-                berr(b, ia->node->type->loc, fa->node->type->loc,
-                     "Interface field argument %.*s.%.*s(%.*s:) expects type %.*s but "
-                     "%.*s.%.*s(%.*s:) is type %.*s.",
-                     STR_FMT(it->name), STR_FMT(ifld->name), STR_FMT(ia->name), STR_FMT(want),
-                     STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(got));
-            }
-        }
-        for (size_t c = 0; c < f->arg_count; c++) {
-            const struct gql_input_value *fa = &f->args[c];
-            bool in_iface = false;
-            for (size_t a = 0; a < ifld->arg_count; a++) {
-                in_iface = in_iface || str_eq(ifld->args[a].name, fa->name);
-            }
-            if (!in_iface && fa->type != NULL && fa->type->kind == GQL_REF_NON_NULL &&
-                fa->default_value == NULL) {
-                berr(b, fa->node->loc, ifld->node->loc,
-                     "Object field %.*s.%.*s includes required argument %.*s that is missing "
-                     "from the Interface field %.*s.%.*s.",
-                     STR_FMT(t->name), STR_FMT(f->name), STR_FMT(fa->name), STR_FMT(it->name),
-                     STR_FMT(ifld->name));
-            }
-        }
+        validate_impl_field(b, t, it, &it->fields[i]);
     }
 }
 
