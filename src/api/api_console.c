@@ -154,7 +154,7 @@ static JSValueRef console_write(JSContextRef ctx, enum log_level level, size_t a
         .level = level,
         .ts_ms = clk_realtime_ms(),
         .script = c->ver->uri,
-        .request_id = c->current ? c->current->req->request_id : STR_NULL,
+        .request_id = c->current ? c->current->request_id : STR_NULL,
         .message = buf_str(&msg),
         .field_keys = keys,
         .field_values = values,

@@ -206,6 +206,7 @@ void api_ctx_close(struct api_ctx *c)
     if (c->v_anonymous) {
         JSValueUnprotect(ctx, c->v_anonymous);
     }
+    api_timers_fini(c);
     js_context_free(c->js);
     api_version_unref(c->ver);
     mem_free(c);

@@ -23,7 +23,10 @@ static const struct log_ctx exec_log = { .mod = "js" };
 
 /* ------------------------------------------------------------------ contexts */
 
-/* Fail every invocation pending in c with status/code, mark c dead (it is closed by reap()). */
+static void inv_maybe_free(struct api_inv *inv);
+
+/* End every live invocation of c: those that have not responded get status/code, pending
+ * timers are cancelled (and logged); mark c dead (it is closed by reap()). */
 static void kill_ctx(struct api_executor *ex, struct api_ctx *c, int status, const char *code,
                      const char *message)
 {
@@ -31,11 +34,21 @@ static void kill_ctx(struct api_executor *ex, struct api_ctx *c, int status, con
         js_runtime_recover(c->js);
     }
     c->dead = true;
-    for (size_t i = 0; i < ex->slots.count; i++) {
-        struct api_inv *inv = ex->slots.items[i].inv;
-        if (inv != NULL && inv->c == c) {
+    struct api_inv *next = NULL;
+    for (struct api_inv *inv = ex->live; inv != NULL; inv = next) {
+        next = inv->next_live;
+        if (inv->c != c) {
+            continue;
+        }
+        inv->busy++;
+        if (!inv->done) {
             api_respond_error(inv, status, code, message);
         }
+        size_t n = api_timers_cancel(inv);
+        api_timers_log_cancel(inv, n, "because the script's context was discarded");
+        inv->busy--;
+        next = inv->next_live; /* inv may end now: read its successor first */
+        inv_maybe_free(inv);
     }
 }
 
@@ -126,6 +139,34 @@ static void on_timer_closed(uv_handle_t *h)
     mem_free(h);
 }
 
+/* Free inv once it has responded, has no timers and no C frame runs its JS. */
+static void inv_maybe_free(struct api_inv *inv)
+{
+    if (!inv->done || inv->timer_count != 0 || inv->busy != 0) {
+        return;
+    }
+    struct api_executor *ex = inv->ex;
+    if (inv->live) {
+        if (inv->prev_live) {
+            inv->prev_live->next_live = inv->next_live;
+        } else {
+            ex->live = inv->next_live;
+        }
+        if (inv->next_live) {
+            inv->next_live->prev_live = inv->prev_live;
+        }
+        inv->c->pending--;
+    }
+    if (inv->c && inv->c->current == inv) {
+        inv->c->current = NULL;
+    }
+    if (inv->timer) {
+        uv_timer_stop(inv->timer);
+        uv_close((uv_handle_t *)inv->timer, on_timer_closed);
+    }
+    mem_free(inv);
+}
+
 void api_inv_end(struct api_inv *inv)
 {
     if (inv->done) {
@@ -133,36 +174,75 @@ void api_inv_end(struct api_inv *inv)
     }
     inv->done = true;
     api_request_release(inv);
-    if (inv->c && inv->c->current == inv) {
-        inv->c->current = NULL;
-    }
     if (inv->pending) {
         struct api_executor *ex = inv->ex;
         struct api_slot *s = &ex->slots.items[inv->slot];
         s->inv = NULL;
         s->gen++;
         VEC_PUSH(&ex->free_slots, inv->slot);
-        if (inv->c != NULL) {
-            inv->c->pending--;
-        }
-        if (inv->timer) {
-            uv_timer_stop(inv->timer);
-            uv_close((uv_handle_t *)inv->timer, on_timer_closed);
-            inv->timer = NULL;
-        }
+        inv->pending = false;
     }
     if (inv->job) {
         api_snapshot_unref(inv->job->snap);
         inv->job->snap = NULL;
+        inv->job = NULL;
     }
+    /* The exchange (and its arena) belongs to the I/O side once the caller responds. */
+    inv->xch = NULL;
+    inv->req = NULL;
+    inv->arena = NULL;
+    inv_maybe_free(inv);
+}
+
+struct api_inv *api_inv_enter(struct api_inv *inv)
+{
+    struct api_inv *prev = inv->c->current;
+    inv->c->current = inv;
+    inv->busy++;
+    return prev;
+}
+
+void api_inv_leave(struct api_inv *inv, struct api_inv *prev)
+{
+    inv->c->current = prev;
+    inv->busy--;
+    inv_maybe_free(inv);
 }
 
 static void on_deadline(uv_timer_t *t)
 {
     struct api_inv *inv = t->data;
     struct api_executor *ex = inv->ex;
-    api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    inv->busy++;
+    if (!inv->done) {
+        api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    }
+    size_t n = api_timers_cancel(inv);
+    api_timers_log_cancel(inv, n,
+                          "at the deadline; use scheduler.delay for work after the response");
+    inv->busy--;
+    inv_maybe_free(inv);
     check_stray_timeout(ex);
+    reap(ex);
+}
+
+void api_inv_watch_deadline(struct api_inv *inv)
+{
+    if (inv->timer != NULL) {
+        return;
+    }
+    int64_t left = inv->deadline_ms - clk_realtime_ms();
+    inv->timer = mem_alloc(sizeof(*inv->timer));
+    uv_timer_init(&inv->ex->loop, inv->timer);
+    inv->timer->data = inv;
+    uv_timer_start(inv->timer, on_deadline, (uint64_t)(left > 0 ? left : 0), 0);
+}
+
+void api_exec_after_call(struct api_executor *ex, struct api_ctx *c, int rc)
+{
+    if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
+        kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    }
     reap(ex);
 }
 
@@ -176,8 +256,9 @@ static bool is_promise(struct api_ctx *c, JSValueRef v)
     return exc == NULL && r;
 }
 
-/* Park inv until its promise settles. inv may be finished (and its arena gone) when this
- * returns: the settle callbacks can run while JSC drains microtasks at the end of the call. */
+/* Park inv until its promise settles. inv may have responded when this returns (the settle
+ * callbacks can run while JSC drains microtasks at the end of the call); run_job keeps it
+ * allocated (busy) until it returns. */
 static void start_pending(struct api_executor *ex, struct api_inv *inv, JSValueRef promise)
 {
     struct api_ctx *c = inv->c;
@@ -193,17 +274,14 @@ static void start_pending(struct api_executor *ex, struct api_inv *inv, JSValueR
     s->inv = inv;
     inv->slot = idx;
     inv->pending = true;
-    c->pending++;
-    int64_t left = inv->deadline_ms - clk_realtime_ms();
-    inv->timer = mem_alloc(sizeof(*inv->timer));
-    uv_timer_init(&ex->loop, inv->timer);
-    inv->timer->data = inv;
-    uv_timer_start(inv->timer, on_deadline, (uint64_t)(left > 0 ? left : 0), 0);
+    api_inv_watch_deadline(inv);
     double token = (double)s->gen * (double)(1u << TOKEN_SLOT_BITS) + (double)idx;
     JSValueRef args[2] = { promise, JSValueMakeNumber(c->js, token) };
     struct diag d;
     JSValueRef exc = NULL;
+    struct api_inv *prev = api_inv_enter(inv);
     int rc = js_call(c->js, c->k_await, NULL, 2, args, NULL, &exc, &d);
+    api_inv_leave(inv, prev);
     if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
         kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
     } else if (rc != RC_OK && s->inv == inv && !inv->done) {
@@ -242,37 +320,47 @@ static void memory_reset(struct api_executor *ex)
     }
 }
 
-static void run_job(struct api_executor *ex, struct api_job *job)
+/* A new invocation of job, kept alive (busy) until inv_run_done(). */
+static struct api_inv *inv_new(struct api_executor *ex, struct api_job *job)
 {
-    struct api_engine *e = ex->e;
-    struct arena *a = http_exchange_arena(job->xch);
-    struct api_inv *inv = arena_calloc(a, 1, sizeof(*inv));
+    struct api_inv *inv = mem_calloc(1, sizeof(*inv));
     inv->ex = ex;
     inv->xch = job->xch;
     inv->req = http_exchange_request(job->xch);
-    inv->arena = a;
+    inv->arena = http_exchange_arena(job->xch);
     inv->job = job;
-    inv->deadline_ms = clk_realtime_ms() + e->cfg.exec_timeout_ms;
-    const struct api_route *route = job->route;
-    struct diag d;
-    struct api_ctx *c = get_ctx(ex, route->ver, &d);
-    if (c == NULL) {
-        struct api_log_entry le = {
-            .level = LOG_ERROR,
-            .ts_ms = clk_realtime_ms(),
-            .script = route->ver->uri,
-            .request_id = inv->req->request_id,
-            .message = str_from_cstr(d.msg),
-        };
-        api_log(e, &le);
-        if (d.rc == RC_TIMEOUT) {
-            api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
-        } else {
-            api_respond_error(inv, 500, "SCRIPT_ERROR", "Internal server error");
-        }
-        return;
-    }
+    inv->busy = 1;
+    inv->deadline_ms = clk_realtime_ms() + ex->e->cfg.exec_timeout_ms;
+    struct str id = inv->req->request_id;
+    size_t n = id.len < sizeof(inv->rid) ? id.len : sizeof(inv->rid);
+    memcpy(inv->rid, id.ptr, n);
+    inv->request_id = str_make(inv->rid, n);
+    return inv;
+}
+
+/* Count inv as live in c (it may now outlive the call that started it). */
+static void inv_attach(struct api_inv *inv, struct api_ctx *c)
+{
+    struct api_executor *ex = inv->ex;
     inv->c = c;
+    inv->live = true;
+    inv->next_live = ex->live;
+    if (ex->live) {
+        ex->live->prev_live = inv;
+    }
+    ex->live = inv;
+    c->pending++;
+}
+
+static void inv_run_done(struct api_inv *inv)
+{
+    inv->busy--;
+    inv_maybe_free(inv);
+}
+
+static void run_handler(struct api_executor *ex, struct api_inv *inv, const struct api_route *route)
+{
+    struct api_ctx *c = inv->c;
     JSContextRef ctx = c->js;
     JSValueRef handler;
     if (c->handlers && c->handlers[route->index]) {
@@ -291,15 +379,17 @@ static void run_job(struct api_executor *ex, struct api_job *job)
     JSValueRef args[5] = {
         handler,
         inv->request_obj,
-        js_make_string(ctx, inv->req->request_id),
+        js_make_string(ctx, inv->request_id),
         JSValueMakeNumber(ctx, (double)inv->deadline_ms),
         route->handler_name.len ? js_make_string(ctx, route->handler_name) : c->v_anonymous,
     };
+    struct api_inv *prev = c->current;
     c->current = inv;
     JSValueRef result = NULL;
     JSValueRef exc = NULL;
+    struct diag d;
     int rc = js_call(ctx, c->k_invoke, NULL, 5, args, &result, &exc, &d);
-    c->current = NULL;
+    c->current = prev;
     if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
         api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
         kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
@@ -313,6 +403,35 @@ static void run_job(struct api_executor *ex, struct api_job *job)
     } else {
         api_respond_value(inv, result);
     }
+}
+
+static void run_job(struct api_executor *ex, struct api_job *job)
+{
+    struct api_engine *e = ex->e;
+    struct api_inv *inv = inv_new(ex, job);
+    const struct api_route *route = job->route;
+    struct diag d;
+    struct api_ctx *c = get_ctx(ex, route->ver, &d);
+    if (c == NULL) {
+        struct api_log_entry le = {
+            .level = LOG_ERROR,
+            .ts_ms = clk_realtime_ms(),
+            .script = route->ver->uri,
+            .request_id = inv->request_id,
+            .message = str_from_cstr(d.msg),
+        };
+        api_log(e, &le);
+        if (d.rc == RC_TIMEOUT) {
+            api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+        } else {
+            api_respond_error(inv, 500, "SCRIPT_ERROR", "Internal server error");
+        }
+        inv_run_done(inv);
+        return;
+    }
+    inv_attach(inv, c);
+    run_handler(ex, inv, route);
+    inv_run_done(inv);
 }
 
 /* settle(token, ok, value): the prelude hands back a settled handler promise. */
@@ -337,12 +456,13 @@ static JSValueRef core_settle(JSContextRef ctx, JSObjectRef this_obj, size_t arg
         return JSValueMakeUndefined(ctx); /* already answered (deadline) */
     }
     struct api_inv *inv = ex->slots.items[idx].inv;
-    c->current = inv;
+    struct api_inv *prev = api_inv_enter(inv);
     if (JSValueToBoolean(ctx, argv[1])) {
         api_respond_value(inv, argv[2]);
     } else {
         api_respond_exception(inv, argv[2]);
     }
+    api_inv_leave(inv, prev);
     return JSValueMakeUndefined(ctx);
 }
 
@@ -392,11 +512,17 @@ const struct api_module api_module_core = {
 
 static void shutdown_exec(struct api_executor *ex)
 {
-    for (size_t i = 0; i < ex->slots.count; i++) {
-        struct api_inv *inv = ex->slots.items[i].inv;
-        if (inv != NULL) {
+    struct api_inv *next = NULL;
+    for (struct api_inv *inv = ex->live; inv != NULL; inv = next) {
+        inv->busy++;
+        if (!inv->done) {
             api_respond_error(inv, 503, "SERVER_BUSY", "Server is shutting down");
         }
+        size_t n = api_timers_cancel(inv);
+        api_timers_log_cancel(inv, n, "because the server is shutting down");
+        inv->busy--;
+        next = inv->next_live;
+        inv_maybe_free(inv);
     }
     for (size_t i = 0; i < ex->ctxs.count; i++) {
         ex->ctxs.items[i]->dead = true;

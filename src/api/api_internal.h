@@ -34,6 +34,10 @@
 #define API_MAX_ROUTES_PER_SCRIPT   1000
 #define API_HEAP_CHECK_INTERVAL_MS  1000
 #define API_JSON_MAX_DEPTH          64
+#define API_MAX_TIMERS_PER_INV      1000       /* pending timers per invocation */
+#define API_TIMER_MAX_DELAY_MS      2147483647 /* setTimeout delays are clamped to 0..this */
+#define API_INTERVAL_MIN_MS         10         /* setInterval runs at most every 10 ms */
+#define API_REQUEST_ID_MAX          64
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
 #define API_NAMES(X)                   \
@@ -137,6 +141,13 @@ enum api_phase {
 
 struct api_executor;
 struct api_inv;
+struct api_timer;
+
+/* A timer id of a context: slot index + generation (api_timers.c). */
+struct api_timer_slot {
+    struct api_timer *t;
+    uint32_t gen;
+};
 
 /* One JS global context running one script version, on one thread (an executor, or the
  * deploying thread for a register run). Fields named k_* are protected values captured from
@@ -161,9 +172,11 @@ struct api_ctx {
     JSObjectRef k_promise;
     JSObjectRef k_anonymous_auth;
     JSValueRef v_anonymous;  /* "<anonymous>" (protected): handlerName of function handlers */
-    size_t pending;          /* invocations awaiting a promise in this context */
+    size_t pending;          /* live invocations of this context (not yet ended) */
     bool dead;               /* discard once nothing is pending */
-    struct api_inv *current; /* invocation running now (console's request id), or NULL */
+    struct api_inv *current; /* invocation whose JS runs now (request id, timers), or NULL */
+    VEC(struct api_timer_slot) timer_slots; /* timer ids of this context */
+    VEC(uint32_t) timer_free;
 };
 
 /*
@@ -202,6 +215,7 @@ extern const struct api_module *const api_modules[];
 extern const struct api_module api_module_routes;
 extern const struct api_module api_module_console;
 extern const struct api_module api_module_core;
+extern const struct api_module api_module_timers;
 
 /* ------------------------------------------------------------------ engine */
 
@@ -269,6 +283,7 @@ struct api_executor {
     struct api_names names;
     JSClassRef request_class;
     VEC(struct api_ctx *) ctxs;
+    struct api_inv *live; /* invocations not yet ended (list through api_inv.next_live) */
     VEC(struct api_slot) slots;
     VEC(uint32_t) free_slots;
     int64_t last_heap_check_ms;
@@ -307,21 +322,34 @@ enum api_req_field {
     API_REQ_FIELD_COUNT
 };
 
-/* One HTTP invocation on an executor; lives in the exchange arena until it responds. */
+/*
+ * One HTTP invocation on an executor (heap). It responds once (the HTTP part: exchange,
+ * request, arena, request object; all NULL once `done`), and ends when it has responded, its
+ * timers have run or been cleared, and no C frame runs its JS (`busy`), or at its deadline,
+ * when what is still pending is cancelled. Executor thread only.
+ */
 struct api_inv {
     struct api_executor *ex;
-    struct api_ctx *c;
+    struct api_ctx *c; /* NULL when no context could be created */
+    struct api_inv *prev_live;
+    struct api_inv *next_live;
     struct http_exchange *xch;
     const struct http_request *req;
-    struct arena *arena;
+    struct arena *arena; /* the exchange's: gone once done */
     struct api_job *job;
-    JSObjectRef request_obj;               /* protected until it ends */
+    JSObjectRef request_obj;               /* protected until it responds */
     JSValueRef cache[API_REQ_FIELD_COUNT]; /* protected when set */
     uint32_t slot;                         /* when pending */
-    bool pending;
-    bool done;
-    int64_t deadline_ms; /* epoch ms */
-    uv_timer_t *timer;   /* wall-clock deadline while pending (own allocation) */
+    bool pending;                          /* parked in the slot table awaiting its promise */
+    bool done;                             /* responded */
+    bool live;                             /* linked in ex->live, counted in c->pending */
+    unsigned busy;                         /* C frames running its JS: it cannot end */
+    int64_t deadline_ms;                   /* epoch ms */
+    uv_timer_t *timer;                     /* wall-clock deadline once it outlives a call */
+    struct api_timer *timers;              /* pending timers (api_timers.c) */
+    size_t timer_count;
+    struct str request_id; /* in rid */
+    char rid[API_REQUEST_ID_MAX];
 };
 
 /* The request class of an executor (lazy getters over struct api_inv). */
@@ -333,9 +361,31 @@ void api_request_release(struct api_inv *inv);
 void api_respond_value(struct api_inv *inv, JSValueRef v);
 /* Map a thrown value to the error response (spec 00-overview §6.2), log it, send it. */
 void api_respond_exception(struct api_inv *inv, JSValueRef exception);
-/* End inv: release its JS values, free its slot and timer, drop its snapshot reference. Call
- * right before handing the exchange back (idempotent). */
+/* End the HTTP part of inv: release its request values, free its slot, drop its snapshot
+ * reference. Call right before handing the exchange back (idempotent). inv itself ends (and
+ * is freed) too unless timers or a running call keep it: do not touch it afterwards. */
 void api_inv_end(struct api_inv *inv);
+
+/* Make inv the invocation whose JS runs in its context (console's request id, owner of new
+ * timers) and keep it alive until api_inv_leave(). Returns the previous current invocation. */
+struct api_inv *api_inv_enter(struct api_inv *inv);
+/* Undo api_inv_enter(); inv may end (be freed) here. */
+void api_inv_leave(struct api_inv *inv, struct api_inv *prev);
+
+/* Start inv's wall-clock deadline timer if it is not running (inv outlives the current call). */
+void api_inv_watch_deadline(struct api_inv *inv);
+
+/* After JS of ex ran from a loop callback: a time-limit stop discards ctx (504 for what is
+ * pending in it, timers cancelled); then dead contexts nothing uses are closed. */
+void api_exec_after_call(struct api_executor *ex, struct api_ctx *c, int rc);
+
+/* Cancel every pending timer of inv (no callback runs; values unprotected, handles closed).
+ * Returns how many were pending. */
+size_t api_timers_cancel(struct api_inv *inv);
+/* Log "N timers cancelled <why>" at level warn with inv's request id (script log). */
+void api_timers_log_cancel(struct api_inv *inv, size_t n, const char *why);
+/* Free the timer id table of c (every timer of c is gone by then). */
+void api_timers_fini(struct api_ctx *c);
 
 /* Stop the folder watcher (api_watch.c); no-op without one. */
 void api_watch_stop(struct api_engine *e);

@@ -10,5 +10,6 @@ const struct api_module *const api_modules[] = {
     &api_module_core,
     &api_module_console,
     &api_module_routes,
+    &api_module_timers,
     NULL,
 };

@@ -67,7 +67,7 @@ void api_respond_exception(struct api_inv *inv, JSValueRef exception)
     JSContextRef ctx = c->js;
     struct http_exchange *xch = inv->xch;
     struct arena *a = inv->arena;
-    api_log_exception(c, inv->req->request_id, "handler failed", exception);
+    api_log_exception(c, inv->request_id, "handler failed", exception);
     JSValueRef args[2] = { exception, JSValueMakeBoolean(ctx, c->e->cfg.dev) };
     JSValueRef info = NULL;
     struct diag d;

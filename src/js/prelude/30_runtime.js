@@ -108,6 +108,22 @@
     return fn(context);
   };
 
+  // queueMicrotask (WHATWG): an exception in the callback is reported to the script log with
+  // the current invocation's id instead of vanishing as an unhandled rejection.
+  const report = typeof N.reportError === "function" ? N.reportError : () => {};
+  const resolved = Promise.resolve();
+  Object.defineProperty(g, "queueMicrotask", {
+    value: function queueMicrotask(fn) {
+      if (typeof fn !== "function") {
+        const e = new TypeError("queueMicrotask: callback must be a function");
+        e.code = "INVALID_ARGUMENT";
+        throw e;
+      }
+      then.call(resolved, () => { try { fn(); } catch (e) { report(e); } });
+    },
+    writable: true, configurable: true,
+  });
+
   // Hand a pending result back to C when it settles.
   K.awaitResult = function (p, token) {
     then.call(p, (v) => N.settle(token, true, v), (e) => N.settle(token, false, e));
