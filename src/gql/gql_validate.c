@@ -148,26 +148,31 @@ static bool is_sub_type(const struct gql_type *abs, const struct gql_type *t)
            gql_type_implements(t, abs);
 }
 
+static bool abstracts_overlap(const struct gql_type *a, const struct gql_type *b)
+{
+    for (size_t i = 0; i < a->possible_count; i++) {
+        if (is_sub_type(b, a->possible[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* graphql-js doTypesOverlap. */
 static bool types_overlap(const struct gql_type *a, const struct gql_type *b)
 {
+    bool abs_a = gql_type_is_abstract(a);
+    bool abs_b = gql_type_is_abstract(b);
     if (a == b) {
         return true;
     }
-    if (gql_type_is_abstract(a)) {
-        if (gql_type_is_abstract(b)) {
-            for (size_t i = 0; i < a->possible_count; i++) {
-                if (is_sub_type(b, a->possible[i])) {
-                    return true;
-                }
-            }
-            return false;
-        }
+    if (abs_a && abs_b) {
+        return abstracts_overlap(a, b);
+    }
+    if (abs_a) {
         return is_sub_type(a, b);
     }
-    if (gql_type_is_abstract(b)) {
-        return is_sub_type(b, a);
-    }
-    return false;
+    return abs_b && is_sub_type(b, a);
 }
 
 static const struct gql_field *field_def(struct vctx *v, const struct gql_type *parent,
@@ -289,6 +294,35 @@ static void enum_suggestions(struct vctx *v, const struct gql_type *t, struct st
     buf_fini(&tail);
 }
 
+static bool enum_has(const struct gql_type *t, struct str name)
+{
+    for (size_t i = 0; i < t->value_count; i++) {
+        if (str_eq(t->values[i].name, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* graphql-js GraphQLEnumType.parseLiteral's errors. */
+static void check_enum_value(struct vctx *v, const struct gql_type *t, const struct gql_node *n,
+                             struct str printed)
+{
+    if (n->kind == GQL_ENUM && enum_has(t, n->text)) {
+        return;
+    }
+    msg_reset(v);
+    if (n->kind != GQL_ENUM) {
+        msg_printf(v, "Enum \"%.*s\" cannot represent non-enum value: %.*s.", STR_FMT(t->name),
+                   STR_FMT(printed));
+    } else {
+        msg_printf(v, "Value \"%.*s\" does not exist in \"%.*s\" enum.", STR_FMT(printed),
+                   STR_FMT(t->name));
+    }
+    enum_suggestions(v, t, printed);
+    report_msg_locs(v, &n->loc, 1);
+}
+
 /* isValidValueNode for leaf literals. */
 static void check_leaf_value(struct vctx *v, const struct gql_type_ref *expected,
                              const struct gql_node *n)
@@ -304,21 +338,7 @@ static void check_leaf_value(struct vctx *v, const struct gql_type_ref *expected
         return;
     }
     if (t->kind == GQL_TYPE_ENUM) {
-        msg_reset(v);
-        if (n->kind != GQL_ENUM) {
-            msg_printf(v, "Enum \"%.*s\" cannot represent non-enum value: %.*s.", STR_FMT(t->name),
-                       STR_FMT(printed));
-        } else {
-            for (size_t i = 0; i < t->value_count; i++) {
-                if (str_eq(t->values[i].name, n->text)) {
-                    return;
-                }
-            }
-            msg_printf(v, "Value \"%.*s\" does not exist in \"%.*s\" enum.", STR_FMT(printed),
-                       STR_FMT(t->name));
-        }
-        enum_suggestions(v, t, printed);
-        report_msg_locs(v, &n->loc, 1);
+        check_enum_value(v, t, n, printed);
         return;
     }
     if (t->scalar_ops != NULL && t->scalar_ops->parse_literal != NULL) {
@@ -554,39 +574,50 @@ static void check_unique_directives(struct vctx *v, const struct gql_list *dirs)
     }
 }
 
+/* KnownArgumentNames on a directive. */
+static void check_directive_arg_names(struct vctx *v, const struct gql_node *d,
+                                      const struct gql_directive_def *dd)
+{
+    for (size_t k = 0; k < d->args.count; k++) {
+        const struct gql_node *arg = d->args.items[k];
+        if (find_arg_def(dd->args, dd->arg_count, arg->name) != NULL) {
+            continue;
+        }
+        msg_reset(v);
+        msg_printf(v, "Unknown argument \"%.*s\" on directive \"@%.*s\".", STR_FMT(arg->name),
+                   STR_FMT(d->name));
+        struct str *names = arena_alloc(v->a, (dd->arg_count + 1) * sizeof(*names));
+        for (size_t m = 0; m < dd->arg_count; m++) {
+            names[m] = dd->args[m].name;
+        }
+        gql_did_you_mean(&v->msg, NULL, arg->name, names, dd->arg_count);
+        report_msg_locs(v, &arg->loc, 1);
+    }
+}
+
+static void walk_directive(struct vctx *v, const struct gql_node *d, enum gql_dir_loc where)
+{
+    const struct gql_directive_def *dd = gql_schema_find_directive(v->s, d->name);
+    if (dd == NULL) {
+        report(v, d->loc, nl(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
+    } else if ((dd->locations & (1u << where)) == 0) {
+        report(v, d->loc, nl(), "Directive \"@%.*s\" may not be used on %s.", STR_FMT(d->name),
+               gql_dir_loc_names[where]);
+    }
+    if (dd != NULL) {
+        check_directive_arg_names(v, d, dd);
+    }
+    check_unique_args(v, &d->args);
+    walk_arg_values(v, &d->args, dd != NULL ? dd->args : NULL, dd != NULL ? dd->arg_count : 0);
+    if (dd != NULL) {
+        check_required_args(v, d, dd->args, dd->arg_count, true);
+    }
+}
+
 static void walk_directives(struct vctx *v, const struct gql_list *dirs, enum gql_dir_loc where)
 {
     for (size_t i = 0; i < dirs->count; i++) {
-        const struct gql_node *d = dirs->items[i];
-        const struct gql_directive_def *dd = gql_schema_find_directive(v->s, d->name);
-        if (dd == NULL) {
-            report(v, d->loc, nl(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
-        } else if ((dd->locations & (1u << where)) == 0) {
-            report(v, d->loc, nl(), "Directive \"@%.*s\" may not be used on %s.", STR_FMT(d->name),
-                   gql_dir_loc_names[where]);
-        }
-        if (dd != NULL) {
-            for (size_t k = 0; k < d->args.count; k++) {
-                const struct gql_node *arg = d->args.items[k];
-                if (find_arg_def(dd->args, dd->arg_count, arg->name) != NULL) {
-                    continue;
-                }
-                msg_reset(v);
-                msg_printf(v, "Unknown argument \"%.*s\" on directive \"@%.*s\".",
-                           STR_FMT(arg->name), STR_FMT(d->name));
-                struct str *names = arena_alloc(v->a, (dd->arg_count + 1) * sizeof(*names));
-                for (size_t m = 0; m < dd->arg_count; m++) {
-                    names[m] = dd->args[m].name;
-                }
-                gql_did_you_mean(&v->msg, NULL, arg->name, names, dd->arg_count);
-                report_msg_locs(v, &arg->loc, 1);
-            }
-        }
-        check_unique_args(v, &d->args);
-        walk_arg_values(v, &d->args, dd != NULL ? dd->args : NULL, dd != NULL ? dd->arg_count : 0);
-        if (dd != NULL) {
-            check_required_args(v, d, dd->args, dd->arg_count, true);
-        }
+        walk_directive(v, dirs->items[i], where);
     }
 }
 
