@@ -25,14 +25,14 @@
 /* ------------------------------------------------------------------ limits and options */
 
 #define DB_BUSY_TIMEOUT_MS_DEFAULT 5000
-#define DB_SCRIPT_MAX_BYTES        (4u * 1024u * 1024u)
-#define DB_ASSET_MAX_BYTES         (16u * 1024u * 1024u)
-#define DB_KV_KEY_MAX_BYTES        512u
-#define DB_KV_VALUE_MAX_BYTES      (1024u * 1024u)
-#define DB_KV_KEYS_MAX             100000u
-#define DB_KV_LIST_MAX             10000u
-#define DB_LOG_MESSAGE_MAX_BYTES   (64u * 1024u)
-#define DB_LOG_QUERY_MAX           1000u
+#define DB_SCRIPT_MAX_BYTES        ((size_t)4 * 1024 * 1024)
+#define DB_ASSET_MAX_BYTES         ((size_t)16 * 1024 * 1024)
+#define DB_KV_KEY_MAX_BYTES        ((size_t)512)
+#define DB_KV_VALUE_MAX_BYTES      ((size_t)1024 * 1024)
+#define DB_KV_KEYS_MAX             ((size_t)100000)
+#define DB_KV_LIST_MAX             ((size_t)10000)
+#define DB_LOG_MESSAGE_MAX_BYTES   ((size_t)64 * 1024)
+#define DB_LOG_QUERY_MAX           ((size_t)1000)
 
 /* Zero fields take the defaults above. */
 struct db_options {
@@ -116,8 +116,7 @@ WARN_UNUSED int db_script_get(struct db *db, struct str uri, struct arena *arena
 
 /* Read version `version` of script uri: content into *out_content (arena). RC_NOTFOUND. */
 WARN_UNUSED int db_script_get_version(struct db *db, struct str uri, int64_t version,
-                                      struct arena *arena, struct diag *d,
-                                      struct str *out_content);
+                                      struct arena *arena, struct diag *d, struct str *out_content);
 
 /*
  * List scripts in uri order, without content (content is empty). Returns an arena array in
@@ -151,16 +150,15 @@ WARN_UNUSED int db_asset_put(struct db *db, const struct db_asset *a, struct dia
                              bool *out_created, char out_sha256[65]);
 
 /* Read one asset with its bytes (in arena). RC_NOTFOUND when absent. */
-WARN_UNUSED int db_asset_get(struct db *db, struct str script, struct str path,
-                             struct arena *arena, struct diag *d, struct db_asset *out);
+WARN_UNUSED int db_asset_get(struct db *db, struct str script, struct str path, struct arena *arena,
+                             struct diag *d, struct db_asset *out);
 
 /* List a script's assets in path order, without bytes. Arena array in *out_items. */
-WARN_UNUSED int db_asset_list(struct db *db, struct str script, struct arena *arena,
-                              struct diag *d, struct db_asset **out_items, size_t *out_count);
+WARN_UNUSED int db_asset_list(struct db *db, struct str script, struct arena *arena, struct diag *d,
+                              struct db_asset **out_items, size_t *out_count);
 
 /* Delete one asset. RC_NOTFOUND when absent. */
-WARN_UNUSED int db_asset_delete(struct db *db, struct str script, struct str path,
-                                struct diag *d);
+WARN_UNUSED int db_asset_delete(struct db *db, struct str script, struct str path, struct diag *d);
 
 /* ------------------------------------------------------------------ script logs */
 
@@ -194,10 +192,10 @@ struct db_log_filter {
     struct str script;
     int min_level;
     struct str request_id;
-    int64_t since_ms;  /* ts_ms >= since_ms */
-    struct str text;   /* message contains text (bytewise) */
+    int64_t since_ms;   /* ts_ms >= since_ms */
+    struct str text;    /* message contains text (bytewise) */
     int64_t before_seq; /* cursor: entries with seq < before_seq */
-    size_t limit;      /* 0: 100; at most DB_LOG_QUERY_MAX */
+    size_t limit;       /* 0: 100; at most DB_LOG_QUERY_MAX */
 };
 
 /*
@@ -229,13 +227,11 @@ WARN_UNUSED int db_kv_remove(struct db *db, struct str script, struct str key, s
                              bool *out_existed);
 
 /* Remove every key of the script; *out_removed gets the count. */
-WARN_UNUSED int db_kv_clear(struct db *db, struct str script, struct diag *d,
-                            size_t *out_removed);
+WARN_UNUSED int db_kv_clear(struct db *db, struct str script, struct diag *d, size_t *out_removed);
 
 /* List keys starting with prefix (may be empty), sorted bytewise, at most DB_KV_LIST_MAX. */
-WARN_UNUSED int db_kv_keys(struct db *db, struct str script, struct str prefix,
-                           struct arena *arena, struct diag *d, struct str **out_keys,
-                           size_t *out_count);
+WARN_UNUSED int db_kv_keys(struct db *db, struct str script, struct str prefix, struct arena *arena,
+                           struct diag *d, struct str **out_keys, size_t *out_count);
 
 /* ------------------------------------------------------------------ admin token */
 

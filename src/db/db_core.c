@@ -81,8 +81,8 @@ void db_q_end(struct db_q *q)
     }
 }
 
-int db_q_exec(struct db *db, const char *sql, const struct db_value *args, size_t n,
-              struct diag *d, int64_t *out_changes)
+int db_q_exec(struct db *db, const char *sql, const struct db_value *args, size_t n, struct diag *d,
+              int64_t *out_changes)
 {
     struct db_q q;
     bool row = false;
@@ -145,11 +145,11 @@ int db_tx_depth(const struct db *db)
 
 /* ------------------------------------------------------------------ migrations */
 
-static const char SQL_MIGRATIONS_TABLE[] =
+static const char sql_migrations_table[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)";
-static const char SQL_MIGRATIONS_MAX[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
-static const char SQL_MIGRATIONS_ADD[] =
+static const char sql_migrations_max[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+static const char sql_migrations_add[] =
     "INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($1, $2, $3)";
 
 int db_schema_version(struct db *db, struct diag *d, int64_t *out_version)
@@ -157,7 +157,7 @@ int db_schema_version(struct db *db, struct diag *d, int64_t *out_version)
     struct db_q q;
     bool row = false;
     *out_version = 0;
-    int rc = db_q_start(db, SQL_MIGRATIONS_MAX, NULL, 0, d, &q);
+    int rc = db_q_start(db, sql_migrations_max, NULL, 0, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -169,13 +169,13 @@ int db_schema_version(struct db *db, struct diag *d, int64_t *out_version)
     return rc;
 }
 
-static const char SQL_INTEGRITY[] = "PRAGMA integrity_check";
+static const char sql_integrity[] = "PRAGMA integrity_check";
 
 int db_check_integrity(struct db *db, struct diag *d)
 {
     struct db_q q;
     bool row = false;
-    int rc = db_q_start(db, SQL_INTEGRITY, NULL, 0, d, &q);
+    int rc = db_q_start(db, sql_integrity, NULL, 0, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -198,7 +198,7 @@ int db_check_integrity(struct db *db, struct diag *d)
 static int migrate(struct db *db, struct diag *d)
 {
     int64_t have = 0;
-    int rc = db->drv->exec(db->conn, SQL_MIGRATIONS_TABLE, d);
+    int rc = db->drv->exec(db->conn, sql_migrations_table, d);
     if (rc != RC_OK) {
         return rc;
     }
@@ -222,7 +222,7 @@ static int migrate(struct db *db, struct diag *d)
         }
         struct db_value args[] = { DBV_INT(m->version), DBV_TEXT(str_from_cstr(m->name)),
                                    DBV_INT(clk_realtime_ms()) };
-        rc = db_q_exec(db, SQL_MIGRATIONS_ADD, args, ARRAY_LEN(args), d, NULL);
+        rc = db_q_exec(db, sql_migrations_add, args, ARRAY_LEN(args), d, NULL);
     }
     if (rc == RC_OK) {
         return db_tx_commit(db, d);

@@ -34,10 +34,10 @@ struct db_migration {
 extern const struct db_migration db_migrations[];
 extern const size_t db_migration_count;
 
-#define DBV_NULL     ((struct db_value){ .type = DB_TYPE_NULL })
-#define DBV_INT(x)   ((struct db_value){ .type = DB_TYPE_INT, .i = (int64_t)(x) })
-#define DBV_TEXT(x)  ((struct db_value){ .type = DB_TYPE_TEXT, .s = (x) })
-#define DBV_BLOB(x)  ((struct db_value){ .type = DB_TYPE_BLOB, .s = (x) })
+#define DBV_NULL    ((struct db_value){ .type = DB_TYPE_NULL })
+#define DBV_INT(x)  ((struct db_value){ .type = DB_TYPE_INT, .i = (int64_t)(x) })
+#define DBV_TEXT(x) ((struct db_value){ .type = DB_TYPE_TEXT, .s = (x) })
+#define DBV_BLOB(x) ((struct db_value){ .type = DB_TYPE_BLOB, .s = (x) })
 
 /* A statement in use: from db_q_start to db_q_end. */
 struct db_q {
@@ -49,8 +49,8 @@ struct db_q {
  * Fetch sql's cached statement (preparing it on first use) and bind args to $1..$n. sql must be
  * a string with static storage. On failure the statement is reset and q is inert.
  */
-WARN_UNUSED int db_q_start(struct db *db, const char *sql, const struct db_value *args,
-                           size_t n, struct diag *d, struct db_q *q);
+WARN_UNUSED int db_q_start(struct db *db, const char *sql, const struct db_value *args, size_t n,
+                           struct diag *d, struct db_q *q);
 
 /* Step to the next row: *out_row false at the end. */
 WARN_UNUSED int db_q_next(struct db_q *q, struct diag *d, bool *out_row);

@@ -10,15 +10,15 @@
 #include "base/clk.h"
 #include "db/db_internal.h"
 
-static const char SQL_KV_GET[] = "SELECT value FROM shared_storage WHERE script = $1 AND key = $2";
-static const char SQL_KV_UPDATE[] =
+static const char sql_kv_get[] = "SELECT value FROM shared_storage WHERE script = $1 AND key = $2";
+static const char sql_kv_update[] =
     "UPDATE shared_storage SET value = $3, updated_ms = $4 WHERE script = $1 AND key = $2";
-static const char SQL_KV_COUNT[] = "SELECT count(*) FROM shared_storage WHERE script = $1";
-static const char SQL_KV_INSERT[] =
+static const char sql_kv_count[] = "SELECT count(*) FROM shared_storage WHERE script = $1";
+static const char sql_kv_insert[] =
     "INSERT INTO shared_storage (script, key, value, updated_ms) VALUES ($1, $2, $3, $4)";
-static const char SQL_KV_REMOVE[] = "DELETE FROM shared_storage WHERE script = $1 AND key = $2";
-static const char SQL_KV_CLEAR[] = "DELETE FROM shared_storage WHERE script = $1";
-static const char SQL_KV_KEYS[] =
+static const char sql_kv_remove[] = "DELETE FROM shared_storage WHERE script = $1 AND key = $2";
+static const char sql_kv_clear[] = "DELETE FROM shared_storage WHERE script = $1";
+static const char sql_kv_keys[] =
     "SELECT key FROM shared_storage WHERE script = $1 AND key >= $2 AND ($3 IS NULL OR key < $3)"
     " ORDER BY key LIMIT $4";
 
@@ -28,14 +28,14 @@ static int check_key(struct str script, struct str key, struct diag *d)
         return diag_set(d, RC_INVAL, "storage script is empty");
     }
     if (key.len == 0 || key.len > DB_KV_KEY_MAX_BYTES) {
-        return diag_set(d, key.len ? RC_LIMIT : RC_INVAL, "storage key is %zu bytes, allowed 1..%u",
-                        key.len, DB_KV_KEY_MAX_BYTES);
+        return diag_set(d, key.len ? RC_LIMIT : RC_INVAL,
+                        "storage key is %zu bytes, allowed 1..%zu", key.len, DB_KV_KEY_MAX_BYTES);
     }
     return RC_OK;
 }
 
-int db_kv_get(struct db *db, struct str script, struct str key, struct arena *arena,
-              struct diag *d, struct str *out_value)
+int db_kv_get(struct db *db, struct str script, struct str key, struct arena *arena, struct diag *d,
+              struct str *out_value)
 {
     struct db_q q;
     bool row = false;
@@ -45,7 +45,7 @@ int db_kv_get(struct db *db, struct str script, struct str key, struct arena *ar
         return rc;
     }
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key) };
-    rc = db_q_start(db, SQL_KV_GET, args, 2, d, &q);
+    rc = db_q_start(db, sql_kv_get, args, 2, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -70,20 +70,20 @@ static int kv_insert(struct db *db, const struct db_value *args, struct diag *d)
         return rc;
     }
     /* Another connection may have inserted the key since our UPDATE found nothing. */
-    rc = db_q_exec(db, SQL_KV_UPDATE, args, 4, d, &changes);
+    rc = db_q_exec(db, sql_kv_update, args, 4, d, &changes);
     if (rc == RC_OK && changes == 0) {
-        rc = db_q_start(db, SQL_KV_COUNT, args, 1, d, &q);
+        rc = db_q_start(db, sql_kv_count, args, 1, d, &q);
         if (rc == RC_OK) {
             rc = db_q_next(&q, d, &row);
             int64_t n = row ? db_q_col(&q, 0).i : 0;
             db_q_end(&q);
             if (rc == RC_OK && n >= (int64_t)db->opts.kv_keys_max) {
-                rc = diag_set(d, RC_LIMIT, "script has %lld storage keys, limit %zu",
-                              (long long)n, db->opts.kv_keys_max);
+                rc = diag_set(d, RC_LIMIT, "script has %lld storage keys, limit %zu", (long long)n,
+                              db->opts.kv_keys_max);
             }
         }
         if (rc == RC_OK) {
-            rc = db_q_exec(db, SQL_KV_INSERT, args, 4, d, NULL);
+            rc = db_q_exec(db, sql_kv_insert, args, 4, d, NULL);
         }
     }
     if (rc == RC_OK) {
@@ -93,8 +93,7 @@ static int kv_insert(struct db *db, const struct db_value *args, struct diag *d)
     return rc;
 }
 
-int db_kv_set(struct db *db, struct str script, struct str key, struct str value,
-              struct diag *d)
+int db_kv_set(struct db *db, struct str script, struct str key, struct str value, struct diag *d)
 {
     int64_t changes = 0;
     int rc = check_key(script, key, d);
@@ -107,7 +106,7 @@ int db_kv_set(struct db *db, struct str script, struct str key, struct str value
     }
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key), DBV_TEXT(value),
                                DBV_INT(clk_realtime_ms()) };
-    rc = db_q_exec(db, SQL_KV_UPDATE, args, 4, d, &changes);
+    rc = db_q_exec(db, sql_kv_update, args, 4, d, &changes);
     if (rc != RC_OK || changes > 0) {
         return rc;
     }
@@ -124,7 +123,7 @@ int db_kv_remove(struct db *db, struct str script, struct str key, struct diag *
         return rc;
     }
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key) };
-    rc = db_q_exec(db, SQL_KV_REMOVE, args, 2, d, &changes);
+    rc = db_q_exec(db, sql_kv_remove, args, 2, d, &changes);
     *out_existed = rc == RC_OK && changes > 0;
     return rc;
 }
@@ -137,7 +136,7 @@ int db_kv_clear(struct db *db, struct str script, struct diag *d, size_t *out_re
         return diag_set(d, RC_INVAL, "storage script is empty");
     }
     struct db_value args[] = { DBV_TEXT(script) };
-    int rc = db_q_exec(db, SQL_KV_CLEAR, args, 1, d, &changes);
+    int rc = db_q_exec(db, sql_kv_clear, args, 1, d, &changes);
     if (rc == RC_OK) {
         *out_removed = (size_t)changes;
     }
@@ -179,7 +178,7 @@ int db_kv_keys(struct db *db, struct str script, struct str prefix, struct arena
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(prefix),
                                bounded ? DBV_TEXT(upper) : DBV_NULL, DBV_INT(DB_KV_LIST_MAX) };
     struct str *keys = arena_calloc(arena, cap, sizeof(*keys));
-    int rc = db_q_start(db, SQL_KV_KEYS, args, ARRAY_LEN(args), d, &q);
+    int rc = db_q_start(db, sql_kv_keys, args, ARRAY_LEN(args), d, &q);
     if (rc != RC_OK) {
         return rc;
     }

@@ -9,20 +9,20 @@
 
 #include "db/db_internal.h"
 
-static const char SQL_LOG_ADD[] =
+static const char sql_log_add[] =
     "INSERT INTO script_logs (ts_ms, level, script, request_id, message, fields)"
     " VALUES ($1, $2, $3, $4, $5, $6)";
 
 #define LOG_COLS "SELECT seq, ts_ms, level, script, request_id, message, fields FROM script_logs"
-#define LOG_REST                                                                              \
+#define LOG_REST                                                                               \
     " AND level >= $2 AND ts_ms >= $4 AND ($5 IS NULL OR instr(message, $5) > 0) AND seq < $6" \
     " ORDER BY seq DESC LIMIT $7"
 
-static const char SQL_LOG_BY_REQUEST[] =
+static const char sql_log_by_request[] =
     LOG_COLS " WHERE request_id = $3 AND ($1 IS NULL OR script = $1)" LOG_REST;
-static const char SQL_LOG_BY_SCRIPT[] =
+static const char sql_log_by_script[] =
     LOG_COLS " WHERE script = $1 AND ($3 IS NULL OR request_id = $3)" LOG_REST;
-static const char SQL_LOG_ALL[] =
+static const char sql_log_all[] =
     LOG_COLS " WHERE ($1 IS NULL OR script = $1) AND ($3 IS NULL OR request_id = $3)" LOG_REST;
 
 int db_log_append(struct db *db, const struct db_log_entry *entries, size_t n, struct diag *d)
@@ -32,7 +32,7 @@ int db_log_append(struct db *db, const struct db_log_entry *entries, size_t n, s
             return diag_set(d, RC_INVAL, "log entry %zu has no script", i);
         }
         if (entries[i].message.len > DB_LOG_MESSAGE_MAX_BYTES) {
-            return diag_set(d, RC_LIMIT, "log message is %zu bytes, limit %u",
+            return diag_set(d, RC_LIMIT, "log message is %zu bytes, limit %zu",
                             entries[i].message.len, DB_LOG_MESSAGE_MAX_BYTES);
         }
     }
@@ -46,14 +46,11 @@ int db_log_append(struct db *db, const struct db_log_entry *entries, size_t n, s
     for (size_t i = 0; i < n && rc == RC_OK; i++) {
         const struct db_log_entry *e = &entries[i];
         struct db_value args[] = {
-            DBV_INT(e->ts_ms),
-            DBV_INT(e->level),
-            DBV_TEXT(e->script),
-            e->request_id.len ? DBV_TEXT(e->request_id) : DBV_NULL,
-            DBV_TEXT(e->message),
-            e->fields.len ? DBV_TEXT(e->fields) : DBV_NULL,
+            DBV_INT(e->ts_ms),    DBV_INT(e->level),
+            DBV_TEXT(e->script),  e->request_id.len ? DBV_TEXT(e->request_id) : DBV_NULL,
+            DBV_TEXT(e->message), e->fields.len ? DBV_TEXT(e->fields) : DBV_NULL,
         };
-        rc = db_q_exec(db, SQL_LOG_ADD, args, ARRAY_LEN(args), d, NULL);
+        rc = db_q_exec(db, sql_log_add, args, ARRAY_LEN(args), d, NULL);
     }
     if (rc == RC_OK) {
         return db_tx_commit(db, d);
@@ -73,9 +70,8 @@ static void log_row(struct db_q *q, struct arena *arena, struct db_log_entry *e)
     e->fields = db_q_col_dup(q, 6, arena);
 }
 
-int db_log_query(struct db *db, const struct db_log_filter *f, struct arena *arena,
-                 struct diag *d, struct db_log_entry **out_items, size_t *out_count,
-                 int64_t *out_next_cursor)
+int db_log_query(struct db *db, const struct db_log_filter *f, struct arena *arena, struct diag *d,
+                 struct db_log_entry **out_items, size_t *out_count, int64_t *out_next_cursor)
 {
     struct db_q q;
     bool row = false;
@@ -85,12 +81,12 @@ int db_log_query(struct db *db, const struct db_log_filter *f, struct arena *are
     *out_next_cursor = 0;
     size_t limit = f->limit == 0 ? 100 : f->limit;
     if (limit > DB_LOG_QUERY_MAX) {
-        return diag_set(d, RC_LIMIT, "log query limit is %zu, at most %u", limit,
+        return diag_set(d, RC_LIMIT, "log query limit is %zu, at most %zu", limit,
                         DB_LOG_QUERY_MAX);
     }
-    const char *sql = f->request_id.len ? SQL_LOG_BY_REQUEST
-                      : f->script.len   ? SQL_LOG_BY_SCRIPT
-                                        : SQL_LOG_ALL;
+    const char *sql = f->request_id.len ? sql_log_by_request
+                      : f->script.len   ? sql_log_by_script
+                                        : sql_log_all;
     struct db_value args[] = {
         f->script.len ? DBV_TEXT(f->script) : DBV_NULL,
         DBV_INT(f->min_level),

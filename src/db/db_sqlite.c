@@ -6,8 +6,9 @@
  * connection) makes SQLite's own connection mutex redundant. WAL + synchronous=FULL: a commit is
  * on disk when it returns.
  */
-#include <sqlite3.h>
 #include <stdio.h>
+
+#include <sqlite3.h>
 
 #include "base/mem.h"
 #include "db/db.h"
@@ -108,8 +109,7 @@ static void sq_close(struct db_conn *c)
     mem_free(c);
 }
 
-static int sq_prepare(struct db_conn *c, const char *sql, struct diag *d,
-                      struct db_stmt **out_st)
+static int sq_prepare(struct db_conn *c, const char *sql, struct diag *d, struct db_stmt **out_st)
 {
     sqlite3_stmt *st = NULL;
     *out_st = NULL;
@@ -141,12 +141,12 @@ static int sq_bind(struct db_stmt *s, int index, const struct db_value *v, struc
         code = sqlite3_bind_int64(s->st, pos, v->i);
         break;
     case DB_TYPE_TEXT:
-        code = sqlite3_bind_text64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len,
-                                   SQLITE_TRANSIENT, SQLITE_UTF8);
+        code = sqlite3_bind_text64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT,
+                                   SQLITE_UTF8);
         break;
     case DB_TYPE_BLOB:
-        code = sqlite3_bind_blob64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len,
-                                   SQLITE_TRANSIENT);
+        code =
+            sqlite3_bind_blob64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT);
         break;
     }
     if (code != SQLITE_OK) {

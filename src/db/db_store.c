@@ -23,24 +23,24 @@ static int tx_end(struct db *db, int rc, struct diag *d)
 
 /* ------------------------------------------------------------------ scripts */
 
-static const char SQL_SCRIPT_VERSION[] = "SELECT version FROM scripts WHERE uri = $1";
-static const char SQL_SCRIPT_INSERT[] =
+static const char sql_script_version[] = "SELECT version FROM scripts WHERE uri = $1";
+static const char sql_script_insert[] =
     "INSERT INTO scripts (uri, content, owners, version, system, created_ms, updated_ms)"
     " VALUES ($1, $2, coalesce($3, '[]'), $4, $5, $6, $6)";
-static const char SQL_SCRIPT_UPDATE[] =
+static const char sql_script_update[] =
     "UPDATE scripts SET content = $2, owners = coalesce($3, owners), version = $4, system = $5,"
     " updated_ms = $6 WHERE uri = $1";
-static const char SQL_SCRIPT_VERSION_ADD[] =
+static const char sql_script_version_add[] =
     "INSERT INTO script_versions (uri, version, content, created_ms) VALUES ($1, $2, $3, $4)";
-static const char SQL_SCRIPT_GET[] =
+static const char sql_script_get[] =
     "SELECT uri, content, owners, version, system, created_ms, updated_ms FROM scripts"
     " WHERE uri = $1";
-static const char SQL_SCRIPT_GET_VERSION[] =
+static const char sql_script_get_version[] =
     "SELECT content FROM script_versions WHERE uri = $1 AND version = $2";
-static const char SQL_SCRIPT_LIST[] =
+static const char sql_script_list[] =
     "SELECT uri, '', owners, version, system, created_ms, updated_ms FROM scripts ORDER BY uri";
-static const char SQL_SCRIPT_DELETE[] = "DELETE FROM scripts WHERE uri = $1";
-static const char SQL_SCRIPT_DELETE_VERSIONS[] = "DELETE FROM script_versions WHERE uri = $1";
+static const char sql_script_delete[] = "DELETE FROM scripts WHERE uri = $1";
+static const char sql_script_delete_versions[] = "DELETE FROM script_versions WHERE uri = $1";
 
 /* Read the stored version of uri into *out_version (0 when absent). */
 static int script_version(struct db *db, struct str uri, struct diag *d, int64_t *out_version)
@@ -49,7 +49,7 @@ static int script_version(struct db *db, struct str uri, struct diag *d, int64_t
     bool row = false;
     struct db_value args[] = { DBV_TEXT(uri) };
     *out_version = 0;
-    int rc = db_q_start(db, SQL_SCRIPT_VERSION, args, 1, d, &q);
+    int rc = db_q_start(db, sql_script_version, args, 1, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -61,8 +61,8 @@ static int script_version(struct db *db, struct str uri, struct diag *d, int64_t
     return rc;
 }
 
-int db_script_put(struct db *db, const struct db_script *s, int64_t expect_version,
-                  struct diag *d, int64_t *out_version)
+int db_script_put(struct db *db, const struct db_script *s, int64_t expect_version, struct diag *d,
+                  int64_t *out_version)
 {
     int64_t have = 0;
     *out_version = 0;
@@ -95,12 +95,12 @@ int db_script_put(struct db *db, const struct db_script *s, int64_t expect_versi
         DBV_INT(s->system ? 1 : 0),
         DBV_INT(now),
     };
-    rc = db_q_exec(db, have ? SQL_SCRIPT_UPDATE : SQL_SCRIPT_INSERT, args, ARRAY_LEN(args), d,
-                   NULL);
+    rc =
+        db_q_exec(db, have ? sql_script_update : sql_script_insert, args, ARRAY_LEN(args), d, NULL);
     if (rc == RC_OK) {
         struct db_value vargs[] = { DBV_TEXT(s->uri), DBV_INT(have + 1), DBV_TEXT(s->content),
                                     DBV_INT(now) };
-        rc = db_q_exec(db, SQL_SCRIPT_VERSION_ADD, vargs, ARRAY_LEN(vargs), d, NULL);
+        rc = db_q_exec(db, sql_script_version_add, vargs, ARRAY_LEN(vargs), d, NULL);
     }
     rc = tx_end(db, rc, d);
     if (rc == RC_OK) {
@@ -109,7 +109,7 @@ int db_script_put(struct db *db, const struct db_script *s, int64_t expect_versi
     return rc;
 }
 
-/* Fill *out from a row of SQL_SCRIPT_GET's shape. */
+/* Fill *out from a row of sql_script_get's shape. */
 static void script_row(struct db_q *q, struct arena *arena, struct db_script *out)
 {
     out->uri = db_q_col_dup(q, 0, arena);
@@ -128,7 +128,7 @@ int db_script_get(struct db *db, struct str uri, struct arena *arena, struct dia
     bool row = false;
     struct db_value args[] = { DBV_TEXT(uri) };
     memset(out, 0, sizeof(*out));
-    int rc = db_q_start(db, SQL_SCRIPT_GET, args, 1, d, &q);
+    int rc = db_q_start(db, sql_script_get, args, 1, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -149,7 +149,7 @@ int db_script_get_version(struct db *db, struct str uri, int64_t version, struct
     bool row = false;
     struct db_value args[] = { DBV_TEXT(uri), DBV_INT(version) };
     *out_content = str_make("", 0);
-    int rc = db_q_start(db, SQL_SCRIPT_GET_VERSION, args, 2, d, &q);
+    int rc = db_q_start(db, sql_script_get_version, args, 2, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -164,8 +164,8 @@ int db_script_get_version(struct db *db, struct str uri, int64_t version, struct
     return rc;
 }
 
-int db_script_list(struct db *db, struct arena *arena, struct diag *d,
-                   struct db_script **out_items, size_t *out_count)
+int db_script_list(struct db *db, struct arena *arena, struct diag *d, struct db_script **out_items,
+                   size_t *out_count)
 {
     struct db_q q;
     bool row = false;
@@ -173,7 +173,7 @@ int db_script_list(struct db *db, struct arena *arena, struct diag *d,
     struct db_script *items = arena_calloc(arena, cap, sizeof(*items));
     *out_items = NULL;
     *out_count = 0;
-    int rc = db_q_start(db, SQL_SCRIPT_LIST, NULL, 0, d, &q);
+    int rc = db_q_start(db, sql_script_list, NULL, 0, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -202,31 +202,31 @@ int db_script_delete(struct db *db, struct str uri, struct diag *d)
     if (rc != RC_OK) {
         return rc;
     }
-    rc = db_q_exec(db, SQL_SCRIPT_DELETE, args, 1, d, &changes);
+    rc = db_q_exec(db, sql_script_delete, args, 1, d, &changes);
     if (rc == RC_OK && changes == 0) {
         rc = diag_set(d, RC_NOTFOUND, "no script %.*s", STR_FMT(uri));
     }
     if (rc == RC_OK) {
-        rc = db_q_exec(db, SQL_SCRIPT_DELETE_VERSIONS, args, 1, d, NULL);
+        rc = db_q_exec(db, sql_script_delete_versions, args, 1, d, NULL);
     }
     return tx_end(db, rc, d);
 }
 
 /* ------------------------------------------------------------------ assets */
 
-static const char SQL_ASSET_UPDATE[] =
+static const char sql_asset_update[] =
     "UPDATE assets SET content_type = $3, bytes = $4, size = $5, sha256 = $6, updated_ms = $7"
     " WHERE script = $1 AND path = $2";
-static const char SQL_ASSET_INSERT[] =
+static const char sql_asset_insert[] =
     "INSERT INTO assets (script, path, content_type, bytes, size, sha256, created_ms,"
     " updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
-static const char SQL_ASSET_GET[] =
+static const char sql_asset_get[] =
     "SELECT script, path, content_type, bytes, size, sha256, created_ms, updated_ms FROM assets"
     " WHERE script = $1 AND path = $2";
-static const char SQL_ASSET_LIST[] =
+static const char sql_asset_list[] =
     "SELECT script, path, content_type, NULL, size, sha256, created_ms, updated_ms FROM assets"
     " WHERE script = $1 ORDER BY path";
-static const char SQL_ASSET_DELETE[] = "DELETE FROM assets WHERE script = $1 AND path = $2";
+static const char sql_asset_delete[] = "DELETE FROM assets WHERE script = $1 AND path = $2";
 
 int db_asset_put(struct db *db, const struct db_asset *a, struct diag *d, bool *out_created,
                  char out_sha256[65])
@@ -256,9 +256,9 @@ int db_asset_put(struct db *db, const struct db_asset *a, struct diag *d, bool *
     if (rc != RC_OK) {
         return rc;
     }
-    rc = db_q_exec(db, SQL_ASSET_UPDATE, args, ARRAY_LEN(args), d, &changes);
+    rc = db_q_exec(db, sql_asset_update, args, ARRAY_LEN(args), d, &changes);
     if (rc == RC_OK && changes == 0) {
-        rc = db_q_exec(db, SQL_ASSET_INSERT, args, ARRAY_LEN(args), d, NULL);
+        rc = db_q_exec(db, sql_asset_insert, args, ARRAY_LEN(args), d, NULL);
         *out_created = rc == RC_OK;
     }
     rc = tx_end(db, rc, d);
@@ -270,7 +270,7 @@ int db_asset_put(struct db *db, const struct db_asset *a, struct diag *d, bool *
     return rc;
 }
 
-/* Fill *out from a row of SQL_ASSET_GET's shape. */
+/* Fill *out from a row of sql_asset_get's shape. */
 static void asset_row(struct db_q *q, struct arena *arena, struct db_asset *out)
 {
     out->script = db_q_col_dup(q, 0, arena);
@@ -293,7 +293,7 @@ int db_asset_get(struct db *db, struct str script, struct str path, struct arena
     bool row = false;
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(path) };
     memset(out, 0, sizeof(*out));
-    int rc = db_q_start(db, SQL_ASSET_GET, args, 2, d, &q);
+    int rc = db_q_start(db, sql_asset_get, args, 2, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -317,7 +317,7 @@ int db_asset_list(struct db *db, struct str script, struct arena *arena, struct 
     struct db_value args[] = { DBV_TEXT(script) };
     *out_items = NULL;
     *out_count = 0;
-    int rc = db_q_start(db, SQL_ASSET_LIST, args, 1, d, &q);
+    int rc = db_q_start(db, sql_asset_list, args, 1, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -342,7 +342,7 @@ int db_asset_delete(struct db *db, struct str script, struct str path, struct di
 {
     int64_t changes = 0;
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(path) };
-    int rc = db_q_exec(db, SQL_ASSET_DELETE, args, 2, d, &changes);
+    int rc = db_q_exec(db, sql_asset_delete, args, 2, d, &changes);
     if (rc == RC_OK && changes == 0) {
         rc = diag_set(d, RC_NOTFOUND, "no asset %.*s in %.*s", STR_FMT(path), STR_FMT(script));
     }
@@ -351,11 +351,11 @@ int db_asset_delete(struct db *db, struct str script, struct str path, struct di
 
 /* ------------------------------------------------------------------ admin token, audit */
 
-static const char SQL_TOKEN_GET[] = "SELECT hash FROM admin_token WHERE id = 1";
-static const char SQL_TOKEN_SET[] =
+static const char sql_token_get[] = "SELECT hash FROM admin_token WHERE id = 1";
+static const char sql_token_set[] =
     "INSERT INTO admin_token (id, hash, updated_ms) VALUES (1, $1, $2)"
     " ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, updated_ms = excluded.updated_ms";
-static const char SQL_AUDIT_ADD[] =
+static const char sql_audit_add[] =
     "INSERT INTO audit (ts_ms, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)";
 
 int db_admin_token_get(struct db *db, struct arena *arena, struct diag *d, struct str *out_hash)
@@ -363,7 +363,7 @@ int db_admin_token_get(struct db *db, struct arena *arena, struct diag *d, struc
     struct db_q q;
     bool row = false;
     *out_hash = str_make("", 0);
-    int rc = db_q_start(db, SQL_TOKEN_GET, NULL, 0, d, &q);
+    int rc = db_q_start(db, sql_token_get, NULL, 0, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
@@ -383,7 +383,7 @@ int db_admin_token_set(struct db *db, struct str hash, struct diag *d)
         return diag_set(d, RC_INVAL, "admin token hash is empty");
     }
     struct db_value args[] = { DBV_BLOB(hash), DBV_INT(clk_realtime_ms()) };
-    return db_q_exec(db, SQL_TOKEN_SET, args, 2, d, NULL);
+    return db_q_exec(db, sql_token_set, args, 2, d, NULL);
 }
 
 int db_audit_append(struct db *db, struct str actor, struct str action, struct str target,
@@ -393,8 +393,11 @@ int db_audit_append(struct db *db, struct str actor, struct str action, struct s
         return diag_set(d, RC_INVAL, "audit action is empty");
     }
     struct db_value args[] = {
-        DBV_INT(clk_realtime_ms()), DBV_TEXT(actor), DBV_TEXT(action), DBV_TEXT(target),
+        DBV_INT(clk_realtime_ms()),
+        DBV_TEXT(actor),
+        DBV_TEXT(action),
+        DBV_TEXT(target),
         detail.len ? DBV_TEXT(detail) : DBV_NULL,
     };
-    return db_q_exec(db, SQL_AUDIT_ADD, args, ARRAY_LEN(args), d, NULL);
+    return db_q_exec(db, sql_audit_add, args, ARRAY_LEN(args), d, NULL);
 }

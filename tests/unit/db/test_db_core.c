@@ -9,9 +9,9 @@
 #include "base/arena.h"
 #include "db_test_util.h"
 
-static const char SQL_T_JOURNAL[] = "PRAGMA journal_mode";
-static const char SQL_T_SYNC[] = "PRAGMA synchronous";
-static const char SQL_T_MIGRATIONS[] = "SELECT count(*) FROM schema_migrations";
+static const char sql_t_journal[] = "PRAGMA journal_mode";
+static const char sql_t_sync[] = "PRAGMA synchronous";
+static const char sql_t_migrations[] = "SELECT count(*) FROM schema_migrations";
 
 TEST(db_open_creates_file_in_wal_full)
 {
@@ -20,9 +20,9 @@ TEST(db_open_creates_file_in_wal_full)
     struct stat st;
     ASSERT_EQ_INT(stat(test_db_path(path, sizeof(path), "kiln.db"), &st), 0);
     char mode[32] = "";
-    test_db_scalar(db, SQL_T_JOURNAL, NULL, 0, mode, sizeof(mode));
+    test_db_scalar(db, sql_t_journal, NULL, 0, mode, sizeof(mode));
     ASSERT_EQ_STR(mode, "wal");
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_SYNC, NULL, 0, NULL, 0), 2); /* FULL */
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_sync, NULL, 0, NULL, 0), 2); /* FULL */
     ASSERT_OK(db_check_integrity(db, NULL));
     db_close(db);
 }
@@ -46,14 +46,14 @@ TEST(db_migrations_applied_once_and_idempotent)
     struct db *db = test_db_open(NULL);
     ASSERT_OK(db_schema_version(db, NULL, &v));
     ASSERT_EQ_INT(v, (int64_t)db_migration_count);
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_MIGRATIONS, NULL, 0, NULL, 0),
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_migrations, NULL, 0, NULL, 0),
                   (int64_t)db_migration_count);
     db_close(db);
     /* Reopening applies nothing and keeps one row per migration. */
     db = test_db_open(NULL);
     ASSERT_OK(db_schema_version(db, NULL, &v));
     ASSERT_EQ_INT(v, (int64_t)db_migration_count);
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_MIGRATIONS, NULL, 0, NULL, 0),
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_migrations, NULL, 0, NULL, 0),
                   (int64_t)db_migration_count);
     db_close(db);
 }
@@ -132,12 +132,15 @@ TEST(db_restart_keeps_everything)
     char sha[65];
     struct db_script s = { .uri = STR("https://example.com/a"), .content = STR("init(){}") };
     ASSERT_OK(db_script_put(db, &s, DB_VERSION_ANY, NULL, &ver));
-    struct db_asset as = { .script = s.uri, .path = STR("/logo.png"),
-                           .content_type = STR("image/png"), .bytes = STR("\x89PNG\0\1") };
+    struct db_asset as = { .script = s.uri,
+                           .path = STR("/logo.png"),
+                           .content_type = STR("image/png"),
+                           .bytes = STR("\x89PNG\0\1") };
     ASSERT_OK(db_asset_put(db, &as, NULL, &created, sha));
     ASSERT_OK(db_kv_set(db, s.uri, STR("count"), STR("41"), NULL));
-    struct db_log_entry e = { .ts_ms = 5, .level = DB_LOG_INFO, .script = s.uri,
-                              .message = STR("hello") };
+    struct db_log_entry e = {
+        .ts_ms = 5, .level = DB_LOG_INFO, .script = s.uri, .message = STR("hello")
+    };
     ASSERT_OK(db_log_append(db, &e, 1, NULL));
     ASSERT_OK(db_admin_token_set(db, STR("hash-bytes"), NULL));
     db_close(db);

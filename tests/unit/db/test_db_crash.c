@@ -21,8 +21,8 @@
 #define CRASH_ROUNDS 3
 #define CRASH_ACKS   150
 
-static const char SQL_T_VERSION_ROWS[] = "SELECT count(*) FROM script_versions WHERE uri = $1";
-static const char SQL_T_LOG_ROWS[] = "SELECT count(*) FROM script_logs WHERE script = $1";
+static const char sql_t_version_rows[] = "SELECT count(*) FROM script_versions WHERE uri = $1";
+static const char sql_t_log_rows[] = "SELECT count(*) FROM script_logs WHERE script = $1";
 
 /* The child: write forever, acknowledge each completed write with its number. */
 static _Noreturn void writer(int ack_fd, int32_t first)
@@ -44,8 +44,10 @@ static _Noreturn void writer(int ack_fd, int32_t first)
         struct db_script s = { .uri = STR("crash"), .content = str_from_cstr(val) };
         struct db_log_entry e[3];
         for (int j = 0; j < 3; j++) {
-            e[j] = (struct db_log_entry){ .ts_ms = i, .level = DB_LOG_INFO,
-                                          .script = STR("crash"), .message = str_from_cstr(val) };
+            e[j] = (struct db_log_entry){ .ts_ms = i,
+                                          .level = DB_LOG_INFO,
+                                          .script = STR("crash"),
+                                          .message = str_from_cstr(val) };
         }
         if (db_kv_set(db, STR("crash"), str_from_cstr(key), str_from_cstr(val), &d) != RC_OK ||
             db_script_put(db, &s, DB_VERSION_ANY, &d, &ver) != RC_OK ||
@@ -77,8 +79,7 @@ static int32_t run_and_kill(int32_t first)
         if (r != (ssize_t)sizeof(got)) {
             int status = 0;
             (void)waitpid(pid, &status, 0);
-            harness_fail(__FILE__, __LINE__, "writer stopped after %d acks (status %d)", n,
-                         status);
+            harness_fail(__FILE__, __LINE__, "writer stopped after %d acks (status %d)", n, status);
         }
         ASSERT_EQ_INT(got, last + 1);
         last = got;
@@ -119,8 +120,8 @@ static void check_after_crash(const int32_t *firsts, const int32_t *lasts, int r
     ASSERT_OK(db_script_get(db, STR("crash"), a, NULL, &s));
     ASSERT_TRUE(s.version >= acked); /* one upsert per acknowledged write */
     struct db_value qa[] = { DBV_TEXT(STR("crash")) };
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_VERSION_ROWS, qa, 1, NULL, 0), s.version);
-    int64_t logs = test_db_scalar(db, SQL_T_LOG_ROWS, qa, 1, NULL, 0);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_version_rows, qa, 1, NULL, 0), s.version);
+    int64_t logs = test_db_scalar(db, sql_t_log_rows, qa, 1, NULL, 0);
     ASSERT_TRUE(logs >= 3 * acked);
     ASSERT_EQ_INT(logs % 3, 0); /* batches are all or nothing */
     arena_free(a);

@@ -9,7 +9,7 @@
 #include "base/mem.h"
 #include "db_test_util.h"
 
-static const char SQL_T_TABLES[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
+static const char sql_t_tables[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
 
 TEST(db_kv_get_set_remove_clear)
 {
@@ -64,8 +64,8 @@ TEST(db_kv_limits)
     ASSERT_OK(db_kv_set(db, STR("s"), STR("k"), str_make(val, 100), NULL));
     ASSERT_OK(db_kv_set(db, STR("s"), STR("k3"), STR("3"), NULL));
     ASSERT_RC(db_kv_set(db, STR("s"), STR("k4"), STR("4"), &d), RC_LIMIT); /* 4th key */
-    ASSERT_OK(db_kv_set(db, STR("s"), STR("k3"), STR("again"), NULL)); /* update still ok */
-    ASSERT_OK(db_kv_set(db, STR("t"), STR("k4"), STR("4"), NULL));     /* per script */
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k3"), STR("again"), NULL));     /* update still ok */
+    ASSERT_OK(db_kv_set(db, STR("t"), STR("k4"), STR("4"), NULL));         /* per script */
     ASSERT_RC(db_kv_get(db, STR("s"), STR("k4"), a, NULL, &v), RC_NOTFOUND);
     arena_free(a);
     db_close(db);
@@ -95,7 +95,7 @@ TEST(db_kv_injection_attempts_are_stored_literally)
         "%_*\\",
         "$1",
     };
-    int64_t tables = test_db_scalar(db, SQL_T_TABLES, NULL, 0, NULL, 0);
+    int64_t tables = test_db_scalar(db, sql_t_tables, NULL, 0, NULL, 0);
     for (size_t i = 0; i < ARRAY_LEN(evil); i++) {
         struct str k = str_from_cstr(evil[i]);
         ASSERT_OK(db_kv_set(db, k, k, k, NULL)); /* as script, key and value */
@@ -111,7 +111,7 @@ TEST(db_kv_injection_attempts_are_stored_literally)
     ASSERT_EQ_SIZE(v.len, 3);
     ASSERT_EQ_MEM(v.ptr, "\xff\0\xfe", 3);
     ASSERT_RC(db_kv_get(db, STR("s"), STR("a"), a, NULL, &v), RC_NOTFOUND);
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_TABLES, NULL, 0, NULL, 0), tables);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_tables, NULL, 0, NULL, 0), tables);
     /* A prefix with LIKE wildcards matches only itself. */
     struct str *keys = NULL;
     size_t n = 0;
@@ -178,11 +178,21 @@ static void add_logs(struct db *db)
 {
     struct db_log_entry e[6] = {
         { .ts_ms = 1000, .level = DB_LOG_DEBUG, .script = STR("a"), .message = STR("boot") },
-        { .ts_ms = 2000, .level = DB_LOG_INFO, .script = STR("a"), .request_id = STR("r1"),
-          .message = STR("GET /x"), .fields = STR("{\"status\":200}") },
-        { .ts_ms = 3000, .level = DB_LOG_ERROR, .script = STR("a"), .request_id = STR("r1"),
+        { .ts_ms = 2000,
+          .level = DB_LOG_INFO,
+          .script = STR("a"),
+          .request_id = STR("r1"),
+          .message = STR("GET /x"),
+          .fields = STR("{\"status\":200}") },
+        { .ts_ms = 3000,
+          .level = DB_LOG_ERROR,
+          .script = STR("a"),
+          .request_id = STR("r1"),
           .message = STR("boom: 100% broken") },
-        { .ts_ms = 4000, .level = DB_LOG_WARN, .script = STR("b"), .request_id = STR("r2"),
+        { .ts_ms = 4000,
+          .level = DB_LOG_WARN,
+          .script = STR("b"),
+          .request_id = STR("r2"),
           .message = STR("slow") },
         { .ts_ms = 5000, .level = DB_LOG_INFO, .script = STR("a"), .message = STR("GET /y") },
         { .ts_ms = 6000, .level = DB_LOG_INFO, .script = STR("b"), .message = STR("GET /z") },
@@ -234,7 +244,7 @@ TEST(db_log_filters)
     ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 3);
     f = (struct db_log_filter){ .text = STR("100%") }; /* no wildcard meaning */
     ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 1);
-    f = (struct db_log_filter){ .text = STR("%") , .script = STR("b") };
+    f = (struct db_log_filter){ .text = STR("%"), .script = STR("b") };
     ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 0);
     f = (struct db_log_filter){ .script = STR("nobody") };
     ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 0);

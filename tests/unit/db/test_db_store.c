@@ -10,18 +10,19 @@
 #include "base/mem.h"
 #include "db_test_util.h"
 
-static const char SQL_T_VERSIONS[] = "SELECT count(*) FROM script_versions WHERE uri = $1";
-static const char SQL_T_DISTINCT[] =
+static const char sql_t_versions[] = "SELECT count(*) FROM script_versions WHERE uri = $1";
+static const char sql_t_distinct[] =
     "SELECT count(DISTINCT version) FROM script_versions WHERE uri = $1";
-static const char SQL_T_MAXVER[] = "SELECT max(version) FROM script_versions WHERE uri = $1";
-static const char SQL_T_AUDIT[] = "SELECT count(*) FROM audit WHERE action = $1";
+static const char sql_t_maxver[] = "SELECT max(version) FROM script_versions WHERE uri = $1";
+static const char sql_t_audit[] = "SELECT count(*) FROM audit WHERE action = $1";
 
 TEST(db_script_put_get_versions)
 {
     struct db *db = test_db_open(NULL);
     struct arena *a = arena_new(4096);
     int64_t ver = 0;
-    struct db_script s = { .uri = STR("https://x/chat"), .content = STR("v1"),
+    struct db_script s = { .uri = STR("https://x/chat"),
+                           .content = STR("v1"),
                            .owners = STR("[\"alice\"]") };
     ASSERT_OK(db_script_put(db, &s, DB_VERSION_ABSENT, NULL, &ver));
     ASSERT_EQ_INT(ver, 1);
@@ -112,7 +113,7 @@ TEST(db_script_list_and_delete)
     ASSERT_EQ_SIZE(items[0].content.len, 0);
     ASSERT_OK(db_script_delete(db, STR("b"), NULL));
     struct db_value args[] = { DBV_TEXT(STR("b")) };
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_VERSIONS, args, 1, NULL, 0), 0);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_versions, args, 1, NULL, 0), 0);
     ASSERT_OK(db_script_list(db, a, NULL, &items, &n));
     ASSERT_EQ_SIZE(n, 42);
     /* Recreated after delete: starts again at version 1. */
@@ -187,15 +188,15 @@ static void run_upserts(bool optimistic)
         ASSERT_EQ_INT(args[i].errors, 0);
         ASSERT_EQ_INT(args[i].ok, UPSERT_EACH);
     }
-    int64_t total = UPSERT_THREADS * UPSERT_EACH;
+    int64_t total = (int64_t)UPSERT_THREADS * UPSERT_EACH;
     struct arena *a = arena_new(4096);
     struct db_script got;
     ASSERT_OK(db_script_get(db, STR("shared"), a, NULL, &got));
     ASSERT_EQ_INT(got.version, total);
     struct db_value qa[] = { DBV_TEXT(STR("shared")) };
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_VERSIONS, qa, 1, NULL, 0), total);
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_DISTINCT, qa, 1, NULL, 0), total);
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_MAXVER, qa, 1, NULL, 0), total);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_versions, qa, 1, NULL, 0), total);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_distinct, qa, 1, NULL, 0), total);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_maxver, qa, 1, NULL, 0), total);
     /* The newest version's content is the script's content. */
     struct str last;
     ASSERT_OK(db_script_get_version(db, STR("shared"), total, a, NULL, &last));
@@ -224,7 +225,8 @@ TEST(db_asset_put_get_list_delete_binary)
     for (int i = 0; i < 256; i++) {
         bin[i] = (unsigned char)i;
     }
-    struct db_asset as = { .script = STR("s"), .path = STR("/b.bin"),
+    struct db_asset as = { .script = STR("s"),
+                           .path = STR("/b.bin"),
                            .bytes = str_make((const char *)bin, sizeof(bin)) };
     ASSERT_OK(db_asset_put(db, &as, NULL, &created, sha));
     ASSERT_TRUE(created);
@@ -315,7 +317,7 @@ TEST(db_admin_token_and_audit)
     ASSERT_OK(db_audit_append(db, STR(""), STR("token.use"), STR(""), STR(""), NULL));
     ASSERT_RC(db_audit_append(db, STR("a"), STR(""), STR(""), STR(""), NULL), RC_INVAL);
     struct db_value qa[] = { DBV_TEXT(STR("token.use")) };
-    ASSERT_EQ_INT(test_db_scalar(db, SQL_T_AUDIT, qa, 1, NULL, 0), 2);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_audit, qa, 1, NULL, 0), 2);
     arena_free(a);
     db_close(db);
 }
