@@ -423,44 +423,58 @@ static void walk_object_fields(struct vctx *v, const struct gql_node *n, const s
     }
 }
 
+static void record_usage(struct vctx *v, const struct gql_node *n, struct value_pos pos)
+{
+    if (v->usages == NULL) {
+        return;
+    }
+    struct usage u = {
+        .var = n,
+        .type = pos.type,
+        .location_has_default = pos.has_default,
+        .parent_input = pos.parent_input,
+    };
+    VEC_PUSH_ARENA(v->a, v->usages, u);
+}
+
+static void walk_list_value(struct vctx *v, const struct gql_node *n, struct value_pos pos)
+{
+    const struct gql_type_ref *lt = nullable(pos.type);
+    if (lt != NULL && lt->kind != GQL_REF_LIST) {
+        check_leaf_value(v, pos.type, n);
+        return;
+    }
+    struct value_pos ip = { .type = lt != NULL ? lt->of : NULL };
+    for (size_t i = 0; i < n->children.count; i++) {
+        walk_value(v, n->children.items[i], ip);
+    }
+}
+
+static void walk_object_value(struct vctx *v, const struct gql_node *n, struct value_pos pos)
+{
+    const struct gql_type *t = pos.type != NULL ? gql_ref_named(pos.type) : NULL;
+    if (t != NULL && t->kind != GQL_TYPE_INPUT_OBJECT) {
+        check_leaf_value(v, pos.type, n);
+        return;
+    }
+    if (t != NULL) {
+        check_object_value(v, n, t);
+    }
+    walk_object_fields(v, n, t);
+}
+
 static void walk_value(struct vctx *v, const struct gql_node *n, struct value_pos pos)
 {
     switch (n->kind) {
     case GQL_VARIABLE:
-        if (v->usages != NULL) {
-            struct usage u = {
-                .var = n,
-                .type = pos.type,
-                .location_has_default = pos.has_default,
-                .parent_input = pos.parent_input,
-            };
-            VEC_PUSH_ARENA(v->a, v->usages, u);
-        }
+        record_usage(v, n, pos);
         return;
-    case GQL_LIST: {
-        const struct gql_type_ref *lt = nullable(pos.type);
-        if (lt != NULL && lt->kind != GQL_REF_LIST) {
-            check_leaf_value(v, pos.type, n);
-            return;
-        }
-        struct value_pos ip = { .type = lt != NULL ? lt->of : NULL };
-        for (size_t i = 0; i < n->children.count; i++) {
-            walk_value(v, n->children.items[i], ip);
-        }
+    case GQL_LIST:
+        walk_list_value(v, n, pos);
         return;
-    }
-    case GQL_OBJECT: {
-        const struct gql_type *t = pos.type != NULL ? gql_ref_named(pos.type) : NULL;
-        if (t != NULL && t->kind != GQL_TYPE_INPUT_OBJECT) {
-            check_leaf_value(v, pos.type, n);
-            return;
-        }
-        if (t != NULL) {
-            check_object_value(v, n, t);
-        }
-        walk_object_fields(v, n, t);
+    case GQL_OBJECT:
+        walk_object_value(v, n, pos);
         return;
-    }
     case GQL_NULL:
         if (pos.type != NULL && pos.type->kind == GQL_REF_NON_NULL) {
             report(v, n->loc, nl(), "Expected value of type \"%.*s\", found null.",
@@ -884,6 +898,42 @@ struct conflict {
 
 /* Collect the fields of a selection set (inline fragments flattened); with expand, named
  * fragments too (each once), else their names go to frag_names. */
+static void add_fentry(struct vctx *v, const struct gql_type *parent, const struct gql_node *sel,
+                       struct fentries *out)
+{
+    struct fentry e = {
+        .response = sel->alias.len ? sel->alias : sel->name,
+        .parent = parent,
+        .node = sel,
+        .def = field_def(v, parent, sel->name),
+    };
+    VEC_PUSH_ARENA(v->a, out, e);
+}
+
+static void collect_fields(struct vctx *v, const struct gql_type *parent,
+                           const struct gql_node *owner, bool expand, struct fentries *out,
+                           struct gql_list *frag_names, struct map *seen, size_t depth);
+
+/* A fragment spread: its name (once) or, with expand, its fields. */
+static void collect_spread(struct vctx *v, const struct gql_node *sel, bool expand,
+                           struct fentries *out, struct gql_list *frag_names, struct map *seen,
+                           size_t depth)
+{
+    if (map_find(seen, sel->name) != NULL) {
+        return;
+    }
+    map_set(seen, sel->name, (void *)1, NULL);
+    if (!expand) {
+        gql_list_push(v->a, frag_names, (struct gql_node *)sel);
+        return;
+    }
+    const struct gql_node *frag = map_find(v->frags, sel->name);
+    if (frag != NULL) {
+        collect_fields(v, gql_schema_find_type(v->s, frag->type->name), frag, true, out, frag_names,
+                       seen, depth + 1);
+    }
+}
+
 static void collect_fields(struct vctx *v, const struct gql_type *parent,
                            const struct gql_node *owner, bool expand, struct fentries *out,
                            struct gql_list *frag_names, struct map *seen, size_t depth)
@@ -894,31 +944,13 @@ static void collect_fields(struct vctx *v, const struct gql_type *parent,
     for (size_t i = 0; i < owner->children.count; i++) {
         const struct gql_node *sel = owner->children.items[i];
         if (sel->kind == GQL_FIELD) {
-            struct fentry e = {
-                .response = sel->alias.len ? sel->alias : sel->name,
-                .parent = parent,
-                .node = sel,
-                .def = field_def(v, parent, sel->name),
-            };
-            VEC_PUSH_ARENA(v->a, out, e);
+            add_fentry(v, parent, sel, out);
         } else if (sel->kind == GQL_INLINE_FRAGMENT) {
             const struct gql_type *t =
                 sel->type != NULL ? gql_schema_find_type(v->s, sel->type->name) : parent;
             collect_fields(v, t, sel, expand, out, frag_names, seen, depth + 1);
         } else {
-            if (map_find(seen, sel->name) != NULL) {
-                continue;
-            }
-            map_set(seen, sel->name, (void *)1, NULL);
-            if (!expand) {
-                gql_list_push(v->a, frag_names, (struct gql_node *)sel);
-                continue;
-            }
-            const struct gql_node *frag = map_find(v->frags, sel->name);
-            if (frag != NULL) {
-                collect_fields(v, gql_schema_find_type(v->s, frag->type->name), frag, true, out,
-                               frag_names, seen, depth + 1);
-            }
+            collect_spread(v, sel, expand, out, frag_names, seen, depth);
         }
     }
 }
