@@ -1180,18 +1180,12 @@ static const struct gql_node *find_var_def(const struct gql_node *op, struct str
     return NULL;
 }
 
-static void check_variable_usages(struct vctx *v, const struct gql_node *op)
+static void check_undefined_variables(struct vctx *v, const struct gql_node *op,
+                                      const struct usages *all)
 {
-    struct usages all = { 0 };
-    collect_usages(v, op, &all);
-    struct gql_list frags = { 0 };
-    referenced_fragments(v, op, &frags);
-    for (size_t i = 0; i < frags.count; i++) {
-        collect_usages(v, frags.items[i], &all);
-    }
     /* NoUndefinedVariables */
-    for (size_t i = 0; i < all.count; i++) {
-        const struct gql_node *var = all.items[i].var;
+    for (size_t i = 0; i < all->count; i++) {
+        const struct gql_node *var = all->items[i].var;
         if (find_var_def(op, var->name) != NULL) {
             continue;
         }
@@ -1204,12 +1198,17 @@ static void check_variable_usages(struct vctx *v, const struct gql_node *op)
             report(v, var->loc, op->loc, "Variable \"$%.*s\" is not defined.", STR_FMT(var->name));
         }
     }
+}
+
+static void check_unused_variables(struct vctx *v, const struct gql_node *op,
+                                   const struct usages *all)
+{
     /* NoUnusedVariables */
     for (size_t i = 0; i < op->args.count; i++) {
         const struct gql_node *vd = op->args.items[i];
         bool used = false;
-        for (size_t k = 0; k < all.count && !used; k++) {
-            used = str_eq(all.items[k].var->name, vd->name);
+        for (size_t k = 0; k < all->count && !used; k++) {
+            used = str_eq(all->items[k].var->name, vd->name);
         }
         if (used) {
             continue;
@@ -1221,9 +1220,14 @@ static void check_variable_usages(struct vctx *v, const struct gql_node *op)
             report(v, vd->loc, nl(), "Variable \"$%.*s\" is never used.", STR_FMT(vd->name));
         }
     }
+}
+
+static void check_allowed_positions(struct vctx *v, const struct gql_node *op,
+                                    const struct usages *all)
+{
     /* VariablesInAllowedPosition */
-    for (size_t i = 0; i < all.count; i++) {
-        const struct usage *u = &all.items[i];
+    for (size_t i = 0; i < all->count; i++) {
+        const struct usage *u = &all->items[i];
         const struct gql_node *vd = find_var_def(op, u->var->name);
         if (vd == NULL || u->type == NULL) {
             continue;
@@ -1252,6 +1256,20 @@ static void check_variable_usages(struct vctx *v, const struct gql_node *op)
                    STR_FMT(u->var->name), STR_FMT(ref_str(v, vt)), STR_FMT(u->parent_input->name));
         }
     }
+}
+
+static void check_variable_usages(struct vctx *v, const struct gql_node *op)
+{
+    struct usages all = { 0 };
+    collect_usages(v, op, &all);
+    struct gql_list frags = { 0 };
+    referenced_fragments(v, op, &frags);
+    for (size_t i = 0; i < frags.count; i++) {
+        collect_usages(v, frags.items[i], &all);
+    }
+    check_undefined_variables(v, op, &all);
+    check_unused_variables(v, op, &all);
+    check_allowed_positions(v, op, &all);
 }
 
 /* graphql-js collectFields for SingleFieldSubscriptions: response names in order, honouring
