@@ -1294,6 +1294,31 @@ static bool literal_skip(const struct gql_node *sel)
     return false;
 }
 
+/* The fragment a spread or inline fragment selects (NULL when already seen or unknown). */
+static const struct gql_node *fragment_target(struct vctx *v, const struct gql_node *sel,
+                                              struct map *seen)
+{
+    if (sel->kind != GQL_FRAGMENT_SPREAD) {
+        return sel;
+    }
+    if (map_find(seen, sel->name) != NULL) {
+        return NULL;
+    }
+    map_set(seen, sel->name, (void *)1, NULL);
+    return map_find(v->frags, sel->name);
+}
+
+/* doesFragmentConditionMatch for the subscription root object type. */
+static bool condition_matches_root(struct vctx *v, const struct gql_node *cond,
+                                   const struct gql_type *root)
+{
+    if (cond == NULL) {
+        return true;
+    }
+    const struct gql_type *t = gql_schema_find_type(v->s, cond->name);
+    return t != NULL && (t == root || (gql_type_is_abstract(t) && is_sub_type(t, root)));
+}
+
 static void subscription_fields(struct vctx *v, const struct gql_type *root,
                                 const struct gql_node *owner, struct fentries *out,
                                 struct map *seen, size_t depth)
@@ -1304,30 +1329,13 @@ static void subscription_fields(struct vctx *v, const struct gql_type *root,
             continue;
         }
         if (sel->kind == GQL_FIELD) {
-            struct fentry e = { .response = sel->alias.len ? sel->alias : sel->name, .node = sel };
-            VEC_PUSH_ARENA(v->a, out, e);
+            add_fentry(v, NULL, sel, out);
             continue;
         }
-        const struct gql_node *target = sel;
-        const struct gql_node *cond = sel->type;
-        if (sel->kind == GQL_FRAGMENT_SPREAD) {
-            if (map_find(seen, sel->name) != NULL) {
-                continue;
-            }
-            map_set(seen, sel->name, (void *)1, NULL);
-            target = map_find(v->frags, sel->name);
-            if (target == NULL) {
-                continue;
-            }
-            cond = target->type;
+        const struct gql_node *target = fragment_target(v, sel, seen);
+        if (target != NULL && condition_matches_root(v, target->type, root)) {
+            subscription_fields(v, root, target, out, seen, depth + 1);
         }
-        if (cond != NULL) {
-            const struct gql_type *t = gql_schema_find_type(v->s, cond->name);
-            if (t == NULL || (t != root && !(gql_type_is_abstract(t) && is_sub_type(t, root)))) {
-                continue;
-            }
-        }
-        subscription_fields(v, root, target, out, seen, depth + 1);
     }
 }
 
