@@ -36,7 +36,7 @@ static struct db *open_db(void)
     diag_clear(&d);
     if (db_open(db_path, NULL, &d, &db) != RC_OK) {
         fprintf(stderr, "db_bench: %s\n", d.msg);
-        exit(1);
+        _exit(1);
     }
     return db;
 }
@@ -61,7 +61,7 @@ static double run_get(void)
             if (db_kv_get(db, STR("bench"), key_of((int)(ops + (size_t)i) * 7, k, sizeof(k)), a,
                           NULL, &v) != RC_OK) {
                 fprintf(stderr, "db_bench: get failed\n");
-                exit(1);
+                _exit(1);
             }
         }
         ops += 256;
@@ -80,7 +80,7 @@ static double run_set(int batch)
     size_t ops = 0;
     while (clk_mono_ns() - start < budget_ns) {
         if (batch > 1 && db_tx_begin(db, NULL) != RC_OK) {
-            exit(1);
+            _exit(1);
         }
         for (int i = 0; i < batch; i++) {
             char k[32], v[32];
@@ -88,12 +88,12 @@ static double run_set(int batch)
             if (db_kv_set(db, STR("bench"), key_of((int)ops, k, sizeof(k)), str_make(v, (size_t)vl),
                           NULL) != RC_OK) {
                 fprintf(stderr, "db_bench: set failed\n");
-                exit(1);
+                _exit(1);
             }
             ops++;
         }
         if (batch > 1 && db_tx_commit(db, NULL) != RC_OK) {
-            exit(1);
+            _exit(1);
         }
     }
     double rate = (double)ops * 1e9 / (double)(clk_mono_ns() - start);
@@ -116,7 +116,7 @@ static void *writer_thread(void *arg)
         if (db_kv_set(db, STR("bench"), key_of((int)*writes, k, sizeof(k)), STR("w"), NULL) !=
             RC_OK) {
             fprintf(stderr, "db_bench: writer failed\n");
-            exit(1);
+            _exit(1);
         }
         (*writes)++;
     }
@@ -132,11 +132,11 @@ static double run_threads(int nthreads, size_t *out_writes)
     *out_writes = 0;
     atomic_store(&stop_writer, false);
     if (pthread_create(&w, NULL, writer_thread, out_writes) != 0) {
-        exit(1);
+        _exit(1);
     }
     for (int i = 0; i < nthreads; i++) {
         if (pthread_create(&th[i], NULL, reader_thread, &rates[i]) != 0) {
-            exit(1);
+            _exit(1);
         }
     }
     for (int i = 0; i < nthreads; i++) {

@@ -229,6 +229,23 @@ WARN_UNUSED int db_kv_remove(struct db *db, struct str script, struct str key, s
 /* Remove every key of the script; *out_removed gets the count. */
 WARN_UNUSED int db_kv_clear(struct db *db, struct str script, struct diag *d, size_t *out_removed);
 
+/*
+ * Add by to the integer stored at key (a missing key counts as 0) and store the result as
+ * decimal text, atomically. Returns RC_OK and the new value in *out_value, RC_INVAL when the
+ * stored value is not a decimal integer, RC_LIMIT on int64 overflow or the key limit.
+ */
+WARN_UNUSED int db_kv_increment(struct db *db, struct str script, struct str key, int64_t by,
+                                struct diag *d, int64_t *out_value);
+
+/*
+ * Set key to value only when its current value equals *expected, or, with expected NULL, only
+ * when the key is absent; atomically. *out_swapped tells whether it was set. Same limits as
+ * db_kv_set.
+ */
+WARN_UNUSED int db_kv_compare_and_set(struct db *db, struct str script, struct str key,
+                                      const struct str *expected, struct str value, struct diag *d,
+                                      bool *out_swapped);
+
 /* List keys starting with prefix (may be empty), sorted bytewise, at most DB_KV_LIST_MAX. */
 WARN_UNUSED int db_kv_keys(struct db *db, struct str script, struct str prefix, struct arena *arena,
                            struct diag *d, struct str **out_keys, size_t *out_count);

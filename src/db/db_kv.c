@@ -5,6 +5,7 @@
  * takes the write transaction to check the per-script key limit and insert atomically.
  * Thread contract: one thread at a time per struct db.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/clk.h"
@@ -140,6 +141,122 @@ int db_kv_clear(struct db *db, struct str script, struct diag *d, size_t *out_re
     if (rc == RC_OK) {
         *out_removed = (size_t)changes;
     }
+    return rc;
+}
+
+/* Read key's value inside the caller's transaction: *out_found false when absent. The value is
+ * copied into buf (cap bytes) when it fits, else RC_LIMIT (callers pass the value limit + 1). */
+static int kv_read(struct db *db, const struct db_value *args, struct arena *arena, struct diag *d,
+                   bool *out_found, struct str *out_value)
+{
+    struct db_q q;
+    bool row = false;
+    *out_found = false;
+    *out_value = str_make("", 0);
+    int rc = db_q_start(db, sql_kv_get, args, 2, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        *out_found = true;
+        *out_value = db_q_col_dup(&q, 0, arena);
+    }
+    db_q_end(&q);
+    return rc;
+}
+
+/* Write value at key inside the caller's transaction (update, else insert under the key
+ * limit). */
+static int kv_write_locked(struct db *db, const struct db_value *args, bool exists, struct diag *d)
+{
+    if (exists) {
+        return db_q_exec(db, sql_kv_update, args, 4, d, NULL);
+    }
+    return kv_insert(db, args, d);
+}
+
+int db_kv_increment(struct db *db, struct str script, struct str key, int64_t by, struct diag *d,
+                    int64_t *out_value)
+{
+    struct arena *arena = NULL;
+    bool found = false;
+    struct str cur;
+    int64_t n = 0;
+    char text[32];
+    *out_value = 0;
+    int rc = check_key(script, key, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    arena = arena_new(256);
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key), DBV_NULL,
+                               DBV_INT(clk_realtime_ms()) };
+    rc = kv_read(db, args, arena, d, &found, &cur);
+    if (rc != RC_OK) {
+        goto out;
+    }
+    if (found && str_to_i64(cur, &n) != RC_OK) {
+        rc = diag_set(d, RC_INVAL, "storage value at %.*s is not an integer", STR_FMT(key));
+        goto out;
+    }
+    if (__builtin_add_overflow(n, by, &n)) {
+        rc = diag_set(d, RC_LIMIT, "increment of %.*s overflows int64", STR_FMT(key));
+        goto out;
+    }
+    int len = snprintf(text, sizeof(text), "%lld", (long long)n);
+    args[2] = DBV_TEXT(str_make(text, (size_t)len));
+    rc = kv_write_locked(db, args, found, d);
+out:
+    arena_free(arena);
+    if (rc == RC_OK) {
+        rc = db_tx_commit(db, d);
+        *out_value = rc == RC_OK ? n : 0;
+        return rc;
+    }
+    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
+    return rc;
+}
+
+int db_kv_compare_and_set(struct db *db, struct str script, struct str key,
+                          const struct str *expected, struct str value, struct diag *d,
+                          bool *out_swapped)
+{
+    struct arena *arena = NULL;
+    bool found = false;
+    struct str cur;
+    *out_swapped = false;
+    int rc = check_key(script, key, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    if (value.len > db->opts.kv_value_max_bytes) {
+        return diag_set(d, RC_LIMIT, "storage value is %zu bytes, limit %zu", value.len,
+                        db->opts.kv_value_max_bytes);
+    }
+    rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    arena = arena_new(256);
+    struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key), DBV_TEXT(value),
+                               DBV_INT(clk_realtime_ms()) };
+    rc = kv_read(db, args, arena, d, &found, &cur);
+    bool match = expected == NULL ? !found : found && str_eq(cur, *expected);
+    if (rc == RC_OK && match) {
+        rc = kv_write_locked(db, args, found, d);
+    }
+    arena_free(arena);
+    if (rc == RC_OK) {
+        rc = db_tx_commit(db, d);
+        *out_swapped = rc == RC_OK && match;
+        return rc;
+    }
+    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
     return rc;
 }
 

@@ -3,6 +3,7 @@
  * Shared storage (limits, prefixes, injection attempts stored literally, per-script isolation)
  * and script logs (batched append, filters, cursor paging).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -304,6 +305,109 @@ TEST(db_log_bad_input)
     f.limit = DB_LOG_QUERY_MAX + 1;
     ASSERT_RC(db_log_query(db, &f, a, NULL, &it, &n, &next), RC_LIMIT);
     mem_free(msg);
+    arena_free(a);
+    db_close(db);
+}
+
+/* ------------------------------------------------------------------ increment, compare-and-set */
+
+TEST(db_kv_increment_values_and_errors)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct str v;
+    int64_t n = 0;
+    ASSERT_OK(db_kv_increment(db, STR("s"), STR("c"), 1, NULL, &n));
+    ASSERT_EQ_INT(n, 1);
+    ASSERT_OK(db_kv_increment(db, STR("s"), STR("c"), 41, NULL, &n));
+    ASSERT_EQ_INT(n, 42);
+    ASSERT_OK(db_kv_increment(db, STR("s"), STR("c"), -50, NULL, &n));
+    ASSERT_EQ_INT(n, -8);
+    ASSERT_OK(db_kv_get(db, STR("s"), STR("c"), a, NULL, &v));
+    ASSERT_EQ_SLICE(v, "-8");
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("t"), STR("12abc"), NULL));
+    ASSERT_RC(db_kv_increment(db, STR("s"), STR("t"), 1, NULL, &n), RC_INVAL);
+    ASSERT_OK(db_kv_get(db, STR("s"), STR("t"), a, NULL, &v));
+    ASSERT_EQ_SLICE(v, "12abc");
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("big"), STR("9223372036854775807"), NULL));
+    ASSERT_RC(db_kv_increment(db, STR("s"), STR("big"), 1, NULL, &n), RC_LIMIT);
+    ASSERT_EQ_INT(db_tx_depth(db), 0);
+    arena_free(a);
+    db_close(db);
+}
+
+#define INC_THREADS 4
+#define INC_EACH    50
+
+static void *inc_thread(void *p)
+{
+    int *errors = p;
+    struct db *db = NULL;
+    char path[512];
+    if (db_open(test_db_path(path, sizeof(path), "kiln.db"), NULL, NULL, &db) != RC_OK) {
+        (*errors)++;
+        return NULL;
+    }
+    for (int i = 0; i < INC_EACH; i++) {
+        int64_t n = 0;
+        if (db_kv_increment(db, STR("s"), STR("hits"), 1, NULL, &n) != RC_OK) {
+            (*errors)++;
+        }
+    }
+    db_close(db);
+    return NULL;
+}
+
+TEST(db_kv_increment_is_atomic_across_threads)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    pthread_t th[INC_THREADS];
+    int errors[INC_THREADS] = { 0 };
+    for (int i = 0; i < INC_THREADS; i++) {
+        ASSERT_EQ_INT(pthread_create(&th[i], NULL, inc_thread, &errors[i]), 0);
+    }
+    for (int i = 0; i < INC_THREADS; i++) {
+        ASSERT_EQ_INT(pthread_join(th[i], NULL), 0);
+        ASSERT_EQ_INT(errors[i], 0);
+    }
+    struct str v;
+    ASSERT_OK(db_kv_get(db, STR("s"), STR("hits"), a, NULL, &v));
+    char want[16];
+    (void)snprintf(want, sizeof(want), "%d", INC_THREADS * INC_EACH);
+    ASSERT_EQ_SLICE(v, want);
+    arena_free(a);
+    db_close(db);
+}
+
+TEST(db_kv_compare_and_set)
+{
+    struct db_options opts = { .kv_value_max_bytes = 10 };
+    struct db *db = test_db_open(&opts);
+    struct arena *a = arena_new(4096);
+    struct str v;
+    bool swapped = true;
+    ASSERT_OK(db_kv_compare_and_set(db, STR("s"), STR("k"), NULL, STR("a"), NULL, &swapped));
+    ASSERT_TRUE(swapped); /* absent, as expected */
+    ASSERT_OK(db_kv_compare_and_set(db, STR("s"), STR("k"), NULL, STR("b"), NULL, &swapped));
+    ASSERT_FALSE(swapped); /* present now */
+    struct str exp = STR("x");
+    ASSERT_OK(db_kv_compare_and_set(db, STR("s"), STR("k"), &exp, STR("b"), NULL, &swapped));
+    ASSERT_FALSE(swapped);
+    exp = STR("a");
+    ASSERT_OK(db_kv_compare_and_set(db, STR("s"), STR("k"), &exp, STR("b"), NULL, &swapped));
+    ASSERT_TRUE(swapped);
+    ASSERT_OK(db_kv_get(db, STR("s"), STR("k"), a, NULL, &v));
+    ASSERT_EQ_SLICE(v, "b");
+    exp = STR("b");
+    ASSERT_RC(
+        db_kv_compare_and_set(db, STR("s"), STR("k"), &exp, STR("01234567890"), NULL, &swapped),
+        RC_LIMIT);
+    ASSERT_FALSE(swapped);
+    exp = STR(""); /* an empty value is not "absent" */
+    ASSERT_OK(db_kv_compare_and_set(db, STR("s"), STR("n"), &exp, STR("v"), NULL, &swapped));
+    ASSERT_FALSE(swapped);
+    ASSERT_RC(db_kv_get(db, STR("s"), STR("n"), a, NULL, &v), RC_NOTFOUND);
     arena_free(a);
     db_close(db);
 }
