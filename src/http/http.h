@@ -23,6 +23,7 @@
 #include "base/str.h"
 
 struct arena;
+struct buf;
 struct diag;
 
 /* ------------------------------------------------------------------ request model */
@@ -273,3 +274,156 @@ WARN_UNUSED int http_filter_parse_json(struct str json, enum http_filter_mode mo
 /* Whether a message with filter f goes to a connection with criteria c (c NULL = {}).
  * Pure; any thread. */
 bool http_filter_match(const struct http_filter *f, const struct http_criteria *c);
+
+/* ------------------------------------------------------------------ streaming responses */
+
+/*
+ * A chunk: immutable, reference-counted bytes, written to any number of streams on any loops
+ * without copies (one broadcast message is serialised once). The bytes are stored with room
+ * for the HTTP/1.1 chunked framing, so every connection writes the same buffer.
+ */
+struct http_chunk;
+
+/* Return an owned chunk (refcount 1) holding a copy of data. Any thread. */
+struct http_chunk *http_chunk_new(struct str data);
+struct http_chunk *http_chunk_ref(struct http_chunk *ch);
+/* Drop one reference; the last one frees it. NULL is a no-op. Any thread. */
+void http_chunk_unref(struct http_chunk *ch);
+/* The payload bytes (without framing). */
+struct str http_chunk_data(const struct http_chunk *ch);
+
+/* A streaming response: status and headers first, then chunks, then the end. */
+struct http_stream;
+
+/* Called once on the loop thread when the stream is over: ended and written, the client went
+ * away, a write failed, it fell too far behind, or the server stopped (then possibly on the
+ * stopping thread). The stream handle itself stays valid until released. */
+typedef void http_stream_close_fn(struct http_stream *st, void *arg);
+
+struct http_stream_config {
+    size_t max_queue_chunks; /* queued and unwritten; 0: 1,000. Over it: slow consumer */
+    size_t max_queue_bytes;  /* 0: 8 MiB. Over it: slow consumer */
+    int64_t heartbeat_ms;    /* > 0: write heartbeat when nothing was written for that long */
+    struct http_chunk *heartbeat; /* borrowed (a reference is taken); NULL: no heartbeat */
+    http_stream_close_fn *on_close; /* may be NULL */
+    void *arg;
+};
+
+/*
+ * Begin a streaming response on ex and give up ex (as http_exchange_respond does). headers are
+ * copied; Content-Length, Transfer-Encoding and Connection are Kiln's: HTTP/1.1 gets
+ * "Transfer-Encoding: chunked" and may keep the connection alive after the end; HTTP/1.0 gets
+ * a body delimited by closing the connection. RC_OK with an owned handle in *out_st
+ * (release it with http_stream_release() when done with it); RC_INVAL when a header is invalid
+ * (a 500 is sent instead; d says why; *out_st NULL). Any thread.
+ */
+WARN_UNUSED int http_exchange_stream_begin(struct http_exchange *ex, int status,
+                                           const struct http_header *headers,
+                                           size_t header_count,
+                                           const struct http_stream_config *cfg,
+                                           struct http_stream **out_st, struct diag *d);
+
+/*
+ * Queue ch (a reference is taken; the caller keeps its own) for writing. Any thread: from
+ * another thread it is posted to the owning loop. RC_OK (queued or posted); RC_IO when the
+ * stream is already over (ended or closed); RC_LIMIT when the queue was full: the client is
+ * then disconnected as a slow consumer (counted in http_server_slow_consumers()). Posted
+ * writes report RC_OK and apply the same rule on the loop. An empty chunk is ignored.
+ */
+WARN_UNUSED int http_stream_write(struct http_stream *st, struct http_chunk *ch);
+
+/* Same, copying data into a new chunk. */
+WARN_UNUSED int http_stream_write_copy(struct http_stream *st, struct str data);
+
+/* End the stream after what is queued (chunked: the last-chunk). Any thread; idempotent. */
+void http_stream_end(struct http_stream *st);
+
+/* Close the connection now, dropping what is queued. Any thread. */
+void http_stream_abort(struct http_stream *st);
+
+/* True once the stream is over (see http_stream_close_fn). Any thread. */
+bool http_stream_is_closed(const struct http_stream *st);
+
+/* Give up the handle from http_exchange_stream_begin(). NULL is a no-op. Any thread. */
+void http_stream_release(struct http_stream *st);
+
+/* Clients disconnected because they fell too far behind, since start. Any thread. */
+uint64_t http_server_slow_consumers(const struct http_server *s);
+
+/* ------------------------------------------------------------------ server-sent events */
+
+/*
+ * SSE streams (spec/20-realtime.md §1; docs/internals/realtime.md). A hub holds the streams
+ * of one server, each registered at a path pattern (":name" parameters allowed). A client
+ * connection is an http_stream on its I/O loop with its criteria (the filter rule above). A
+ * broadcast is formatted once into one chunk, shared by every connection on every loop.
+ */
+struct http_sse_hub;
+struct http_sse_stream;
+
+#define HTTP_SSE_MAX_MESSAGE_BYTES ((size_t)256 * 1024) /* data after encoding -> RC_LIMIT */
+#define HTTP_SSE_MAX_REPLAY        1000                 /* replay ring size -> RC_INVAL */
+
+struct http_sse_config {
+    size_t replay;            /* messages kept for Last-Event-ID; 0: none */
+    int64_t heartbeat_ms;     /* ":" comment interval; 0: 15,000; < 0: none */
+    size_t max_connections;   /* on this instance; 0: 1,000. Full: 503 TOO_MANY_CONNECTIONS */
+    size_t max_queue_chunks;  /* per connection; 0: 1,000 (slow consumer beyond) */
+    size_t max_queue_bytes;   /* per connection; 0: 8 MiB */
+};
+
+/* Return an owned hub for server s with an instance-wide connection limit (0: 10,000). Free
+ * it with http_sse_hub_free() after http_server_stop(s). Main thread. */
+struct http_sse_hub *http_sse_hub_new(struct http_server *s, size_t max_connections);
+void http_sse_hub_free(struct http_sse_hub *h);
+
+/* Register a stream at pattern (copied). RC_OK with a borrowed *out_ss (lives as long as h);
+ * RC_INVAL (bad pattern or config); RC_CONFLICT (already registered). Before connections. */
+WARN_UNUSED int http_sse_register(struct http_sse_hub *h, struct str pattern,
+                                  const struct http_sse_config *cfg,
+                                  struct http_sse_stream **out_ss, struct diag *d);
+
+/* The stream registered at exactly pattern, or NULL. Any thread. */
+struct http_sse_stream *http_sse_find(const struct http_sse_hub *h, struct str pattern);
+
+/* The stream whose pattern matches a request path (raw_path), or NULL; params (decoded in a)
+ * go to *out_match as http_router_match() gives them. Any thread. */
+struct http_sse_stream *http_sse_match(const struct http_sse_hub *h, struct str raw_path,
+                                       struct arena *a, struct http_match *out_match);
+
+/*
+ * Accept ex as a connection of ss with criteria c (taken: freed by the hub; NULL = {}), and
+ * give up ex. Sends the text/event-stream head, "retry: 3000" and ": connected", then, when
+ * the request has Last-Event-ID and ss keeps a replay ring, the kept messages after that id
+ * which match c. RC_OK; RC_LIMIT when ss or the hub is full (503 TOO_MANY_CONNECTIONS is
+ * sent). Any thread.
+ */
+WARN_UNUSED int http_sse_connect(struct http_sse_stream *ss, struct http_exchange *ex,
+                                 struct http_criteria *c, struct diag *d);
+
+struct http_sse_message {
+    struct str data;  /* already serialised; line breaks give several data: lines */
+    struct str event; /* empty: none; else ^[A-Za-z0-9_.-]{1,64}$ */
+    struct str id;    /* empty: none (assigned "<epoch ms>-<seq>" when ss has replay) */
+};
+
+/*
+ * Broadcast m to every connection of ss on every loop whose criteria match f (borrowed; a
+ * reference is taken; NULL: all). RC_OK (posted); RC_INVAL (bad event name or id: d says
+ * why); RC_LIMIT (data over HTTP_SSE_MAX_MESSAGE_BYTES). Any thread.
+ */
+WARN_UNUSED int http_sse_broadcast(struct http_sse_stream *ss, const struct http_sse_message *m,
+                                   struct http_filter *f, struct diag *d);
+
+/* Connections of ss on this instance (attached or being attached). Any thread. */
+size_t http_sse_connection_count(const struct http_sse_stream *ss);
+/* Messages delivered to connections since start (one per connection). Any thread. */
+uint64_t http_sse_delivered(const struct http_sse_stream *ss);
+
+/*
+ * Format one event into out: "id: ..\n", "event: ..\n", one "data: ..\n" per line of data
+ * (CRLF, CR and LF all end a line), then "\n". RC_OK; RC_INVAL (bad event name, id with a line
+ * break or NUL); RC_LIMIT (out is full). Any thread.
+ */
+WARN_UNUSED int http_sse_format(struct buf *out, const struct http_sse_message *m,
+                                struct diag *d);

@@ -16,6 +16,7 @@
 
 struct arena;
 struct diag;
+struct net_post;
 
 /* Percent-decode s ("%41" -> "A"; malformed escapes are kept as they are). Returns s itself
  * when it has no '%', else a copy in a. Any thread. */
@@ -28,6 +29,8 @@ struct http_response_meta {
     bool keep_alive;       /* Connection: keep-alive or close */
     struct str request_id; /* X-Request-Id; empty: none */
     struct str server;     /* Server; empty: none */
+    bool streaming;        /* no Content-Length: chunked when chunked, else close-delimited */
+    bool chunked;          /* with streaming: Transfer-Encoding: chunked */
 };
 
 /* True when a response with this status never has a body (1xx, 204, 304). */
@@ -58,3 +61,17 @@ WARN_UNUSED int http_error_body(struct buf *out, struct str code, struct str mes
 
 /* The current Date header value (IMF-fixdate, 29 bytes), cached per thread per second. */
 struct str http_date_now(void);
+
+/* Queue ch on st without flushing (the loop's batch hook or the caller flushes): the
+ * loop-thread form of http_stream_write(), for fan-out from a post. Same return codes. */
+WARN_UNUSED int http_stream_push(struct http_stream *st, struct http_chunk *ch);
+
+/* The I/O loops of a server, for modules that keep per-loop state (http_sse.c). */
+size_t http_server_io_count(const struct http_server *s);
+/* Post item to loop i (see net_loop_post). Any thread. */
+WARN_UNUSED bool http_server_post(struct http_server *s, size_t i, struct net_post *item);
+/* The index of the loop that owns ex / st. Any thread. */
+size_t http_exchange_io_index(const struct http_exchange *ex);
+size_t http_stream_io_index(const struct http_stream *st);
+/* True when called on the thread of loop i. */
+bool http_server_on_loop(const struct http_server *s, size_t i);

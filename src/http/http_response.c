@@ -258,7 +258,11 @@ static char *put_head(char *p, const struct http_response_meta *m, struct str re
     if (m->request_id.len > 0) {
         p = put_header(p, STR("X-Request-Id"), m->request_id);
     }
-    if (!http_status_has_no_body(m->status)) {
+    if (m->streaming) {
+        if (m->chunked && !http_status_has_no_body(m->status)) {
+            p = put(p, STR("Transfer-Encoding: chunked\r\n"));
+        }
+    } else if (!http_status_has_no_body(m->status)) {
         p = put(p, STR("Content-Length: "));
         p = put_u64(p, body_len);
         p = put(p, STR("\r\n"));

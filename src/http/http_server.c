@@ -31,17 +31,60 @@
 #include "http/http_parse.h"
 #include "net/net.h"
 
-#define READ_BUF_BYTES    ((size_t)64 * 1024)
-#define ARENA_FIRST_BYTES 8192
-#define ARENA_POOL_MAX    256
-#define PIPELINE_MAX      32   /* exchanges queued per connection before reading pauses */
-#define WRITE_BATCH_MAX   64   /* exchanges per writev */
-#define LINGER_MS         2000 /* reading and discarding after the last response */
-#define SWEEP_MIN_MS      10
-#define SWEEP_MAX_MS      1000
+#define READ_BUF_BYTES      ((size_t)64 * 1024)
+#define ARENA_FIRST_BYTES   8192
+#define ARENA_POOL_MAX      256
+#define PIPELINE_MAX        32   /* exchanges queued per connection before reading pauses */
+#define WRITE_BATCH_MAX     64   /* exchanges per writev */
+#define LINGER_MS           2000 /* reading and discarding after the last response */
+#define SWEEP_MIN_MS        10
+#define SWEEP_MAX_MS        1000
+#define STREAM_QUEUE_CHUNKS 1000
+#define STREAM_QUEUE_BYTES  ((size_t)8 * 1024 * 1024)
+#define STREAM_WRITE_MAX    64 /* chunks per writev */
+#define STREAM_BEAT_MIN_MS  10
+#define CHUNK_PREFIX_BYTES  18 /* room for "<hex>\r\n" */
 
 struct conn;
 struct io;
+
+/* Bytes at bytes[CHUNK_PREFIX_BYTES .. +len], framed as bytes[frame_off .. +frame_len]. A raw
+ * chunk (a response head, the last-chunk) has frame == payload. */
+struct http_chunk {
+    atomic_size_t refs;
+    size_t len;
+    size_t frame_off;
+    size_t frame_len;
+    bool raw;
+    char bytes[];
+};
+
+struct http_stream {
+    struct io *io;
+    struct conn *conn; /* loop thread; set when the head reaches the writer */
+    atomic_size_t refs;
+    atomic_bool over;
+    bool chunked;
+    bool keep_alive;
+    bool ended;            /* loop thread: the last-chunk is queued */
+    bool closed_done;      /* loop thread: on_close was called */
+    bool linked;           /* in io->streams */
+    struct http_chunk **q; /* ring, loop thread */
+    size_t q_cap;
+    size_t q_start;
+    size_t q_count;
+    size_t q_bytes;
+    size_t inflight; /* chunks at the ring's start being written */
+    size_t max_chunks;
+    size_t max_bytes;
+    int64_t heartbeat_ms;
+    int64_t last_push_ms;
+    struct http_chunk *heartbeat;
+    http_stream_close_fn *on_close;
+    void *arg;
+    struct http_stream *prev; /* io->streams */
+    struct http_stream *next;
+};
 
 struct http_exchange {
     struct arena *arena;
@@ -59,6 +102,7 @@ struct http_exchange {
     bool close_after; /* close the connection after this response */
     bool is_head;
     atomic_bool aborted;
+    struct http_stream *stream; /* a streaming response, until the writer takes it */
 };
 
 struct conn {
@@ -75,6 +119,8 @@ struct conn {
     struct http_exchange *q_tail;
     size_t q_count;
     struct http_exchange *w_head; /* being written */
+    struct http_stream *stream;   /* the streaming response being written */
+    struct http_stream *ws;       /* the stream whose chunks are in flight */
     bool writing;
     char *pending; /* bytes read but not parsed while paused */
     size_t pending_len;
@@ -104,6 +150,9 @@ struct io {
     bool listening;
     uv_timer_t sweep;
     uv_timer_t drain;
+    uv_timer_t beat; /* stream heartbeats */
+    int64_t beat_ms; /* 0: not running */
+    struct http_stream *streams;
     int64_t tick_ms;
     bool started;
     bool draining;
@@ -128,6 +177,7 @@ struct http_server {
     atomic_size_t conn_count;
     atomic_long refs; /* 1 for the owner + 1 per live exchange */
     atomic_bool stopping;
+    atomic_uint_least64_t slow_consumers;
 };
 
 static void conn_flush(struct conn *c);
@@ -136,6 +186,11 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void conn_feed(struct conn *c, const char *data, size_t len);
 static void io_maybe_finish(struct io *io);
+static void stream_over(struct http_stream *st);
+static void io_flush_dirty(struct io *io);
+static void mark_dirty(struct conn *c);
+static void on_write(uv_write_t *req, int status);
+static void on_beat(uv_timer_t *t);
 
 /* ------------------------------------------------------------------ server lifetime */
 
@@ -180,6 +235,10 @@ static void exchange_free(struct http_exchange *ex)
 {
     struct io *io = ex->io;
     struct http_server *s = io->srv;
+    if (ex->stream != NULL) {
+        stream_over(ex->stream);
+        ex->stream = NULL;
+    }
     mem_free(ex->owned_body);
     struct arena *a = ex->arena;
     if (io->pool_count < ARENA_POOL_MAX && !io->finished) {
@@ -195,6 +254,10 @@ static void exchange_free(struct http_exchange *ex)
 static void exchange_free_offloop(struct http_exchange *ex)
 {
     struct http_server *s = ex->io->srv;
+    if (ex->stream != NULL) {
+        stream_over(ex->stream);
+        ex->stream = NULL;
+    }
     mem_free(ex->owned_body);
     arena_free(ex->arena);
     server_unref(s);
@@ -307,6 +370,8 @@ static void meta_of(const struct http_exchange *ex, int status, struct http_resp
     m->keep_alive = ex->keep_alive && !atomic_load(&s->stopping);
     m->request_id = ex->req->request_id;
     m->server = s->server_str;
+    m->streaming = false;
+    m->chunked = false;
 }
 
 /* Serialise an error response into ex (never fails: the body is bounded and valid). */
@@ -395,6 +460,483 @@ void http_exchange_respond_error(struct http_exchange *ex, int status, const cha
     exchange_complete(ex);
 }
 
+/* ------------------------------------------------------------------ streaming responses */
+
+static struct http_chunk *chunk_alloc(struct str data, bool raw)
+{
+    struct http_chunk *ch = mem_alloc(sizeof(*ch) + CHUNK_PREFIX_BYTES + data.len + 2);
+    atomic_init(&ch->refs, 1);
+    ch->len = data.len;
+    ch->raw = raw;
+    char *p = ch->bytes + CHUNK_PREFIX_BYTES;
+    if (data.len > 0) {
+        memcpy(p, data.ptr, data.len);
+    }
+    if (raw) {
+        ch->frame_off = CHUNK_PREFIX_BYTES;
+        ch->frame_len = data.len;
+        return ch;
+    }
+    /* "<hex>\r\n" right before the payload, "\r\n" after it. */
+    static const char hex[] = "0123456789abcdef";
+    char tmp[CHUNK_PREFIX_BYTES];
+    size_t n = 0;
+    size_t v = data.len;
+    do {
+        tmp[n++] = hex[v & 0xf];
+        v >>= 4;
+    } while (v != 0);
+    size_t off = CHUNK_PREFIX_BYTES - 2 - n;
+    for (size_t i = 0; i < n; i++) {
+        ch->bytes[off + i] = tmp[n - 1 - i];
+    }
+    ch->bytes[CHUNK_PREFIX_BYTES - 2] = '\r';
+    ch->bytes[CHUNK_PREFIX_BYTES - 1] = '\n';
+    p[data.len] = '\r';
+    p[data.len + 1] = '\n';
+    ch->frame_off = off;
+    ch->frame_len = n + 2 + data.len + 2;
+    return ch;
+}
+
+struct http_chunk *http_chunk_new(struct str data)
+{
+    return chunk_alloc(data, false);
+}
+
+struct http_chunk *http_chunk_ref(struct http_chunk *ch)
+{
+    atomic_fetch_add(&ch->refs, 1);
+    return ch;
+}
+
+void http_chunk_unref(struct http_chunk *ch)
+{
+    if (ch != NULL && atomic_fetch_sub(&ch->refs, 1) == 1) {
+        mem_free(ch);
+    }
+}
+
+struct str http_chunk_data(const struct http_chunk *ch)
+{
+    return str_make(ch->bytes + CHUNK_PREFIX_BYTES, ch->len);
+}
+
+/* The bytes st writes for ch. */
+static uv_buf_t stream_buf(const struct http_stream *st, struct http_chunk *ch)
+{
+    if (st->chunked || ch->raw) {
+        return uv_buf_init(ch->bytes + ch->frame_off, (unsigned)ch->frame_len);
+    }
+    return uv_buf_init(ch->bytes + CHUNK_PREFIX_BYTES, (unsigned)ch->len);
+}
+
+static struct http_chunk *stream_at(const struct http_stream *st, size_t i)
+{
+    return st->q[(st->q_start + i) % st->q_cap];
+}
+
+/* Drop the first n queued chunks. */
+static void stream_pop(struct http_stream *st, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct http_chunk *ch = stream_at(st, 0);
+        st->q_bytes -= stream_buf(st, ch).len;
+        st->q_start = (st->q_start + 1) % st->q_cap;
+        st->q_count--;
+        http_chunk_unref(ch);
+    }
+}
+
+static void stream_unref(struct http_stream *st)
+{
+    if (atomic_fetch_sub(&st->refs, 1) != 1) {
+        return;
+    }
+    while (st->q_count > 0) {
+        stream_pop(st, 1);
+    }
+    struct http_server *s = st->io->srv;
+    mem_free(st->q);
+    http_chunk_unref(st->heartbeat);
+    mem_free(st);
+    server_unref(s);
+}
+
+/* The stream is over: call on_close once and drop the loop's reference (unless a write of its
+ * chunks is in flight: on_write drops it then). Loop thread (or after the loop stopped). */
+static void stream_over(struct http_stream *st)
+{
+    if (st->closed_done) {
+        return;
+    }
+    st->closed_done = true;
+    atomic_store(&st->over, true);
+    if (st->linked) {
+        struct io *io = st->io;
+        if (st->prev != NULL) {
+            st->prev->next = st->next;
+        } else {
+            io->streams = st->next;
+        }
+        if (st->next != NULL) {
+            st->next->prev = st->prev;
+        }
+        st->linked = false;
+    }
+    if (st->on_close != NULL) {
+        st->on_close(st, st->arg);
+    }
+    struct conn *c = st->conn;
+    if (c != NULL) {
+        if (c->stream == st) {
+            c->stream = NULL;
+        }
+        if (c->ws == st) {
+            return;
+        }
+        st->conn = NULL;
+    }
+    stream_unref(st);
+}
+
+/* Close st's connection (or just end st before it reached the writer). */
+static void stream_kill(struct http_stream *st)
+{
+    atomic_fetch_add(&st->refs, 1); /* on_close may release the last other reference */
+    if (st->conn != NULL && !st->closed_done) {
+        conn_close(st->conn);
+    }
+    stream_over(st);
+    stream_unref(st);
+}
+
+int http_stream_push(struct http_stream *st, struct http_chunk *ch)
+{
+    if (st->closed_done || st->ended) {
+        return RC_IO;
+    }
+    if (ch->len == 0 && !ch->raw) {
+        return RC_OK;
+    }
+    size_t n = stream_buf(st, ch).len;
+    if (st->q_count >= st->max_chunks || st->q_bytes + n > st->max_bytes) {
+        atomic_fetch_add(&st->io->srv->slow_consumers, 1);
+        stream_kill(st);
+        return RC_LIMIT;
+    }
+    if (st->q_count == st->q_cap) {
+        size_t cap = st->q_cap == 0 ? 4 : st->q_cap * 2;
+        struct http_chunk **q = mem_alloc(cap * sizeof(*q));
+        for (size_t i = 0; i < st->q_count; i++) {
+            q[i] = stream_at(st, i);
+        }
+        mem_free(st->q);
+        st->q = q;
+        st->q_cap = cap;
+        st->q_start = 0;
+    }
+    st->q[(st->q_start + st->q_count) % st->q_cap] = http_chunk_ref(ch);
+    st->q_count++;
+    st->q_bytes += n;
+    if (st->io->started && !st->io->finished) {
+        st->last_push_ms = (int64_t)uv_now(net_loop_uv(st->io->loop));
+    }
+    if (st->conn != NULL) {
+        mark_dirty(st->conn);
+    }
+    return RC_OK;
+}
+
+enum stream_op_kind {
+    STREAM_OP_WRITE,
+    STREAM_OP_END,
+    STREAM_OP_ABORT,
+};
+
+struct stream_op {
+    struct net_post post;
+    struct http_stream *st;
+    struct http_chunk *ch;
+    enum stream_op_kind kind;
+};
+
+/* Apply an operation on the loop thread. */
+static int stream_apply(struct http_stream *st, enum stream_op_kind kind, struct http_chunk *ch)
+{
+    switch (kind) {
+    case STREAM_OP_WRITE:
+        return http_stream_push(st, ch);
+    case STREAM_OP_END:
+        if (!st->ended && !st->closed_done) {
+            if (st->chunked) {
+                struct http_chunk *last = chunk_alloc(STR("0\r\n\r\n"), true);
+                int rc = http_stream_push(st, last);
+                http_chunk_unref(last);
+                if (rc != RC_OK) {
+                    return rc;
+                }
+            }
+            st->ended = true;
+            if (st->conn != NULL) {
+                mark_dirty(st->conn);
+            }
+        }
+        return RC_OK;
+    case STREAM_OP_ABORT:
+        stream_kill(st);
+        return RC_OK;
+    }
+    return RC_INTERNAL;
+}
+
+static void on_stream_op(struct net_post *item)
+{
+    struct stream_op *op = CONTAINER_OF(item, struct stream_op, post);
+    (void)stream_apply(op->st, op->kind, op->ch);
+    http_chunk_unref(op->ch);
+    stream_unref(op->st);
+    mem_free(op);
+}
+
+/* Run an operation on st's loop: now when on it (flushing unless a read or a post batch will),
+ * else posted. */
+static int stream_run(struct http_stream *st, enum stream_op_kind kind, struct http_chunk *ch)
+{
+    if (atomic_load(&st->over)) {
+        return kind == STREAM_OP_WRITE ? RC_IO : RC_OK;
+    }
+    struct io *io = st->io;
+    if (net_loop_is_current(io->loop)) {
+        int rc = stream_apply(st, kind, ch);
+        if (!io->in_read) {
+            io_flush_dirty(io);
+        }
+        return rc;
+    }
+    struct stream_op *op = mem_calloc(1, sizeof(*op));
+    atomic_fetch_add(&st->refs, 1);
+    op->st = st;
+    op->ch = ch != NULL ? http_chunk_ref(ch) : NULL;
+    op->kind = kind;
+    op->post.fn = on_stream_op;
+    if (!net_loop_post(io->loop, &op->post)) {
+        http_chunk_unref(op->ch);
+        stream_unref(st);
+        mem_free(op);
+        return RC_IO;
+    }
+    return RC_OK;
+}
+
+int http_stream_write(struct http_stream *st, struct http_chunk *ch)
+{
+    return stream_run(st, STREAM_OP_WRITE, ch);
+}
+
+int http_stream_write_copy(struct http_stream *st, struct str data)
+{
+    struct http_chunk *ch = http_chunk_new(data);
+    int rc = stream_run(st, STREAM_OP_WRITE, ch);
+    http_chunk_unref(ch);
+    return rc;
+}
+
+void http_stream_end(struct http_stream *st)
+{
+    (void)stream_run(st, STREAM_OP_END, NULL);
+}
+
+void http_stream_abort(struct http_stream *st)
+{
+    (void)stream_run(st, STREAM_OP_ABORT, NULL);
+}
+
+bool http_stream_is_closed(const struct http_stream *st)
+{
+    return atomic_load(&((struct http_stream *)st)->over);
+}
+
+void http_stream_release(struct http_stream *st)
+{
+    if (st != NULL) {
+        stream_unref(st);
+    }
+}
+
+uint64_t http_server_slow_consumers(const struct http_server *s)
+{
+    return atomic_load(&((struct http_server *)s)->slow_consumers);
+}
+
+int http_exchange_stream_begin(struct http_exchange *ex, int status,
+                               const struct http_header *headers, size_t header_count,
+                               const struct http_stream_config *cfg, struct http_stream **out_st,
+                               struct diag *d)
+{
+    *out_st = NULL;
+    struct http_response_meta m;
+    meta_of(ex, status, &m);
+    m.streaming = true;
+    m.chunked = ex->req->version_minor >= 1;
+    m.head_request = false;
+    if (!m.chunked) {
+        m.keep_alive = false;
+    }
+    struct str head;
+    bool send_body;
+    int rc = http_response_serialize(ex->arena, &m, headers, header_count, STR_NULL, false, &head,
+                                     &send_body, d);
+    if (rc != RC_OK) {
+        serialize_error(ex, 500, STR("INVALID_RESPONSE"), str_from_cstr(d->msg), STR_NULL, NULL, 0);
+        exchange_complete(ex);
+        return rc;
+    }
+    struct http_stream *st = mem_calloc(1, sizeof(*st));
+    st->io = ex->io;
+    atomic_init(&st->refs, 3); /* the caller, the loop, the exchange until the writer takes it */
+    atomic_init(&st->over, false);
+    atomic_fetch_add(&ex->io->srv->refs, 1);
+    st->chunked = m.chunked;
+    st->keep_alive = m.keep_alive;
+    st->max_chunks =
+        cfg != NULL && cfg->max_queue_chunks > 0 ? cfg->max_queue_chunks : STREAM_QUEUE_CHUNKS;
+    st->max_bytes =
+        cfg != NULL && cfg->max_queue_bytes > 0 ? cfg->max_queue_bytes : STREAM_QUEUE_BYTES;
+    if (cfg != NULL) {
+        st->heartbeat_ms = cfg->heartbeat_ms;
+        st->heartbeat =
+            cfg->heartbeat != NULL && cfg->heartbeat_ms > 0 ? http_chunk_ref(cfg->heartbeat) : NULL;
+        st->on_close = cfg->on_close;
+        st->arg = cfg->arg;
+    }
+    /* The head is the first chunk: written raw, before anything the caller writes. */
+    struct http_chunk *hc = chunk_alloc(head, true);
+    st->max_bytes += hc->len;
+    st->max_chunks += 1;
+    int prc = http_stream_push(st, hc); /* an empty queue below its limits */
+    ASSERT(prc == RC_OK);
+    http_chunk_unref(hc);
+    ex->stream = st;
+    ex->out = STR_NULL;
+    if (!m.keep_alive) {
+        ex->keep_alive = false;
+    }
+    *out_st = st;
+    exchange_complete(ex);
+    return RC_OK;
+}
+
+/* The streaming exchange at the head of c's queue reaches the writer: c writes its stream
+ * until the end. */
+static void stream_attach(struct conn *c)
+{
+    struct http_exchange *ex = c->q_head;
+    struct http_stream *st = ex->stream;
+    c->q_head = ex->next;
+    if (c->q_head == NULL) {
+        c->q_tail = NULL;
+    }
+    c->q_count--;
+    ex->next = NULL;
+    ex->stream = NULL;
+    exchange_free(ex);
+    if (st->closed_done) {
+        stream_unref(st);
+        conn_close(c);
+        return;
+    }
+    stream_unref(st); /* the exchange's reference */
+    struct io *io = c->io;
+    st->conn = c;
+    c->stream = st;
+    st->next = io->streams;
+    st->prev = NULL;
+    if (io->streams != NULL) {
+        io->streams->prev = st;
+    }
+    io->streams = st;
+    st->linked = true;
+    st->last_push_ms = (int64_t)uv_now(c->tcp.loop);
+    if (st->heartbeat != NULL && !io->finished) {
+        int64_t want = st->heartbeat_ms / 2;
+        want = want < STREAM_BEAT_MIN_MS ? STREAM_BEAT_MIN_MS : want;
+        if (io->beat_ms == 0 || want < io->beat_ms) {
+            io->beat_ms = want;
+            uv_timer_start(&io->beat, on_beat, (uint64_t)want, (uint64_t)want);
+        }
+    }
+}
+
+static void on_beat(uv_timer_t *t)
+{
+    struct io *io = t->data;
+    int64_t now = (int64_t)uv_now(t->loop);
+    struct http_stream *st = io->streams;
+    while (st != NULL) {
+        struct http_stream *next = st->next;
+        if (st->heartbeat != NULL && st->q_count == 0 &&
+            now - st->last_push_ms >= st->heartbeat_ms) {
+            int rc = http_stream_push(st, st->heartbeat); /* RC_LIMIT closed it */
+            (void)rc;
+        }
+        st = next;
+    }
+    io_flush_dirty(io);
+}
+
+/* Write what st queued. Returns 1 when the stream ended and is all written (c goes on with its
+ * queue), 0 when waiting (idle, or a write in flight), -1 when c was closed. */
+static int stream_flush(struct conn *c)
+{
+    struct http_stream *st = c->stream;
+    while (st->q_count > 0) {
+        uv_buf_t bufs[STREAM_WRITE_MAX];
+        size_t nb = 0;
+        while (nb < st->q_count && nb < STREAM_WRITE_MAX) {
+            bufs[nb] = stream_buf(st, stream_at(st, nb));
+            nb++;
+        }
+        int n = uv_try_write((uv_stream_t *)&c->tcp, bufs, (unsigned)nb);
+        if (n < 0 && n != UV_EAGAIN) {
+            conn_close(c);
+            return -1;
+        }
+        size_t done = n > 0 ? (size_t)n : 0;
+        size_t k = 0;
+        while (k < nb && done >= bufs[k].len) {
+            done -= bufs[k].len;
+            k++;
+        }
+        stream_pop(st, k);
+        if (k == nb) {
+            continue;
+        }
+        bufs[k].base += done;
+        bufs[k].len -= done;
+        c->wreq.data = c;
+        if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + k, (unsigned)(nb - k), on_write) !=
+            0) {
+            conn_close(c);
+            return -1;
+        }
+        st->inflight = nb - k;
+        c->ws = st;
+        c->writing = true;
+        c->last_ms = (int64_t)uv_now(c->tcp.loop);
+        c->last_queue_bytes = c->tcp.write_queue_size;
+        return 0;
+    }
+    if (!st->ended) {
+        return 0;
+    }
+    if (!st->keep_alive) {
+        c->no_more_requests = true;
+    }
+    stream_over(st);
+    return 1;
+}
+
 /* ------------------------------------------------------------------ connections: writing */
 
 static void conn_release_batch(struct conn *c)
@@ -455,6 +997,16 @@ static void on_write(uv_write_t *req, int status)
     c->writing = false;
     c->last_ms = (int64_t)uv_now(c->tcp.loop);
     conn_release_batch(c);
+    if (c->ws != NULL) {
+        struct http_stream *st = c->ws;
+        c->ws = NULL;
+        stream_pop(st, st->inflight);
+        st->inflight = 0;
+        if (st->closed_done) {
+            st->conn = NULL;
+            stream_unref(st);
+        }
+    }
     if (c->closed) {
         return;
     }
@@ -485,7 +1037,8 @@ static bool take_batch(struct conn *c, struct wbatch *b)
     b->count = 0;
     b->close_after = false;
     struct http_exchange *last = NULL;
-    for (struct http_exchange *ex = c->q_head; ex != NULL && ex->done; ex = ex->next) {
+    for (struct http_exchange *ex = c->q_head; ex != NULL && ex->done && ex->stream == NULL;
+         ex = ex->next) {
         b->bufs[b->nbufs++] = uv_buf_init((char *)ex->out.ptr, (unsigned)ex->out.len);
         b->total += ex->out.len;
         if (ex->send_owned) {
@@ -575,8 +1128,21 @@ static void conn_flush(struct conn *c)
     }
     struct wbatch b;
     for (;;) {
+        if (c->stream != NULL) {
+            if (stream_flush(c) <= 0) {
+                return;
+            }
+            continue;
+        }
         if (!maybe_continue(c)) {
             return;
+        }
+        if (c->q_head != NULL && c->q_head->done && c->q_head->stream != NULL) {
+            stream_attach(c);
+            if (c->closed) {
+                return;
+            }
+            continue;
         }
         if (!take_batch(c, &b)) {
             break;
@@ -735,7 +1301,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         uv_read_stop(stream);
         c->reading = false;
         c->read_eof = true;
-        if (c->lingering || nread != UV_EOF || (c->q_head == NULL && !c->writing)) {
+        if (c->lingering || nread != UV_EOF || c->stream != NULL ||
+            (c->q_head == NULL && !c->writing)) {
             conn_close(c);
             return;
         }
@@ -783,6 +1350,9 @@ static void conn_close(struct conn *c)
     c->q_head = NULL;
     c->q_tail = NULL;
     c->q_count = 0;
+    if (c->stream != NULL) {
+        stream_over(c->stream);
+    }
     if (c->prev != NULL) {
         c->prev->next = c->next;
     } else {
@@ -854,7 +1424,7 @@ static bool conn_expired(const struct conn *c, int64_t now)
         /* A peer that stops reading: no write progress for the idle timeout. */
         return now - c->last_ms >= lim->idle_timeout_ms;
     }
-    if (c->q_head != NULL) {
+    if (c->q_head != NULL || c->stream != NULL) {
         return false;
     }
     /* A new connection must send its first head within the header timeout too. */
@@ -897,6 +1467,7 @@ static void io_maybe_finish(struct io *io)
     io->finished = true;
     uv_close((uv_handle_t *)&io->sweep, on_io_handle_closed);
     uv_close((uv_handle_t *)&io->drain, on_io_handle_closed);
+    uv_close((uv_handle_t *)&io->beat, on_io_handle_closed);
     net_loop_close_posts(io->loop);
 }
 
@@ -941,6 +1512,8 @@ static void on_loop_start(struct net_loop *l, void *arg)
     io->sweep.data = io;
     uv_timer_init(uv, &io->drain);
     io->drain.data = io;
+    uv_timer_init(uv, &io->beat);
+    io->beat.data = io;
     uv_timer_start(&io->sweep, on_sweep, (uint64_t)io->tick_ms, (uint64_t)io->tick_ms);
     uv_tcp_init(uv, &io->listener);
     io->listener.data = io;
@@ -1070,4 +1643,31 @@ void http_server_stop(struct http_server *s, int64_t drain_ms)
         net_loop_join(s->ios[i].loop);
     }
     server_unref(s);
+}
+
+/* ------------------------------------------------------------------ per-loop access */
+
+size_t http_server_io_count(const struct http_server *s)
+{
+    return s->io_count;
+}
+
+bool http_server_post(struct http_server *s, size_t i, struct net_post *item)
+{
+    return net_loop_post(s->ios[i].loop, item);
+}
+
+bool http_server_on_loop(const struct http_server *s, size_t i)
+{
+    return net_loop_is_current(s->ios[i].loop);
+}
+
+size_t http_exchange_io_index(const struct http_exchange *ex)
+{
+    return (size_t)(ex->io - ex->io->srv->ios);
+}
+
+size_t http_stream_io_index(const struct http_stream *st)
+{
+    return (size_t)(st->io - st->io->srv->ios);
 }
