@@ -684,54 +684,78 @@ static int compare_suggested(const struct gql_schema *s, const struct gql_type *
     return gql_natural_compare(a->name, b->name);
 }
 
+#define SUGGEST_MAX 64
+
+/* Types suggested for a field of an abstract type, with their usage counts
+ * (graphql-js getSuggestedTypeNames). */
+struct suggested {
+    const struct gql_type *types[SUGGEST_MAX];
+    size_t use[SUGGEST_MAX];
+    size_t count;
+};
+
+/* Count one more use of t (adding it when new). */
+static void suggest_use(struct suggested *sg, const struct gql_type *t, size_t first_use)
+{
+    size_t j = 0;
+    while (j < sg->count && sg->types[j] != t) {
+        j++;
+    }
+    if (j == sg->count) {
+        if (sg->count == SUGGEST_MAX) {
+            return;
+        }
+        sg->types[sg->count] = t;
+        sg->use[sg->count++] = first_use;
+        return;
+    }
+    sg->use[j]++;
+}
+
+static void suggest_types(const struct gql_type *t, struct str name, struct suggested *sg)
+{
+    for (size_t i = 0; i < t->possible_count; i++) {
+        const struct gql_type *pt = t->possible[i];
+        if (gql_type_find_field(pt, name) == NULL) {
+            continue;
+        }
+        suggest_use(sg, pt, 1);
+        for (size_t k = 0; k < pt->interface_count; k++) {
+            if (gql_type_find_field(pt->interfaces[k], name) != NULL) {
+                suggest_use(sg, pt->interfaces[k], 1);
+            }
+        }
+    }
+}
+
+static void sort_suggested(const struct gql_schema *s, struct suggested *sg)
+{
+    for (size_t i = 1; i < sg->count; i++) {
+        for (size_t j = i; j > 0 && compare_suggested(s, sg->types[j], sg->use[j], sg->types[j - 1],
+                                                      sg->use[j - 1]) < 0;
+             j--) {
+            const struct gql_type *tt = sg->types[j];
+            size_t tu = sg->use[j];
+            sg->types[j] = sg->types[j - 1];
+            sg->use[j] = sg->use[j - 1];
+            sg->types[j - 1] = tt;
+            sg->use[j - 1] = tu;
+        }
+    }
+}
+
 static void field_suggestions(struct vctx *v, const struct gql_type *t, struct str name)
 {
     if (gql_type_is_abstract(t)) {
-        size_t cap = 64;
-        const struct gql_type **sug = arena_alloc(v->a, cap * sizeof(void *));
-        size_t *use = arena_calloc(v->a, cap, sizeof(*use));
-        size_t n = 0;
-        for (size_t i = 0; i < t->possible_count && n < cap; i++) {
-            const struct gql_type *pt = t->possible[i];
-            if (gql_type_find_field(pt, name) == NULL) {
-                continue;
+        struct suggested sg = { .count = 0 };
+        suggest_types(t, name, &sg);
+        sort_suggested(v->s, &sg);
+        if (sg.count > 0) {
+            struct str *names = arena_alloc(v->a, sg.count * sizeof(*names));
+            for (size_t i = 0; i < sg.count; i++) {
+                names[i] = sg.types[i]->name;
             }
-            sug[n] = pt;
-            use[n++] = 1;
-            for (size_t k = 0; k < pt->interface_count; k++) {
-                const struct gql_type *it = pt->interfaces[k];
-                if (gql_type_find_field(it, name) == NULL) {
-                    continue;
-                }
-                size_t j = 0;
-                while (j < n && sug[j] != it) {
-                    j++;
-                }
-                if (j == n && n < cap) {
-                    sug[n] = it;
-                    use[n++] = 0;
-                }
-                use[j]++;
-            }
-        }
-        for (size_t i = 1; i < n; i++) {
-            for (size_t j = i;
-                 j > 0 && compare_suggested(v->s, sug[j], use[j], sug[j - 1], use[j - 1]) < 0;
-                 j--) {
-                const struct gql_type *tt = sug[j];
-                size_t tu = use[j];
-                sug[j] = sug[j - 1];
-                use[j] = use[j - 1];
-                sug[j - 1] = tt;
-                use[j - 1] = tu;
-            }
-        }
-        if (n > 0) {
-            struct str *names = arena_alloc(v->a, n * sizeof(*names));
-            for (size_t i = 0; i < n; i++) {
-                names[i] = sug[i]->name;
-            }
-            gql_did_you_mean(&v->msg, "to use an inline fragment on", STR_NULL, names, n);
+            gql_did_you_mean(&v->msg, "to use an inline fragment on", STR_NULL, names, sg.count);
             return;
         }
     }
