@@ -74,7 +74,10 @@ WARN_UNUSED int db_schema_version(struct db *db, struct diag *d, int64_t *out_ve
  */
 WARN_UNUSED int db_tx_begin(struct db *db, struct diag *d);
 
-/* Commit the innermost level (COMMIT, or RELEASE of the savepoint). RC_INVAL when none is open. */
+/*
+ * Commit the innermost level (COMMIT, or RELEASE of the savepoint). RC_INVAL when none is open.
+ * When the commit itself fails, the level is rolled back and closed, and the error returned.
+ */
 WARN_UNUSED int db_tx_commit(struct db *db, struct diag *d);
 
 /* Roll back the innermost level (ROLLBACK, or ROLLBACK TO + RELEASE). RC_INVAL when none. */

@@ -119,9 +119,13 @@ int db_tx_commit(struct db *db, struct diag *d)
     }
     int rc = db->tx_depth == 1 ? db->drv->commit(db->conn, d)
                                : db->drv->savepoint(db->conn, db->tx_depth - 1, 1, d);
-    if (rc == RC_OK) {
-        db->tx_depth--;
+    if (rc != RC_OK) {
+        /* A level that failed to commit is rolled back, so the caller never has to guess
+         * whether it is still open; d keeps the commit's error. */
+        IGNORE_RC(db_tx_rollback(db, NULL));
+        return rc;
     }
+    db->tx_depth--;
     return rc;
 }
 

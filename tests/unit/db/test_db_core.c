@@ -224,3 +224,37 @@ TEST(db_second_writer_times_out_with_rc_timeout)
     db_close(w2);
     db_close(w);
 }
+
+TEST(db_open_garbage_file_is_db_error)
+{
+    char path[512];
+    test_db_path(path, sizeof(path), "kiln.db");
+    FILE *f = fopen(path, "wb");
+    ASSERT_TRUE(f != NULL);
+    for (int i = 0; i < 64; i++) {
+        (void)fputs("this is not an SQLite database, just text. ", f);
+    }
+    ASSERT_EQ_INT(fclose(f), 0);
+    struct diag d;
+    struct db *db = NULL;
+    diag_clear(&d);
+    ASSERT_RC(db_open(path, NULL, &d, &db), RC_DB);
+    ASSERT_NULL(db);
+    ASSERT_TRUE(strstr(d.msg, "sqlite") != NULL);
+}
+
+TEST(db_statement_cache_reuses_prepared_statements)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct str v;
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("k"), STR("v"), NULL));
+    size_t before = db->ncached;
+    for (int i = 0; i < 100; i++) {
+        ASSERT_OK(db_kv_get(db, STR("s"), STR("k"), a, NULL, &v));
+        ASSERT_OK(db_kv_set(db, STR("s"), STR("k"), STR("w"), NULL));
+    }
+    ASSERT_EQ_SIZE(db->ncached, before + 1); /* only the get was new */
+    arena_free(a);
+    db_close(db);
+}

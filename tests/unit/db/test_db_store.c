@@ -321,3 +321,21 @@ TEST(db_admin_token_and_audit)
     arena_free(a);
     db_close(db);
 }
+
+TEST(db_asset_empty_bytes_round_trip)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    bool created = false;
+    char sha[65];
+    struct db_asset as = { .script = STR("s"), .path = STR("/empty"), .bytes = STR_NULL };
+    ASSERT_OK(db_asset_put(db, &as, NULL, &created, sha));
+    ASSERT_EQ_STR(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    struct db_asset got;
+    ASSERT_OK(db_asset_get(db, STR("s"), STR("/empty"), a, NULL, &got));
+    ASSERT_EQ_SIZE(got.size, 0);
+    ASSERT_EQ_SIZE(got.bytes.len, 0);
+    ASSERT_TRUE(got.bytes.ptr != NULL);
+    arena_free(a);
+    db_close(db);
+}
