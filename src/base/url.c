@@ -686,6 +686,17 @@ static int st_slashes(struct parser *ps, int c)
     return RC_OK;
 }
 
+static bool auth_stop(const struct parser *ps, int c)
+{
+    return c == '@' || c == '/' || c == '?' || c == '#' || (ps->special && c == '\\');
+}
+
+static bool host_stop(const struct parser *ps, int c)
+{
+    return c == ':' || c == '[' || c == ']' || c == '/' || c == '?' || c == '#' ||
+           (ps->special && c == '\\');
+}
+
 static int st_authority(struct parser *ps, int c)
 {
     struct url *u = ps->u;
@@ -719,7 +730,13 @@ static int st_authority(struct parser *ps, int c)
         buf_reset(&ps->b);
         ps->state = ST_HOST;
     } else {
-        putc_(ps, &ps->b, c);
+        /* Copy the run up to the next byte this state acts on. */
+        ptrdiff_t end = ps->p;
+        while (end < ps->n && !auth_stop(ps, (unsigned char)ps->in[end])) {
+            end++;
+        }
+        put(ps, &ps->b, ps->in + ps->p, (size_t)(end - ps->p));
+        ps->p = end - 1;
     }
     return RC_OK;
 }
@@ -788,12 +805,18 @@ static int st_host(struct parser *ps, int c)
         ps->state = ST_PATH_START;
         return ps->override != ST_NONE ? DONE : RC_OK;
     }
-    if (c == '[') {
-        ps->in_brackets = true;
-    } else if (c == ']') {
-        ps->in_brackets = false;
+    if (c == '[' || c == ']') {
+        ps->in_brackets = c == '[';
+        putc_(ps, &ps->b, c);
+        return RC_OK;
     }
-    putc_(ps, &ps->b, c);
+    /* The current byte is always taken (it may be ':' inside brackets). */
+    ptrdiff_t end = ps->p + 1;
+    while (end < ps->n && !host_stop(ps, (unsigned char)ps->in[end])) {
+        end++;
+    }
+    put(ps, &ps->b, ps->in + ps->p, (size_t)(end - ps->p));
+    ps->p = end - 1;
     return RC_OK;
 }
 

@@ -316,9 +316,15 @@ static int label_to_ascii(struct str label, struct buf *out)
     }
     bool xn = label.len >= 4 && str_eq_nocase(str_make(label.ptr, 4), STR("xn--"));
     if (ascii && !xn) {
+        /* Lower-case through a small chunk: one append per 64 bytes. */
         int rc = RC_OK;
-        for (size_t i = 0; i < label.len && rc == RC_OK; i++) {
-            rc = buf_try_append_char(out, str_lower_char(label.ptr[i]));
+        char chunk[64];
+        for (size_t i = 0; i < label.len && rc == RC_OK; i += sizeof(chunk)) {
+            size_t k = label.len - i < sizeof(chunk) ? label.len - i : sizeof(chunk);
+            for (size_t j = 0; j < k; j++) {
+                chunk[j] = str_lower_char(label.ptr[i + j]);
+            }
+            rc = buf_try_append(out, chunk, k);
         }
         return rc;
     }
