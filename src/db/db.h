@@ -128,6 +128,18 @@ WARN_UNUSED int db_script_get_version(struct db *db, struct str uri, int64_t ver
 WARN_UNUSED int db_script_list(struct db *db, struct arena *arena, struct diag *d,
                                struct db_script **out_items, size_t *out_count);
 
+struct db_script_version {
+    int64_t version;
+    size_t size; /* bytes of content */
+    int64_t created_ms;
+};
+
+/* List the newest `limit` versions of uri (newest first, limit 1..1000) in an arena array.
+ * An unknown uri gives an empty list. */
+WARN_UNUSED int db_script_versions(struct db *db, struct str uri, size_t limit, struct arena *arena,
+                                   struct diag *d, struct db_script_version **out_items,
+                                   size_t *out_count);
+
 /* Delete the script uri and its versions (its data is kept). RC_NOTFOUND when absent. */
 WARN_UNUSED int db_script_delete(struct db *db, struct str uri, struct diag *d);
 
@@ -208,6 +220,9 @@ struct db_log_filter {
 WARN_UNUSED int db_log_query(struct db *db, const struct db_log_filter *f, struct arena *arena,
                              struct diag *d, struct db_log_entry **out_items, size_t *out_count,
                              int64_t *out_next_cursor);
+
+/* Delete log entries older than before_ms (retention); *out_deleted gets the count. */
+WARN_UNUSED int db_log_prune(struct db *db, int64_t before_ms, struct diag *d, size_t *out_deleted);
 
 /* ------------------------------------------------------------------ shared storage */
 

@@ -13,6 +13,8 @@ static const char sql_log_add[] =
     "INSERT INTO script_logs (ts_ms, level, script, request_id, message, fields)"
     " VALUES ($1, $2, $3, $4, $5, $6)";
 
+static const char sql_log_prune[] = "DELETE FROM script_logs WHERE ts_ms < $1";
+
 #define LOG_COLS "SELECT seq, ts_ms, level, script, request_id, message, fields FROM script_logs"
 #define LOG_REST                                                                               \
     " AND level >= $2 AND ts_ms >= $4 AND ($5 IS NULL OR instr(message, $5) > 0) AND seq < $6" \
@@ -112,4 +114,16 @@ int db_log_query(struct db *db, const struct db_log_filter *f, struct arena *are
     *out_count = n;
     *out_next_cursor = n == limit ? items[n - 1].seq : 0;
     return RC_OK;
+}
+
+int db_log_prune(struct db *db, int64_t before_ms, struct diag *d, size_t *out_deleted)
+{
+    int64_t changes = 0;
+    struct db_value args[] = { DBV_INT(before_ms) };
+    *out_deleted = 0;
+    int rc = db_q_exec(db, sql_log_prune, args, 1, d, &changes);
+    if (rc == RC_OK) {
+        *out_deleted = (size_t)changes;
+    }
+    return rc;
 }

@@ -39,6 +39,9 @@ static const char sql_script_get_version[] =
     "SELECT content FROM script_versions WHERE uri = $1 AND version = $2";
 static const char sql_script_list[] =
     "SELECT uri, '', owners, version, system, created_ms, updated_ms FROM scripts ORDER BY uri";
+static const char sql_script_versions[] =
+    "SELECT version, length(CAST(content AS BLOB)), created_ms FROM script_versions"
+    " WHERE uri = $1 ORDER BY version DESC LIMIT $2";
 static const char sql_script_delete[] = "DELETE FROM scripts WHERE uri = $1";
 static const char sql_script_delete_versions[] = "DELETE FROM script_versions WHERE uri = $1";
 
@@ -185,6 +188,38 @@ int db_script_list(struct db *db, struct arena *arena, struct diag *d, struct db
             cap *= 2;
         }
         script_row(&q, arena, &items[n++]);
+    }
+    db_q_end(&q);
+    if (rc == RC_OK) {
+        *out_items = items;
+        *out_count = n;
+    }
+    return rc;
+}
+
+int db_script_versions(struct db *db, struct str uri, size_t limit, struct arena *arena,
+                       struct diag *d, struct db_script_version **out_items, size_t *out_count)
+{
+    struct db_q q;
+    bool row = false;
+    size_t n = 0;
+    *out_items = NULL;
+    *out_count = 0;
+    if (limit == 0 || limit > DB_LOG_QUERY_MAX) {
+        return diag_set(d, RC_LIMIT, "version list limit is %zu, allowed 1..%zu", limit,
+                        DB_LOG_QUERY_MAX);
+    }
+    struct db_script_version *items = arena_calloc(arena, limit, sizeof(*items));
+    struct db_value args[] = { DBV_TEXT(uri), DBV_INT(limit) };
+    int rc = db_q_start(db, sql_script_versions, args, 2, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    while (n < limit && (rc = db_q_next(&q, d, &row)) == RC_OK && row) {
+        items[n].version = db_q_col(&q, 0).i;
+        items[n].size = (size_t)db_q_col(&q, 1).i;
+        items[n].created_ms = db_q_col(&q, 2).i;
+        n++;
     }
     db_q_end(&q);
     if (rc == RC_OK) {

@@ -411,3 +411,22 @@ TEST(db_kv_compare_and_set)
     arena_free(a);
     db_close(db);
 }
+
+TEST(db_log_prune_by_time)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    struct db_log_entry *it = NULL;
+    int64_t next = 0;
+    size_t deleted = 0;
+    add_logs(db);
+    ASSERT_OK(db_log_prune(db, 3000, NULL, &deleted));
+    ASSERT_EQ_SIZE(deleted, 2);
+    struct db_log_filter f = { 0 };
+    ASSERT_EQ_SIZE(query(db, &f, a, &it, &next), 4);
+    ASSERT_EQ_INT(it[3].ts_ms, 3000);
+    ASSERT_OK(db_log_prune(db, 3000, NULL, &deleted));
+    ASSERT_EQ_SIZE(deleted, 0);
+    arena_free(a);
+    db_close(db);
+}

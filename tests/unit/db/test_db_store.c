@@ -339,3 +339,29 @@ TEST(db_asset_empty_bytes_round_trip)
     arena_free(a);
     db_close(db);
 }
+
+TEST(db_script_versions_list)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    int64_t ver = 0;
+    const char *contents[] = { "a", "bb", "ccc", "d\xc3\xa9" }; /* "dé": 3 bytes, 2 chars */
+    for (size_t i = 0; i < ARRAY_LEN(contents); i++) {
+        struct db_script s = { .uri = STR("u"), .content = str_from_cstr(contents[i]) };
+        ASSERT_OK(db_script_put(db, &s, DB_VERSION_ANY, NULL, &ver));
+    }
+    struct db_script_version *items = NULL;
+    size_t n = 0;
+    ASSERT_OK(db_script_versions(db, STR("u"), 3, a, NULL, &items, &n));
+    ASSERT_EQ_SIZE(n, 3);
+    ASSERT_EQ_INT(items[0].version, 4);
+    ASSERT_EQ_SIZE(items[0].size, 3);
+    ASSERT_EQ_INT(items[2].version, 2);
+    ASSERT_EQ_SIZE(items[2].size, 2);
+    ASSERT_TRUE(items[2].created_ms > 0);
+    ASSERT_OK(db_script_versions(db, STR("nope"), 50, a, NULL, &items, &n));
+    ASSERT_EQ_SIZE(n, 0);
+    ASSERT_RC(db_script_versions(db, STR("u"), 0, a, NULL, &items, &n), RC_LIMIT);
+    arena_free(a);
+    db_close(db);
+}
