@@ -124,6 +124,8 @@ TEST(url_hosts)
     ASSERT_EQ_STR(href_of("http://foo.09/", NULL), "FAIL");
     ASSERT_EQ_STR(href_of("sc://1.2.3.4.5/", NULL), "sc://1.2.3.4.5/");
     ASSERT_EQ_STR(href_of("http://[0:0:1:0:0:1:0:0]/", NULL), "http://[::1:0:0:1:0:0]/");
+    ASSERT_EQ_STR(href_of("http://[::1]:8080/x", NULL), "http://[::1]:8080/x");
+    ASSERT_EQ_STR(href_of("http://u:p@[::1]:81@/", NULL), "FAIL");
     ASSERT_EQ_STR(href_of("http://[1:0:0:2::3:0]/", NULL), "http://[1::2:0:0:3:0]/");
     ASSERT_EQ_STR(href_of("http://[::ffff:1.2.3.4]/", NULL), "http://[::ffff:102:304]/");
     ASSERT_EQ_STR(href_of("http://M\xC3\x9CNCHEN.de/", NULL), "http://xn--mnchen-3ya.de/");
