@@ -258,3 +258,43 @@ TEST(db_statement_cache_reuses_prepared_statements)
     arena_free(a);
     db_close(db);
 }
+
+TEST(db_failed_migration_changes_nothing)
+{
+    /* A file where a table of migration 0001 already exists: the migration fails, and its
+     * transaction leaves no table and no schema_migrations row behind. */
+    char path[512];
+    struct db_options opts = { .busy_timeout_ms = 1000 };
+    struct db_conn *c = NULL;
+    struct diag d;
+    diag_clear(&d);
+    test_db_path(path, sizeof(path), "kiln.db");
+    ASSERT_OK(db_sqlite_driver.open(path, &opts, &d, &c));
+    ASSERT_OK(db_sqlite_driver.exec(c, "CREATE TABLE audit (x INTEGER)", &d));
+    db_sqlite_driver.close(c);
+
+    struct db *db = NULL;
+    ASSERT_RC(db_open(path, NULL, &d, &db), RC_DB);
+    ASSERT_NULL(db);
+    ASSERT_TRUE(strstr(d.msg, "audit") != NULL);
+
+    c = NULL;
+    ASSERT_OK(db_sqlite_driver.open(path, &opts, &d, &c));
+    struct db_stmt *st = NULL;
+    bool row = false;
+    ASSERT_OK(db_sqlite_driver.prepare(
+        c, "SELECT count(*) FROM sqlite_master WHERE name IN ('scripts', 'shared_storage')", &d,
+        &st));
+    ASSERT_OK(db_sqlite_driver.step(st, &d, &row));
+    ASSERT_TRUE(row);
+    struct db_value v;
+    db_sqlite_driver.column(st, 0, &v);
+    ASSERT_EQ_INT(v.i, 0);
+    db_sqlite_driver.finalize(st);
+    ASSERT_OK(db_sqlite_driver.prepare(c, "SELECT count(*) FROM schema_migrations", &d, &st));
+    ASSERT_OK(db_sqlite_driver.step(st, &d, &row));
+    db_sqlite_driver.column(st, 0, &v);
+    ASSERT_EQ_INT(v.i, 0);
+    db_sqlite_driver.finalize(st);
+    db_sqlite_driver.close(c);
+}
