@@ -122,7 +122,7 @@ static int setup_globals(struct api_ctx *c, struct diag *d)
     return RC_OK;
 }
 
-static int run_script(struct api_ctx *c, enum api_phase phase, struct diag *d)
+static int run_script(struct api_ctx *c, enum api_phase phase, struct api_inv *inv, struct diag *d)
 {
     JSContextRef ctx = c->js;
     int rc = js_eval(ctx, c->ver->source, c->ver->uri, NULL, NULL, d);
@@ -136,6 +136,12 @@ static int run_script(struct api_ctx *c, enum api_phase phase, struct diag *d)
         js_make_string(ctx, STR("")),
     };
     rc = js_call(ctx, c->k_run_init, NULL, 4, args, NULL, NULL, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    /* Timers set by the top level or init belong to this run: run them to the end first (an
+     * async init awaiting one settles meanwhile). */
+    rc = api_inv_init_wait(inv, d);
     if (rc != RC_OK) {
         return rc;
     }
@@ -168,7 +174,12 @@ int api_ctx_open(struct api_engine *e, struct api_executor *ex, struct js_runtim
     }
     int rc = setup_globals(c, d);
     if (rc == RC_OK) {
-        rc = run_script(c, phase, d);
+        int64_t timeout_ms = e != NULL ? e->cfg.init_timeout_ms : API_DEFAULT_INIT_TIMEOUT_MS;
+        struct api_inv *inv = api_inv_init_new(c, timeout_ms);
+        c->current = inv;
+        rc = run_script(c, phase, inv, d);
+        c->current = NULL;
+        api_inv_init_free(inv);
     }
     if (rc != RC_OK) {
         api_ctx_close(c);

@@ -213,6 +213,12 @@ static void on_deadline(uv_timer_t *t)
 {
     struct api_inv *inv = t->data;
     struct api_executor *ex = inv->ex;
+    if (inv->init_run) {
+        size_t n = api_timers_cancel(inv);
+        api_timers_log_cancel(inv, n, "at the init run's deadline");
+        inv->init_rc = RC_TIMEOUT;
+        return;
+    }
     inv->busy++;
     if (!inv->done) {
         api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
@@ -233,9 +239,67 @@ void api_inv_watch_deadline(struct api_inv *inv)
     }
     int64_t left = inv->deadline_ms - clk_realtime_ms();
     inv->timer = mem_alloc(sizeof(*inv->timer));
-    uv_timer_init(&inv->ex->loop, inv->timer);
+    uv_timer_init(api_inv_loop(inv), inv->timer);
     inv->timer->data = inv;
     uv_timer_start(inv->timer, on_deadline, (uint64_t)(left > 0 ? left : 0), 0);
+}
+
+uv_loop_t *api_inv_loop(struct api_inv *inv)
+{
+    if (inv->loop == NULL) {
+        ASSERT(inv->init_run);
+        inv->loop = mem_alloc(sizeof(*inv->loop));
+        int rc = uv_loop_init(inv->loop);
+        ASSERT(rc == 0);
+    }
+    return inv->loop;
+}
+
+struct api_inv *api_inv_init_new(struct api_ctx *c, int64_t timeout_ms)
+{
+    struct api_inv *inv = mem_calloc(1, sizeof(*inv));
+    inv->ex = c->ex;
+    inv->c = c;
+    inv->init_run = true;
+    inv->init_rc = RC_OK;
+    inv->deadline_ms = clk_realtime_ms() + timeout_ms;
+    inv->request_id = STR("");
+    return inv;
+}
+
+int api_inv_init_wait(struct api_inv *inv, struct diag *d)
+{
+    while (inv->timer_count > 0 && inv->init_rc == RC_OK) {
+        (void)uv_run(inv->loop, UV_RUN_ONCE);
+    }
+    if (inv->init_rc != RC_OK) {
+        return diag_set(d, inv->init_rc,
+                        "%.*s: init run stopped: a timer callback hit the time "
+                        "limit or timers were pending at its deadline",
+                        STR_FMT(inv->c->ver->uri));
+    }
+    return RC_OK;
+}
+
+void api_inv_init_free(struct api_inv *inv)
+{
+    if (inv == NULL) {
+        return;
+    }
+    (void)api_timers_cancel(inv);
+    if (inv->c->current == inv) {
+        inv->c->current = NULL;
+    }
+    if (inv->loop != NULL) {
+        if (inv->timer) {
+            uv_timer_stop(inv->timer);
+            uv_close((uv_handle_t *)inv->timer, on_timer_closed);
+        }
+        (void)uv_run(inv->loop, UV_RUN_DEFAULT); /* close callbacks */
+        (void)uv_loop_close(inv->loop);
+        mem_free(inv->loop);
+    }
+    mem_free(inv);
 }
 
 void api_exec_after_call(struct api_executor *ex, struct api_ctx *c, int rc)
@@ -330,6 +394,7 @@ static struct api_inv *inv_new(struct api_executor *ex, struct api_job *job)
     inv->arena = http_exchange_arena(job->xch);
     inv->job = job;
     inv->busy = 1;
+    inv->loop = &ex->loop;
     inv->deadline_ms = clk_realtime_ms() + ex->e->cfg.exec_timeout_ms;
     struct str id = inv->req->request_id;
     size_t n = id.len < sizeof(inv->rid) ? id.len : sizeof(inv->rid);

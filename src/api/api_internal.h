@@ -343,6 +343,9 @@ struct api_inv {
     bool pending;                          /* parked in the slot table awaiting its promise */
     bool done;                             /* responded */
     bool live;                             /* linked in ex->live, counted in c->pending */
+    bool init_run;                         /* a register or bind run (no exchange) */
+    int init_rc;                           /* init run: RC_TIMEOUT once it must fail */
+    uv_loop_t *loop;                       /* its timers' loop: ex->loop, or the init run's own */
     unsigned busy;                         /* C frames running its JS: it cannot end */
     int64_t deadline_ms;                   /* epoch ms */
     uv_timer_t *timer;                     /* wall-clock deadline once it outlives a call */
@@ -374,6 +377,19 @@ void api_inv_leave(struct api_inv *inv, struct api_inv *prev);
 
 /* Start inv's wall-clock deadline timer if it is not running (inv outlives the current call). */
 void api_inv_watch_deadline(struct api_inv *inv);
+
+/* The loop inv's timers run on; an init run creates its own on first use. */
+uv_loop_t *api_inv_loop(struct api_inv *inv);
+
+/* The invocation of a register or bind run of c (current while top level and init run): its
+ * timers run on a private loop, driven by api_inv_init_wait(), so init never re-enters the
+ * executor's loop. Returns an owned invocation; free with api_inv_init_free(). */
+struct api_inv *api_inv_init_new(struct api_ctx *c, int64_t timeout_ms);
+/* Run the init run's timers until none is pending, one stops on the time limit, or the run's
+ * deadline cancels them. RC_OK, or RC_TIMEOUT with d set. */
+WARN_UNUSED int api_inv_init_wait(struct api_inv *inv, struct diag *d);
+/* Cancel what is left, close the private loop, free inv. NULL is a no-op. */
+void api_inv_init_free(struct api_inv *inv);
 
 /* After JS of ex ran from a loop callback: a time-limit stop discards ctx (504 for what is
  * pending in it, timers cancelled); then dead contexts nothing uses are closed. */

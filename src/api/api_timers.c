@@ -118,6 +118,16 @@ static void on_fire(uv_timer_t *h)
     if (!t->repeat || t->cleared) {
         timer_free(t);
     }
+    if (inv->init_run) {
+        bool stopped = rc == RC_TIMEOUT || js_runtime_take_timeout(js_context_runtime(c->js));
+        api_inv_leave(inv, prev);
+        if (stopped) {
+            js_runtime_recover(c->js);
+            inv->init_rc = RC_TIMEOUT;
+            (void)api_timers_cancel(inv);
+        }
+        return;
+    }
     api_inv_leave(inv, prev);
     api_exec_after_call(ex, c, rc);
 }
@@ -186,11 +196,9 @@ static JSValueRef timer_set(JSContextRef ctx, size_t argc, const JSValueRef argv
                                     : "setTimeout: callback must be a function");
     }
     struct api_inv *inv = c->current;
-    if (c->ex == NULL || inv == NULL) {
+    if (inv == NULL) {
         return api_throw(ctx, exception, "NOT_SUPPORTED",
-                         STR("timers can be set only while a request invocation runs (not in "
-                             "the top level or init yet); use scheduler for other work"),
-                         STR(""));
+                         STR("timers can be set only while an invocation runs"), STR(""));
     }
     uint64_t delay_ms = 0;
     if (!read_delay(ctx, argc, argv, repeat, &delay_ms, exception)) {
@@ -226,7 +234,7 @@ static JSValueRef timer_set(JSContextRef ctx, size_t argc, const JSValueRef argv
     }
     inv->timers = t;
     inv->timer_count++;
-    uv_timer_init(&c->ex->loop, &t->h);
+    uv_timer_init(api_inv_loop(inv), &t->h);
     t->h.data = t;
     uv_timer_start(&t->h, on_fire, delay_ms, repeat ? delay_ms : 0);
     api_inv_watch_deadline(inv);

@@ -400,13 +400,55 @@ TEST(api_timers_callback_stopped_by_the_time_limit)
     stop(&t);
 }
 
-TEST(api_timers_not_in_init_runs_yet)
+TEST(api_timers_in_register_and_bind_runs)
 {
     struct tenv t;
-    start(&t, 5000);
+    buf_init(&sink_buf, 1 << 20);
+    struct api_config cfg = { .js_threads = 1, .exec_timeout_ms = 5000, .init_timeout_ms = 400 };
+    tenv_start_cfg(&t, &cfg);
+    api_engine_set_log_sink(t.e, test_sink, NULL);
     struct diag d;
-    ASSERT_RC(tenv_deploy(&t, "init.js", "setTimeout(() => {}, 1);\n", &d), RC_JS);
-    ASSERT_CONTAINS(d.msg, "NOT_SUPPORTED");
+    /* The top level's timer and an async init awaiting a timer both finish within the run, so
+     * their registrations count (in the register run and again in the bind run). */
+    ASSERT_OK(
+        tenv_deploy(&t, "init.js",
+                    "let runs = 0;\n"
+                    "setTimeout((p) => {\n"
+                    "  runs++;\n"
+                    "  routeRegistry.registerRoute(p, () => 'late ' + runs);\n"
+                    "}, 10, '/late');\n"
+                    "setTimeout(() => { throw new Error('init timer boom'); }, 0);\n"
+                    "async function init(context) {\n"
+                    "  await new Promise((r) => setTimeout(r, 5));\n"
+                    "  routeRegistry.registerRoute('/after-await', () => context.init.phase);\n"
+                    "}\n",
+                    &d));
+    ASSERT_EQ_SIZE(api_engine_route_count(t.e), 2);
+    char *r = tenv_get(&t, "/late");
+    ASSERT_EQ_INT(resp_status(r), 200);
+    ASSERT_EQ_STR(resp_body(r), "late 1");
+    mem_free(r);
+    r = tenv_get(&t, "/after-await");
+    ASSERT_EQ_STR(resp_body(r), "bind");
+    mem_free(r);
+    ASSERT_TRUE(sink_wait("error||timer callback failed: Error: init timer boom"));
+    /* A forgotten interval keeps the run open until its deadline, which fails it. */
+    ASSERT_RC(tenv_deploy(&t, "iv.js",
+                          "setInterval(() => {}, 20);\n"
+                          "routeRegistry.registerRoute('/iv', () => 'iv');\n",
+                          &d),
+              RC_TIMEOUT);
+    ASSERT_CONTAINS(d.msg, "timers were pending at its deadline");
+    ASSERT_TRUE(sink_wait("warn||1 timer cancelled at the init run's deadline"));
+    r = tenv_get(&t, "/iv");
+    ASSERT_EQ_INT(resp_status(r), 404);
+    mem_free(r);
+    /* A timer callback that loops in init is stopped by the time limit: the deploy fails. */
+    ASSERT_RC(tenv_deploy(&t, "spin.js", "setTimeout(() => { for (;;) {} }, 0);\n", &d),
+              RC_TIMEOUT);
+    r = tenv_get(&t, "/late");
+    ASSERT_EQ_STR(resp_body(r), "late 1");
+    mem_free(r);
     stop(&t);
 }
 
