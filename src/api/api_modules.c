@@ -7,9 +7,9 @@
 #include "api/api_internal.h"
 
 const struct api_module *const api_modules[] = {
-    &api_module_core,
-    &api_module_console,
-    &api_module_routes,
-    &api_module_timers,
+    &api_module_core,    /* settle, UTF-8 helpers for the prelude */
+    &api_module_console, /* console.* */
+    &api_module_routes,  /* routeRegistry */
+    &api_module_timers,  /* setTimeout, setInterval, clearTimeout, clearInterval */
     NULL,
 };
