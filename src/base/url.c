@@ -230,36 +230,55 @@ static void shorten_path(struct url *u)
     }
 }
 
-/* Append the serialisation of u to out (the URL serializer, without exclude-fragment). */
+/* Sticky appends for the serialiser: after the first failure they do nothing. */
+static void app(int *rc, struct buf *out, struct str s)
+{
+    if (*rc == RC_OK) {
+        *rc = buf_try_append_str(out, s);
+    }
+}
+
+static void app_port(int *rc, struct buf *out, int port)
+{
+    if (*rc == RC_OK && port >= 0) {
+        *rc = buf_try_printf(out, ":%d", port);
+    }
+}
+
+static void serialize_authority(const struct url *u, int *rc, struct buf *out)
+{
+    app(rc, out, STR("//"));
+    if (has_credentials(u)) {
+        app(rc, out, buf_str(&u->username));
+        if (u->password.len > 0) {
+            app(rc, out, STR(":"));
+            app(rc, out, buf_str(&u->password));
+        }
+        app(rc, out, STR("@"));
+    }
+    app(rc, out, buf_str(&u->host));
+    app_port(rc, out, u->port);
+}
+
+/* Append the serialisation of u to out (the URL serializer). */
 static int serialize(const struct url *u, bool with_fragment, struct buf *out)
 {
-    int rc = buf_try_append_str(out, buf_str(&u->scheme));
-    rc = rc ? rc : buf_try_append_char(out, ':');
+    int rc = RC_OK;
+    app(&rc, out, buf_str(&u->scheme));
+    app(&rc, out, STR(":"));
     if (u->has_host) {
-        rc = rc ? rc : buf_try_append_cstr(out, "//");
-        if (has_credentials(u)) {
-            rc = rc ? rc : buf_try_append_str(out, buf_str(&u->username));
-            if (u->password.len > 0) {
-                rc = rc ? rc : buf_try_append_char(out, ':');
-                rc = rc ? rc : buf_try_append_str(out, buf_str(&u->password));
-            }
-            rc = rc ? rc : buf_try_append_char(out, '@');
-        }
-        rc = rc ? rc : buf_try_append_str(out, buf_str(&u->host));
-        if (u->port >= 0) {
-            rc = rc ? rc : buf_try_printf(out, ":%d", u->port);
-        }
+        serialize_authority(u, &rc, out);
     } else if (!u->opaque_path && path_segments(u) > 1 && u->path.ptr[1] == '/') {
-        rc = rc ? rc : buf_try_append_cstr(out, "/.");
+        app(&rc, out, STR("/."));
     }
-    rc = rc ? rc : buf_try_append_str(out, buf_str(&u->path));
+    app(&rc, out, buf_str(&u->path));
     if (u->has_query) {
-        rc = rc ? rc : buf_try_append_char(out, '?');
-        rc = rc ? rc : buf_try_append_str(out, buf_str(&u->query));
+        app(&rc, out, STR("?"));
+        app(&rc, out, buf_str(&u->query));
     }
     if (with_fragment && u->has_fragment) {
-        rc = rc ? rc : buf_try_append_char(out, '#');
-        rc = rc ? rc : buf_try_append_str(out, buf_str(&u->fragment));
+        app(&rc, out, STR("#"));
+        app(&rc, out, buf_str(&u->fragment));
     }
     return rc;
 }
@@ -420,7 +439,7 @@ static void put(struct parser *ps, struct buf *b, const void *p, size_t n)
     }
 }
 
-static void putc_(struct parser *ps, struct buf *b, int c)
+static void put_char(struct parser *ps, struct buf *b, int c)
 {
     char ch = (char)c;
     put(ps, b, &ch, 1);
@@ -519,7 +538,7 @@ static void copy_path_query(struct parser *ps, const struct url *src)
 static int st_scheme_start(struct parser *ps, int c)
 {
     if (is_alpha(c)) {
-        putc_(ps, &ps->b, str_lower_char((char)c));
+        put_char(ps, &ps->b, str_lower_char((char)c));
         ps->state = ST_SCHEME;
         return RC_OK;
     }
@@ -535,7 +554,7 @@ static int st_scheme(struct parser *ps, int c)
 {
     struct url *u = ps->u;
     if (is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.') {
-        putc_(ps, &ps->b, str_lower_char((char)c));
+        put_char(ps, &ps->b, str_lower_char((char)c));
         return RC_OK;
     }
     if (c != ':') {
@@ -807,7 +826,7 @@ static int st_host(struct parser *ps, int c)
     }
     if (c == '[' || c == ']') {
         ps->in_brackets = c == '[';
-        putc_(ps, &ps->b, c);
+        put_char(ps, &ps->b, c);
         return RC_OK;
     }
     /* The current byte is always taken (it may be ':' inside brackets). */
@@ -824,7 +843,7 @@ static int st_port(struct parser *ps, int c)
 {
     struct url *u = ps->u;
     if (is_digit(c)) {
-        putc_(ps, &ps->b, c);
+        put_char(ps, &ps->b, c);
         return RC_OK;
     }
     if (c == -1 || c == '/' || c == '?' || c == '#' || (special(ps) && c == '\\') ||
@@ -914,7 +933,7 @@ static int st_file_slash(struct parser *ps, int c)
                 first.len = (size_t)slash;
             }
             if (is_drive(first, true)) {
-                putc_(ps, &u->path, '/');
+                put_char(ps, &u->path, '/');
                 put(ps, &u->path, first.ptr, first.len);
             }
         }
@@ -928,7 +947,7 @@ static int st_file_host(struct parser *ps, int c)
 {
     struct url *u = ps->u;
     if (!(c == -1 || c == '/' || c == '\\' || c == '?' || c == '#')) {
-        putc_(ps, &ps->b, c);
+        put_char(ps, &ps->b, c);
         return RC_OK;
     }
     ps->p--;
@@ -975,7 +994,7 @@ static int st_path_start(struct parser *ps, int c)
             ps->p--;
         }
     } else if (ps->override != ST_NONE && !u->has_host) {
-        putc_(ps, &u->path, '/');
+        put_char(ps, &u->path, '/');
     }
     return RC_OK;
 }
@@ -1003,15 +1022,15 @@ static int st_path(struct parser *ps, int c)
     if (is_dotdot(seg)) {
         shorten_path(u);
         if (!slash) {
-            putc_(ps, &u->path, '/');
+            put_char(ps, &u->path, '/');
         }
     } else if (is_dot(seg) && !slash) {
-        putc_(ps, &u->path, '/');
+        put_char(ps, &u->path, '/');
     } else if (!is_dot(seg)) {
         if (is_file(u) && u->path.len == 0 && is_drive(seg, false)) {
             ps->b.ptr[1] = ':';
         }
-        putc_(ps, &u->path, '/');
+        put_char(ps, &u->path, '/');
         put(ps, &u->path, ps->b.ptr, ps->b.len);
     }
     buf_reset(&ps->b);
@@ -1377,7 +1396,7 @@ int url_set(struct url *u, enum url_part part, struct str value)
     case URL_HREF: {
         struct url *n = NULL;
         int rc = url_parse(value, NULL, u->max_input_bytes, &n, NULL);
-        if (rc == RC_OK) {
+        if (rc == RC_OK && ALWAYS(n != NULL)) {
             url_fini_bufs(u);
             *u = *n;
             mem_free(n);

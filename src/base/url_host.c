@@ -64,7 +64,7 @@ static bool ipv4_number(struct str s, uint64_t *out)
     }
     uint64_t v = 0;
     for (size_t i = 0; i < s.len; i++) {
-        int c = s.ptr[i];
+        int c = (unsigned char)s.ptr[i];
         unsigned d = 0;
         if (radix == 16 && is_hex(c)) {
             d = (unsigned)hex_val(c);
@@ -144,6 +144,60 @@ static int ipv4_parse(struct str s, struct buf *out)
                           (unsigned)ip & 255);
 }
 
+#define C6(i) ((i) < s.len ? (unsigned char)s.ptr[i] : -1)
+
+/*
+ * The IPv6 parser's IPv4 part, from *p to the end: fills piece[*idx] and piece[*idx + 1].
+ * RC_OK or RC_INVAL.
+ */
+static int ipv6_v4_part(struct str s, size_t *p, unsigned piece[8], int *idx)
+{
+    int seen = 0;
+    while (C6(*p) != -1) {
+        int v4 = -1;
+        if (seen > 0) {
+            if (C6(*p) != '.' || seen >= 4) {
+                return RC_INVAL;
+            }
+            (*p)++;
+        }
+        if (!is_digit(C6(*p))) {
+            return RC_INVAL;
+        }
+        while (is_digit(C6(*p))) {
+            int d = C6(*p) - '0';
+            if (v4 == 0) {
+                return RC_INVAL; /* a leading zero */
+            }
+            v4 = v4 == -1 ? d : v4 * 10 + d;
+            if (v4 > 255) {
+                return RC_INVAL;
+            }
+            (*p)++;
+        }
+        piece[*idx] = piece[*idx] * 0x100 + (unsigned)v4;
+        seen++;
+        if (seen == 2 || seen == 4) {
+            (*idx)++;
+        }
+    }
+    return seen == 4 ? RC_OK : RC_INVAL;
+}
+
+/* Move the pieces after the compression point to the end (the standard's swap loop). */
+static void ipv6_expand(unsigned piece[8], int idx, int compress)
+{
+    int swaps = idx - compress;
+    idx = 7;
+    while (idx != 0 && swaps > 0) {
+        unsigned t = piece[idx];
+        piece[idx] = piece[compress + swaps - 1];
+        piece[compress + swaps - 1] = t;
+        idx--;
+        swaps--;
+    }
+}
+
 /* The IPv6 parser: 8 pieces or RC_INVAL. */
 static int ipv6_parse(struct str s, uint16_t out[8])
 {
@@ -151,7 +205,6 @@ static int ipv6_parse(struct str s, uint16_t out[8])
     int idx = 0;
     int compress = -1;
     size_t p = 0;
-#define C6(i) ((i) < s.len ? (unsigned char)s.ptr[i] : -1)
     if (C6(p) == ':') {
         if (C6(p + 1) != ':') {
             return RC_INVAL;
@@ -183,40 +236,7 @@ static int ipv6_parse(struct str s, uint16_t out[8])
                 return RC_INVAL;
             }
             p -= length;
-            int seen = 0;
-            while (C6(p) != -1) {
-                int v4 = -1;
-                if (seen > 0) {
-                    if (C6(p) == '.' && seen < 4) {
-                        p++;
-                    } else {
-                        return RC_INVAL;
-                    }
-                }
-                if (!is_digit(C6(p))) {
-                    return RC_INVAL;
-                }
-                while (is_digit(C6(p))) {
-                    int d = C6(p) - '0';
-                    if (v4 == -1) {
-                        v4 = d;
-                    } else if (v4 == 0) {
-                        return RC_INVAL;
-                    } else {
-                        v4 = v4 * 10 + d;
-                    }
-                    if (v4 > 255) {
-                        return RC_INVAL;
-                    }
-                    p++;
-                }
-                piece[idx] = piece[idx] * 0x100 + (unsigned)v4;
-                seen++;
-                if (seen == 2 || seen == 4) {
-                    idx++;
-                }
-            }
-            if (seen != 4) {
+            if (ipv6_v4_part(s, &p, piece, &idx) != RC_OK) {
                 return RC_INVAL;
             }
             break;
@@ -231,17 +251,8 @@ static int ipv6_parse(struct str s, uint16_t out[8])
         }
         piece[idx++] = value;
     }
-#undef C6
     if (compress != -1) {
-        int swaps = idx - compress;
-        idx = 7;
-        while (idx != 0 && swaps > 0) {
-            unsigned t = piece[idx];
-            piece[idx] = piece[compress + swaps - 1];
-            piece[compress + swaps - 1] = t;
-            idx--;
-            swaps--;
-        }
+        ipv6_expand(piece, idx, compress);
     } else if (idx != 8) {
         return RC_INVAL;
     }
@@ -250,6 +261,7 @@ static int ipv6_parse(struct str s, uint16_t out[8])
     }
     return RC_OK;
 }
+#undef C6
 
 /* The IPv6 serializer, with brackets. */
 static int ipv6_serialize(const uint16_t a[8], struct buf *out)
