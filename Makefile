@@ -70,7 +70,7 @@ endif
 
 CFLAGS  := $(CSTD) $(WARN) $(OPT) -Isrc -I$(OUT)/gen $(DEPS_CFLAGS) -MMD -MP
 LDFLAGS := $(LDOPT) -rdynamic
-LIBS    := $(DEPS_LIBS)
+LIBS    := $(DEPS_LIBS) -lwslay
 
 # -------------------------------------------------------------------- sources
 MODULES  := base net http js db gql auth job metrics api app

@@ -427,3 +427,95 @@ uint64_t http_sse_delivered(const struct http_sse_stream *ss);
  */
 WARN_UNUSED int http_sse_format(struct buf *out, const struct http_sse_message *m,
                                 struct diag *d);
+
+/* ------------------------------------------------------------------ WebSocket */
+
+/*
+ * WebSocket routes (spec/20-realtime.md §2; docs/internals/realtime.md): RFC 6455 handshake,
+ * framing by libwslay (ping/pong, fragmentation, the close handshake), UTF-8 checks of text
+ * messages (1007), a maximum message size (1009), protocol errors (1002). A socket lives on
+ * the I/O loop of its connection; its callbacks run there. Sends and group changes may come
+ * from any thread: they are posted to the owning loop.
+ */
+struct http_ws_hub;
+struct http_ws_route;
+struct http_ws;
+
+#define HTTP_WS_GROUP_MAX_BYTES 128 /* group name -> RC_INVAL */
+#define HTTP_WS_GROUPS_MAX      100 /* groups per socket -> RC_LIMIT */
+
+/* All on the socket's loop thread. ws is valid during the call (keep it with http_ws_ref). */
+typedef void http_ws_open_fn(struct http_ws *ws, void *arg);
+typedef void http_ws_message_fn(struct http_ws *ws, bool binary, struct str data, void *arg);
+/* code: the peer's close code, 1005 when it sent none, 1006 when the connection just ended. */
+typedef void http_ws_close_fn(struct http_ws *ws, int code, void *arg);
+
+struct http_ws_config {
+    size_t max_message_bytes;   /* 0: 64 KiB; over it: close 1009 */
+    size_t max_connections;     /* on this instance; 0: 1,000; full: 503 */
+    size_t max_queue_bytes;     /* unsent bytes per socket; 0: 8 MiB; over it: disconnect */
+    const struct str *origins;  /* allowed Origin values ("*": any); NULL: same origin only */
+    size_t origin_count;
+    http_ws_open_fn *on_open;   /* may be NULL */
+    http_ws_message_fn *on_message;
+    http_ws_close_fn *on_close;
+    void *arg;
+};
+
+/* Return an owned hub for s (instance limit; 0: 10,000). Free after http_server_stop(s). */
+struct http_ws_hub *http_ws_hub_new(struct http_server *s, size_t max_connections);
+void http_ws_hub_free(struct http_ws_hub *h);
+
+/* Register a route (cfg and its origins copied). RC_OK with a borrowed *out_r; RC_INVAL;
+ * RC_CONFLICT. Before connections. */
+WARN_UNUSED int http_ws_register(struct http_ws_hub *h, struct str pattern,
+                                 const struct http_ws_config *cfg, struct http_ws_route **out_r,
+                                 struct diag *d);
+
+/* The route matching raw_path (params in *out_match), or NULL. Any thread. */
+struct http_ws_route *http_ws_match(const struct http_ws_hub *h, struct str raw_path,
+                                    struct arena *a, struct http_match *out_match);
+
+/*
+ * Complete the upgrade of ex on route r and give up ex. Checks the handshake (GET, HTTP/1.1,
+ * Upgrade: websocket, Connection: upgrade, Sec-WebSocket-Key of 16 bytes -> 400;
+ * Sec-WebSocket-Version 13 -> 426), the Origin (-> 403) and the limits (-> 503
+ * TOO_MANY_CONNECTIONS), answering with a JSON error when one fails (RC_INVAL, RC_DENIED,
+ * RC_LIMIT; d says why). RC_OK: 101 is sent and on_open will run on the loop. Any thread.
+ * Refusing from a script (spec §2 onOpen) happens before this call, with the request.
+ */
+WARN_UNUSED int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex,
+                               void *user_data, struct diag *d);
+
+/* The user_data given to http_ws_accept() (the JS layer's per-socket state). Any thread. */
+void *http_ws_user_data(const struct http_ws *ws);
+
+/* Sec-WebSocket-Accept for key: base64(SHA-1(key + GUID)), 28 characters + NUL. */
+void http_ws_accept_key(struct str key, char out[29]);
+
+/* The socket's id ("ws_" + 26 base32 characters), its route pattern. Any thread. */
+struct str http_ws_id(const struct http_ws *ws);
+struct http_ws *http_ws_ref(struct http_ws *ws);
+void http_ws_release(struct http_ws *ws);
+
+/* Send one message. Any thread (posted). RC_OK; RC_IO when the socket is closed. */
+WARN_UNUSED int http_ws_send(struct http_ws *ws, bool binary, struct str data);
+/* Start the close handshake with code (1000 or 3000-4999) and reason (<= 123 bytes). */
+WARN_UNUSED int http_ws_close(struct http_ws *ws, int code, struct str reason, struct diag *d);
+/* Join / leave a group (names ^[A-Za-z0-9_.:-]{1,128}$). Any thread (applied on the loop in
+ * call order). RC_OK; RC_INVAL (bad name); RC_LIMIT (over HTTP_WS_GROUPS_MAX, on the loop:
+ * then the join is dropped). */
+WARN_UNUSED int http_ws_join(struct http_ws *ws, struct str group, struct diag *d);
+WARN_UNUSED int http_ws_leave(struct http_ws *ws, struct str group, struct diag *d);
+
+/*
+ * Send a message to the sockets of r on every loop: all of them (group and socket_id empty),
+ * the members of group, or the socket with socket_id; except_id (may be empty) is skipped.
+ * The bytes are copied once and shared. RC_OK (posted). Any thread.
+ */
+WARN_UNUSED int http_ws_send_route(struct http_ws_route *r, struct str group,
+                                   struct str socket_id, struct str except_id, bool binary,
+                                   struct str data);
+
+/* Open sockets of r on this instance. Any thread. */
+size_t http_ws_connection_count(const struct http_ws_route *r);

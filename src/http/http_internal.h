@@ -31,6 +31,7 @@ struct http_response_meta {
     struct str server;     /* Server; empty: none */
     bool streaming;        /* no Content-Length: chunked when chunked, else close-delimited */
     bool chunked;          /* with streaming: Transfer-Encoding: chunked */
+    bool upgrade;          /* 101: Connection: Upgrade */
 };
 
 /* True when a response with this status never has a body (1xx, 204, 304). */
@@ -75,3 +76,18 @@ size_t http_exchange_io_index(const struct http_exchange *ex);
 size_t http_stream_io_index(const struct http_stream *st);
 /* True when called on the thread of loop i. */
 bool http_server_on_loop(const struct http_server *s, size_t i);
+
+/* Bytes read from an upgraded connection (loop thread). */
+typedef void http_upgrade_data_fn(struct http_stream *st, const char *data, size_t len,
+                                  void *arg);
+
+/*
+ * Answer ex with 101 Switching Protocols (headers copied; "Connection: Upgrade" is added) and
+ * turn its connection into a raw byte stream: what the client sends next goes to on_data, and
+ * chunks written to *out_st go out as they are. cfg->on_close reports the end (client gone,
+ * write error, http_stream_end() once written). RC_OK or RC_INVAL (a 500 is sent). Any thread.
+ */
+WARN_UNUSED int http_exchange_upgrade(struct http_exchange *ex, const struct http_header *headers,
+                                      size_t header_count, const struct http_stream_config *cfg,
+                                      http_upgrade_data_fn *on_data, void *data_arg,
+                                      struct http_stream **out_st, struct diag *d);

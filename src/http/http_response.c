@@ -267,6 +267,9 @@ static char *put_head(char *p, const struct http_response_meta *m, struct str re
         p = put_u64(p, body_len);
         p = put(p, STR("\r\n"));
     }
+    if (m->upgrade) {
+        return put(p, STR("Connection: Upgrade\r\n\r\n"));
+    }
     return put(p, m->keep_alive ? STR("Connection: keep-alive\r\n\r\n")
                                 : STR("Connection: close\r\n\r\n"));
 }

@@ -82,6 +82,8 @@ struct http_stream {
     struct http_chunk *heartbeat;
     http_stream_close_fn *on_close;
     void *arg;
+    http_upgrade_data_fn *on_data; /* an upgraded connection */
+    void *data_arg;
     struct http_stream *prev; /* io->streams */
     struct http_stream *next;
 };
@@ -372,6 +374,7 @@ static void meta_of(const struct http_exchange *ex, int status, struct http_resp
     m->server = s->server_str;
     m->streaming = false;
     m->chunked = false;
+    m->upgrade = false;
 }
 
 /* Serialise an error response into ex (never fails: the body is bounded and valid). */
@@ -627,7 +630,7 @@ int http_stream_push(struct http_stream *st, struct http_chunk *ch)
     }
     if (st->q_count == st->q_cap) {
         size_t cap = st->q_cap == 0 ? 4 : st->q_cap * 2;
-        struct http_chunk **q = mem_alloc(cap * sizeof(*q));
+        struct http_chunk **q = mem_alloc(cap * sizeof(struct http_chunk *));
         for (size_t i = 0; i < st->q_count; i++) {
             q[i] = stream_at(st, i);
         }
@@ -661,6 +664,27 @@ struct stream_op {
     enum stream_op_kind kind;
 };
 
+/* Queue the end (chunked: the last-chunk). Loop thread. */
+static int stream_end_now(struct http_stream *st)
+{
+    if (st->ended || st->closed_done) {
+        return RC_OK;
+    }
+    if (st->chunked) {
+        struct http_chunk *last = chunk_alloc(STR("0\r\n\r\n"), true);
+        int rc = http_stream_push(st, last);
+        http_chunk_unref(last);
+        if (rc != RC_OK) {
+            return rc;
+        }
+    }
+    st->ended = true;
+    if (st->conn != NULL) {
+        mark_dirty(st->conn);
+    }
+    return RC_OK;
+}
+
 /* Apply an operation on the loop thread. */
 static int stream_apply(struct http_stream *st, enum stream_op_kind kind, struct http_chunk *ch)
 {
@@ -668,21 +692,7 @@ static int stream_apply(struct http_stream *st, enum stream_op_kind kind, struct
     case STREAM_OP_WRITE:
         return http_stream_push(st, ch);
     case STREAM_OP_END:
-        if (!st->ended && !st->closed_done) {
-            if (st->chunked) {
-                struct http_chunk *last = chunk_alloc(STR("0\r\n\r\n"), true);
-                int rc = http_stream_push(st, last);
-                http_chunk_unref(last);
-                if (rc != RC_OK) {
-                    return rc;
-                }
-            }
-            st->ended = true;
-            if (st->conn != NULL) {
-                mark_dirty(st->conn);
-            }
-        }
-        return RC_OK;
+        return stream_end_now(st);
     case STREAM_OP_ABORT:
         stream_kill(st);
         return RC_OK;
@@ -769,16 +779,18 @@ uint64_t http_server_slow_consumers(const struct http_server *s)
     return atomic_load(&((struct http_server *)s)->slow_consumers);
 }
 
-int http_exchange_stream_begin(struct http_exchange *ex, int status,
-                               const struct http_header *headers, size_t header_count,
-                               const struct http_stream_config *cfg, struct http_stream **out_st,
-                               struct diag *d)
+static int stream_begin(struct http_exchange *ex, int status, const struct http_header *headers,
+                        size_t header_count, const struct http_stream_config *cfg,
+                        http_upgrade_data_fn *on_data, void *data_arg, struct http_stream **out_st,
+                        struct diag *d)
 {
     *out_st = NULL;
     struct http_response_meta m;
     meta_of(ex, status, &m);
     m.streaming = true;
-    m.chunked = ex->req->version_minor >= 1;
+    bool upgrade = on_data != NULL;
+    m.chunked = ex->req->version_minor >= 1 && !upgrade;
+    m.upgrade = upgrade;
     m.head_request = false;
     if (!m.chunked) {
         m.keep_alive = false;
@@ -799,6 +811,8 @@ int http_exchange_stream_begin(struct http_exchange *ex, int status,
     atomic_fetch_add(&ex->io->srv->refs, 1);
     st->chunked = m.chunked;
     st->keep_alive = m.keep_alive;
+    st->on_data = on_data;
+    st->data_arg = data_arg;
     st->max_chunks =
         cfg != NULL && cfg->max_queue_chunks > 0 ? cfg->max_queue_chunks : STREAM_QUEUE_CHUNKS;
     st->max_bytes =
@@ -825,6 +839,22 @@ int http_exchange_stream_begin(struct http_exchange *ex, int status,
     *out_st = st;
     exchange_complete(ex);
     return RC_OK;
+}
+
+int http_exchange_stream_begin(struct http_exchange *ex, int status,
+                               const struct http_header *headers, size_t header_count,
+                               const struct http_stream_config *cfg, struct http_stream **out_st,
+                               struct diag *d)
+{
+    return stream_begin(ex, status, headers, header_count, cfg, NULL, NULL, out_st, d);
+}
+
+int http_exchange_upgrade(struct http_exchange *ex, const struct http_header *headers,
+                          size_t header_count, const struct http_stream_config *cfg,
+                          http_upgrade_data_fn *on_data, void *data_arg,
+                          struct http_stream **out_st, struct diag *d)
+{
+    return stream_begin(ex, 101, headers, header_count, cfg, on_data, data_arg, out_st, d);
 }
 
 /* The streaming exchange at the head of c's queue reaches the writer: c writes its stream
@@ -1307,6 +1337,13 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
             return;
         }
         c->no_more_requests = true;
+        return;
+    }
+    if (c->stream != NULL && c->stream->on_data != NULL) {
+        io->in_read = true;
+        c->stream->on_data(c->stream, buf->base, (size_t)nread, c->stream->data_arg);
+        io->in_read = false;
+        io_flush_dirty(io);
         return;
     }
     if (c->lingering || c->no_more_requests) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for http_sse_format() (the SSE wire format) and for http_chunk framing. */
+/* Unit tests for http_sse_format() (the SSE wire format), http_chunk and the WebSocket accept key.
+ */
 #include "base/buf.h"
 #include "base/diag.h"
 #include "harness.h"
@@ -77,4 +78,14 @@ TEST(chunk_data_and_refs)
     struct http_chunk *empty = http_chunk_new(STR(""));
     ASSERT_EQ_SIZE(http_chunk_data(empty).len, 0);
     http_chunk_unref(empty);
+}
+
+/* RFC 6455 §1.3's example. */
+TEST(ws_accept_key_rfc_example)
+{
+    char out[29];
+    http_ws_accept_key(STR("dGhlIHNhbXBsZSBub25jZQ=="), out);
+    ASSERT_EQ_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    http_ws_accept_key(STR("x3JJHMbDL1EzLkh9GBhXDw=="), out);
+    ASSERT_EQ_STR(out, "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
 }
