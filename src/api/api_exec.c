@@ -6,8 +6,11 @@
  * libuv coalesces wake-ups, so a burst is drained in one batch). A handler that returns a
  * Promise parks its invocation in a slot table; the prelude calls settle(token, ok, value) when
  * it settles, and a wall-clock timer answers 504 if it does not settle before the deadline.
+ * An invocation (heap) may outlive its response while its timers (api_timers.c) are pending:
+ * it ends once it has responded, has no timers and no C frame runs its JS, or at its deadline,
+ * which cancels what is left. Init runs get an invocation too, with a private loop.
  * Thread contract: api_exec_start/stop on the main thread, api_exec_post on any thread,
- * everything else on the executor's own thread.
+ * everything else on the executor's own thread (init invocations: the context's thread).
  */
 #include <string.h>
 

@@ -6,7 +6,8 @@
  * invocation's deadline, which cancels it (api_exec.c). The callback runs in the invocation's
  * context with the invocation current, so console lines and timers it creates carry its id.
  * Ids are per context: slot index + generation, so a stale id never reaches a reused slot.
- * Thread contract: the executor thread that owns the context.
+ * Timers of a register or bind run run on that run's private loop (api_inv_init_wait).
+ * Thread contract: the thread that owns the context (an executor, or the deploying thread).
  */
 #include <string.h>
 
