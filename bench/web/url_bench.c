@@ -73,8 +73,8 @@ static double run_text(int64_t budget_ns)
 {
     /* 1 KiB of UTF-16 text: ASCII with some Latin-1, CJK and an emoji, as a JS string. */
     uint16_t units[1024];
-    static const uint16_t pattern[] = { 'K', 'i', 'l', 'n', ' ', 0xE9, 0x65E5, 0x672C, 0xD83D,
-                                        0xDE00, 'a', 'b', 'c', ' ', '1', '2' };
+    static const uint16_t pattern[] = { 'K',    'i',    'l', 'n', ' ', 0xE9, 0x65E5, 0x672C,
+                                        0xD83D, 0xDE00, 'a', 'b', 'c', ' ',  '1',    '2' };
     for (size_t i = 0; i < ARRAY_LEN(units); i++) {
         units[i] = pattern[i % ARRAY_LEN(pattern)];
     }

@@ -14,10 +14,13 @@ static const char *const bench_urls[] = {
     "http://192.168.1.10:3000/health",
     "https://[2001:db8::1]:8443/metrics?format=prometheus",
     "https://xn--mnchen-3ya.de/stadtplan?bezirk=altstadt",
-    "https://shop.example.com/products/sku-998877?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale",
+    "https://shop.example.com/products/"
+    "sku-998877?utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale",
     "file:///var/lib/kiln/data/export-2026-11-24.json",
     "wss://realtime.example.com/socket?token=abc.def.ghi&v=2",
     "https://example.com/%E6%97%A5%E6%9C%AC/%D0%BF%D1%80%D0%B8%D0%BC%D0%B5%D1%80?lang=ja",
     "mailto:support@example.com?subject=Hello%20there",
-    "https://auth.example.com/oauth/authorize?response_type=code&client_id=kiln&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope=openid%20profile&state=xyz",
+    "https://auth.example.com/oauth/"
+    "authorize?response_type=code&client_id=kiln&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&"
+    "scope=openid%20profile&state=xyz",
 };

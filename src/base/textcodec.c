@@ -134,11 +134,12 @@ static int decode_utf8(struct textcodec_decoder *d, const char *p, size_t n, boo
 /* Code unit at p in the decoder's byte order. */
 static uint32_t unit_at(const struct textcodec_decoder *d, const unsigned char *p)
 {
-    return d->enc == TEXTCODEC_UTF16BE ? ((uint32_t)p[0] << 8 | p[1]) : ((uint32_t)p[1] << 8 | p[0]);
+    return d->enc == TEXTCODEC_UTF16BE ? ((uint32_t)p[0] << 8 | p[1])
+                                       : ((uint32_t)p[1] << 8 | p[0]);
 }
 
-static int decode_utf16(struct textcodec_decoder *d, const unsigned char *p, size_t n,
-                        bool stream, struct buf *out, size_t *out_used)
+static int decode_utf16(struct textcodec_decoder *d, const unsigned char *p, size_t n, bool stream,
+                        struct buf *out, size_t *out_used)
 {
     size_t i = 0;
     int rc = RC_OK;

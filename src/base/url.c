@@ -122,9 +122,9 @@ struct special_scheme {
 };
 
 static const struct special_scheme special_schemes[] = {
-    { .name = "ftp", .port = 21 },    { .name = "file", .port = -1 },
-    { .name = "http", .port = 80 },   { .name = "https", .port = 443 },
-    { .name = "ws", .port = 80 },     { .name = "wss", .port = 443 },
+    { .name = "ftp", .port = 21 },  { .name = "file", .port = -1 },
+    { .name = "http", .port = 80 }, { .name = "https", .port = 443 },
+    { .name = "ws", .port = 80 },   { .name = "wss", .port = 443 },
 };
 
 /* The special scheme named s, or NULL. */
@@ -200,7 +200,8 @@ static int hex_val(int c)
 /* A Windows drive letter: an ASCII alpha followed by ':' or '|' (normalized: only ':'). */
 static bool is_drive(struct str s, bool normalized)
 {
-    return s.len == 2 && is_alpha(s.ptr[0]) && (s.ptr[1] == ':' || (!normalized && s.ptr[1] == '|'));
+    return s.len == 2 && is_alpha(s.ptr[0]) &&
+           (s.ptr[1] == ':' || (!normalized && s.ptr[1] == '|'));
 }
 
 /* s starts with a Windows drive letter followed by the end or one of / \ ? #. */
@@ -216,8 +217,8 @@ static bool starts_with_drive(struct str s)
 static void shorten_path(struct url *u)
 {
     DEBUG_ASSERT(!u->opaque_path);
-    if (is_file(u) && path_segments(u) == 1 && is_drive(str_make(u->path.ptr + 1, u->path.len - 1),
-                                                        true)) {
+    if (is_file(u) && path_segments(u) == 1 &&
+        is_drive(str_make(u->path.ptr + 1, u->path.len - 1), true)) {
         return;
     }
     size_t i = u->path.len;
@@ -349,7 +350,8 @@ int url_percent_decode(struct str s, struct buf *out)
     int rc = RC_OK;
     for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
         if (s.ptr[i] == '%' && i + 2 < s.len && is_hex(s.ptr[i + 1]) && is_hex(s.ptr[i + 2])) {
-            rc = buf_try_append_char(out, (char)(hex_val(s.ptr[i + 1]) * 16 + hex_val(s.ptr[i + 2])));
+            rc = buf_try_append_char(out,
+                                     (char)(hex_val(s.ptr[i + 1]) * 16 + hex_val(s.ptr[i + 2])));
             i += 2;
         } else {
             rc = buf_try_append_char(out, s.ptr[i]);
@@ -425,7 +427,7 @@ struct parser {
     enum state state;
     enum state override;
     struct buf b;
-    int rc; /* sticky RC_LIMIT from appends */
+    int rc;       /* sticky RC_LIMIT from appends */
     bool special; /* cache of url_is_special(u), refreshed by set_scheme() */
     bool at_seen;
     bool in_brackets;
@@ -716,31 +718,37 @@ static bool host_stop(const struct parser *ps, int c)
            (ps->special && c == '\\');
 }
 
-static int st_authority(struct parser *ps, int c)
+/* The authority state at '@': the buffer so far is userinfo. */
+static void take_userinfo(struct parser *ps)
 {
     struct url *u = ps->u;
+    if (ps->at_seen) {
+        struct buf t;
+        buf_init(&t, ps->b.max + 3);
+        int rc = buf_try_append_cstr(&t, "%40");
+        rc = rc ? rc : buf_try_append_str(&t, buf_str(&ps->b));
+        buf_copy(&ps->b, &t, &ps->rc);
+        buf_fini(&t);
+        if (rc != RC_OK) {
+            ps->rc = RC_LIMIT;
+        }
+    }
+    ps->at_seen = true;
+    for (size_t i = 0; i < ps->b.len; i++) {
+        int cp = (unsigned char)ps->b.ptr[i];
+        if (cp == ':' && !ps->password_seen) {
+            ps->password_seen = true;
+            continue;
+        }
+        put_enc(ps, ps->password_seen ? &u->password : &u->username, cp, URL_SET_USERINFO);
+    }
+    buf_reset(&ps->b);
+}
+
+static int st_authority(struct parser *ps, int c)
+{
     if (c == '@') {
-        if (ps->at_seen) {
-            struct buf t;
-            buf_init(&t, ps->b.max + 3);
-            int rc = buf_try_append_cstr(&t, "%40");
-            rc = rc ? rc : buf_try_append_str(&t, buf_str(&ps->b));
-            buf_copy(&ps->b, &t, &ps->rc);
-            buf_fini(&t);
-            if (rc != RC_OK) {
-                ps->rc = RC_LIMIT;
-            }
-        }
-        ps->at_seen = true;
-        for (size_t i = 0; i < ps->b.len; i++) {
-            int cp = (unsigned char)ps->b.ptr[i];
-            if (cp == ':' && !ps->password_seen) {
-                ps->password_seen = true;
-                continue;
-            }
-            put_enc(ps, ps->password_seen ? &u->password : &u->username, cp, URL_SET_USERINFO);
-        }
-        buf_reset(&ps->b);
+        take_userinfo(ps);
     } else if (c == -1 || c == '/' || c == '?' || c == '#' || (special(ps) && c == '\\')) {
         if (ps->at_seen && ps->b.len == 0) {
             return RC_INVAL;
@@ -785,6 +793,30 @@ static int take_host(struct parser *ps)
     return rc == RC_LIMIT ? (ps->rc = RC_LIMIT) : rc;
 }
 
+/* The host state at the end of the host. */
+static int host_end(struct parser *ps)
+{
+    struct url *u = ps->u;
+    ps->p--;
+    if (special(ps) && ps->b.len == 0) {
+        return RC_INVAL;
+    }
+    if (ps->override != ST_NONE && ps->b.len == 0 && (has_credentials(u) || u->port >= 0)) {
+        return RC_INVAL;
+    }
+    if (ps->b.len == 0) {
+        buf_reset(&u->host);
+        u->has_host = true;
+    } else {
+        int rc = take_host(ps);
+        if (rc != RC_OK) {
+            return rc;
+        }
+    }
+    ps->state = ST_PATH_START;
+    return ps->override != ST_NONE ? DONE : RC_OK;
+}
+
 static int st_host(struct parser *ps, int c)
 {
     struct url *u = ps->u;
@@ -805,24 +837,7 @@ static int st_host(struct parser *ps, int c)
         return RC_OK;
     }
     if (c == -1 || c == '/' || c == '?' || c == '#' || (special(ps) && c == '\\')) {
-        ps->p--;
-        if (special(ps) && ps->b.len == 0) {
-            return RC_INVAL;
-        }
-        if (ps->override != ST_NONE && ps->b.len == 0 && (has_credentials(u) || u->port >= 0)) {
-            return RC_INVAL;
-        }
-        if (ps->b.len == 0) {
-            buf_reset(&u->host);
-            u->has_host = true;
-        } else {
-            int rc = take_host(ps);
-            if (rc != RC_OK) {
-                return rc;
-            }
-        }
-        ps->state = ST_PATH_START;
-        return ps->override != ST_NONE ? DONE : RC_OK;
+        return host_end(ps);
     }
     if (c == '[' || c == ']') {
         ps->in_brackets = c == '[';
@@ -839,25 +854,31 @@ static int st_host(struct parser *ps, int c)
     return RC_OK;
 }
 
+/* Set the port from the buffer's digits; RC_INVAL over 65535. */
+static int take_port(struct parser *ps)
+{
+    long port = 0;
+    for (size_t i = 0; i < ps->b.len; i++) {
+        port = port * 10 + (ps->b.ptr[i] - '0');
+        if (port > 65535) {
+            return RC_INVAL;
+        }
+    }
+    ps->u->port = port == default_port(buf_str(&ps->u->scheme)) ? -1 : (int)port;
+    buf_reset(&ps->b);
+    return RC_OK;
+}
+
 static int st_port(struct parser *ps, int c)
 {
-    struct url *u = ps->u;
     if (is_digit(c)) {
         put_char(ps, &ps->b, c);
         return RC_OK;
     }
     if (c == -1 || c == '/' || c == '?' || c == '#' || (special(ps) && c == '\\') ||
         ps->override != ST_NONE) {
-        if (ps->b.len > 0) {
-            long port = 0;
-            for (size_t i = 0; i < ps->b.len; i++) {
-                port = port * 10 + (ps->b.ptr[i] - '0');
-                if (port > 65535) {
-                    return RC_INVAL;
-                }
-            }
-            u->port = port == default_port(buf_str(&u->scheme)) ? -1 : (int)port;
-            buf_reset(&ps->b);
+        if (ps->b.len > 0 && take_port(ps) != RC_OK) {
+            return RC_INVAL;
         }
         if (ps->override != ST_NONE) {
             return DONE;
@@ -1006,8 +1027,8 @@ static bool is_dot(struct str s)
 
 static bool is_dotdot(struct str s)
 {
-    return str_eq_cstr(s, "..") || str_eq_nocase(s, STR(".%2e")) ||
-           str_eq_nocase(s, STR("%2e.")) || str_eq_nocase(s, STR("%2e%2e"));
+    return str_eq_cstr(s, "..") || str_eq_nocase(s, STR(".%2e")) || str_eq_nocase(s, STR("%2e.")) ||
+           str_eq_nocase(s, STR("%2e%2e"));
 }
 
 static int st_path(struct parser *ps, int c)
@@ -1239,6 +1260,7 @@ static int append_origin(const struct url *u, struct buf *out)
         struct url *inner = NULL;
         int rc = RC_OK;
         if (url_parse(buf_str(&u->path), NULL, u->max_input_bytes, &inner, NULL) == RC_OK &&
+            inner != NULL &&
             (str_eq_cstr(buf_str(&inner->scheme), "http") ||
              str_eq_cstr(buf_str(&inner->scheme), "https"))) {
             rc = append_origin(inner, out);
@@ -1387,33 +1409,41 @@ static int set_userinfo(struct url *u, struct str value, bool user)
     return rc ? rc : refresh_href(u);
 }
 
+static int set_href(struct url *u, struct str value)
+{
+    struct url *n = NULL;
+    int rc = url_parse(value, NULL, u->max_input_bytes, &n, NULL);
+    if (rc == RC_OK && ALWAYS(n != NULL)) {
+        url_fini_bufs(u);
+        *u = *n;
+        mem_free(n);
+    }
+    return rc;
+}
+
+static int set_protocol(struct url *u, struct str value)
+{
+    struct buf t;
+    buf_init(&t, value.len + 1);
+    int rc = buf_try_append_str(&t, value);
+    rc = rc ? rc : buf_try_append_char(&t, ':');
+    rc = rc ? rc : set_with_state(u, buf_str(&t), ST_SCHEME_START);
+    buf_fini(&t);
+    return rc == RC_LIMIT ? rc : RC_OK;
+}
+
 int url_set(struct url *u, enum url_part part, struct str value)
 {
     if (value.len > u->max_input_bytes) {
         return RC_LIMIT;
     }
     switch (part) {
-    case URL_HREF: {
-        struct url *n = NULL;
-        int rc = url_parse(value, NULL, u->max_input_bytes, &n, NULL);
-        if (rc == RC_OK && ALWAYS(n != NULL)) {
-            url_fini_bufs(u);
-            *u = *n;
-            mem_free(n);
-        }
-        return rc;
-    }
+    case URL_HREF:
+        return set_href(u, value);
     case URL_ORIGIN:
         return RC_INVAL;
-    case URL_PROTOCOL: {
-        struct buf t;
-        buf_init(&t, value.len + 1);
-        int rc = buf_try_append_str(&t, value);
-        rc = rc ? rc : buf_try_append_char(&t, ':');
-        rc = rc ? rc : set_with_state(u, buf_str(&t), ST_SCHEME_START);
-        buf_fini(&t);
-        return rc == RC_LIMIT ? rc : RC_OK;
-    }
+    case URL_PROTOCOL:
+        return set_protocol(u, value);
     case URL_USERNAME:
     case URL_PASSWORD:
         return set_userinfo(u, value, part == URL_USERNAME);

@@ -2,10 +2,10 @@
 /*
  * The WHATWG URL Standard in C: the basic URL parser (with a base URL and the setters' state
  * overrides), host parsing (IDNA through libidn2, IPv4, IPv6, opaque hosts), the serialiser,
- * component getters and setters, and the percent-encode sets. Hosts: base/url_host.h; URLSearchParams: base/url_params.h.
- * Input is UTF-8 (the JS layer converts WTF-16 with lone surrogates to U+FFFD first); any
- * ill-formed UTF-8 that still arrives is treated as U+FFFD. Start reading at url_parse().
- * Thread contract: any thread; one object is used by one thread at a time.
+ * component getters and setters, and the percent-encode sets. Hosts: base/url_host.h;
+ * URLSearchParams: base/url_params.h. Input is UTF-8 (the JS layer converts WTF-16 with lone
+ * surrogates to U+FFFD first); any ill-formed UTF-8 that still arrives is treated as U+FFFD. Start
+ * reading at url_parse(). Thread contract: any thread; one object is used by one thread at a time.
  */
 #pragma once
 
@@ -88,8 +88,8 @@ enum url_encode_set {
     URL_SET_SPECIAL_QUERY,
     URL_SET_PATH,
     URL_SET_USERINFO,
-    URL_SET_COMPONENT,    /* encodeURIComponent-like */
-    URL_SET_FORM,         /* application/x-www-form-urlencoded; space is encoded as '%20' */
+    URL_SET_COMPONENT, /* encodeURIComponent-like */
+    URL_SET_FORM,      /* application/x-www-form-urlencoded; space is encoded as '%20' */
 };
 
 /* Append s to out, percent-encoding the bytes in set (upper-case hex). RC_OK or RC_LIMIT. */

@@ -144,7 +144,11 @@ static int ipv4_parse(struct str s, struct buf *out)
                           (unsigned)ip & 255);
 }
 
-#define C6(i) ((i) < s.len ? (unsigned char)s.ptr[i] : -1)
+/* The byte at i, or -1 past the end (the standard's EOF code point). */
+static int at6(struct str s, size_t i)
+{
+    return i < s.len ? (unsigned char)s.ptr[i] : -1;
+}
 
 /*
  * The IPv6 parser's IPv4 part, from *p to the end: fills piece[*idx] and piece[*idx + 1].
@@ -153,19 +157,19 @@ static int ipv4_parse(struct str s, struct buf *out)
 static int ipv6_v4_part(struct str s, size_t *p, unsigned piece[8], int *idx)
 {
     int seen = 0;
-    while (C6(*p) != -1) {
+    while (at6(s, *p) != -1) {
         int v4 = -1;
         if (seen > 0) {
-            if (C6(*p) != '.' || seen >= 4) {
+            if (at6(s, *p) != '.' || seen >= 4) {
                 return RC_INVAL;
             }
             (*p)++;
         }
-        if (!is_digit(C6(*p))) {
+        if (!is_digit(at6(s, *p))) {
             return RC_INVAL;
         }
-        while (is_digit(C6(*p))) {
-            int d = C6(*p) - '0';
+        while (is_digit(at6(s, *p))) {
+            int d = at6(s, *p) - '0';
             if (v4 == 0) {
                 return RC_INVAL; /* a leading zero */
             }
@@ -198,6 +202,37 @@ static void ipv6_expand(unsigned piece[8], int idx, int compress)
     }
 }
 
+#define DONE6 1
+
+/* One hex piece (or the trailing IPv4 part: DONE6) of the IPv6 parser, from *p. */
+static int ipv6_piece(struct str s, size_t *p, unsigned piece[8], int *idx)
+{
+    unsigned value = 0;
+    size_t length = 0;
+    while (length < 4 && is_hex(at6(s, *p))) {
+        value = value * 16 + (unsigned)hex_val(at6(s, *p));
+        (*p)++;
+        length++;
+    }
+    if (at6(s, *p) == '.') {
+        if (length == 0 || *idx > 6) {
+            return RC_INVAL;
+        }
+        *p -= length;
+        return ipv6_v4_part(s, p, piece, idx) == RC_OK ? DONE6 : RC_INVAL;
+    }
+    if (at6(s, *p) == ':') {
+        (*p)++;
+        if (at6(s, *p) == -1) {
+            return RC_INVAL;
+        }
+    } else if (at6(s, *p) != -1) {
+        return RC_INVAL;
+    }
+    piece[(*idx)++] = value;
+    return RC_OK;
+}
+
 /* The IPv6 parser: 8 pieces or RC_INVAL. */
 static int ipv6_parse(struct str s, uint16_t out[8])
 {
@@ -205,18 +240,18 @@ static int ipv6_parse(struct str s, uint16_t out[8])
     int idx = 0;
     int compress = -1;
     size_t p = 0;
-    if (C6(p) == ':') {
-        if (C6(p + 1) != ':') {
+    if (at6(s, p) == ':') {
+        if (at6(s, p + 1) != ':') {
             return RC_INVAL;
         }
         p += 2;
         compress = ++idx;
     }
-    while (C6(p) != -1) {
+    while (at6(s, p) != -1) {
         if (idx == 8) {
             return RC_INVAL;
         }
-        if (C6(p) == ':') {
+        if (at6(s, p) == ':') {
             if (compress != -1) {
                 return RC_INVAL;
             }
@@ -224,32 +259,13 @@ static int ipv6_parse(struct str s, uint16_t out[8])
             compress = ++idx;
             continue;
         }
-        unsigned value = 0;
-        size_t length = 0;
-        while (length < 4 && is_hex(C6(p))) {
-            value = value * 16 + (unsigned)hex_val(C6(p));
-            p++;
-            length++;
-        }
-        if (C6(p) == '.') {
-            if (length == 0 || idx > 6) {
-                return RC_INVAL;
-            }
-            p -= length;
-            if (ipv6_v4_part(s, &p, piece, &idx) != RC_OK) {
-                return RC_INVAL;
-            }
+        int rc = ipv6_piece(s, &p, piece, &idx);
+        if (rc == DONE6) {
             break;
         }
-        if (C6(p) == ':') {
-            p++;
-            if (C6(p) == -1) {
-                return RC_INVAL;
-            }
-        } else if (C6(p) != -1) {
-            return RC_INVAL;
+        if (rc != RC_OK) {
+            return rc;
         }
-        piece[idx++] = value;
     }
     if (compress != -1) {
         ipv6_expand(piece, idx, compress);
@@ -261,7 +277,6 @@ static int ipv6_parse(struct str s, uint16_t out[8])
     }
     return RC_OK;
 }
-#undef C6
 
 /* The IPv6 serializer, with brackets. */
 static int ipv6_serialize(const uint16_t a[8], struct buf *out)
@@ -387,71 +402,63 @@ static int domain_to_ascii(struct str d, struct buf *out)
     return rc;
 }
 
-/* The host parser: input is the host's text, special is !isOpaque. Appends to out. */
-static int host_parse(struct str in, bool special, struct buf *out)
+/* The special-scheme part of the host parser: percent-decode, domain to ASCII, IPv4. */
+static int domain_host(struct str in, struct buf *out)
 {
     struct buf decoded;
     buf_init(&decoded, in.len + 1);
     int rc = RC_OK;
-    if (in.len > 0 && in.ptr[0] == '[') {
-        uint16_t a[8];
-        if (in.ptr[in.len - 1] != ']') {
-            rc = RC_INVAL;
-            goto out;
-        }
-        rc = ipv6_parse(str_make(in.ptr + 1, in.len - 2), a);
-        rc = rc ? rc : ipv6_serialize(a, out);
-        goto out;
-    }
-    if (!special) {
-        for (size_t i = 0; i < in.len; i++) {
-            if (forbidden_host((unsigned char)in.ptr[i])) {
-                rc = RC_INVAL;
-                goto out;
-            }
-        }
-        rc = url_percent_encode(in, URL_SET_C0_CONTROL, out);
-        goto out;
-    }
     struct str dom = in;
     if (str_find_char(in, '%') >= 0) {
         rc = url_percent_decode(in, &decoded);
-        if (rc != RC_OK) {
-            goto out;
-        }
         dom = buf_str(&decoded);
     }
     /* UTF-8 decode would turn ill-formed bytes into U+FFFD, which ToASCII always rejects; and
      * ASCII forbidden domain code points survive the UTS #46 mapping, so check them first
      * (this also keeps NUL away from libidn2). */
-    if (!utf8_is_valid(dom.ptr, dom.len)) {
+    if (rc == RC_OK && !utf8_is_valid(dom.ptr, dom.len)) {
         rc = RC_INVAL;
-        goto out;
     }
-    for (size_t i = 0; i < dom.len; i++) {
+    for (size_t i = 0; i < dom.len && rc == RC_OK; i++) {
         if (forbidden_domain((unsigned char)dom.ptr[i])) {
             rc = RC_INVAL;
-            goto out;
         }
     }
     size_t start = out->len;
-    rc = domain_to_ascii(dom, out);
-    if (rc != RC_OK) {
-        goto out;
-    }
-    struct str ascii = str_make(out->ptr + start, out->len - start);
-    if (ends_in_number(ascii)) {
+    rc = rc ? rc : domain_to_ascii(dom, out);
+    if (rc == RC_OK && ends_in_number(str_make(out->ptr + start, out->len - start))) {
         struct buf v4;
         buf_init(&v4, 64);
-        rc = ipv4_parse(ascii, &v4);
+        rc = ipv4_parse(str_make(out->ptr + start, out->len - start), &v4);
         out->len = start;
         out->ptr[start] = '\0';
         rc = rc ? rc : buf_try_append_str(out, buf_str(&v4));
         buf_fini(&v4);
     }
-out:
     buf_fini(&decoded);
     return rc;
+}
+
+/* The host parser: input is the host's text, special is !isOpaque. Appends to out. */
+static int host_parse(struct str in, bool special, struct buf *out)
+{
+    if (in.len > 0 && in.ptr[0] == '[') {
+        uint16_t a[8];
+        if (in.ptr[in.len - 1] != ']') {
+            return RC_INVAL;
+        }
+        int rc = ipv6_parse(str_make(in.ptr + 1, in.len - 2), a);
+        return rc ? rc : ipv6_serialize(a, out);
+    }
+    if (special) {
+        return domain_host(in, out);
+    }
+    for (size_t i = 0; i < in.len; i++) {
+        if (forbidden_host((unsigned char)in.ptr[i])) {
+            return RC_INVAL;
+        }
+    }
+    return url_percent_encode(in, URL_SET_C0_CONTROL, out);
 }
 
 int url_host_parse(struct str input, bool special, struct buf *out)
@@ -467,4 +474,3 @@ int url_host_parse(struct str input, bool special, struct buf *out)
     }
     return rc;
 }
-

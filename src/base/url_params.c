@@ -307,11 +307,13 @@ int url_params_serialize(const struct url_params *p, struct buf *out)
         if (i > 0) {
             rc = buf_try_append_char(out, '&');
         }
-        rc = rc ? rc : url_percent_encode(str_make(p->items[i].name, p->items[i].name_len),
-                                          URL_SET_FORM, out);
+        rc = rc ? rc
+                : url_percent_encode(str_make(p->items[i].name, p->items[i].name_len), URL_SET_FORM,
+                                     out);
         rc = rc ? rc : buf_try_append_char(out, '=');
-        rc = rc ? rc : url_percent_encode(str_make(p->items[i].value, p->items[i].value_len),
-                                          URL_SET_FORM, out);
+        rc = rc ? rc
+                : url_percent_encode(str_make(p->items[i].value, p->items[i].value_len),
+                                     URL_SET_FORM, out);
     }
     return rc;
 }

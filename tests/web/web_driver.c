@@ -4,8 +4,8 @@
  * line from stdin and writes one JSON object per line, the same shape tests/web/node_ref.js
  * produces with Node's URL, URLSearchParams, atob/btoa and TextEncoder/TextDecoder:
  *   ["url", input, base|null]          ["set", input, part, value]     ["params", query]
- *   ["btoa", string]  ["atob", string]  ["encode", string]  ["decode", label, fatal, ignoreBOM, hex]
- * Strings arrive as WTF-8 (base/json keeps lone surrogates); they are converted as the JS
+ *   ["btoa", string]  ["atob", string]  ["encode", string]  ["decode", label, fatal, ignoreBOM,
+ * hex] Strings arrive as WTF-8 (base/json keeps lone surrogates); they are converted as the JS
  * layer will convert JS strings.
  */
 #include <stdio.h>
@@ -196,8 +196,8 @@ static void write_latin1(struct json_writer *w, struct str bytes, struct buf *tm
     json_write_string(w, buf_str(tmp));
 }
 
-static void do_b64(struct json_writer *w, const struct json_value *a, bool encode,
-                   struct buf *t1, struct buf *t2)
+static void do_b64(struct json_writer *w, const struct json_value *a, bool encode, struct buf *t1,
+                   struct buf *t2)
 {
     struct str s = arg_str(a, 1);
     uint16_t *units = mem_alloc((s.len + 1) * sizeof(uint16_t));
@@ -300,8 +300,8 @@ int main(void)
         struct json_writer w;
         buf_reset(&out);
         json_writer_init(&w, &out);
-        if (json_parse(ar, str_from_cstr(line), NULL, &a, NULL) != RC_OK ||
-            a->type != JSON_ARRAY || a->arr.count < 2) {
+        if (json_parse(ar, str_from_cstr(line), NULL, &a, NULL) != RC_OK || a->type != JSON_ARRAY ||
+            a->arr.count < 2) {
             json_write_null(&w);
         } else {
             struct str op = arg_str(a, 0);

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for base/b64: both alphabets, padding, the forgiving decoder's rules, limits. */
-#include "harness.h"
-
 #include "base/b64.h"
 #include "base/buf.h"
+#include "harness.h"
 
 TEST(b64_encode_variants)
 {

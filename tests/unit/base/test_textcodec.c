@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for base/textcodec: labels, BOM, fatal mode, streaming split at every byte. */
-#include "harness.h"
-
 #include "base/buf.h"
 #include "base/textcodec.h"
+#include "harness.h"
 
 /* Decode s with every split into two streaming calls; all must give want (or an error). */
 static void check_splits(enum textcodec_encoding enc, bool fatal, struct str s, const char *want)
@@ -37,10 +36,18 @@ TEST(textcodec_labels)
 
 TEST(textcodec_utf8_replacement_and_bom)
 {
-    check_splits(TEXTCODEC_UTF8, false, STR("\xEF\xBB\xBF" "a\xE2\x82\xAC"), "a\xE2\x82\xAC");
-    check_splits(TEXTCODEC_UTF8, false, STR("\xE2\x82" "A"), "\xEF\xBF\xBD" "A");
+    check_splits(TEXTCODEC_UTF8, false,
+                 STR("\xEF\xBB\xBF"
+                     "a\xE2\x82\xAC"),
+                 "a\xE2\x82\xAC");
+    check_splits(TEXTCODEC_UTF8, false,
+                 STR("\xE2\x82"
+                     "A"),
+                 "\xEF\xBF\xBD"
+                 "A");
     check_splits(TEXTCODEC_UTF8, false, STR("\xF0\x9F\x98"), "\xEF\xBF\xBD");
-    check_splits(TEXTCODEC_UTF8, false, STR("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    check_splits(TEXTCODEC_UTF8, false, STR("\xED\xA0\x80"),
+                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
     check_splits(TEXTCODEC_UTF8, true, STR("a\xC3"), NULL);
     check_splits(TEXTCODEC_UTF8, true, STR("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
     struct textcodec_decoder d;
@@ -54,12 +61,24 @@ TEST(textcodec_utf8_replacement_and_bom)
 
 TEST(textcodec_utf16)
 {
-    check_splits(TEXTCODEC_UTF16LE, false, STR("\xFF\xFE" "a\x00\x3D\xD8\x00\xDE"),
+    check_splits(TEXTCODEC_UTF16LE, false,
+                 STR("\xFF\xFE"
+                     "a\x00\x3D\xD8\x00\xDE"),
                  "a\xF0\x9F\x98\x80");
-    check_splits(TEXTCODEC_UTF16LE, false, STR("\x00\xD8" "a\x00"), "\xEF\xBF\xBD" "a");
-    check_splits(TEXTCODEC_UTF16LE, false, STR("a\x00" "b"), "a\xEF\xBF\xBD");
+    check_splits(TEXTCODEC_UTF16LE, false,
+                 STR("\x00\xD8"
+                     "a\x00"),
+                 "\xEF\xBF\xBD"
+                 "a");
+    check_splits(TEXTCODEC_UTF16LE, false,
+                 STR("a\x00"
+                     "b"),
+                 "a\xEF\xBF\xBD");
     check_splits(TEXTCODEC_UTF16LE, true, STR("\x00\xDC"), NULL);
-    check_splits(TEXTCODEC_UTF16BE, false, STR("\x00" "a"), "a");
+    check_splits(TEXTCODEC_UTF16BE, false,
+                 STR("\x00"
+                     "a"),
+                 "a");
     struct buf b;
     buf_init(&b, 64);
     ASSERT_OK(textcodec_utf8_to_utf16le(STR("a\xF0\x9F\x98\x80"), &b));
@@ -73,7 +92,8 @@ TEST(textcodec_encode_from_utf16)
     struct buf b;
     buf_init(&b, 64);
     ASSERT_OK(textcodec_utf16_to_utf8(units, 6, &b));
-    ASSERT_EQ_SLICE(buf_str(&b), "a\xEF\xBF\xBD" "b\xF0\x9F\x98\x80\xEF\xBF\xBD");
+    ASSERT_EQ_SLICE(buf_str(&b), "a\xEF\xBF\xBD"
+                                 "b\xF0\x9F\x98\x80\xEF\xBF\xBD");
     buf_reset(&b);
     ASSERT_OK(textcodec_wtf8_to_utf8(STR("x\xED\xA0\x80y"), &b));
     ASSERT_EQ_SLICE(buf_str(&b), "x\xEF\xBF\xBDy");

@@ -4,8 +4,6 @@
  * setters, percent-encode sets and the URLSearchParams list. The broad conformance check is
  * the differential test against Node (tests/web/run_diff.sh); these pin the C contract.
  */
-#include "harness.h"
-
 #include <stdio.h>
 
 #include "base/buf.h"
@@ -14,6 +12,7 @@
 #include "base/url.h"
 #include "base/url_host.h"
 #include "base/url_params.h"
+#include "harness.h"
 
 /* Parse input (against base when non-NULL) and return its href in a static buffer, or
  * "FAIL". */
@@ -129,7 +128,10 @@ TEST(url_hosts)
     ASSERT_EQ_STR(href_of("http://[1:0:0:2::3:0]/", NULL), "http://[1::2:0:0:3:0]/");
     ASSERT_EQ_STR(href_of("http://[::ffff:1.2.3.4]/", NULL), "http://[::ffff:102:304]/");
     ASSERT_EQ_STR(href_of("http://M\xC3\x9CNCHEN.de/", NULL), "http://xn--mnchen-3ya.de/");
-    ASSERT_EQ_STR(href_of("http://a\xE3\x80\x82" "b/", NULL), "http://a.b/");
+    ASSERT_EQ_STR(href_of("http://a\xE3\x80\x82"
+                          "b/",
+                          NULL),
+                  "http://a.b/");
     ASSERT_EQ_STR(href_of("http://%41.com/", NULL), "http://a.com/");
     ASSERT_EQ_STR(href_of("http://a%25b/", NULL), "FAIL");
     ASSERT_EQ_STR(href_of("sc://A%42/", NULL), "sc://A%42/");
