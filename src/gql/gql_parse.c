@@ -263,61 +263,92 @@ static int parse_object_value(struct parser *p, bool is_const, struct gql_node *
     return advance(p);
 }
 
-static int parse_value_inner(struct parser *p, bool is_const, struct gql_node **out)
+static int parse_number_value(struct parser *p, struct gql_node **out)
+{
+    struct gql_token *t = cur(p);
+    struct gql_node *n = new_node(p, t->kind == GQL_TOK_INT ? GQL_INT : GQL_FLOAT, t->loc);
+    n->text = t->text;
+    TRY(advance(p));
+    *out = n;
+    return RC_OK;
+}
+
+static int parse_string_value(struct parser *p, struct gql_node **out)
+{
+    struct gql_token *t = cur(p);
+    struct gql_node *n = new_node(p, GQL_STRING, t->loc);
+    n->text = t->value;
+    n->flag = t->kind == GQL_TOK_BLOCK_STRING;
+    TRY(advance(p));
+    *out = n;
+    return RC_OK;
+}
+
+/* A name in value position: true, false, null or an enum value. */
+static int parse_name_value(struct parser *p, struct gql_node **out)
 {
     struct gql_token *t = cur(p);
     struct gql_node *n = NULL;
-    switch (t->kind) {
-    case GQL_TOK_BRACKET_L:
+    if (str_eq_cstr(t->text, "true") || str_eq_cstr(t->text, "false")) {
+        n = new_node(p, GQL_BOOLEAN, t->loc);
+        n->flag = str_eq_cstr(t->text, "true");
+    } else if (str_eq_cstr(t->text, "null")) {
+        n = new_node(p, GQL_NULL, t->loc);
+    } else {
+        n = new_node(p, GQL_ENUM, t->loc);
+    }
+    n->text = t->text;
+    TRY(advance(p));
+    *out = n;
+    return RC_OK;
+}
+
+/* A '$' where only constant values are allowed: always a syntax error. */
+static int reject_const_variable(struct parser *p)
+{
+    struct gql_loc loc = cur(p)->loc;
+    TRY(advance(p));
+    if (peek(p, GQL_TOK_NAME)) {
+        return syntax_error(p, loc, "Unexpected variable \"$%.*s\" in constant value.",
+                            STR_FMT(cur(p)->text));
+    }
+    return unexpected(p);
+}
+
+static int parse_composite_value(struct parser *p, bool is_const, struct gql_node **out)
+{
+    struct gql_token *t = cur(p);
+    struct gql_node *n = NULL;
+    if (t->kind == GQL_TOK_BRACKET_L) {
         n = new_node(p, GQL_LIST, t->loc);
         TRY(parse_list_value(p, is_const, n));
-        break;
-    case GQL_TOK_BRACE_L:
+    } else {
         n = new_node(p, GQL_OBJECT, t->loc);
         TRY(parse_object_value(p, is_const, n));
-        break;
-    case GQL_TOK_INT:
-    case GQL_TOK_FLOAT:
-        n = new_node(p, t->kind == GQL_TOK_INT ? GQL_INT : GQL_FLOAT, t->loc);
-        n->text = t->text;
-        TRY(advance(p));
-        break;
-    case GQL_TOK_STRING:
-    case GQL_TOK_BLOCK_STRING:
-        n = new_node(p, GQL_STRING, t->loc);
-        n->text = t->value;
-        n->flag = t->kind == GQL_TOK_BLOCK_STRING;
-        TRY(advance(p));
-        break;
-    case GQL_TOK_NAME:
-        if (str_eq_cstr(t->text, "true") || str_eq_cstr(t->text, "false")) {
-            n = new_node(p, GQL_BOOLEAN, t->loc);
-            n->flag = str_eq_cstr(t->text, "true");
-        } else if (str_eq_cstr(t->text, "null")) {
-            n = new_node(p, GQL_NULL, t->loc);
-        } else {
-            n = new_node(p, GQL_ENUM, t->loc);
-        }
-        n->text = t->text;
-        TRY(advance(p));
-        break;
-    case GQL_TOK_DOLLAR:
-        if (is_const) {
-            struct gql_loc loc = t->loc;
-            TRY(advance(p));
-            if (peek(p, GQL_TOK_NAME)) {
-                return syntax_error(p, loc, "Unexpected variable \"$%.*s\" in constant value.",
-                                    STR_FMT(cur(p)->text));
-            }
-            return unexpected(p);
-        }
-        TRY(parse_variable(p, &n));
-        break;
-    default:
-        return unexpected(p);
     }
     *out = n;
     return RC_OK;
+}
+
+static int parse_value_inner(struct parser *p, bool is_const, struct gql_node **out)
+{
+    switch (cur(p)->kind) {
+    case GQL_TOK_BRACKET_L:
+    case GQL_TOK_BRACE_L:
+        return parse_composite_value(p, is_const, out);
+    case GQL_TOK_INT:
+    case GQL_TOK_FLOAT:
+        return parse_number_value(p, out);
+    case GQL_TOK_STRING:
+    case GQL_TOK_BLOCK_STRING:
+        return parse_string_value(p, out);
+    case GQL_TOK_NAME:
+        return parse_name_value(p, out);
+    case GQL_TOK_DOLLAR:
+        return is_const ? reject_const_variable(p) : parse_variable(p, out);
+    default:
+        return unexpected(p);
+    }
 }
 
 static int parse_value(struct parser *p, bool is_const, struct gql_node **out)
@@ -336,26 +367,43 @@ static int parse_named_type(struct parser *p, struct gql_node **out)
     return RC_OK;
 }
 
+static int parse_type_ref(struct parser *p, struct gql_node **out);
+
+/* '[' Type ']' */
+static int parse_list_type(struct parser *p, struct gql_loc loc, struct gql_node **out)
+{
+    TRY(advance(p));
+    struct gql_node *t = new_node(p, GQL_LIST_TYPE, loc);
+    TRY(parse_type_ref(p, &t->type));
+    TRY(expect(p, GQL_TOK_BRACKET_R));
+    *out = t;
+    return RC_OK;
+}
+
+/* Wrap *t in a NonNullType when a '!' follows. */
+static int parse_non_null_suffix(struct parser *p, struct gql_loc loc, struct gql_node **t)
+{
+    bool bang = false;
+    TRY(expect_optional(p, GQL_TOK_BANG, &bang));
+    if (bang) {
+        struct gql_node *nn = new_node(p, GQL_NON_NULL_TYPE, loc);
+        nn->type = *t;
+        *t = nn;
+    }
+    return RC_OK;
+}
+
 static int parse_type_ref(struct parser *p, struct gql_node **out)
 {
     struct gql_loc loc = cur(p)->loc;
     struct gql_node *t = NULL;
     TRY(enter(p));
     if (peek(p, GQL_TOK_BRACKET_L)) {
-        TRY(advance(p));
-        t = new_node(p, GQL_LIST_TYPE, loc);
-        TRY(parse_type_ref(p, &t->type));
-        TRY(expect(p, GQL_TOK_BRACKET_R));
+        TRY(parse_list_type(p, loc, &t));
     } else {
         TRY(parse_named_type(p, &t));
     }
-    bool bang = false;
-    TRY(expect_optional(p, GQL_TOK_BANG, &bang));
-    if (bang) {
-        struct gql_node *nn = new_node(p, GQL_NON_NULL_TYPE, loc);
-        nn->type = t;
-        t = nn;
-    }
+    TRY(parse_non_null_suffix(p, loc, &t));
     leave(p);
     *out = t;
     return RC_OK;
@@ -427,19 +475,20 @@ static int parse_fragment_name(struct parser *p, struct gql_node *n)
     return parse_name(p, n);
 }
 
-static int parse_fragment(struct parser *p, struct gql_node **out)
+/* '...' FragmentName Directives? (after the '...') */
+static int parse_fragment_spread(struct parser *p, struct gql_loc loc, struct gql_node **out)
 {
-    struct gql_loc loc = cur(p)->loc;
-    TRY(expect(p, GQL_TOK_SPREAD));
-    bool has_cond = false;
-    TRY(expect_optional_keyword(p, "on", &has_cond));
-    if (!has_cond && peek(p, GQL_TOK_NAME)) {
-        struct gql_node *s = new_node(p, GQL_FRAGMENT_SPREAD, loc);
-        TRY(parse_fragment_name(p, s));
-        TRY(parse_directives(p, false, &s->directives));
-        *out = s;
-        return RC_OK;
-    }
+    struct gql_node *s = new_node(p, GQL_FRAGMENT_SPREAD, loc);
+    TRY(parse_fragment_name(p, s));
+    TRY(parse_directives(p, false, &s->directives));
+    *out = s;
+    return RC_OK;
+}
+
+/* '...' TypeCondition? Directives? SelectionSet (after the '...' and the optional 'on') */
+static int parse_inline_fragment(struct parser *p, struct gql_loc loc, bool has_cond,
+                                 struct gql_node **out)
+{
     struct gql_node *f = new_node(p, GQL_INLINE_FRAGMENT, loc);
     if (has_cond) {
         TRY(parse_named_type(p, &f->type));
@@ -450,6 +499,26 @@ static int parse_fragment(struct parser *p, struct gql_node **out)
     return RC_OK;
 }
 
+static int parse_fragment(struct parser *p, struct gql_node **out)
+{
+    struct gql_loc loc = cur(p)->loc;
+    TRY(expect(p, GQL_TOK_SPREAD));
+    bool has_cond = false;
+    TRY(expect_optional_keyword(p, "on", &has_cond));
+    if (!has_cond && peek(p, GQL_TOK_NAME)) {
+        return parse_fragment_spread(p, loc, out);
+    }
+    return parse_inline_fragment(p, loc, has_cond, out);
+}
+
+static int parse_selection(struct parser *p, struct gql_node **out)
+{
+    if (peek(p, GQL_TOK_SPREAD)) {
+        return parse_fragment(p, out);
+    }
+    return parse_field(p, out);
+}
+
 static int parse_selection_set(struct parser *p, struct gql_node *owner)
 {
     struct gql_list *out = &owner->children;
@@ -458,11 +527,7 @@ static int parse_selection_set(struct parser *p, struct gql_node *owner)
     TRY(expect(p, GQL_TOK_BRACE_L));
     do {
         struct gql_node *s = NULL;
-        if (peek(p, GQL_TOK_SPREAD)) {
-            TRY(parse_fragment(p, &s));
-        } else {
-            TRY(parse_field(p, &s));
-        }
+        TRY(parse_selection(p, &s));
         push(p, out, s);
     } while (!peek(p, GQL_TOK_BRACE_R));
     TRY(advance(p));
@@ -484,6 +549,26 @@ static int parse_operation_type(struct parser *p, enum gql_op *out)
     return advance(p);
 }
 
+/* Variable ':' Type DefaultValue? Directives[Const]? */
+static int parse_variable_def(struct parser *p, struct gql_node **out)
+{
+    struct gql_node *v = new_node(p, GQL_VARIABLE_DEF, cur(p)->loc);
+    struct gql_node *var = NULL;
+    TRY(parse_variable(p, &var));
+    v->name = var->name;
+    v->name_loc = var->name_loc;
+    TRY(expect(p, GQL_TOK_COLON));
+    TRY(parse_type_ref(p, &v->type));
+    bool eq = false;
+    TRY(expect_optional(p, GQL_TOK_EQUALS, &eq));
+    if (eq) {
+        TRY(parse_value(p, true, &v->value));
+    }
+    TRY(parse_directives(p, true, &v->directives));
+    *out = v;
+    return RC_OK;
+}
+
 static int parse_variable_defs(struct parser *p, struct gql_list *out)
 {
     if (!peek(p, GQL_TOK_PAREN_L)) {
@@ -491,22 +576,22 @@ static int parse_variable_defs(struct parser *p, struct gql_list *out)
     }
     TRY(advance(p));
     do {
-        struct gql_node *v = new_node(p, GQL_VARIABLE_DEF, cur(p)->loc);
-        struct gql_node *var = NULL;
-        TRY(parse_variable(p, &var));
-        v->name = var->name;
-        v->name_loc = var->name_loc;
-        TRY(expect(p, GQL_TOK_COLON));
-        TRY(parse_type_ref(p, &v->type));
-        bool eq = false;
-        TRY(expect_optional(p, GQL_TOK_EQUALS, &eq));
-        if (eq) {
-            TRY(parse_value(p, true, &v->value));
-        }
-        TRY(parse_directives(p, true, &v->directives));
+        struct gql_node *v = NULL;
+        TRY(parse_variable_def(p, &v));
         push(p, out, v);
     } while (!peek(p, GQL_TOK_PAREN_R));
     return advance(p);
+}
+
+/* OperationType Name? VariableDefinitions? Directives? (all but the selection set) */
+static int parse_operation_header(struct parser *p, struct gql_node *op)
+{
+    TRY(parse_operation_type(p, &op->op));
+    if (peek(p, GQL_TOK_NAME)) {
+        TRY(parse_name(p, op));
+    }
+    TRY(parse_variable_defs(p, &op->args));
+    return parse_directives(p, false, &op->directives);
 }
 
 static int parse_operation(struct parser *p, struct gql_node **out)
@@ -514,12 +599,7 @@ static int parse_operation(struct parser *p, struct gql_node **out)
     struct gql_node *op = new_node(p, GQL_OPERATION, cur(p)->loc);
     op->op = GQL_OP_QUERY;
     if (!peek(p, GQL_TOK_BRACE_L)) {
-        TRY(parse_operation_type(p, &op->op));
-        if (peek(p, GQL_TOK_NAME)) {
-            TRY(parse_name(p, op));
-        }
-        TRY(parse_variable_defs(p, &op->args));
-        TRY(parse_directives(p, false, &op->directives));
+        TRY(parse_operation_header(p, op));
     }
     TRY(parse_selection_set(p, op));
     *out = op;
@@ -682,6 +762,42 @@ static const char *const directive_locations[] = {
     "DIRECTIVE_DEFINITION",
 };
 
+static bool is_directive_location(struct str name)
+{
+    bool known = false;
+    for (size_t i = 0; i < ARRAY_LEN(directive_locations); i++) {
+        known = known || str_eq_cstr(name, directive_locations[i]);
+    }
+    return known;
+}
+
+/* One DirectiveLocation, appended to n->children. */
+static int parse_directive_location(struct parser *p, struct gql_node *n)
+{
+    struct gql_token t = *cur(p);
+    struct gql_node *l = new_node(p, GQL_NAME, t.loc);
+    TRY(parse_name(p, l));
+    if (!is_directive_location(l->name)) {
+        char d[256];
+        token_desc(&t, d, sizeof(d));
+        return syntax_error(p, t.loc, "Unexpected %s.", d);
+    }
+    push(p, &n->children, l);
+    return RC_OK;
+}
+
+/* '|'? DirectiveLocation ('|' DirectiveLocation)* */
+static int parse_directive_locations(struct parser *p, struct gql_node *n)
+{
+    bool found = false;
+    TRY(expect_optional(p, GQL_TOK_PIPE, &found));
+    do {
+        TRY(parse_directive_location(p, n));
+        TRY(expect_optional(p, GQL_TOK_PIPE, &found));
+    } while (found);
+    return RC_OK;
+}
+
 static int parse_directive_def(struct parser *p, struct gql_node *n)
 {
     TRY(expect_keyword(p, "directive"));
@@ -690,64 +806,58 @@ static int parse_directive_def(struct parser *p, struct gql_node *n)
     TRY(parse_argument_defs(p, &n->args));
     TRY(expect_optional_keyword(p, "repeatable", &n->flag));
     TRY(expect_keyword(p, "on"));
-    bool found = false;
-    TRY(expect_optional(p, GQL_TOK_PIPE, &found));
-    do {
-        struct gql_token t = *cur(p);
-        struct gql_node *l = new_node(p, GQL_NAME, t.loc);
-        TRY(parse_name(p, l));
-        bool known = false;
-        for (size_t i = 0; i < ARRAY_LEN(directive_locations); i++) {
-            known = known || str_eq_cstr(l->name, directive_locations[i]);
-        }
-        if (!known) {
-            char d[256];
-            token_desc(&t, d, sizeof(d));
-            return syntax_error(p, t.loc, "Unexpected %s.", d);
-        }
-        push(p, &n->children, l);
-        TRY(expect_optional(p, GQL_TOK_PIPE, &found));
-    } while (found);
+    return parse_directive_locations(p, n);
+}
+
+/* ImplementsInterfaces? on object and interface types. */
+static int parse_implements(struct parser *p, struct gql_node *n)
+{
+    bool impl = false;
+    TRY(expect_optional_keyword(p, "implements", &impl));
+    if (impl) {
+        TRY(parse_delimited_types(p, GQL_TOK_AMP, &n->interfaces));
+    }
     return RC_OK;
+}
+
+/* UnionMemberTypes? */
+static int parse_union_members(struct parser *p, struct gql_node *n)
+{
+    bool eq = false;
+    TRY(expect_optional(p, GQL_TOK_EQUALS, &eq));
+    if (eq) {
+        TRY(parse_delimited_types(p, GQL_TOK_PIPE, &n->children));
+    }
+    return RC_OK;
+}
+
+/* What follows the directives of a type definition: fields, members or values. */
+static int parse_type_def_members(struct parser *p, struct gql_node *n)
+{
+    switch (n->kind) {
+    case GQL_OBJECT_DEF:
+    case GQL_INTERFACE_DEF:
+        return parse_optional_block(p, parse_field_def, &n->children);
+    case GQL_UNION_DEF:
+        return parse_union_members(p, n);
+    case GQL_ENUM_DEF:
+        return parse_optional_block(p, parse_enum_value_def, &n->children);
+    case GQL_INPUT_OBJECT_DEF:
+        return parse_optional_block(p, parse_input_value_def_any, &n->children);
+    default:
+        return RC_OK;
+    }
 }
 
 /* The body of a type definition or extension after its keyword; n->kind is set. */
 static int parse_type_def_body(struct parser *p, struct gql_node *n)
 {
     TRY(parse_name(p, n));
-    switch (n->kind) {
-    case GQL_OBJECT_DEF:
-    case GQL_INTERFACE_DEF: {
-        bool impl = false;
-        TRY(expect_optional_keyword(p, "implements", &impl));
-        if (impl) {
-            TRY(parse_delimited_types(p, GQL_TOK_AMP, &n->interfaces));
-        }
-        TRY(parse_directives(p, true, &n->directives));
-        TRY(parse_optional_block(p, parse_field_def, &n->children));
-        break;
+    if (n->kind == GQL_OBJECT_DEF || n->kind == GQL_INTERFACE_DEF) {
+        TRY(parse_implements(p, n));
     }
-    case GQL_UNION_DEF: {
-        TRY(parse_directives(p, true, &n->directives));
-        bool eq = false;
-        TRY(expect_optional(p, GQL_TOK_EQUALS, &eq));
-        if (eq) {
-            TRY(parse_delimited_types(p, GQL_TOK_PIPE, &n->children));
-        }
-        break;
-    }
-    case GQL_ENUM_DEF:
-        TRY(parse_directives(p, true, &n->directives));
-        TRY(parse_optional_block(p, parse_enum_value_def, &n->children));
-        break;
-    case GQL_INPUT_OBJECT_DEF:
-        TRY(parse_directives(p, true, &n->directives));
-        TRY(parse_optional_block(p, parse_input_value_def_any, &n->children));
-        break;
-    default:
-        TRY(parse_directives(p, true, &n->directives));
-        break;
-    }
+    TRY(parse_directives(p, true, &n->directives));
+    TRY(parse_type_def_members(p, n));
     if (n->flag && n->directives.count == 0 && n->children.count == 0 && n->interfaces.count == 0) {
         return unexpected(p);
     }
@@ -762,6 +872,46 @@ static const struct {
     { "union", GQL_UNION_DEF },   { "enum", GQL_ENUM_DEF },   { "input", GQL_INPUT_OBJECT_DEF },
 };
 
+/* Whether a type keyword (scalar, type, ...) is next; *out_kind is its definition kind. */
+static bool peek_type_keyword(struct parser *p, enum gql_kind *out_kind)
+{
+    for (size_t i = 0; i < ARRAY_LEN(type_keywords); i++) {
+        if (peek_keyword(p, type_keywords[i].keyword)) {
+            *out_kind = type_keywords[i].kind;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* '{' OperationTypeDefinition+ '}' of a schema definition (required). */
+static int parse_root_operation_types(struct parser *p, struct gql_node *n)
+{
+    TRY(expect(p, GQL_TOK_BRACE_L));
+    do {
+        struct gql_node *o = NULL;
+        TRY(parse_operation_type_def(p, &o));
+        push(p, &n->children, o);
+    } while (!peek(p, GQL_TOK_BRACE_R));
+    return advance(p);
+}
+
+/* 'schema' Directives? then the root operation types (optional in an extension). */
+static int parse_schema_def(struct parser *p, struct gql_node *n, bool is_ext)
+{
+    n->kind = GQL_SCHEMA_DEF;
+    TRY(advance(p));
+    TRY(parse_directives(p, true, &n->directives));
+    if (!is_ext) {
+        return parse_root_operation_types(p, n);
+    }
+    TRY(parse_optional_block(p, parse_operation_type_def, &n->children));
+    if (n->directives.count == 0 && n->children.count == 0) {
+        return unexpected(p);
+    }
+    return RC_OK;
+}
+
 /* A type-system definition (or extension when is_ext) at a keyword; n carries the
  * description. Sets *out_matched false when the keyword is not a type-system keyword. */
 static int parse_type_system(struct parser *p, struct gql_node *n, bool is_ext, bool *out_matched)
@@ -769,30 +919,11 @@ static int parse_type_system(struct parser *p, struct gql_node *n, bool is_ext, 
     *out_matched = true;
     n->flag = is_ext;
     if (peek_keyword(p, "schema")) {
-        n->kind = GQL_SCHEMA_DEF;
-        TRY(advance(p));
-        TRY(parse_directives(p, true, &n->directives));
-        if (is_ext) {
-            TRY(parse_optional_block(p, parse_operation_type_def, &n->children));
-            if (n->directives.count == 0 && n->children.count == 0) {
-                return unexpected(p);
-            }
-            return RC_OK;
-        }
-        TRY(expect(p, GQL_TOK_BRACE_L));
-        do {
-            struct gql_node *o = NULL;
-            TRY(parse_operation_type_def(p, &o));
-            push(p, &n->children, o);
-        } while (!peek(p, GQL_TOK_BRACE_R));
-        return advance(p);
+        return parse_schema_def(p, n, is_ext);
     }
-    for (size_t i = 0; i < ARRAY_LEN(type_keywords); i++) {
-        if (peek_keyword(p, type_keywords[i].keyword)) {
-            n->kind = type_keywords[i].kind;
-            TRY(advance(p));
-            return parse_type_def_body(p, n);
-        }
+    if (peek_type_keyword(p, &n->kind)) {
+        TRY(advance(p));
+        return parse_type_def_body(p, n);
     }
     if (!is_ext && peek_keyword(p, "directive")) {
         n->kind = GQL_DIRECTIVE_DEF;
@@ -800,6 +931,63 @@ static int parse_type_system(struct parser *p, struct gql_node *n, bool is_ext, 
     }
     *out_matched = false;
     return RC_OK;
+}
+
+/* 'extend' followed by a type-system extension. */
+static int parse_extension(struct parser *p, struct gql_node *n, struct gql_node **out)
+{
+    bool matched = false;
+    if (!peek_keyword(p, "extend")) {
+        return unexpected(p);
+    }
+    TRY(advance(p));
+    TRY(parse_type_system(p, n, true, &matched));
+    if (!matched) {
+        return unexpected(p);
+    }
+    *out = n;
+    return RC_OK;
+}
+
+/* An operation or fragment definition at its keyword, taking n's description. */
+static int parse_executable_def(struct parser *p, const struct gql_node *n, bool *out_matched,
+                                struct gql_node **out)
+{
+    *out_matched = true;
+    if (peek_keyword(p, "query") || peek_keyword(p, "mutation") ||
+        peek_keyword(p, "subscription")) {
+        TRY(parse_operation(p, out));
+    } else if (peek_keyword(p, "fragment")) {
+        TRY(parse_fragment_def(p, out));
+    } else {
+        *out_matched = false;
+        return RC_OK;
+    }
+    (*out)->description = n->description;
+    return RC_OK;
+}
+
+/* A definition at a name token; n carries the description (desc_loc, has_desc). */
+static int parse_keyword_definition(struct parser *p, struct gql_node *n, struct gql_loc desc_loc,
+                                    bool has_desc, struct gql_node **out)
+{
+    bool matched = false;
+    n->loc = has_desc ? desc_loc : cur(p)->loc;
+    TRY(parse_type_system(p, n, false, &matched));
+    if (matched) {
+        *out = n;
+        return RC_OK;
+    }
+    TRY(parse_executable_def(p, n, &matched, out));
+    if (matched) {
+        return RC_OK;
+    }
+    if (has_desc) {
+        return syntax_error(p, desc_loc,
+                            "Unexpected description, only GraphQL definitions "
+                            "support descriptions.");
+    }
+    return parse_extension(p, n, out);
 }
 
 static int parse_definition(struct parser *p, struct gql_node **out)
@@ -821,40 +1009,10 @@ static int parse_definition(struct parser *p, struct gql_node **out)
                             "Unexpected description, only GraphQL definitions "
                             "support descriptions.");
     }
-    if (peek(p, GQL_TOK_NAME)) {
-        bool matched = false;
-        n->loc = has_desc ? first.loc : cur(p)->loc;
-        TRY(parse_type_system(p, n, false, &matched));
-        if (matched) {
-            *out = n;
-            return RC_OK;
-        }
-        if (peek_keyword(p, "query") || peek_keyword(p, "mutation") ||
-            peek_keyword(p, "subscription")) {
-            TRY(parse_operation(p, out));
-            (*out)->description = n->description;
-            return RC_OK;
-        }
-        if (peek_keyword(p, "fragment")) {
-            TRY(parse_fragment_def(p, out));
-            (*out)->description = n->description;
-            return RC_OK;
-        }
-        if (has_desc) {
-            return syntax_error(p, first.loc,
-                                "Unexpected description, only GraphQL definitions "
-                                "support descriptions.");
-        }
-        if (peek_keyword(p, "extend")) {
-            TRY(advance(p));
-            TRY(parse_type_system(p, n, true, &matched));
-            if (matched) {
-                *out = n;
-                return RC_OK;
-            }
-        }
+    if (!peek(p, GQL_TOK_NAME)) {
+        return unexpected(p);
     }
-    return unexpected(p);
+    return parse_keyword_definition(p, n, first.loc, has_desc, out);
 }
 
 int gql_parse(struct arena *a, struct str src, const struct gql_limits *lim,
