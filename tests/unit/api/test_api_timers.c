@@ -471,3 +471,29 @@ TEST(api_timers_cancelled_at_shutdown)
     ASSERT_CONTAINS(sink_buf.ptr, want);
     buf_fini(&sink_buf);
 }
+
+TEST(api_timers_of_a_replaced_version_still_run)
+{
+    struct tenv t;
+    start(&t, 5000);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(&t, "ver.js",
+                          "routeRegistry.registerRoute('/bg', () => {\n"
+                          "  setTimeout(() => console.log('v1 timer ran'), 100);\n"
+                          "  return 'v1';\n"
+                          "});\n",
+                          &d));
+    char *r = tenv_get(&t, "/bg");
+    ASSERT_EQ_STR(resp_body(r), "v1");
+    mem_free(r);
+    ASSERT_OK(tenv_deploy(&t, "ver.js", "routeRegistry.registerRoute('/bg', () => 'v2');\n", &d));
+    /* The executor retires the v1 context on its next batch; its invocation still finishes. */
+    r = tenv_get(&t, "/bg");
+    ASSERT_EQ_STR(resp_body(r), "v2");
+    mem_free(r);
+    ASSERT_TRUE(sink_wait("v1 timer ran"));
+    r = tenv_get(&t, "/bg");
+    ASSERT_EQ_STR(resp_body(r), "v2");
+    mem_free(r);
+    stop(&t);
+}
