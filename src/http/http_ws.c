@@ -111,7 +111,7 @@ struct ws_route_op {
 
 void http_ws_accept_key(struct str key, char out[29])
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned char digest[EVP_MAX_MD_SIZE] = { 0 };
     unsigned int n = 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     ASSERT(md != NULL);
@@ -389,7 +389,7 @@ static void make_id(char out[WS_ID_LEN + 1])
 int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user_data,
                    struct diag *d)
 {
-    struct str key;
+    struct str key = STR_NULL;
     int rc = check_handshake(r, ex, &key, d);
     if (rc != RC_OK) {
         return rc;
