@@ -104,6 +104,21 @@ url('x', 'not a url');
 url('/x', 'about:blank');
 url('#f', 'about:blank');
 
+// ---- every printable ASCII byte (and a few others) in each component, special and not:
+// pins each percent-encode set and the forbidden host code points byte by byte.
+for (let c = 0x20; c <= 0x7e; c++) {
+  const ch = String.fromCharCode(c);
+  for (const scheme of ['http', 'sc']) {
+    url(`${scheme}://u${ch}v:p${ch}q@h/a${ch}b?c${ch}d#e${ch}f`);
+    url(`${scheme}://h${ch}i/`);
+  }
+  url(`sc:o${ch}p`);
+}
+for (const ch of ['\u0080', '\u00ff', '\u0100', '\u2028', '\ud7ff', '\ue000', '\ufffd', '\u{10ffff}']) {
+  url(`http://u${ch}@h/p${ch}?q${ch}#f${ch}`);
+  url(`sc://h${ch}/`);
+}
+
 // ---- setters
 const setters = [
   ['http://a/', 'protocol', 'https'], ['http://a/', 'protocol', 'sc'], ['sc://a/', 'protocol', 'http'],
@@ -135,6 +150,14 @@ for (const [u, p, v] of setters) out.push(['set', u, p, v]);
   'a=%C3%A9', 'a=%C3', 'a=%FF%FE', 'é=ü', 'b=2&a=1&c=0&a=0', 'z&y&x&😀&\uffff&\ue000', 'q=a=b=c',
   "x=!'()*~-._", 'x=\u0000', 'sp ace=t ab', 'a=1;b=2', '%=%25', '+=+',
 ].forEach((q) => out.push(['params', q]));
+
+for (let c = 0x20; c <= 0x7e; c++) {
+  const ch = String.fromCharCode(c);
+  out.push(['params', `a${encodeURIComponent(ch)}b=c${encodeURIComponent(ch)}d&${ch}=1`]);
+  out.push(['set', 'http://h/', 'pathname', `x${ch}y`]);
+  out.push(['set', 'sc://h/?q', 'search', `x${ch}y`]);
+  out.push(['set', 'http://h/', 'username', `x${ch}y`]);
+}
 
 // ---- atob / btoa
 ['', 'a', 'ab', 'abc', 'hello world', '\u00ff\u00fe\u0000\u0080', 'ÿ', '\u0100', '😀', 'x'.repeat(100)]
