@@ -44,7 +44,10 @@ static void parse(const char *p, size_t len, const size_t *cuts, size_t ncuts, s
     memset(r, 0, sizeof(*r));
     size_t start = 0;
     for (size_t k = 0; k <= ncuts && r->error_status == 0; k++) {
-        size_t end = (k < ncuts && cuts != NULL) ? cuts[k] : len;
+        size_t end = len;
+        if (cuts != NULL && k < ncuts) {
+            end = cuts[k];
+        }
         if (end < start) {
             end = start;
         }
