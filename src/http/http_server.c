@@ -189,6 +189,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void conn_feed(struct conn *c, const char *data, size_t len);
 static void io_maybe_finish(struct io *io);
 static void stream_over(struct http_stream *st);
+static void stream_unref(struct http_stream *st);
 static void io_flush_dirty(struct io *io);
 static void mark_dirty(struct conn *c);
 static void on_write(uv_write_t *req, int status);
@@ -238,7 +239,9 @@ static void exchange_free(struct http_exchange *ex)
     struct io *io = ex->io;
     struct http_server *s = io->srv;
     if (ex->stream != NULL) {
+        /* A stream that never reached the writer: over, and the exchange's reference. */
         stream_over(ex->stream);
+        stream_unref(ex->stream);
         ex->stream = NULL;
     }
     mem_free(ex->owned_body);
@@ -257,7 +260,9 @@ static void exchange_free_offloop(struct http_exchange *ex)
 {
     struct http_server *s = ex->io->srv;
     if (ex->stream != NULL) {
+        /* A stream that never reached the writer: over, and the exchange's reference. */
         stream_over(ex->stream);
+        stream_unref(ex->stream);
         ex->stream = NULL;
     }
     mem_free(ex->owned_body);

@@ -27,6 +27,7 @@
 
 static struct http_sse_hub *_Atomic hub;
 static atomic_int stream_closes;
+static atomic_int late_done;
 
 static void sleep_ms(int ms)
 {
@@ -55,6 +56,28 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Begins a stream only after the client went away. */
+static void *late_main(void *arg)
+{
+    struct http_exchange *ex = arg;
+    for (int i = 0; i < 1000 && !http_exchange_is_aborted(ex); i++) {
+        sleep_ms(10);
+    }
+    ASSERT_TRUE(http_exchange_is_aborted(ex));
+    struct http_stream_config cfg = { .on_close = on_test_close };
+    struct http_stream *st = NULL;
+    struct diag d;
+    ASSERT_OK(http_exchange_stream_begin(ex, 200, NULL, 0, &cfg, &st, &d));
+    for (int i = 0; i < 1000 && !http_stream_is_closed(st); i++) {
+        sleep_ms(10);
+    }
+    ASSERT_TRUE(http_stream_is_closed(st));
+    ASSERT_RC(http_stream_write_copy(st, STR("x")), RC_IO);
+    http_stream_release(st);
+    atomic_store(&late_done, 1);
+    return NULL;
+}
+
 static void dispatch(struct http_exchange *ex, void *arg)
 {
     (void)arg;
@@ -78,6 +101,10 @@ static void dispatch(struct http_exchange *ex, void *arg)
         struct http_stream *st = NULL;
         ASSERT_RC(http_exchange_stream_begin(ex, 200, &bad, 1, NULL, &st, &d), RC_INVAL);
         ASSERT_NULL(st);
+    } else if (str_eq(r->raw_path, STR("/stream/late"))) {
+        pthread_t t;
+        ASSERT_EQ_INT(pthread_create(&t, NULL, late_main, ex), 0);
+        pthread_detach(t);
     } else if (str_eq(r->raw_path, STR("/plain"))) {
         http_exchange_respond(ex, 200, &text, 1, STR("ok"));
     } else {
@@ -280,6 +307,27 @@ TEST(stream_client_disconnect_calls_on_close)
     ASSERT_EQ_INT(atomic_load(&stream_closes), 1);
 }
 
+TEST(stream_begun_after_the_client_left)
+{
+    struct http_server *s = start(1);
+    int fd = connect_to(s, 0);
+    send_str(fd, "GET /stream/late HTTP/1.1\r\nHost: x\r\n\r\n");
+    sleep_ms(20);
+    /* A reset (an EOF would be a half-close that still waits for the answer). */
+    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd);
+    for (int i = 0; i < 1000 && atomic_load(&stream_closes) == 0; i++) {
+        sleep_ms(10);
+    }
+    ASSERT_EQ_INT(atomic_load(&stream_closes), 1);
+    for (int i = 0; i < 1000 && atomic_load(&late_done) == 0; i++) {
+        sleep_ms(10);
+    }
+    ASSERT_EQ_INT(atomic_load(&late_done), 1);
+    stop(s);
+}
+
 TEST(stream_invalid_header_gives_500)
 {
     struct http_server *s = start(1);
@@ -480,19 +528,21 @@ TEST(sse_disconnect_is_removed)
     stop(s);
 }
 
+#define SLOW_MSG_BYTES ((size_t)16 * 1024)
+
 TEST(sse_slow_client_is_disconnected)
 {
     struct http_server *s = start(1);
-    struct http_sse_config cfg = { .heartbeat_ms = -1, .max_queue_bytes = 64 * 1024 };
+    struct http_sse_config cfg = { .heartbeat_ms = -1, .max_queue_bytes = (size_t)64 * 1024 };
     struct http_sse_stream *ss = reg("/slow", &cfg);
     int slow = connect_to(s, 4096);
     struct reader *r = mem_calloc(1, sizeof(*r));
     send_str(slow, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(slow, r, 0, ": connected\n\n"));
     /* It never reads again: the queue fills once the socket buffers are full. */
-    char *big = mem_alloc(16 * 1024 + 1);
-    memset(big, 'x', 16 * 1024);
-    big[16 * 1024] = '\0';
+    char *big = mem_alloc(SLOW_MSG_BYTES + 1);
+    memset(big, 'x', SLOW_MSG_BYTES);
+    big[SLOW_MSG_BYTES] = '\0';
     for (int i = 0; i < 4000 && http_server_slow_consumers(s) == 0; i++) {
         broadcast(ss, big, "", "", NULL);
         if (i % 16 == 15) {

@@ -10,7 +10,7 @@
 #include "harness.h"
 #include "http/http.h"
 
-static const enum http_filter_mode MODES[3] = { HTTP_FILTER_SUBSET, HTTP_FILTER_OVERLAP,
+static const enum http_filter_mode modes[3] = { HTTP_FILTER_SUBSET, HTTP_FILTER_OVERLAP,
                                                 HTTP_FILTER_SELECT };
 
 /* C from a query string ("" is {}). */
@@ -122,8 +122,8 @@ TEST(filter_escapes)
 TEST(filter_modes_key_in_c_and_m)
 {
     for (size_t i = 0; i < 3; i++) {
-        ASSERT_TRUE(deliver("k=1", "{\"k\":\"1\"}", MODES[i], false));
-        ASSERT_FALSE(deliver("k=1", "{\"k\":\"2\"}", MODES[i], false));
+        ASSERT_TRUE(deliver("k=1", "{\"k\":\"1\"}", modes[i], false));
+        ASSERT_FALSE(deliver("k=1", "{\"k\":\"2\"}", modes[i], false));
     }
 }
 
@@ -159,7 +159,7 @@ static void example(const char *c, const char *m, bool literal, bool sub, bool o
 {
     const bool want[3] = { sub, over, sel };
     for (size_t i = 0; i < 3; i++) {
-        if (deliver(c, m, MODES[i], literal) != want[i]) {
+        if (deliver(c, m, modes[i], literal) != want[i]) {
             harness_fail(__FILE__, __LINE__, "C=%s M=%s mode %zu: expected %d", c, m, i, want[i]);
         }
     }
