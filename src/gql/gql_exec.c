@@ -202,6 +202,81 @@ static struct gql_value *input_object_from_ast(struct gql_exec *ex, const struct
     return obj;
 }
 
+static struct gql_value *list_value_from_ast(struct gql_exec *ex, const struct gql_node *n,
+                                             const struct gql_type_ref *t)
+{
+    const struct gql_type_ref *it = (t != NULL && t->kind == GQL_REF_LIST) ? t->of : NULL;
+    struct gql_value *l = gql_value_list(ex->a, n->children.count);
+    for (size_t i = 0; i < n->children.count; i++) {
+        l->list.items[i] = value_from_ast(ex, n->children.items[i], it);
+    }
+    return l;
+}
+
+/* An integer literal: a float for Float, a string for ID, else an int (a float if too big). */
+static struct gql_value *int_value_from_ast(struct gql_exec *ex, const struct gql_node *n,
+                                            const struct gql_type *nt)
+{
+    int64_t i = 0;
+    if (nt != NULL && str_eq_cstr(nt->name, "Float")) {
+        return gql_value_float(ex->a, strtod(arena_cstr(ex->a, n->text), NULL));
+    }
+    if (nt != NULL && str_eq_cstr(nt->name, "ID")) {
+        return gql_value_string(ex->a, n->text);
+    }
+    if (str_to_i64(n->text, &i) == RC_OK) {
+        return gql_value_int(ex->a, i);
+    }
+    return gql_value_float(ex->a, strtod(arena_cstr(ex->a, n->text), NULL));
+}
+
+static struct gql_value *object_value_from_ast(struct gql_exec *ex, const struct gql_node *n,
+                                               const struct gql_type *nt)
+{
+    if (nt != NULL && nt->kind == GQL_TYPE_INPUT_OBJECT) {
+        return input_object_from_ast(ex, n, nt);
+    }
+    struct gql_value *o = gql_value_object(ex->a, n->children.count);
+    for (size_t i = 0; i < n->children.count; i++) {
+        o->obj.members[i].key = n->children.items[i]->name;
+        o->obj.members[i].value = value_from_ast(ex, n->children.items[i]->value, NULL);
+    }
+    return o;
+}
+
+/* A literal of a custom scalar with a parse_literal hook: null when it rejects it. */
+static struct gql_value *custom_value_from_ast(struct gql_exec *ex, const struct gql_node *n,
+                                               const struct gql_type *nt)
+{
+    struct str msg = STR_NULL;
+    struct gql_value *out = nt->scalar_ops->parse_literal(value_from_ast(ex, n, NULL), ex->a, &msg);
+    return out != NULL ? out : gql_value_null(ex->a);
+}
+
+/* A non-list, non-null literal for named type nt (NULL: untyped). */
+static struct gql_value *named_value_from_ast(struct gql_exec *ex, const struct gql_node *n,
+                                              const struct gql_type *nt)
+{
+    if (nt != NULL && nt->scalar_ops != NULL && nt->scalar_ops->parse_literal != NULL) {
+        return custom_value_from_ast(ex, n, nt);
+    }
+    switch (n->kind) {
+    case GQL_INT:
+        return int_value_from_ast(ex, n, nt);
+    case GQL_FLOAT:
+        return gql_value_float(ex->a, strtod(arena_cstr(ex->a, n->text), NULL));
+    case GQL_STRING:
+    case GQL_ENUM:
+        return gql_value_string(ex->a, n->text);
+    case GQL_BOOLEAN:
+        return gql_value_bool(ex->a, n->flag);
+    case GQL_OBJECT:
+        return object_value_from_ast(ex, n, nt);
+    default:
+        return gql_value_null(ex->a);
+    }
+}
+
 /* valueFromAST for validated literals (variables are already coerced). */
 static struct gql_value *value_from_ast(struct gql_exec *ex, const struct gql_node *n,
                                         const struct gql_type_ref *t)
@@ -213,67 +288,60 @@ static struct gql_value *value_from_ast(struct gql_exec *ex, const struct gql_no
     if (t != NULL && t->kind == GQL_REF_NON_NULL) {
         t = t->of;
     }
-    switch (n->kind) {
-    case GQL_NULL:
+    if (n->kind == GQL_NULL) {
         return gql_value_null(ex->a);
-    case GQL_LIST: {
-        const struct gql_type_ref *it = (t != NULL && t->kind == GQL_REF_LIST) ? t->of : NULL;
-        struct gql_value *l = gql_value_list(ex->a, n->children.count);
-        for (size_t i = 0; i < n->children.count; i++) {
-            l->list.items[i] = value_from_ast(ex, n->children.items[i], it);
-        }
-        return l;
     }
-    default:
-        break;
+    if (n->kind == GQL_LIST) {
+        return list_value_from_ast(ex, n, t);
     }
     if (t != NULL && t->kind == GQL_REF_LIST) {
         struct gql_value *l = gql_value_list(ex->a, 1);
         l->list.items[0] = value_from_ast(ex, n, t->of);
         return l;
     }
-    const struct gql_type *nt = t != NULL ? t->named : NULL;
-    if (nt != NULL && nt->scalar_ops != NULL && nt->scalar_ops->parse_literal != NULL) {
-        struct str msg = STR_NULL;
-        struct gql_value *out =
-            nt->scalar_ops->parse_literal(value_from_ast(ex, n, NULL), ex->a, &msg);
-        return out != NULL ? out : gql_value_null(ex->a);
+    return named_value_from_ast(ex, n, t != NULL ? t->named : NULL);
+}
+
+/* The value node given for argument name in node (the last one when repeated), or NULL. */
+static const struct gql_node *given_arg(const struct gql_node *node, struct str name)
+{
+    const struct gql_node *given = NULL;
+    for (size_t k = 0; k < node->args.count; k++) {
+        if (str_eq(node->args.items[k]->name, name)) {
+            given = node->args.items[k]->value;
+        }
     }
-    switch (n->kind) {
-    case GQL_INT: {
-        int64_t i = 0;
-        if (nt != NULL && str_eq_cstr(nt->name, "Float")) {
-            return gql_value_float(ex->a, strtod(arena_cstr(ex->a, n->text), NULL));
-        }
-        if (nt != NULL && str_eq_cstr(nt->name, "ID")) {
-            return gql_value_string(ex->a, n->text);
-        }
-        if (str_to_i64(n->text, &i) == RC_OK) {
-            return gql_value_int(ex->a, i);
-        }
-        return gql_value_float(ex->a, strtod(arena_cstr(ex->a, n->text), NULL));
+    return given;
+}
+
+/* Argument d has no value (given is NULL or a variable without a runtime value): use its
+ * default into obj, skip it, or report a missing required argument (false). */
+static bool coerce_missing_arg(struct gql_exec *ex, const struct gql_input_value *d,
+                               const struct gql_node *given, const struct gql_node *node,
+                               struct rnode *slot, struct gql_value *obj, size_t *n)
+{
+    if (d->default_value != NULL) {
+        obj->obj.members[*n].key = d->name;
+        obj->obj.members[(*n)++].value = value_from_ast(ex, d->default_value, d->type);
+        return true;
     }
-    case GQL_FLOAT:
-        return gql_value_float(ex->a, strtod(arena_cstr(ex->a, n->text), NULL));
-    case GQL_STRING:
-    case GQL_ENUM:
-        return gql_value_string(ex->a, n->text);
-    case GQL_BOOLEAN:
-        return gql_value_bool(ex->a, n->flag);
-    case GQL_OBJECT:
-        if (nt != NULL && nt->kind == GQL_TYPE_INPUT_OBJECT) {
-            return input_object_from_ast(ex, n, nt);
-        } else {
-            struct gql_value *o = gql_value_object(ex->a, n->children.count);
-            for (size_t i = 0; i < n->children.count; i++) {
-                o->obj.members[i].key = n->children.items[i]->name;
-                o->obj.members[i].value = value_from_ast(ex, n->children.items[i]->value, NULL);
-            }
-            return o;
-        }
-    default:
-        return gql_value_null(ex->a);
+    if (d->type->kind != GQL_REF_NON_NULL) {
+        return true;
     }
+    struct str ts = gql_ref_print(ex->a, d->type);
+    if (given != NULL) {
+        exec_error(ex, slot, given,
+                   "Argument \"%.*s\" of required type \"%.*s\" was "
+                   "provided the variable \"$%.*s\" which was not provided a runtime "
+                   "value.",
+                   STR_FMT(d->name), STR_FMT(ts), STR_FMT(given->name));
+    } else {
+        exec_error(ex, slot, node,
+                   "Argument \"%.*s\" of required type \"%.*s\" was "
+                   "not provided.",
+                   STR_FMT(d->name), STR_FMT(ts));
+    }
+    return false;
 }
 
 /* getArgumentValues: returns false (with an error) when a required argument is missing. */
@@ -285,32 +353,11 @@ static bool coerce_args(struct gql_exec *ex, const struct gql_input_value *defs,
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
         const struct gql_input_value *d = &defs[i];
-        const struct gql_node *given = NULL;
-        for (size_t k = 0; k < node->args.count; k++) {
-            if (str_eq(node->args.items[k]->name, d->name)) {
-                given = node->args.items[k]->value;
-            }
-        }
+        const struct gql_node *given = given_arg(node, d->name);
         bool var_missing =
             given != NULL && given->kind == GQL_VARIABLE && var_value(ex, given->name) == NULL;
         if (given == NULL || var_missing) {
-            if (d->default_value != NULL) {
-                obj->obj.members[n].key = d->name;
-                obj->obj.members[n++].value = value_from_ast(ex, d->default_value, d->type);
-            } else if (d->type->kind == GQL_REF_NON_NULL) {
-                struct str ts = gql_ref_print(ex->a, d->type);
-                if (var_missing) {
-                    exec_error(ex, slot, given,
-                               "Argument \"%.*s\" of required type \"%.*s\" was "
-                               "provided the variable \"$%.*s\" which was not provided a runtime "
-                               "value.",
-                               STR_FMT(d->name), STR_FMT(ts), STR_FMT(given->name));
-                } else {
-                    exec_error(ex, slot, node,
-                               "Argument \"%.*s\" of required type \"%.*s\" was "
-                               "not provided.",
-                               STR_FMT(d->name), STR_FMT(ts));
-                }
+            if (!coerce_missing_arg(ex, d, given, node, slot, obj, &n)) {
                 return false;
             }
             continue;
@@ -519,107 +566,174 @@ static struct str inspect_str(struct gql_exec *ex, const struct gql_value *v)
     return out;
 }
 
-/* Serialize a leaf (graphql-js's scalar serialize and enum serialize). NULL: error set. */
-static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_type *t,
+static bool enum_has_value(const struct gql_type *t, struct str name)
+{
+    for (size_t i = 0; i < t->value_count; i++) {
+        if (str_eq(t->values[i].name, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct gql_value *serialize_enum(struct gql_exec *ex, const struct gql_type *t,
                                         const struct gql_value *v, struct rnode *slot,
                                         const struct gql_node *node)
 {
-    struct str name = t->name;
-    enum gql_scalar sc = t->scalar;
-    if (t->kind == GQL_TYPE_ENUM) {
-        if (v->kind == GQL_VAL_STRING) {
-            for (size_t i = 0; i < t->value_count; i++) {
-                if (str_eq(t->values[i].name, v->s)) {
-                    return (struct gql_value *)v;
-                }
-            }
-        }
-        exec_error(ex, slot, node, "Enum \"%.*s\" cannot represent value: %.*s", STR_FMT(name),
-                   STR_FMT(inspect_str(ex, v)));
-        return NULL;
-    }
-    if (sc == GQL_SCALAR_CUSTOM) {
-        if (t->scalar_ops == NULL || t->scalar_ops->serialize == NULL) {
-            return (struct gql_value *)v;
-        }
-        struct str msg = STR_NULL;
-        struct gql_value *out = t->scalar_ops->serialize(v, ex->a, &msg);
-        if (out == NULL) {
-            exec_error(ex, slot, node, "%.*s", STR_FMT(msg));
-        }
-        return out;
-    }
-    if (sc == GQL_SCALAR_STRING && v->kind == GQL_VAL_STRING) {
+    if (v->kind == GQL_VAL_STRING && enum_has_value(t, v->s)) {
         return (struct gql_value *)v;
     }
-    bool is_num = v->kind == GQL_VAL_INT || v->kind == GQL_VAL_FLOAT;
-    double d = v->kind == GQL_VAL_INT ? (double)v->i : v->kind == GQL_VAL_FLOAT ? v->f : 0;
+    exec_error(ex, slot, node, "Enum \"%.*s\" cannot represent value: %.*s", STR_FMT(t->name),
+               STR_FMT(inspect_str(ex, v)));
+    return NULL;
+}
+
+static struct gql_value *serialize_custom(struct gql_exec *ex, const struct gql_type *t,
+                                          const struct gql_value *v, struct rnode *slot,
+                                          const struct gql_node *node)
+{
+    if (t->scalar_ops == NULL || t->scalar_ops->serialize == NULL) {
+        return (struct gql_value *)v;
+    }
+    struct str msg = STR_NULL;
+    struct gql_value *out = t->scalar_ops->serialize(v, ex->a, &msg);
+    if (out == NULL) {
+        exec_error(ex, slot, node, "%.*s", STR_FMT(msg));
+    }
+    /* cppcheck-suppress returnDanglingLifetime ; out is arena memory, msg only an out-parameter */
+    return out;
+}
+
+/* A result value as a number for the built-in scalars' serialize: is_num for ints, floats
+ * and (for Int and Float) numeric strings; booleans read as 0 and 1 without being numbers. */
+struct leaf_num {
+    bool is_num;
+    double d;
+};
+
+static struct leaf_num leaf_number(struct gql_exec *ex, const struct gql_value *v,
+                                   enum gql_scalar sc)
+{
+    struct leaf_num num = { .is_num = v->kind == GQL_VAL_INT || v->kind == GQL_VAL_FLOAT };
+    num.d = v->kind == GQL_VAL_INT ? (double)v->i : v->kind == GQL_VAL_FLOAT ? v->f : 0;
     if (v->kind == GQL_VAL_BOOL) {
-        d = v->b ? 1 : 0;
+        num.d = v->b ? 1 : 0;
     }
     if (v->kind == GQL_VAL_STRING && v->s.len > 0 &&
         (sc == GQL_SCALAR_INT || sc == GQL_SCALAR_FLOAT)) {
         char *end = NULL;
         char *c = arena_cstr(ex->a, v->s);
-        d = strtod(c, &end);
-        is_num = end != NULL && *end == '\0';
+        num.d = strtod(c, &end);
+        num.is_num = end != NULL && *end == '\0';
     }
-    if (sc == GQL_SCALAR_INT) {
-        if (v->kind == GQL_VAL_INT && v->i <= 2147483647LL && v->i >= -2147483648LL) {
-            return (struct gql_value *)v;
-        }
-        if ((is_num || v->kind == GQL_VAL_BOOL) && d == floor(d) && isfinite(d)) {
-            if (d > 2147483647.0 || d < -2147483648.0) {
-                exec_error(ex, slot, node,
-                           "Int cannot represent non 32-bit signed integer value: "
-                           "%.*s",
-                           STR_FMT(inspect_str(ex, v)));
-                return NULL;
-            }
-            return gql_value_int(ex->a, (int64_t)d);
-        }
-        exec_error(ex, slot, node, "Int cannot represent non-integer value: %.*s",
-                   STR_FMT(inspect_str(ex, v)));
-        return NULL;
+    return num;
+}
+
+static struct gql_value *serialize_int(struct gql_exec *ex, const struct gql_value *v,
+                                       struct leaf_num num, struct rnode *slot,
+                                       const struct gql_node *node)
+{
+    double d = num.d;
+    if (v->kind == GQL_VAL_INT && v->i <= 2147483647LL && v->i >= -2147483648LL) {
+        return (struct gql_value *)v;
     }
-    if (sc == GQL_SCALAR_FLOAT) {
-        if ((is_num || v->kind == GQL_VAL_BOOL) && isfinite(d)) {
-            return gql_value_float(ex->a, d);
+    if ((num.is_num || v->kind == GQL_VAL_BOOL) && d == floor(d) && isfinite(d)) {
+        if (d > 2147483647.0 || d < -2147483648.0) {
+            exec_error(ex, slot, node,
+                       "Int cannot represent non 32-bit signed integer value: "
+                       "%.*s",
+                       STR_FMT(inspect_str(ex, v)));
+            return NULL;
         }
-        exec_error(ex, slot, node, "Float cannot represent non numeric value: %.*s",
-                   STR_FMT(inspect_str(ex, v)));
-        return NULL;
+        return gql_value_int(ex->a, (int64_t)d);
     }
-    if (sc == GQL_SCALAR_STRING) {
-        if (v->kind == GQL_VAL_BOOL || (is_num && isfinite(d))) {
-            return gql_value_string(ex->a, inspect_str(ex, v));
-        }
-        exec_error(ex, slot, node, "String cannot represent value: %.*s",
-                   STR_FMT(inspect_str(ex, v)));
-        return NULL;
+    exec_error(ex, slot, node, "Int cannot represent non-integer value: %.*s",
+               STR_FMT(inspect_str(ex, v)));
+    return NULL;
+}
+
+static struct gql_value *serialize_float(struct gql_exec *ex, const struct gql_value *v,
+                                         struct leaf_num num, struct rnode *slot,
+                                         const struct gql_node *node)
+{
+    if ((num.is_num || v->kind == GQL_VAL_BOOL) && isfinite(num.d)) {
+        return gql_value_float(ex->a, num.d);
     }
-    if (sc == GQL_SCALAR_BOOLEAN) {
-        if (v->kind == GQL_VAL_BOOL) {
-            return (struct gql_value *)v;
-        }
-        if (is_num && isfinite(d)) {
-            return gql_value_bool(ex->a, d != 0);
-        }
-        exec_error(ex, slot, node, "Boolean cannot represent a non boolean value: %.*s",
-                   STR_FMT(inspect_str(ex, v)));
-        return NULL;
+    exec_error(ex, slot, node, "Float cannot represent non numeric value: %.*s",
+               STR_FMT(inspect_str(ex, v)));
+    return NULL;
+}
+
+static struct gql_value *serialize_string(struct gql_exec *ex, const struct gql_value *v,
+                                          struct leaf_num num, struct rnode *slot,
+                                          const struct gql_node *node)
+{
+    if (v->kind == GQL_VAL_BOOL || (num.is_num && isfinite(num.d))) {
+        return gql_value_string(ex->a, inspect_str(ex, v));
     }
-    if (sc == GQL_SCALAR_ID) {
-        if (v->kind == GQL_VAL_STRING) {
-            return (struct gql_value *)v;
-        }
-        if (is_num && d == floor(d) && isfinite(d)) {
-            return gql_value_string(ex->a, inspect_str(ex, v));
-        }
-        exec_error(ex, slot, node, "ID cannot represent value: %.*s", STR_FMT(inspect_str(ex, v)));
-        return NULL;
+    exec_error(ex, slot, node, "String cannot represent value: %.*s", STR_FMT(inspect_str(ex, v)));
+    return NULL;
+}
+
+static struct gql_value *serialize_boolean(struct gql_exec *ex, const struct gql_value *v,
+                                           struct leaf_num num, struct rnode *slot,
+                                           const struct gql_node *node)
+{
+    if (v->kind == GQL_VAL_BOOL) {
+        return (struct gql_value *)v;
     }
-    return (struct gql_value *)v;
+    if (num.is_num && isfinite(num.d)) {
+        return gql_value_bool(ex->a, num.d != 0);
+    }
+    exec_error(ex, slot, node, "Boolean cannot represent a non boolean value: %.*s",
+               STR_FMT(inspect_str(ex, v)));
+    return NULL;
+}
+
+static struct gql_value *serialize_id(struct gql_exec *ex, const struct gql_value *v,
+                                      struct leaf_num num, struct rnode *slot,
+                                      const struct gql_node *node)
+{
+    if (v->kind == GQL_VAL_STRING) {
+        return (struct gql_value *)v;
+    }
+    if (num.is_num && num.d == floor(num.d) && isfinite(num.d)) {
+        return gql_value_string(ex->a, inspect_str(ex, v));
+    }
+    exec_error(ex, slot, node, "ID cannot represent value: %.*s", STR_FMT(inspect_str(ex, v)));
+    return NULL;
+}
+
+/* Serialize a leaf (graphql-js's scalar serialize and enum serialize). NULL: error set. */
+static struct gql_value *serialize_leaf(struct gql_exec *ex, const struct gql_type *t,
+                                        const struct gql_value *v, struct rnode *slot,
+                                        const struct gql_node *node)
+{
+    enum gql_scalar sc = t->scalar;
+    if (t->kind == GQL_TYPE_ENUM) {
+        return serialize_enum(ex, t, v, slot, node);
+    }
+    if (sc == GQL_SCALAR_CUSTOM) {
+        return serialize_custom(ex, t, v, slot, node);
+    }
+    if (sc == GQL_SCALAR_STRING && v->kind == GQL_VAL_STRING) {
+        return (struct gql_value *)v;
+    }
+    struct leaf_num num = leaf_number(ex, v, sc);
+    switch (sc) {
+    case GQL_SCALAR_INT:
+        return serialize_int(ex, v, num, slot, node);
+    case GQL_SCALAR_FLOAT:
+        return serialize_float(ex, v, num, slot, node);
+    case GQL_SCALAR_STRING:
+        return serialize_string(ex, v, num, slot, node);
+    case GQL_SCALAR_BOOLEAN:
+        return serialize_boolean(ex, v, num, slot, node);
+    case GQL_SCALAR_ID:
+        return serialize_id(ex, v, num, slot, node);
+    default:
+        return (struct gql_value *)v;
+    }
 }
 
 struct field_info {
@@ -682,62 +796,56 @@ static const struct gql_type *runtime_type(struct gql_exec *ex, const struct gql
     return t;
 }
 
-/* Complete v into slot for type t. On a null (error or value) the slot is nulled and the
- * null propagates; "Cannot return null" is reported here for non-null slots. */
 static void complete(struct gql_exec *ex, const struct field_info *fi, const struct gql_type_ref *t,
-                     const struct gql_value *v, struct rnode *slot)
+                     const struct gql_value *v, struct rnode *slot);
+
+/* completeListValue: v is not null; t is the list type. */
+static void complete_list(struct gql_exec *ex, const struct field_info *fi,
+                          const struct gql_type_ref *t, const struct gql_value *v,
+                          struct rnode *slot)
 {
-    const struct gql_node *node = fi->nodes->items[0];
-    if (t->kind == GQL_REF_NON_NULL) {
-        slot->non_null = true;
-        if (value_is_null(v)) {
-            exec_error(ex, slot, node, "Cannot return null for non-nullable field %.*s.%.*s.",
-                       STR_FMT(fi->parent_type->name), STR_FMT(fi->field->name));
-            null_out(ex, slot);
-            return;
-        }
-        t = t->of;
-    }
-    if (value_is_null(v)) {
+    bool host_list = v->kind == GQL_VAL_HOST && v->host.ops->is_list != NULL &&
+                     v->host.ops->is_list(v->host.ptr);
+    if (v->kind != GQL_VAL_LIST && !host_list) {
+        exec_error(ex, slot, fi->nodes->items[0],
+                   "Expected Iterable, but did not find one for field "
+                   "\"%.*s.%.*s\".",
+                   STR_FMT(fi->parent_type->name), STR_FMT(fi->field->name));
         null_out(ex, slot);
         return;
     }
-    if (t->kind == GQL_REF_LIST) {
-        bool host_list = v->kind == GQL_VAL_HOST && v->host.ops->is_list != NULL &&
-                         v->host.ops->is_list(v->host.ptr);
-        if (v->kind != GQL_VAL_LIST && !host_list) {
-            exec_error(ex, slot, node,
-                       "Expected Iterable, but did not find one for field "
-                       "\"%.*s.%.*s\".",
-                       STR_FMT(fi->parent_type->name), STR_FMT(fi->field->name));
-            null_out(ex, slot);
-            return;
-        }
-        size_t n = host_list ? v->host.ops->list_count(v->host.ptr) : v->list.count;
-        slot->kind = RN_LIST;
-        slot->items = arena_calloc(ex->a, n + 1, sizeof(void *));
-        slot->count = n;
-        for (size_t i = 0; i < n; i++) {
-            slot->items[i] = new_slot(ex, slot, STR_NULL, i);
-        }
-        for (size_t i = 0; i < n && slot->kind == RN_LIST; i++) {
-            const struct gql_value *item =
-                host_list ? v->host.ops->list_item(v->host.ptr, i, ex->a) : v->list.items[i];
-            complete(ex, fi, t->of, item, slot->items[i]);
-        }
+    size_t n = host_list ? v->host.ops->list_count(v->host.ptr) : v->list.count;
+    slot->kind = RN_LIST;
+    slot->items = arena_calloc(ex->a, n + 1, sizeof(void *));
+    slot->count = n;
+    for (size_t i = 0; i < n; i++) {
+        slot->items[i] = new_slot(ex, slot, STR_NULL, i);
+    }
+    for (size_t i = 0; i < n && slot->kind == RN_LIST; i++) {
+        const struct gql_value *item =
+            host_list ? v->host.ops->list_item(v->host.ptr, i, ex->a) : v->list.items[i];
+        complete(ex, fi, t->of, item, slot->items[i]);
+    }
+}
+
+/* completeLeafValue: v is not null; nt is a scalar or enum type. */
+static void complete_leaf(struct gql_exec *ex, const struct field_info *fi,
+                          const struct gql_type *nt, const struct gql_value *v, struct rnode *slot)
+{
+    struct gql_value *leaf = serialize_leaf(ex, nt, v, slot, fi->nodes->items[0]);
+    if (leaf == NULL) {
+        null_out(ex, slot);
         return;
     }
-    const struct gql_type *nt = t->named;
-    if (nt->kind == GQL_TYPE_SCALAR || nt->kind == GQL_TYPE_ENUM) {
-        struct gql_value *leaf = serialize_leaf(ex, nt, v, slot, node);
-        if (leaf == NULL) {
-            null_out(ex, slot);
-            return;
-        }
-        slot->kind = RN_LEAF;
-        slot->leaf = leaf;
-        return;
-    }
+    slot->kind = RN_LEAF;
+    slot->leaf = leaf;
+}
+
+/* completeObjectValue (and completeAbstractValue): v is not null; nt is composite. */
+static void complete_object(struct gql_exec *ex, const struct field_info *fi,
+                            const struct gql_type *nt, const struct gql_value *v,
+                            struct rnode *slot)
+{
     if (gql_type_is_abstract(nt)) {
         nt = runtime_type(ex, nt, v, fi, slot);
         if (nt == NULL) {
@@ -751,6 +859,38 @@ static void complete(struct gql_exec *ex, const struct field_info *fi, const str
         collect(ex, nt, fi->nodes->items[i], &sub, &visited, 0);
     }
     execute_fields(ex, nt, v, &sub, slot);
+}
+
+/* Complete v into slot for type t. On a null (error or value) the slot is nulled and the
+ * null propagates; "Cannot return null" is reported here for non-null slots. */
+static void complete(struct gql_exec *ex, const struct field_info *fi, const struct gql_type_ref *t,
+                     const struct gql_value *v, struct rnode *slot)
+{
+    if (t->kind == GQL_REF_NON_NULL) {
+        slot->non_null = true;
+        if (value_is_null(v)) {
+            exec_error(ex, slot, fi->nodes->items[0],
+                       "Cannot return null for non-nullable field %.*s.%.*s.",
+                       STR_FMT(fi->parent_type->name), STR_FMT(fi->field->name));
+            null_out(ex, slot);
+            return;
+        }
+        t = t->of;
+    }
+    if (value_is_null(v)) {
+        null_out(ex, slot);
+        return;
+    }
+    if (t->kind == GQL_REF_LIST) {
+        complete_list(ex, fi, t, v, slot);
+        return;
+    }
+    const struct gql_type *nt = t->named;
+    if (nt->kind == GQL_TYPE_SCALAR || nt->kind == GQL_TYPE_ENUM) {
+        complete_leaf(ex, fi, nt, v, slot);
+        return;
+    }
+    complete_object(ex, fi, nt, v, slot);
 }
 
 /* ------------------------------------------------------------------ resolvers */
@@ -916,6 +1056,200 @@ static void cerr(struct coerce_err *ce, const char *fmt, ...)
     ce->failed = true;
 }
 
+static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_value *v,
+                                      const struct gql_type_ref *t, struct coerce_err *ce,
+                                      size_t depth);
+
+/* A list type: each item of a list (path "[i]"), or a single value as a one-item list. */
+static struct gql_value *coerce_list_input(struct gql_exec *ex, const struct gql_value *v,
+                                           const struct gql_type_ref *t, struct coerce_err *ce,
+                                           size_t depth)
+{
+    if (v->kind != GQL_VAL_LIST) {
+        struct gql_value *l = gql_value_list(ex->a, 1);
+        l->list.items[0] = coerce_input(ex, v, t->of, ce, depth + 1);
+        return l;
+    }
+    struct gql_value *l = gql_value_list(ex->a, v->list.count);
+    for (size_t i = 0; i < v->list.count; i++) {
+        size_t mark = ce->path.len;
+        IGNORE_RC(buf_try_printf(&ce->path, "[%zu]", i));
+        l->list.items[i] = coerce_input(ex, v->list.items[i], t->of, ce, depth + 1);
+        ce->path.len = mark;
+    }
+    return l;
+}
+
+/* The declared fields of input object nt from object v: given ones coerced (path ".f"),
+ * missing ones from their default, missing required ones reported. */
+static struct gql_value *coerce_input_fields(struct gql_exec *ex, const struct gql_value *v,
+                                             const struct gql_type *nt, struct coerce_err *ce,
+                                             size_t depth)
+{
+    struct gql_value *o = gql_value_object(ex->a, nt->input_field_count);
+    size_t n = 0;
+    for (size_t i = 0; i < nt->input_field_count; i++) {
+        const struct gql_input_value *f = &nt->input_fields[i];
+        const struct gql_value *fv = gql_value_get(v, f->name);
+        if (fv == NULL && f->default_value != NULL) {
+            o->obj.members[n].key = f->name;
+            o->obj.members[n++].value = value_from_ast(ex, f->default_value, f->type);
+            continue;
+        }
+        if (fv == NULL) {
+            if (f->type->kind == GQL_REF_NON_NULL) {
+                cerr(ce, "Field \"%.*s\" of required type \"%.*s\" was not provided.",
+                     STR_FMT(f->name), STR_FMT(gql_ref_print(ex->a, f->type)));
+            }
+            continue;
+        }
+        size_t mark = ce->path.len;
+        IGNORE_RC(buf_try_printf(&ce->path, ".%.*s", STR_FMT(f->name)));
+        o->obj.members[n].key = f->name;
+        o->obj.members[n++].value = coerce_input(ex, fv, f->type, ce, depth + 1);
+        ce->path.len = mark;
+        ce->cur = v;
+    }
+    o->obj.count = n;
+    return o;
+}
+
+/* Keys of object v that input object nt does not define, and the @oneOf rule. */
+static void check_input_object_keys(const struct gql_value *v, const struct gql_type *nt,
+                                    struct coerce_err *ce)
+{
+    for (size_t i = 0; i < v->obj.count; i++) {
+        if (gql_type_find_input_field(nt, v->obj.members[i].key) == NULL) {
+            cerr(ce, "Field \"%.*s\" is not defined by type \"%.*s\".",
+                 STR_FMT(v->obj.members[i].key), STR_FMT(nt->name));
+        }
+    }
+    if (nt->one_of && (v->obj.count != 1 || v->obj.members[0].value->kind == GQL_VAL_NULL)) {
+        cerr(ce,
+             v->obj.count != 1 ? "Exactly one key must be specified for OneOf type "
+                                 "\"%.*s\"."
+                               : "Field \"%.*s\" must be non-null.",
+             STR_FMT(v->obj.count != 1 ? nt->name : v->obj.members[0].key));
+    }
+}
+
+static struct gql_value *coerce_input_object(struct gql_exec *ex, const struct gql_value *v,
+                                             const struct gql_type *nt, struct coerce_err *ce,
+                                             size_t depth)
+{
+    if (v->kind != GQL_VAL_OBJECT) {
+        cerr(ce, "Expected type \"%.*s\" to be an object.", STR_FMT(nt->name));
+        return NULL;
+    }
+    struct gql_value *o = coerce_input_fields(ex, v, nt, ce, depth);
+    check_input_object_keys(v, nt, ce);
+    return o;
+}
+
+static struct gql_value *coerce_enum_input(const struct gql_value *v, const struct gql_type *nt,
+                                           struct str shown, struct coerce_err *ce)
+{
+    if (v->kind != GQL_VAL_STRING) {
+        cerr(ce, "Enum \"%.*s\" cannot represent non-string value: %.*s.", STR_FMT(nt->name),
+             STR_FMT(shown));
+        return NULL;
+    }
+    if (enum_has_value(nt, v->s)) {
+        return (struct gql_value *)v;
+    }
+    cerr(ce, "Value %.*s does not exist in \"%.*s\" enum.", STR_FMT(shown), STR_FMT(nt->name));
+    return NULL;
+}
+
+static struct gql_value *coerce_int_input(struct gql_exec *ex, const struct gql_value *v,
+                                          struct str shown, struct coerce_err *ce)
+{
+    bool integral = v->kind == GQL_VAL_INT || (v->kind == GQL_VAL_FLOAT && v->f == floor(v->f));
+    if (!integral) {
+        cerr(ce, "Int cannot represent non-integer value: %.*s", STR_FMT(shown));
+        return NULL;
+    }
+    double d = v->kind == GQL_VAL_INT ? (double)v->i : v->f;
+    if (d > 2147483647.0 || d < -2147483648.0) {
+        cerr(ce, "Int cannot represent non 32-bit signed integer value: %.*s", STR_FMT(shown));
+        return NULL;
+    }
+    return gql_value_int(ex->a, (int64_t)d);
+}
+
+static struct gql_value *coerce_float_input(struct gql_exec *ex, const struct gql_value *v,
+                                            struct str shown, struct coerce_err *ce)
+{
+    if (v->kind != GQL_VAL_INT && v->kind != GQL_VAL_FLOAT) {
+        cerr(ce, "Float cannot represent non numeric value: %.*s", STR_FMT(shown));
+        return NULL;
+    }
+    return gql_value_float(ex->a, v->kind == GQL_VAL_INT ? (double)v->i : v->f);
+}
+
+/* String and Boolean accept only their own kind of value ("String", "string", ...). */
+static struct gql_value *coerce_exact_input(const struct gql_value *v, enum gql_value_kind kind,
+                                            const char *type_name, const char *kind_name,
+                                            struct str shown, struct coerce_err *ce)
+{
+    if (v->kind != kind) {
+        cerr(ce, "%s cannot represent a non %s value: %.*s", type_name, kind_name, STR_FMT(shown));
+        return NULL;
+    }
+    return (struct gql_value *)v;
+}
+
+static struct gql_value *coerce_id_input(struct gql_exec *ex, const struct gql_value *v,
+                                         struct str shown, struct coerce_err *ce)
+{
+    if (v->kind == GQL_VAL_STRING) {
+        return (struct gql_value *)v;
+    }
+    if (v->kind == GQL_VAL_INT) {
+        return gql_value_string(ex->a, shown);
+    }
+    cerr(ce, "ID cannot represent value: %.*s", STR_FMT(shown));
+    return NULL;
+}
+
+static struct gql_value *coerce_custom_input(struct gql_exec *ex, const struct gql_value *v,
+                                             const struct gql_type *nt, struct coerce_err *ce)
+{
+    if (nt->scalar_ops == NULL || nt->scalar_ops->parse_value == NULL) {
+        return (struct gql_value *)v;
+    }
+    struct str msg = STR_NULL;
+    struct gql_value *out = nt->scalar_ops->parse_value(v, ex->a, &msg);
+    if (out == NULL) {
+        cerr(ce, "%.*s", STR_FMT(msg));
+    }
+    /* cppcheck-suppress returnDanglingLifetime ; out is arena memory, msg only an out-parameter */
+    return out;
+}
+
+/* A scalar's parseValue: the specified scalars, then a custom scalar's hook. */
+static struct gql_value *coerce_scalar_input(struct gql_exec *ex, const struct gql_value *v,
+                                             const struct gql_type *nt, struct str shown,
+                                             struct coerce_err *ce)
+{
+    if (str_eq_cstr(nt->name, "Int")) {
+        return coerce_int_input(ex, v, shown, ce);
+    }
+    if (str_eq_cstr(nt->name, "Float")) {
+        return coerce_float_input(ex, v, shown, ce);
+    }
+    if (str_eq_cstr(nt->name, "String")) {
+        return coerce_exact_input(v, GQL_VAL_STRING, "String", "string", shown, ce);
+    }
+    if (nt->scalar == GQL_SCALAR_BOOLEAN) {
+        return coerce_exact_input(v, GQL_VAL_BOOL, "Boolean", "boolean", shown, ce);
+    }
+    if (nt->scalar == GQL_SCALAR_ID) {
+        return coerce_id_input(ex, v, shown, ce);
+    }
+    return coerce_custom_input(ex, v, nt, ce);
+}
+
 /* coerceInputValue for a JSON variable value. */
 static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_value *v,
                                       const struct gql_type_ref *t, struct coerce_err *ce,
@@ -938,133 +1272,17 @@ static struct gql_value *coerce_input(struct gql_exec *ex, const struct gql_valu
         return (struct gql_value *)v;
     }
     if (t->kind == GQL_REF_LIST) {
-        if (v->kind != GQL_VAL_LIST) {
-            struct gql_value *l = gql_value_list(ex->a, 1);
-            l->list.items[0] = coerce_input(ex, v, t->of, ce, depth + 1);
-            return l;
-        }
-        struct gql_value *l = gql_value_list(ex->a, v->list.count);
-        for (size_t i = 0; i < v->list.count; i++) {
-            size_t mark = ce->path.len;
-            IGNORE_RC(buf_try_printf(&ce->path, "[%zu]", i));
-            l->list.items[i] = coerce_input(ex, v->list.items[i], t->of, ce, depth + 1);
-            ce->path.len = mark;
-        }
-        return l;
+        return coerce_list_input(ex, v, t, ce, depth);
     }
     const struct gql_type *nt = t->named;
     struct str shown = inspect_str(ex, v);
     if (nt->kind == GQL_TYPE_INPUT_OBJECT) {
-        if (v->kind != GQL_VAL_OBJECT) {
-            cerr(ce, "Expected type \"%.*s\" to be an object.", STR_FMT(nt->name));
-            return NULL;
-        }
-        struct gql_value *o = gql_value_object(ex->a, nt->input_field_count);
-        size_t n = 0;
-        for (size_t i = 0; i < nt->input_field_count; i++) {
-            const struct gql_input_value *f = &nt->input_fields[i];
-            const struct gql_value *fv = gql_value_get(v, f->name);
-            if (fv == NULL) {
-                if (f->default_value != NULL) {
-                    o->obj.members[n].key = f->name;
-                    o->obj.members[n++].value = value_from_ast(ex, f->default_value, f->type);
-                } else if (f->type->kind == GQL_REF_NON_NULL) {
-                    cerr(ce, "Field \"%.*s\" of required type \"%.*s\" was not provided.",
-                         STR_FMT(f->name), STR_FMT(gql_ref_print(ex->a, f->type)));
-                }
-                continue;
-            }
-            size_t mark = ce->path.len;
-            IGNORE_RC(buf_try_printf(&ce->path, ".%.*s", STR_FMT(f->name)));
-            o->obj.members[n].key = f->name;
-            o->obj.members[n++].value = coerce_input(ex, fv, f->type, ce, depth + 1);
-            ce->path.len = mark;
-            ce->cur = v;
-        }
-        o->obj.count = n;
-        for (size_t i = 0; i < v->obj.count; i++) {
-            if (gql_type_find_input_field(nt, v->obj.members[i].key) == NULL) {
-                cerr(ce, "Field \"%.*s\" is not defined by type \"%.*s\".",
-                     STR_FMT(v->obj.members[i].key), STR_FMT(nt->name));
-            }
-        }
-        if (nt->one_of && (v->obj.count != 1 || v->obj.members[0].value->kind == GQL_VAL_NULL)) {
-            cerr(ce,
-                 v->obj.count != 1 ? "Exactly one key must be specified for OneOf type "
-                                     "\"%.*s\"."
-                                   : "Field \"%.*s\" must be non-null.",
-                 STR_FMT(v->obj.count != 1 ? nt->name : v->obj.members[0].key));
-        }
-        return o;
+        return coerce_input_object(ex, v, nt, ce, depth);
     }
     if (nt->kind == GQL_TYPE_ENUM) {
-        if (v->kind != GQL_VAL_STRING) {
-            cerr(ce, "Enum \"%.*s\" cannot represent non-string value: %.*s.", STR_FMT(nt->name),
-                 STR_FMT(shown));
-            return NULL;
-        }
-        for (size_t i = 0; i < nt->value_count; i++) {
-            if (str_eq(nt->values[i].name, v->s)) {
-                return (struct gql_value *)v;
-            }
-        }
-        cerr(ce, "Value %.*s does not exist in \"%.*s\" enum.", STR_FMT(shown), STR_FMT(nt->name));
-        return NULL;
+        return coerce_enum_input(v, nt, shown, ce);
     }
-    struct str name = nt->name;
-    bool integral = v->kind == GQL_VAL_INT || (v->kind == GQL_VAL_FLOAT && v->f == floor(v->f));
-    if (str_eq_cstr(name, "Int")) {
-        if (!integral) {
-            cerr(ce, "Int cannot represent non-integer value: %.*s", STR_FMT(shown));
-            return NULL;
-        }
-        double d = v->kind == GQL_VAL_INT ? (double)v->i : v->f;
-        if (d > 2147483647.0 || d < -2147483648.0) {
-            cerr(ce, "Int cannot represent non 32-bit signed integer value: %.*s", STR_FMT(shown));
-            return NULL;
-        }
-        return gql_value_int(ex->a, (int64_t)d);
-    }
-    if (str_eq_cstr(name, "Float")) {
-        if (v->kind != GQL_VAL_INT && v->kind != GQL_VAL_FLOAT) {
-            cerr(ce, "Float cannot represent non numeric value: %.*s", STR_FMT(shown));
-            return NULL;
-        }
-        return gql_value_float(ex->a, v->kind == GQL_VAL_INT ? (double)v->i : v->f);
-    }
-    if (str_eq_cstr(name, "String")) {
-        if (v->kind != GQL_VAL_STRING) {
-            cerr(ce, "String cannot represent a non string value: %.*s", STR_FMT(shown));
-            return NULL;
-        }
-        return (struct gql_value *)v;
-    }
-    if (nt->scalar == GQL_SCALAR_BOOLEAN) {
-        if (v->kind != GQL_VAL_BOOL) {
-            cerr(ce, "Boolean cannot represent a non boolean value: %.*s", STR_FMT(shown));
-            return NULL;
-        }
-        return (struct gql_value *)v;
-    }
-    if (nt->scalar == GQL_SCALAR_ID) {
-        if (v->kind == GQL_VAL_STRING) {
-            return (struct gql_value *)v;
-        }
-        if (v->kind == GQL_VAL_INT) {
-            return gql_value_string(ex->a, shown);
-        }
-        cerr(ce, "ID cannot represent value: %.*s", STR_FMT(shown));
-        return NULL;
-    }
-    if (nt->scalar_ops != NULL && nt->scalar_ops->parse_value != NULL) {
-        struct str msg = STR_NULL;
-        struct gql_value *out = nt->scalar_ops->parse_value(v, ex->a, &msg);
-        if (out == NULL) {
-            cerr(ce, "%.*s", STR_FMT(msg));
-        }
-        return out;
-    }
-    return (struct gql_value *)v;
+    return coerce_scalar_input(ex, v, nt, shown, ce);
 }
 
 /* typeFromAST: NULL when a name is unknown. */
