@@ -1025,6 +1025,38 @@ static bool same_arguments(struct vctx *v, const struct gql_node *a, const struc
 static bool find_conflict(struct vctx *v, bool exclusive, const struct fentry *f1,
                           const struct fentry *f2, struct conflict *out);
 
+/* Add sub-conflict c to parent: "subfields ... conflict because ..." and c's nodes. */
+static void merge_sub_conflict(struct vctx *v, struct conflict *parent, const struct conflict *c,
+                               size_t found)
+{
+    IGNORE_RC(buf_try_printf(&parent->reason,
+                             "%ssubfields \"%.*s\" conflict "
+                             "because %.*s",
+                             found ? " and " : "", STR_FMT(c->response),
+                             STR_FMT(buf_str(&c->reason))));
+    for (size_t m = 0; m < c->nodes1.count; m++) {
+        gql_list_push(v->a, &parent->nodes1, c->nodes1.items[m]);
+    }
+    for (size_t m = 0; m < c->nodes2.count; m++) {
+        gql_list_push(v->a, &parent->nodes2, c->nodes2.items[m]);
+    }
+}
+
+/* One same-named pair below two fields: merged into parent_out (counted in *found) when it
+ * conflicts. Uses one unit of the comparison budget. */
+static void sub_conflict_pair(struct vctx *v, bool exclusive, const struct fentry *f1,
+                              const struct fentry *f2, struct conflict *parent_out, size_t *found)
+{
+    v->overlap_budget--;
+    struct conflict c = { 0 };
+    buf_init(&c.reason, (size_t)16 * 1024);
+    if (find_conflict(v, exclusive, f1, f2, &c)) {
+        merge_sub_conflict(v, parent_out, &c, *found);
+        (*found)++;
+    }
+    buf_fini(&c.reason);
+}
+
 /* Compare every pair of same-named fields of two lists; append sub-conflicts to out. */
 static void conflicts_between(struct vctx *v, bool exclusive, const struct fentries *a,
                               const struct fentries *b, struct conflict *parent_out, size_t *found)
@@ -1034,24 +1066,7 @@ static void conflicts_between(struct vctx *v, bool exclusive, const struct fentr
             if (!str_eq(a->items[i].response, b->items[k].response) || v->overlap_budget == 0) {
                 continue;
             }
-            v->overlap_budget--;
-            struct conflict c = { 0 };
-            buf_init(&c.reason, (size_t)16 * 1024);
-            if (find_conflict(v, exclusive, &a->items[i], &b->items[k], &c)) {
-                IGNORE_RC(buf_try_printf(&parent_out->reason,
-                                         "%ssubfields \"%.*s\" conflict "
-                                         "because %.*s",
-                                         *found ? " and " : "", STR_FMT(c.response),
-                                         STR_FMT(buf_str(&c.reason))));
-                for (size_t m = 0; m < c.nodes1.count; m++) {
-                    gql_list_push(v->a, &parent_out->nodes1, c.nodes1.items[m]);
-                }
-                for (size_t m = 0; m < c.nodes2.count; m++) {
-                    gql_list_push(v->a, &parent_out->nodes2, c.nodes2.items[m]);
-                }
-                (*found)++;
-            }
-            buf_fini(&c.reason);
+            sub_conflict_pair(v, exclusive, &a->items[i], &b->items[k], parent_out, found);
         }
     }
 }
@@ -1363,6 +1378,69 @@ static void subscription_fields(struct vctx *v, const struct gql_type *root,
     }
 }
 
+/* SingleFieldSubscriptions: the root fields after the first response key, reported at once. */
+static void report_extra_root_fields(struct vctx *v, const struct gql_node *op,
+                                     const struct fentries *fields)
+{
+    struct gql_list extra = { 0 };
+    for (size_t i = 1; i < fields->count; i++) {
+        if (!str_eq(fields->items[i].response, fields->items[0].response)) {
+            gql_list_push(v->a, &extra, (struct gql_node *)fields->items[i].node);
+        }
+    }
+    if (extra.count == 0) {
+        return;
+    }
+    msg_reset(v);
+    if (op->name.len > 0) {
+        msg_printf(v, "Subscription \"%.*s\" must select only one top level field.",
+                   STR_FMT(op->name));
+    } else {
+        msg_printf(v, "Anonymous Subscription must select only one top level field.");
+    }
+    struct gql_loc *locs = arena_alloc(v->a, extra.count * sizeof(*locs));
+    for (size_t i = 0; i < extra.count; i++) {
+        locs[i] = extra.items[i]->loc;
+    }
+    report_msg_locs(v, locs, extra.count);
+}
+
+/* Whether fields->items[i] is the first with its response key and selects a __ field. */
+static bool is_first_introspection_field(const struct fentries *fields, size_t i)
+{
+    bool first = true;
+    for (size_t k = 0; k < i && first; k++) {
+        first = !str_eq(fields->items[k].response, fields->items[i].response);
+    }
+    struct str name = fields->items[i].node->name;
+    return first && name.len >= 2 && name.ptr[0] == '_' && name.ptr[1] == '_';
+}
+
+/* An introspection root field (first of its response key i): reported with every field of
+ * the same response key. */
+static void report_introspection_root_field(struct vctx *v, const struct gql_node *op,
+                                            const struct fentries *fields, size_t i)
+{
+    msg_reset(v);
+    if (op->name.len > 0) {
+        msg_printf(v,
+                   "Subscription \"%.*s\" must not select an introspection top level "
+                   "field.",
+                   STR_FMT(op->name));
+    } else {
+        msg_printf(v, "Anonymous Subscription must not select an introspection top level "
+                      "field.");
+    }
+    struct gql_loc locs[16];
+    size_t n = 0;
+    for (size_t k = i; k < fields->count && n < ARRAY_LEN(locs); k++) {
+        if (str_eq(fields->items[k].response, fields->items[i].response)) {
+            locs[n++] = fields->items[k].node->loc;
+        }
+    }
+    report_msg_locs(v, locs, n);
+}
+
 static void check_single_field_subscription(struct vctx *v, const struct gql_node *op)
 {
     const struct gql_type *root = gql_schema_root(v->s, GQL_OP_SUBSCRIPTION);
@@ -1376,53 +1454,11 @@ static void check_single_field_subscription(struct vctx *v, const struct gql_nod
     if (fields.count == 0) {
         return;
     }
-    struct gql_list extra = { 0 };
-    for (size_t i = 1; i < fields.count; i++) {
-        if (!str_eq(fields.items[i].response, fields.items[0].response)) {
-            gql_list_push(v->a, &extra, (struct gql_node *)fields.items[i].node);
-        }
-    }
-    if (extra.count > 0) {
-        msg_reset(v);
-        if (op->name.len > 0) {
-            msg_printf(v, "Subscription \"%.*s\" must select only one top level field.",
-                       STR_FMT(op->name));
-        } else {
-            msg_printf(v, "Anonymous Subscription must select only one top level field.");
-        }
-        struct gql_loc *locs = arena_alloc(v->a, extra.count * sizeof(*locs));
-        for (size_t i = 0; i < extra.count; i++) {
-            locs[i] = extra.items[i]->loc;
-        }
-        report_msg_locs(v, locs, extra.count);
-    }
+    report_extra_root_fields(v, op, &fields);
     for (size_t i = 0; i < fields.count; i++) {
-        bool first = true;
-        for (size_t k = 0; k < i && first; k++) {
-            first = !str_eq(fields.items[k].response, fields.items[i].response);
+        if (is_first_introspection_field(&fields, i)) {
+            report_introspection_root_field(v, op, &fields, i);
         }
-        struct str name = fields.items[i].node->name;
-        if (!first || name.len < 2 || name.ptr[0] != '_' || name.ptr[1] != '_') {
-            continue;
-        }
-        msg_reset(v);
-        if (op->name.len > 0) {
-            msg_printf(v,
-                       "Subscription \"%.*s\" must not select an introspection top level "
-                       "field.",
-                       STR_FMT(op->name));
-        } else {
-            msg_printf(v, "Anonymous Subscription must not select an introspection top level "
-                          "field.");
-        }
-        struct gql_loc locs[16];
-        size_t n = 0;
-        for (size_t k = i; k < fields.count && n < ARRAY_LEN(locs); k++) {
-            if (str_eq(fields.items[k].response, fields.items[i].response)) {
-                locs[n++] = fields.items[k].node->loc;
-            }
-        }
-        report_msg_locs(v, locs, n);
     }
 }
 
