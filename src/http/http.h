@@ -456,6 +456,8 @@ struct http_ws_config {
     size_t max_queue_bytes;     /* unsent bytes per socket; 0: 8 MiB; over it: disconnect */
     const struct str *origins;  /* allowed Origin values ("*": any); NULL: same origin only */
     size_t origin_count;
+    const struct str *protocols; /* accepted subprotocols; the client's first listed one wins */
+    size_t protocol_count;
     http_ws_open_fn *on_open;   /* may be NULL */
     http_ws_message_fn *on_message;
     http_ws_close_fn *on_close;
@@ -489,6 +491,8 @@ WARN_UNUSED int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex
 
 /* The user_data given to http_ws_accept() (the JS layer's per-socket state). Any thread. */
 void *http_ws_user_data(const struct http_ws *ws);
+/* The chosen subprotocol (Sec-WebSocket-Protocol), empty when none. Any thread. */
+struct str http_ws_protocol(const struct http_ws *ws);
 
 /* Sec-WebSocket-Accept for key: base64(SHA-1(key + GUID)), 28 characters + NUL. */
 void http_ws_accept_key(struct str key, char out[29]);

@@ -47,6 +47,7 @@ struct http_ws {
     size_t io;
     atomic_int refs;
     char id[WS_ID_LEN + 1];
+    struct str protocol; /* one of the route's protocols, or empty */
     char **groups;
     size_t group_count;
     const char *in; /* bytes being fed to wslay */
@@ -63,6 +64,7 @@ struct http_ws_route {
     struct http_ws_hub *hub;
     struct http_ws_config cfg;
     struct str *origins;
+    struct str *protocols;
     struct http_ws **loops; /* per loop: list head, loop thread only */
     atomic_size_t conns;
 };
@@ -163,6 +165,30 @@ static bool origin_ok(const struct http_ws_route *r, const struct http_request *
     return at >= 0 && str_eq_nocase(str_sub(origin, (size_t)at + 3, origin.len), host);
 }
 
+/* The first subprotocol the client offers that r accepts, or an empty slice. */
+static struct str pick_protocol(const struct http_ws_route *r, const struct http_request *req)
+{
+    struct str offered;
+    if (r->cfg.protocol_count == 0 ||
+        !http_request_header(req, STR("sec-websocket-protocol"), &offered)) {
+        return STR_NULL;
+    }
+    struct str rest = offered;
+    while (rest.len > 0) {
+        struct str item;
+        struct str tail;
+        str_split_char(rest, ',', &item, &tail);
+        item = str_trim(item);
+        for (size_t i = 0; i < r->cfg.protocol_count; i++) {
+            if (str_eq(r->protocols[i], item)) {
+                return r->protocols[i];
+            }
+        }
+        rest = tail;
+    }
+    return STR_NULL;
+}
+
 /* RC_OK or the error already answered on ex (d says why). */
 static int check_handshake(struct http_ws_route *r, struct http_exchange *ex, struct str *out_key,
                            struct diag *d)
@@ -227,6 +253,11 @@ void http_ws_release(struct http_ws *ws)
 void *http_ws_user_data(const struct http_ws *ws)
 {
     return ws->user_data;
+}
+
+struct str http_ws_protocol(const struct http_ws *ws)
+{
+    return ws->protocol;
 }
 
 struct str http_ws_id(const struct http_ws *ws)
@@ -421,9 +452,11 @@ int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user
     int wrc = wslay_event_context_server_init(&ws->ctx, &cbs, ws);
     ASSERT(wrc == 0); /* wslay fails only when out of memory */
     wslay_event_config_set_max_recv_msg_length(ws->ctx, r->cfg.max_message_bytes);
+    ws->protocol = pick_protocol(r, http_exchange_request(ex));
     const struct http_header hs[] = {
         { STR("Upgrade"), STR("websocket") },
         { STR("Sec-WebSocket-Accept"), str_make(accept, 28) },
+        { STR("Sec-WebSocket-Protocol"), ws->protocol },
     };
     struct http_stream_config scfg = {
         .max_queue_chunks = WS_QUEUE_CHUNKS,
@@ -431,7 +464,8 @@ int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user
         .on_close = on_ws_stream_close,
         .arg = ws,
     };
-    rc = http_exchange_upgrade(ex, hs, 2, &scfg, on_ws_data, ws, &ws->st, d);
+    size_t nh = ws->protocol.len > 0 ? 3 : 2;
+    rc = http_exchange_upgrade(ex, hs, nh, &scfg, on_ws_data, ws, &ws->st, d);
     if (rc != RC_OK) {
         atomic_store(&ws->refs, 1);
         http_ws_release(ws);
@@ -680,6 +714,10 @@ void http_ws_hub_free(struct http_ws_hub *h)
             mem_free((void *)r->origins[k].ptr);
         }
         mem_free(r->origins);
+        for (size_t k = 0; k < r->cfg.protocol_count; k++) {
+            mem_free((void *)r->protocols[k].ptr);
+        }
+        mem_free(r->protocols);
         mem_free(r->loops);
         mem_free(r);
     }
@@ -712,6 +750,13 @@ int http_ws_register(struct http_ws_hub *h, struct str pattern, const struct htt
         }
     }
     r->cfg.origins = NULL;
+    if (cfg->protocol_count > 0) {
+        r->protocols = mem_calloc(cfg->protocol_count, sizeof(struct str));
+        for (size_t i = 0; i < cfg->protocol_count; i++) {
+            r->protocols[i] = str_make(mem_strndup(cfg->protocols[i]), cfg->protocols[i].len);
+        }
+    }
+    r->cfg.protocols = NULL;
     r->loops = mem_calloc(h->io_count, sizeof(struct http_ws *));
     atomic_init(&r->conns, 0);
     if (h->count == h->cap) {

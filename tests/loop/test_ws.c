@@ -103,6 +103,9 @@ static struct http_server *start(size_t threads)
                                 .origins = origins,
                                 .origin_count = 1 };
     ASSERT_OK(http_ws_register(h, STR("/ws/echo"), &c, &echo_route, &d));
+    struct str protocols[2] = { STR("chat.v2"), STR("chat.v1") };
+    c.protocols = protocols;
+    c.protocol_count = 2;
     c.max_message_bytes = 16;
     c.max_connections = 2;
     c.origins = NULL;
@@ -202,6 +205,7 @@ static int ws_open(struct http_server *s, const char *path, const char *extra)
     ASSERT_TRUE(strstr(head, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") != NULL);
     ASSERT_TRUE(strstr(head, "Upgrade: websocket\r\n") != NULL);
     ASSERT_TRUE(strstr(head, "Connection: Upgrade\r\n") != NULL);
+    ASSERT_NULL(strstr(head, "Sec-WebSocket-Protocol"));
     return fd;
 }
 
@@ -323,6 +327,26 @@ TEST(ws_handshake_echo_text_and_binary)
     close(fd);
     wait_int(&closes, 1);
     ASSERT_EQ_INT(atomic_load(&last_close_code), 1006);
+    stop(s);
+}
+
+TEST(ws_subprotocol_choice)
+{
+    struct http_server *s = start(1);
+    int fd = connect_to(s);
+    const char *req =
+        "GET /ws/small/p HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: x, chat.v1, chat.v2\r\n\r\n";
+    send_bytes(fd, req, strlen(req));
+    char head[2048];
+    read_head(fd, head, sizeof(head));
+    ASSERT_TRUE(strstr(head, "HTTP/1.1 101 ") != NULL);
+    ASSERT_TRUE(strstr(head, "Sec-WebSocket-Protocol: chat.v1\r\n") != NULL);
+    close(fd);
+    /* None accepted: no header (the client decides whether to go on). */
+    fd = ws_open(s, "/ws/small/q", "Sec-WebSocket-Protocol: other\r\n");
+    close(fd);
     stop(s);
 }
 
