@@ -305,6 +305,7 @@ struct http_stream_config {
     size_t max_queue_bytes;  /* 0: 8 MiB. Over it: slow consumer */
     int64_t heartbeat_ms;    /* > 0: write heartbeat when nothing was written for that long */
     struct http_chunk *heartbeat; /* borrowed (a reference is taken); NULL: no heartbeat */
+    int64_t read_idle_ms; /* > 0: close when the client sent nothing for that long */
     http_stream_close_fn *on_close; /* may be NULL */
     void *arg;
 };
@@ -458,6 +459,9 @@ struct http_ws_config {
     size_t origin_count;
     const struct str *protocols; /* accepted subprotocols; the client's first listed one wins */
     size_t protocol_count;
+    int64_t ping_interval_ms; /* server pings; 0: 30,000; < 0: none */
+    int64_t idle_timeout_ms;  /* nothing received (pongs count) for that long: closed, 1006;
+                                 0: 300,000; < 0: none */
     http_ws_open_fn *on_open;   /* may be NULL */
     http_ws_message_fn *on_message;
     http_ws_close_fn *on_close;

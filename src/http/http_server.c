@@ -78,6 +78,7 @@ struct http_stream {
     size_t max_chunks;
     size_t max_bytes;
     int64_t heartbeat_ms;
+    int64_t read_idle_ms;
     int64_t last_push_ms;
     struct http_chunk *heartbeat;
     http_stream_close_fn *on_close;
@@ -137,6 +138,7 @@ struct conn {
     bool counted;
     int64_t msg_start_ms;
     int64_t last_ms;
+    int64_t last_read_ms;
     size_t requests;         /* requests parsed on this connection */
     size_t last_queue_bytes; /* write queue size at the last sweep (write progress) */
     char ip[64];
@@ -824,6 +826,7 @@ static int stream_begin(struct http_exchange *ex, int status, const struct http_
         cfg != NULL && cfg->max_queue_bytes > 0 ? cfg->max_queue_bytes : STREAM_QUEUE_BYTES;
     if (cfg != NULL) {
         st->heartbeat_ms = cfg->heartbeat_ms;
+        st->read_idle_ms = cfg->read_idle_ms;
         st->heartbeat =
             cfg->heartbeat != NULL && cfg->heartbeat_ms > 0 ? http_chunk_ref(cfg->heartbeat) : NULL;
         st->on_close = cfg->on_close;
@@ -893,6 +896,7 @@ static void stream_attach(struct conn *c)
     io->streams = st;
     st->linked = true;
     st->last_push_ms = (int64_t)uv_now(c->tcp.loop);
+    c->last_read_ms = st->last_push_ms;
     if (st->heartbeat != NULL && !io->finished) {
         int64_t want = st->heartbeat_ms / 2;
         want = want < STREAM_BEAT_MIN_MS ? STREAM_BEAT_MIN_MS : want;
@@ -1331,6 +1335,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     c->last_ms = (int64_t)uv_now(stream->loop);
+    c->last_read_ms = c->last_ms;
     if (nread < 0) {
         /* EOF or error: answer what was asked, then close. */
         uv_read_stop(stream);
@@ -1466,7 +1471,11 @@ static bool conn_expired(const struct conn *c, int64_t now)
         /* A peer that stops reading: no write progress for the idle timeout. */
         return now - c->last_ms >= lim->idle_timeout_ms;
     }
-    if (c->q_head != NULL || c->stream != NULL) {
+    if (c->stream != NULL) {
+        int64_t idle = c->stream->read_idle_ms;
+        return idle > 0 && now - c->last_read_ms >= idle;
+    }
+    if (c->q_head != NULL) {
         return false;
     }
     /* A new connection must send its first head within the header timeout too. */

@@ -36,6 +36,8 @@
 #define WS_QUEUE_CHUNKS        100000
 #define WS_ID_LEN              29 /* "ws_" + 26 */
 #define WS_CLOSE_REASON_MAX    123
+#define WS_DEFAULT_PING_MS     30000
+#define WS_DEFAULT_IDLE_MS     300000
 
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -78,6 +80,7 @@ struct http_ws_hub {
     size_t cap;
     atomic_size_t conns;
     size_t max_conns;
+    struct http_chunk *ping; /* an empty server ping frame */
 };
 
 enum ws_op_kind {
@@ -461,6 +464,9 @@ int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user
     struct http_stream_config scfg = {
         .max_queue_chunks = WS_QUEUE_CHUNKS,
         .max_queue_bytes = r->cfg.max_queue_bytes,
+        .heartbeat_ms = r->cfg.ping_interval_ms > 0 ? r->cfg.ping_interval_ms : 0,
+        .heartbeat = r->cfg.ping_interval_ms > 0 ? h->ping : NULL,
+        .read_idle_ms = r->cfg.idle_timeout_ms > 0 ? r->cfg.idle_timeout_ms : 0,
         .on_close = on_ws_stream_close,
         .arg = ws,
     };
@@ -700,6 +706,8 @@ struct http_ws_hub *http_ws_hub_new(struct http_server *s, size_t max_connection
     h->router = http_router_new();
     atomic_init(&h->conns, 0);
     h->max_conns = max_connections > 0 ? max_connections : WS_DEFAULT_HUB_CONNS;
+    static const char ping[2] = { (char)0x89, 0x00 };
+    h->ping = http_chunk_new(str_make(ping, sizeof(ping)));
     return h;
 }
 
@@ -722,6 +730,7 @@ void http_ws_hub_free(struct http_ws_hub *h)
         mem_free(r);
     }
     mem_free(h->routes);
+    http_chunk_unref(h->ping);
     http_router_free(h->router);
     mem_free(h);
 }
@@ -743,6 +752,9 @@ int http_ws_register(struct http_ws_hub *h, struct str pattern, const struct htt
     r->cfg.max_connections = cfg->max_connections > 0 ? cfg->max_connections : WS_DEFAULT_MAX_CONNS;
     r->cfg.max_queue_bytes =
         cfg->max_queue_bytes > 0 ? cfg->max_queue_bytes : WS_DEFAULT_QUEUE_BYTES;
+    r->cfg.ping_interval_ms =
+        cfg->ping_interval_ms == 0 ? WS_DEFAULT_PING_MS : cfg->ping_interval_ms;
+    r->cfg.idle_timeout_ms = cfg->idle_timeout_ms == 0 ? WS_DEFAULT_IDLE_MS : cfg->idle_timeout_ms;
     if (cfg->origin_count > 0) {
         r->origins = mem_calloc(cfg->origin_count, sizeof(struct str));
         for (size_t i = 0; i < cfg->origin_count; i++) {

@@ -108,6 +108,8 @@ static struct http_server *start(size_t threads)
     c.protocol_count = 2;
     c.max_message_bytes = 16;
     c.max_connections = 2;
+    c.ping_interval_ms = 20;
+    c.idle_timeout_ms = 400;
     c.origins = NULL;
     c.origin_count = 0;
     ASSERT_OK(http_ws_register(h, STR("/ws/small/:x"), &c, &small_route, &d));
@@ -265,10 +267,23 @@ static bool read_frame(int fd, struct frame *f)
     return len == 0 || recv_exact(fd, f->data, len);
 }
 
+/* The next frame that is not a server ping (the small route pings every 20 ms). */
+static bool read_data_frame(int fd, struct frame *f)
+{
+    for (;;) {
+        if (!read_frame(fd, f)) {
+            return false;
+        }
+        if (f->opcode != 9) {
+            return true;
+        }
+    }
+}
+
 static void expect_text(int fd, const char *text)
 {
     struct frame f;
-    ASSERT_TRUE(read_frame(fd, &f));
+    ASSERT_TRUE(read_data_frame(fd, &f));
     ASSERT_EQ_INT(f.opcode, 1);
     ASSERT_TRUE(f.fin);
     ASSERT_EQ_STR(f.data, text);
@@ -277,7 +292,7 @@ static void expect_text(int fd, const char *text)
 static void expect_close(int fd, int code)
 {
     struct frame f;
-    ASSERT_TRUE(read_frame(fd, &f));
+    ASSERT_TRUE(read_data_frame(fd, &f));
     ASSERT_EQ_INT(f.opcode, 8);
     ASSERT_TRUE(f.len >= 2);
     ASSERT_EQ_INT(((unsigned char)f.data[0] << 8) | (unsigned char)f.data[1], code);
@@ -346,6 +361,22 @@ TEST(ws_subprotocol_choice)
     close(fd);
     /* None accepted: no header (the client decides whether to go on). */
     fd = ws_open(s, "/ws/small/q", "Sec-WebSocket-Protocol: other\r\n");
+    close(fd);
+    stop(s);
+}
+
+TEST(ws_server_pings_and_idle_close)
+{
+    struct http_server *s = start(1);
+    int fd = ws_open(s, "/ws/small/idle", "");
+    struct frame f;
+    ASSERT_TRUE(read_frame(fd, &f));
+    ASSERT_EQ_INT(f.opcode, 9);
+    ASSERT_EQ_SIZE(f.len, 0);
+    /* Never answering: closed as idle, reported as 1006. */
+    ASSERT_TRUE(wait_eof(fd));
+    wait_int(&closes, 1);
+    ASSERT_EQ_INT(atomic_load(&last_close_code), 1006);
     close(fd);
     stop(s);
 }
