@@ -85,8 +85,9 @@ TEST(url_parse_failures_set_null_and_diag)
 TEST(url_input_limit)
 {
     char big[200];
+    struct str prefix = STR("http://h/");
     memset(big, 'a', sizeof(big));
-    memcpy(big, "http://h/", 9);
+    memcpy(big, prefix.ptr, prefix.len);
     struct url *u = NULL;
     struct diag d;
     diag_clear(&d);
