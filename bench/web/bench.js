@@ -4,7 +4,12 @@
 const fs = require('fs');
 const path = require('path');
 const src = fs.readFileSync(path.join(__dirname, 'urls.h'), 'utf8');
-const urls = [...src.matchAll(/^\s*"(.*)",$/gm)].map((m) => JSON.parse(`"${m[1]}"`));
+// One array element is one or more adjacent C string literals (clang-format splits long ones)
+// followed by a comma; the literals are joined as the C compiler joins them.
+const literal = /"((?:[^"\\]|\\.)*)"/g;
+const body = src.slice(src.indexOf('{') + 1, src.lastIndexOf('}'));
+const urls = [...body.matchAll(/((?:\s*"(?:[^"\\]|\\.)*")+)\s*,/g)].map((m) =>
+  [...m[1].matchAll(literal)].map((l) => JSON.parse(`"${l[1]}"`)).join(''));
 const seconds = Number(process.argv[2] || 2);
 let sink = 0;
 

@@ -38,6 +38,24 @@ static double run_parse(int64_t budget_ns)
     return (double)ops * 1e9 / (double)(clk_mono_ns() - start);
 }
 
+/* Length of the "limit" parameter in u's query string (0 if absent); q is scratch space. */
+static size_t search_limit_len(const struct url *u, struct buf *q)
+{
+    size_t len = 0;
+    buf_reset(q);
+    if (url_get(u, URL_SEARCH, q) == RC_OK) {
+        struct url_params *p = url_params_new(0);
+        struct str s = buf_str(q);
+        struct str v;
+        if (url_params_parse(p, str_sub(s, s.len ? 1 : 0, s.len)) == RC_OK &&
+            url_params_get(p, STR("limit"), &v)) {
+            len = v.len;
+        }
+        url_params_free(p);
+    }
+    return len;
+}
+
 static double run_params(int64_t budget_ns)
 {
     int64_t start = clk_mono_ns();
@@ -50,17 +68,7 @@ static double run_params(int64_t budget_ns)
             if (url_parse(str_from_cstr(bench_urls[i]), NULL, 0, &u, NULL) != RC_OK) {
                 continue;
             }
-            buf_reset(&q);
-            if (url_get(u, URL_SEARCH, &q) == RC_OK) {
-                struct url_params *p = url_params_new(0);
-                struct str s = buf_str(&q);
-                struct str v;
-                if (url_params_parse(p, str_sub(s, s.len ? 1 : 0, s.len)) == RC_OK &&
-                    url_params_get(p, STR("limit"), &v)) {
-                    sink += v.len;
-                }
-                url_params_free(p);
-            }
+            sink += search_limit_len(u, &q);
             url_free(u);
         }
         ops += ARRAY_LEN(bench_urls);
