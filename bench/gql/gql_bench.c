@@ -94,7 +94,9 @@ static void resolve_posts(struct gql_resolve *r, void *arg)
         n = posts_data->list.count;
     }
     struct gql_value *l = gql_value_list(gql_resolve_arena(r), n);
-    memcpy(l->list.items, posts_data->list.items, n * sizeof(*l->list.items));
+    for (size_t i = 0; i < n; i++) {
+        l->list.items[i] = posts_data->list.items[i];
+    }
     gql_resolve_complete(r, l);
 }
 
@@ -111,10 +113,11 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One request: everything a server does per operation, in a fresh arena. */
-static size_t run_once(struct gql_schema *s, struct buf *out)
+/* One request: everything a server does per operation, in a fresh arena. On failure prints
+ * why and returns the RC_* code; on success leaves the response in out. */
+static int run_once(struct gql_schema *s, struct buf *out)
 {
-    struct arena *a = arena_new(16 * 1024);
+    struct arena *a = arena_new((size_t)16 * 1024);
     struct gql_errors errs;
     struct gql_document *doc = NULL;
     struct json_value *vars = NULL;
@@ -129,7 +132,8 @@ static size_t run_once(struct gql_schema *s, struct buf *out)
     if (rc != RC_OK) {
         fprintf(stderr, "gql_bench: %s: %.*s\n", rc_name(rc),
                 STR_FMT(errs.count ? errs.items[0].message : STR("json")));
-        exit(1);
+        arena_free(a);
+        return rc;
     }
     struct gql_exec_params p = { .schema = s, .doc = doc, .variables = vars };
     IGNORE_RC(gql_execute(a, &p, &ex));
@@ -137,9 +141,8 @@ static size_t run_once(struct gql_schema *s, struct buf *out)
     buf_reset(out);
     json_writer_init(&w, out);
     gql_exec_write(ex, &w);
-    size_t len = out->len;
     arena_free(a);
-    return len;
+    return RC_OK;
 }
 
 int main(int argc, char **argv)
@@ -163,24 +166,27 @@ int main(int argc, char **argv)
     }
     struct buf out;
     buf_init(&out, 1 << 20);
-    size_t len = run_once(s, &out);
-    if (getenv("GQL_BENCH_PRINT") != NULL) {
+    int rc = run_once(s, &out);
+    size_t len = out.len;
+    if (rc == RC_OK && secure_getenv("GQL_BENCH_PRINT") != NULL) {
         printf("%.*s\n", STR_FMT(buf_str(&out)));
     }
     size_t ops = 0;
     double start = now_s();
     double elapsed = 0;
-    while (elapsed < seconds) {
-        for (int i = 0; i < 100; i++) {
-            run_once(s, &out);
+    while (rc == RC_OK && elapsed < seconds) {
+        for (int i = 0; i < 100 && rc == RC_OK; i++) {
+            rc = run_once(s, &out);
         }
         ops += 100;
         elapsed = now_s() - start;
     }
-    printf("kiln gql: %.0f ops/s (%zu ops in %.2f s, response %zu bytes)\n", (double)ops / elapsed,
-           ops, elapsed, len);
+    if (rc == RC_OK) {
+        printf("kiln gql: %.0f ops/s (%zu ops in %.2f s, response %zu bytes)\n",
+               (double)ops / elapsed, ops, elapsed, len);
+    }
     buf_fini(&out);
     gql_schema_free(s);
     arena_free(data);
-    return 0;
+    return rc == RC_OK ? 0 : 1;
 }
