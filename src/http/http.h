@@ -448,8 +448,9 @@ struct http_ws;
 /* All on the socket's loop thread. ws is valid during the call (keep it with http_ws_ref). */
 typedef void http_ws_open_fn(struct http_ws *ws, void *arg);
 typedef void http_ws_message_fn(struct http_ws *ws, bool binary, struct str data, void *arg);
-/* code: the peer's close code, 1005 when it sent none, 1006 when the connection just ended. */
-typedef void http_ws_close_fn(struct http_ws *ws, int code, void *arg);
+/* code: the peer's close code, 1005 when it sent none, 1006 when the connection just ended;
+ * reason: the peer's close reason (borrowed for the call; empty when none). */
+typedef void http_ws_close_fn(struct http_ws *ws, int code, struct str reason, void *arg);
 
 struct http_ws_config {
     size_t max_message_bytes;   /* 0: 64 KiB; over it: close 1009 */
@@ -460,6 +461,7 @@ struct http_ws_config {
     const struct str *protocols; /* accepted subprotocols; the client's first listed one wins */
     size_t protocol_count;
     int64_t ping_interval_ms; /* server pings; 0: 30,000; < 0: none */
+    size_t max_messages_per_sec; /* 0: 50; exceeding it closes with 1008 */
     int64_t idle_timeout_ms;  /* nothing received (pongs count) for that long: closed, 1006;
                                  0: 300,000; < 0: none */
     http_ws_open_fn *on_open;   /* may be NULL */

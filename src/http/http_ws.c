@@ -20,6 +20,7 @@
 #include <wslay/wslay.h>
 
 #include "base/arena.h"
+#include "base/clk.h"
 #include "base/diag.h"
 #include "base/mem.h"
 #include "base/rc.h"
@@ -37,6 +38,7 @@
 #define WS_ID_LEN              29 /* "ws_" + 26 */
 #define WS_CLOSE_REASON_MAX    123
 #define WS_DEFAULT_PING_MS     30000
+#define WS_DEFAULT_RATE        50
 #define WS_DEFAULT_IDLE_MS     300000
 
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -49,7 +51,11 @@ struct http_ws {
     size_t io;
     atomic_int refs;
     char id[WS_ID_LEN + 1];
-    struct str protocol; /* one of the route's protocols, or empty */
+    struct str protocol;                  /* one of the route's protocols, or empty */
+    char reason[WS_CLOSE_REASON_MAX + 1]; /* the peer's close reason */
+    size_t reason_len;
+    int64_t rate_window_ms; /* start of the current one-second window */
+    size_t rate_count;
     char **groups;
     size_t group_count;
     const char *in; /* bytes being fed to wslay */
@@ -306,8 +312,23 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
                    void *user)
 {
     struct http_ws *ws = user;
+    if (arg->opcode == WSLAY_CONNECTION_CLOSE && arg->msg_length > 2) {
+        size_t n = arg->msg_length - 2;
+        n = n > WS_CLOSE_REASON_MAX ? WS_CLOSE_REASON_MAX : n;
+        memcpy(ws->reason, arg->msg + 2, n);
+        ws->reason_len = n;
+    }
     if (arg->opcode != WSLAY_TEXT_FRAME && arg->opcode != WSLAY_BINARY_FRAME) {
         return; /* ping, pong and close are wslay's */
+    }
+    int64_t now = clk_mono_ms();
+    if (now - ws->rate_window_ms >= 1000) {
+        ws->rate_window_ms = now;
+        ws->rate_count = 0;
+    }
+    if (++ws->rate_count > ws->route->cfg.max_messages_per_sec) {
+        (void)wslay_event_queue_close(ctx, WSLAY_CODE_POLICY_VIOLATION, NULL, 0);
+        return;
     }
     struct str data = str_make((const char *)arg->msg, arg->msg_length);
     bool binary = arg->opcode == WSLAY_BINARY_FRAME;
@@ -386,7 +407,8 @@ static void on_ws_stream_close(struct http_stream *st, void *arg)
             code = wslay_event_get_status_code_received(ws->ctx);
         }
         if (ws->route->cfg.on_close != NULL) {
-            ws->route->cfg.on_close(ws, code, ws->route->cfg.arg);
+            ws->route->cfg.on_close(ws, code, str_make(ws->reason, ws->reason_len),
+                                    ws->route->cfg.arg);
         }
     }
     http_ws_release(ws);
@@ -755,6 +777,8 @@ int http_ws_register(struct http_ws_hub *h, struct str pattern, const struct htt
     r->cfg.ping_interval_ms =
         cfg->ping_interval_ms == 0 ? WS_DEFAULT_PING_MS : cfg->ping_interval_ms;
     r->cfg.idle_timeout_ms = cfg->idle_timeout_ms == 0 ? WS_DEFAULT_IDLE_MS : cfg->idle_timeout_ms;
+    r->cfg.max_messages_per_sec =
+        cfg->max_messages_per_sec > 0 ? cfg->max_messages_per_sec : WS_DEFAULT_RATE;
     if (cfg->origin_count > 0) {
         r->origins = mem_calloc(cfg->origin_count, sizeof(struct str));
         for (size_t i = 0; i < cfg->origin_count; i++) {

@@ -26,6 +26,7 @@ static struct http_ws_hub *_Atomic whub;
 static atomic_int opens;
 static atomic_int closes;
 static atomic_int last_close_code;
+static char last_reason[128];
 
 static void sleep_ms(int ms)
 {
@@ -57,10 +58,13 @@ static void on_message(struct http_ws *ws, bool binary, struct str data, void *a
     }
 }
 
-static void on_close(struct http_ws *ws, int code, void *arg)
+static void on_close(struct http_ws *ws, int code, struct str reason, void *arg)
 {
     (void)ws;
     (void)arg;
+    ASSERT_TRUE(reason.len < sizeof(last_reason));
+    memcpy(last_reason, reason.ptr, reason.len);
+    last_reason[reason.len] = '\0';
     atomic_store(&last_close_code, code);
     atomic_fetch_add(&closes, 1);
 }
@@ -109,6 +113,7 @@ static struct http_server *start(size_t threads)
     c.max_message_bytes = 16;
     c.max_connections = 2;
     c.ping_interval_ms = 20;
+    c.max_messages_per_sec = 5;
     c.idle_timeout_ms = 400;
     c.origins = NULL;
     c.origin_count = 0;
@@ -408,6 +413,7 @@ TEST(ws_close_handshake)
     ASSERT_TRUE(wait_eof(fd));
     wait_int(&closes, 1);
     ASSERT_EQ_INT(atomic_load(&last_close_code), 1000);
+    ASSERT_EQ_STR(last_reason, "ok");
     close(fd);
     /* Server-initiated: 4000 "done", then the client answers. */
     fd = ws_open(s, "/ws/echo", "");
@@ -457,6 +463,16 @@ TEST(ws_errors_close_with_codes_others_unaffected)
     fd = ws_open(s, "/ws/echo", "");
     send_frame(fd, true, 0, "x", 1, false);
     expect_close(fd, 1002);
+    close(fd);
+    /* 1008: more than 5 messages in a second (the 20th is surely over). */
+    fd = ws_open(s, "/ws/small/rate", "");
+    for (int i = 0; i < 20; i++) {
+        send_frame(fd, true, 1, "m", 1, false);
+    }
+    for (int i = 0; i < 5; i++) {
+        expect_text(fd, "m");
+    }
+    expect_close(fd, 1008);
     close(fd);
     send_frame(good, true, 1, "still here", 10, false);
     expect_text(good, "still here");
