@@ -35,18 +35,18 @@ struct http_header {
 
 /* A parsed request. All slices point into the exchange's arena; read-only for dispatchers. */
 struct http_request {
-    struct str method;       /* upper-case, e.g. "GET" */
-    struct str target;       /* request-target as received */
-    struct str raw_path;     /* target up to '?' or '#', not decoded */
-    struct str query;        /* after '?', without it; empty if none */
+    struct str method;   /* upper-case, e.g. "GET" */
+    struct str target;   /* request-target as received */
+    struct str raw_path; /* target up to '?' or '#', not decoded */
+    struct str query;    /* after '?', without it; empty if none */
     const struct http_header *headers;
     size_t header_count;
-    struct str body;         /* whole body (de-chunked); empty if none */
-    uint8_t version_minor;   /* 0 or 1 (HTTP/1.x) */
+    struct str body;       /* whole body (de-chunked); empty if none */
+    uint8_t version_minor; /* 0 or 1 (HTTP/1.x) */
     bool keep_alive;
-    struct str client_ip;    /* peer address as text */
-    struct str request_id;   /* "req_" + 26 base32 characters, generated per request */
-    int64_t start_ns;        /* clk_mono_ns() when the request line started */
+    struct str client_ip;  /* peer address as text */
+    struct str request_id; /* "req_" + 26 base32 characters, generated per request */
+    int64_t start_ns;      /* clk_mono_ns() when the request line started */
 };
 
 /* Return the value of the first header named name (case-insensitive), or false. */
@@ -105,20 +105,20 @@ struct http_param {
 };
 
 enum http_match_kind {
-    HTTP_MATCH_FOUND,       /* target set */
-    HTTP_MATCH_NOT_FOUND,   /* 404 */
-    HTTP_MATCH_NO_METHOD,   /* 405: allow lists the methods ("GET, HEAD, OPTIONS") */
+    HTTP_MATCH_FOUND,     /* target set */
+    HTTP_MATCH_NOT_FOUND, /* 404 */
+    HTTP_MATCH_NO_METHOD, /* 405: allow lists the methods ("GET, HEAD, OPTIONS") */
 };
 
 struct http_match {
     enum http_match_kind kind;
-    void *target;                 /* what http_router_add got */
-    struct str pattern;           /* the matched pattern */
-    struct str method;            /* the registered method ("*" for any) */
-    bool head_via_get;            /* HEAD matched a GET registration */
+    void *target;       /* what http_router_add got */
+    struct str pattern; /* the matched pattern */
+    struct str method;  /* the registered method ("*" for any) */
+    bool head_via_get;  /* HEAD matched a GET registration */
     struct http_param params[HTTP_ROUTE_PARAMS_MAX];
     size_t param_count;
-    struct str allow;             /* for HTTP_MATCH_NO_METHOD (and OPTIONS answers) */
+    struct str allow; /* for HTTP_MATCH_NO_METHOD (and OPTIONS answers) */
 };
 
 /* Return an owned empty router; free with http_router_free(). */
@@ -147,25 +147,25 @@ typedef void http_dispatch_fn(struct http_exchange *ex, void *arg);
 
 /* A zero limit given to http_server_start() means its default. */
 struct http_limits {
-    size_t max_header_bytes;      /* request line + headers; default 64 KiB -> 431 */
-    size_t max_headers;           /* default 100 -> 431 */
-    size_t max_body_bytes;        /* default 10 MiB -> 413 before reading the body */
-    int64_t header_timeout_ms;    /* all headers within; default 10 s */
-    int64_t idle_timeout_ms;      /* keep-alive idle; default 60 s */
-    size_t max_connections;       /* per instance; default 10,000 -> 503 */
+    size_t max_header_bytes;   /* request line + headers; default 64 KiB -> 431 */
+    size_t max_headers;        /* default 100 -> 431 */
+    size_t max_body_bytes;     /* default 10 MiB -> 413 before reading the body */
+    int64_t header_timeout_ms; /* all headers within; default 10 s */
+    int64_t idle_timeout_ms;   /* keep-alive idle; default 60 s */
+    size_t max_connections;    /* per instance; default 10,000 -> 503 */
 };
 
 /* Fill l with the defaults above. */
 void http_limits_default(struct http_limits *l);
 
 struct http_server_config {
-    const char *listen_host;      /* "127.0.0.1", "0.0.0.0", "::" */
-    int listen_port;              /* 0: pick a free port */
-    size_t io_threads;            /* >= 1 */
+    const char *listen_host; /* "127.0.0.1", "0.0.0.0", "::" */
+    int listen_port;         /* 0: pick a free port */
+    size_t io_threads;       /* >= 1 */
     struct http_limits limits;
-    http_dispatch_fn *dispatch;   /* called on the loop thread for every complete request */
+    http_dispatch_fn *dispatch; /* called on the loop thread for every complete request */
     void *dispatch_arg;
-    const char *server_header;    /* "kiln/0.1.0" */
+    const char *server_header; /* "kiln/0.1.0" */
 };
 
 struct http_server;
@@ -197,12 +197,12 @@ const char *http_status_reason(int status);
  * subset, overlap and select. Pure data; no I/O.
  */
 
-#define HTTP_CRITERIA_MAX_KEYS       32   /* per connection -> RC_LIMIT */
-#define HTTP_CRITERIA_MAX_KEY_BYTES  128  /* -> RC_LIMIT */
+#define HTTP_CRITERIA_MAX_KEYS        32   /* per connection -> RC_LIMIT */
+#define HTTP_CRITERIA_MAX_KEY_BYTES   128  /* -> RC_LIMIT */
 #define HTTP_CRITERIA_MAX_VALUE_BYTES 1024 /* -> RC_LIMIT */
-#define HTTP_FILTER_MAX_KEYS         64   /* per message filter -> RC_LIMIT */
-#define HTTP_FILTER_MAX_ALTERNATIVES 256  /* patterns in one any-of array -> RC_LIMIT */
-#define HTTP_FILTER_MAX_JSON_BYTES   ((size_t)64 * 1024) /* -> RC_LIMIT */
+#define HTTP_FILTER_MAX_KEYS          64   /* per message filter -> RC_LIMIT */
+#define HTTP_FILTER_MAX_ALTERNATIVES  256  /* patterns in one any-of array -> RC_LIMIT */
+#define HTTP_FILTER_MAX_JSON_BYTES    ((size_t)64 * 1024) /* -> RC_LIMIT */
 
 enum http_filter_mode {
     HTTP_FILTER_SUBSET,  /* default: C empty, or every key of C is in M and matches */
@@ -301,11 +301,11 @@ struct http_stream;
 typedef void http_stream_close_fn(struct http_stream *st, void *arg);
 
 struct http_stream_config {
-    size_t max_queue_chunks; /* queued and unwritten; 0: 1,000. Over it: slow consumer */
-    size_t max_queue_bytes;  /* 0: 8 MiB. Over it: slow consumer */
-    int64_t heartbeat_ms;    /* > 0: write heartbeat when nothing was written for that long */
+    size_t max_queue_chunks;      /* queued and unwritten; 0: 1,000. Over it: slow consumer */
+    size_t max_queue_bytes;       /* 0: 8 MiB. Over it: slow consumer */
+    int64_t heartbeat_ms;         /* > 0: write heartbeat when nothing was written for that long */
     struct http_chunk *heartbeat; /* borrowed (a reference is taken); NULL: no heartbeat */
-    int64_t read_idle_ms; /* > 0: close when the client sent nothing for that long */
+    int64_t read_idle_ms;         /* > 0: close when the client sent nothing for that long */
     http_stream_close_fn *on_close; /* may be NULL */
     void *arg;
 };
@@ -319,8 +319,7 @@ struct http_stream_config {
  * (a 500 is sent instead; d says why; *out_st NULL). Any thread.
  */
 WARN_UNUSED int http_exchange_stream_begin(struct http_exchange *ex, int status,
-                                           const struct http_header *headers,
-                                           size_t header_count,
+                                           const struct http_header *headers, size_t header_count,
                                            const struct http_stream_config *cfg,
                                            struct http_stream **out_st, struct diag *d);
 
@@ -366,11 +365,11 @@ struct http_sse_stream;
 #define HTTP_SSE_MAX_REPLAY        1000                 /* replay ring size -> RC_INVAL */
 
 struct http_sse_config {
-    size_t replay;            /* messages kept for Last-Event-ID; 0: none */
-    int64_t heartbeat_ms;     /* ":" comment interval; 0: 15,000; < 0: none */
-    size_t max_connections;   /* on this instance; 0: 1,000. Full: 503 TOO_MANY_CONNECTIONS */
-    size_t max_queue_chunks;  /* per connection; 0: 1,000 (slow consumer beyond) */
-    size_t max_queue_bytes;   /* per connection; 0: 8 MiB */
+    size_t replay;           /* messages kept for Last-Event-ID; 0: none */
+    int64_t heartbeat_ms;    /* ":" comment interval; 0: 15,000; < 0: none */
+    size_t max_connections;  /* on this instance; 0: 1,000. Full: 503 TOO_MANY_CONNECTIONS */
+    size_t max_queue_chunks; /* per connection; 0: 1,000 (slow consumer beyond) */
+    size_t max_queue_bytes;  /* per connection; 0: 8 MiB */
 };
 
 /* Return an owned hub for server s with an instance-wide connection limit (0: 10,000). Free
@@ -426,8 +425,7 @@ uint64_t http_sse_delivered(const struct http_sse_stream *ss);
  * (CRLF, CR and LF all end a line), then "\n". RC_OK; RC_INVAL (bad event name, id with a line
  * break or NUL); RC_LIMIT (out is full). Any thread.
  */
-WARN_UNUSED int http_sse_format(struct buf *out, const struct http_sse_message *m,
-                                struct diag *d);
+WARN_UNUSED int http_sse_format(struct buf *out, const struct http_sse_message *m, struct diag *d);
 
 /* ------------------------------------------------------------------ WebSocket */
 
@@ -453,18 +451,18 @@ typedef void http_ws_message_fn(struct http_ws *ws, bool binary, struct str data
 typedef void http_ws_close_fn(struct http_ws *ws, int code, struct str reason, void *arg);
 
 struct http_ws_config {
-    size_t max_message_bytes;   /* 0: 64 KiB; over it: close 1009 */
-    size_t max_connections;     /* on this instance; 0: 1,000; full: 503 */
-    size_t max_queue_bytes;     /* unsent bytes per socket; 0: 8 MiB; over it: disconnect */
-    const struct str *origins;  /* allowed Origin values ("*": any); NULL: same origin only */
+    size_t max_message_bytes;  /* 0: 64 KiB; over it: close 1009 */
+    size_t max_connections;    /* on this instance; 0: 1,000; full: 503 */
+    size_t max_queue_bytes;    /* unsent bytes per socket; 0: 8 MiB; over it: disconnect */
+    const struct str *origins; /* allowed Origin values ("*": any); NULL: same origin only */
     size_t origin_count;
     const struct str *protocols; /* accepted subprotocols; the client's first listed one wins */
     size_t protocol_count;
-    int64_t ping_interval_ms; /* server pings; 0: 30,000; < 0: none */
+    int64_t ping_interval_ms;    /* server pings; 0: 30,000; < 0: none */
     size_t max_messages_per_sec; /* 0: 50; exceeding it closes with 1008 */
-    int64_t idle_timeout_ms;  /* nothing received (pongs count) for that long: closed, 1006;
-                                 0: 300,000; < 0: none */
-    http_ws_open_fn *on_open;   /* may be NULL */
+    int64_t idle_timeout_ms;     /* nothing received (pongs count) for that long: closed, 1006;
+                                    0: 300,000; < 0: none */
+    http_ws_open_fn *on_open;    /* may be NULL */
     http_ws_message_fn *on_message;
     http_ws_close_fn *on_close;
     void *arg;
@@ -492,8 +490,8 @@ struct http_ws_route *http_ws_match(const struct http_ws_hub *h, struct str raw_
  * RC_LIMIT; d says why). RC_OK: 101 is sent and on_open will run on the loop. Any thread.
  * Refusing from a script (spec §2 onOpen) happens before this call, with the request.
  */
-WARN_UNUSED int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex,
-                               void *user_data, struct diag *d);
+WARN_UNUSED int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user_data,
+                               struct diag *d);
 
 /* The user_data given to http_ws_accept() (the JS layer's per-socket state). Any thread. */
 void *http_ws_user_data(const struct http_ws *ws);
@@ -523,9 +521,8 @@ WARN_UNUSED int http_ws_leave(struct http_ws *ws, struct str group, struct diag 
  * the members of group, or the socket with socket_id; except_id (may be empty) is skipped.
  * The bytes are copied once and shared. RC_OK (posted). Any thread.
  */
-WARN_UNUSED int http_ws_send_route(struct http_ws_route *r, struct str group,
-                                   struct str socket_id, struct str except_id, bool binary,
-                                   struct str data);
+WARN_UNUSED int http_ws_send_route(struct http_ws_route *r, struct str group, struct str socket_id,
+                                   struct str except_id, bool binary, struct str data);
 
 /* Open sockets of r on this instance. Any thread. */
 size_t http_ws_connection_count(const struct http_ws_route *r);

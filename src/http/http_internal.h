@@ -78,8 +78,7 @@ size_t http_stream_io_index(const struct http_stream *st);
 bool http_server_on_loop(const struct http_server *s, size_t i);
 
 /* Bytes read from an upgraded connection (loop thread). */
-typedef void http_upgrade_data_fn(struct http_stream *st, const char *data, size_t len,
-                                  void *arg);
+typedef void http_upgrade_data_fn(struct http_stream *st, const char *data, size_t len, void *arg);
 
 /*
  * Answer ex with 101 Switching Protocols (headers copied; "Connection: Upgrade" is added) and
