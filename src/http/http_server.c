@@ -649,8 +649,9 @@ int http_stream_push(struct http_stream *st, struct http_chunk *ch)
     st->q[(st->q_start + st->q_count) % st->q_cap] = http_chunk_ref(ch);
     st->q_count++;
     st->q_bytes += n;
-    if (st->io->started && !st->io->finished) {
-        st->last_push_ms = (int64_t)uv_now(net_loop_uv(st->io->loop));
+    if (st->conn != NULL) {
+        /* Attached, so on the loop thread (the head is pushed by the beginning thread). */
+        st->last_push_ms = (int64_t)uv_now(st->conn->tcp.loop);
     }
     if (st->conn != NULL) {
         mark_dirty(st->conn);
