@@ -175,8 +175,8 @@ int http_criteria_from_query(struct str query, struct http_criteria **out_c, str
             continue;
         }
         /* Decoding only shrinks (at most 3 to 1): bound the raw text before copying it. */
-        if (raw_key.len > 3 * HTTP_CRITERIA_MAX_KEY_BYTES ||
-            raw_value.len > 3 * HTTP_CRITERIA_MAX_VALUE_BYTES) {
+        if (raw_key.len > (size_t)3 * HTTP_CRITERIA_MAX_KEY_BYTES ||
+            raw_value.len > (size_t)3 * HTTP_CRITERIA_MAX_VALUE_BYTES) {
             rc = diag_set(d, RC_LIMIT, "query parameter is %zu bytes, over the criteria limit",
                           pair.len);
             goto out;

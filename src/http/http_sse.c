@@ -252,7 +252,7 @@ int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct h
     ss->pattern = mem_strndup(pattern);
     ss->pattern_len = pattern.len;
     ss->cfg = c;
-    ss->loops = mem_calloc(h->io_count, sizeof(*ss->loops));
+    ss->loops = mem_calloc(h->io_count, sizeof(struct sse_conn *));
     atomic_init(&ss->conns, 0);
     atomic_init(&ss->delivered, 0);
     pthread_mutex_init(&ss->mu, NULL);
@@ -261,7 +261,7 @@ int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct h
     }
     if (h->count == h->cap) {
         h->cap = h->cap == 0 ? 4 : h->cap * 2;
-        h->streams = mem_realloc(h->streams, h->cap * sizeof(*h->streams));
+        h->streams = mem_realloc(h->streams, h->cap * sizeof(struct http_sse_stream *));
     }
     h->streams[h->count++] = ss;
     *out_ss = ss;
