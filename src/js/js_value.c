@@ -50,6 +50,9 @@ static size_t utf8_to_utf16(struct str s, JSChar *out)
 
 JSStringRef js_string_new(struct str s)
 {
+    if (s.len == 0) {
+        return JSStringCreateWithCharacters(NULL, 0);
+    }
     JSChar stack[UTF16_STACK];
     /* UTF-16 never needs more code units than UTF-8 has bytes. */
     JSChar *units = s.len <= UTF16_STACK ? stack : mem_alloc(s.len * sizeof(JSChar));
