@@ -739,34 +739,11 @@ static int parse_operation_type_def(struct parser *p, struct gql_node **out)
     return RC_OK;
 }
 
-static const char *const directive_locations[] = {
-    "QUERY",
-    "MUTATION",
-    "SUBSCRIPTION",
-    "FIELD",
-    "FRAGMENT_DEFINITION",
-    "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-    "SCHEMA",
-    "SCALAR",
-    "OBJECT",
-    "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION",
-    "INTERFACE",
-    "UNION",
-    "ENUM",
-    "ENUM_VALUE",
-    "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
-    "DIRECTIVE_DEFINITION",
-};
-
 static bool is_directive_location(struct str name)
 {
     bool known = false;
-    for (size_t i = 0; i < ARRAY_LEN(directive_locations); i++) {
-        known = known || str_eq_cstr(name, directive_locations[i]);
+    for (size_t i = 0; i < GQL_LOC_COUNT; i++) {
+        known = known || str_eq_cstr(name, gql_dir_loc_names[i]);
     }
     return known;
 }
