@@ -475,15 +475,32 @@ static bool path_stop(const struct parser *ps, int c)
            (ps->override == ST_NONE && (c == '?' || c == '#'));
 }
 
-/* Percent-encode the input bytes from the pointer up to (not including) the first byte for
- * which stop() holds, into b; leave the pointer on the last byte encoded. */
-static void put_run(struct parser *ps, struct buf *b, enum url_encode_set set,
-                    bool (*stop)(const struct parser *ps, int c))
+typedef bool url_stop_fn(const struct parser *ps, int c);
+
+/* The index of the first input byte at or after from for which stop() holds (or the end). */
+static ptrdiff_t run_end(const struct parser *ps, ptrdiff_t from, url_stop_fn *stop)
 {
-    ptrdiff_t end = ps->p;
+    ptrdiff_t end = from;
     while (end < ps->n && !stop(ps, (unsigned char)ps->in[end])) {
         end++;
     }
+    return end;
+}
+
+/* Copy the input bytes from the pointer up to the first byte at or after from for which stop()
+ * holds into b as they are; leave the pointer on the last byte copied. */
+static void copy_run(struct parser *ps, struct buf *b, ptrdiff_t from, url_stop_fn *stop)
+{
+    ptrdiff_t end = run_end(ps, from, stop);
+    put(ps, b, ps->in + ps->p, (size_t)(end - ps->p));
+    ps->p = end - 1;
+}
+
+/* Percent-encode the input bytes from the pointer up to (not including) the first byte for
+ * which stop() holds, into b; leave the pointer on the last byte encoded. */
+static void put_run(struct parser *ps, struct buf *b, enum url_encode_set set, url_stop_fn *stop)
+{
+    ptrdiff_t end = run_end(ps, ps->p, stop);
     if (ps->rc == RC_OK &&
         url_percent_encode(str_make(ps->in + ps->p, (size_t)(end - ps->p)), set, b) != RC_OK) {
         ps->rc = RC_LIMIT;
@@ -758,12 +775,7 @@ static int st_authority(struct parser *ps, int c)
         ps->state = ST_HOST;
     } else {
         /* Copy the run up to the next byte this state acts on. */
-        ptrdiff_t end = ps->p;
-        while (end < ps->n && !auth_stop(ps, (unsigned char)ps->in[end])) {
-            end++;
-        }
-        put(ps, &ps->b, ps->in + ps->p, (size_t)(end - ps->p));
-        ps->p = end - 1;
+        copy_run(ps, &ps->b, ps->p, auth_stop);
     }
     return RC_OK;
 }
@@ -845,12 +857,7 @@ static int st_host(struct parser *ps, int c)
         return RC_OK;
     }
     /* The current byte is always taken (it may be ':' inside brackets). */
-    ptrdiff_t end = ps->p + 1;
-    while (end < ps->n && !host_stop(ps, (unsigned char)ps->in[end])) {
-        end++;
-    }
-    put(ps, &ps->b, ps->in + ps->p, (size_t)(end - ps->p));
-    ps->p = end - 1;
+    copy_run(ps, &ps->b, ps->p + 1, host_stop);
     return RC_OK;
 }
 
