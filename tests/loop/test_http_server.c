@@ -25,6 +25,7 @@
 #include "base/mem.h"
 #include "harness.h"
 #include "http/http.h"
+#include "loop_util.h"
 
 /* ------------------------------------------------------------------ dispatch */
 
@@ -36,16 +37,10 @@ struct delayed {
     int delay_ms;
 };
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 static void *delayed_main(void *arg)
 {
     struct delayed *d = arg;
-    sleep_ms(d->delay_ms);
+    loop_sleep_ms(d->delay_ms);
     char body[32];
     int n = snprintf(body, sizeof(body), "d%d", d->delay_ms);
     if (http_exchange_is_aborted(d->ex)) {
@@ -127,39 +122,9 @@ static void stop(struct http_server *s)
 {
     http_server_stop(s, 1000);
     for (int i = 0; i < 500 && atomic_load(&outstanding) > 0; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(atomic_load(&outstanding), 0);
-}
-
-static int connect_to(struct http_server *s)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_TRUE(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)http_server_port(s));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
-}
-
-static void send_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-        ASSERT_TRUE(n > 0);
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
-static void send_str(int fd, const char *s)
-{
-    send_all(fd, s, strlen(s));
 }
 
 struct reader {
@@ -251,9 +216,9 @@ static struct str text_of(const struct reader *r)
 TEST(loop_hello_keep_alive)
 {
     struct http_server *s = start(NULL, 2);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
     read_responses(fd, &r, 1, 2000);
     struct str t = text_of(&r);
     ASSERT_TRUE(str_starts_with(t, STR("HTTP/1.1 200 OK\r\nDate: ")));
@@ -263,7 +228,7 @@ TEST(loop_hello_keep_alive)
         str_ends_with(t, STR("\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello")));
     /* the same connection serves a second request */
     r.len = 0;
-    send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 1, 2000);
     ASSERT_TRUE(str_ends_with(text_of(&r), STR("\r\n\r\nhello")));
     close(fd);
@@ -274,14 +239,14 @@ TEST(loop_hello_keep_alive)
 TEST(loop_pipelined_out_of_order_completion)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
     /* the first completes last (on another thread), the second at once, the third in between */
-    send_str(fd, "GET /delay/300 HTTP/1.1\r\n\r\n"
-                 "GET /hello HTTP/1.1\r\n\r\n"
-                 "GET /delay/100 HTTP/1.1\r\n\r\n"
-                 "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\nping"
-                 "GET /missing HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /delay/300 HTTP/1.1\r\n\r\n"
+                      "GET /hello HTTP/1.1\r\n\r\n"
+                      "GET /delay/100 HTTP/1.1\r\n\r\n"
+                      "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\nping"
+                      "GET /missing HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 5, 5000);
     struct str bodies[5];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 5), 5);
@@ -303,14 +268,14 @@ TEST(loop_pipelined_out_of_order_completion)
 TEST(loop_many_pipelined_requests_in_order)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
     char *req = mem_alloc((size_t)200 * 64);
     size_t n = 0;
     for (int i = 0; i < 200; i++) {
         n += (size_t)sprintf(req + n, "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\n%03d", i);
     }
-    send_all(fd, req, n);
+    loop_send(fd, req, n);
     read_responses(fd, &r, 200, 10000);
     struct str bodies[200];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 200), 200);
@@ -334,7 +299,7 @@ struct stress_client {
 static void *stress_main(void *arg)
 {
     struct stress_client *sc = arg;
-    int fd = connect_to(sc->s);
+    int fd = loop_connect(sc->s, 0);
     char req[2048];
     size_t n = 0;
     char want[10][16];
@@ -354,7 +319,7 @@ static void *stress_main(void *arg)
             snprintf(want[i], sizeof(want[i]), "%04d", sc->id * 10 + i);
         }
     }
-    send_all(fd, req, n);
+    loop_send(fd, req, n);
     struct reader r = { 0 };
     read_responses(fd, &r, 10, 10000);
     struct str bodies[10];
@@ -390,14 +355,14 @@ TEST(loop_many_clients_pipelining_with_threaded_responses)
 TEST(loop_request_split_in_small_writes)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
     const char *req = "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
                       "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
     for (size_t i = 0; req[i] != '\0'; i++) {
-        send_all(fd, req + i, 1);
+        loop_send(fd, req + i, 1);
         if (i % 7 == 0) {
-            sleep_ms(1);
+            loop_sleep_ms(1);
         }
     }
     read_responses(fd, &r, 1, 2000);
@@ -412,9 +377,9 @@ TEST(loop_request_split_in_small_writes)
 TEST(loop_head_and_204_have_no_body)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(
+    loop_send_str(
         fd,
         "HEAD /hello HTTP/1.1\r\n\r\nGET /nocontent HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 3, 2000);
@@ -438,15 +403,15 @@ TEST(loop_head_and_204_have_no_body)
 TEST(loop_expect_100_continue)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    loop_send_str(fd, "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
     int64_t deadline = clk_mono_ms() + 2000;
     while (r.len < 25 && clk_mono_ms() < deadline && !r.eof) {
         read_some(fd, &r, 50);
     }
     ASSERT_EQ_SLICE(text_of(&r), "HTTP/1.1 100 Continue\r\n\r\n");
-    send_str(fd, "hello");
+    loop_send_str(fd, "hello");
     read_responses(fd, &r, 1, 2000);
     struct str bodies[1];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 1), 1);
@@ -462,9 +427,9 @@ TEST(loop_413_before_body_without_continue)
     http_limits_default(&lim);
     lim.max_body_bytes = 100;
     struct http_server *s = start(&lim, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 101\r\n\r\n");
+    loop_send_str(fd, "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 101\r\n\r\n");
     read_to_eof(fd, &r, 5000);
     struct str t = text_of(&r);
     ASSERT_TRUE(str_starts_with(t, STR("HTTP/1.1 413 Payload Too Large\r\n")));
@@ -486,11 +451,11 @@ TEST(loop_bad_framing_400_and_close)
         "POST /echo HTTP/1.1\r\nContent-Length: x\r\n\r\n",
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
-        int fd = connect_to(s);
+        int fd = loop_connect(s, 0);
         struct reader r = { 0 };
         /* a valid request first: it is answered, then the bad one gets 400 and the close */
-        send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
-        send_str(fd, bad[i]);
+        loop_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
+        loop_send_str(fd, bad[i]);
         read_to_eof(fd, &r, 5000);
         struct str bodies[2];
         ASSERT_EQ_SIZE(count_responses(&r, bodies, 2), 2);
@@ -508,9 +473,9 @@ TEST(loop_bad_framing_400_and_close)
 TEST(loop_431_headers_too_large)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /hello HTTP/1.1\r\n");
+    loop_send_str(fd, "GET /hello HTTP/1.1\r\n");
     char line[1100];
     memset(line, 'a', sizeof(line));
     memcpy(line, "X-Pad: ", 7);
@@ -532,9 +497,9 @@ TEST(loop_431_headers_too_large)
 TEST(loop_invalid_response_header_becomes_500)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /badheader HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /badheader HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 1, 2000);
     struct str t = text_of(&r);
     ASSERT_TRUE(str_starts_with(t, STR("HTTP/1.1 500 Internal Server Error\r\n")));
@@ -548,9 +513,9 @@ TEST(loop_invalid_response_header_becomes_500)
 TEST(loop_large_owned_body)
 {
     struct http_server *s = start(NULL, 2);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /big/3000000 HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /big/3000000 HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 2, 10000);
     struct str bodies[2];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 2), 2);
@@ -567,19 +532,20 @@ TEST(loop_large_owned_body)
 TEST(loop_connection_close_and_http10)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(fd,
+                  "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\n\r\n");
     read_to_eof(fd, &r, 3000);
     struct str bodies[2];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 2), 1); /* the second request is not served */
     ASSERT_TRUE(str_find(text_of(&r), STR("Connection: close\r\n")) > 0);
     ASSERT_TRUE(r.eof);
     close(fd);
-    fd = connect_to(s);
+    fd = loop_connect(s, 0);
     r.len = 0;
     r.eof = false;
-    send_str(fd, "GET /ip HTTP/1.0\r\n\r\n");
+    loop_send_str(fd, "GET /ip HTTP/1.0\r\n\r\n");
     read_to_eof(fd, &r, 3000);
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 1), 1);
     ASSERT_EQ_SLICE(bodies[0], "127.0.0.1");
@@ -592,9 +558,9 @@ TEST(loop_connection_close_and_http10)
 TEST(loop_client_half_close_still_answered)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /delay/50 HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /delay/50 HTTP/1.1\r\n\r\n");
     shutdown(fd, SHUT_WR);
     read_to_eof(fd, &r, 3000);
     struct str bodies[1];
@@ -612,10 +578,10 @@ TEST(loop_slowloris_header_timeout)
     http_limits_default(&lim);
     lim.header_timeout_ms = 200;
     struct http_server *s = start(&lim, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
     int64_t t0 = clk_mono_ms();
-    send_str(fd, "GET /hello HTTP/1.1\r\nX-A: 1\r\n");
+    loop_send_str(fd, "GET /hello HTTP/1.1\r\nX-A: 1\r\n");
     for (int i = 0; i < 10 && !r.eof; i++) {
         /* trickle one byte every 50 ms: activity does not extend the header deadline */
         if (send(fd, "X", 1, MSG_NOSIGNAL) <= 0) {
@@ -640,7 +606,7 @@ TEST(loop_silent_new_connection_gets_header_timeout)
     lim.header_timeout_ms = 200;
     lim.idle_timeout_ms = 60000;
     struct http_server *s = start(&lim, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
     int64_t t0 = clk_mono_ms();
     read_to_eof(fd, &r, 3000);
@@ -655,10 +621,10 @@ TEST(loop_silent_new_connection_gets_header_timeout)
 TEST(loop_continue_waits_for_earlier_responses)
 {
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /delay/200 HTTP/1.1\r\n\r\n"
-                 "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+    loop_send_str(fd, "GET /delay/200 HTTP/1.1\r\n\r\n"
+                      "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
     read_responses(fd, &r, 1, 3000);
     int64_t deadline = clk_mono_ms() + 2000;
     while (str_find(text_of(&r), STR("100 Continue")) < 0 && clk_mono_ms() < deadline) {
@@ -669,7 +635,7 @@ TEST(loop_continue_waits_for_earlier_responses)
     ptrdiff_t cont = str_find(t, STR("HTTP/1.1 100 Continue\r\n\r\n"));
     ASSERT_TRUE(first > 0);
     ASSERT_TRUE(cont > first); /* the interim response never jumps ahead of a final one */
-    send_str(fd, "ok");
+    loop_send_str(fd, "ok");
     read_responses(fd, &r, 2, 2000);
     struct str bodies[2];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 2), 2);
@@ -686,9 +652,9 @@ TEST(loop_idle_timeout)
     lim.idle_timeout_ms = 200;
     lim.header_timeout_ms = 5000;
     struct http_server *s = start(&lim, 1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 1, 2000);
     int64_t t0 = clk_mono_ms();
     read_to_eof(fd, &r, 3000);
@@ -697,10 +663,10 @@ TEST(loop_idle_timeout)
     ASSERT_TRUE(took >= 100 && took < 2000);
     /* a handler that takes longer than the idle timeout is not cut off */
     close(fd);
-    fd = connect_to(s);
+    fd = loop_connect(s, 0);
     r.len = 0;
     r.eof = false;
-    send_str(fd, "GET /delay/400 HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /delay/400 HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 1, 3000);
     struct str bodies[1];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 1), 1);
@@ -717,9 +683,9 @@ TEST(loop_peer_that_stops_reading_is_closed)
     lim.idle_timeout_ms = 300;
     lim.header_timeout_ms = 5000;
     struct http_server *s = start(&lim, 1);
-    int fd = connect_to(s);
-    send_str(fd, "GET /big/40000000 HTTP/1.1\r\n\r\n");
-    sleep_ms(1500); /* read nothing: the server's write makes no progress */
+    int fd = loop_connect(s, 0);
+    loop_send_str(fd, "GET /big/40000000 HTTP/1.1\r\n\r\n");
+    loop_sleep_ms(1500); /* read nothing: the server's write makes no progress */
     struct reader r = { 0 };
     read_to_eof(fd, &r, 5000);
     ASSERT_TRUE(r.eof);
@@ -735,18 +701,18 @@ TEST(loop_connection_limit_503)
     http_limits_default(&lim);
     lim.max_connections = 2;
     struct http_server *s = start(&lim, 1);
-    int a = connect_to(s);
-    int b = connect_to(s);
+    int a = loop_connect(s, 0);
+    int b = loop_connect(s, 0);
     struct reader r = { 0 };
     /* make sure both are accepted before the third */
-    send_str(a, "GET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(a, "GET /hello HTTP/1.1\r\n\r\n");
     read_responses(a, &r, 1, 2000);
     r.len = 0;
-    send_str(b, "GET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(b, "GET /hello HTTP/1.1\r\n\r\n");
     read_responses(b, &r, 1, 2000);
     r.len = 0;
-    int c = connect_to(s);
-    send_str(c, "GET /hello HTTP/1.1\r\n\r\n");
+    int c = loop_connect(s, 0);
+    loop_send_str(c, "GET /hello HTTP/1.1\r\n\r\n");
     read_to_eof(c, &r, 3000);
     ASSERT_TRUE(str_starts_with(text_of(&r), STR("HTTP/1.1 503 Service Unavailable\r\n")));
     ASSERT_TRUE(str_find(text_of(&r), STR("SERVER_BUSY")) > 0);
@@ -754,11 +720,11 @@ TEST(loop_connection_limit_503)
     close(c);
     /* closing one frees a slot */
     close(a);
-    sleep_ms(100);
-    int d = connect_to(s);
+    loop_sleep_ms(100);
+    int d = loop_connect(s, 0);
     r.len = 0;
     r.eof = false;
-    send_str(d, "GET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(d, "GET /hello HTTP/1.1\r\n\r\n");
     read_responses(d, &r, 1, 2000);
     struct str bodies[1];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 1), 1);
@@ -774,23 +740,23 @@ TEST(loop_client_gone_before_response)
     struct http_server *s = start(NULL, 2);
     atomic_store(&aborted_seen, 0);
     for (int i = 0; i < 5; i++) {
-        int fd = connect_to(s);
-        send_str(fd, "GET /delay/150 HTTP/1.1\r\n\r\n");
-        sleep_ms(20);
+        int fd = loop_connect(s, 0);
+        loop_send_str(fd, "GET /delay/150 HTTP/1.1\r\n\r\n");
+        loop_sleep_ms(20);
         /* an abortive close (RST): the server learns at once that the client is gone */
         struct linger lg = { .l_onoff = 1, .l_linger = 0 };
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
         close(fd);
     }
     for (int i = 0; i < 300 && atomic_load(&outstanding) > 0; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(atomic_load(&outstanding), 0);
     ASSERT_EQ_INT(atomic_load(&aborted_seen), 5);
     /* the server still serves */
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 1, 2000);
     ASSERT_TRUE(str_ends_with(text_of(&r), STR("hello")));
     close(fd);
@@ -802,18 +768,18 @@ TEST(loop_peer_closing_during_a_large_write_does_not_kill_the_process)
 {
     struct http_server *s = start(NULL, 1);
     for (int i = 0; i < 3; i++) {
-        int fd = connect_to(s);
-        send_str(fd, "GET /big/8000000 HTTP/1.1\r\n\r\n");
+        int fd = loop_connect(s, 0);
+        loop_send_str(fd, "GET /big/8000000 HTTP/1.1\r\n\r\n");
         char tmp[1024];
         (void)recv(fd, tmp, sizeof(tmp), 0); /* the write has started */
         struct linger lg = { .l_onoff = 1, .l_linger = 0 };
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
         close(fd);
     }
-    sleep_ms(100);
-    int fd = connect_to(s);
+    loop_sleep_ms(100);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
+    loop_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
     read_responses(fd, &r, 1, 2000);
     ASSERT_TRUE(str_ends_with(text_of(&r), STR("hello")));
     close(fd);
@@ -824,11 +790,11 @@ TEST(loop_peer_closing_during_a_large_write_does_not_kill_the_process)
 TEST(loop_stop_drains_in_flight)
 {
     struct http_server *s = start(NULL, 2);
-    int fd = connect_to(s);
-    int idle = connect_to(s);
+    int fd = loop_connect(s, 0);
+    int idle = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "GET /delay/200 HTTP/1.1\r\n\r\n");
-    sleep_ms(50);
+    loop_send_str(fd, "GET /delay/200 HTTP/1.1\r\n\r\n");
+    loop_sleep_ms(50);
     int64_t t0 = clk_mono_ms();
     http_server_stop(s, 3000); /* returns once the response is written */
     int64_t took = clk_mono_ms() - t0;
@@ -854,12 +820,12 @@ TEST(loop_stop_with_response_after_drain)
     /* The handler answers after the drain window: the server is gone, the bytes are dropped
      * and the exchange is freed on the handler's thread. */
     struct http_server *s = start(NULL, 1);
-    int fd = connect_to(s);
-    send_str(fd, "GET /delay/300 HTTP/1.1\r\n\r\n");
-    sleep_ms(50);
+    int fd = loop_connect(s, 0);
+    loop_send_str(fd, "GET /delay/300 HTTP/1.1\r\n\r\n");
+    loop_sleep_ms(50);
     http_server_stop(s, 20);
     for (int i = 0; i < 300 && atomic_load(&outstanding) > 0; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(atomic_load(&outstanding), 0);
     close(fd);
@@ -877,9 +843,9 @@ TEST(loop_ipv6_listener_reports_ipv4_clients_plainly)
     if (http_server_start(&cfg, &s, &d) != RC_OK) {
         return; /* no IPv6 on this machine */
     }
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     struct reader r = { 0 };
-    send_str(fd, "POST /ip HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+    loop_send_str(fd, "POST /ip HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
     read_responses(fd, &r, 1, 2000);
     struct str bodies[1];
     ASSERT_EQ_SIZE(count_responses(&r, bodies, 1), 1);

@@ -24,16 +24,11 @@
 #include "base/mem.h"
 #include "harness.h"
 #include "http/http.h"
+#include "loop_util.h"
 
 static struct http_sse_hub *_Atomic hub;
 static atomic_int stream_closes;
 static atomic_int late_done;
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
 
 static void on_test_close(struct http_stream *st, void *arg)
 {
@@ -61,7 +56,7 @@ static void *late_main(void *arg)
 {
     struct http_exchange *ex = arg;
     for (int i = 0; i < 1000 && !http_exchange_is_aborted(ex); i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_TRUE(http_exchange_is_aborted(ex));
     struct http_stream_config cfg = { .on_close = on_test_close };
@@ -69,7 +64,7 @@ static void *late_main(void *arg)
     struct diag d;
     ASSERT_OK(http_exchange_stream_begin(ex, 200, NULL, 0, &cfg, &st, &d));
     for (int i = 0; i < 1000 && !http_stream_is_closed(st); i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_TRUE(http_stream_is_closed(st));
     ASSERT_RC(http_stream_write_copy(st, STR("x")), RC_IO);
@@ -156,35 +151,6 @@ static struct http_sse_stream *reg(const char *pattern, const struct http_sse_co
     return ss;
 }
 
-static int connect_to(struct http_server *s, int rcvbuf)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_TRUE(fd >= 0);
-    if (rcvbuf > 0) {
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    }
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)http_server_port(s));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
-}
-
-static void send_str(int fd, const char *s)
-{
-    size_t len = strlen(s);
-    while (len > 0) {
-        ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
-        ASSERT_TRUE(n > 0);
-        s += n;
-        len -= (size_t)n;
-    }
-}
-
 struct reader {
     char buf[256 * 1024];
     size_t len;
@@ -229,7 +195,7 @@ static bool wait_count(size_t (*fn)(const struct http_sse_stream *), struct http
         if (fn(ss) == want) {
             return true;
         }
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     return false;
 }
@@ -255,9 +221,9 @@ static void broadcast(struct http_sse_stream *ss, const char *data, const char *
 TEST(stream_chunked_then_keep_alive)
 {
     struct http_server *s = start(1);
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /stream/basic HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /stream/basic HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, 0, "0\r\n\r\n"));
     ASSERT_TRUE(contains(r, "HTTP/1.1 200 OK\r\n"));
     ASSERT_TRUE(contains(r, "Transfer-Encoding: chunked\r\n"));
@@ -265,7 +231,7 @@ TEST(stream_chunked_then_keep_alive)
     ASSERT_FALSE(contains(r, "Content-Length"));
     ASSERT_TRUE(contains(r, "\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"));
     size_t mark = r->len;
-    send_str(fd, "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, mark, "\r\n\r\nok"));
     close(fd);
     mem_free(r);
@@ -275,9 +241,9 @@ TEST(stream_chunked_then_keep_alive)
 TEST(stream_http10_is_close_delimited)
 {
     struct http_server *s = start(1);
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /stream/basic HTTP/1.0\r\n\r\n");
+    loop_send_str(fd, "GET /stream/basic HTTP/1.0\r\n\r\n");
     ASSERT_FALSE(read_until(fd, r, 0, "never"));
     ASSERT_TRUE(r->eof);
     ASSERT_FALSE(contains(r, "Transfer-Encoding"));
@@ -292,14 +258,14 @@ TEST(stream_http10_is_close_delimited)
 TEST(stream_client_disconnect_calls_on_close)
 {
     struct http_server *s = start(1);
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /stream/forever HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /stream/forever HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, 0, "5\r\nfirst\r\n"));
     ASSERT_EQ_INT(atomic_load(&stream_closes), 0);
     close(fd);
     for (int i = 0; i < 1000 && atomic_load(&stream_closes) == 0; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(atomic_load(&stream_closes), 1);
     mem_free(r);
@@ -310,19 +276,19 @@ TEST(stream_client_disconnect_calls_on_close)
 TEST(stream_begun_after_the_client_left)
 {
     struct http_server *s = start(1);
-    int fd = connect_to(s, 0);
-    send_str(fd, "GET /stream/late HTTP/1.1\r\nHost: x\r\n\r\n");
-    sleep_ms(20);
+    int fd = loop_connect(s, 0);
+    loop_send_str(fd, "GET /stream/late HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_sleep_ms(20);
     /* A reset (an EOF would be a half-close that still waits for the answer). */
     struct linger lg = { .l_onoff = 1, .l_linger = 0 };
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     close(fd);
     for (int i = 0; i < 1000 && atomic_load(&stream_closes) == 0; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(atomic_load(&stream_closes), 1);
     for (int i = 0; i < 1000 && atomic_load(&late_done) == 0; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(atomic_load(&late_done), 1);
     stop(s);
@@ -331,9 +297,9 @@ TEST(stream_begun_after_the_client_left)
 TEST(stream_invalid_header_gives_500)
 {
     struct http_server *s = start(1);
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /stream/badheader HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /stream/badheader HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, 0, "INVALID_RESPONSE"));
     ASSERT_TRUE(contains(r, "HTTP/1.1 500 "));
     close(fd);
@@ -344,9 +310,9 @@ TEST(stream_invalid_header_gives_500)
 TEST(stream_open_at_stop_is_closed)
 {
     struct http_server *s = start(1);
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /stream/forever HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /stream/forever HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, 0, "first"));
     stop(s);
     ASSERT_EQ_INT(atomic_load(&stream_closes), 1);
@@ -363,9 +329,9 @@ TEST(sse_head_hello_and_heartbeat)
     struct http_server *s = start(1);
     struct http_sse_config cfg = { .heartbeat_ms = 20 };
     struct http_sse_stream *ss = reg("/hb", &cfg);
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /hb HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /hb HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, 0, "retry: 3000\n: connected\n\n\r\n"));
     ASSERT_TRUE(contains(r, "Content-Type: text/event-stream\r\n"));
     ASSERT_TRUE(contains(r, "Cache-Control: no-cache\r\n"));
@@ -388,9 +354,9 @@ TEST(sse_last_event_id_replay)
     broadcast(ss, "four", "", "4", "{\"room\":\"x\"}");
     broadcast(ss, "five", "", "5", NULL);
     broadcast(ss, "six", "", "", NULL); /* id assigned */
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /replay?room=y HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 3\r\n\r\n");
+    loop_send_str(fd, "GET /replay?room=y HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 3\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, 0, "data: six\n\n"));
     ASSERT_TRUE(contains(r, "id: 5\ndata: five\n\n"));
     ASSERT_FALSE(contains(r, "data: four"));
@@ -403,9 +369,9 @@ TEST(sse_last_event_id_replay)
     const char *first = strstr(r->buf, "data: five");
     ASSERT_NULL(strstr(first + 1, "data: five"));
     /* Without Last-Event-ID: no replay. */
-    int fd2 = connect_to(s, 0);
+    int fd2 = loop_connect(s, 0);
     struct reader *r2 = mem_calloc(1, sizeof(*r2));
-    send_str(fd2, "GET /replay HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd2, "GET /replay HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd2, r2, 0, ": connected\n\n"));
     broadcast(ss, "eight", "", "8", NULL);
     ASSERT_TRUE(read_until(fd2, r2, 0, "data: eight"));
@@ -428,11 +394,11 @@ TEST(sse_filtered_broadcast_across_two_loops)
     int fds[FAN_CLIENTS];
     struct reader *rs = mem_calloc(FAN_CLIENTS, sizeof(*rs));
     for (int i = 0; i < FAN_CLIENTS; i++) {
-        fds[i] = connect_to(s, 0);
+        fds[i] = loop_connect(s, 0);
         char req[128];
         (void)snprintf(req, sizeof(req), "GET /chat/any?room=r%d HTTP/1.1\r\nHost: x\r\n\r\n",
                        i % FAN_ROOMS);
-        send_str(fds[i], req);
+        loop_send_str(fds[i], req);
     }
     for (int i = 0; i < FAN_CLIENTS; i++) {
         ASSERT_TRUE(read_until(fds[i], &rs[i], 0, ": connected\n\n"));
@@ -474,8 +440,8 @@ TEST(sse_connection_limit_503)
     int fds[3];
     struct reader *rs = mem_calloc(3, sizeof(*rs));
     for (int i = 0; i < 3; i++) {
-        fds[i] = connect_to(s, 0);
-        send_str(fds[i], "GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
+        fds[i] = loop_connect(s, 0);
+        loop_send_str(fds[i], "GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
         if (i < 2) {
             ASSERT_TRUE(read_until(fds[i], &rs[i], 0, ": connected\n\n"));
         }
@@ -488,9 +454,9 @@ TEST(sse_connection_limit_503)
     /* A slot frees on disconnect. */
     close(fds[0]);
     ASSERT_TRUE(wait_count(http_sse_connection_count, ss, 1));
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(fd, "GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r, 0, ": connected\n\n"));
     close(fd);
     close(fds[1]);
@@ -508,8 +474,8 @@ TEST(sse_disconnect_is_removed)
     int fds[3];
     struct reader *rs = mem_calloc(3, sizeof(*rs));
     for (int i = 0; i < 3; i++) {
-        fds[i] = connect_to(s, 0);
-        send_str(fds[i], "GET /rm HTTP/1.1\r\nHost: x\r\n\r\n");
+        fds[i] = loop_connect(s, 0);
+        loop_send_str(fds[i], "GET /rm HTTP/1.1\r\nHost: x\r\n\r\n");
         ASSERT_TRUE(read_until(fds[i], &rs[i], 0, ": connected\n\n"));
     }
     ASSERT_EQ_SIZE(http_sse_connection_count(ss), 3);
@@ -519,7 +485,7 @@ TEST(sse_disconnect_is_removed)
     ASSERT_TRUE(read_until(fds[0], &rs[0], 0, "data: after"));
     ASSERT_TRUE(read_until(fds[2], &rs[2], 0, "data: after"));
     for (int i = 0; i < 1000 && http_sse_delivered(ss) < 2; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(http_sse_delivered(ss), 2);
     close(fds[0]);
@@ -535,9 +501,9 @@ TEST(sse_slow_client_is_disconnected)
     struct http_server *s = start(1);
     struct http_sse_config cfg = { .heartbeat_ms = -1, .max_queue_bytes = (size_t)64 * 1024 };
     struct http_sse_stream *ss = reg("/slow", &cfg);
-    int slow = connect_to(s, 4096);
+    int slow = loop_connect(s, 4096);
     struct reader *r = mem_calloc(1, sizeof(*r));
-    send_str(slow, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(slow, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(slow, r, 0, ": connected\n\n"));
     /* It never reads again: the queue fills once the socket buffers are full. */
     char *big = mem_alloc(SLOW_MSG_BYTES + 1);
@@ -546,15 +512,15 @@ TEST(sse_slow_client_is_disconnected)
     for (int i = 0; i < 4000 && http_server_slow_consumers(s) == 0; i++) {
         broadcast(ss, big, "", "", NULL);
         if (i % 16 == 15) {
-            sleep_ms(1);
+            loop_sleep_ms(1);
         }
     }
     ASSERT_EQ_INT(http_server_slow_consumers(s), 1);
     ASSERT_TRUE(wait_count(http_sse_connection_count, ss, 0));
     /* Everything else is unaffected. */
-    int fd = connect_to(s, 0);
+    int fd = loop_connect(s, 0);
     struct reader *r2 = mem_calloc(1, sizeof(*r2));
-    send_str(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    loop_send_str(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(read_until(fd, r2, 0, ": connected\n\n"));
     broadcast(ss, "fine", "", "", NULL);
     ASSERT_TRUE(read_until(fd, r2, 0, "data: fine\n\n"));

@@ -21,18 +21,13 @@
 #include "base/mem.h"
 #include "harness.h"
 #include "http/http.h"
+#include "loop_util.h"
 
 static struct http_ws_hub *_Atomic whub;
 static atomic_int opens;
 static atomic_int closes;
 static atomic_int last_close_code;
 static char last_reason[128];
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
 
 static void on_open(struct http_ws *ws, void *arg)
 {
@@ -129,32 +124,6 @@ static void stop(struct http_server *s)
     atomic_store(&whub, NULL);
 }
 
-static int connect_to(struct http_server *s)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_TRUE(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)http_server_port(s));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
-}
-
-static void send_bytes(int fd, const void *p, size_t len)
-{
-    const char *c = p;
-    while (len > 0) {
-        ssize_t n = send(fd, c, len, MSG_NOSIGNAL);
-        ASSERT_TRUE(n > 0);
-        c += n;
-        len -= (size_t)n;
-    }
-}
-
 /* Receive exactly len bytes (false on EOF or after about 10 s). */
 static bool recv_exact(int fd, void *p, size_t len)
 {
@@ -195,7 +164,7 @@ static size_t read_head(int fd, char *buf, size_t cap)
 
 static int ws_open(struct http_server *s, const char *path, const char *extra)
 {
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     char req[512];
     (void)snprintf(
         req, sizeof(req),
@@ -203,7 +172,7 @@ static int ws_open(struct http_server *s, const char *path, const char *extra)
         "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         "Sec-WebSocket-Version: 13\r\n%s\r\n",
         path, extra);
-    send_bytes(fd, req, strlen(req));
+    loop_send(fd, req, strlen(req));
     char head[2048];
     read_head(fd, head, sizeof(head));
     if (strstr(head, "HTTP/1.1 101 Switching Protocols\r\n") == NULL) {
@@ -235,12 +204,12 @@ static void send_frame(int fd, bool fin, int opcode, const void *data, size_t le
         memcpy(h + n, key, 4);
         n += 4;
     }
-    send_bytes(fd, h, n);
+    loop_send(fd, h, n);
     unsigned char *body = mem_alloc(len + 1);
     for (size_t i = 0; i < len; i++) {
         body[i] = ((const unsigned char *)data)[i] ^ (unmasked ? 0 : key[i % 4]);
     }
-    send_bytes(fd, body, len);
+    loop_send(fd, body, len);
     mem_free(body);
 }
 
@@ -321,7 +290,7 @@ static bool wait_eof(int fd)
 static void wait_int(atomic_int *v, int want)
 {
     for (int i = 0; i < 1000 && atomic_load(v) != want; i++) {
-        sleep_ms(10);
+        loop_sleep_ms(10);
     }
     ASSERT_EQ_INT(atomic_load(v), want);
 }
@@ -353,12 +322,12 @@ TEST(ws_handshake_echo_text_and_binary)
 TEST(ws_subprotocol_choice)
 {
     struct http_server *s = start(1);
-    int fd = connect_to(s);
+    int fd = loop_connect(s, 0);
     const char *req =
         "GET /ws/small/p HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: x, chat.v1, chat.v2\r\n\r\n";
-    send_bytes(fd, req, strlen(req));
+    loop_send(fd, req, strlen(req));
     char head[2048];
     read_head(fd, head, sizeof(head));
     ASSERT_TRUE(strstr(head, "HTTP/1.1 101 ") != NULL);
@@ -482,8 +451,8 @@ TEST(ws_errors_close_with_codes_others_unaffected)
 
 static void expect_status(struct http_server *s, const char *req, const char *status)
 {
-    int fd = connect_to(s);
-    send_bytes(fd, req, strlen(req));
+    int fd = loop_connect(s, 0);
+    loop_send(fd, req, strlen(req));
     char head[4096];
     read_head(fd, head, sizeof(head));
     if (strstr(head, status) == NULL) {
