@@ -31,6 +31,10 @@ struct api_config {
     size_t heap_limit_bytes; /* per executor; 0: 512 MiB */
     bool dev;                /* dev mode: error details in responses, debug script logs */
     const char *server_header;
+    /* The store file ("<data dir>/kiln.db"), already migrated by the caller (db_open). Every
+     * executor opens its own connection on it lazily; NULL: no store (storage calls throw
+     * STORE_UNAVAILABLE). Borrowed: must outlive the engine. */
+    const char *db_path;
 };
 
 /* Start the executors. RC_OK with an owned engine (stop with api_engine_stop()), or RC_IO

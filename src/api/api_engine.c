@@ -259,6 +259,7 @@ void api_engine_stop(struct api_engine *e)
     map_free(e->scripts);
     api_names_fini(&e->deploy_names);
     js_runtime_free(e->deploy_rt);
+    db_close(e->deploy_db);
     pthread_mutex_destroy(&e->deploy_mu);
     pthread_mutex_destroy(&e->snap_mu);
     mem_free(e);

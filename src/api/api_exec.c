@@ -641,6 +641,8 @@ static void exec_main(void *arg)
     api_names_fini(&ex->names);
     js_runtime_free(ex->rt);
     ex->rt = NULL;
+    db_close(ex->db); /* opened on this thread by api_executor_db */
+    ex->db = NULL;
 }
 
 int api_exec_start(struct api_engine *e, struct api_executor *ex, size_t index, struct diag *d)

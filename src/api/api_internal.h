@@ -24,6 +24,7 @@
 #include "base/diag.h"
 #include "base/map.h"
 #include "base/vec.h"
+#include "db/db.h"
 #include "http/http.h"
 #include "js/js.h"
 
@@ -216,6 +217,7 @@ extern const struct api_module api_module_routes;
 extern const struct api_module api_module_console;
 extern const struct api_module api_module_core;
 extern const struct api_module api_module_timers;
+extern const struct api_module api_module_storage;
 
 /* ------------------------------------------------------------------ engine */
 
@@ -235,6 +237,7 @@ struct api_engine {
     api_log_sink_fn *log_sink;
     void *log_arg;
     struct api_watch *watch;
+    struct db *deploy_db; /* register runs' connection (lazy); guarded by deploy_mu */
 };
 
 /* Return the URI of another script (not skip_uri) that registered method+pattern, or an
@@ -288,6 +291,7 @@ struct api_executor {
     VEC(uint32_t) free_slots;
     int64_t last_heap_check_ms;
     uint64_t seen_publish_gen;
+    struct db *db; /* this executor's store connection (lazy, api_executor_db) */
     bool started;
 };
 
@@ -296,6 +300,33 @@ WARN_UNUSED int api_exec_start(struct api_engine *e, struct api_executor *ex, si
 /* Hand a job to ex (any thread): one lock and one uv_async_send. */
 void api_exec_post(struct api_executor *ex, struct api_job *job);
 void api_exec_stop(struct api_executor *ex);
+
+/*
+ * The store connection of executor ex, opened on first use on cfg.db_path (every executor has
+ * its own struct db: SQLite WAL readers run in parallel, writers queue on the file lock).
+ * Thread contract: ex's own thread only (host callbacks of contexts on ex); the connection is
+ * closed by the executor thread when it stops. Returns NULL with d set (RC_NOTFOUND when the
+ * engine has no store, else the db_open error; the next call tries again).
+ */
+struct db *api_executor_db(struct api_executor *ex, struct diag *d);
+
+/*
+ * The store connection for a host callback of context c: its executor's connection, or, for a
+ * register run (c->ex == NULL: deploy, on the deploying thread with deploy_mu held), the
+ * engine's deploy connection. So storage calls work the same in init() of a register run as in
+ * handlers; register runs are serialised by deploy_mu, and so are their writes. NULL with d
+ * set as api_executor_db.
+ */
+struct db *api_ctx_db(struct api_ctx *c, struct diag *d);
+
+/* api_ctx_db() for a host callback's JS context; on failure throws a KilnError
+ * (STORE_UNAVAILABLE) into *exception and returns NULL. */
+struct db *api_db_of(JSContextRef ctx, JSValueRef *exception);
+
+/* Throw the KilnError for a store call that failed with rc (RC_INVAL: INVALID_ARGUMENT,
+ * RC_LIMIT: STORAGE_LIMIT, RC_TIMEOUT: STORE_BUSY, else STORE_ERROR) with d's message;
+ * returns undefined. */
+JSValueRef api_throw_db(JSContextRef ctx, JSValueRef *exception, int rc, const struct diag *d);
 
 /* ------------------------------------------------------------------ invocations */
 

@@ -11,5 +11,6 @@ const struct api_module *const api_modules[] = {
     &api_module_console, /* console.* */
     &api_module_routes,  /* routeRegistry */
     &api_module_timers,  /* setTimeout, setInterval, clearTimeout, clearInterval */
+    &api_module_storage, /* sharedStorage */
     NULL,
 };

@@ -20,6 +20,7 @@
 #include "base/diag.h"
 #include "base/log.h"
 #include "base/rc.h"
+#include "db/db.h"
 #include "http/http.h"
 
 static const struct log_ctx app_log = { .mod = "app" };
@@ -96,6 +97,8 @@ static int serve(struct app_config *cfg, struct diag *d)
 {
     struct api_engine *engine = NULL;
     struct http_server *server = NULL;
+    struct db *db = NULL;
+    char db_path[4096];
     uv_loop_t *loop = uv_default_loop();
     uv_signal_t sigint;
     uv_signal_t sigterm;
@@ -106,6 +109,17 @@ static int serve(struct app_config *cfg, struct diag *d)
     if (rc != RC_OK) {
         goto out;
     }
+    /* The store: opened (and migrated) here once; the engine's threads open their own
+     * connections on the same file. */
+    if ((size_t)snprintf(db_path, sizeof(db_path), "%s/kiln.db", cfg->data_dir) >=
+        sizeof(db_path)) {
+        rc = diag_set(d, RC_INVAL, "data folder path too long");
+        goto out;
+    }
+    rc = db_open(db_path, NULL, d, &db);
+    if (rc != RC_OK) {
+        goto out;
+    }
     struct api_config acfg = {
         .js_threads = threads_or_default(cfg->js_threads, 2),
         .exec_timeout_ms = cfg->exec_timeout_ms,
@@ -113,6 +127,7 @@ static int serve(struct app_config *cfg, struct diag *d)
         .heap_limit_bytes = (size_t)cfg->heap_limit_mb * 1024 * 1024,
         .dev = cfg->dev,
         .server_header = "kiln/" APP_VERSION,
+        .db_path = db_path,
     };
     rc = api_engine_start(&acfg, &engine, d);
     if (rc != RC_OK) {
@@ -161,6 +176,7 @@ static int serve(struct app_config *cfg, struct diag *d)
 out:
     http_server_stop(server, cfg->drain_timeout_ms);
     api_engine_stop(engine);
+    db_close(db);
     if (signals_on) {
         uv_close((uv_handle_t *)&sigint, NULL);
         uv_close((uv_handle_t *)&sigterm, NULL);

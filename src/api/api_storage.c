@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sharedStorage (spec/50-data.md §1): a localStorage-like string store per script, kept in the
+ * store (db_kv_*) so it survives restarts. Keys 1..512 bytes, values up to 1 MiB
+ * (DB_KV_VALUE_MAX_BYTES), at most 100,000 keys per script; keys(prefix) lists at most 10,000.
+ * Every call is one synchronous statement on the executor's connection (api_db_of), durable
+ * when it returns. Errors are KilnErrors: INVALID_ARGUMENT, STORAGE_LIMIT, STORE_BUSY,
+ * STORE_ERROR, INVALID_JSON_ARGUMENT (getJSON of a value that is not JSON).
+ * Thread contract: the context's thread.
+ */
+#include <math.h>
+
+#include "api/api_internal.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/rc.h"
+
+/* An argument converted with ToString: owned bytes (mem_free). */
+struct st_arg {
+    char *owned;
+    struct str s;
+};
+
+static bool st_arg_get(JSContextRef ctx, JSValueRef v, struct st_arg *out, JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    size_t n = 0;
+    out->owned = js_value_to_owned(ctx, v, &n, &exc);
+    if (out->owned == NULL) {
+        *exception = exc;
+        return false;
+    }
+    out->s = (struct str){ .ptr = out->owned, .len = n };
+    return true;
+}
+
+/* The script, connection and key of a call (argv[0]); false when it threw. */
+struct st_call {
+    struct api_ctx *c;
+    struct db *db;
+    struct st_arg key;
+};
+
+static bool st_begin(JSContextRef ctx, const JSValueRef argv[], bool with_key, struct st_call *call,
+                     JSValueRef *exception)
+{
+    call->c = api_ctx_of(ctx);
+    call->key.owned = NULL;
+    call->key.s = STR_NULL;
+    call->db = api_db_of(ctx, exception);
+    if (call->db == NULL) {
+        return false;
+    }
+    return !with_key || st_arg_get(ctx, argv[0], &call->key, exception);
+}
+
+static JSValueRef st_get_item(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, true, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct arena *a = arena_new(4096);
+    struct diag d;
+    struct str value;
+    int rc = db_kv_get(call.db, call.c->ver->uri, call.key.s, a, &d, &value);
+    JSValueRef r = JSValueMakeNull(ctx);
+    if (rc == RC_OK) {
+        r = js_make_string(ctx, value);
+    } else if (rc != RC_NOTFOUND) {
+        r = api_throw_db(ctx, exception, rc, &d);
+    }
+    arena_free(a);
+    mem_free(call.key.owned);
+    return r;
+}
+
+static JSValueRef st_has(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                         const JSValueRef argv[], JSValueRef *exception)
+{
+    JSValueRef v = st_get_item(ctx, this_obj, argc, argv, exception);
+    if (*exception != NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    return JSValueMakeBoolean(ctx, !JSValueIsNull(ctx, v));
+}
+
+/* Store value (bytes) at the call's key. */
+static JSValueRef st_put(JSContextRef ctx, struct st_call *call, struct str value,
+                         JSValueRef *exception)
+{
+    struct diag d;
+    int rc = db_kv_set(call->db, call->c->ver->uri, call->key.s, value, &d);
+    if (rc != RC_OK) {
+        return api_throw_db(ctx, exception, rc, &d);
+    }
+    return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef st_set_item(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, true, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct st_arg value;
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (st_arg_get(ctx, argv[1], &value, exception)) {
+        r = st_put(ctx, &call, value.s, exception);
+        mem_free(value.owned);
+    }
+    mem_free(call.key.owned);
+    return r;
+}
+
+static JSValueRef st_remove_item(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, true, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct diag d;
+    bool existed = false;
+    int rc = db_kv_remove(call.db, call.c->ver->uri, call.key.s, &d, &existed);
+    mem_free(call.key.owned);
+    if (rc != RC_OK) {
+        return api_throw_db(ctx, exception, rc, &d);
+    }
+    return JSValueMakeBoolean(ctx, existed);
+}
+
+static JSValueRef st_clear(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                           const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, false, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct diag d;
+    size_t removed = 0;
+    int rc = db_kv_clear(call.db, call.c->ver->uri, &d, &removed);
+    if (rc != RC_OK) {
+        return api_throw_db(ctx, exception, rc, &d);
+    }
+    return JSValueMakeNumber(ctx, (double)removed);
+}
+
+static JSValueRef st_keys(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                          const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, false, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct st_arg prefix = { .owned = NULL, .s = STR_NULL };
+    if (argc > 0 && !JSValueIsUndefined(ctx, argv[0]) &&
+        !st_arg_get(ctx, argv[0], &prefix, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct arena *a = arena_new(4096);
+    struct diag d;
+    struct str *keys = NULL;
+    size_t n = 0;
+    int rc = db_kv_keys(call.db, call.c->ver->uri, prefix.s, a, &d, &keys, &n);
+    mem_free(prefix.owned);
+    JSValueRef r;
+    if (rc != RC_OK) {
+        r = api_throw_db(ctx, exception, rc, &d);
+    } else {
+        JSValueRef *items = mem_calloc(n ? n : 1, sizeof(JSValueRef));
+        for (size_t i = 0; i < n; i++) {
+            items[i] = js_make_string(ctx, keys[i]);
+        }
+        JSValueRef exc = NULL;
+        r = JSObjectMakeArray(ctx, n, items, &exc);
+        mem_free(items);
+        if (exc != NULL) {
+            *exception = exc;
+            r = JSValueMakeUndefined(ctx);
+        }
+    }
+    arena_free(a);
+    return r;
+}
+
+static JSValueRef st_get_json(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, true, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct arena *a = arena_new(4096);
+    struct diag d;
+    struct str value;
+    int rc = db_kv_get(call.db, call.c->ver->uri, call.key.s, a, &d, &value);
+    JSValueRef r;
+    if (rc == RC_NOTFOUND) {
+        r = argc > 1 && !JSValueIsUndefined(ctx, argv[1]) ? argv[1] : JSValueMakeNull(ctx);
+    } else if (rc != RC_OK) {
+        r = api_throw_db(ctx, exception, rc, &d);
+    } else {
+        struct json_error je;
+        rc = js_json_parse(ctx, a, value, API_JSON_MAX_DEPTH, &r, &je);
+        if (rc != RC_OK) {
+            struct diag jd;
+            (void)diag_set(&jd, rc, "stored value of \"%.*s\" is not JSON: %s at line %zu",
+                           STR_FMT(call.key.s), je.msg, je.line);
+            r = api_throw(ctx, exception, "INVALID_JSON_ARGUMENT", str_from_cstr(jd.msg), STR(""));
+        }
+    }
+    arena_free(a);
+    mem_free(call.key.owned);
+    return r;
+}
+
+static JSValueRef st_set_json(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, true, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct buf b;
+    buf_init(&b, DB_KV_VALUE_MAX_BYTES + 1);
+    JSValueRef exc = NULL;
+    int rc = js_json_append(ctx, argc > 1 ? argv[1] : JSValueMakeUndefined(ctx), &b, &exc);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (rc == RC_JS) {
+        *exception = exc;
+    } else if (rc == RC_INVAL) {
+        r = api_throw(ctx, exception, "INVALID_ARGUMENT",
+                      STR("setJSON: the value is not serialisable as JSON"), STR(""));
+    } else if (rc != RC_OK) {
+        r = api_throw(ctx, exception, "STORAGE_LIMIT", STR("setJSON: the value is over 1 MiB"),
+                      STR(""));
+    } else {
+        r = st_put(ctx, &call, buf_str(&b), exception);
+    }
+    buf_fini(&b);
+    mem_free(call.key.owned);
+    return r;
+}
+
+static JSValueRef st_increment(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    double by = 1;
+    if (argc > 1 && !JSValueIsUndefined(ctx, argv[1])) {
+        by = JSValueIsNumber(ctx, argv[1]) ? JSValueToNumber(ctx, argv[1], NULL) : NAN;
+        if (!isfinite(by) || by != floor(by) || fabs(by) > 9007199254740991.0) {
+            return api_throw(ctx, exception, "INVALID_ARGUMENT",
+                             STR("increment: `by` must be a safe integer"), STR(""));
+        }
+    }
+    struct st_call call;
+    if (!st_begin(ctx, argv, true, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct diag d;
+    int64_t out = 0;
+    int rc = db_kv_increment(call.db, call.c->ver->uri, call.key.s, (int64_t)by, &d, &out);
+    mem_free(call.key.owned);
+    if (rc != RC_OK) {
+        return api_throw_db(ctx, exception, rc, &d);
+    }
+    return JSValueMakeNumber(ctx, (double)out);
+}
+
+static JSValueRef st_compare_and_set(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                     const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_call call;
+    if (!st_begin(ctx, argv, true, &call, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct st_arg expected = { .owned = NULL, .s = STR_NULL };
+    struct st_arg value = { .owned = NULL, .s = STR_NULL };
+    bool absent = JSValueIsNull(ctx, argv[1]) || JSValueIsUndefined(ctx, argv[1]);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if ((absent || st_arg_get(ctx, argv[1], &expected, exception)) &&
+        st_arg_get(ctx, argv[2], &value, exception)) {
+        struct diag d;
+        bool swapped = false;
+        int rc = db_kv_compare_and_set(call.db, call.c->ver->uri, call.key.s,
+                                       absent ? NULL : &expected.s, value.s, &d, &swapped);
+        r = rc == RC_OK ? JSValueMakeBoolean(ctx, swapped) : api_throw_db(ctx, exception, rc, &d);
+    }
+    mem_free(expected.owned);
+    mem_free(value.owned);
+    mem_free(call.key.owned);
+    return r;
+}
+
+static const struct js_fn storage_fns[] = {
+    { .name = "getItem", .fn = st_get_item, .min_args = 1 },
+    { .name = "setItem", .fn = st_set_item, .min_args = 2 },
+    { .name = "removeItem", .fn = st_remove_item, .min_args = 1 },
+    { .name = "clear", .fn = st_clear, .min_args = 0 },
+    { .name = "has", .fn = st_has, .min_args = 1 },
+    { .name = "keys", .fn = st_keys, .min_args = 0 },
+    { .name = "getJSON", .fn = st_get_json, .min_args = 1 },
+    { .name = "setJSON", .fn = st_set_json, .min_args = 2 },
+    { .name = "increment", .fn = st_increment, .min_args = 1 },
+    { .name = "compareAndSet", .fn = st_compare_and_set, .min_args = 3 },
+    { .name = NULL },
+};
+
+static void storage_init(JSContextRef ctx, JSObjectRef global, JSObjectRef native)
+{
+    JSObjectRef obj = JSObjectMake(ctx, NULL, NULL);
+    js_install_fns(ctx, obj, storage_fns);
+    JSStringRef name = JSStringCreateWithUTF8CString("sharedStorage");
+    JSValueRef exc = NULL;
+    JSObjectSetProperty(ctx, global, name, obj, kJSPropertyAttributeDontEnum, &exc);
+    JSStringRelease(name);
+}
+
+const struct api_module api_module_storage = {
+    .name = "storage",
+    .init = storage_init,
+    .fns = NULL,
+};

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* The engine's store connections (api_executor_db, register runs) and sharedStorage, on a real
+ * SQLite file in the test's temporary folder, through real HTTP requests. */
+#include <stdio.h>
+
+#include "api_test_util.h"
+#include "db/db.h"
+
+static const char *storage_db_path(void)
+{
+    static char path[512];
+    (void)snprintf(path, sizeof(path), "%s/kiln.db", harness_tmpdir());
+    return path;
+}
+
+static void start_with_store(struct tenv *t, size_t threads)
+{
+    struct diag d;
+    struct db *db = NULL;
+    diag_clear(&d);
+    ASSERT_OK(db_open(storage_db_path(), NULL, &d, &db)); /* migrations, as main does */
+    db_close(db);
+    struct api_config cfg = { .js_threads = threads,
+                              .exec_timeout_ms = 2000,
+                              .init_timeout_ms = 2000,
+                              .db_path = storage_db_path() };
+    tenv_start_cfg(t, &cfg);
+}
+
+static const char *kv_script =
+    "sharedStorage.setItem('from-init', 'init ran');\n"
+    "routeRegistry.registerRoute('/set', (c) => { sharedStorage.setItem(c.request.query.k, "
+    "c.request.query.v);"
+    " return 'ok'; });\n"
+    "routeRegistry.registerRoute('/get', (c) => "
+    "String(sharedStorage.getItem(c.request.query.k)));\n"
+    "routeRegistry.registerRoute('/has', (c) => String(sharedStorage.has(c.request.query.k)));\n"
+    "routeRegistry.registerRoute('/rm', (c) => "
+    "String(sharedStorage.removeItem(c.request.query.k)));\n"
+    "routeRegistry.registerRoute('/keys', (c) => "
+    "sharedStorage.keys(c.request.query.p).join(','));\n"
+    "routeRegistry.registerRoute('/clear', () => String(sharedStorage.clear()));\n"
+    "routeRegistry.registerRoute('/inc', () => String(sharedStorage.increment('n', 2)));\n"
+    "routeRegistry.registerRoute('/json', () => { sharedStorage.setJSON('j', {a: [1, 'x']});"
+    " return JSON.stringify(sharedStorage.getJSON('j')) + ' ' +"
+    " sharedStorage.getJSON('missing', 7); });\n"
+    "routeRegistry.registerRoute('/cas', () => [sharedStorage.compareAndSet('c', null, '1'),"
+    " sharedStorage.compareAndSet('c', null, '2'), sharedStorage.compareAndSet('c', '1', '3'),"
+    " sharedStorage.getItem('c')].join(','));\n"
+    "routeRegistry.registerRoute('/err', (c) => { try { sharedStorage.setItem(c.request.query.k,"
+    " 'x'.repeat(Number(c.request.query.n))); return 'no error'; } catch (e) {"
+    " return e.name + ' ' + e.code; } });\n";
+
+static void expect_body(struct tenv *t, const char *path, const char *want)
+{
+    char *r = tenv_get(t, path);
+    if (resp_status(r) != 200 || strcmp(resp_body(r), want) != 0) {
+        harness_fail(__FILE__, __LINE__, "GET %s: want \"%s\", got:\n%s", path, want, r);
+    }
+    mem_free(r);
+}
+
+TEST(api_storage_shared_storage_roundtrip_and_restart)
+{
+    struct tenv t;
+    start_with_store(&t, 2);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(&t, "kv.js", kv_script, &d));
+    /* The register run (no executor: the deploy connection) wrote; executors read it. */
+    expect_body(&t, "/get?k=from-init", "init ran");
+    expect_body(&t, "/set?k=a1&v=one", "ok");
+    expect_body(&t, "/set?k=a2&v=two", "ok");
+    expect_body(&t, "/set?k=b1&v=%C3%A9t%C3%A9", "ok");
+    /* Two executors, round robin: both see every write (one file, own connections). */
+    expect_body(&t, "/get?k=a1", "one");
+    expect_body(&t, "/get?k=a1", "one");
+    expect_body(&t, "/get?k=b1", "\xc3\xa9t\xc3\xa9");
+    expect_body(&t, "/get?k=nope", "null");
+    expect_body(&t, "/has?k=a2", "true");
+    expect_body(&t, "/has?k=nope", "false");
+    expect_body(&t, "/keys?p=a", "a1,a2");
+    expect_body(&t, "/rm?k=a2", "true");
+    expect_body(&t, "/rm?k=a2", "false");
+    expect_body(&t, "/inc", "2");
+    expect_body(&t, "/inc", "4");
+    expect_body(&t, "/json", "{\"a\":[1,\"x\"]} 7");
+    expect_body(&t, "/cas", "true,false,true,3");
+    expect_body(&t, "/err?k=&n=1", "KilnError INVALID_ARGUMENT");
+    expect_body(&t, "/err?k=big&n=1048577", "KilnError STORAGE_LIMIT");
+    expect_body(&t, "/err?k=ok&n=1048576", "no error");
+    tenv_stop(&t);
+
+    /* A new engine on the same file: the data is still there, per script. */
+    start_with_store(&t, 1);
+    ASSERT_OK(tenv_deploy(&t, "kv.js", kv_script, &d));
+    ASSERT_OK(tenv_deploy(&t, "other.js",
+                          "routeRegistry.registerRoute('/other', () =>"
+                          " String(sharedStorage.getItem('a1')) + ' ' + sharedStorage.keys()"
+                          ".length);\n",
+                          &d));
+    expect_body(&t, "/get?k=a1", "one");
+    expect_body(&t, "/other", "null 0");
+    expect_body(&t, "/clear", "7");
+    expect_body(&t, "/keys?p=", "");
+    tenv_stop(&t);
+}
+
+TEST(api_storage_without_store_throws_store_unavailable)
+{
+    struct tenv t;
+    tenv_start(&t);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(&t, "n.js",
+                          "routeRegistry.registerRoute('/g', () => { try {"
+                          " sharedStorage.getItem('x'); return 'no'; } catch (e) {"
+                          " return e.code; } });\n",
+                          &d));
+    expect_body(&t, "/g", "STORE_UNAVAILABLE");
+    tenv_stop(&t);
+}
