@@ -34,7 +34,8 @@ for kind in $kinds; do
     e2e) [ -f tests/e2e/run_e2e.py ] && run "e2e" python3 tests/e2e/run_e2e.py --kiln "$out/kiln" ;;
     diff) variant=$(basename "$out")
           [ -f tests/gql/run_diff.sh ] && run "gql differential (graphql-js)" env BUILD="$variant" bash tests/gql/run_diff.sh
-          [ -f tests/web/run_diff.sh ] && run "web differential (node)" bash tests/web/run_diff.sh "$variant" ;;
+          [ -f tests/web/run_diff.sh ] && run "web differential (node)" bash tests/web/run_diff.sh "$variant"
+          [ -f tests/webjs/run_diff.sh ] && run "web JS API differential (node)" bash tests/webjs/run_diff.sh "$variant" ;;
     replay) for b in "$out"/fuzz/*-replay; do [ -x "$b" ] || continue
               t=$(basename "$b" -replay); run "replay $t" "$b" "tests/fuzz/corpus/$t"; done ;;
   esac
