@@ -366,7 +366,6 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
     struct arena *a = http_exchange_arena(xch);
     struct api_snapshot *s = api_engine_snapshot(e);
     struct api_job *job = arena_alloc(a, sizeof(*job));
-    job->next = NULL;
     job->xch = xch;
     job->snap = s;
     http_router_match(s->router, req->method, req->raw_path, a, &job->match);

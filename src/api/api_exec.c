@@ -2,13 +2,14 @@
 /*
  * JS executors: K threads, each running its own libuv loop and owning one JSC context group
  * (struct js_runtime) with one context per active script version, created lazily by a bind
- * run. I/O threads post jobs (an intrusive list under one mutex, one uv_async_send per post;
- * libuv coalesces wake-ups, so a burst is drained in one batch). A handler that returns a
- * Promise parks its invocation in a slot table; the prelude calls settle(token, ok, value) when
- * it settles, and a wall-clock timer answers 504 if it does not settle before the deadline.
- * An invocation (heap) may outlive its response while its timers (api_timers.c) are pending:
- * it ends once it has responded, has no timers and no C frame runs its JS, or at its deadline,
- * which cancels what is left. Init runs get an invocation too, with a private loop.
+ * run. I/O threads post jobs into the executor's lock-free inbox (net/net.h: one CAS per job, one
+ * eventfd wake-up per burst, written once per I/O loop iteration), and the executor batches its
+ * wake-ups of the I/O loops the same way (responses of one batch: one wake-up per loop). A handler
+ * that returns a Promise parks its invocation in a slot table; the prelude calls settle(token, ok,
+ * value) when it settles, and a wall-clock timer answers 504 if it does not settle before the
+ * deadline. An invocation (heap) may outlive its response while its timers (api_timers.c) are
+ * pending: it ends once it has responded, has no timers and no C frame runs its JS, or at its
+ * deadline, which cancels what is left. Init runs get an invocation too, with a private loop.
  * Thread contract: api_exec_start/stop on the main thread, api_exec_post on any thread,
  * everything else on the executor's own thread (init invocations: the context's thread).
  */
@@ -596,38 +597,42 @@ static void shutdown_exec(struct api_executor *ex)
         ex->ctxs.items[i]->dead = true;
     }
     reap(ex);
-    uv_close((uv_handle_t *)&ex->wake, NULL);
 }
 
-static void on_wake(uv_async_t *h)
+static void on_batch_start(struct net_inbox *q, void *arg)
 {
-    struct api_executor *ex = h->data;
-    pthread_mutex_lock(&ex->mu);
-    struct api_job *job = ex->head;
-    ex->head = NULL;
-    ex->tail = NULL;
-    bool stopping = ex->stopping;
-    pthread_mutex_unlock(&ex->mu);
-    if (!stopping) {
+    struct api_executor *ex = arg;
+    if (!ex->stopping) {
         retire_stale(ex);
     }
-    while (job != NULL) {
-        struct api_job *next = job->next;
-        if (stopping) {
-            struct http_exchange *xch = job->xch;
-            api_snapshot_unref(job->snap);
-            http_exchange_respond_error(xch, 503, "SERVER_BUSY", STR("Server is shutting down"),
-                                        STR(""), NULL, 0);
-        } else {
-            run_job(ex, job);
-            check_stray_timeout(ex);
-            reap(ex);
-        }
-        job = next;
+}
+
+static void on_job(struct net_post *p)
+{
+    struct api_job *job = CONTAINER_OF(p, struct api_job, post);
+    struct api_executor *ex = job->ex;
+    if (ex->stopping) {
+        struct http_exchange *xch = job->xch;
+        api_snapshot_unref(job->snap);
+        http_exchange_respond_error(xch, 503, "SERVER_BUSY", STR("Server is shutting down"),
+                                    STR(""), NULL, 0);
+        return;
     }
-    if (stopping) {
-        shutdown_exec(ex);
-    }
+    /* Responses of earlier jobs of this batch wait for one wake-up of their I/O loop, but not
+     * for long: this job may run for its whole time limit. */
+    net_batch_flush_older(API_BATCH_MAX_DELAY_NS);
+    run_job(ex, job);
+    check_stray_timeout(ex);
+    reap(ex);
+}
+
+static void on_stop(struct net_post *p)
+{
+    struct api_executor *ex = CONTAINER_OF(p, struct api_executor, stop);
+    ex->stopping = true;
+    net_inbox_close(&ex->inbox); /* jobs posted before the close get 503 */
+    shutdown_exec(ex);
+    net_batch_uninstall();
 }
 
 static void exec_main(void *arg)
@@ -636,6 +641,7 @@ static void exec_main(void *arg)
     ex->rt = js_runtime_new(ex->e->cfg.exec_timeout_ms);
     api_names_init(&ex->names);
     ex->request_class = api_request_class_new();
+    net_batch_install(&ex->loop);
     uv_run(&ex->loop, UV_RUN_DEFAULT);
     JSClassRelease(ex->request_class);
     api_names_fini(&ex->names);
@@ -649,16 +655,18 @@ int api_exec_start(struct api_engine *e, struct api_executor *ex, size_t index, 
 {
     ex->e = e;
     ex->index = index;
-    pthread_mutex_init(&ex->mu, NULL);
+    ex->stop.fn = on_stop;
     int rc = uv_loop_init(&ex->loop);
     if (rc != 0) {
         return diag_set(d, RC_IO, "executor %zu: uv_loop_init: %s", index, uv_strerror(rc));
     }
-    uv_async_init(&ex->loop, &ex->wake, on_wake);
-    ex->wake.data = ex;
+    if (net_inbox_init(&ex->inbox, &ex->loop, on_batch_start, NULL, ex, d) != RC_OK) {
+        (void)uv_loop_close(&ex->loop);
+        return d->rc;
+    }
     rc = uv_thread_create(&ex->thread, exec_main, ex);
     if (rc != 0) {
-        uv_close((uv_handle_t *)&ex->wake, NULL);
+        net_inbox_abandon(&ex->inbox);
         uv_run(&ex->loop, UV_RUN_DEFAULT);
         (void)uv_loop_close(&ex->loop);
         return diag_set(d, RC_IO, "executor %zu: thread: %s", index, uv_strerror(rc));
@@ -669,16 +677,14 @@ int api_exec_start(struct api_engine *e, struct api_executor *ex, size_t index, 
 
 void api_exec_post(struct api_executor *ex, struct api_job *job)
 {
-    job->next = NULL;
-    pthread_mutex_lock(&ex->mu);
-    if (ex->tail) {
-        ex->tail->next = job;
-    } else {
-        ex->head = job;
+    job->ex = ex;
+    job->post.fn = on_job;
+    if (!net_inbox_post(&ex->inbox, &job->post)) {
+        struct http_exchange *xch = job->xch;
+        api_snapshot_unref(job->snap);
+        http_exchange_respond_error(xch, 503, "SERVER_BUSY", STR("Server is shutting down"),
+                                    STR(""), NULL, 0);
     }
-    ex->tail = job;
-    pthread_mutex_unlock(&ex->mu);
-    uv_async_send(&ex->wake);
 }
 
 void api_exec_stop(struct api_executor *ex)
@@ -686,15 +692,13 @@ void api_exec_stop(struct api_executor *ex)
     if (!ex->started) {
         return;
     }
-    pthread_mutex_lock(&ex->mu);
-    ex->stopping = true;
-    pthread_mutex_unlock(&ex->mu);
-    uv_async_send(&ex->wake);
+    if (!net_inbox_post(&ex->inbox, &ex->stop)) {
+        ASSERT(!"executor stopped twice");
+    }
     uv_thread_join(&ex->thread);
     (void)uv_loop_close(&ex->loop);
     VEC_FREE(&ex->ctxs);
     VEC_FREE(&ex->slots);
     VEC_FREE(&ex->free_slots);
-    pthread_mutex_destroy(&ex->mu);
     ex->started = false;
 }

@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "js/js.h"
+#include "net/net.h"
 
 #define API_DEFAULT_EXEC_TIMEOUT_MS 5000
 #define API_DEFAULT_INIT_TIMEOUT_MS 30000
@@ -39,6 +40,7 @@
 #define API_TIMER_MAX_DELAY_MS      2147483647 /* setTimeout delays are clamped to 0..this */
 #define API_INTERVAL_MIN_MS         10         /* setInterval runs at most every 10 ms */
 #define API_REQUEST_ID_MAX          64
+#define API_BATCH_MAX_DELAY_NS      50000 /* a finished response waits at most this + one job */
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
 #define API_NAMES(X)                   \
@@ -258,7 +260,8 @@ void api_log_exception(struct api_ctx *c, struct str request_id, const char *wha
 /* ------------------------------------------------------------------ executors */
 
 struct api_job {
-    struct api_job *next;
+    struct net_post post; /* into the executor's inbox */
+    struct api_executor *ex;
     struct http_exchange *xch;
     struct api_snapshot *snap; /* reference held until the invocation ends */
     const struct api_route *route;
@@ -275,13 +278,10 @@ struct api_executor {
     size_t index;
     uv_thread_t thread;
     uv_loop_t loop;
-    uv_async_t wake;
-    uv_timer_t heap_timer;
-    pthread_mutex_t mu; /* guards head/tail/stopping */
-    struct api_job *head;
-    struct api_job *tail;
-    bool stopping;
+    struct net_inbox inbox; /* jobs and the stop request */
+    struct net_post stop;
     /* Executor thread only: */
+    bool stopping;
     struct js_runtime *rt;
     struct api_names names;
     JSClassRef request_class;
@@ -297,7 +297,8 @@ struct api_executor {
 
 WARN_UNUSED int api_exec_start(struct api_engine *e, struct api_executor *ex, size_t index,
                                struct diag *d);
-/* Hand a job to ex (any thread): one lock and one uv_async_send. */
+/* Hand a job to ex (any thread): one CAS, and a wake-up when ex's inbox was empty (batched per
+ * loop iteration on I/O threads). A stopped executor answers 503 at once. */
 void api_exec_post(struct api_executor *ex, struct api_job *job);
 void api_exec_stop(struct api_executor *ex);
 

@@ -12,8 +12,10 @@
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -31,6 +33,57 @@ struct net_post {
     struct net_post *next; /* private */
     net_post_fn *fn;
 };
+
+/* ------------------------------------------------------------------ inboxes */
+
+struct net_inbox;
+typedef void net_inbox_fn(struct net_inbox *q, void *arg);
+
+/* A multi-producer, single-consumer queue of posts into a libuv loop, woken through an
+ * eventfd (net_inbox.c explains why not uv_async). Embed it; fields are private. */
+struct net_inbox {
+    _Atomic(struct net_post *) head;
+    atomic_int posters;
+    int efd;
+    uv_poll_t poll;
+    bool closed;
+    net_inbox_fn *on_batch_start;
+    net_inbox_fn *on_batch_end;
+    void *arg;
+};
+
+/*
+ * Watch q on loop: each drained batch runs on_batch_start(q, arg) (may be NULL), every post's
+ * fn in posting order, then on_batch_end(q, arg) (may be NULL). RC_OK or RC_IO. Loop thread
+ * (or before the loop's thread starts).
+ */
+WARN_UNUSED int net_inbox_init(struct net_inbox *q, uv_loop_t *loop, net_inbox_fn *on_batch_start,
+                               net_inbox_fn *on_batch_end, void *arg, struct diag *d);
+
+/* Post item. Any thread. True when item will run on the consumer's loop; false when the inbox
+ * is closed (the caller then disposes of item itself). */
+WARN_UNUSED bool net_inbox_post(struct net_inbox *q, struct net_post *item);
+
+/* Stop accepting posts, run what was already posted (one last batch), close the eventfd's
+ * handle. Loop thread. Idempotent. */
+void net_inbox_close(struct net_inbox *q);
+
+/* Close an inbox whose loop never ran a post (nothing was posted): no batch runs. Loop thread. */
+void net_inbox_abandon(struct net_inbox *q);
+
+/*
+ * Batch this thread's wake-ups: posts made on this thread (the one running loop) wake their
+ * inbox once per loop iteration, before the loop blocks, instead of at each post. Uninstall
+ * before the loop ends (it closes two handles). Loop thread.
+ */
+void net_batch_install(uv_loop_t *loop);
+void net_batch_uninstall(void);
+/* Write this thread's noted wake-ups now (no-op without a batch). */
+void net_batch_flush(void);
+/* Write them now if the oldest was noted max_age_ns or more ago (one monotonic clock read). */
+void net_batch_flush_older(int64_t max_age_ns);
+
+/* ------------------------------------------------------------------ loops */
 
 /* Return an owned loop (not started); free with net_loop_free(). Any thread. */
 struct net_loop *net_loop_new(void);
