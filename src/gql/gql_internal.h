@@ -136,6 +136,13 @@ gql_resolver_fn *gql_introspection_resolver(const struct gql_schema *s, const st
 struct str gql_print_default(struct arena *a, const struct gql_node *v,
                              const struct gql_type_ref *type);
 
+/* Check a constant literal against an input type with ValuesOfCorrectType's checks (graphql-js
+ * messages), each message prefixed with prefix; errors go to errs, or nowhere when errs is NULL.
+ * The schema's types must be resolved. Returns the number of problems found. */
+size_t gql_check_literal(struct arena *a, const struct gql_schema *s, const struct gql_node *value,
+                         const struct gql_type_ref *type, struct str prefix,
+                         struct gql_errors *errs);
+
 /* Convert a literal (no variables: they become null) to an untyped value in a. */
 struct gql_value *gql_value_from_literal(struct arena *a, const struct gql_node *n);
 

@@ -1046,6 +1046,25 @@ static struct gql_loc type_loc(const struct gql_type *t)
     return t->node != NULL ? t->node->loc : no_loc();
 }
 
+/* graphql-js 17's validateDefaultValue (16 silently drops an invalid default): a default
+ * value must be valid for its type. owner is printed the graphql-js way ("Query.f(a:)"). */
+static void check_default(struct builder *b, const struct gql_input_value *iv, struct str owner)
+{
+    if (iv->default_value == NULL || iv->type == NULL ||
+        !gql_type_is_input(gql_ref_named(iv->type))) {
+        return;
+    }
+    struct str prefix =
+        arena_printf(b->s->arena, "%.*s has invalid default value: ", STR_FMT(owner));
+    size_t before = b->errs->count;
+    if (gql_check_literal(b->s->arena, b->s, iv->default_value, iv->type, prefix, b->errs) > 0) {
+        b->rc = RC_INVAL;
+    }
+    for (size_t i = before; i < b->errs->count; i++) {
+        b->errs->items[i].code = STR("GRAPHQL_SDL_ERROR");
+    }
+}
+
 static void validate_args(struct builder *b, const struct gql_type *t, const struct gql_field *f)
 {
     for (size_t a = 0; a < f->arg_count; a++) {
@@ -1066,6 +1085,9 @@ static void validate_args(struct builder *b, const struct gql_type *t, const str
                  "deprecated.",
                  STR_FMT(t->name), STR_FMT(f->name), STR_FMT(arg->name));
         }
+        check_default(b, arg,
+                      arena_printf(b->s->arena, "%.*s.%.*s(%.*s:)", STR_FMT(t->name),
+                                   STR_FMT(f->name), STR_FMT(arg->name)));
     }
 }
 
@@ -1249,6 +1271,8 @@ static void validate_input_object(struct builder *b, const struct gql_type *t)
                  "OneOf input field %.*s.%.*s cannot have a default value.", STR_FMT(t->name),
                  STR_FMT(f->name));
         }
+        check_default(b, f,
+                      arena_printf(b->s->arena, "%.*s.%.*s", STR_FMT(t->name), STR_FMT(f->name)));
     }
     const struct gql_input_value *path[32];
     check_input_cycle(b, t, t, path, 0);
@@ -1284,6 +1308,49 @@ static void validate_type(struct builder *b, const struct gql_type *t)
         break;
     case GQL_TYPE_SCALAR:
         break;
+    }
+}
+
+/* graphql-js getArgumentValues, which buildASTSchema runs on @deprecated and @specifiedBy (it
+ * throws its first error); Kiln checks every directive of the SDL alike. */
+static void check_directive_values(struct builder *b, const struct gql_list *dirs)
+{
+    for (size_t i = 0; i < dirs->count; i++) {
+        const struct gql_node *d = dirs->items[i];
+        const struct gql_directive_def *dd = map_find(b->s->directives, d->name);
+        for (size_t k = 0; dd != NULL && k < d->args.count; k++) {
+            const struct gql_node *arg = d->args.items[k];
+            const struct gql_input_value *def = NULL;
+            for (size_t m = 0; m < dd->arg_count && def == NULL; m++) {
+                def = str_eq(dd->args[m].name, arg->name) ? &dd->args[m] : NULL;
+            }
+            if (def == NULL || def->type == NULL) {
+                continue;
+            }
+            if (def->type->kind == GQL_REF_NON_NULL && arg->value->kind == GQL_NULL) {
+                struct str ts = gql_ref_print(b->s->arena, def->type);
+                berr(b, arg->value->loc, no_loc(),
+                     "Argument \"%.*s\" of non-null type \"%.*s\" must not be null.",
+                     STR_FMT(arg->name), STR_FMT(ts));
+            } else if (gql_check_literal(b->s->arena, b->s, arg->value, def->type, STR_NULL,
+                                         NULL) > 0) {
+                struct str printed = gql_print_value(b->s->arena, arg->value);
+                berr(b, arg->value->loc, no_loc(), "Argument \"%.*s\" has invalid value %.*s.",
+                     STR_FMT(arg->name), STR_FMT(printed));
+            }
+        }
+    }
+}
+
+/* The directives of one SDL definition and of its fields, arguments, values, input fields. */
+static void check_definition_directive_values(struct builder *b, const struct gql_node *d)
+{
+    check_directive_values(b, &d->directives);
+    for (size_t i = 0; i < d->args.count; i++) {
+        check_directive_values(b, &d->args.items[i]->directives);
+    }
+    for (size_t i = 0; d->kind != GQL_DIRECTIVE_DEF && i < d->children.count; i++) {
+        check_definition_directive_values(b, d->children.items[i]);
     }
 }
 
@@ -1490,8 +1557,24 @@ int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
     }
     build_roots(&b, &schema_nodes);
     link_possible_types(&b);
-    for (size_t i = 0; i < s->type_list.count; i++) {
+    /* graphql-js throws on a bad directive value while building: no schema validation then. */
+    bool values_ok = b.rc == RC_OK;
+    for (size_t i = 0; i < s->defs.count && values_ok; i++) {
+        if (!s->def_builtin.items[i]) {
+            check_definition_directive_values(&b, s->defs.items[i]);
+        }
+    }
+    values_ok = values_ok ? b.rc == RC_OK : true;
+    for (size_t i = 0; i < s->type_list.count && values_ok; i++) {
         validate_type(&b, s->type_list.items[i]);
+    }
+    for (size_t i = 0; i < s->directive_list.count && values_ok; i++) {
+        const struct gql_directive_def *d = s->directive_list.items[i];
+        for (size_t a = 0; a < d->arg_count; a++) {
+            check_default(&b, &d->args[a],
+                          arena_printf(s->arena, "@%.*s(%.*s:)", STR_FMT(d->name),
+                                       STR_FMT(d->args[a].name)));
+        }
     }
     for (size_t i = 0; i < s->root_fields.count; i++) {
         struct root_field *rf = &s->root_fields.items[i];

@@ -46,6 +46,8 @@ struct vctx {
     struct buf msg;
     size_t overlap_budget; /* comparisons left for OverlappingFieldsCanBeMerged */
     size_t overlap_depth;  /* nesting of sub-selection comparisons */
+    struct str prefix;     /* put before every message (gql_check_literal) */
+    size_t found;          /* problems found, reported or not */
 };
 
 static struct gql_loc nl(void)
@@ -61,12 +63,16 @@ static void report(struct vctx *v, struct gql_loc l1, struct gql_loc l2, const c
     if (v->collect) {
         return;
     }
+    v->found++;
+    if (v->errs == NULL) {
+        return;
+    }
     char text[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    struct gql_error *e = gql_errors_add(v->errs, l1, l2, "%s", text);
+    struct gql_error *e = gql_errors_add(v->errs, l1, l2, "%.*s%s", STR_FMT(v->prefix), text);
     if (e != NULL) {
         e->code = STR("GRAPHQL_VALIDATION_FAILED");
     }
@@ -78,7 +84,12 @@ static void report_msg_locs(struct vctx *v, const struct gql_loc *locs, size_t n
     if (v->collect) {
         return;
     }
-    struct gql_error *e = gql_errors_add(v->errs, nl(), nl(), "%.*s", STR_FMT(buf_str(&v->msg)));
+    v->found++;
+    if (v->errs == NULL) {
+        return;
+    }
+    struct gql_error *e = gql_errors_add(v->errs, nl(), nl(), "%.*s%.*s", STR_FMT(v->prefix),
+                                         STR_FMT(buf_str(&v->msg)));
     if (e == NULL) {
         return;
     }
@@ -1632,6 +1643,17 @@ static void check_unused_fragments(struct vctx *v)
         }
     }
     map_free(used);
+}
+
+size_t gql_check_literal(struct arena *a, const struct gql_schema *s, const struct gql_node *value,
+                         const struct gql_type_ref *type, struct str prefix,
+                         struct gql_errors *errs)
+{
+    struct vctx v = { .a = a, .s = s, .errs = errs, .prefix = prefix };
+    buf_init(&v.msg, (size_t)16 * 1024);
+    walk_value(&v, value, (struct value_pos){ .type = type });
+    buf_fini(&v.msg);
+    return v.found;
 }
 
 int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_document *doc,

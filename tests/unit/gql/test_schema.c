@@ -145,6 +145,45 @@ TEST(schema_errors)
     expect_schema_error("query { a }", "The OperationDefinition definition is not executable.");
 }
 
+TEST(schema_checks_default_and_directive_values)
+{
+    expect_schema_error("type Query { f(a: Int = \"x\"): Int }",
+                        "Query.f(a:) has invalid default value: Int cannot represent non-integer "
+                        "value: \"x\"");
+    expect_schema_error("input J { y: Int! } input I { c: J = {z: 1} } type Query { f(i: I): Int }",
+                        "I.c has invalid default value: Field \"J.y\" of required type \"Int!\" "
+                        "was not provided.");
+    expect_schema_error("input I { b: [String!] = [null] } type Query { f(i: I): Int }",
+                        "I.b has invalid default value: Expected value of type \"String!\", "
+                        "found null.");
+    expect_schema_error("directive @d(x: E = C) on FIELD enum E { A B } type Query { f: Int }",
+                        "@d(x:) has invalid default value: Value \"C\" does not exist in \"E\" "
+                        "enum. Did you mean the enum value \"A\" or \"B\"?");
+    expect_schema_error("type Query { f: Int @deprecated(reason: 1) }",
+                        "Argument \"reason\" has invalid value 1.");
+    expect_schema_error("type Query { f: S } scalar S @specifiedBy(url: null)",
+                        "Argument \"url\" of non-null type \"String!\" must not be null.");
+    expect_schema_error("directive @d(x: [Int]) on ENUM_VALUE type Query { f: E } "
+                        "enum E { A @d(x: [1, \"2\"]) }",
+                        "Argument \"x\" has invalid value [1, \"2\"].");
+    /* Valid defaults and values, including coercions graphql-js allows. */
+    struct arena *a = arena_new(0);
+    struct gql_errors errs;
+    gql_errors_init(&errs, a, 50);
+    struct gql_schema *s = gql_schema_new();
+    ASSERT_OK(gql_schema_add_sdl(s,
+                                 STR("directive @d(x: [Int] = 1) on FIELD_DEFINITION\n"
+                                     "input I { a: Float = 1 b: [ID!] = [1, \"x\"] c: I2 = {} }\n"
+                                     "input I2 { z: Int = null }\n"
+                                     "type Query { f(i: I = {a: 2.5}, e: E = A): Int @d(x: [1]) }\n"
+                                     "enum E { A @deprecated(reason: \"\"\"block\"\"\") }"),
+                                 &errs));
+    ASSERT_OK(gql_schema_build(s, &errs));
+    ASSERT_EQ_SIZE(errs.count, 0);
+    gql_schema_free(s);
+    arena_free(a);
+}
+
 TEST(schema_prints_sdl_and_round_trips)
 {
     static const char *const sdl =
