@@ -5,6 +5,10 @@
  * with the GraphQL response Kiln's engine produces (parse, validate, execute with the default
  * resolvers over rootValue). tests/gql/run_diff.js runs graphql-js on the same cases and
  * compares. Built by tests/gql/run_diff.sh; not part of libkiln.
+ * A case with "resolvers": "changeTheNumber" (the specification's serial-mutation example)
+ * gets Mutation.changeTheNumber, which stores its argument and completes only after
+ * gql_execute() returned (as a Promise would), and NumberHolder.theNumber, which reads the
+ * stored number when it runs: the result shows whether the mutation fields ran serially.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +27,47 @@ static struct str member_str(const struct json_value *obj, const char *key)
     return (v != NULL && v->type == JSON_STRING) ? v->str : STR_NULL;
 }
 
+/* Resolvers completed later, after gql_execute() returned (a Promise's settling). */
+struct later {
+    struct gql_resolve *items[64];
+    struct gql_value *values[64];
+    size_t count;
+    int64_t the_number;
+};
+
+static void change_the_number(struct gql_resolve *r, void *arg)
+{
+    struct later *l = arg;
+    const struct gql_value *n = gql_resolve_arg(r, STR("newNumber"));
+    l->the_number = n != NULL && n->kind == GQL_VAL_INT ? n->i : -1;
+    struct gql_value *holder = gql_value_object(gql_resolve_arena(r), 0);
+    if (l->count == ARRAY_LEN(l->items)) {
+        gql_resolve_complete(r, holder);
+        return;
+    }
+    l->items[l->count] = r;
+    l->values[l->count++] = holder;
+}
+
+static void the_number(struct gql_resolve *r, void *arg)
+{
+    const struct later *l = arg;
+    gql_resolve_complete(r, gql_value_int(gql_resolve_arena(r), l->the_number));
+}
+
+/* Settle the pending resolvers one at a time, oldest first, until none is left. */
+static void run_later(struct later *l)
+{
+    while (l->count > 0) {
+        struct gql_resolve *r = l->items[0];
+        struct gql_value *v = l->values[0];
+        memmove(l->items, l->items + 1, (l->count - 1) * sizeof(l->items[0]));
+        memmove(l->values, l->values + 1, (l->count - 1) * sizeof(l->values[0]));
+        l->count--;
+        gql_resolve_complete(r, v);
+    }
+}
+
 static void write_errors_only(struct buf *out, const struct gql_errors *errs)
 {
     struct json_writer w;
@@ -38,6 +83,7 @@ static void run_case(struct arena *a, const struct json_value *c, struct buf *ou
     struct gql_errors errs;
     struct gql_schema *s = gql_schema_new();
     struct gql_document *doc = NULL;
+    struct later later = { .count = 0 };
     gql_errors_init(&errs, a, 100);
     const struct json_value *se = json_object_find(c, STR("schemaErrors"));
     bool schema_errors = se != NULL && se->type == JSON_TRUE;
@@ -59,6 +105,12 @@ static void run_case(struct arena *a, const struct json_value *c, struct buf *ou
         json_write_end_array(&sw);
         json_write_end_object(&sw);
         goto out;
+    }
+    if (str_eq_cstr(member_str(c, "resolvers"), "changeTheNumber")) {
+        IGNORE_RC(gql_schema_set_resolver(s, STR("Mutation"), STR("changeTheNumber"),
+                                          change_the_number, &later));
+        IGNORE_RC(gql_schema_set_resolver(s, STR("NumberHolder"), STR("theNumber"), the_number,
+                                          &later));
     }
     const struct json_value *ps = json_object_find(c, STR("printSchema"));
     if (ps != NULL && ps->type == JSON_TRUE) {
@@ -92,6 +144,7 @@ static void run_case(struct arena *a, const struct json_value *c, struct buf *ou
     };
     struct gql_exec *ex = NULL;
     IGNORE_RC(gql_execute(a, &p, &ex));
+    run_later(&later);
     struct json_writer w;
     json_writer_init(&w, out);
     gql_exec_write(ex, &w);
