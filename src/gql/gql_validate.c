@@ -40,12 +40,15 @@ struct vctx {
     struct map *frags;      /* name -> first FRAGMENT_DEF */
     struct map *op_names;   /* operation names seen */
     struct map *frag_names; /* fragment names seen */
+    struct map *doc_types;  /* type definitions in the document (not executable) */
+    struct map *doc_dirs;   /* directive definitions in the document (not executable) */
     size_t op_count;
     bool collect; /* usage-collection walk: report nothing */
     struct usages *usages;
     struct buf msg;
     size_t overlap_budget; /* comparisons left for OverlappingFieldsCanBeMerged */
     size_t overlap_depth;  /* nesting of sub-selection comparisons */
+    size_t introspection_budget; /* node visits left for MaxIntrospectionDepth */
     struct str prefix;     /* put before every message (gql_check_literal) */
     size_t found;          /* problems found, reported or not */
 };
@@ -585,7 +588,9 @@ static void check_unique_directives(struct vctx *v, const struct gql_list *dirs)
 {
     for (size_t i = 0; i < dirs->count; i++) {
         const struct gql_directive_def *dd = gql_schema_find_directive(v->s, dirs->items[i]->name);
-        if (dd == NULL || dd->repeatable) {
+        const struct gql_node *doc_dd =
+            v->doc_dirs != NULL ? map_find(v->doc_dirs, dirs->items[i]->name) : NULL;
+        if (dd != NULL ? dd->repeatable : (doc_dd == NULL || doc_dd->flag)) {
             continue;
         }
         for (size_t k = 0; k < i; k++) {
@@ -620,9 +625,65 @@ static void check_directive_arg_names(struct vctx *v, const struct gql_node *d,
     }
 }
 
+/* A directive the document itself defines (graphql-js's rules know those too): its locations,
+ * argument names and required arguments from the definition's AST. */
+static void walk_doc_directive(struct vctx *v, const struct gql_node *d, const struct gql_node *def,
+                               enum gql_dir_loc where)
+{
+    bool located = false;
+    for (size_t i = 0; i < def->children.count && !located; i++) {
+        located = str_eq_cstr(def->children.items[i]->name, gql_dir_loc_names[where]);
+    }
+    if (!located) {
+        report(v, d->loc, nl(), "Directive \"@%.*s\" may not be used on %s.", STR_FMT(d->name),
+               gql_dir_loc_names[where]);
+    }
+    for (size_t k = 0; k < d->args.count; k++) {
+        const struct gql_node *arg = d->args.items[k];
+        bool known = false;
+        for (size_t m = 0; m < def->args.count && !known; m++) {
+            known = str_eq(def->args.items[m]->name, arg->name);
+        }
+        if (known) {
+            continue;
+        }
+        msg_reset(v);
+        msg_printf(v, "Unknown argument \"%.*s\" on directive \"@%.*s\".", STR_FMT(arg->name),
+                   STR_FMT(d->name));
+        struct str *names = arena_alloc(v->a, (def->args.count + 1) * sizeof(*names));
+        for (size_t m = 0; m < def->args.count; m++) {
+            names[m] = def->args.items[m]->name;
+        }
+        gql_did_you_mean(&v->msg, NULL, arg->name, names, def->args.count);
+        report_msg_locs(v, &arg->loc, 1);
+    }
+    check_unique_args(v, &d->args);
+    walk_arg_values(v, &d->args, NULL, 0);
+    for (size_t m = 0; m < def->args.count; m++) {
+        const struct gql_node *ad = def->args.items[m];
+        bool given = ad->type->kind != GQL_NON_NULL_TYPE || ad->value != NULL;
+        for (size_t k = 0; k < d->args.count && !given; k++) {
+            given = str_eq(d->args.items[k]->name, ad->name);
+        }
+        if (!given) {
+            struct str ts = gql_print_ast_type(v->a, ad->type);
+            report(v, d->loc, nl(),
+                   "Directive \"@%.*s\" argument \"%.*s\" of type \"%.*s\" is required, but it "
+                   "was not provided.",
+                   STR_FMT(d->name), STR_FMT(ad->name), STR_FMT(ts));
+        }
+    }
+}
+
 static void walk_directive(struct vctx *v, const struct gql_node *d, enum gql_dir_loc where)
 {
     const struct gql_directive_def *dd = gql_schema_find_directive(v->s, d->name);
+    const struct gql_node *doc_dd =
+        dd == NULL && v->doc_dirs != NULL ? map_find(v->doc_dirs, d->name) : NULL;
+    if (doc_dd != NULL) {
+        walk_doc_directive(v, d, doc_dd, where);
+        return;
+    }
     if (dd == NULL) {
         report(v, d->loc, nl(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
     } else if ((dd->locations & (1u << where)) == 0) {
@@ -651,24 +712,65 @@ static void walk_directives(struct vctx *v, const struct gql_list *dirs, enum gq
 static void walk_selection_set(struct vctx *v, const struct gql_type *parent,
                                const struct gql_node *owner);
 
-static void check_known_type(struct vctx *v, const struct gql_node *named)
+static const char *const standard_type_names[] = { "String", "Int", "Float", "Boolean", "ID" };
+
+static bool is_standard_type_name(struct str name)
 {
-    if (gql_schema_find_type(v->s, named->name) != NULL) {
+    for (size_t i = 0; i < ARRAY_LEN(standard_type_names); i++) {
+        if (str_eq_cstr(name, standard_type_names[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* KnownTypeNames: the schema's types and the document's own type definitions are known; in a
+ * type-system definition (sdl) the standard scalars are too, and suggested first. */
+static void check_known_type_in(struct vctx *v, const struct gql_node *named, bool sdl)
+{
+    if (gql_schema_find_type(v->s, named->name) != NULL ||
+        (v->doc_types != NULL && map_find(v->doc_types, named->name) != NULL) ||
+        (sdl && is_standard_type_name(named->name))) {
         return;
     }
     msg_reset(v);
     msg_printf(v, "Unknown type \"%.*s\".", STR_FMT(named->name));
     size_t count = 0;
     struct gql_type *const *types = gql_schema_types(v->s, &count);
-    struct str *names = arena_alloc(v->a, (count + 1) * sizeof(*names));
+    size_t doc_count = v->doc_types != NULL ? map_count(v->doc_types) : 0;
+    struct str *names = arena_alloc(
+        v->a, (count + doc_count + ARRAY_LEN(standard_type_names) + 1) * sizeof(*names));
     size_t n = 0;
+    for (size_t i = 0; sdl && i < ARRAY_LEN(standard_type_names); i++) {
+        names[n++] = str_from_cstr(standard_type_names[i]);
+    }
     for (size_t i = 0; i < count; i++) {
-        if (!types[i]->hidden) {
+        if (!types[i]->hidden && !(sdl && is_standard_type_name(types[i]->name))) {
             names[n++] = types[i]->name;
+        }
+    }
+    const struct gql_list *defs = &v->doc->root->children;
+    for (size_t i = 0; doc_count > 0 && i < defs->count; i++) {
+        const struct gql_node *d = defs->items[i];
+        if (map_find(v->doc_types, d->name) == d) {
+            names[n++] = d->name;
         }
     }
     gql_did_you_mean(&v->msg, NULL, named->name, names, n);
     report_msg_locs(v, &named->loc, 1);
+}
+
+static void check_known_type(struct vctx *v, const struct gql_node *named)
+{
+    check_known_type_in(v, named, false);
+}
+
+static const struct gql_node *ast_named(const struct gql_node *t)
+{
+    while (t->kind != GQL_NAMED_TYPE) {
+        t = t->type;
+    }
+    return t;
 }
 
 static void check_known_type_ref(struct vctx *v, const struct gql_node *t)
@@ -779,6 +881,54 @@ static void field_suggestions(struct vctx *v, const struct gql_type *t, struct s
     }
 }
 
+/* graphql-js MaxIntrospectionDepthRule: below __schema or __type, at most two nested
+ * "fields", "interfaces", "possibleTypes" or "inputFields" selections, through fragments (a
+ * fragment is not entered inside itself). True when the limit is exceeded, or when the walk
+ * has used the validation's node budget (fragments spread many times over could otherwise make
+ * it exponential). */
+static bool introspection_too_deep(struct vctx *v, const struct gql_node *n, struct map *inside,
+                                   unsigned depth)
+{
+    if (v->introspection_budget == 0) {
+        return true;
+    }
+    v->introspection_budget--;
+    if (n->kind == GQL_FRAGMENT_SPREAD) {
+        const struct gql_node *frag = map_find(v->frags, n->name);
+        if (frag == NULL || map_find(inside, n->name) != NULL) {
+            return false;
+        }
+        map_set(inside, n->name, inside, NULL); /* any non-NULL mark */
+        bool deep = introspection_too_deep(v, frag, inside, depth);
+        (void)map_remove(inside, n->name);
+        return deep;
+    }
+    if (n->kind == GQL_FIELD &&
+        (str_eq_cstr(n->name, "fields") || str_eq_cstr(n->name, "interfaces") ||
+         str_eq_cstr(n->name, "possibleTypes") || str_eq_cstr(n->name, "inputFields")) &&
+        ++depth >= 3) {
+        return true;
+    }
+    for (size_t i = 0; i < n->children.count; i++) {
+        if (introspection_too_deep(v, n->children.items[i], inside, depth)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void check_introspection_depth(struct vctx *v, const struct gql_node *f)
+{
+    if (!str_eq_cstr(f->name, "__schema") && !str_eq_cstr(f->name, "__type")) {
+        return;
+    }
+    struct map *inside = map_new();
+    if (introspection_too_deep(v, f, inside, 0)) {
+        report(v, f->loc, nl(), "Maximum introspection depth exceeded");
+    }
+    map_free(inside);
+}
+
 static void walk_field(struct vctx *v, const struct gql_type *parent, const struct gql_node *f)
 {
     const struct gql_field *def = field_def(v, parent, f->name);
@@ -804,6 +954,9 @@ static void walk_field(struct vctx *v, const struct gql_type *parent, const stru
     }
     check_unique_directives(v, &f->directives);
     check_unique_args(v, &f->args);
+    if (!v->collect) {
+        check_introspection_depth(v, f);
+    }
     for (size_t i = 0; i < f->args.count && def != NULL && parent != NULL; i++) {
         const struct gql_node *arg = f->args.items[i];
         if (find_arg_def(def->args, def->arg_count, arg->name) != NULL) {
@@ -1220,11 +1373,13 @@ static void collect_usages(struct vctx *v, const struct gql_node *def, struct us
     v->usages = prev;
 }
 
+/* The operation's definition of variable name; the last one when it is defined twice (as
+ * graphql-js's VariablesInAllowedPosition, whose map keeps the last). */
 static const struct gql_node *find_var_def(const struct gql_node *op, struct str name)
 {
-    for (size_t i = 0; i < op->args.count; i++) {
-        if (str_eq(op->args.items[i]->name, name)) {
-            return op->args.items[i];
+    for (size_t i = op->args.count; i > 0; i--) {
+        if (str_eq(op->args.items[i - 1]->name, name)) {
+            return op->args.items[i - 1];
         }
     }
     return NULL;
@@ -1656,16 +1811,99 @@ size_t gql_check_literal(struct arena *a, const struct gql_schema *s, const stru
     return v.found;
 }
 
+/* ------------------------------------------------------------------ type-system definitions */
+
+/* The rules graphql-js's validate() still runs over type-system definitions in an executable
+ * document (which ExecutableDefinitions has rejected already): KnownTypeNames, the directive
+ * rules and UniqueInputFieldNames in default values, in graphql-js's visiting order. */
+static void walk_sdl_directives(struct vctx *v, const struct gql_list *dirs, enum gql_dir_loc where)
+{
+    check_unique_directives(v, dirs);
+    walk_directives(v, dirs, where);
+}
+
+static void walk_sdl_input_values(struct vctx *v, const struct gql_list *defs,
+                                  enum gql_dir_loc where)
+{
+    for (size_t i = 0; i < defs->count; i++) {
+        const struct gql_node *iv = defs->items[i];
+        check_unique_directives(v, &iv->directives);
+        check_known_type_in(v, ast_named(iv->type), true);
+        if (iv->value != NULL) {
+            walk_value(v, iv->value, (struct value_pos){ 0 });
+        }
+        walk_directives(v, &iv->directives, where);
+    }
+}
+
+static void walk_sdl_definition(struct vctx *v, const struct gql_node *d)
+{
+    static const struct {
+        enum gql_kind kind;
+        enum gql_dir_loc where;
+    } locs[] = {
+        { GQL_SCHEMA_DEF, GQL_LOC_SCHEMA },       { GQL_SCALAR_DEF, GQL_LOC_SCALAR },
+        { GQL_OBJECT_DEF, GQL_LOC_OBJECT },       { GQL_INTERFACE_DEF, GQL_LOC_INTERFACE },
+        { GQL_UNION_DEF, GQL_LOC_UNION },         { GQL_ENUM_DEF, GQL_LOC_ENUM },
+        { GQL_INPUT_OBJECT_DEF, GQL_LOC_INPUT_OBJECT },
+    };
+    if (d->kind == GQL_DIRECTIVE_DEF) {
+        walk_sdl_input_values(v, &d->args, GQL_LOC_ARGUMENT_DEFINITION);
+        return;
+    }
+    enum gql_dir_loc where = GQL_LOC_SCHEMA;
+    for (size_t i = 0; i < ARRAY_LEN(locs); i++) {
+        where = locs[i].kind == d->kind ? locs[i].where : where;
+    }
+    check_unique_directives(v, &d->directives);
+    for (size_t i = 0; i < d->interfaces.count; i++) {
+        check_known_type_in(v, d->interfaces.items[i], true);
+    }
+    walk_directives(v, &d->directives, where);
+    for (size_t i = 0; i < d->children.count; i++) {
+        const struct gql_node *c = d->children.items[i];
+        switch (c->kind) {
+        case GQL_FIELD_DEF:
+            check_unique_directives(v, &c->directives);
+            walk_sdl_input_values(v, &c->args, GQL_LOC_ARGUMENT_DEFINITION);
+            check_known_type_in(v, ast_named(c->type), true);
+            walk_directives(v, &c->directives, GQL_LOC_FIELD_DEFINITION);
+            break;
+        case GQL_ENUM_VALUE_DEF:
+            walk_sdl_directives(v, &c->directives, GQL_LOC_ENUM_VALUE);
+            break;
+        case GQL_NAMED_TYPE: /* union member */
+            check_known_type_in(v, c, true);
+            break;
+        case GQL_OPERATION_TYPE_DEF:
+            check_known_type_in(v, c->type, true);
+            break;
+        default:
+            break;
+        }
+    }
+    if (d->kind == GQL_INPUT_OBJECT_DEF) {
+        walk_sdl_input_values(v, &d->children, GQL_LOC_INPUT_FIELD_DEFINITION);
+    }
+}
+
 int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_document *doc,
                  struct gql_errors *errs)
 {
-    struct vctx v = { .a = a, .s = s, .doc = doc, .errs = errs, .overlap_budget = 200000 };
+    struct vctx v = { .a = a,
+                      .s = s,
+                      .doc = doc,
+                      .errs = errs,
+                      .overlap_budget = 200000,
+                      .introspection_budget = 100000 };
     struct cycle_state cs = { 0 };
     size_t before = errs->count;
     const struct gql_list *defs = &doc->root->children;
     v.frags = map_new();
     v.op_names = map_new();
     v.frag_names = map_new();
+    v.doc_types = map_new();
+    v.doc_dirs = map_new();
     cs.visited = map_new();
     cs.index = map_new();
     buf_init(&v.msg, (size_t)16 * 1024);
@@ -1675,6 +1913,12 @@ int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_d
             map_set(v.frags, d->name, d, NULL);
         }
         v.op_count += d->kind == GQL_OPERATION;
+        if (d->kind == GQL_DIRECTIVE_DEF && map_find(v.doc_dirs, d->name) == NULL) {
+            map_set(v.doc_dirs, d->name, d, NULL);
+        } else if (d->kind >= GQL_SCALAR_DEF && d->kind <= GQL_INPUT_OBJECT_DEF && !d->flag &&
+                   map_find(v.doc_types, d->name) == NULL) {
+            map_set(v.doc_types, d->name, d, NULL);
+        }
     }
     /* ExecutableDefinitions */
     for (size_t i = 0; i < defs->count; i++) {
@@ -1692,12 +1936,16 @@ int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_d
             walk_operation(&v, d);
         } else if (d->kind == GQL_FRAGMENT_DEF) {
             walk_fragment_def(&v, &cs, d);
+        } else {
+            walk_sdl_definition(&v, d);
         }
     }
     check_unused_fragments(&v);
     buf_fini(&v.msg);
     map_free(cs.index);
     map_free(cs.visited);
+    map_free(v.doc_dirs);
+    map_free(v.doc_types);
     map_free(v.frag_names);
     map_free(v.op_names);
     map_free(v.frags);

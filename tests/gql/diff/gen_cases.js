@@ -225,6 +225,143 @@ const overlaps = [
 ];
 overlaps.forEach((q, i) => add(`overlap-${i}`, q));
 
+// --- every rule of graphql-js's specifiedRules with documents it accepts and rejects
+const rules = {
+  ExecutableDefinitions: [
+    ['{ int }', 'query Q { int } fragment F on Query { float } { ...F }'],
+    ['scalar S { int }', '{ int } directive @d on FIELD', '{ int } input I { a: Int }', '{ int } extend schema @d', '{ int } union U = Human',
+      // graphql-js's other rules still look into the type-system definitions
+      '{ int } type T { a: Nope }', '{ int } type T implements Nod { a: Int }', '{ int } type T { a(x: Strin): Flot }',
+      '{ hero { ... on T { a } } } type T { a: Int }', '{ int } directive @d(x: Int!) on FIELD query Q { int @d }',
+      '{ int @d(y: 1) } directive @d(x: Int) on FIELD', '{ int @d } directive @d on QUERY', '{ int @d @d } directive @d on FIELD',
+      '{ int @d @d } directive @d repeatable on FIELD', '{ int } type T @deprecated { a: Int @deprecated @deprecated }',
+      '{ int } enum E { A @skip(if: true) }', '{ int } input I { a: [Int] = [1] @deprecated(reasn: "x") b: I = {x: 1, x: 2} }',
+      '{ int } schema @d { query: Nope }', '{ int } union U = Human | Nope', '{ int } directive @d(a: Nope = 1) on FIELD',
+      '{ int } extend type Query @nope', '{ int } extend scalar Date @specifiedBy(url: 1)', '{ int } type T { f(a: Int @d): Int } directive @d on ARGUMENT_DEFINITION',
+      '{ int } input I { a: Int @d } directive @d on ARGUMENT_DEFINITION', '{ int } interface I implements J { a: Int }'],
+  ],
+  UniqueOperationNames: [
+    ['query A { int } query B { float }', 'query A { int } mutation B { setInt(v: 1) }'],
+    ['query A { int } mutation A { setInt(v: 1) }', 'query A { int } subscription A { reviewAdded { stars } }', 'query A { int } query A { int } query A { int }'],
+  ],
+  LoneAnonymousOperation: [
+    ['{ int }', 'query { int } fragment F on Query { int }'],
+    ['{ int } mutation { setInt(v: 1) }', '{ int } { float } { string }', 'query { int } subscription S { reviewAdded { stars } }'],
+  ],
+  SingleFieldSubscriptions: [
+    ['subscription { reviewAdded { stars } }', 'subscription S { ... on Subscription { reviewAdded { stars } } }',
+      'subscription S { reviewAdded { stars } reviewAdded { commentary } }',
+      'subscription S { reviewAdded { stars } other: reviewAdded @skip(if: true) { stars } }'],
+    ['subscription S { a: reviewAdded { stars } b: reviewAdded { stars } }', 'subscription S { __schema { queryType { name } } }',
+      'subscription S { ...F } fragment F on Subscription { reviewAdded { stars } __typename }',
+      'subscription S { __type(name: "Query") { name } }', 'subscription A { reviewAdded { stars } } subscription B { __typename }'],
+  ],
+  KnownTypeNames: [
+    ['query Q($v: [Episode!]) { int } fragment F on Human { name } { ...F }', '{ hero { ... on Character { name } } }'],
+    ['query Q($v: Nope) { int }', 'query Q($v: [Strin!]) { int }', '{ hero { ... on Humann { name } } }', 'fragment F on Droyd { name } { hero { ...F } }', 'query Q($v: __Type) { int }'],
+  ],
+  FragmentsOnCompositeTypes: [
+    ['{ hero { ... on Character { name } ... { id } } }', '{ search { ... on SearchResult { __typename } } }'],
+    ['{ hero { ... on String { x } } }', 'fragment F on ReviewInput { stars } { hero { ...F } }', 'fragment F on Episode { x } { hero { ...F } }', '{ hero { ... on Date { x } } }'],
+  ],
+  VariablesAreInputTypes: [
+    ['query Q($a: ReviewInput, $b: [Episode!]!, $c: Date) { echo(r: $a) e: echo(e: JEDI) d: echo(d: $c) ints l: echo(l: [1]) x: echo(s: "$b") } ', 'query Q($a: Filter) { search(filter: $a) { __typename } }'],
+    ['query Q($a: Human) { int }', 'query Q($a: [Character!]) { int }', 'query Q($a: SearchResult!) { int }', 'query Q($a: Review, $b: Droid) { int }'],
+  ],
+  ScalarLeafs: [
+    ['{ int episode hero { name } }', '{ search { __typename } }'],
+    ['{ int { x } }', '{ episode { x } }', '{ hero }', '{ search }', '{ hero { friends } }', '{ __schema }', '{ __typename { x } }'],
+  ],
+  FieldsOnCorrectType: [
+    ['{ hero { __typename id } search { __typename } }', '{ hero { ... on Droid { primaryFunction } } }'],
+    ['{ hero { primaryFunction } }', '{ search { id } }', '{ nope }', '{ hero { nmae } }', '{ human(id: 1) { friends { homePlanet } } }', '{ hero { ... on Human { primaryFunction } } }', 'mutation { int }', 'subscription { int }'],
+  ],
+  UniqueFragmentNames: [
+    ['{ hero { ...A ...B } } fragment A on Character { name } fragment B on Character { id }'],
+    ['{ hero { ...A } } fragment A on Character { name } fragment A on Character { id }', '{ hero { ...A } } fragment A on Character { name } fragment A on Character { id } fragment A on Droid { id }'],
+  ],
+  KnownFragmentNames: [
+    ['{ hero { ...A } } fragment A on Character { ... on Droid { ...B } } fragment B on Droid { id }'],
+    ['{ hero { ...Nope } }', '{ hero { ...A } } fragment A on Character { ...B }', '{ hero { ...a } } fragment A on Character { name }'],
+  ],
+  NoUnusedFragments: [
+    ['{ hero { ...A } } fragment A on Character { ...B } fragment B on Character { name }'],
+    ['{ int } fragment A on Character { name }', '{ hero { ...A } } fragment A on Character { name } fragment B on Character { ...C } fragment C on Character { id }', 'fragment A on Query { int }'],
+  ],
+  PossibleFragmentSpreads: [
+    ['{ hero { ... on Droid { id } ... on Human { id } } }', '{ search { ... on Character { name } } }', '{ human(id: 1) { ... on Character { name } ... on SearchResult { __typename } } }'],
+    ['{ human(id: 1) { ... on Droid { id } } }', '{ hero { ... on Starship { id } } }', '{ human(id: 1) { ...D } } fragment D on Droid { id }', '{ search { ... on Review { stars } } }', '{ reviews(episode: JEDI) { ... on Character { id } } }'],
+  ],
+  NoFragmentCycles: [
+    ['{ hero { ...A ...B } } fragment A on Character { ...B } fragment B on Character { name }'],
+    ['{ hero { ...A } } fragment A on Character { friends { ...A } }', '{ hero { ...A } } fragment A on Character { ...B } fragment B on Character { ...C } fragment C on Character { ...A ...B }', '{ hero { ...A } } fragment A on Character { ... on Droid { ...A } }'],
+  ],
+  UniqueVariableNames: [
+    ['query A($v: Int) { echo(i: $v) } query B($v: String) { echo(s: $v) }'],
+    ['query Q($v: Int, $v: Int) { echo(i: $v) }', 'query Q($v: Int, $w: Int, $v: String, $w: Boolean) { echo(i: $v) b: echo(b: $w) }'],
+  ],
+  NoUndefinedVariables: [
+    ['query Q($v: Int) { ...F } fragment F on Query { echo(i: $v) }'],
+    ['query Q { ...F } fragment F on Query { echo(i: $v) }', 'query A($v: Int) { ...F } query B { ...F } fragment F on Query { echo(i: $v) }', '{ echo(r: {stars: $s}) }', 'query Q { echo(l: [1, $x]) }'],
+  ],
+  NoUnusedVariables: [
+    ['query Q($v: Boolean!) { int @include(if: $v) }', 'query Q($v: Int) { human(id: 1) { ... on Human { height(unit: METER) } } echo(r: {stars: $v}) }'],
+    ['query Q($v: Int, $w: Int) { echo(i: $v) }', 'query A($v: Int) { ...F } query B($v: Int) { int } fragment F on Query { echo(i: $v) }', 'query Q($v: Int = 1) { int }'],
+  ],
+  KnownDirectives: [
+    ['{ int @skip(if: false) hero { ... @include(if: true) { name } ...F @skip(if: false) } } fragment F on Character { id }'],
+    ['query Q @deprecated2 { int }', 'query Q($v: Int @skip(if: true)) { echo(i: $v) }', '{ int @deprecated }', 'fragment F on Query @skip(if: true) { int } { ...F }', '{ hero { ... @nope { name } } }', 'mutation @include(if: true) { setInt(v: 1) }', '{ int @specifiedBy(url: "x") }', '{ int @oneOf }'],
+  ],
+  UniqueDirectivesPerLocation: [
+    ['{ int @skip(if: true) @include(if: true) float @skip(if: false) }'],
+    ['{ int @skip(if: true) @skip(if: true) @skip(if: true) }', '{ hero { ...F @include(if: true) @include(if: false) } } fragment F on Character { name }', '{ hero { ... @skip(if: true) @skip(if: false) { name } } }'],
+  ],
+  KnownArgumentNames: [
+    ['{ echo(s: "a", i: 1) int @skip(if: false) }'],
+    ['{ echo(ss: "a") }', '{ int(x: 1) }', '{ int @skip(iff: true) }', '{ human(id: 1, nam: "x") { height(units: METER) } }', '{ __type(name: "Query", x: 1) { name } }'],
+  ],
+  UniqueArgumentNames: [
+    ['{ echo(s: "a", i: 1) int @skip(if: false) }'],
+    ['{ echo(s: "a", s: "b") }', '{ int @skip(if: true, if: false) }', '{ echo(s: "a", i: 1, s: "b", i: 2) }'],
+  ],
+  ValuesOfCorrectType: [
+    ['{ echo(f: 1, id: 12, l: 3, r: {stars: 1, tags: "t"}) }', 'query Q($v: Int = 1, $r: ReviewInput = {stars: 2}) { echo(i: $v r: $r) }'],
+    ['{ echo(i: 1.5) }', '{ echo(i: -2147483649) }', '{ echo(f: "1.5") }', '{ echo(b: 1) }', '{ echo(id: 1.5) }', '{ echo(id: true) }', '{ echo(s: ["a"]) }',
+      '{ echo(l: [1, "2", 3.5]) }', '{ echo(r: 1) }', '{ echo(r: {stars: null}) }', '{ echo(r: {stars: 1, tags: [null]}) }', '{ echo(e: NEWHOP) }', '{ echo(e: true) }',
+      '{ echo(e: null) x: nonNullEcho(s: null) }', 'query Q($v: Int = "x") { echo(i: $v) }', 'query Q($v: ReviewInput = {stars: "x"}) { echo(r: $v) }',
+      '{ search(filter: {}) { __typename } }', '{ search(filter: {byName: "x", nope: 1}) { __typename } }', '{ echo(s: {a: 1}) }'],
+  ],
+  ProvidedRequiredArguments: [
+    ['{ human(id: 1) { name } reviews(episode: JEDI) { stars } int @include(if: true) }', 'mutation { setInt(v: 1) }'],
+    ['{ human { name } }', '{ int @include }', 'mutation { setInt }', '{ __type { name } }', '{ human { name } droid { name } }', '{ hero { ... @skip { name } } }'],
+  ],
+  VariablesInAllowedPosition: [
+    ['query Q($v: Int!) { echo(i: $v) }', 'query Q($v: [Int!]!) { echo(l: $v) }', 'query Q($v: Int) { echo(l: [$v]) }', 'query Q($v: Int = 1) { setInt2: echo(i: $v) }', 'query Q($v: String = "x") { nonNullEcho(s: $v) }'],
+    ['query Q($v: Int) { nonNullEcho(s: $v) }', 'query Q($v: [Int]) { strict: echo(i: $v) }', 'query Q($v: Float) { echo(i: $v) }', 'query Q($v: Boolean) { int @include(if: $v) }',
+      'query Q($v: String) { human(id: $v) { name } }', 'query Q($v: ID) { human(id: $v) { name } }', 'query Q($v: Int) { ...F } fragment F on Query { echo(s: $v) }',
+      'query Q($v: String = null) { nonNullEcho(s: $v) }', 'query Q($v: Episode) { reviews(episode: $v) { stars } }'],
+  ],
+  OverlappingFieldsCanBeMerged: [
+    ['{ hero { name name } hero { id } }', '{ human(id: 1) { height(unit: FOOT) height(unit: FOOT) } }', '{ hero { ... on Human { x: homePlanet } ... on Droid { x: primaryFunction } } }'],
+    ['{ a: int a: float }', '{ x: echo(s: "a") x: echo(s: "b") }', '{ x: echo(s: "a") x: echo }', '{ hero { a: name } hero { a: id } }', '{ int int: float }',
+      '{ hero { ... on Human { n: mass } ... on Droid { n: name } } }', '{ hero { friends { name } } hero { friends: appearsIn } }'],
+  ],
+  UniqueInputFieldNames: [
+    ['{ echo(r: {stars: 1, commentary: "a"}) }'],
+    ['{ echo(r: {stars: 1, stars: 1}) }', '{ echo(r: {stars: 1, commentary: "a", commentary: "b", stars: 2}) }', 'query Q($v: ReviewInput = {stars: 1, stars: 2}) { echo(r: $v) }'],
+  ],
+  MaxIntrospectionDepth: [
+    ['{ __schema { types { fields { type { name } } } } }', '{ __type(name: "Human") { interfaces { possibleTypes { name } } } }'],
+    ['{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }', '{ __type(name: "Character") { possibleTypes { interfaces { possibleTypes { name } } } } }',
+      '{ __schema { types { ...F } } } fragment F on __Type { fields { type { ...G } } } fragment G on __Type { fields { type { fields { name } } } }',
+      '{ __type(name: "ReviewInput") { inputFields { type { inputFields { type { inputFields { name } } } } } } }'],
+  ],
+};
+for (const [rule, [valid, invalid]] of Object.entries(rules)) {
+  valid.forEach((q, i) => add(`rule-${rule}-valid-${i}`, q));
+  invalid.forEach((q, i) => add(`rule-${rule}-invalid-${i}`, q));
+}
+
 // --- introspection: the queries GraphiQL and getIntrospectionQuery() send
 const gq = require('../../../build/npm/node_modules/graphql');
 const full = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true,
