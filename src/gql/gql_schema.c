@@ -288,6 +288,7 @@ struct builder {
     struct gql_schema *s;
     struct gql_errors *errs;
     int rc;
+    bool sdl_failed; /* a graphql-js validateSDL rule failed: no schema validation then */
 };
 
 static struct gql_loc no_loc(void)
@@ -310,6 +311,22 @@ static void berr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const 
         e->code = STR("GRAPHQL_SDL_ERROR");
     }
     b->rc = RC_INVAL;
+}
+
+/* An error of one of graphql-js's validateSDL rules (names, extensions, directives, known
+ * types): graphql-js throws those before building, so the type-system validation is skipped. */
+static void serr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
+    PRINTF_FMT(4, 5);
+
+static void serr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    berr(b, l1, l2, "%s", msg);
+    b->sdl_failed = true;
 }
 
 static enum gql_type_kind def_type_kind(enum gql_kind k)
@@ -389,11 +406,11 @@ static void add_directive_def(struct builder *b, struct gql_node *d, bool builti
     struct gql_directive_def *old = map_find(b->s->directives, d->name);
     if (old != NULL) {
         if (old->builtin) {
-            berr(b, d->loc, no_loc(),
+            serr(b, d->loc, no_loc(),
                  "Directive \"@%.*s\" already exists in the schema. It cannot be redefined.",
                  STR_FMT(d->name));
         } else {
-            berr(b, old->node->loc, d->loc, "There can be only one directive named \"@%.*s\".",
+            serr(b, old->node->loc, d->loc, "There can be only one directive named \"@%.*s\".",
                  STR_FMT(d->name));
         }
         return;
@@ -431,7 +448,7 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
     if (d->kind == GQL_SCHEMA_DEF) {
         for (size_t i = 0; i < schema_nodes->count; i++) {
             if (!schema_nodes->items[i]->flag) {
-                berr(b, d->loc, no_loc(), "Must provide only one schema definition.");
+                serr(b, d->loc, no_loc(), "Must provide only one schema definition.");
                 break;
             }
         }
@@ -444,7 +461,7 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
         return;
     }
     if (old->builtin) {
-        berr(b, d->loc, no_loc(),
+        serr(b, d->loc, no_loc(),
              "Type \"%.*s\" already exists in the schema. It cannot also be defined in this type "
              "definition.",
              STR_FMT(d->name));
@@ -452,7 +469,7 @@ static void collect_definition(struct builder *b, struct gql_node *d, bool built
         /* Root types defined by several scripts are merged (spec/30-graphql.md section 2). */
         gql_list_push(b->s->arena, &old->ext_nodes, d);
     } else {
-        berr(b, old->node->loc, d->loc, "There can be only one type named \"%.*s\".",
+        serr(b, old->node->loc, d->loc, "There can be only one type named \"%.*s\".",
              STR_FMT(d->name));
     }
 }
@@ -478,12 +495,12 @@ static void collect_extension(struct builder *b, struct gql_node *d, struct gql_
         return;
     }
     if (t == NULL) {
-        berr(b, d->loc, no_loc(), "Cannot extend type \"%.*s\" because it is not defined.",
+        serr(b, d->loc, no_loc(), "Cannot extend type \"%.*s\" because it is not defined.",
              STR_FMT(d->name));
         return;
     }
     if (t->kind != def_type_kind(d->kind)) {
-        berr(b, t->node->loc, d->loc, "Cannot extend non-%s type \"%.*s\".",
+        serr(b, t->node->loc, d->loc, "Cannot extend non-%s type \"%.*s\".",
              type_kind_word(def_type_kind(d->kind)), STR_FMT(d->name));
         check_directives(b, &d->directives, type_dir_loc[def_type_kind(d->kind)]);
         return;
@@ -516,7 +533,7 @@ static struct gql_type_ref *resolve_ref(struct builder *b, struct gql_node *n)
                 names[i] = b->s->type_list.items[i]->name;
             }
             gql_did_you_mean(&msg, NULL, n->name, names, b->s->type_list.count);
-            berr(b, n->loc, no_loc(), "%.*s", STR_FMT(buf_str(&msg)));
+            serr(b, n->loc, no_loc(), "%.*s", STR_FMT(buf_str(&msg)));
             buf_fini(&msg);
             return NULL;
         }
@@ -591,7 +608,7 @@ static void check_directive_args(struct builder *b, const struct gql_node *d,
             names[m] = defs->items[m]->name;
         }
         gql_did_you_mean(&msg, NULL, arg->name, names, defs->count);
-        berr(b, arg->loc, no_loc(), "%.*s", STR_FMT(buf_str(&msg)));
+        serr(b, arg->loc, no_loc(), "%.*s", STR_FMT(buf_str(&msg)));
         buf_fini(&msg);
     }
     for (size_t m = 0; m < defs->count; m++) {
@@ -605,7 +622,7 @@ static void check_directive_args(struct builder *b, const struct gql_node *d,
         }
         if (!given) {
             struct str ts = gql_print_ast_type(b->s->arena, def->type);
-            berr(b, d->loc, no_loc(),
+            serr(b, d->loc, no_loc(),
                  "Directive \"@%.*s\" argument \"%.*s\" of type \"%.*s\" is "
                  "required, but it was not provided.",
                  STR_FMT(d->name), STR_FMT(def->name), STR_FMT(ts));
@@ -613,23 +630,54 @@ static void check_directive_args(struct builder *b, const struct gql_node *d,
     }
 }
 
+/* validateSDL's UniqueInputFieldNames over a constant value. */
+static void check_unique_input_fields(struct builder *b, const struct gql_node *v)
+{
+    for (size_t i = 0; v->kind == GQL_OBJECT && i < v->children.count; i++) {
+        const struct gql_node *f = v->children.items[i];
+        for (size_t k = 0; k < i; k++) {
+            if (str_eq(v->children.items[k]->name, f->name)) {
+                serr(b, v->children.items[k]->name_loc, f->name_loc,
+                     "There can be only one input field named \"%.*s\".", STR_FMT(f->name));
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; (v->kind == GQL_OBJECT || v->kind == GQL_LIST) && i < v->children.count;
+         i++) {
+        const struct gql_node *c = v->children.items[i];
+        check_unique_input_fields(b, c->kind == GQL_OBJECT_FIELD ? c->value : c);
+    }
+}
+
 static void check_directives(struct builder *b, const struct gql_list *dirs, enum gql_dir_loc where)
 {
     for (size_t i = 0; i < dirs->count; i++) {
         struct gql_node *d = dirs->items[i];
+        for (size_t k = 0; k < d->args.count; k++) {
+            for (size_t m = 0; m < k; m++) {
+                if (str_eq(d->args.items[m]->name, d->args.items[k]->name)) {
+                    serr(b, d->args.items[m]->name_loc, d->args.items[k]->name_loc,
+                         "There can be only one argument named \"%.*s\".",
+                         STR_FMT(d->args.items[k]->name));
+                    break;
+                }
+            }
+            check_unique_input_fields(b, d->args.items[k]->value);
+        }
         struct gql_directive_def *dd = map_find(b->s->directives, d->name);
         if (dd == NULL) {
-            berr(b, d->loc, no_loc(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
+            serr(b, d->loc, no_loc(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
             continue;
         }
         if ((dd->locations & (1u << where)) == 0) {
-            berr(b, d->loc, no_loc(), "Directive \"@%.*s\" may not be used on %s.",
+            serr(b, d->loc, no_loc(), "Directive \"@%.*s\" may not be used on %s.",
                  STR_FMT(d->name), gql_dir_loc_names[where]);
         }
         check_directive_args(b, d, dd);
         for (size_t j = 0; j < i && !dd->repeatable; j++) {
             if (str_eq(dirs->items[j]->name, d->name)) {
-                berr(b, dirs->items[j]->loc, d->loc,
+                serr(b, dirs->items[j]->loc, d->loc,
                      "The directive \"@%.*s\" can only be used once at this location.",
                      STR_FMT(d->name));
                 break;
@@ -648,6 +696,9 @@ static void build_input_values(struct builder *b, const struct gql_list *defs,
         out[i].type = resolve_ref(b, n->type);
         out[i].default_value = n->value;
         out[i].node = n;
+        if (n->value != NULL) {
+            check_unique_input_fields(b, n->value);
+        }
         read_deprecation(&n->directives, &out[i].deprecated, &out[i].deprecation_reason);
         check_directives(b, &n->directives, where);
     }
@@ -668,7 +719,7 @@ static void check_unique_args(struct builder *b, const struct gql_type *t,
     for (size_t a = 0; a < f->arg_count; a++) {
         for (size_t c = 0; c < a; c++) {
             if (str_eq(f->args[a].name, f->args[c].name)) {
-                berr(b, f->args[c].node->loc, f->args[a].node->loc,
+                serr(b, f->args[c].node->loc, f->args[a].node->loc,
                      "Argument \"%.*s.%.*s(%.*s:)\" can only be defined once.", STR_FMT(t->name),
                      STR_FMT(f->name), STR_FMT(f->args[a].name));
             }
@@ -681,7 +732,7 @@ static void build_field(struct builder *b, struct gql_type *t, struct gql_node *
 {
     struct gql_field *old = gql_type_find_field(t, n->name);
     if (old != NULL) {
-        berr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
+        serr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
              STR_FMT(t->name), STR_FMT(n->name));
         return;
     }
@@ -789,7 +840,7 @@ static void build_enum_value(struct builder *b, struct gql_type *t, struct gql_n
 {
     for (size_t j = 0; j < t->value_count; j++) {
         if (str_eq(t->values[j].name, n->name)) {
-            berr(b, t->values[j].node->loc, n->loc,
+            serr(b, t->values[j].node->loc, n->loc,
                  "Enum value \"%.*s.%.*s\" can only be defined once.", STR_FMT(t->name),
                  STR_FMT(n->name));
             return;
@@ -823,7 +874,7 @@ static void build_input_object(struct builder *b, struct gql_type *t)
             struct gql_node *n = fs->items[i];
             struct gql_input_value *old = gql_type_find_input_field(t, n->name);
             if (old != NULL) {
-                berr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
+                serr(b, old->node->loc, n->loc, "Field \"%.*s.%.*s\" can only be defined once.",
                      STR_FMT(t->name), STR_FMT(n->name));
                 continue;
             }
@@ -877,13 +928,8 @@ static void add_root(struct builder *b, const struct gql_node *sn, const struct 
 {
     static const char *const op_words[] = { "query", "mutation", "subscription" };
     if (named[o->op]) {
-        if (sn->flag) {
-            berr(b, o->loc, no_loc(),
-                 "Type for %s already defined in the schema. It cannot be redefined.",
-                 op_words[o->op]);
-        } else {
-            berr(b, o->loc, no_loc(), "There can be only one %s type in schema.", op_words[o->op]);
-        }
+        /* graphql-js's "already defined" wording is for extending a built schema only. */
+        serr(b, o->loc, no_loc(), "There can be only one %s type in schema.", op_words[o->op]);
         return;
     }
     named[o->op] = true;
@@ -1362,6 +1408,14 @@ static void build_directive_args(struct builder *b)
         d->arg_count = d->node->args.count;
         build_input_values(b, &d->node->args, d->args, GQL_LOC_ARGUMENT_DEFINITION);
         for (size_t a = 0; a < d->arg_count; a++) {
+            for (size_t c = 0; c < a; c++) {
+                if (str_eq(d->args[a].name, d->args[c].name)) {
+                    serr(b, d->args[c].node->loc, d->args[a].node->loc,
+                         "Argument \"@%.*s(%.*s:)\" can only be defined once.", STR_FMT(d->name),
+                         STR_FMT(d->args[a].name));
+                    break;
+                }
+            }
             if (d->args[a].type != NULL && !gql_type_is_input(gql_ref_named(d->args[a].type))) {
                 struct str ts = gql_ref_print(b->s->arena, d->args[a].type);
                 berr(b, d->args[a].node->loc, no_loc(),
@@ -1557,14 +1611,16 @@ int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
     }
     build_roots(&b, &schema_nodes);
     link_possible_types(&b);
-    /* graphql-js throws on a bad directive value while building: no schema validation then. */
-    bool values_ok = b.rc == RC_OK;
+    /* graphql-js validates the SDL, then builds (a bad directive value throws there), then
+     * validates the schema: each step only when the one before succeeded. */
+    bool values_ok = !b.sdl_failed;
+    size_t before_values = errs->count;
     for (size_t i = 0; i < s->defs.count && values_ok; i++) {
         if (!s->def_builtin.items[i]) {
             check_definition_directive_values(&b, s->defs.items[i]);
         }
     }
-    values_ok = values_ok ? b.rc == RC_OK : true;
+    values_ok = values_ok && errs->count == before_values;
     for (size_t i = 0; i < s->type_list.count && values_ok; i++) {
         validate_type(&b, s->type_list.items[i]);
     }
