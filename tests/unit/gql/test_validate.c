@@ -2,6 +2,7 @@
 /* Unit tests for document validation (gql_validate.c), on the specification's example
  * schema of section 5 (Dog, Cat, Pet, ...). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -226,4 +227,44 @@ TEST(validate_overlap_through_fragment_cycle_terminates)
         "{ ...A } } }",
         "Cannot spread fragment \"A\" within itself. @1:77 | Cannot spread fragment \"A\" "
         "within itself. @1:53");
+}
+
+TEST(validate_introspection_depth)
+{
+    expect_validation("{ __schema { types { fields { type { fields { name } } } } } }", "");
+    expect_validation("{ __schema { types { fields { type { fields { type { fields { name } } } } } "
+                      "} } }",
+                      "Maximum introspection depth exceeded @1:3");
+    expect_validation("{ __type(name: \"Dog\") { ...A } }\n"
+                      "fragment A on __Type { interfaces { ...B } }\n"
+                      "fragment B on __Type { possibleTypes { interfaces { name } } }",
+                      "Maximum introspection depth exceeded @1:3");
+    /* Fragments spread twice at each of 40 levels: 2^40 paths. The walk's node budget stops
+     * it and the document is rejected rather than walked for hours. */
+    struct buf doc;
+    buf_init(&doc, 1u << 16);
+    ASSERT_OK(buf_try_append_cstr(&doc, "{ __schema { types { ...F0 } } }\n"));
+    for (int i = 0; i < 40; i++) {
+        ASSERT_OK(buf_try_printf(&doc, "fragment F%d on __Type { ofType { ...F%d ...F%d } }\n", i,
+                                 i + 1, i + 1));
+    }
+    ASSERT_OK(buf_try_append_cstr(&doc, "fragment F40 on __Type { name }\n"));
+    char *text = strndup(buf_str(&doc).ptr, buf_str(&doc).len);
+    expect_validation(text, "Maximum introspection depth exceeded @1:3");
+    free(text);
+    buf_fini(&doc);
+}
+
+TEST(validate_type_system_definitions_in_documents)
+{
+    expect_validation("{ dog { name } }\ntype T implements Nope { a: Strin }",
+                      "The \"T\" definition is not executable. @2:1 | Unknown type \"Nope\". @2:19 | "
+                      "Unknown type \"Strin\". Did you mean \"String\"? @2:29");
+    expect_validation("{ dog { name @d @d } }\ndirective @d(x: Int!) on QUERY",
+                      "The \"d\" definition is not executable. @2:1 | The directive \"@d\" can only "
+                      "be used once at this location. @1:14,1:17 | Directive \"@d\" may not be used "
+                      "on FIELD. @1:14 | Directive \"@d\" argument \"x\" of type \"Int!\" is "
+                      "required, but it was not provided. @1:14 | Directive \"@d\" may not be used "
+                      "on FIELD. @1:17 | Directive \"@d\" argument \"x\" of type \"Int!\" is "
+                      "required, but it was not provided. @1:17");
 }
