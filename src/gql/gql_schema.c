@@ -1378,8 +1378,8 @@ static void check_directive_values(struct builder *b, const struct gql_list *dir
                 berr(b, arg->value->loc, no_loc(),
                      "Argument \"%.*s\" of non-null type \"%.*s\" must not be null.",
                      STR_FMT(arg->name), STR_FMT(ts));
-            } else if (gql_check_literal(b->s->arena, b->s, arg->value, def->type, STR_NULL,
-                                         NULL) > 0) {
+            } else if (gql_check_literal(b->s->arena, b->s, arg->value, def->type, STR_NULL, NULL) >
+                       0) {
                 struct str printed = gql_print_value(b->s->arena, arg->value);
                 berr(b, arg->value->loc, no_loc(), "Argument \"%.*s\" has invalid value %.*s.",
                      STR_FMT(arg->name), STR_FMT(printed));
@@ -1627,9 +1627,9 @@ int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
     for (size_t i = 0; i < s->directive_list.count && values_ok; i++) {
         const struct gql_directive_def *d = s->directive_list.items[i];
         for (size_t a = 0; a < d->arg_count; a++) {
-            check_default(&b, &d->args[a],
-                          arena_printf(s->arena, "@%.*s(%.*s:)", STR_FMT(d->name),
-                                       STR_FMT(d->args[a].name)));
+            check_default(
+                &b, &d->args[a],
+                arena_printf(s->arena, "@%.*s(%.*s:)", STR_FMT(d->name), STR_FMT(d->args[a].name)));
         }
     }
     for (size_t i = 0; i < s->root_fields.count; i++) {

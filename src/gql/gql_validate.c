@@ -46,11 +46,11 @@ struct vctx {
     bool collect; /* usage-collection walk: report nothing */
     struct usages *usages;
     struct buf msg;
-    size_t overlap_budget; /* comparisons left for OverlappingFieldsCanBeMerged */
-    size_t overlap_depth;  /* nesting of sub-selection comparisons */
+    size_t overlap_budget;       /* comparisons left for OverlappingFieldsCanBeMerged */
+    size_t overlap_depth;        /* nesting of sub-selection comparisons */
     size_t introspection_budget; /* node visits left for MaxIntrospectionDepth */
-    struct str prefix;     /* put before every message (gql_check_literal) */
-    size_t found;          /* problems found, reported or not */
+    struct str prefix;           /* put before every message (gql_check_literal) */
+    size_t found;                /* problems found, reported or not */
 };
 
 static struct gql_loc nl(void)
@@ -738,8 +738,8 @@ static void check_known_type_in(struct vctx *v, const struct gql_node *named, bo
     size_t count = 0;
     struct gql_type *const *types = gql_schema_types(v->s, &count);
     size_t doc_count = v->doc_types != NULL ? map_count(v->doc_types) : 0;
-    struct str *names = arena_alloc(
-        v->a, (count + doc_count + ARRAY_LEN(standard_type_names) + 1) * sizeof(*names));
+    struct str *names = arena_alloc(v->a, (count + doc_count + ARRAY_LEN(standard_type_names) + 1) *
+                                              sizeof(*names));
     size_t n = 0;
     for (size_t i = 0; sdl && i < ARRAY_LEN(standard_type_names); i++) {
         names[n++] = str_from_cstr(standard_type_names[i]);
@@ -1842,11 +1842,15 @@ static void walk_sdl_definition(struct vctx *v, const struct gql_node *d)
         enum gql_kind kind;
         enum gql_dir_loc where;
     } locs[] = {
-        { GQL_SCHEMA_DEF, GQL_LOC_SCHEMA },       { GQL_SCALAR_DEF, GQL_LOC_SCALAR },
-        { GQL_OBJECT_DEF, GQL_LOC_OBJECT },       { GQL_INTERFACE_DEF, GQL_LOC_INTERFACE },
-        { GQL_UNION_DEF, GQL_LOC_UNION },         { GQL_ENUM_DEF, GQL_LOC_ENUM },
+        { GQL_SCHEMA_DEF, GQL_LOC_SCHEMA },
+        { GQL_SCALAR_DEF, GQL_LOC_SCALAR },
+        { GQL_OBJECT_DEF, GQL_LOC_OBJECT },
+        { GQL_INTERFACE_DEF, GQL_LOC_INTERFACE },
+        { GQL_UNION_DEF, GQL_LOC_UNION },
+        { GQL_ENUM_DEF, GQL_LOC_ENUM },
         { GQL_INPUT_OBJECT_DEF, GQL_LOC_INPUT_OBJECT },
     };
+
     if (d->kind == GQL_DIRECTIVE_DEF) {
         walk_sdl_input_values(v, &d->args, GQL_LOC_ARGUMENT_DEFINITION);
         return;

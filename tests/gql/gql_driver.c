@@ -109,8 +109,8 @@ static void run_case(struct arena *a, const struct json_value *c, struct buf *ou
     if (str_eq_cstr(member_str(c, "resolvers"), "changeTheNumber")) {
         IGNORE_RC(gql_schema_set_resolver(s, STR("Mutation"), STR("changeTheNumber"),
                                           change_the_number, &later));
-        IGNORE_RC(gql_schema_set_resolver(s, STR("NumberHolder"), STR("theNumber"), the_number,
-                                          &later));
+        IGNORE_RC(
+            gql_schema_set_resolver(s, STR("NumberHolder"), STR("theNumber"), the_number, &later));
     }
     const struct json_value *ps = json_object_find(c, STR("printSchema"));
     if (ps != NULL && ps->type == JSON_TRUE) {

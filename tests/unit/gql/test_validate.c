@@ -232,9 +232,10 @@ TEST(validate_overlap_through_fragment_cycle_terminates)
 TEST(validate_introspection_depth)
 {
     expect_validation("{ __schema { types { fields { type { fields { name } } } } } }", "");
-    expect_validation("{ __schema { types { fields { type { fields { type { fields { name } } } } } "
-                      "} } }",
-                      "Maximum introspection depth exceeded @1:3");
+    expect_validation(
+        "{ __schema { types { fields { type { fields { type { fields { name } } } } } "
+        "} } }",
+        "Maximum introspection depth exceeded @1:3");
     expect_validation("{ __type(name: \"Dog\") { ...A } }\n"
                       "fragment A on __Type { interfaces { ...B } }\n"
                       "fragment B on __Type { possibleTypes { interfaces { name } } }",
@@ -257,14 +258,16 @@ TEST(validate_introspection_depth)
 
 TEST(validate_type_system_definitions_in_documents)
 {
-    expect_validation("{ dog { name } }\ntype T implements Nope { a: Strin }",
-                      "The \"T\" definition is not executable. @2:1 | Unknown type \"Nope\". @2:19 | "
-                      "Unknown type \"Strin\". Did you mean \"String\"? @2:29");
-    expect_validation("{ dog { name @d @d } }\ndirective @d(x: Int!) on QUERY",
-                      "The \"d\" definition is not executable. @2:1 | The directive \"@d\" can only "
-                      "be used once at this location. @1:14,1:17 | Directive \"@d\" may not be used "
-                      "on FIELD. @1:14 | Directive \"@d\" argument \"x\" of type \"Int!\" is "
-                      "required, but it was not provided. @1:14 | Directive \"@d\" may not be used "
-                      "on FIELD. @1:17 | Directive \"@d\" argument \"x\" of type \"Int!\" is "
-                      "required, but it was not provided. @1:17");
+    expect_validation(
+        "{ dog { name } }\ntype T implements Nope { a: Strin }",
+        "The \"T\" definition is not executable. @2:1 | Unknown type \"Nope\". @2:19 | "
+        "Unknown type \"Strin\". Did you mean \"String\"? @2:29");
+    expect_validation(
+        "{ dog { name @d @d } }\ndirective @d(x: Int!) on QUERY",
+        "The \"d\" definition is not executable. @2:1 | The directive \"@d\" can only "
+        "be used once at this location. @1:14,1:17 | Directive \"@d\" may not be used "
+        "on FIELD. @1:14 | Directive \"@d\" argument \"x\" of type \"Int!\" is "
+        "required, but it was not provided. @1:14 | Directive \"@d\" may not be used "
+        "on FIELD. @1:17 | Directive \"@d\" argument \"x\" of type \"Int!\" is "
+        "required, but it was not provided. @1:17");
 }
