@@ -384,12 +384,25 @@ WARN_UNUSED int http_sse_register(struct http_sse_hub *h, struct str pattern,
                                   struct http_sse_stream **out_ss, struct diag *d);
 
 /* The stream registered at exactly pattern, or NULL. Any thread. */
-struct http_sse_stream *http_sse_find(const struct http_sse_hub *h, struct str pattern);
+struct http_sse_stream *http_sse_find(struct http_sse_hub *h, struct str pattern);
 
 /* The stream whose pattern matches a request path (raw_path), or NULL; params (decoded in a)
  * go to *out_match as http_router_match() gives them. Any thread. */
-struct http_sse_stream *http_sse_match(const struct http_sse_hub *h, struct str raw_path,
-                                       struct arena *a, struct http_match *out_match);
+struct http_sse_stream *http_sse_match(struct http_sse_hub *h, struct str raw_path, struct arena *a,
+                                       struct http_match *out_match);
+
+/* Change the configuration of a registered stream (a redeploy): the connection limit applies
+ * to new connections, the heartbeat and queue bounds to new connections; a different replay
+ * size drops the kept messages. RC_OK or RC_INVAL. Any thread. */
+WARN_UNUSED int http_sse_configure(struct http_sse_stream *ss, const struct http_sse_config *cfg,
+                                   struct diag *d);
+
+/* End every connection of ss (after what is queued for it); the stream stays registered and
+ * accepts new connections. Any thread (posted to every loop). */
+void http_sse_close_all(struct http_sse_stream *ss);
+
+/* The pattern ss was registered at (lives as long as the hub). */
+struct str http_sse_pattern(const struct http_sse_stream *ss);
 
 /*
  * Accept ex as a connection of ss with criteria c (taken: freed by the hub; NULL = {}), and
@@ -409,16 +422,22 @@ struct http_sse_message {
 
 /*
  * Broadcast m to every connection of ss on every loop whose criteria match f (borrowed; a
- * reference is taken; NULL: all). RC_OK (posted); RC_INVAL (bad event name or id: d says
- * why); RC_LIMIT (data over HTTP_SSE_MAX_MESSAGE_BYTES). Any thread.
+ * reference is taken; NULL: all). *out_local (may be NULL) gets the number of connections it
+ * was sent to: those attached when it was numbered whose criteria match f (the loops then
+ * queue it; a connection that closes meanwhile, or is dropped as a slow consumer by this very
+ * message, is still counted). RC_OK (posted); RC_INVAL (bad event name or id: d says why);
+ * RC_LIMIT (data over HTTP_SSE_MAX_MESSAGE_BYTES). Any thread.
  */
 WARN_UNUSED int http_sse_broadcast(struct http_sse_stream *ss, const struct http_sse_message *m,
-                                   struct http_filter *f, struct diag *d);
+                                   struct http_filter *f, size_t *out_local, struct diag *d);
 
 /* Connections of ss on this instance (attached or being attached). Any thread. */
 size_t http_sse_connection_count(const struct http_sse_stream *ss);
 /* Messages delivered to connections since start (one per connection). Any thread. */
 uint64_t http_sse_delivered(const struct http_sse_stream *ss);
+/* Connections of ss disconnected because their queue was full (spec §1.1 SLOW_CONSUMER; each
+ * is also logged at level warn with code=SLOW_CONSUMER). Any thread. */
+uint64_t http_sse_slow_consumers(const struct http_sse_stream *ss);
 
 /*
  * Format one event into out: "id: ..\n", "event: ..\n", one "data: ..\n" per line of data
@@ -442,6 +461,8 @@ struct http_ws;
 
 #define HTTP_WS_GROUP_MAX_BYTES 128 /* group name -> RC_INVAL */
 #define HTTP_WS_GROUPS_MAX      100 /* groups per socket -> RC_LIMIT */
+#define HTTP_WS_ID_BYTES        29  /* "ws_" + 26 base32 characters */
+#define HTTP_WS_PROTOCOL_MAX    128 /* a longer chosen subprotocol is not answered */
 
 /* All on the socket's loop thread. ws is valid during the call (keep it with http_ws_ref). */
 typedef void http_ws_open_fn(struct http_ws *ws, void *arg);
@@ -479,19 +500,29 @@ WARN_UNUSED int http_ws_register(struct http_ws_hub *h, struct str pattern,
                                  struct diag *d);
 
 /* The route matching raw_path (params in *out_match), or NULL. Any thread. */
-struct http_ws_route *http_ws_match(const struct http_ws_hub *h, struct str raw_path,
-                                    struct arena *a, struct http_match *out_match);
+struct http_ws_route *http_ws_match(struct http_ws_hub *h, struct str raw_path, struct arena *a,
+                                    struct http_match *out_match);
+
+/* Replace the configuration of a registered route (a redeploy; origins and protocols copied;
+ * the callbacks must stay the same). Sockets already open keep the one they opened with. Any
+ * thread. */
+void http_ws_configure(struct http_ws_route *r, const struct http_ws_config *cfg);
+
+/* A new socket id ("ws_" + 26 base32 characters + NUL), for callers that need the id before
+ * the upgrade (http_ws_accept's id). Any thread. */
+void http_ws_make_id(char out[HTTP_WS_ID_BYTES + 1]);
 
 /*
  * Complete the upgrade of ex on route r and give up ex. Checks the handshake (GET, HTTP/1.1,
  * Upgrade: websocket, Connection: upgrade, Sec-WebSocket-Key of 16 bytes -> 400;
  * Sec-WebSocket-Version 13 -> 426), the Origin (-> 403) and the limits (-> 503
  * TOO_MANY_CONNECTIONS), answering with a JSON error when one fails (RC_INVAL, RC_DENIED,
- * RC_LIMIT; d says why). RC_OK: 101 is sent and on_open will run on the loop. Any thread.
+ * RC_LIMIT; d says why). RC_OK: 101 is sent and on_open will run on the loop. The socket's id
+ * is id when it has HTTP_WS_ID_BYTES bytes (from http_ws_make_id), else a new one. Any thread.
  * Refusing from a script (spec §2 onOpen) happens before this call, with the request.
  */
-WARN_UNUSED int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user_data,
-                               struct diag *d);
+WARN_UNUSED int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, struct str id,
+                               void *user_data, struct diag *d);
 
 /* The user_data given to http_ws_accept() (the JS layer's per-socket state). Any thread. */
 void *http_ws_user_data(const struct http_ws *ws);
@@ -523,6 +554,11 @@ WARN_UNUSED int http_ws_leave(struct http_ws *ws, struct str group, struct diag 
  */
 WARN_UNUSED int http_ws_send_route(struct http_ws_route *r, struct str group, struct str socket_id,
                                    struct str except_id, bool binary, struct str data);
+
+/* Close the sockets of r on every loop (all, one group, or one id) with code (1000, 1001 or
+ * 3000-4999) and reason (<= 123 bytes of UTF-8). RC_OK (posted); RC_INVAL. Any thread. */
+WARN_UNUSED int http_ws_close_route(struct http_ws_route *r, struct str group, struct str socket_id,
+                                    int code, struct str reason, struct diag *d);
 
 /* Open sockets of r on this instance. Any thread. */
 size_t http_ws_connection_count(const struct http_ws_route *r);

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/clk.h"
 #include "base/diag.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "base/rc.h"
 #include "http/http.h"
@@ -33,6 +34,8 @@
 #define SSE_EVENT_NAME_MAX          64
 #define SSE_ID_MAX                  256
 #define SSE_FORMAT_OVERHEAD         ((size_t)64 * 1024)
+
+static const struct log_ctx sse_log = { .mod = "http" };
 
 struct ring_item {
     uint64_t seq;
@@ -54,6 +57,8 @@ struct sse_conn {
     atomic_int refs; /* the attach path and the close path */
     bool linked;
     bool closed;
+    bool member;         /* in ss->members (under ss->mu) */
+    size_t member_index; /* under ss->mu */
     struct sse_conn *prev;
     struct sse_conn *next;
 };
@@ -62,20 +67,26 @@ struct http_sse_stream {
     struct http_sse_hub *hub;
     char *pattern;
     size_t pattern_len;
-    struct http_sse_config cfg;
-    struct sse_conn **loops; /* per I/O loop: list head, loop thread only */
+    struct http_sse_config cfg; /* under mu once connections may exist */
+    struct sse_conn **loops;    /* per I/O loop: list head, loop thread only */
     atomic_size_t conns;
+    atomic_size_t max_conns;
     atomic_uint_least64_t delivered;
-    pthread_mutex_t mu; /* seq and ring */
+    atomic_uint_least64_t slow;
+    pthread_mutex_t mu; /* cfg, seq, ring and members */
     uint64_t seq;
     struct ring_item *ring;
     size_t ring_start;
     size_t ring_count;
+    struct sse_conn **members; /* attached connections of every loop (for Delivery.local) */
+    size_t member_count;
+    size_t member_cap;
 };
 
 struct http_sse_hub {
     struct http_server *srv;
     size_t io_count;
+    pthread_mutex_t mu; /* router, streams, count, cap */
     struct http_router *router;
     struct http_sse_stream **streams;
     size_t count;
@@ -92,6 +103,13 @@ struct delivery {
     struct http_chunk *ch;
     struct http_filter *f;
     uint64_t seq;
+    size_t io;
+};
+
+/* End every connection of a stream on one loop (http_sse_close_all). */
+struct close_all {
+    struct net_post post;
+    struct http_sse_stream *ss;
     size_t io;
 };
 
@@ -190,6 +208,7 @@ struct http_sse_hub *http_sse_hub_new(struct http_server *s, size_t max_connecti
     struct http_sse_hub *h = mem_calloc(1, sizeof(*h));
     h->srv = s;
     h->io_count = http_server_io_count(s);
+    pthread_mutex_init(&h->mu, NULL);
     h->router = http_router_new();
     atomic_init(&h->conns, 0);
     h->max_conns = max_connections > 0 ? max_connections : SSE_DEFAULT_HUB_CONNECTIONS;
@@ -217,6 +236,7 @@ void http_sse_hub_free(struct http_sse_hub *h)
             ring_item_clear(&ss->ring[(ss->ring_start + k) % ss->cfg.replay]);
         }
         pthread_mutex_destroy(&ss->mu);
+        mem_free(ss->members);
         mem_free(ss->ring);
         mem_free(ss->loops);
         mem_free(ss->pattern);
@@ -224,15 +244,16 @@ void http_sse_hub_free(struct http_sse_hub *h)
     }
     mem_free(h->streams);
     http_router_free(h->router);
+    pthread_mutex_destroy(&h->mu);
     http_chunk_unref(h->heartbeat);
     http_chunk_unref(h->hello);
     mem_free(h);
 }
 
-int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct http_sse_config *cfg,
-                      struct http_sse_stream **out_ss, struct diag *d)
+/* cfg with its defaults applied, or RC_INVAL. */
+static int sse_config(const struct http_sse_config *cfg, struct http_sse_config *out,
+                      struct diag *d)
 {
-    *out_ss = NULL;
     struct http_sse_config c = { 0 };
     if (cfg != NULL) {
         c = *cfg;
@@ -242,9 +263,24 @@ int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct h
     }
     c.heartbeat_ms = c.heartbeat_ms == 0 ? SSE_DEFAULT_HEARTBEAT_MS : c.heartbeat_ms;
     c.max_connections = c.max_connections > 0 ? c.max_connections : SSE_DEFAULT_MAX_CONNECTIONS;
-    struct http_sse_stream *ss = mem_calloc(1, sizeof(*ss));
-    int rc = http_router_add(h->router, STR("GET"), pattern, ss, d);
+    *out = c;
+    return RC_OK;
+}
+
+int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct http_sse_config *cfg,
+                      struct http_sse_stream **out_ss, struct diag *d)
+{
+    *out_ss = NULL;
+    struct http_sse_config c;
+    int rc = sse_config(cfg, &c, d);
     if (rc != RC_OK) {
+        return rc;
+    }
+    struct http_sse_stream *ss = mem_calloc(1, sizeof(*ss));
+    pthread_mutex_lock(&h->mu);
+    rc = http_router_add(h->router, STR("GET"), pattern, ss, d);
+    if (rc != RC_OK) {
+        pthread_mutex_unlock(&h->mu);
         mem_free(ss);
         return rc;
     }
@@ -254,7 +290,9 @@ int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct h
     ss->cfg = c;
     ss->loops = mem_calloc(h->io_count, sizeof(struct sse_conn *));
     atomic_init(&ss->conns, 0);
+    atomic_init(&ss->max_conns, c.max_connections);
     atomic_init(&ss->delivered, 0);
+    atomic_init(&ss->slow, 0);
     pthread_mutex_init(&ss->mu, NULL);
     if (c.replay > 0) {
         ss->ring = mem_calloc(c.replay, sizeof(*ss->ring));
@@ -264,26 +302,66 @@ int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct h
         h->streams = mem_realloc(h->streams, h->cap * sizeof(struct http_sse_stream *));
     }
     h->streams[h->count++] = ss;
+    pthread_mutex_unlock(&h->mu);
     *out_ss = ss;
     return RC_OK;
 }
 
-struct http_sse_stream *http_sse_find(const struct http_sse_hub *h, struct str pattern)
+int http_sse_configure(struct http_sse_stream *ss, const struct http_sse_config *cfg,
+                       struct diag *d)
 {
-    for (size_t i = 0; i < h->count; i++) {
-        struct http_sse_stream *ss = h->streams[i];
-        if (str_eq(str_make(ss->pattern, ss->pattern_len), pattern)) {
-            return ss;
-        }
+    struct http_sse_config c;
+    int rc = sse_config(cfg, &c, d);
+    if (rc != RC_OK) {
+        return rc;
     }
-    return NULL;
+    pthread_mutex_lock(&ss->mu);
+    if (c.replay != ss->cfg.replay) {
+        for (size_t k = 0; k < ss->ring_count; k++) {
+            ring_item_clear(&ss->ring[(ss->ring_start + k) % ss->cfg.replay]);
+        }
+        mem_free(ss->ring);
+        ss->ring = c.replay > 0 ? mem_calloc(c.replay, sizeof(*ss->ring)) : NULL;
+        ss->ring_start = 0;
+        ss->ring_count = 0;
+    }
+    ss->cfg = c;
+    atomic_store(&ss->max_conns, c.max_connections);
+    pthread_mutex_unlock(&ss->mu);
+    return RC_OK;
 }
 
-struct http_sse_stream *http_sse_match(const struct http_sse_hub *h, struct str raw_path,
-                                       struct arena *a, struct http_match *out_match)
+struct http_sse_stream *http_sse_find(struct http_sse_hub *h, struct str pattern)
 {
+    struct http_sse_stream *found = NULL;
+    pthread_mutex_lock(&h->mu);
+    for (size_t i = 0; i < h->count && found == NULL; i++) {
+        struct http_sse_stream *ss = h->streams[i];
+        if (str_eq(str_make(ss->pattern, ss->pattern_len), pattern)) {
+            found = ss;
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+    return found;
+}
+
+struct http_sse_stream *http_sse_match(struct http_sse_hub *h, struct str raw_path, struct arena *a,
+                                       struct http_match *out_match)
+{
+    pthread_mutex_lock(&h->mu);
     http_router_match(h->router, STR("GET"), raw_path, a, out_match);
+    pthread_mutex_unlock(&h->mu);
     return out_match->kind == HTTP_MATCH_FOUND ? out_match->target : NULL;
+}
+
+struct str http_sse_pattern(const struct http_sse_stream *ss)
+{
+    return str_make(ss->pattern, ss->pattern_len);
+}
+
+uint64_t http_sse_slow_consumers(const struct http_sse_stream *ss)
+{
+    return atomic_load(&((struct http_sse_stream *)ss)->slow);
 }
 
 size_t http_sse_connection_count(const struct http_sse_stream *ss)
@@ -312,11 +390,52 @@ static void sse_conn_unref(struct sse_conn *sc)
 }
 
 /* The stream is over (loop thread, or the stopping thread after the loop ended). */
+/* Drop sc from ss->members (any thread). */
+static void member_remove(struct sse_conn *sc)
+{
+    struct http_sse_stream *ss = sc->ss;
+    pthread_mutex_lock(&ss->mu);
+    if (sc->member) {
+        struct sse_conn *last = ss->members[--ss->member_count];
+        ss->members[sc->member_index] = last;
+        last->member_index = sc->member_index;
+        sc->member = false;
+    }
+    pthread_mutex_unlock(&ss->mu);
+}
+
+/* Add sc to ss->members. Under ss->mu. */
+static void member_add(struct sse_conn *sc)
+{
+    struct http_sse_stream *ss = sc->ss;
+    if (ss->member_count == ss->member_cap) {
+        ss->member_cap = ss->member_cap == 0 ? 16 : ss->member_cap * 2;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+        ss->members = mem_realloc(ss->members, ss->member_cap * sizeof(*ss->members));
+    }
+    sc->member_index = ss->member_count;
+    ss->members[ss->member_count++] = sc;
+    sc->member = true;
+}
+
+/* Queue ch on sc; a slow consumer is counted and logged. True when queued. Loop thread. */
+static bool conn_push(struct sse_conn *sc, struct http_chunk *ch)
+{
+    int rc = http_stream_push(sc->st, ch);
+    if (rc == RC_LIMIT) {
+        atomic_fetch_add(&sc->ss->slow, 1);
+        log_warn(&sse_log, "event stream client disconnected code=SLOW_CONSUMER stream=%.*s",
+                 (int)sc->ss->pattern_len, sc->ss->pattern);
+    }
+    return rc == RC_OK;
+}
+
 static void on_sse_close(struct http_stream *st, void *arg)
 {
     (void)st;
     struct sse_conn *sc = arg;
     sc->closed = true;
+    member_remove(sc);
     if (sc->linked) {
         struct sse_conn **head = &sc->ss->loops[sc->io];
         if (sc->prev != NULL) {
@@ -347,10 +466,8 @@ static void replay(struct sse_conn *sc)
     }
     for (size_t k = from; k < n && !sc->closed; k++) {
         const struct ring_item *it = &ss->ring[(ss->ring_start + k) % ss->cfg.replay];
-        if (it->f == NULL || http_filter_match(it->f, sc->crit)) {
-            if (http_stream_push(sc->st, it->ch) == RC_OK) {
-                atomic_fetch_add(&ss->delivered, 1);
-            }
+        if ((it->f == NULL || http_filter_match(it->f, sc->crit)) && conn_push(sc, it->ch)) {
+            atomic_fetch_add(&ss->delivered, 1);
         }
     }
 }
@@ -364,6 +481,9 @@ static void attach(struct sse_conn *sc)
             replay(sc);
         }
         sc->min_seq = ss->seq;
+        if (!sc->closed) {
+            member_add(sc);
+        }
         pthread_mutex_unlock(&ss->mu);
     }
     if (!sc->closed) {
@@ -390,11 +510,12 @@ int http_sse_connect(struct http_sse_stream *ss, struct http_exchange *ex, struc
     struct http_sse_hub *h = ss->hub;
     size_t n = atomic_fetch_add(&ss->conns, 1) + 1;
     size_t total = atomic_fetch_add(&h->conns, 1) + 1;
-    if (n > ss->cfg.max_connections || total > h->max_conns) {
+    size_t max = atomic_load(&ss->max_conns);
+    if (n > max || total > h->max_conns) {
         atomic_fetch_sub(&ss->conns, 1);
         atomic_fetch_sub(&h->conns, 1);
         http_criteria_free(c);
-        bool path_full = n > ss->cfg.max_connections;
+        bool path_full = n > max;
         struct str msg = path_full ? STR("this event stream has reached its connection limit")
                                    : STR("the server has reached its event stream limit");
         http_exchange_respond_error(ex, 503, "TOO_MANY_CONNECTIONS", msg, STR_NULL, NULL, 0);
@@ -417,6 +538,7 @@ int http_sse_connect(struct http_sse_stream *ss, struct http_exchange *ex, struc
         { STR("Cache-Control"), STR("no-cache") },
         { STR("X-Accel-Buffering"), STR("no") },
     };
+    pthread_mutex_lock(&ss->mu);
     struct http_stream_config scfg = {
         .max_queue_chunks = ss->cfg.max_queue_chunks,
         .max_queue_bytes = ss->cfg.max_queue_bytes,
@@ -425,6 +547,7 @@ int http_sse_connect(struct http_sse_stream *ss, struct http_exchange *ex, struc
         .on_close = on_sse_close,
         .arg = sc,
     };
+    pthread_mutex_unlock(&ss->mu);
     int rc = http_exchange_stream_begin(ex, 200, hs, sizeof(hs) / sizeof(hs[0]), &scfg, &sc->st, d);
     if (rc != RC_OK) {
         /* Never reached with these headers; the close path will not run. */
@@ -450,7 +573,7 @@ static void on_delivery(struct net_post *item)
     while (sc != NULL) {
         struct sse_conn *next = sc->next; /* a push may close and unlink sc */
         if (sc->min_seq < dv->seq && (dv->f == NULL || http_filter_match(dv->f, sc->crit)) &&
-            http_stream_push(sc->st, dv->ch) == RC_OK) {
+            conn_push(sc, dv->ch)) {
             delivered++;
         }
         sc = next;
@@ -480,9 +603,25 @@ static void ring_put(struct http_sse_stream *ss, uint64_t seq, struct str id, st
     ss->ring_count++;
 }
 
-int http_sse_broadcast(struct http_sse_stream *ss, const struct http_sse_message *m,
-                       struct http_filter *f, struct diag *d)
+/* Attached connections whose criteria match f. Under ss->mu. */
+static size_t count_matching(const struct http_sse_stream *ss, const struct http_filter *f)
 {
+    if (f == NULL) {
+        return ss->member_count;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < ss->member_count; i++) {
+        n += http_filter_match(f, ss->members[i]->crit) ? 1 : 0;
+    }
+    return n;
+}
+
+int http_sse_broadcast(struct http_sse_stream *ss, const struct http_sse_message *m,
+                       struct http_filter *f, size_t *out_local, struct diag *d)
+{
+    if (out_local != NULL) {
+        *out_local = 0;
+    }
     if (m->data.len > HTTP_SSE_MAX_MESSAGE_BYTES) {
         return diag_set(d, RC_LIMIT, "message is %zu bytes, limit %zu", m->data.len,
                         HTTP_SSE_MAX_MESSAGE_BYTES);
@@ -515,6 +654,9 @@ int http_sse_broadcast(struct http_sse_stream *ss, const struct http_sse_message
         if (ss->cfg.replay > 0) {
             ring_put(ss, seq, msg.id, ch, f);
         }
+        if (out_local != NULL) {
+            *out_local = count_matching(ss, f);
+        }
     }
     pthread_mutex_unlock(&ss->mu);
     buf_fini(&out);
@@ -538,4 +680,32 @@ int http_sse_broadcast(struct http_sse_stream *ss, const struct http_sse_message
     }
     http_chunk_unref(ch);
     return RC_OK;
+}
+
+/* ------------------------------------------------------------------ closing */
+
+static void on_close_all(struct net_post *item)
+{
+    struct close_all *op = CONTAINER_OF(item, struct close_all, post);
+    struct sse_conn *sc = op->ss->loops[op->io];
+    while (sc != NULL) {
+        struct sse_conn *next = sc->next; /* ending may close and free sc */
+        http_stream_end(sc->st);
+        sc = next;
+    }
+    mem_free(op);
+}
+
+void http_sse_close_all(struct http_sse_stream *ss)
+{
+    struct http_sse_hub *h = ss->hub;
+    for (size_t i = 0; i < h->io_count; i++) {
+        struct close_all *op = mem_calloc(1, sizeof(*op));
+        op->ss = ss;
+        op->io = i;
+        op->post.fn = on_close_all;
+        if (!http_server_post(h->srv, i, &op->post)) {
+            mem_free(op);
+        }
+    }
 }

@@ -51,7 +51,9 @@ struct http_ws {
     size_t io;
     atomic_int refs;
     char id[WS_ID_LEN + 1];
-    struct str protocol;                  /* one of the route's protocols, or empty */
+    struct str protocol; /* in proto: the chosen subprotocol, or empty */
+    char proto[HTTP_WS_PROTOCOL_MAX + 1];
+    size_t max_rate;                      /* messages per second, from the route when it opened */
     char reason[WS_CLOSE_REASON_MAX + 1]; /* the peer's close reason */
     size_t reason_len;
     int64_t rate_window_ms; /* start of the current one-second window */
@@ -70,6 +72,7 @@ struct http_ws {
 
 struct http_ws_route {
     struct http_ws_hub *hub;
+    pthread_mutex_t mu; /* cfg, origins, protocols (http_ws_configure) */
     struct http_ws_config cfg;
     struct str *origins;
     struct str *protocols;
@@ -80,6 +83,7 @@ struct http_ws_route {
 struct http_ws_hub {
     struct http_server *srv;
     size_t io_count;
+    pthread_mutex_t mu; /* router, routes, count, cap */
     struct http_router *router;
     struct http_ws_route **routes;
     size_t count;
@@ -111,6 +115,7 @@ struct ws_route_op {
     struct http_ws_route *route;
     size_t io;
     bool binary;
+    int close_code; /* > 0: close the picked sockets with it (payload: the reason) */
     struct http_chunk *payload;
     struct str group;
     struct str id;
@@ -326,7 +331,7 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
         ws->rate_window_ms = now;
         ws->rate_count = 0;
     }
-    if (++ws->rate_count > ws->route->cfg.max_messages_per_sec) {
+    if (++ws->rate_count > ws->max_rate) {
         (void)wslay_event_queue_close(ctx, WSLAY_CODE_POLICY_VIOLATION, NULL, 0);
         return;
     }
@@ -442,18 +447,30 @@ static void make_id(char out[WS_ID_LEN + 1])
     out[WS_ID_LEN] = '\0';
 }
 
-int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user_data,
-                   struct diag *d)
+void http_ws_make_id(char out[HTTP_WS_ID_BYTES + 1])
+{
+    make_id(out);
+}
+
+int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, struct str id,
+                   void *user_data, struct diag *d)
 {
     struct str key = STR_NULL;
+    pthread_mutex_lock(&r->mu);
+    struct http_ws_config cfg = r->cfg; /* the socket keeps the configuration it opened with */
     int rc = check_handshake(r, ex, &key, d);
+    struct str proto = rc == RC_OK ? pick_protocol(r, http_exchange_request(ex)) : STR_NULL;
+    char proto_copy[HTTP_WS_PROTOCOL_MAX + 1];
+    size_t proto_len = proto.len > HTTP_WS_PROTOCOL_MAX ? 0 : proto.len;
+    memcpy(proto_copy, proto.ptr != NULL ? proto.ptr : "", proto_len);
+    pthread_mutex_unlock(&r->mu);
     if (rc != RC_OK) {
         return rc;
     }
     struct http_ws_hub *h = r->hub;
     size_t n = atomic_fetch_add(&r->conns, 1) + 1;
     size_t total = atomic_fetch_add(&h->conns, 1) + 1;
-    if (n > r->cfg.max_connections || total > h->max_conns) {
+    if (n > cfg.max_connections || total > h->max_conns) {
         atomic_fetch_sub(&r->conns, 1);
         atomic_fetch_sub(&h->conns, 1);
         http_exchange_respond_error(ex, 503, "TOO_MANY_CONNECTIONS",
@@ -468,7 +485,13 @@ int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user
     ws->user_data = user_data;
     ws->io = http_exchange_io_index(ex);
     atomic_init(&ws->refs, 2); /* the loop (until the stream is over) and the open post */
-    make_id(ws->id);
+    if (id.len == WS_ID_LEN) {
+        memcpy(ws->id, id.ptr, WS_ID_LEN);
+        ws->id[WS_ID_LEN] = '\0';
+    } else {
+        make_id(ws->id);
+    }
+    ws->max_rate = cfg.max_messages_per_sec;
     static const struct wslay_event_callbacks cbs = {
         .recv_callback = recv_cb,
         .send_callback = send_cb,
@@ -476,8 +499,9 @@ int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user
     };
     int wrc = wslay_event_context_server_init(&ws->ctx, &cbs, ws);
     ASSERT(wrc == 0); /* wslay fails only when out of memory */
-    wslay_event_config_set_max_recv_msg_length(ws->ctx, r->cfg.max_message_bytes);
-    ws->protocol = pick_protocol(r, http_exchange_request(ex));
+    wslay_event_config_set_max_recv_msg_length(ws->ctx, cfg.max_message_bytes);
+    memcpy(ws->proto, proto_copy, proto_len);
+    ws->protocol = str_make(ws->proto, proto_len);
     const struct http_header hs[] = {
         { STR("Upgrade"), STR("websocket") },
         { STR("Sec-WebSocket-Accept"), str_make(accept, 28) },
@@ -485,10 +509,10 @@ int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, void *user
     };
     struct http_stream_config scfg = {
         .max_queue_chunks = WS_QUEUE_CHUNKS,
-        .max_queue_bytes = r->cfg.max_queue_bytes,
-        .heartbeat_ms = r->cfg.ping_interval_ms > 0 ? r->cfg.ping_interval_ms : 0,
-        .heartbeat = r->cfg.ping_interval_ms > 0 ? h->ping : NULL,
-        .read_idle_ms = r->cfg.idle_timeout_ms > 0 ? r->cfg.idle_timeout_ms : 0,
+        .max_queue_bytes = cfg.max_queue_bytes,
+        .heartbeat_ms = cfg.ping_interval_ms > 0 ? cfg.ping_interval_ms : 0,
+        .heartbeat = cfg.ping_interval_ms > 0 ? h->ping : NULL,
+        .read_idle_ms = cfg.idle_timeout_ms > 0 ? cfg.idle_timeout_ms : 0,
         .on_close = on_ws_stream_close,
         .arg = ws,
     };
@@ -672,7 +696,11 @@ static void on_route_op(struct net_post *item)
                     (op->except.len == 0 || !str_eq(op->except, id));
         if (pick) {
             http_ws_ref(ws);
-            queue_msg(ws, op->binary, data);
+            if (op->close_code > 0) {
+                apply_op(ws, WS_OP_CLOSE, false, op->close_code, data);
+            } else {
+                queue_msg(ws, op->binary, data);
+            }
             http_ws_release(ws);
         }
         ws = next;
@@ -681,8 +709,8 @@ static void on_route_op(struct net_post *item)
     mem_free(op);
 }
 
-int http_ws_send_route(struct http_ws_route *r, struct str group, struct str socket_id,
-                       struct str except_id, bool binary, struct str data)
+static void post_route_op(struct http_ws_route *r, struct str group, struct str socket_id,
+                          struct str except_id, bool binary, int close_code, struct str data)
 {
     struct http_ws_hub *h = r->hub;
     struct http_chunk *payload = http_chunk_new(data);
@@ -702,6 +730,7 @@ int http_ws_send_route(struct http_ws_route *r, struct str group, struct str soc
         op->route = r;
         op->io = i;
         op->binary = binary;
+        op->close_code = close_code;
         op->payload = http_chunk_ref(payload);
         op->post.fn = on_route_op;
         if (!http_server_post(h->srv, i, &op->post)) {
@@ -710,6 +739,26 @@ int http_ws_send_route(struct http_ws_route *r, struct str group, struct str soc
         }
     }
     http_chunk_unref(payload);
+}
+
+int http_ws_send_route(struct http_ws_route *r, struct str group, struct str socket_id,
+                       struct str except_id, bool binary, struct str data)
+{
+    post_route_op(r, group, socket_id, except_id, binary, 0, data);
+    return RC_OK;
+}
+
+int http_ws_close_route(struct http_ws_route *r, struct str group, struct str socket_id, int code,
+                        struct str reason, struct diag *d)
+{
+    if (code != 1000 && code != 1001 && (code < 3000 || code > 4999)) {
+        return diag_set(d, RC_INVAL, "close code %d (1000, 1001 or 3000-4999)", code);
+    }
+    if (reason.len > WS_CLOSE_REASON_MAX || !utf8_is_valid(reason.ptr, reason.len)) {
+        return diag_set(d, RC_INVAL, "close reason over %d bytes or not UTF-8",
+                        WS_CLOSE_REASON_MAX);
+    }
+    post_route_op(r, group, socket_id, STR_NULL, false, code, reason);
     return RC_OK;
 }
 
@@ -720,11 +769,26 @@ size_t http_ws_connection_count(const struct http_ws_route *r)
 
 /* ------------------------------------------------------------------ hub */
 
+static void free_lists(struct http_ws_route *r)
+{
+    for (size_t k = 0; k < r->cfg.origin_count && r->origins != NULL; k++) {
+        mem_free((void *)r->origins[k].ptr);
+    }
+    mem_free(r->origins);
+    r->origins = NULL;
+    for (size_t k = 0; k < r->cfg.protocol_count && r->protocols != NULL; k++) {
+        mem_free((void *)r->protocols[k].ptr);
+    }
+    mem_free(r->protocols);
+    r->protocols = NULL;
+}
+
 struct http_ws_hub *http_ws_hub_new(struct http_server *s, size_t max_connections)
 {
     struct http_ws_hub *h = mem_calloc(1, sizeof(*h));
     h->srv = s;
     h->io_count = http_server_io_count(s);
+    pthread_mutex_init(&h->mu, NULL);
     h->router = http_router_new();
     atomic_init(&h->conns, 0);
     h->max_conns = max_connections > 0 ? max_connections : WS_DEFAULT_HUB_CONNS;
@@ -740,34 +804,23 @@ void http_ws_hub_free(struct http_ws_hub *h)
     }
     for (size_t i = 0; i < h->count; i++) {
         struct http_ws_route *r = h->routes[i];
-        for (size_t k = 0; k < r->cfg.origin_count; k++) {
-            mem_free((void *)r->origins[k].ptr);
-        }
-        mem_free(r->origins);
-        for (size_t k = 0; k < r->cfg.protocol_count; k++) {
-            mem_free((void *)r->protocols[k].ptr);
-        }
-        mem_free(r->protocols);
+        free_lists(r);
+        pthread_mutex_destroy(&r->mu);
         mem_free(r->loops);
         mem_free(r);
     }
     mem_free(h->routes);
     http_chunk_unref(h->ping);
     http_router_free(h->router);
+    pthread_mutex_destroy(&h->mu);
     mem_free(h);
 }
 
-int http_ws_register(struct http_ws_hub *h, struct str pattern, const struct http_ws_config *cfg,
-                     struct http_ws_route **out_r, struct diag *d)
+/* Set r's configuration from cfg with defaults (origins and protocols copied). Under r->mu or
+ * before r is shared. */
+static void set_config(struct http_ws_route *r, const struct http_ws_config *cfg)
 {
-    *out_r = NULL;
-    struct http_ws_route *r = mem_calloc(1, sizeof(*r));
-    int rc = http_router_add(h->router, STR("GET"), pattern, r, d);
-    if (rc != RC_OK) {
-        mem_free(r);
-        return rc;
-    }
-    r->hub = h;
+    free_lists(r);
     r->cfg = *cfg;
     r->cfg.max_message_bytes =
         cfg->max_message_bytes > 0 ? cfg->max_message_bytes : WS_DEFAULT_MAX_MESSAGE;
@@ -793,6 +846,23 @@ int http_ws_register(struct http_ws_hub *h, struct str pattern, const struct htt
         }
     }
     r->cfg.protocols = NULL;
+}
+
+int http_ws_register(struct http_ws_hub *h, struct str pattern, const struct http_ws_config *cfg,
+                     struct http_ws_route **out_r, struct diag *d)
+{
+    *out_r = NULL;
+    struct http_ws_route *r = mem_calloc(1, sizeof(*r));
+    pthread_mutex_lock(&h->mu);
+    int rc = http_router_add(h->router, STR("GET"), pattern, r, d);
+    if (rc != RC_OK) {
+        pthread_mutex_unlock(&h->mu);
+        mem_free(r);
+        return rc;
+    }
+    r->hub = h;
+    pthread_mutex_init(&r->mu, NULL);
+    set_config(r, cfg);
     r->loops = mem_calloc(h->io_count, sizeof(struct http_ws *));
     atomic_init(&r->conns, 0);
     if (h->count == h->cap) {
@@ -800,13 +870,23 @@ int http_ws_register(struct http_ws_hub *h, struct str pattern, const struct htt
         h->routes = mem_realloc(h->routes, h->cap * sizeof(struct http_ws_route *));
     }
     h->routes[h->count++] = r;
+    pthread_mutex_unlock(&h->mu);
     *out_r = r;
     return RC_OK;
 }
 
-struct http_ws_route *http_ws_match(const struct http_ws_hub *h, struct str raw_path,
-                                    struct arena *a, struct http_match *out_match)
+void http_ws_configure(struct http_ws_route *r, const struct http_ws_config *cfg)
 {
+    pthread_mutex_lock(&r->mu);
+    set_config(r, cfg);
+    pthread_mutex_unlock(&r->mu);
+}
+
+struct http_ws_route *http_ws_match(struct http_ws_hub *h, struct str raw_path, struct arena *a,
+                                    struct http_match *out_match)
+{
+    pthread_mutex_lock(&h->mu);
     http_router_match(h->router, STR("GET"), raw_path, a, out_match);
+    pthread_mutex_unlock(&h->mu);
     return out_match->kind == HTTP_MATCH_FOUND ? out_match->target : NULL;
 }

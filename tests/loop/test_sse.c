@@ -212,7 +212,7 @@ static void broadcast(struct http_sse_stream *ss, const char *data, const char *
     struct http_sse_message m = { .data = str_from_cstr(data),
                                   .event = str_from_cstr(event),
                                   .id = str_from_cstr(id) };
-    ASSERT_OK(http_sse_broadcast(ss, &m, f, &d));
+    ASSERT_OK(http_sse_broadcast(ss, &m, f, NULL, &d));
     http_filter_unref(f);
 }
 
@@ -538,14 +538,14 @@ TEST(sse_broadcast_rejects_bad_input)
     struct http_sse_stream *ss = reg("/bad", NULL);
     struct diag d;
     struct http_sse_message m = { .data = STR("x"), .event = STR("bad name") };
-    ASSERT_RC(http_sse_broadcast(ss, &m, NULL, &d), RC_INVAL);
+    ASSERT_RC(http_sse_broadcast(ss, &m, NULL, NULL, &d), RC_INVAL);
     m.event = STR_NULL;
     m.id = STR("a\nb");
-    ASSERT_RC(http_sse_broadcast(ss, &m, NULL, &d), RC_INVAL);
+    ASSERT_RC(http_sse_broadcast(ss, &m, NULL, NULL, &d), RC_INVAL);
     char *big = mem_calloc(1, HTTP_SSE_MAX_MESSAGE_BYTES + 1);
     m.id = STR_NULL;
     m.data = str_make(big, HTTP_SSE_MAX_MESSAGE_BYTES + 1);
-    ASSERT_RC(http_sse_broadcast(ss, &m, NULL, &d), RC_LIMIT);
+    ASSERT_RC(http_sse_broadcast(ss, &m, NULL, NULL, &d), RC_LIMIT);
     mem_free(big);
     struct http_sse_stream *dup = NULL;
     ASSERT_RC(http_sse_register(atomic_load(&hub), STR("/bad"), NULL, &dup, &d), RC_CONFLICT);

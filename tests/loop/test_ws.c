@@ -76,7 +76,7 @@ static void dispatch(struct http_exchange *ex, void *arg)
         return;
     }
     struct diag d;
-    int rc = http_ws_accept(route, ex, NULL, &d);
+    int rc = http_ws_accept(route, ex, STR_NULL, NULL, &d);
     ASSERT_TRUE(rc == RC_OK || rc == RC_INVAL || rc == RC_DENIED || rc == RC_LIMIT);
 }
 
