@@ -52,6 +52,11 @@ WARN_UNUSED int api_engine_start(const struct api_config *cfg, struct api_engine
 WARN_UNUSED int api_engine_deploy(struct api_engine *e, struct str uri, struct str source,
                                   struct diag *d);
 
+/* Give the engine its HTTP server once it started, for event streams and WebSocket routes
+ * (their hubs live on the server's I/O loops). Main thread, after http_server_start(); stop the
+ * server before api_engine_stop(). */
+void api_engine_attach_server(struct api_engine *e, struct http_server *s);
+
 /* Remove the script uri and all its registrations (no-op when unknown). Any thread. */
 void api_engine_remove(struct api_engine *e, struct str uri);
 

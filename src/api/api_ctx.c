@@ -77,6 +77,7 @@ static int setup_globals(struct api_ctx *c, struct diag *d)
     JSObjectRef k = (JSObjectRef)kv;
     rc = RC_OK;
     c->k_invoke = capture(c, k, API_N_invoke, d, &rc);
+    c->k_invoke_rt = capture(c, k, API_N_invoke_rt, d, &rc);
     c->k_await = capture(c, k, API_N_await_result, d, &rc);
     c->k_to_response = capture(c, k, API_N_to_response, d, &rc);
     c->k_error_info = capture(c, k, API_N_error_info, d, &rc);
@@ -204,10 +205,10 @@ void api_ctx_close(struct api_ctx *c)
         }
         mem_free(c->handlers);
     }
-    JSObjectRef *ks[] = { &c->k_invoke,     &c->k_await,         &c->k_to_response,
-                          &c->k_error_info, &c->k_run_init,      &c->k_init_outcome,
-                          &c->k_response,   &c->k_kiln_error,    &c->k_bad_request,
-                          &c->k_promise,    &c->k_anonymous_auth };
+    JSObjectRef *ks[] = { &c->k_invoke,       &c->k_invoke_rt,  &c->k_await,
+                          &c->k_to_response,  &c->k_error_info, &c->k_run_init,
+                          &c->k_init_outcome, &c->k_response,   &c->k_kiln_error,
+                          &c->k_bad_request,  &c->k_promise,    &c->k_anonymous_auth };
     for (size_t i = 0; i < ARRAY_LEN(ks); i++) {
         if (*ks[i]) {
             JSValueUnprotect(ctx, *ks[i]);

@@ -130,6 +130,7 @@ static void publish(struct api_engine *e)
     for (size_t i = 0; i < s->version_count; i++) {
         add_routes(s, s->versions[i]);
     }
+    api_realtime_sync(e, s);
     pthread_mutex_lock(&e->snap_mu);
     struct api_snapshot *old = e->snap;
     e->snap = s;
@@ -217,6 +218,7 @@ int api_engine_start(const struct api_config *cfg, struct api_engine **out, stru
     e->deploy_rt = js_runtime_new(e->cfg.init_timeout_ms);
     api_names_init(&e->deploy_names);
     e->log_sink = api_log_sink_logfmt;
+    e->rt = api_realtime_new(e);
     atomic_init(&e->next_exec, 0);
     atomic_init(&e->version_seq, 0);
     atomic_init(&e->publish_gen, 0);
@@ -257,6 +259,7 @@ void api_engine_stop(struct api_engine *e)
         api_version_unref(val);
     }
     map_free(e->scripts);
+    api_realtime_free(e->rt);
     api_names_fini(&e->deploy_names);
     js_runtime_free(e->deploy_rt);
     db_close(e->deploy_db);
@@ -328,6 +331,14 @@ int api_engine_deploy(struct api_engine *e, struct str uri, struct str source, s
     return RC_OK;
 }
 
+void api_engine_attach_server(struct api_engine *e, struct http_server *s)
+{
+    pthread_mutex_lock(&e->deploy_mu);
+    api_realtime_attach(e->rt, s);
+    publish(e);
+    pthread_mutex_unlock(&e->deploy_mu);
+}
+
 void api_engine_remove(struct api_engine *e, struct str uri)
 {
     pthread_mutex_lock(&e->deploy_mu);
@@ -372,6 +383,13 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
     switch (job->match.kind) {
     case HTTP_MATCH_FOUND:
         job->route = job->match.target;
+        job->kind = API_JOB_HTTP;
+        job->sock = NULL;
+        job->msg = NULL;
+        if (job->route->kind != API_ROUTE_HTTP) {
+            api_realtime_dispatch(e, job);
+            return;
+        }
         size_t i = atomic_fetch_add_explicit(&e->next_exec, 1, memory_order_relaxed);
         api_exec_post(&e->execs[i % e->exec_count], job);
         return;

@@ -189,6 +189,9 @@ void api_inv_end(struct api_inv *inv)
     if (inv->job) {
         api_snapshot_unref(inv->job->snap);
         inv->job->snap = NULL;
+        if (inv->job->xch == NULL) {
+            api_realtime_job_free(inv->job); /* a heap job (WebSocket message, close) */
+        }
         inv->job = NULL;
     }
     /* The exchange (and its arena) belongs to the I/O side once the caller responds. */
@@ -394,13 +397,14 @@ static struct api_inv *inv_new(struct api_executor *ex, struct api_job *job)
     struct api_inv *inv = mem_calloc(1, sizeof(*inv));
     inv->ex = ex;
     inv->xch = job->xch;
-    inv->req = http_exchange_request(job->xch);
-    inv->arena = http_exchange_arena(job->xch);
+    inv->req = job->xch ? http_exchange_request(job->xch) : NULL;
+    inv->arena = job->xch ? http_exchange_arena(job->xch) : NULL;
     inv->job = job;
+    inv->hooks = api_realtime_hooks(job->kind);
     inv->busy = 1;
     inv->loop = &ex->loop;
     inv->deadline_ms = clk_realtime_ms() + ex->e->cfg.exec_timeout_ms;
-    struct str id = inv->req->request_id;
+    struct str id = inv->req ? inv->req->request_id : api_realtime_job_id(job);
     size_t n = id.len < sizeof(inv->rid) ? id.len : sizeof(inv->rid);
     memcpy(inv->rid, id.ptr, n);
     inv->request_id = str_make(inv->rid, n);
@@ -425,6 +429,33 @@ static void inv_run_done(struct api_inv *inv)
 {
     inv->busy--;
     inv_maybe_free(inv);
+}
+
+void api_exec_call(struct api_inv *inv, JSObjectRef fn, size_t argc, const JSValueRef *argv)
+{
+    struct api_executor *ex = inv->ex;
+    struct api_ctx *c = inv->c;
+    JSContextRef ctx = c->js;
+    struct api_inv *prev = c->current;
+    c->current = inv;
+    JSValueRef result = NULL;
+    JSValueRef exc = NULL;
+    struct diag d;
+    int rc = js_call(ctx, fn, NULL, argc, argv, &result, &exc, &d);
+    c->current = prev;
+    if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
+        api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+        kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    } else if (rc != RC_OK) {
+        api_respond_exception(inv, exc);
+    } else if (is_promise(c, result)) {
+        start_pending(ex, inv, result);
+    } else if (heap_over(ex, ctx)) {
+        api_respond_error(inv, 500, "MEMORY_LIMIT", "Script memory limit exceeded");
+        memory_reset(ex);
+    } else {
+        api_respond_value(inv, result);
+    }
 }
 
 static void run_handler(struct api_executor *ex, struct api_inv *inv, const struct api_route *route)
@@ -452,26 +483,7 @@ static void run_handler(struct api_executor *ex, struct api_inv *inv, const stru
         JSValueMakeNumber(ctx, (double)inv->deadline_ms),
         route->handler_name.len ? js_make_string(ctx, route->handler_name) : c->v_anonymous,
     };
-    struct api_inv *prev = c->current;
-    c->current = inv;
-    JSValueRef result = NULL;
-    JSValueRef exc = NULL;
-    struct diag d;
-    int rc = js_call(ctx, c->k_invoke, NULL, 5, args, &result, &exc, &d);
-    c->current = prev;
-    if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
-        api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
-        kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
-    } else if (rc != RC_OK) {
-        api_respond_exception(inv, exc);
-    } else if (is_promise(c, result)) {
-        start_pending(ex, inv, result);
-    } else if (heap_over(ex, ctx)) {
-        api_respond_error(inv, 500, "MEMORY_LIMIT", "Script memory limit exceeded");
-        memory_reset(ex);
-    } else {
-        api_respond_value(inv, result);
-    }
+    api_exec_call(inv, c->k_invoke, 5, args);
 }
 
 static void run_job(struct api_executor *ex, struct api_job *job)
@@ -499,7 +511,11 @@ static void run_job(struct api_executor *ex, struct api_job *job)
         return;
     }
     inv_attach(inv, c);
-    run_handler(ex, inv, route);
+    if (job->kind == API_JOB_HTTP) {
+        run_handler(ex, inv, route);
+    } else {
+        api_realtime_run(inv, job);
+    }
     inv_run_done(inv);
 }
 
@@ -607,15 +623,27 @@ static void on_batch_start(struct net_inbox *q, void *arg)
     }
 }
 
+/* A job that will not run: the executor is stopping. */
+static void refuse_job(struct api_job *job)
+{
+    struct http_exchange *xch = job->xch;
+    if (job->kind != API_JOB_HTTP) {
+        api_realtime_job_cancel(job); /* its socket reference, a heap job */
+    }
+    if (xch == NULL) {
+        return;
+    }
+    api_snapshot_unref(job->snap);
+    http_exchange_respond_error(xch, 503, "SERVER_BUSY", STR("Server is shutting down"), STR(""),
+                                NULL, 0);
+}
+
 static void on_job(struct net_post *p)
 {
     struct api_job *job = CONTAINER_OF(p, struct api_job, post);
     struct api_executor *ex = job->ex;
     if (ex->stopping) {
-        struct http_exchange *xch = job->xch;
-        api_snapshot_unref(job->snap);
-        http_exchange_respond_error(xch, 503, "SERVER_BUSY", STR("Server is shutting down"),
-                                    STR(""), NULL, 0);
+        refuse_job(job);
         return;
     }
     /* Responses of earlier jobs of this batch wait for one wake-up of their I/O loop, but not
@@ -680,10 +708,7 @@ void api_exec_post(struct api_executor *ex, struct api_job *job)
     job->ex = ex;
     job->post.fn = on_job;
     if (!net_inbox_post(&ex->inbox, &job->post)) {
-        struct http_exchange *xch = job->xch;
-        api_snapshot_unref(job->snap);
-        http_exchange_respond_error(xch, 503, "SERVER_BUSY", STR("Server is shutting down"),
-                                    STR(""), NULL, 0);
+        refuse_job(job);
     }
 }
 

@@ -50,6 +50,7 @@
     X(body, "_body")                   \
     X(length, "length")                \
     X(invoke, "invoke")                \
+    X(invoke_rt, "invokeRealtime")     \
     X(await_result, "awaitResult")     \
     X(to_response, "toResponse")       \
     X(error_info, "errorInfo")         \
@@ -86,7 +87,32 @@ void api_names_fini(struct api_names *n);
 
 struct api_version;
 
-/* One route registration of a script version (immutable after the register run). */
+enum api_route_kind {
+    API_ROUTE_HTTP,   /* registerRoute */
+    API_ROUTE_STREAM, /* registerStreamRoute (api_realtime.c) */
+    API_ROUTE_WS,     /* registerWebSocketRoute (api_realtime.c) */
+};
+
+/* The options of a stream or WebSocket registration (in the version's arena). */
+struct api_rt_opts {
+    bool has_handler;         /* onConnect / onOpen given: the connect runs JS on an executor */
+    bool criteria_from_query; /* streams without onConnect: C from the query string */
+    size_t replay;
+    int64_t heartbeat_ms;
+    size_t max_connections;
+    size_t max_message_bytes;
+    int64_t idle_timeout_ms;
+    size_t max_messages_per_sec;
+    struct str *origins;
+    size_t origin_count;
+    struct str *protocols;
+    size_t protocol_count;
+};
+
+struct api_rt_entry;
+
+/* One route registration of a script version (immutable after the register run, except
+ * `entry`, which publication sets once to the hub object of the pattern). */
 struct api_route {
     struct str method; /* upper-case, or "*" */
     struct str pattern;
@@ -94,6 +120,9 @@ struct api_route {
     struct str handler_name; /* the handler given as a string; empty for a function */
     size_t index;            /* in version->routes */
     struct api_version *ver; /* owner (borrowed: the version outlives its routes) */
+    enum api_route_kind kind;
+    struct api_rt_opts *rt;                  /* streams and WebSocket routes */
+    _Atomic(struct api_rt_entry *) rt_entry; /* set by publication (api_realtime_sync) */
 };
 
 struct api_version {
@@ -164,6 +193,7 @@ struct api_ctx {
     enum api_phase phase;
     JSObjectRef *handlers; /* per route index: bound function (protected) or NULL */
     JSObjectRef k_invoke;
+    JSObjectRef k_invoke_rt;
     JSObjectRef k_await;
     JSObjectRef k_to_response;
     JSObjectRef k_error_info;
@@ -220,6 +250,15 @@ extern const struct api_module api_module_console;
 extern const struct api_module api_module_core;
 extern const struct api_module api_module_timers;
 extern const struct api_module api_module_storage;
+extern const struct api_module api_module_realtime;
+
+/* Register or bind a route of kind (api_routes.c): validation of path, NAME_CONFLICT, the
+ * register run's collection (opts copied into the version) and the bind run's binding of
+ * handler (a function, or for streams and WebSocket routes the spec object of callbacks).
+ * Returns the [key, registered, reason] array or throws. */
+JSValueRef api_routes_register(JSContextRef ctx, struct str method, struct str path,
+                               enum api_route_kind kind, JSValueRef handler,
+                               const struct api_rt_opts *opts, JSValueRef *exception);
 
 /* ------------------------------------------------------------------ engine */
 
@@ -239,8 +278,59 @@ struct api_engine {
     api_log_sink_fn *log_sink;
     void *log_arg;
     struct api_watch *watch;
-    struct db *deploy_db; /* register runs' connection (lazy); guarded by deploy_mu */
+    struct db *deploy_db;    /* register runs' connection (lazy); guarded by deploy_mu */
+    struct api_realtime *rt; /* streams and WebSocket routes (api_realtime.c) */
 };
+
+/* ------------------------------------------------------------------ realtime (api_realtime.c) */
+
+struct api_realtime;
+struct api_job;
+
+enum api_job_kind {
+    API_JOB_HTTP,
+    API_JOB_STREAM_CONNECT, /* onConnect, then the SSE connection */
+    API_JOB_WS_OPEN,        /* onOpen, then the upgrade */
+    API_JOB_WS_MESSAGE,     /* onMessage (no exchange; heap job) */
+    API_JOB_WS_CLOSE,       /* onClose (no exchange; heap job) */
+};
+
+struct api_realtime *api_realtime_new(struct api_engine *e);
+/* After the executors stopped and the server stopped. NULL is a no-op. */
+void api_realtime_free(struct api_realtime *rt);
+/* Create the SSE and WebSocket hubs for server s (main thread, after http_server_start).
+ * Deploy lock held (a publication follows). */
+void api_realtime_attach(struct api_realtime *rt, struct http_server *s);
+/* Publication (deploy lock held, before the snapshot is swapped in): give every stream and
+ * WebSocket route of s its hub object (created, or reconfigured), and end the connections of
+ * patterns no script registers any more. */
+void api_realtime_sync(struct api_engine *e, struct api_snapshot *s);
+/* Dispatch of a request matched to a stream or WebSocket route (I/O loop thread): connects at
+ * once, or posts the job to an executor when onConnect/onOpen must run. Takes the job. */
+void api_realtime_dispatch(struct api_engine *e, struct api_job *job);
+/* Executor: run the JS of a realtime job (stream connect, WebSocket open/message/close) as
+ * inv, whose context is attached. */
+void api_realtime_run(struct api_inv *inv, struct api_job *job);
+/* The hooks of a job kind's invocations (NULL for HTTP). */
+const struct api_inv_hooks *api_realtime_hooks(enum api_job_kind kind);
+/* The id a job's invocation logs with when it has no request (the socket id). */
+struct str api_realtime_job_id(const struct api_job *job);
+/* Free a heap job (WebSocket message or close) and its socket reference. */
+void api_realtime_job_free(struct api_job *job);
+/* A realtime job that will not run: drop its socket reference and free a heap job (its
+ * snapshot reference too); an exchange's job keeps its snapshot and exchange for the caller. */
+void api_realtime_job_cancel(struct api_job *job);
+
+/*
+ * Send one event to the stream registered at path (the pattern): the single C send path of
+ * sendStreamMessage*, so a transaction can defer it to its commit (it borrows m and f; the
+ * caller keeps its filter reference). *out_local: connections it was sent to (see
+ * http_sse_broadcast). RC_OK; RC_NOTFOUND (no stream at path: STREAM_NOT_FOUND); RC_INVAL;
+ * RC_LIMIT. Any thread.
+ */
+WARN_UNUSED int api_realtime_stream_send(struct api_engine *e, struct str path,
+                                         const struct http_sse_message *m, struct http_filter *f,
+                                         size_t *out_local, struct diag *d);
 
 /* Return the URI of another script (not skip_uri) that registered method+pattern, or an
  * empty slice. Deploy lock held. */
@@ -259,6 +349,8 @@ void api_log_exception(struct api_ctx *c, struct str request_id, const char *wha
 
 /* ------------------------------------------------------------------ executors */
 
+struct api_ws_sock;
+
 struct api_job {
     struct net_post post; /* into the executor's inbox */
     struct api_executor *ex;
@@ -266,6 +358,12 @@ struct api_job {
     struct api_snapshot *snap; /* reference held until the invocation ends */
     const struct api_route *route;
     struct http_match match;
+    enum api_job_kind kind;
+    struct api_ws_sock *sock; /* WebSocket jobs: a reference */
+    char *msg;                /* WS_MESSAGE data / WS_CLOSE reason (owned) */
+    size_t msg_len;
+    bool binary;
+    int code; /* WS_CLOSE */
 };
 
 struct api_slot {
@@ -360,9 +458,18 @@ enum api_req_field {
  * timers have run or been cleared, and no C frame runs its JS (`busy`), or at its deadline,
  * when what is still pending is cancelled. Executor thread only.
  */
+/* How an invocation that is not a plain HTTP handler ends (api_realtime.c): its handler's
+ * settled value, a thrown value, or an engine error (time limit, memory, shutdown). */
+struct api_inv_hooks {
+    void (*on_value)(struct api_inv *inv, JSValueRef v);
+    void (*on_exception)(struct api_inv *inv, JSValueRef exception); /* NULL: HTTP error */
+    void (*on_error)(struct api_inv *inv, int status, const char *code, const char *message);
+};
+
 struct api_inv {
     struct api_executor *ex;
-    struct api_ctx *c; /* NULL when no context could be created */
+    const struct api_inv_hooks *hooks; /* NULL: an HTTP handler */
+    struct api_ctx *c;                 /* NULL when no context could be created */
     struct api_inv *prev_live;
     struct api_inv *next_live;
     struct http_exchange *xch;
@@ -406,6 +513,10 @@ void api_inv_end(struct api_inv *inv);
 struct api_inv *api_inv_enter(struct api_inv *inv);
 /* Undo api_inv_enter(); inv may end (be freed) here. */
 void api_inv_leave(struct api_inv *inv, struct api_inv *prev);
+
+/* Call fn(argv) as inv's JS (inv current): a thrown value, a time-limit stop, a Promise (inv
+ * then waits for it), the heap check and the value end in api_respond_*. Executor thread. */
+void api_exec_call(struct api_inv *inv, JSObjectRef fn, size_t argc, const JSValueRef *argv);
 
 /* Start inv's wall-clock deadline timer if it is not running (inv outlives the current call). */
 void api_inv_watch_deadline(struct api_inv *inv);

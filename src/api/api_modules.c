@@ -7,10 +7,11 @@
 #include "api/api_internal.h"
 
 const struct api_module *const api_modules[] = {
-    &api_module_core,    /* settle, UTF-8 helpers for the prelude */
-    &api_module_console, /* console.* */
-    &api_module_routes,  /* routeRegistry */
-    &api_module_timers,  /* setTimeout, setInterval, clearTimeout, clearInterval */
-    &api_module_storage, /* sharedStorage */
+    &api_module_core,     /* settle, UTF-8 helpers for the prelude */
+    &api_module_console,  /* console.* */
+    &api_module_routes,   /* routeRegistry */
+    &api_module_timers,   /* setTimeout, setInterval, clearTimeout, clearInterval */
+    &api_module_storage,  /* sharedStorage */
+    &api_module_realtime, /* event streams, WebSocket routes */
     NULL,
 };

@@ -22,6 +22,10 @@ static const struct http_header octet_stream = { .name = STR("Content-Type"),
 
 void api_respond_error(struct api_inv *inv, int status, const char *code, const char *message)
 {
+    if (inv->hooks != NULL && inv->hooks->on_error != NULL) {
+        inv->hooks->on_error(inv, status, code, message);
+        return;
+    }
     struct http_exchange *xch = inv->xch;
     api_inv_end(inv);
     http_exchange_respond_error(xch, status, code, str_from_cstr(message), STR(""), NULL, 0);
@@ -63,6 +67,10 @@ static size_t read_header_list(struct api_inv *inv, JSObjectRef l, struct http_h
 
 void api_respond_exception(struct api_inv *inv, JSValueRef exception)
 {
+    if (inv->hooks != NULL && inv->hooks->on_exception != NULL) {
+        inv->hooks->on_exception(inv, exception);
+        return;
+    }
     struct api_ctx *c = inv->c;
     JSContextRef ctx = c->js;
     struct http_exchange *xch = inv->xch;
@@ -180,6 +188,10 @@ static void respond_response(struct api_inv *inv, JSObjectRef r)
 
 void api_respond_value(struct api_inv *inv, JSValueRef v)
 {
+    if (inv->hooks != NULL) {
+        inv->hooks->on_value(inv, v);
+        return;
+    }
     struct api_ctx *c = inv->c;
     JSContextRef ctx = c->js;
     JSValueRef exc = NULL;

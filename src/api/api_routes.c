@@ -103,9 +103,23 @@ static struct api_route *add_route(struct api_version *ver, struct str method, s
     return r;
 }
 
+/* A copy of the string list in a. */
+static struct str *dup_list(struct arena *a, const struct str *list, size_t n)
+{
+    if (n == 0) {
+        return NULL;
+    }
+    struct str *out = arena_alloc(a, n * sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        out[i] = arena_strdup(a, list[i]);
+    }
+    return out;
+}
+
 /* Register run: collect the route (NAME_CONFLICT when another script owns it). */
 static JSValueRef register_route(JSContextRef ctx, struct api_ctx *c, struct str method,
                                  struct str path, struct str key, JSValueRef handler, bool is_fn,
+                                 enum api_route_kind kind, const struct api_rt_opts *opts,
                                  JSValueRef *exception)
 {
     struct api_version *ver = c->ver;
@@ -118,12 +132,26 @@ static JSValueRef register_route(JSContextRef ctx, struct api_ctx *c, struct str
         ver->conflicts = cf;
         return conflict(ctx, exception, key, owner);
     }
+    struct api_route *existing = api_version_find_route(ver, key);
+    if (existing != NULL && existing->kind != kind) {
+        return conflict(ctx, exception, key, ver->uri);
+    }
     struct api_route *r = add_route(ver, method, path, key);
     if (r == NULL) {
         return api_throw(ctx, exception, "LIMIT_EXCEEDED", STR("too many routes in one script"),
                          STR("{\"limit\":1000}"));
     }
+    r->kind = kind;
+    if (opts != NULL) {
+        r->rt = arena_alloc(ver->arena, sizeof(*r->rt));
+        *r->rt = *opts;
+        r->rt->origins = dup_list(ver->arena, opts->origins, opts->origin_count);
+        r->rt->protocols = dup_list(ver->arena, opts->protocols, opts->protocol_count);
+    }
     r->handler_name = STR_NULL;
+    if (kind != API_ROUTE_HTTP) {
+        return result(ctx, key, true, NULL); /* callbacks are bound by each context */
+    }
     if (!is_fn) {
         size_t n = 0;
         JSValueRef exc = NULL;
@@ -166,7 +194,8 @@ static JSValueRef bind_route(JSContextRef ctx, struct api_ctx *c, struct str key
 }
 
 static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str path,
-                              struct str method, JSValueRef handler, JSValueRef *exception)
+                              struct str method, JSValueRef handler, enum api_route_kind kind,
+                              const struct api_rt_opts *opts, JSValueRef *exception)
 {
     struct diag d;
     if (http_router_check_pattern(path, &d) != RC_OK) {
@@ -180,8 +209,11 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
     int kn = snprintf(keybuf, sizeof(keybuf), "%.*s %.*s", STR_FMT(method), STR_FMT(path));
     struct str key = str_make(keybuf, (size_t)kn);
     bool is_fn = JSValueIsObject(ctx, handler) && JSObjectIsFunction(ctx, (JSObjectRef)handler);
+    if (kind != API_ROUTE_HTTP) {
+        is_fn = JSValueIsObject(ctx, handler); /* the spec object of callbacks is bound */
+    }
     if (c->phase == API_PHASE_REGISTER) {
-        return register_route(ctx, c, method, path, key, handler, is_fn, exception);
+        return register_route(ctx, c, method, path, key, handler, is_fn, kind, opts, exception);
     }
     if (c->phase == API_PHASE_BIND) {
         return bind_route(ctx, c, key, handler, is_fn, exception);
@@ -232,11 +264,27 @@ static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t
         r = api_throw(ctx, exception, "INVALID_ARGUMENT", STR("path is longer than 500 bytes"),
                       STR(""));
     } else {
-        r = do_register(ctx, c, str_make(path, plen), str_make(method, mlen), argv[1], exception);
+        r = do_register(ctx, c, str_make(path, plen), str_make(method, mlen), argv[1],
+                        API_ROUTE_HTTP, NULL, exception);
     }
     mem_free(path);
     mem_free(method);
     return r;
+}
+
+JSValueRef api_routes_register(JSContextRef ctx, struct str method, struct str path,
+                               enum api_route_kind kind, JSValueRef handler,
+                               const struct api_rt_opts *opts, JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL) {
+        return js_throw_type_error(ctx, exception, "routeRegistry is not available here");
+    }
+    if (path.len > 500) {
+        return api_throw(ctx, exception, "INVALID_ARGUMENT", STR("path is longer than 500 bytes"),
+                         STR(""));
+    }
+    return do_register(ctx, c, path, method, handler, kind, opts, exception);
 }
 
 static const struct js_fn routes_fns[] = {

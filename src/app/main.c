@@ -158,6 +158,7 @@ static int serve(struct app_config *cfg, struct diag *d)
     if (rc != RC_OK) {
         goto out;
     }
+    api_engine_attach_server(engine, server);
     int port = http_server_port(server);
     log_info(&app_log, "listening host=%s port=%d io_threads=%zu js_threads=%zu dev=%d",
              cfg->listen_host, port, scfg.io_threads, acfg.js_threads, cfg->dev);

@@ -21,6 +21,8 @@
     return r;
   }
 
+  K.registration = registration;
+
   function objectArg(v, what) {
     if (v === undefined || v === null) return null;
     if (typeof v === "string") {

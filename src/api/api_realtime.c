@@ -1,0 +1,1374 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JS side of spec/20-realtime.md §1-§2: routeRegistry.registerStreamRoute,
+ * sendStreamMessage(Filtered), streamInfo, registerWebSocketRoute, sendWebSocketMessage,
+ * closeWebSockets and the socket object, on top of the SSE and WebSocket hubs of http/.
+ *
+ * Registrations are routes of kind STREAM / WS (api_routes.c): collected by the register run,
+ * published in the snapshot's router like any route. Publication (api_realtime_sync) gives each
+ * pattern one hub object (an http_sse_stream or http_ws_route) for the life of the engine: a
+ * redeploy that keeps the pattern reconfigures it and its connections survive; a pattern no
+ * script registers any more has its connections ended. A request matched to a stream connects
+ * on its I/O loop (criteria from the query string and the path parameters), or, with
+ * onConnect, after that callback ran on an executor. A WebSocket socket has one executor for
+ * its whole life (chosen round-robin at the upgrade): onOpen, every onMessage and onClose run
+ * there, in order, each as its own invocation; socket.data is kept in C as JSON.
+ * Thread contract: registration natives on the context's thread; sync and attach under the
+ * deploy lock; dispatch and the http_ws callbacks on I/O loops; sends from any thread.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "base/buf.h"
+#include "base/clk.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/rc.h"
+
+#define RT_OWNER_MAX       256
+#define RT_WS_DATA_MAX     ((size_t)16 * 1024)
+#define RT_WS_PENDING_MAX  1000
+#define RT_WS_CLOSE_REASON 123
+#define RT_MAX_NAME_BYTES  1024
+
+static const struct log_ctx rt_log = { .mod = "api" };
+
+struct api_rt_entry {
+    struct api_realtime *rt;
+    struct api_rt_entry *next;
+    enum api_route_kind kind;
+    char *pattern;
+    size_t pattern_len;
+    struct http_sse_stream *ss; /* streams */
+    struct http_ws_route *wr;   /* WebSocket routes */
+    bool active;                /* in the current snapshot (under rt->mu) */
+    bool seen;                  /* sync scratch */
+    char owner[RT_OWNER_MAX];   /* script URI (under rt->mu) */
+    size_t owner_len;
+};
+
+struct api_realtime {
+    struct api_engine *e;
+    pthread_mutex_t mu; /* entries, their active flags and owners */
+    struct http_server *srv;
+    struct http_sse_hub *sse;
+    struct http_ws_hub *ws;
+    struct api_rt_entry *entries;
+};
+
+/* What a socket's script did before the upgrade completed (onOpen), applied on open. */
+struct ws_pending {
+    int kind; /* 0 send, 1 close */
+    bool binary;
+    int code;
+    char *data;
+    size_t len;
+};
+
+/* The JS layer's per-socket state (http_ws user_data). */
+struct api_ws_sock {
+    atomic_size_t refs; /* the connection, jobs, JS handles */
+    struct api_rt_entry *entry;
+    size_t exec;
+    char id[HTTP_WS_ID_BYTES + 1];
+    pthread_mutex_t mu; /* everything below */
+    struct http_ws *ws; /* a reference once open */
+    bool open;
+    bool closed;
+    char protocol[HTTP_WS_PROTOCOL_MAX + 1];
+    char *data; /* socket.data as JSON, or NULL */
+    size_t data_len;
+    VEC(char *) groups;
+    VEC(struct ws_pending) pending;
+};
+
+/* ------------------------------------------------------------------ sockets */
+
+static void sock_ref(struct api_ws_sock *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+}
+
+static void sock_unref(struct api_ws_sock *s)
+{
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1) {
+        return;
+    }
+    http_ws_release(s->ws);
+    mem_free(s->data);
+    for (size_t i = 0; i < s->groups.count; i++) {
+        mem_free(s->groups.items[i]);
+    }
+    VEC_FREE(&s->groups);
+    for (size_t i = 0; i < s->pending.count; i++) {
+        mem_free(s->pending.items[i].data);
+    }
+    VEC_FREE(&s->pending);
+    pthread_mutex_destroy(&s->mu);
+    mem_free(s);
+}
+
+static struct api_ws_sock *sock_new(struct api_engine *e, struct api_rt_entry *en)
+{
+    struct api_ws_sock *s = mem_calloc(1, sizeof(*s));
+    atomic_init(&s->refs, 1);
+    s->entry = en;
+    s->exec = atomic_fetch_add_explicit(&e->next_exec, 1, memory_order_relaxed) % e->exec_count;
+    http_ws_make_id(s->id);
+    pthread_mutex_init(&s->mu, NULL);
+    return s;
+}
+
+static struct str sock_id(const struct api_ws_sock *s)
+{
+    return str_make(s->id, HTTP_WS_ID_BYTES);
+}
+
+/* ------------------------------------------------------------------ registry */
+
+struct api_realtime *api_realtime_new(struct api_engine *e)
+{
+    struct api_realtime *rt = mem_calloc(1, sizeof(*rt));
+    rt->e = e;
+    pthread_mutex_init(&rt->mu, NULL);
+    return rt;
+}
+
+void api_realtime_free(struct api_realtime *rt)
+{
+    if (rt == NULL) {
+        return;
+    }
+    struct api_rt_entry *next = NULL;
+    for (struct api_rt_entry *en = rt->entries; en != NULL; en = next) {
+        next = en->next;
+        mem_free(en->pattern);
+        mem_free(en);
+    }
+    http_sse_hub_free(rt->sse);
+    http_ws_hub_free(rt->ws);
+    pthread_mutex_destroy(&rt->mu);
+    mem_free(rt);
+}
+
+void api_realtime_attach(struct api_realtime *rt, struct http_server *s)
+{
+    if (rt->srv != NULL) {
+        return;
+    }
+    rt->srv = s;
+    rt->sse = http_sse_hub_new(s, 0);
+    rt->ws = http_ws_hub_new(s, 0);
+}
+
+/* The entry of kind at pattern, or NULL. Under rt->mu. */
+static struct api_rt_entry *entry_find(struct api_realtime *rt, enum api_route_kind kind,
+                                       struct str pattern)
+{
+    for (struct api_rt_entry *en = rt->entries; en != NULL; en = en->next) {
+        if (en->kind == kind && str_eq(str_make(en->pattern, en->pattern_len), pattern)) {
+            return en;
+        }
+    }
+    return NULL;
+}
+
+static void sse_config_of(const struct api_rt_opts *o, struct http_sse_config *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->replay = o->replay;
+    out->heartbeat_ms = o->heartbeat_ms;
+    out->max_connections = o->max_connections;
+}
+
+static http_ws_open_fn on_ws_open;
+static http_ws_message_fn on_ws_message;
+static http_ws_close_fn on_ws_close;
+
+static void ws_config_of(const struct api_rt_opts *o, struct api_rt_entry *en,
+                         struct http_ws_config *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->max_message_bytes = o->max_message_bytes;
+    out->max_connections = o->max_connections;
+    out->origins = o->origins;
+    out->origin_count = o->origin_count;
+    out->protocols = o->protocols;
+    out->protocol_count = o->protocol_count;
+    out->idle_timeout_ms = o->idle_timeout_ms;
+    out->max_messages_per_sec = o->max_messages_per_sec;
+    out->on_open = on_ws_open;
+    out->on_message = on_ws_message;
+    out->on_close = on_ws_close;
+    out->arg = en;
+}
+
+/* Create the hub object of r's pattern. NULL (logged) when the hub refuses it. */
+static struct api_rt_entry *entry_new(struct api_realtime *rt, const struct api_route *r)
+{
+    struct api_rt_entry *en = mem_calloc(1, sizeof(*en));
+    en->rt = rt;
+    en->kind = r->kind;
+    en->pattern = mem_strndup(r->pattern);
+    en->pattern_len = r->pattern.len;
+    struct diag d;
+    int rc;
+    if (r->kind == API_ROUTE_STREAM) {
+        struct http_sse_config cfg;
+        sse_config_of(r->rt, &cfg);
+        rc = http_sse_register(rt->sse, r->pattern, &cfg, &en->ss, &d);
+    } else {
+        struct http_ws_config cfg;
+        ws_config_of(r->rt, en, &cfg);
+        rc = http_ws_register(rt->ws, r->pattern, &cfg, &en->wr, &d);
+    }
+    if (rc != RC_OK) {
+        log_warn(&rt_log, "realtime route not published script=%.*s route=\"%.*s\" reason=\"%s\"",
+                 STR_FMT(r->ver->uri), STR_FMT(r->key), d.msg);
+        mem_free(en->pattern);
+        mem_free(en);
+        return NULL;
+    }
+    en->next = rt->entries;
+    rt->entries = en;
+    return en;
+}
+
+static void entry_configure(struct api_rt_entry *en, const struct api_route *r)
+{
+    if (en->kind == API_ROUTE_STREAM) {
+        struct http_sse_config cfg;
+        sse_config_of(r->rt, &cfg);
+        struct diag d;
+        if (http_sse_configure(en->ss, &cfg, &d) != RC_OK) {
+            log_warn(&rt_log, "stream not reconfigured route=\"%.*s\" reason=\"%s\"",
+                     STR_FMT(r->key), d.msg);
+        }
+        return;
+    }
+    struct http_ws_config cfg;
+    ws_config_of(r->rt, en, &cfg);
+    http_ws_configure(en->wr, &cfg);
+}
+
+/* End what a pattern no script registers any more has open. */
+static void entry_retire(struct api_rt_entry *en)
+{
+    log_info(&rt_log, "realtime route removed, closing its connections route=\"%.*s\"",
+             (int)en->pattern_len, en->pattern);
+    if (en->kind == API_ROUTE_STREAM) {
+        http_sse_close_all(en->ss);
+        return;
+    }
+    struct diag d;
+    IGNORE_RC(http_ws_close_route(en->wr, STR_NULL, STR_NULL, 1001, STR("route removed"), &d));
+}
+
+void api_realtime_sync(struct api_engine *e, struct api_snapshot *s)
+{
+    struct api_realtime *rt = e->rt;
+    if (rt == NULL || rt->srv == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&rt->mu);
+    for (struct api_rt_entry *en = rt->entries; en != NULL; en = en->next) {
+        en->seen = false;
+    }
+    for (size_t i = 0; i < s->version_count; i++) {
+        struct api_version *v = s->versions[i];
+        for (size_t j = 0; j < v->route_count; j++) {
+            struct api_route *r = v->routes[j];
+            if (r->kind == API_ROUTE_HTTP) {
+                continue;
+            }
+            struct api_rt_entry *en = entry_find(rt, r->kind, r->pattern);
+            if (en == NULL) {
+                en = entry_new(rt, r);
+            } else {
+                entry_configure(en, r);
+            }
+            if (en == NULL) {
+                continue;
+            }
+            en->seen = true;
+            size_t n = v->uri.len < RT_OWNER_MAX ? v->uri.len : RT_OWNER_MAX;
+            memcpy(en->owner, v->uri.ptr, n);
+            en->owner_len = n;
+            atomic_store(&r->rt_entry, en);
+        }
+    }
+    for (struct api_rt_entry *en = rt->entries; en != NULL; en = en->next) {
+        if (en->active && !en->seen) {
+            entry_retire(en);
+        }
+        en->active = en->seen;
+    }
+    pthread_mutex_unlock(&rt->mu);
+}
+
+/* The active entry of kind at path, or NULL. Any thread. */
+static struct api_rt_entry *entry_active(struct api_realtime *rt, enum api_route_kind kind,
+                                         struct str path)
+{
+    pthread_mutex_lock(&rt->mu);
+    struct api_rt_entry *en = entry_find(rt, kind, path);
+    if (en != NULL && !en->active) {
+        en = NULL;
+    }
+    pthread_mutex_unlock(&rt->mu);
+    return en;
+}
+
+/* ------------------------------------------------------------------ jobs */
+
+struct str api_realtime_job_id(const struct api_job *job)
+{
+    return job->sock != NULL ? sock_id(job->sock) : STR("");
+}
+
+void api_realtime_job_free(struct api_job *job)
+{
+    if (job == NULL) {
+        return;
+    }
+    api_snapshot_unref(job->snap);
+    sock_unref(job->sock);
+    mem_free(job->msg);
+    mem_free(job);
+}
+
+void api_realtime_job_cancel(struct api_job *job)
+{
+    if (job->xch == NULL) {
+        api_realtime_job_free(job);
+        return;
+    }
+    sock_unref(job->sock);
+    job->sock = NULL;
+}
+
+/* The route of snapshot s that serves en now, or NULL (its script is gone). */
+static const struct api_route *route_of(const struct api_snapshot *s, const struct api_rt_entry *en)
+{
+    for (size_t i = 0; i < s->version_count; i++) {
+        const struct api_version *v = s->versions[i];
+        for (size_t j = 0; j < v->route_count; j++) {
+            const struct api_route *r = v->routes[j];
+            if (r->kind == en->kind && atomic_load(&r->rt_entry) == en) {
+                return r;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Post a WebSocket event of sock to its executor (I/O loop thread). */
+static void post_ws_event(struct api_ws_sock *sock, enum api_job_kind kind, bool binary, int code,
+                          struct str data)
+{
+    struct api_engine *e = sock->entry->rt->e;
+    struct api_snapshot *s = api_engine_snapshot(e);
+    const struct api_route *r = route_of(s, sock->entry);
+    if (r == NULL) {
+        api_snapshot_unref(s);
+        return;
+    }
+    struct api_job *job = mem_calloc(1, sizeof(*job));
+    job->snap = s;
+    job->route = r;
+    job->kind = kind;
+    sock_ref(sock);
+    job->sock = sock;
+    job->binary = binary;
+    job->code = code;
+    if (data.len > 0) {
+        job->msg = mem_dup(data.ptr, data.len);
+        job->msg_len = data.len;
+    }
+    api_exec_post(&e->execs[sock->exec], job);
+}
+
+/* ------------------------------------------------------------------ http_ws callbacks */
+
+static void apply_pending(struct api_ws_sock *sock)
+{
+    struct diag d;
+    for (size_t i = 0; i < sock->groups.count; i++) {
+        IGNORE_RC(http_ws_join(sock->ws, str_from_cstr(sock->groups.items[i]), &d));
+    }
+    for (size_t i = 0; i < sock->pending.count; i++) {
+        struct ws_pending *p = &sock->pending.items[i];
+        struct str data = str_make(p->data != NULL ? p->data : "", p->len);
+        if (p->kind == 0) {
+            IGNORE_RC(http_ws_send(sock->ws, p->binary, data));
+        } else {
+            IGNORE_RC(http_ws_close(sock->ws, p->code, data, &d));
+        }
+        mem_free(p->data);
+    }
+    sock->pending.count = 0;
+}
+
+static void on_ws_open(struct http_ws *ws, void *arg)
+{
+    (void)arg;
+    struct api_ws_sock *sock = http_ws_user_data(ws);
+    pthread_mutex_lock(&sock->mu);
+    sock->ws = http_ws_ref(ws);
+    sock->open = true;
+    struct str p = http_ws_protocol(ws);
+    memcpy(sock->protocol, p.ptr != NULL ? p.ptr : "", p.len);
+    sock->protocol[p.len] = '\0';
+    apply_pending(sock);
+    pthread_mutex_unlock(&sock->mu);
+}
+
+static void on_ws_message(struct http_ws *ws, bool binary, struct str data, void *arg)
+{
+    (void)arg;
+    post_ws_event(http_ws_user_data(ws), API_JOB_WS_MESSAGE, binary, 0, data);
+}
+
+static void on_ws_close(struct http_ws *ws, int code, struct str reason, void *arg)
+{
+    (void)arg;
+    struct api_ws_sock *sock = http_ws_user_data(ws);
+    pthread_mutex_lock(&sock->mu);
+    sock->open = false;
+    sock->closed = true;
+    pthread_mutex_unlock(&sock->mu);
+    post_ws_event(sock, API_JOB_WS_CLOSE, false, code, reason);
+    sock_unref(sock); /* the connection's reference */
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+/* C for a stream connection without onConnect: the query parameters (unless criteriaFrom is
+ * "none"), then the path parameters, which win. */
+static int base_criteria(const struct api_job *job, const struct http_request *req,
+                         struct http_criteria **out, struct diag *d)
+{
+    struct http_criteria *c = NULL;
+    int rc = RC_OK;
+    if (job->route->rt->criteria_from_query) {
+        rc = http_criteria_from_query(req->query, &c, d);
+    } else {
+        c = http_criteria_new();
+    }
+    for (size_t i = 0; rc == RC_OK && i < job->match.param_count; i++) {
+        rc = http_criteria_set(c, job->match.params[i].name, job->match.params[i].value, d);
+    }
+    if (rc != RC_OK) {
+        http_criteria_free(c);
+        c = NULL;
+    }
+    *out = c;
+    return rc;
+}
+
+static void connect_stream(struct api_rt_entry *en, struct http_exchange *xch,
+                           struct http_criteria *c)
+{
+    struct diag d;
+    IGNORE_RC(http_sse_connect(en->ss, xch, c, &d)); /* a full stream answers 503 itself */
+}
+
+/* Upgrade xch to a socket of en with sock as its state; the connection's reference of sock
+ * is dropped when the upgrade is refused. */
+static void accept_ws(struct api_rt_entry *en, struct http_exchange *xch, struct api_ws_sock *sock)
+{
+    struct diag d;
+    if (http_ws_accept(en->wr, xch, sock_id(sock), sock, &d) != RC_OK) {
+        sock_unref(sock);
+    }
+}
+
+void api_realtime_dispatch(struct api_engine *e, struct api_job *job)
+{
+    struct http_exchange *xch = job->xch;
+    const struct api_route *r = job->route;
+    struct api_rt_entry *en = atomic_load(&r->rt_entry);
+    if (en == NULL) {
+        api_snapshot_unref(job->snap);
+        http_exchange_respond_error(xch, 503, "NOT_READY", STR("The route is not published yet"),
+                                    STR(""), NULL, 0);
+        return;
+    }
+    if (r->kind == API_ROUTE_STREAM && job->match.head_via_get) {
+        api_snapshot_unref(job->snap);
+        static const struct http_header ct = { STR("Content-Type"), STR("text/event-stream") };
+        http_exchange_respond(xch, 200, &ct, 1, STR(""));
+        return;
+    }
+    if (r->rt->has_handler) {
+        struct api_executor *ex = NULL;
+        if (r->kind == API_ROUTE_STREAM) {
+            job->kind = API_JOB_STREAM_CONNECT;
+            size_t i = atomic_fetch_add_explicit(&e->next_exec, 1, memory_order_relaxed);
+            ex = &e->execs[i % e->exec_count];
+        } else {
+            job->kind = API_JOB_WS_OPEN;
+            job->sock = sock_new(e, en); /* the job's reference becomes the connection's */
+            ex = &e->execs[job->sock->exec];
+        }
+        api_exec_post(ex, job);
+        return;
+    }
+    api_snapshot_unref(job->snap);
+    job->snap = NULL;
+    if (r->kind == API_ROUTE_WS) {
+        accept_ws(en, xch, sock_new(e, en));
+        return;
+    }
+    struct http_criteria *c = NULL;
+    struct diag d;
+    if (base_criteria(job, http_exchange_request(xch), &c, &d) != RC_OK) {
+        http_exchange_respond_error(xch, 400, "INVALID_CRITERIA", str_from_cstr(d.msg), STR(""),
+                                    NULL, 0);
+        return;
+    }
+    connect_stream(en, xch, c);
+}
+
+/* ------------------------------------------------------------------ invocation ends */
+
+/* Read onConnect's normalised result, a flat [key, value, ...] array of strings, into c. */
+static int read_criteria(JSContextRef ctx, JSObjectRef arr, struct http_criteria *c, struct diag *d)
+{
+    JSValueRef exc = NULL;
+    JSStringRef len_name = JSStringCreateWithUTF8CString("length");
+    double nd = JSValueToNumber(ctx, JSObjectGetProperty(ctx, arr, len_name, &exc), &exc);
+    JSStringRelease(len_name);
+    if (exc != NULL || nd < 0 || nd > 2.0 * HTTP_CRITERIA_MAX_KEYS) {
+        return diag_set(d, RC_LIMIT, "onConnect returned more than %d criteria",
+                        HTTP_CRITERIA_MAX_KEYS);
+    }
+    size_t n = (size_t)nd;
+    int rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i + 1 < n; i += 2) {
+        size_t kl = 0;
+        size_t vl = 0;
+        char *k = js_value_to_owned(ctx, JSObjectGetPropertyAtIndex(ctx, arr, (unsigned)i, &exc),
+                                    &kl, &exc);
+        char *v = js_value_to_owned(
+            ctx, JSObjectGetPropertyAtIndex(ctx, arr, (unsigned)i + 1, &exc), &vl, &exc);
+        if (k == NULL || v == NULL) {
+            rc = diag_set(d, RC_INVAL, "onConnect returned an unreadable criterion");
+        } else {
+            rc = http_criteria_set(c, str_make(k, kl), str_make(v, vl), d);
+        }
+        mem_free(k);
+        mem_free(v);
+    }
+    return rc;
+}
+
+static void respond_http_error(struct api_inv *inv, int status, const char *code,
+                               const char *message)
+{
+    struct http_exchange *xch = inv->xch;
+    api_inv_end(inv);
+    http_exchange_respond_error(xch, status, code, str_from_cstr(message), STR(""), NULL, 0);
+}
+
+static void stream_connect_value(struct api_inv *inv, JSValueRef v)
+{
+    JSContextRef ctx = inv->c->js;
+    const struct api_job *job = inv->job;
+    struct api_rt_entry *en = atomic_load(&job->route->rt_entry);
+    if (!JSValueIsObject(ctx, v)) {
+        respond_http_error(inv, 403, "FORBIDDEN", "The event stream refused the connection");
+        return;
+    }
+    struct http_criteria *c = http_criteria_new();
+    struct diag d;
+    int rc = read_criteria(ctx, (JSObjectRef)v, c, &d);
+    for (size_t i = 0; rc == RC_OK && i < job->match.param_count; i++) {
+        rc = http_criteria_set(c, job->match.params[i].name, job->match.params[i].value, &d);
+    }
+    if (rc != RC_OK) {
+        http_criteria_free(c);
+        struct api_log_entry le = {
+            .level = LOG_ERROR,
+            .ts_ms = clk_realtime_ms(),
+            .script = inv->c->ver->uri,
+            .request_id = inv->request_id,
+            .message = str_from_cstr(d.msg),
+        };
+        api_log(inv->c->e, &le);
+        respond_http_error(inv, 500, "INVALID_CRITERIA", "onConnect returned invalid criteria");
+        return;
+    }
+    struct http_exchange *xch = inv->xch;
+    api_inv_end(inv);
+    connect_stream(en, xch, c);
+}
+
+static void ws_open_value(struct api_inv *inv, JSValueRef v)
+{
+    struct api_ws_sock *sock = inv->job->sock;
+    struct api_rt_entry *en = sock->entry;
+    inv->job->sock = NULL; /* the connection's reference, from here on */
+    if (JSValueIsBoolean(inv->c->js, v) && !JSValueToBoolean(inv->c->js, v)) {
+        sock_unref(sock);
+        respond_http_error(inv, 403, "FORBIDDEN", "The WebSocket route refused the connection");
+        return;
+    }
+    struct http_exchange *xch = inv->xch;
+    api_inv_end(inv);
+    accept_ws(en, xch, sock);
+}
+
+static void ws_open_exception(struct api_inv *inv, JSValueRef exception)
+{
+    sock_unref(inv->job->sock);
+    inv->job->sock = NULL;
+    inv->hooks = NULL; /* the HTTP error response of the thrown value */
+    api_respond_exception(inv, exception);
+}
+
+static void ws_open_error(struct api_inv *inv, int status, const char *code, const char *message)
+{
+    sock_unref(inv->job->sock);
+    inv->job->sock = NULL;
+    respond_http_error(inv, status, code, message);
+}
+
+static void event_value(struct api_inv *inv, JSValueRef v)
+{
+    (void)v;
+    api_inv_end(inv);
+}
+
+static void event_exception(struct api_inv *inv, JSValueRef exception)
+{
+    api_log_exception(inv->c, inv->request_id, "WebSocket handler failed", exception);
+    api_inv_end(inv);
+}
+
+static void event_error(struct api_inv *inv, int status, const char *code, const char *message)
+{
+    if (inv->c != NULL) {
+        char msg[200];
+        (void)snprintf(msg, sizeof(msg), "WebSocket handler failed: %s (%s, %d)", message, code,
+                       status);
+        struct api_log_entry le = {
+            .level = LOG_ERROR,
+            .ts_ms = clk_realtime_ms(),
+            .script = inv->c->ver->uri,
+            .request_id = inv->request_id,
+            .message = str_from_cstr(msg),
+        };
+        api_log(inv->c->e, &le);
+    }
+    api_inv_end(inv);
+}
+
+static const struct api_inv_hooks stream_connect_hooks = {
+    .on_value = stream_connect_value,
+};
+
+static const struct api_inv_hooks ws_open_hooks = {
+    .on_value = ws_open_value,
+    .on_exception = ws_open_exception,
+    .on_error = ws_open_error,
+};
+
+static const struct api_inv_hooks event_hooks = {
+    .on_value = event_value,
+    .on_exception = event_exception,
+    .on_error = event_error,
+};
+
+const struct api_inv_hooks *api_realtime_hooks(enum api_job_kind kind)
+{
+    switch (kind) {
+    case API_JOB_STREAM_CONNECT:
+        return &stream_connect_hooks;
+    case API_JOB_WS_OPEN:
+        return &ws_open_hooks;
+    case API_JOB_WS_MESSAGE:
+    case API_JOB_WS_CLOSE:
+        return &event_hooks;
+    case API_JOB_HTTP:
+    default:
+        return NULL;
+    }
+}
+
+/* ------------------------------------------------------------------ socket handles (JS) */
+
+static void handle_finalize(JSObjectRef o)
+{
+    sock_unref(JSObjectGetPrivate(o));
+}
+
+static JSClassRef handle_cls;
+
+static void make_handle_class(void)
+{
+    JSClassDefinition def = kJSClassDefinitionEmpty;
+    def.className = "WebSocketHandle";
+    def.finalize = handle_finalize;
+    handle_cls = JSClassCreate(&def);
+}
+
+static JSObjectRef make_handle(JSContextRef ctx, struct api_ws_sock *sock)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, make_handle_class);
+    sock_ref(sock);
+    return JSObjectMake(ctx, handle_cls, sock);
+}
+
+/* The socket of a handle argument, or NULL (a TypeError is set). */
+static struct api_ws_sock *handle_of(JSContextRef ctx, JSValueRef v, JSValueRef *exception)
+{
+    if (!JSValueIsObjectOfClass(ctx, v, handle_cls)) {
+        (void)js_throw_type_error(ctx, exception, "not a WebSocket handle");
+        return NULL;
+    }
+    return JSObjectGetPrivate((JSObjectRef)v);
+}
+
+/* ------------------------------------------------------------------ running callbacks */
+
+static JSValueRef message_value(JSContextRef ctx, const struct api_job *job)
+{
+    struct str data = str_make(job->msg != NULL ? job->msg : "", job->msg_len);
+    if (!job->binary) {
+        return js_make_string(ctx, data);
+    }
+    JSValueRef exc = NULL;
+    JSObjectRef bytes = js_make_bytes(ctx, data, &exc);
+    return bytes != NULL ? (JSValueRef)bytes : JSValueMakeUndefined(ctx);
+}
+
+void api_realtime_run(struct api_inv *inv, struct api_job *job)
+{
+    struct api_ctx *c = inv->c;
+    JSContextRef ctx = c->js;
+    const struct api_route *r = job->route;
+    JSObjectRef spec = c->handlers != NULL ? c->handlers[r->index] : NULL;
+    if (spec == NULL) {
+        api_respond_error(inv, 500, "HANDLER_NOT_BOUND",
+                          "The route's callbacks were not re-created in this context");
+        return;
+    }
+    JSValueRef request = JSValueMakeUndefined(ctx);
+    if (job->xch != NULL) {
+        inv->request_obj = JSObjectMake(ctx, inv->ex->request_class, inv);
+        JSValueProtect(ctx, inv->request_obj);
+        request = inv->request_obj;
+    }
+    JSValueRef undef = JSValueMakeUndefined(ctx);
+    JSValueRef a = undef;
+    JSValueRef b = undef;
+    JSValueRef x = undef;
+    struct str kind = STR("streamCustomization");
+    if (job->kind == API_JOB_STREAM_CONNECT) {
+        a = js_make_string(ctx, r->pattern);
+        b = js_make_string(ctx, inv->request_id);
+    } else {
+        a = make_handle(ctx, job->sock);
+        if (job->kind == API_JOB_WS_OPEN) {
+            kind = STR("wsOpen");
+        } else if (job->kind == API_JOB_WS_MESSAGE) {
+            kind = STR("wsMessage");
+            b = message_value(ctx, job);
+        } else {
+            kind = STR("wsClose");
+            b = JSValueMakeNumber(ctx, job->code);
+            x = js_make_string(ctx, str_make(job->msg != NULL ? job->msg : "", job->msg_len));
+        }
+    }
+    JSValueRef args[8] = {
+        spec,
+        js_make_string(ctx, kind),
+        request,
+        js_make_string(ctx, inv->request_id),
+        JSValueMakeNumber(ctx, (double)inv->deadline_ms),
+        a,
+        b,
+        x,
+    };
+    api_exec_call(inv, c->k_invoke_rt, 8, args);
+}
+
+/* ------------------------------------------------------------------ natives: helpers */
+
+/* An owned UTF-8 copy of v, or NULL with *exception set. */
+static char *arg_str(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    char *s = js_value_to_owned(ctx, v, out_len, &exc);
+    if (s == NULL) {
+        *exception = exc;
+    }
+    return s;
+}
+
+static double arg_num(JSContextRef ctx, JSValueRef v)
+{
+    JSValueRef exc = NULL;
+    double n = JSValueToNumber(ctx, v, &exc);
+    return exc != NULL || n != n ? 0 : n;
+}
+
+static size_t arg_size(JSContextRef ctx, JSValueRef v, size_t max)
+{
+    double n = arg_num(ctx, v);
+    return n <= 0 ? 0 : n >= (double)max ? max : (size_t)n;
+}
+
+/* Read an array of strings into an owned list (free with free_list). RC_OK or RC_LIMIT. */
+static int arg_list(JSContextRef ctx, JSValueRef v, struct str **out, size_t *out_n)
+{
+    *out = NULL;
+    *out_n = 0;
+    if (!JSValueIsObject(ctx, v)) {
+        return RC_OK;
+    }
+    JSValueRef exc = NULL;
+    JSStringRef len_name = JSStringCreateWithUTF8CString("length");
+    double nd = arg_num(ctx, JSObjectGetProperty(ctx, (JSObjectRef)v, len_name, &exc));
+    JSStringRelease(len_name);
+    if (nd < 0 || nd > 64) {
+        return RC_LIMIT;
+    }
+    size_t n = (size_t)nd;
+    struct str *list = mem_calloc(n ? n : 1, sizeof(*list));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        char *s = js_value_to_owned(
+            ctx, JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)v, (unsigned)i, &exc), &len, &exc);
+        list[i] = s != NULL ? str_make(s, len) : STR_NULL;
+    }
+    *out = list;
+    *out_n = n;
+    return RC_OK;
+}
+
+static void free_list(struct str *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mem_free((void *)list[i].ptr);
+    }
+    mem_free(list);
+}
+
+static JSValueRef invalid(JSContextRef ctx, JSValueRef *exception, const char *msg)
+{
+    return api_throw(ctx, exception, "INVALID_ARGUMENT", str_from_cstr(msg), STR(""));
+}
+
+/* A registration path: a string, no '*' (streams and sockets take :params only). */
+static char *arg_path(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *exception)
+{
+    char *path = arg_str(ctx, v, out_len, exception);
+    if (path != NULL && memchr(path, '*', *out_len) != NULL) {
+        mem_free(path);
+        (void)invalid(ctx, exception, "stream and WebSocket paths take :name parameters, not *");
+        return NULL;
+    }
+    return path;
+}
+
+/* ------------------------------------------------------------------ natives: registration */
+
+/* registerStreamRoute(path, spec, replay, heartbeatMs, maxConnections, criteriaFromQuery,
+ * hasOnConnect) -> [key, registered, reason] */
+static JSValueRef rt_register_stream(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                     const JSValueRef argv[], JSValueRef *exception)
+{
+    size_t plen = 0;
+    char *path = arg_path(ctx, argv[0], &plen, exception);
+    if (path == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    double replay = arg_num(ctx, argv[2]);
+    JSValueRef r;
+    if (replay < 0 || replay > HTTP_SSE_MAX_REPLAY) {
+        r = invalid(ctx, exception, "replay must be 0-1000");
+    } else {
+        struct api_rt_opts o = {
+            .replay = (size_t)replay,
+            .heartbeat_ms = (int64_t)arg_num(ctx, argv[3]),
+            .max_connections = arg_size(ctx, argv[4], 1000000),
+            .criteria_from_query = JSValueToBoolean(ctx, argv[5]),
+            .has_handler = JSValueToBoolean(ctx, argv[6]),
+        };
+        r = api_routes_register(ctx, STR("GET"), str_make(path, plen), API_ROUTE_STREAM, argv[1],
+                                &o, exception);
+    }
+    mem_free(path);
+    return r;
+}
+
+/* registerWebSocketRoute(path, spec, maxMessageBytes, idleTimeoutMs, maxMessagesPerSec,
+ * maxConnections, origins, protocols, hasOnOpen) -> [key, registered, reason] */
+static JSValueRef rt_register_ws(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    size_t plen = 0;
+    char *path = arg_path(ctx, argv[0], &plen, exception);
+    if (path == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct api_rt_opts o = {
+        .max_message_bytes = arg_size(ctx, argv[2], (size_t)16 * 1024 * 1024),
+        .idle_timeout_ms = (int64_t)arg_num(ctx, argv[3]),
+        .max_messages_per_sec = arg_size(ctx, argv[4], 1000000),
+        .max_connections = arg_size(ctx, argv[5], 1000000),
+        .has_handler = JSValueToBoolean(ctx, argv[8]),
+    };
+    JSValueRef r;
+    if (arg_list(ctx, argv[6], &o.origins, &o.origin_count) != RC_OK ||
+        arg_list(ctx, argv[7], &o.protocols, &o.protocol_count) != RC_OK) {
+        r = invalid(ctx, exception, "origins and protocols take at most 64 entries");
+    } else {
+        r = api_routes_register(ctx, STR("GET"), str_make(path, plen), API_ROUTE_WS, argv[1], &o,
+                                exception);
+    }
+    free_list(o.origins, o.origin_count);
+    free_list(o.protocols, o.protocol_count);
+    mem_free(path);
+    return r;
+}
+
+/* ------------------------------------------------------------------ natives: streams */
+
+int api_realtime_stream_send(struct api_engine *e, struct str path,
+                             const struct http_sse_message *m, struct http_filter *f,
+                             size_t *out_local, struct diag *d)
+{
+    struct api_rt_entry *en = entry_active(e->rt, API_ROUTE_STREAM, path);
+    if (en == NULL) {
+        *out_local = 0;
+        return diag_set(d, RC_NOTFOUND, "no event stream is registered at %.*s", STR_FMT(path));
+    }
+    return http_sse_broadcast(en->ss, m, f, out_local, d);
+}
+
+static JSValueRef throw_rc(JSContextRef ctx, JSValueRef *exception, int rc, const char *msg)
+{
+    const char *code = rc == RC_NOTFOUND ? "STREAM_NOT_FOUND"
+                       : rc == RC_LIMIT  ? "MESSAGE_TOO_LARGE"
+                                         : "INVALID_ARGUMENT";
+    return api_throw(ctx, exception, code, str_from_cstr(msg), STR(""));
+}
+
+/* sendStream(path, data, filterJson|null, mode, literal, event, id) -> local */
+static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    char *path = NULL;
+    char *data = NULL;
+    char *filter = NULL;
+    char *event = NULL;
+    char *id = NULL;
+    struct http_filter *f = NULL;
+    size_t plen = 0;
+    size_t dlen = 0;
+    size_t flen = 0;
+    size_t elen = 0;
+    size_t ilen = 0;
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    struct diag d;
+    if (c == NULL || c->e == NULL) {
+        return api_throw(ctx, exception, "STREAM_NOT_FOUND", STR("no streams in this context"),
+                         STR(""));
+    }
+    if ((path = arg_str(ctx, argv[0], &plen, exception)) == NULL ||
+        (data = arg_str(ctx, argv[1], &dlen, exception)) == NULL ||
+        (event = arg_str(ctx, argv[5], &elen, exception)) == NULL ||
+        (id = arg_str(ctx, argv[6], &ilen, exception)) == NULL) {
+        goto out;
+    }
+    if (!JSValueIsNull(ctx, argv[2]) && !JSValueIsUndefined(ctx, argv[2])) {
+        if ((filter = arg_str(ctx, argv[2], &flen, exception)) == NULL) {
+            goto out;
+        }
+        double mode = arg_num(ctx, argv[3]);
+        enum http_filter_mode fm = mode == 1   ? HTTP_FILTER_OVERLAP
+                                   : mode == 2 ? HTTP_FILTER_SELECT
+                                               : HTTP_FILTER_SUBSET;
+        if (http_filter_parse_json(str_make(filter, flen), fm, JSValueToBoolean(ctx, argv[4]), &f,
+                                   &d) != RC_OK) {
+            r = api_throw(ctx, exception, "INVALID_FILTER", str_from_cstr(d.msg), STR(""));
+            goto out;
+        }
+    }
+    struct http_sse_message m = {
+        .data = str_make(data, dlen),
+        .event = str_make(event, elen),
+        .id = str_make(id, ilen),
+    };
+    size_t local = 0;
+    int rc = api_realtime_stream_send(c->e, str_make(path, plen), &m, f, &local, &d);
+    if (rc != RC_OK) {
+        r = throw_rc(ctx, exception, rc, d.msg);
+        goto out;
+    }
+    r = JSValueMakeNumber(ctx, (double)local);
+out:
+    http_filter_unref(f);
+    mem_free(path);
+    mem_free(data);
+    mem_free(filter);
+    mem_free(event);
+    mem_free(id);
+    return r;
+}
+
+/* streamInfo(path) -> [path, localConnections, registeredBy, slowConsumers, delivered] */
+static JSValueRef rt_stream_info(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    size_t plen = 0;
+    char *path = arg_str(ctx, argv[0], &plen, exception);
+    if (path == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct api_rt_entry *en = c != NULL && c->e != NULL
+                                  ? entry_active(c->e->rt, API_ROUTE_STREAM, str_make(path, plen))
+                                  : NULL;
+    mem_free(path);
+    if (en == NULL) {
+        return api_throw(ctx, exception, "STREAM_NOT_FOUND",
+                         STR("no event stream is registered at that path"), STR(""));
+    }
+    char owner[RT_OWNER_MAX];
+    pthread_mutex_lock(&en->rt->mu);
+    size_t olen = en->owner_len;
+    memcpy(owner, en->owner, olen);
+    pthread_mutex_unlock(&en->rt->mu);
+    JSValueRef items[5] = {
+        js_make_string(ctx, str_make(en->pattern, en->pattern_len)),
+        JSValueMakeNumber(ctx, (double)http_sse_connection_count(en->ss)),
+        js_make_string(ctx, str_make(owner, olen)),
+        JSValueMakeNumber(ctx, (double)http_sse_slow_consumers(en->ss)),
+        JSValueMakeNumber(ctx, (double)http_sse_delivered(en->ss)),
+    };
+    JSValueRef exc = NULL;
+    JSObjectRef arr = JSObjectMakeArray(ctx, 5, items, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    return arr;
+}
+
+/* ------------------------------------------------------------------ natives: sockets */
+
+/* The bytes of a send: a Uint8Array/ArrayBuffer (binary) or a string (text), owned. */
+static char *arg_payload(JSContextRef ctx, JSValueRef v, size_t *out_len, bool *out_binary,
+                         JSValueRef *exception)
+{
+    struct str bytes;
+    if (js_bytes_view(ctx, v, &bytes)) {
+        *out_binary = true;
+        *out_len = bytes.len;
+        return mem_dup(bytes.ptr != NULL ? bytes.ptr : "", bytes.len);
+    }
+    *out_binary = false;
+    return arg_str(ctx, v, out_len, exception);
+}
+
+static JSValueRef socket_closed(JSContextRef ctx, JSValueRef *exception)
+{
+    return api_throw(ctx, exception, "SOCKET_CLOSED", STR("the WebSocket is closed"), STR(""));
+}
+
+/* Run a send or close now (open) or after the upgrade (during onOpen). Under sock->mu. */
+static bool sock_op(struct api_ws_sock *sock, int kind, bool binary, int code, struct str data,
+                    struct diag *d)
+{
+    if (sock->closed) {
+        return false;
+    }
+    if (sock->open) {
+        if (kind == 0) {
+            return http_ws_send(sock->ws, binary, data) == RC_OK;
+        }
+        return http_ws_close(sock->ws, code, data, d) == RC_OK;
+    }
+    if (sock->pending.count >= RT_WS_PENDING_MAX) {
+        return false;
+    }
+    struct ws_pending p = {
+        .kind = kind,
+        .binary = binary,
+        .code = code,
+        .data = data.len > 0 ? mem_dup(data.ptr, data.len) : NULL,
+        .len = data.len,
+    };
+    VEC_PUSH(&sock->pending, p);
+    return true;
+}
+
+/* wsSend(handle, data) */
+static JSValueRef rt_ws_send(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
+    if (sock == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    size_t len = 0;
+    bool binary = false;
+    char *data = arg_payload(ctx, argv[1], &len, &binary, exception);
+    if (data == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct diag d;
+    pthread_mutex_lock(&sock->mu);
+    bool ok = sock_op(sock, 0, binary, 0, str_make(data, len), &d);
+    pthread_mutex_unlock(&sock->mu);
+    mem_free(data);
+    return ok ? JSValueMakeUndefined(ctx) : socket_closed(ctx, exception);
+}
+
+/* wsClose(handle, code, reason) */
+static JSValueRef rt_ws_close(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
+    if (sock == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    int code = (int)arg_num(ctx, argv[1]);
+    size_t len = 0;
+    char *reason = arg_str(ctx, argv[2], &len, exception);
+    if (reason == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if ((code != 1000 && (code < 3000 || code > 4999)) || len > RT_WS_CLOSE_REASON) {
+        r = invalid(ctx, exception, "close code must be 1000 or 3000-4999, reason <= 123 bytes");
+    } else {
+        struct diag d;
+        pthread_mutex_lock(&sock->mu);
+        (void)sock_op(sock, 1, false, code, str_make(reason, len), &d);
+        pthread_mutex_unlock(&sock->mu);
+    }
+    mem_free(reason);
+    return r;
+}
+
+/* wsGroup(handle, name, join) */
+static JSValueRef rt_ws_group(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
+    if (sock == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    size_t len = 0;
+    char *g = arg_str(ctx, argv[1], &len, exception);
+    if (g == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    bool join = JSValueToBoolean(ctx, argv[2]);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    struct diag d;
+    pthread_mutex_lock(&sock->mu);
+    size_t at = sock->groups.count;
+    for (size_t i = 0; i < sock->groups.count; i++) {
+        if (str_eq_cstr(str_make(g, len), sock->groups.items[i])) {
+            at = i;
+        }
+    }
+    int rc = RC_OK;
+    if (join && at == sock->groups.count) {
+        rc = sock->groups.count >= HTTP_WS_GROUPS_MAX ? RC_LIMIT
+             : sock->open                             ? http_ws_join(sock->ws, str_make(g, len), &d)
+                                                      : RC_OK;
+        if (rc == RC_OK && !sock->closed) {
+            VEC_PUSH(&sock->groups, mem_strndup(str_make(g, len)));
+        }
+    } else if (!join && at < sock->groups.count) {
+        rc = sock->open ? http_ws_leave(sock->ws, str_make(g, len), &d) : RC_OK;
+        mem_free(sock->groups.items[at]);
+        sock->groups.items[at] = sock->groups.items[--sock->groups.count];
+    }
+    pthread_mutex_unlock(&sock->mu);
+    if (rc == RC_LIMIT) {
+        r = api_throw(ctx, exception, "LIMIT_EXCEEDED", STR("a socket is in at most 100 groups"),
+                      STR(""));
+    } else if (rc != RC_OK) {
+        r = invalid(ctx, exception, "group names match ^[A-Za-z0-9_.:-]{1,128}$");
+    }
+    mem_free(g);
+    return r;
+}
+
+/* wsBroadcast(handle, group, data, exceptSelf) */
+static JSValueRef rt_ws_broadcast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                  const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
+    if (sock == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    size_t glen = 0;
+    size_t len = 0;
+    bool binary = false;
+    char *g = arg_str(ctx, argv[1], &glen, exception);
+    char *data = g != NULL ? arg_payload(ctx, argv[2], &len, &binary, exception) : NULL;
+    if (data != NULL) {
+        struct str except = JSValueToBoolean(ctx, argv[3]) ? sock_id(sock) : STR_NULL;
+        IGNORE_RC(http_ws_send_route(sock->entry->wr, str_make(g, glen), STR_NULL, except, binary,
+                                     str_make(data, len)));
+    }
+    mem_free(g);
+    mem_free(data);
+    return JSValueMakeUndefined(ctx);
+}
+
+/* wsInfo(handle) -> [id, path, protocol, isOpen, groups] */
+static JSValueRef rt_ws_info(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
+    if (sock == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueRef exc = NULL;
+    pthread_mutex_lock(&sock->mu);
+    size_t n = sock->groups.count;
+    JSValueRef *gs = mem_calloc(n ? n : 1, sizeof(*gs));
+    for (size_t i = 0; i < n; i++) {
+        gs[i] = js_make_string(ctx, str_from_cstr(sock->groups.items[i]));
+    }
+    JSValueRef items[5] = {
+        js_make_string(ctx, sock_id(sock)),
+        js_make_string(ctx, str_make(sock->entry->pattern, sock->entry->pattern_len)),
+        js_make_string(ctx, str_from_cstr(sock->protocol)),
+        JSValueMakeBoolean(ctx, !sock->closed),
+        JSObjectMakeArray(ctx, n, gs, &exc),
+    };
+    pthread_mutex_unlock(&sock->mu);
+    mem_free(gs);
+    JSObjectRef arr = JSObjectMakeArray(ctx, 5, items, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    return arr;
+}
+
+/* wsData(handle[, json]): get (a JSON string or undefined) or set socket.data. */
+static JSValueRef rt_ws_data(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
+    if (sock == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    if (argc < 2) {
+        pthread_mutex_lock(&sock->mu);
+        JSValueRef v = sock->data != NULL
+                           ? js_make_string(ctx, str_make(sock->data, sock->data_len))
+                           : JSValueMakeUndefined(ctx);
+        pthread_mutex_unlock(&sock->mu);
+        return v;
+    }
+    size_t len = 0;
+    char *json = NULL;
+    if (!JSValueIsUndefined(ctx, argv[1])) {
+        json = arg_str(ctx, argv[1], &len, exception);
+        if (json == NULL) {
+            return JSValueMakeUndefined(ctx);
+        }
+    }
+    if (len > RT_WS_DATA_MAX) {
+        mem_free(json);
+        return api_throw(ctx, exception, "LIMIT_EXCEEDED",
+                         STR("socket.data is over 16 KiB as JSON"), STR("{\"limit\":16384}"));
+    }
+    pthread_mutex_lock(&sock->mu);
+    mem_free(sock->data);
+    sock->data = json;
+    sock->data_len = len;
+    pthread_mutex_unlock(&sock->mu);
+    return JSValueMakeUndefined(ctx);
+}
+
+/* wsRoute(path, op, data, group, socketId, except, code) -> open sockets of path. op 0: send,
+ * 1: close (data is the reason). */
+static JSValueRef rt_ws_route(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    char *path = NULL;
+    char *data = NULL;
+    char *group = NULL;
+    char *id = NULL;
+    char *except = NULL;
+    size_t plen = 0;
+    size_t dlen = 0;
+    size_t glen = 0;
+    size_t ilen = 0;
+    size_t xlen = 0;
+    bool binary = false;
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if ((path = arg_str(ctx, argv[0], &plen, exception)) == NULL ||
+        (data = arg_payload(ctx, argv[2], &dlen, &binary, exception)) == NULL ||
+        (group = arg_str(ctx, argv[3], &glen, exception)) == NULL ||
+        (id = arg_str(ctx, argv[4], &ilen, exception)) == NULL ||
+        (except = arg_str(ctx, argv[5], &xlen, exception)) == NULL) {
+        goto out;
+    }
+    struct api_rt_entry *en = c != NULL && c->e != NULL
+                                  ? entry_active(c->e->rt, API_ROUTE_WS, str_make(path, plen))
+                                  : NULL;
+    if (en == NULL) {
+        r = api_throw(ctx, exception, "STREAM_NOT_FOUND",
+                      STR("no WebSocket route is registered at that path"), STR(""));
+        goto out;
+    }
+    struct diag d;
+    int rc = RC_OK;
+    if (arg_num(ctx, argv[1]) == 1) {
+        rc = http_ws_close_route(en->wr, str_make(group, glen), str_make(id, ilen),
+                                 (int)arg_num(ctx, argv[6]), str_make(data, dlen), &d);
+    } else {
+        rc = http_ws_send_route(en->wr, str_make(group, glen), str_make(id, ilen),
+                                str_make(except, xlen), binary, str_make(data, dlen));
+    }
+    r = rc == RC_OK ? JSValueMakeNumber(ctx, (double)http_ws_connection_count(en->wr))
+                    : invalid(ctx, exception, d.msg);
+out:
+    mem_free(path);
+    mem_free(data);
+    mem_free(group);
+    mem_free(id);
+    mem_free(except);
+    return r;
+}
+
+static const struct js_fn realtime_fns[] = {
+    { .name = "registerStreamRoute", .fn = rt_register_stream, .min_args = 7 },
+    { .name = "registerWebSocketRoute", .fn = rt_register_ws, .min_args = 9 },
+    { .name = "sendStream", .fn = rt_send_stream, .min_args = 7 },
+    { .name = "streamInfo", .fn = rt_stream_info, .min_args = 1 },
+    { .name = "wsSend", .fn = rt_ws_send, .min_args = 2 },
+    { .name = "wsClose", .fn = rt_ws_close, .min_args = 3 },
+    { .name = "wsGroup", .fn = rt_ws_group, .min_args = 3 },
+    { .name = "wsBroadcast", .fn = rt_ws_broadcast, .min_args = 4 },
+    { .name = "wsInfo", .fn = rt_ws_info, .min_args = 1 },
+    { .name = "wsData", .fn = rt_ws_data, .min_args = 1 },
+    { .name = "wsRoute", .fn = rt_ws_route, .min_args = 7 },
+    { .name = NULL },
+};
+
+const struct api_module api_module_realtime = {
+    .name = "realtime",
+    .init = NULL,
+    .fns = realtime_fns,
+};
