@@ -91,6 +91,66 @@ void http_exchange_respond_error(struct http_exchange *ex, int status, const cha
                                  struct str message, struct str details_json,
                                  const struct http_header *extra_headers, size_t extra_count);
 
+/* ------------------------------------------------------------------ multipart form-data */
+
+/*
+ * multipart/form-data (RFC 7578 over RFC 2046 framing; docs/internals/http.md): a parser for
+ * request bodies and a serializer for FormData bodies. Pure functions over bytes; any thread.
+ */
+
+#define HTTP_MULTIPART_MAX_PARTS        100                         /* -> RC_LIMIT */
+#define HTTP_MULTIPART_MAX_HEADER_BYTES ((size_t)16 * 1024)         /* per part -> RC_LIMIT */
+#define HTTP_MULTIPART_MAX_PART_BYTES   ((size_t)10 * 1024 * 1024)  /* per part -> RC_LIMIT */
+#define HTTP_MULTIPART_MAX_TOTAL_BYTES  ((size_t)10 * 1024 * 1024)  /* body -> RC_LIMIT */
+#define HTTP_MULTIPART_BOUNDARY_MAX     70                          /* RFC 2046 */
+
+/* Zero fields mean the defaults above. */
+struct http_multipart_limits {
+    size_t max_parts;
+    size_t max_header_bytes;
+    size_t max_part_bytes;
+    size_t max_total_bytes;
+};
+
+struct http_multipart_part {
+    struct str name;         /* the name parameter of Content-Disposition (unquoted) */
+    struct str filename;     /* the filename parameter, as sent (unquoted); see has_filename */
+    bool has_filename;       /* a file part (filename given, possibly empty) */
+    struct str content_type; /* the part's Content-Type value, empty when none */
+    struct str data;         /* the part's bytes: a slice of the parsed body */
+};
+
+/*
+ * The boundary parameter of a multipart Content-Type value (quoted or not). RC_OK with a slice
+ * of content_type (or of a in the quoted case); RC_INVAL when the type is not multipart/form-data
+ * or the boundary is missing, empty, longer than 70 bytes or has a byte RFC 2046 does not allow
+ * (d says which).
+ */
+WARN_UNUSED int http_multipart_boundary(struct str content_type, struct arena *a,
+                                        struct str *out_boundary, struct diag *d);
+
+/*
+ * Parse body, delimited by boundary, into parts (array in a; names, filenames and types in a,
+ * data slices of body). Lines end with CRLF; a preamble and an epilogue are ignored; every part
+ * needs Content-Disposition: form-data with a name. RC_OK with *out_parts and *out_count; RC_INVAL
+ * (malformed: no opening or closing delimiter, a bad header line, a missing name; d says what
+ * and at which byte offset); RC_LIMIT (lim exceeded: d names the limit). lim may be NULL.
+ */
+WARN_UNUSED int http_multipart_parse(struct str body, struct str boundary,
+                                     const struct http_multipart_limits *lim, struct arena *a,
+                                     struct http_multipart_part **out_parts, size_t *out_count,
+                                     struct diag *d);
+
+/*
+ * Append the multipart/form-data encoding of parts to out, as the HTML standard's algorithm
+ * (and browsers, Node) write it: names and string values get their line breaks normalised to
+ * CRLF (string parts: has_filename false); in names and filenames `"`, CR and LF become %22,
+ * %0D, %0A; a file part without content_type gets application/octet-stream. boundary must be
+ * valid (see http_multipart_boundary). RC_OK; RC_LIMIT when out is full.
+ */
+WARN_UNUSED int http_multipart_write(struct buf *out, struct str boundary,
+                                     const struct http_multipart_part *parts, size_t count);
+
 /* ------------------------------------------------------------------ router */
 
 /* A compiled route table: path patterns of spec/10-http.md §1.1 with methods, matched per
