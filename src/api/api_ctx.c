@@ -87,6 +87,9 @@ static int setup_globals(struct api_ctx *c, struct diag *d)
     c->k_kiln_error = capture(c, k, API_N_kiln_error, d, &rc);
     c->k_bad_request = capture(c, k, API_N_bad_request, d, &rc);
     c->k_anonymous_auth = capture(c, k, API_N_anonymous_auth, d, &rc);
+    c->k_form_fields = capture(c, k, API_N_form_fields, d, &rc);
+    c->k_pump_body = capture(c, k, API_N_pump_body, d, &rc);
+    c->k_stream_class = capture(c, k, API_N_stream_class, d, &rc);
     JSValueRef pv = JSObjectGetProperty(ctx, global, c->names->s[API_N_promise], &exc);
     if (exc != NULL || !JSValueIsObject(ctx, pv)) {
         return diag_set(d, RC_INTERNAL, "no Promise constructor");
@@ -208,7 +211,8 @@ void api_ctx_close(struct api_ctx *c)
     JSObjectRef *ks[] = { &c->k_invoke,       &c->k_invoke_rt,  &c->k_await,
                           &c->k_to_response,  &c->k_error_info, &c->k_run_init,
                           &c->k_init_outcome, &c->k_response,   &c->k_kiln_error,
-                          &c->k_bad_request,  &c->k_promise,    &c->k_anonymous_auth };
+                          &c->k_bad_request,  &c->k_promise,    &c->k_anonymous_auth,
+                          &c->k_form_fields,  &c->k_pump_body,  &c->k_stream_class };
     for (size_t i = 0; i < ARRAY_LEN(ks); i++) {
         if (*ks[i]) {
             JSValueUnprotect(ctx, *ks[i]);

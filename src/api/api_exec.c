@@ -50,6 +50,7 @@ static void kill_ctx(struct api_executor *ex, struct api_ctx *c, int status, con
         }
         size_t n = api_timers_cancel(inv);
         api_timers_log_cancel(inv, n, "because the script's context was discarded");
+        (void)api_sinks_abort(inv);
         inv->busy--;
         next = inv->next_live; /* inv may end now: read its successor first */
         inv_maybe_free(inv);
@@ -146,7 +147,7 @@ static void on_timer_closed(uv_handle_t *h)
 /* Free inv once it has responded, has no timers and no C frame runs its JS. */
 static void inv_maybe_free(struct api_inv *inv)
 {
-    if (!inv->done || inv->timer_count != 0 || inv->busy != 0) {
+    if (!inv->done || inv->timer_count != 0 || inv->busy != 0 || inv->sink_count != 0) {
         return;
     }
     struct api_executor *ex = inv->ex;
@@ -233,6 +234,7 @@ static void on_deadline(uv_timer_t *t)
     size_t n = api_timers_cancel(inv);
     api_timers_log_cancel(inv, n,
                           "at the deadline; use scheduler.delay for work after the response");
+    (void)api_sinks_abort(inv);
     inv->busy--;
     inv_maybe_free(inv);
     check_stray_timeout(ex);
@@ -605,6 +607,7 @@ static void shutdown_exec(struct api_executor *ex)
         }
         size_t n = api_timers_cancel(inv);
         api_timers_log_cancel(inv, n, "because the server is shutting down");
+        (void)api_sinks_abort(inv);
         inv->busy--;
         next = inv->next_live;
         inv_maybe_free(inv);
@@ -670,7 +673,9 @@ static void exec_main(void *arg)
     api_names_init(&ex->names);
     ex->request_class = api_request_class_new();
     net_batch_install(&ex->loop);
+    ex->sink_class = api_sink_class_new();
     uv_run(&ex->loop, UV_RUN_DEFAULT);
+    JSClassRelease(ex->sink_class);
     JSClassRelease(ex->request_class);
     api_names_fini(&ex->names);
     js_runtime_free(ex->rt);

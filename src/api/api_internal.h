@@ -41,6 +41,7 @@
 #define API_INTERVAL_MIN_MS         10         /* setInterval runs at most every 10 ms */
 #define API_REQUEST_ID_MAX          64
 #define API_BATCH_MAX_DELAY_NS      50000 /* a finished response waits at most this + one job */
+#define API_MAX_BODY_BUILD_BYTES    ((size_t)64 * 1024 * 1024) /* a body built by a script */
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
 #define API_NAMES(X)                   \
@@ -64,6 +65,9 @@
     X(kiln_native, "__kiln_native")    \
     X(promise, "Promise")              \
     X(anonymous_auth, "anonymousAuth") \
+    X(form_fields, "formFields")       \
+    X(pump_body, "pumpBody")           \
+    X(stream_class, "ReadableStream")  \
     X(code, "code")                    \
     X(details, "details")              \
     X(line, "line")                    \
@@ -204,6 +208,11 @@ struct api_ctx {
     JSObjectRef k_bad_request;
     JSObjectRef k_promise;
     JSObjectRef k_anonymous_auth;
+    /* formFields(entries, which), pumpBody(stream, sink) and the ReadableStream class: request
+     * form fields and streamed Response bodies. */
+    JSObjectRef k_form_fields;
+    JSObjectRef k_pump_body;
+    JSObjectRef k_stream_class;
     JSValueRef v_anonymous;  /* "<anonymous>" (protected): handlerName of function handlers */
     size_t pending;          /* live invocations of this context (not yet ended) */
     bool dead;               /* discard once nothing is pending */
@@ -259,6 +268,17 @@ extern const struct api_module api_module_realtime;
 JSValueRef api_routes_register(JSContextRef ctx, struct str method, struct str path,
                                enum api_route_kind kind, JSValueRef handler,
                                const struct api_rt_opts *opts, JSValueRef *exception);
+extern const struct api_module api_module_web;
+
+/*
+ * Parse a multipart/form-data body (content_type carries the boundary) into a JS array of
+ * [name, value, filename | undefined, type] entries (api_web.c): value is a string for a field,
+ * a Uint8Array for a file. On a parse failure NULL with *out_rc (RC_INVAL / RC_LIMIT) and d;
+ * NULL with *out_rc RC_OK when JSC threw (*exception set).
+ */
+JSObjectRef api_multipart_entries(JSContextRef ctx, struct str body, struct str content_type,
+                                  struct arena *a, int *out_rc, struct diag *d,
+                                  JSValueRef *exception);
 
 /* ------------------------------------------------------------------ engine */
 
@@ -383,6 +403,7 @@ struct api_executor {
     struct js_runtime *rt;
     struct api_names names;
     JSClassRef request_class;
+    JSClassRef sink_class; /* streamed Response bodies (api_response.c) */
     VEC(struct api_ctx *) ctxs;
     struct api_inv *live; /* invocations not yet ended (list through api_inv.next_live) */
     VEC(struct api_slot) slots;
@@ -490,6 +511,9 @@ struct api_inv {
     uv_timer_t *timer;                     /* wall-clock deadline once it outlives a call */
     struct api_timer *timers;              /* pending timers (api_timers.c) */
     size_t timer_count;
+    /* Streamed bodies still open (api_response.c): they keep the invocation alive. */
+    struct api_sink *sinks;
+    size_t sink_count;
     struct str request_id; /* in rid */
     char rid[API_REQUEST_ID_MAX];
 };
@@ -498,6 +522,12 @@ struct api_inv {
 JSClassRef api_request_class_new(void);
 /* Release the cached values and detach the request object from inv (before responding). */
 void api_request_release(struct api_inv *inv);
+
+/* The class of the sink objects through which the prelude streams a ReadableStream body. */
+JSClassRef api_sink_class_new(void);
+/* Abort every streamed body of inv still open (the client sees a truncated body) and detach
+ * them from inv. Returns how many were open. */
+size_t api_sinks_abort(struct api_inv *inv);
 
 /* Convert a handler's result into the HTTP response and send it. */
 void api_respond_value(struct api_inv *inv, JSValueRef v);

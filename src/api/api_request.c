@@ -332,24 +332,64 @@ static JSValueRef empty_array(JSContextRef ctx, JSValueRef *exception)
     return arr;
 }
 
+/* form, formEntries or files of a multipart/form-data body: the parsed entries go through
+ * the prelude's formFields(entries, which) (0 form, 1 formEntries, 2 files). Malformed:
+ * 400 INVALID_FORM; over a limit: 413 PAYLOAD_TOO_LARGE. */
+static JSValueRef multipart_field(JSContextRef ctx, struct api_inv *inv, enum api_req_field f,
+                                  JSValueRef *exception)
+{
+    struct str ct = STR("");
+    (void)http_request_header(inv->req, STR("content-type"), &ct);
+    struct diag d;
+    int rc = RC_OK;
+    JSValueRef exc = NULL;
+    JSObjectRef entries = api_multipart_entries(ctx, inv->req->body, ct, inv->arena, &rc, &d, &exc);
+    if (rc == RC_LIMIT) {
+        JSObjectRef opts = make_object(ctx);
+        set_prop(ctx, opts, STR("status"), JSValueMakeNumber(ctx, 413));
+        JSValueRef args[3] = { js_make_string(ctx, STR("PAYLOAD_TOO_LARGE")),
+                               js_make_string(ctx, str_from_cstr(d.msg)), opts };
+        JSObjectRef err = JSObjectCallAsConstructor(ctx, inv->c->k_kiln_error, 3, args, &exc);
+        *exception = exc != NULL ? exc : err;
+        return NULL;
+    }
+    if (rc != RC_OK) {
+        struct str msg = arena_printf(inv->arena, "Invalid multipart/form-data body: %s", d.msg);
+        return throw_bad_request(ctx, inv, "INVALID_FORM", msg, STR(""), exception);
+    }
+    if (entries == NULL) {
+        *exception = exc;
+        return NULL;
+    }
+    int which = f == API_REQ_FORM ? 0 : f == API_REQ_FORM_ENTRIES ? 1 : 2;
+    JSValueRef args[2] = { entries, JSValueMakeNumber(ctx, which) };
+    JSValueRef r = JSObjectCallAsFunction(ctx, inv->c->k_form_fields, NULL, 2, args, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return NULL;
+    }
+    return r;
+}
+
 /* The body-derived fields. */
 static JSValueRef compute_body(JSContextRef ctx, struct api_inv *inv, enum api_req_field f,
                                JSValueRef *exception)
 {
     const struct http_request *req = inv->req;
     struct str params;
-    bool urlencoded = false;
+    struct str type;
     switch (f) {
     case API_REQ_FORM:
     case API_REQ_FORM_ENTRIES:
-        urlencoded =
-            str_eq_nocase(media_type(req, &params), STR("application/x-www-form-urlencoded"));
-        if (urlencoded) {
+    case API_REQ_FILES:
+        type = media_type(req, &params);
+        if (str_eq_nocase(type, STR("multipart/form-data"))) {
+            return multipart_field(ctx, inv, f, exception);
+        }
+        if (f != API_REQ_FILES && str_eq_nocase(type, STR("application/x-www-form-urlencoded"))) {
             return parse_urlencoded(ctx, inv->arena, req->body, f == API_REQ_FORM_ENTRIES);
         }
-        return f == API_REQ_FORM_ENTRIES ? empty_array(ctx, exception) : make_object(ctx);
-    case API_REQ_FILES:
-        return empty_array(ctx, exception);
+        return f == API_REQ_FORM ? make_object(ctx) : empty_array(ctx, exception);
     case API_REQ_CONTENT_TYPE:
         return js_make_string(ctx, lower_dup(inv->arena, media_type(req, &params)));
     case API_REQ_AUTH:

@@ -12,6 +12,7 @@
 #include "api/api_internal.h"
 #include "base/buf.h"
 #include "base/clk.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "base/rc.h"
 
@@ -154,6 +155,223 @@ static char *read_body(JSContextRef ctx, JSValueRef bv, size_t *out_len, JSValue
     return js_value_to_owned(ctx, bv, out_len, out_exc);
 }
 
+/* ------------------------------------------------------------------ streamed bodies */
+
+/*
+ * A Response whose body is a ReadableStream: the head goes out at once (chunked on HTTP/1.1),
+ * then the prelude's pumpBody(stream, sink) reads the stream and calls sink.write(chunks),
+ * sink.end() or sink.abort(). The sink (heap) is shared by the JS object (private pointer,
+ * finalizer) and the invocation, which it keeps alive (sink_count) until the body ends or the
+ * invocation's deadline cuts it (api_sinks_abort). Executor thread only.
+ */
+struct api_sink {
+    struct http_stream *st; /* NULL once the body is over */
+    struct api_inv *inv;    /* NULL once detached from the invocation */
+    struct api_sink *next;  /* in inv->sinks */
+};
+
+static void sink_detach(struct api_sink *s)
+{
+    struct api_inv *inv = s->inv;
+    if (inv == NULL) {
+        return;
+    }
+    for (struct api_sink **p = &inv->sinks; *p != NULL; p = &(*p)->next) {
+        if (*p == s) {
+            *p = s->next;
+            break;
+        }
+    }
+    inv->sink_count--;
+    s->inv = NULL;
+}
+
+/* End (or abort) the body and let the invocation go; inv may end (be freed) here. */
+static void sink_close(struct api_sink *s, bool ok)
+{
+    if (s->st != NULL) {
+        if (ok) {
+            http_stream_end(s->st);
+        } else {
+            http_stream_abort(s->st);
+        }
+        http_stream_release(s->st);
+        s->st = NULL;
+    }
+    struct api_inv *inv = s->inv;
+    if (inv != NULL) {
+        struct api_inv *prev = api_inv_enter(inv);
+        sink_detach(s);
+        api_inv_leave(inv, prev);
+    }
+}
+
+size_t api_sinks_abort(struct api_inv *inv)
+{
+    size_t n = 0;
+    while (inv->sinks != NULL) {
+        struct api_sink *s = inv->sinks;
+        sink_detach(s);
+        if (s->st != NULL) {
+            http_stream_abort(s->st);
+            http_stream_release(s->st);
+            s->st = NULL;
+        }
+        n++; /* s itself is freed by its JS object's finalizer */
+    }
+    if (n > 0 && inv->c != NULL) {
+        struct api_log_entry le = {
+            .level = LOG_WARN,
+            .ts_ms = clk_realtime_ms(),
+            .script = inv->c->ver->uri,
+            .request_id = inv->request_id,
+            .message = STR("a streamed response body was cut: its invocation ended (deadline, "
+                           "shutdown or discarded context) before the stream closed"),
+        };
+        api_log(inv->c->e, &le);
+    }
+    return n;
+}
+
+static void sink_finalize(JSObjectRef obj)
+{
+    struct api_sink *s = JSObjectGetPrivate(obj);
+    if (s == NULL) {
+        return;
+    }
+    /* The stream and its promises are garbage: nothing will feed the body any more. */
+    if (s->st != NULL) {
+        http_stream_abort(s->st);
+        http_stream_release(s->st);
+        s->st = NULL;
+    }
+    if (s->inv != NULL) {
+        /* No inv_maybe_free from a finalizer: the deadline frees the invocation. */
+        sink_detach(s);
+    }
+    mem_free(s);
+}
+
+static struct api_sink *sink_of(JSObjectRef this_obj)
+{
+    return JSObjectGetPrivate(this_obj);
+}
+
+/* sink.write([Uint8Array, ...]) -> true, or false once the client is gone. */
+static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_sink *s = sink_of(this_obj);
+    if (s == NULL || s->st == NULL || argc < 1 || !JSValueIsObject(ctx, argv[0])) {
+        return JSValueMakeBoolean(ctx, false);
+    }
+    JSObjectRef list = (JSObjectRef)argv[0];
+    struct api_ctx *c = api_ctx_of(ctx);
+    JSValueRef exc = NULL;
+    double nd = JSValueToNumber(ctx, js_get(ctx, list, c->names->s[API_N_length], &exc), &exc);
+    struct buf b;
+    buf_init(&b, API_MAX_BODY_BUILD_BYTES);
+    int rc = RC_OK;
+    for (unsigned i = 0; exc == NULL && rc == RC_OK && nd > 0 && i < (unsigned)nd; i++) {
+        struct str bytes;
+        JSValueRef v = JSObjectGetPropertyAtIndex(ctx, list, i, &exc);
+        if (exc == NULL && js_bytes_view(ctx, v, &bytes)) {
+            rc = buf_try_append_str(&b, bytes);
+        }
+    }
+    if (exc != NULL) {
+        buf_fini(&b);
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    if (rc == RC_OK && b.len > 0) {
+        rc = http_stream_write_copy(s->st, buf_str(&b));
+    }
+    buf_fini(&b);
+    if (rc != RC_OK || http_stream_is_closed(s->st)) {
+        sink_close(s, false);
+        return JSValueMakeBoolean(ctx, false);
+    }
+    return JSValueMakeBoolean(ctx, true);
+}
+
+static JSValueRef sink_end(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
+                           const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_sink *s = sink_of(this_obj);
+    if (s != NULL) {
+        sink_close(s, true);
+    }
+    return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef sink_abort(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_sink *s = sink_of(this_obj);
+    if (s != NULL) {
+        sink_close(s, false);
+    }
+    return JSValueMakeUndefined(ctx);
+}
+
+static const JSStaticFunction sink_fns[] = {
+    { "write", sink_write, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
+    { "end", sink_end, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
+    { "abort", sink_abort, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
+    { NULL, NULL, 0 },
+};
+
+JSClassRef api_sink_class_new(void)
+{
+    JSClassDefinition def = kJSClassDefinitionEmpty;
+    def.className = "BodySink";
+    def.staticFunctions = sink_fns;
+    def.finalize = sink_finalize;
+    return JSClassCreate(&def);
+}
+
+/* Begin a streamed response and hand stream to the prelude's pump. */
+static void respond_stream(struct api_inv *inv, int status, struct http_header *hdrs, size_t hn,
+                           JSObjectRef stream)
+{
+    struct api_ctx *c = inv->c;
+    JSContextRef ctx = c->js;
+    struct http_exchange *xch = inv->xch;
+    bool head = str_eq(inv->req->method, STR("HEAD"));
+    if (head || status == 204 || status == 304 || c->ex == NULL) {
+        /* No body may be sent: the stream is left unread. */
+        api_inv_end(inv);
+        http_exchange_respond(xch, status, hdrs, hn, STR(""));
+        return;
+    }
+    struct http_stream_config cfg = { .max_queue_chunks = 0 };
+    struct http_stream *st = NULL;
+    struct diag d;
+    api_inv_watch_deadline(inv);
+    api_inv_end(inv); /* inv stays allocated: the caller holds it (busy) */
+    int rc = http_exchange_stream_begin(xch, status, hdrs, hn, &cfg, &st, &d);
+    if (rc != RC_OK) {
+        return; /* a 500 was sent instead (invalid header) */
+    }
+    struct api_sink *s = mem_calloc(1, sizeof(*s));
+    s->st = st;
+    s->inv = inv;
+    s->next = inv->sinks;
+    inv->sinks = s;
+    inv->sink_count++;
+    JSObjectRef obj = JSObjectMake(ctx, c->ex->sink_class, s);
+    JSValueRef args[2] = { stream, obj };
+    JSValueRef exc = NULL;
+    struct api_inv *prev = api_inv_enter(inv);
+    (void)JSObjectCallAsFunction(ctx, c->k_pump_body, NULL, 2, args, &exc);
+    api_inv_leave(inv, prev);
+    if (exc != NULL) {
+        api_log_exception(c, inv->request_id, "streamed body failed", exc);
+        sink_close(s, false);
+    }
+}
+
 /* Read a Response object (prelude class) and send it. */
 static void respond_response(struct api_inv *inv, JSObjectRef r)
 {
@@ -177,6 +395,14 @@ static void respond_response(struct api_inv *inv, JSObjectRef r)
         hn = read_header_list(inv, (JSObjectRef)lv, &hdrs, &exc);
     }
     JSValueRef bv = exc == NULL ? js_get(ctx, r, nm->s[API_N_body], &exc) : NULL;
+    if (exc == NULL && JSValueIsObject(ctx, bv) &&
+        JSValueGetTypedArrayType(ctx, bv, NULL) == kJSTypedArrayTypeNone) {
+        bool is_stream = JSValueIsInstanceOfConstructor(ctx, bv, c->k_stream_class, &exc);
+        if (exc == NULL && is_stream) {
+            respond_stream(inv, (int)sv, hdrs, hn, (JSObjectRef)bv);
+            return;
+        }
+    }
     size_t len = 0;
     char *body = exc == NULL ? read_body(ctx, bv, &len, &exc) : NULL;
     if (body == NULL) {

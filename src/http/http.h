@@ -98,11 +98,11 @@ void http_exchange_respond_error(struct http_exchange *ex, int status, const cha
  * request bodies and a serializer for FormData bodies. Pure functions over bytes; any thread.
  */
 
-#define HTTP_MULTIPART_MAX_PARTS        100                         /* -> RC_LIMIT */
-#define HTTP_MULTIPART_MAX_HEADER_BYTES ((size_t)16 * 1024)         /* per part -> RC_LIMIT */
-#define HTTP_MULTIPART_MAX_PART_BYTES   ((size_t)10 * 1024 * 1024)  /* per part -> RC_LIMIT */
-#define HTTP_MULTIPART_MAX_TOTAL_BYTES  ((size_t)10 * 1024 * 1024)  /* body -> RC_LIMIT */
-#define HTTP_MULTIPART_BOUNDARY_MAX     70                          /* RFC 2046 */
+#define HTTP_MULTIPART_MAX_PARTS        100                        /* -> RC_LIMIT */
+#define HTTP_MULTIPART_MAX_HEADER_BYTES ((size_t)16 * 1024)        /* per part -> RC_LIMIT */
+#define HTTP_MULTIPART_MAX_PART_BYTES   ((size_t)10 * 1024 * 1024) /* per part -> RC_LIMIT */
+#define HTTP_MULTIPART_MAX_TOTAL_BYTES  ((size_t)10 * 1024 * 1024) /* body -> RC_LIMIT */
+#define HTTP_MULTIPART_BOUNDARY_MAX     70                         /* RFC 2046 */
 
 /* Zero fields mean the defaults above. */
 struct http_multipart_limits {

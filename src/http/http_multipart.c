@@ -153,7 +153,7 @@ int http_multipart_boundary(struct str content_type, struct arena *a, struct str
 
 struct mp {
     struct str body;
-    struct str dash; /* "--" boundary */
+    struct str dash;  /* "--" boundary */
     struct str delim; /* "\r\n--" boundary */
     struct http_multipart_limits lim;
     struct arena *a;
@@ -376,8 +376,7 @@ int http_multipart_parse(struct str body, struct str boundary,
             break; /* the epilogue is ignored */
         }
         if (count == m.lim.max_parts) {
-            return diag_set(d, RC_LIMIT, "multipart body has more than %zu parts",
-                            m.lim.max_parts);
+            return diag_set(d, RC_LIMIT, "multipart body has more than %zu parts", m.lim.max_parts);
         }
         if (count == cap) {
             struct http_multipart_part *grown = arena_alloc(a, 2 * cap * sizeof(*parts));
@@ -425,8 +424,8 @@ static int append_text(struct buf *out, struct str s, bool normalise, bool escap
 
 static int write_part(struct buf *out, struct str boundary, const struct http_multipart_part *p)
 {
-    int rc = buf_try_printf(out, "--%.*s\r\nContent-Disposition: form-data; name=\"",
-                            STR_FMT(boundary));
+    int rc =
+        buf_try_printf(out, "--%.*s\r\nContent-Disposition: form-data; name=\"", STR_FMT(boundary));
     if (rc == RC_OK) {
         rc = append_text(out, p->name, true, true);
     }

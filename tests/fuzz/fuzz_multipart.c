@@ -74,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const char *prev = body.ptr;
             for (size_t i = 0; i < n; i++) {
                 check(p[i].name.ptr != NULL && p[i].content_type.ptr != NULL);
-                check(p[i].data.ptr >= prev && p[i].data.ptr + p[i].data.len <= body.ptr + body.len);
+                check(p[i].data.ptr >= prev &&
+                      p[i].data.ptr + p[i].data.len <= body.ptr + body.len);
                 prev = p[i].data.ptr + p[i].data.len;
             }
             roundtrip(a, boundary, p, n);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Response (WHATWG shape with Kiln's helpers, spec/10-http.md §5) and the conversion of every
-// handler return shape into one. C reads a Response through three fields: _status, _headers._l
-// (flat name/value list) and _body (string | Uint8Array | null).
+// Request and Response (Fetch Standard, with Kiln's helpers, spec/10-http.md §5), their bodies,
+// and the conversion of every handler return shape into a Response. C reads a Response through
+// three fields: _status, _headers._l (flat name/value list) and _body (string | Uint8Array |
+// null | ReadableStream, which is streamed through K.pumpBody).
 "use strict";
 (function (g) {
   const K = g.__kiln;
@@ -64,6 +65,113 @@
     return s;
   }
 
+  // ---------------------------------------------------------------- bodies (Fetch "body mixin")
+  // _body is null | string | Uint8Array | ReadableStream; _used is set once it was consumed.
+  const { Blob, FormData, ReadableStream } = K;
+  const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+  const FORM = "application/x-www-form-urlencoded;charset=UTF-8";
+
+  // The standard's "extract a body": [body, content type or null].
+  function extract(body) {
+    if (typeof body === "string") return [body, "text/plain;charset=UTF-8"];
+    if (isBytes(body)) return [K.copyBytes(body), null];
+    if (isHtml(body)) return [String(body), HTML];
+    if (body instanceof Blob) return [body._b, body._type || null];
+    if (body instanceof FormData) { const [ct, b] = K.encodeFormData(body); return [b, ct]; }
+    if (typeof g.URLSearchParams === "function" && body instanceof g.URLSearchParams) return [String(body), FORM];
+    if (body instanceof ReadableStream) {
+      if (body._disturbed || body.locked) throw new TypeError("Response body object should not be disturbed or locked");
+      return [body, null];
+    }
+    return [K.usv(body), "text/plain;charset=UTF-8"];
+  }
+  function setBody(r, body) {
+    r._used = false;
+    if (body === undefined || body === null) { r._body = null; return; }
+    const [b, type] = extract(body);
+    r._body = b;
+    if (type !== null && !r._headers.has("content-type")) r._headers.append("Content-Type", type);
+  }
+  function chunkBytes(c) {
+    if (c instanceof Uint8Array) return c;
+    if (isBytes(c)) return K.viewBytes(c);
+    if (typeof c === "string") return K.native.utf8Encode(c);
+    throw new TypeError("Received non-Uint8Array chunk");
+  }
+  const bytesStream = (b) => new ReadableStream({ start(c) { if (b.length) c.enqueue(b); c.close(); } });
+
+  function used(r) { return r._used || (r._body instanceof ReadableStream && r._body._disturbed); }
+  // Take the body for a consuming method: a string, a Uint8Array (own copy not needed: callers
+  // copy before exposing) or a Promise of a Uint8Array.
+  function take(r, what) {
+    if (used(r)) return Promise.reject(new TypeError(`${what}: Body is unusable: Body has already been read`));
+    const b = r._body;
+    if (b instanceof ReadableStream && b.locked) return Promise.reject(new TypeError(`${what}: the body stream is locked`));
+    r._used = true;
+    if (b === null) return Promise.resolve(new Uint8Array(0));
+    if (b instanceof ReadableStream) return K.readAll(b, chunkBytes);
+    return Promise.resolve(b);
+  }
+  const asBytes = (b) => (typeof b === "string" ? K.native.utf8Encode(b) : b);
+
+  class Body {
+    get body() {
+      const b = this._body;
+      if (b === null || b === undefined) return null;
+      if (!(b instanceof ReadableStream)) this._body = bytesStream(asBytes(b).slice());
+      return this._body;
+    }
+    get bodyUsed() { return used(this); }
+    text() { return then.call(take(this, "text"), (b) => (typeof b === "string" ? b : K.decodeUtf8(b))); }
+    json() { return then.call(this.text(), (t) => JSON.parse(t)); }
+    arrayBuffer() {
+      return then.call(take(this, "arrayBuffer"), (b) => (typeof b === "string" ? K.native.utf8Encode(b) : b.slice()).buffer);
+    }
+    bytes() { return then.call(take(this, "bytes"), (b) => (typeof b === "string" ? K.native.utf8Encode(b) : b.slice())); }
+    blob() {
+      const type = this._headers.get("content-type");
+      return then.call(take(this, "blob"), (b) => new Blob([asBytes(b)], { type: type === null ? "" : type }));
+    }
+    formData() {
+      const ct = this._headers.get("content-type") || "";
+      return then.call(take(this, "formData"), (b) => {
+        const mt = ct.split(";")[0].trim().toLowerCase();
+        if (mt === "multipart/form-data") return K.formDataOf(K.native.multipartParse(asBytes(b), ct));
+        if (mt === "application/x-www-form-urlencoded") {
+          const fd = new FormData();
+          const text = typeof b === "string" ? b : K.decodeUtf8(b);
+          for (const part of text.split("&")) {
+            if (!part) continue;
+            const i = part.indexOf("=");
+            const dec = (x) => { try { return decodeURIComponent(x.replace(/\+/g, " ")); } catch (e) { return x; } };
+            fd.append(dec(i < 0 ? part : part.slice(0, i)), dec(i < 0 ? "" : part.slice(i + 1)));
+          }
+          return fd;
+        }
+        throw new TypeError(`formData: content type ${JSON.stringify(ct)} is not multipart/form-data or application/x-www-form-urlencoded`);
+      });
+    }
+  }
+  // Clone a body: a stream is teed (this keeps one branch), bytes are shared (never mutated).
+  function cloneBody(from, to) {
+    if (used(from)) throw new TypeError("clone: Body has already been consumed.");
+    const b = from._body;
+    if (b instanceof ReadableStream) {
+      const [x, y] = b.tee();
+      from._body = x;
+      to._body = y;
+    } else {
+      to._body = b;
+    }
+    to._used = false;
+  }
+  function mixin(cls) {
+    for (const n of Object.getOwnPropertyNames(Body.prototype)) {
+      if (n !== "constructor") Object.defineProperty(cls.prototype, n, Object.getOwnPropertyDescriptor(Body.prototype, n));
+    }
+  }
+  const then = Promise.prototype.then;
+
   // The common case of the helpers (no init, or a status number): no header parsing.
   function quick(body, init, ct) {
     const status = init === undefined ? 200 : init;
@@ -72,78 +180,63 @@
     r._status = status; r._statusText = ""; r._used = false; r._body = body;
     const h = Object.create(Headers.prototype);
     h._l = ["Content-Type", ct];
+    h._g = "response";
     r._headers = h;
     return r;
   }
   const simple = (init) => init === undefined || typeof init === "number";
+  // Kiln's chainable helpers change any response, even one whose headers are immutable.
+  function unguarded(r, fn) {
+    const h = r._headers;
+    const guard = h._g;
+    h._g = "none";
+    try { fn(h); } finally { h._g = guard; }
+    return r;
+  }
+  const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
 
   class Response {
     constructor(body, init) {
       const i = normInit(init);
+      if (typeof i !== "object") throw new TypeError("Response constructor: init must be an object");
       const status = i.status === undefined ? 200 : Number(i.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) {
-        throw new RangeError(`invalid response status: ${i.status}`);
+        throw new RangeError(`Response constructor: invalid response status code ${i.status}`);
       }
+      const st = i.statusText === undefined ? "" : String(i.statusText);
+      if (!REASON.test(st)) throw new TypeError("Response constructor: invalid statusText");
       this._status = status;
-      this._statusText = i.statusText === undefined ? "" : String(i.statusText);
-      this._headers = new Headers(i.headers);
-      this._used = false;
-      if (body === undefined || body === null) {
-        this._body = null;
-      } else if (isBytes(body)) {
-        this._body = toU8(body);
-      } else if (isHtml(body)) {
-        this._body = String(body);
-        if (!this._headers.has("content-type")) this._headers.set("Content-Type", HTML);
-      } else if (typeof g.URLSearchParams === "function" && body instanceof g.URLSearchParams) {
-        this._body = String(body);
-        if (!this._headers.has("content-type")) this._headers.set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8");
-      } else {
-        this._body = String(body);
-        if (!this._headers.has("content-type")) this._headers.set("Content-Type", "text/plain;charset=UTF-8");
+      this._statusText = st;
+      this._headers = K.guardHeaders(new Headers(i.headers), "response");
+      if (body !== undefined && body !== null && NULL_BODY.has(status)) {
+        throw new TypeError(`Response constructor: a response with status ${status} cannot have a body`);
       }
+      setBody(this, body);
     }
     get status() { return this._status; }
     get statusText() { return this._statusText; }
     get ok() { return this._status >= 200 && this._status < 300; }
     get headers() { return this._headers; }
-    get bodyUsed() { return this._used; }
     get redirected() { return false; }
-    get type() { return "default"; }
+    get type() { return this._type || "default"; }
     get url() { return ""; }
-    _take() {
-      if (this._used) throw new TypeError("body already used");
-      this._used = true;
-      return this._body;
-    }
-    async text() {
-      const b = this._take();
-      if (b === null) return "";
-      return typeof b === "string" ? b : K.native.utf8Decode ? K.native.utf8Decode(b) : String.fromCharCode(...b);
-    }
-    async json() { return JSON.parse(await this.text()); }
-    async bytes() {
-      const b = this._take();
-      if (b === null) return new Uint8Array(0);
-      if (typeof b !== "string") return new Uint8Array(b);
-      return K.native.utf8Encode ? K.native.utf8Encode(b) : new Uint8Array(Array.from(unescape(encodeURIComponent(b)), (c) => c.charCodeAt(0)));
-    }
-    async arrayBuffer() { return (await this.bytes()).buffer; }
     clone() {
-      if (this._used) throw new TypeError("body already used");
       const r = Object.create(Response.prototype);
-      r._status = this._status; r._statusText = this._statusText;
-      r._headers = new Headers(this._headers); r._used = false;
-      r._body = this._body instanceof Uint8Array ? new Uint8Array(this._body) : this._body;
+      cloneBody(this, r);
+      r._status = this._status; r._statusText = this._statusText; r._type = this._type;
+      r._headers = K.guardHeaders(new Headers(this._headers), this._headers._g || "response");
       return r;
     }
-    setHeader(name, value) { this._headers.set(name, value); return this; }
-    appendHeader(name, value) { this._headers.append(name, value); return this; }
-    setCookie(name, value, options) { this._headers.append("Set-Cookie", cookieString(name, value, options)); return this; }
+    setHeader(name, value) { return unguarded(this, (h) => h.set(name, value)); }
+    appendHeader(name, value) { return unguarded(this, (h) => h.append(name, value)); }
+    setCookie(name, value, options) {
+      const c = cookieString(name, value, options);
+      return unguarded(this, (h) => h.append("Set-Cookie", c));
+    }
     deleteCookie(name, options) {
       const o = options || {};
-      this._headers.append("Set-Cookie", cookieString(name, "", { path: o.path, domain: o.domain, maxAge: 0, expires: 0 }));
-      return this;
+      const c = cookieString(name, "", { path: o.path, domain: o.domain, maxAge: 0, expires: 0 });
+      return unguarded(this, (h) => h.append("Set-Cookie", c));
     }
 
     static json(data, init) {
@@ -166,11 +259,18 @@
       if (!(normInit(init).headers && new Headers(normInit(init).headers).has("content-type"))) r._headers.set("Content-Type", HTML);
       return r;
     }
+    // Standard, except that a relative url is kept as it is (resolved by the client against
+    // the request), where Node throws (no base URL on a server).
     static redirect(url, status) {
       const s = status === undefined ? 302 : Number(status);
-      if (![301, 302, 303, 307, 308].includes(s)) throw new RangeError(`invalid redirect status: ${status}`);
+      if (![301, 302, 303, 307, 308].includes(s)) throw new RangeError(`Response.redirect: invalid redirect status ${status}`);
+      let loc = K.usv(url);
+      if (typeof g.URL === "function" && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(loc)) {
+        try { loc = new g.URL(loc).href; } catch (e) { throw new TypeError(`Response.redirect: invalid URL ${JSON.stringify(loc)}`); }
+      }
       const r = new Response(null, { status: s });
-      r._headers.set("Location", String(url));
+      r._headers.set("Location", loc);
+      K.guardHeaders(r._headers, "immutable");
       return r;
     }
     static noContent() { return new Response(null, { status: 204 }); }
@@ -178,6 +278,8 @@
       if (status === undefined) {
         const r = new Response(null, { status: 200 });
         r._status = 0;
+        r._type = "error";
+        K.guardHeaders(r._headers, "immutable");
         return r;
       }
       const o = options || {};
@@ -194,6 +296,141 @@
     static notFound(message) { return Response.error(404, message === undefined ? "Not found" : message); }
     get [Symbol.toStringTag]() { return "Response"; }
   }
+  mixin(Response);
+
+  // ---------------------------------------------------------------- Request
+  const METHODS = new Map(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"].map((m) => [m, m]));
+  const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+  const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+  const ENUMS = {
+    mode: ["same-origin", "no-cors", "cors", "navigate", "websocket"],
+    credentials: ["omit", "same-origin", "include"],
+    cache: ["default", "no-store", "reload", "no-cache", "force-cache", "only-if-cached"],
+    redirect: ["follow", "error", "manual"],
+    referrerPolicy: ["", "no-referrer", "no-referrer-when-downgrade", "same-origin", "origin", "strict-origin",
+      "origin-when-cross-origin", "strict-origin-when-cross-origin", "unsafe-url"],
+    priority: ["high", "low", "auto"],
+  };
+  function parseUrl(s) {
+    if (typeof g.URL === "function") {
+      let u;
+      try { u = new g.URL(s); } catch (e) { throw new TypeError(`Request constructor: failed to parse URL from ${s}`); }
+      if (u.username || u.password) throw new TypeError(`Request constructor: the URL ${s} includes credentials`);
+      return u.href;
+    }
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(s)) throw new TypeError(`Request constructor: failed to parse URL from ${s}`);
+    return s;
+  }
+  function enumOpt(i, src, name, dflt) {
+    const v = i[name] !== undefined ? String(i[name]) : src ? src["_" + name] : dflt;
+    if (!ENUMS[name].includes(v)) throw new TypeError(`Request constructor: '${v}' is not a valid value for '${name}'`);
+    return v;
+  }
+
+  class Request {
+    constructor(input, init) {
+      if (arguments.length < 1) throw new TypeError("Request constructor: 1 argument required, but only 0 present.");
+      const i = init === undefined || init === null ? {} : init;
+      if (typeof i !== "object" && typeof i !== "function") throw new TypeError("Request constructor: init must be an object");
+      const src = input instanceof Request ? input : null;
+      this._url = src ? src._url : parseUrl(K.usv(input));
+      let method = src ? src._method : "GET";
+      if (i.method !== undefined) {
+        method = String(i.method);
+        if (!TOKEN.test(method)) throw new TypeError(`Request constructor: '${method}' is not a valid HTTP method`);
+        const up = method.toUpperCase();
+        if (FORBIDDEN_METHODS.has(up)) throw new TypeError(`Request constructor: '${method}' HTTP method is unsupported`);
+        if (METHODS.has(up) && up !== "PATCH") method = up;
+      }
+      this._method = method;
+      this._mode = enumOpt(i, src, "mode", "cors");
+      if (this._mode === "navigate") throw new TypeError("Request constructor: invalid request mode navigate");
+      this._credentials = enumOpt(i, src, "credentials", "same-origin");
+      this._cache = enumOpt(i, src, "cache", "default");
+      if (this._cache === "only-if-cached" && this._mode !== "same-origin") {
+        throw new TypeError("Request constructor: 'only-if-cached' can be set only with 'same-origin' mode");
+      }
+      this._redirect = enumOpt(i, src, "redirect", "follow");
+      this._referrerPolicy = enumOpt(i, src, "referrerPolicy", "");
+      this._referrer = i.referrer !== undefined ? (String(i.referrer) === "" ? "" : "about:client") : src ? src._referrer : "about:client";
+      this._integrity = i.integrity !== undefined ? String(i.integrity) : src ? src._integrity : "";
+      this._keepalive = i.keepalive !== undefined ? !!i.keepalive : src ? src._keepalive : false;
+      if (i.signal !== undefined && i.signal !== null && !(i.signal instanceof K.AbortSignal)) {
+        throw new TypeError("Request constructor: 'signal' is not an AbortSignal");
+      }
+      const parent = i.signal !== undefined && i.signal !== null ? i.signal : src ? src._signal : null;
+      this._signal = parent ? K.AbortSignal.any([parent]) : new K.AbortController().signal;
+      this._headers = K.guardHeaders(new Headers(i.headers !== undefined ? i.headers : src ? src._headers : undefined), "request");
+      const hasInitBody = i.body !== undefined && i.body !== null;
+      if ((hasInitBody || (src && src._body !== null && i.body === undefined)) && (this._method === "GET" || this._method === "HEAD")) {
+        throw new TypeError("Request constructor: a request with GET/HEAD method cannot have a body.");
+      }
+      if (hasInitBody) {
+        setBody(this, i.body);
+        if (this._body instanceof ReadableStream && String(i.duplex) !== "half") {
+          throw new TypeError("Request constructor: the duplex option is required when sending a stream body");
+        }
+      } else if (src && src._body !== null && i.body === undefined) {
+        if (used(src)) throw new TypeError("Request constructor: the body of the input request has already been read");
+        this._body = src._body;
+        this._used = false;
+        src._used = true;
+      } else {
+        this._body = null;
+        this._used = false;
+      }
+    }
+    get method() { return this._method; }
+    get url() { return this._url; }
+    get headers() { return this._headers; }
+    get signal() { return this._signal; }
+    get mode() { return this._mode; }
+    get credentials() { return this._credentials; }
+    get cache() { return this._cache; }
+    get redirect() { return this._redirect; }
+    get referrer() { return this._referrer; }
+    get referrerPolicy() { return this._referrerPolicy; }
+    get integrity() { return this._integrity; }
+    get keepalive() { return this._keepalive; }
+    get destination() { return ""; }
+    get duplex() { return "half"; }
+    get isReloadNavigation() { return false; }
+    get isHistoryNavigation() { return false; }
+    clone() {
+      const r = Object.create(Request.prototype);
+      for (const k of Object.keys(this)) r[k] = this[k];
+      cloneBody(this, r);
+      r._headers = K.guardHeaders(new Headers(this._headers), "request");
+      r._signal = K.AbortSignal.any([this._signal]);
+      return r;
+    }
+    get [Symbol.toStringTag]() { return "Request"; }
+  }
+  mixin(Request);
+
+  // Stream a ReadableStream body to C's sink (api_response.c): what is queued goes out in one
+  // write; a sink that refuses (client gone) cancels the stream; an error aborts the
+  // connection (the client sees a truncated chunked body) and is logged.
+  K.pumpBody = function (stream, sink) {
+    let reader;
+    try { reader = stream.getReader(); } catch (e) { K.reportError(e); sink.abort(); return; }
+    const fail = (e) => { K.reportError(e); sink.abort(); };
+    const step = () => then.call(reader.read(), (r) => {
+      if (r.done) { sink.end(); return; }
+      let chunks;
+      try {
+        chunks = [chunkBytes(r.value)];
+        for (const c of K.drainQueued(stream)) chunks.push(chunkBytes(c));
+      } catch (e) {
+        then.call(reader.cancel(e), undefined, () => {});
+        fail(e);
+        return;
+      }
+      if (!sink.write(chunks)) { then.call(reader.cancel(K.abortError()), undefined, () => {}); return; }
+      step();
+    }, fail);
+    step();
+  };
 
   // aiwebengine's ResponseBuilder: the same helpers, returning Response objects.
   const ResponseBuilder = {
@@ -283,7 +520,14 @@
         message = String(e.message);
         details = e.details === undefined ? null : e.details;
         if (e.headers && typeof e.headers === "object") {
-          try { headers = new Headers(e.headers)._l; } catch (x) { headers = []; }
+          try {
+            const h = new Headers();
+            for (const k of Object.keys(e.headers)) {
+              const v = e.headers[k];
+              for (const x of Array.isArray(v) ? v : [v]) h.append(k, x);
+            }
+            headers = h._l;
+          } catch (x) { headers = []; }
         }
       }
     }
@@ -301,6 +545,8 @@
 
   K.Response = Response;
   K.cookieString = cookieString;
+  K.Request = Request;
   Object.defineProperty(g, "Response", { value: Response, writable: true, configurable: true });
+  Object.defineProperty(g, "Request", { value: Request, writable: true, configurable: true });
   Object.defineProperty(g, "ResponseBuilder", { value: ResponseBuilder, writable: true, configurable: true });
 })(globalThis);

@@ -108,8 +108,9 @@ TEST(multipart_parse_edge_cases)
     ASSERT_EQ_SIZE(n, 1);
     ASSERT_EQ_SLICE(p[0].data, "--XyZ x --XyZ");
     /* a name with UTF-8 and an empty value */
-    ASSERT_OK(parse(a, "--XyZ\r\nContent-Disposition: form-data; name=\"h\xc3\xa9\"\r\n\r\n\r\n--XyZ--",
-                    NULL, &p, &n, &d));
+    ASSERT_OK(
+        parse(a, "--XyZ\r\nContent-Disposition: form-data; name=\"h\xc3\xa9\"\r\n\r\n\r\n--XyZ--",
+              NULL, &p, &n, &d));
     ASSERT_EQ_SLICE(p[0].name, "h\xc3\xa9");
     ASSERT_EQ_SIZE(p[0].data.len, 0);
     /* first name/filename parameter wins */
@@ -131,17 +132,17 @@ TEST(multipart_parse_malformed)
     static const char *const bad[] = {
         "",
         "no boundary at all",
-        "--XyZ",                         /* no CRLF or -- after it */
-        "--XyZ\r\n",                     /* no headers end */
+        "--XyZ",                                                        /* no CRLF or -- after it */
+        "--XyZ\r\n",                                                    /* no headers end */
         "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nvalue", /* no closing */
-        "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ", /* truncated */
+        "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ",      /* truncated */
         "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZx\r\n", /* not delim */
-        "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--",    /* no disposition */
+        "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--",       /* no disposition */
         "--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--", /* no name */
         "--XyZ\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--XyZ--",
         "--XyZ\r\nContent-Disposition: form-data; name=\"a\r\n\r\nv\r\n--XyZ--", /* open quote */
-        "--XyZ\r\nContent-Disposition: form-data; name\r\n\r\nv\r\n--XyZ--",    /* no '=' */
-        "--XyZ\r\nContent-Disposition form-data; name=a\r\n\r\nv\r\n--XyZ--",  /* no ':' */
+        "--XyZ\r\nContent-Disposition: form-data; name\r\n\r\nv\r\n--XyZ--",     /* no '=' */
+        "--XyZ\r\nContent-Disposition form-data; name=a\r\n\r\nv\r\n--XyZ--",    /* no ':' */
         "--XyZ\r\n: x\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--",
         "--XyZ\r\n folded\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--",
         "--XyZ\r\nContent-Disposition: form-data; name=a\x01\r\n\r\nv\r\n--XyZ--",
@@ -151,8 +152,7 @@ TEST(multipart_parse_malformed)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = parse(a, bad[i], NULL, &p, &n, &d);
         if (rc != RC_INVAL) {
-            harness_fail(__FILE__, __LINE__, "case %zu: rc %s, expected RC_INVAL", i,
-                         rc_name(rc));
+            harness_fail(__FILE__, __LINE__, "case %zu: rc %s, expected RC_INVAL", i, rc_name(rc));
         }
         ASSERT_TRUE(strlen(d.msg) > 0);
         ASSERT_NULL(p);
@@ -170,8 +170,9 @@ TEST(multipart_parse_limits)
     struct buf b;
     buf_init(&b, (size_t)1 << 20);
     for (int i = 0; i < 4; i++) {
-        ASSERT_OK(buf_try_printf(&b, "--XyZ\r\nContent-Disposition: form-data; name=f%d\r\n\r\n"
-                                     "0123456789\r\n",
+        ASSERT_OK(buf_try_printf(&b,
+                                 "--XyZ\r\nContent-Disposition: form-data; name=f%d\r\n\r\n"
+                                 "0123456789\r\n",
                                  i));
     }
     ASSERT_OK(buf_try_append_cstr(&b, "--XyZ--\r\n"));
