@@ -35,6 +35,11 @@ struct api_config {
      * executor opens its own connection on it lazily; NULL: no store (storage calls throw
      * STORE_UNAVAILABLE). Borrowed: must outlive the engine. */
     const char *db_path;
+    /* Lower-case hex SHA-256 of the admin token (64 digits): /engine/api/ accepts
+     * "Authorization: Bearer <token>" whose hash matches. NULL: the API always answers 401. */
+    const char *admin_token_hash;
+    const char *version;    /* reported by /engine/status */
+    size_t asset_max_bytes; /* per asset; 0: 10 MiB */
 };
 
 /* Start the executors. RC_OK with an owned engine (stop with api_engine_stop()), or RC_IO
@@ -75,6 +80,10 @@ WARN_UNUSED int api_engine_watch_dir(struct api_engine *e, const char *dir, stru
 /* Stop the watcher, fail queued and pending invocations (503), join the executors and free
  * everything. NULL is a no-op. Main thread, after the HTTP server stopped. */
 void api_engine_stop(struct api_engine *e);
+
+/* Deploy the scripts kept in the store (start-up; skip_folder: leave the ones synced from the
+ * scripts folder to api_engine_watch_dir). Main thread, before serving. */
+void api_engine_load_store(struct api_engine *e, bool skip_folder);
 
 /* Number of routes currently published (tests, status). Any thread. */
 size_t api_engine_route_count(struct api_engine *e);

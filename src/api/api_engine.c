@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api_internal.h"
+#include "api/api_admin.h"
 #include "base/clk.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -222,7 +222,25 @@ int api_engine_start(const struct api_config *cfg, struct api_engine **out, stru
     atomic_init(&e->next_exec, 0);
     atomic_init(&e->version_seq, 0);
     atomic_init(&e->publish_gen, 0);
+    e->load_errors = map_new();
+    if (e->cfg.asset_max_bytes == 0) {
+        e->cfg.asset_max_bytes = (size_t)10 * 1024 * 1024;
+    }
     publish(e);
+    if (e->cfg.db_path != NULL) {
+        int rc = api_logs_start(e, d);
+        if (rc != RC_OK) {
+            api_engine_stop(e);
+            return rc;
+        }
+        e->log_sink = api_logs_sink;
+        e->log_arg = e;
+    }
+    int arc = api_admin_start(e, d);
+    if (arc != RC_OK) {
+        api_engine_stop(e);
+        return arc;
+    }
     e->execs = mem_calloc(e->cfg.js_threads, sizeof(*e->execs));
     for (size_t i = 0; i < e->cfg.js_threads; i++) {
         int rc = api_exec_start(e, &e->execs[i], i, d);
@@ -243,6 +261,7 @@ void api_engine_stop(struct api_engine *e)
         return;
     }
     api_watch_stop(e);
+    api_admin_stop(e);
     for (size_t i = 0; i < e->exec_count; i++) {
         api_exec_stop(&e->execs[i]);
     }
@@ -260,6 +279,13 @@ void api_engine_stop(struct api_engine *e)
     }
     map_free(e->scripts);
     api_realtime_free(e->rt);
+    it = 0;
+    while (map_next(e->load_errors, &it, &key, &val)) {
+        mem_free(val);
+    }
+    map_free(e->load_errors);
+    api_logs_stop(e);
+    api_assets_cache_free(e);
     api_names_fini(&e->deploy_names);
     js_runtime_free(e->deploy_rt);
     db_close(e->deploy_db);
@@ -270,7 +296,7 @@ void api_engine_stop(struct api_engine *e)
 
 /* ------------------------------------------------------------------ deploy / remove */
 
-static int check_uri(struct str uri, struct diag *d)
+int api_check_uri(struct str uri, struct diag *d)
 {
     if (uri.len == 0 || uri.len > 255) {
         return diag_set(d, RC_INVAL, "script URI must be 1-255 characters, got %zu", uri.len);
@@ -291,9 +317,40 @@ static int check_uri(struct str uri, struct diag *d)
     return RC_OK;
 }
 
+/* Record (msg) or forget (NULL) the load error of uri. Deploy lock held. */
+static void set_load_error(struct api_engine *e, struct str uri, const char *msg)
+{
+    mem_free(map_remove(e->load_errors, uri));
+    if (msg != NULL) {
+        map_set(e->load_errors, uri, mem_strndup(str_from_cstr(msg)), NULL);
+    }
+}
+
+struct str api_engine_load_error(struct api_engine *e, struct str uri, struct arena *a)
+{
+    pthread_mutex_lock(&e->deploy_mu);
+    const char *msg = map_find(e->load_errors, uri);
+    struct str out = msg ? arena_strdup(a, str_from_cstr(msg)) : STR_NULL;
+    pthread_mutex_unlock(&e->deploy_mu);
+    return out;
+}
+
+bool api_engine_is_active(struct api_engine *e, struct str uri)
+{
+    pthread_mutex_lock(&e->deploy_mu);
+    bool active = map_find(e->scripts, uri) != NULL;
+    pthread_mutex_unlock(&e->deploy_mu);
+    return active;
+}
+
+void api_engine_load_store(struct api_engine *e, bool skip_folder)
+{
+    api_scripts_load_store(e, skip_folder);
+}
+
 int api_engine_deploy(struct api_engine *e, struct str uri, struct str source, struct diag *d)
 {
-    int rc = check_uri(uri, d);
+    int rc = api_check_uri(uri, d);
     if (rc != RC_OK) {
         return rc;
     }
@@ -308,6 +365,7 @@ int api_engine_deploy(struct api_engine *e, struct str uri, struct str source, s
     rc = api_ctx_open(e, NULL, e->deploy_rt, &e->deploy_names, ver, API_PHASE_REGISTER, &c, d);
     api_ctx_close(c);
     if (rc != RC_OK) {
+        set_load_error(e, uri, d ? d->msg : "script load failed");
         pthread_mutex_unlock(&e->deploy_mu);
         struct api_log_entry le = {
             .level = LOG_ERROR,
@@ -323,6 +381,7 @@ int api_engine_deploy(struct api_engine *e, struct str uri, struct str source, s
     }
     void *old = NULL;
     map_set(e->scripts, ver->uri, ver, &old);
+    set_load_error(e, uri, NULL);
     publish(e);
     pthread_mutex_unlock(&e->deploy_mu);
     api_version_unref(old);
@@ -343,6 +402,7 @@ void api_engine_remove(struct api_engine *e, struct str uri)
 {
     pthread_mutex_lock(&e->deploy_mu);
     struct api_version *old = map_remove(e->scripts, uri);
+    set_load_error(e, uri, NULL);
     if (old != NULL) {
         publish(e);
     }
@@ -374,6 +434,10 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
 {
     struct api_engine *e = arg;
     const struct http_request *req = http_exchange_request(xch);
+    if (req->raw_path.len > 1 && (req->raw_path.ptr[1] == 'e' || req->raw_path.ptr[1] == 'h') &&
+        api_admin_dispatch(e, xch)) {
+        return;
+    }
     struct arena *a = http_exchange_arena(xch);
     struct api_snapshot *s = api_engine_snapshot(e);
     struct api_job *job = arena_alloc(a, sizeof(*job));
@@ -383,6 +447,10 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
     switch (job->match.kind) {
     case HTTP_MATCH_FOUND:
         job->route = job->match.target;
+        if (job->route->asset.len) {
+            api_assets_serve(e, xch, job->route, s); /* takes the snapshot reference */
+            return;
+        }
         job->kind = API_JOB_HTTP;
         job->sock = NULL;
         job->msg = NULL;
@@ -408,6 +476,11 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
     case HTTP_MATCH_NOT_FOUND:
     default:
         api_snapshot_unref(s);
+        if (str_eq(req->raw_path, STR("/")) &&
+            (str_eq(req->method, STR("GET")) || str_eq(req->method, STR("HEAD")))) {
+            api_admin_welcome(xch); /* no script serves "/" */
+            return;
+        }
         http_exchange_respond_error(xch, 404, "NOT_FOUND", STR("Not found"), STR(""), NULL, 0);
         return;
     }

@@ -122,6 +122,7 @@ struct api_route {
     struct str pattern;
     struct str key;          /* "GET /path" */
     struct str handler_name; /* the handler given as a string; empty for a function */
+    struct str asset;        /* registerAssetRoute: the asset served from C; else empty */
     size_t index;            /* in version->routes */
     struct api_version *ver; /* owner (borrowed: the version outlives its routes) */
     enum api_route_kind kind;
@@ -279,6 +280,7 @@ extern const struct api_module api_module_web;
 JSObjectRef api_multipart_entries(JSContextRef ctx, struct str body, struct str content_type,
                                   struct arena *a, int *out_rc, struct diag *d,
                                   JSValueRef *exception);
+extern const struct api_module api_module_assets;
 
 /* ------------------------------------------------------------------ engine */
 
@@ -298,9 +300,16 @@ struct api_engine {
     api_log_sink_fn *log_sink;
     void *log_arg;
     struct api_watch *watch;
-    struct db *deploy_db;    /* register runs' connection (lazy); guarded by deploy_mu */
-    struct api_realtime *rt; /* streams and WebSocket routes (api_realtime.c) */
+    struct db *deploy_db;           /* register runs' connection (lazy); guarded by deploy_mu */
+    struct api_realtime *rt;        /* streams and WebSocket routes (api_realtime.c) */
+    struct map *load_errors;        /* uri -> owned "uri:line: message"; guarded by deploy_mu */
+    struct api_admin *admin;        /* the admin thread (api_admin.c) */
+    struct api_logs *logs;          /* the script log writer (api_logs.c), with a store */
+    struct api_asset_cache *assets; /* asset routes' cache (api_assets.c) */
 };
+
+/* Check a script URI (1-255 printable ASCII, no "..", JavaScript only): RC_OK or RC_INVAL. */
+WARN_UNUSED int api_check_uri(struct str uri, struct diag *d);
 
 /* ------------------------------------------------------------------ realtime (api_realtime.c) */
 

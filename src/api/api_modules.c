@@ -14,5 +14,6 @@ const struct api_module *const api_modules[] = {
     &api_module_storage,  /* sharedStorage */
     &api_module_realtime, /* event streams, WebSocket routes */
     &api_module_web,      /* multipart, bytes and body streaming for the Web classes */
+    &api_module_assets,   /* assetStorage */
     NULL,
 };

@@ -195,7 +195,8 @@ static JSValueRef bind_route(JSContextRef ctx, struct api_ctx *c, struct str key
 
 static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str path,
                               struct str method, JSValueRef handler, enum api_route_kind kind,
-                              const struct api_rt_opts *opts, JSValueRef *exception)
+                              const struct api_rt_opts *opts, struct str asset,
+                              JSValueRef *exception)
 {
     struct diag d;
     if (http_router_check_pattern(path, &d) != RC_OK) {
@@ -213,7 +214,13 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
         is_fn = JSValueIsObject(ctx, handler); /* the spec object of callbacks is bound */
     }
     if (c->phase == API_PHASE_REGISTER) {
-        return register_route(ctx, c, method, path, key, handler, is_fn, kind, opts, exception);
+        JSValueRef r =
+            register_route(ctx, c, method, path, key, handler, is_fn, kind, opts, exception);
+        struct api_route *rt = *exception ? NULL : api_version_find_route(c->ver, key);
+        if (rt != NULL) {
+            rt->asset = asset.len ? arena_strdup(c->ver->arena, asset) : STR_NULL;
+        }
+        return r;
     }
     if (c->phase == API_PHASE_BIND) {
         return bind_route(ctx, c, key, handler, is_fn, exception);
@@ -265,7 +272,7 @@ static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t
                       STR(""));
     } else {
         r = do_register(ctx, c, str_make(path, plen), str_make(method, mlen), argv[1],
-                        API_ROUTE_HTTP, NULL, exception);
+                        API_ROUTE_HTTP, NULL, STR_NULL, exception);
     }
     mem_free(path);
     mem_free(method);
@@ -284,11 +291,48 @@ JSValueRef api_routes_register(JSContextRef ctx, struct str method, struct str p
         return api_throw(ctx, exception, "INVALID_ARGUMENT", STR("path is longer than 500 bytes"),
                          STR(""));
     }
-    return do_register(ctx, c, path, method, handler, kind, opts, exception);
+    return do_register(ctx, c, path, method, handler, kind, opts, STR_NULL, exception);
+}
+
+/* registerAssetRoute(path, assetName) -> [key, registered, reason]: GET path serves the asset
+ * of this script straight from C (api_assets.c). */
+static JSValueRef routes_register_asset(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                        const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL) {
+        return js_throw_type_error(ctx, exception, "routeRegistry is not available here");
+    }
+    size_t plen = 0;
+    size_t alen = 0;
+    JSValueRef exc = NULL;
+    char *path = js_value_to_owned(ctx, argv[0], &plen, &exc);
+    if (path == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    char *asset = js_value_to_owned(ctx, argv[1], &alen, &exc);
+    if (asset == NULL) {
+        mem_free(path);
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueRef r;
+    if (plen > 500 || alen == 0 || alen > 1024) {
+        r = api_throw(ctx, exception, "INVALID_ARGUMENT",
+                      STR("path must be at most 500 bytes and assetName 1-1024 bytes"), STR(""));
+    } else {
+        r = do_register(ctx, c, str_make(path, plen), STR("GET"), argv[1], API_ROUTE_HTTP, NULL,
+                        str_make(asset, alen), exception);
+    }
+    mem_free(path);
+    mem_free(asset);
+    return r;
 }
 
 static const struct js_fn routes_fns[] = {
     { .name = "registerRoute", .fn = routes_register, .min_args = 4 },
+    { .name = "registerAssetRoute", .fn = routes_register_asset, .min_args = 2 },
     { .name = NULL },
 };
 

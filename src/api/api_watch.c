@@ -17,7 +17,7 @@
 
 #include <dirent.h>
 
-#include "api/api_internal.h"
+#include "api/api_admin.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -49,7 +49,26 @@ struct api_watch {
     uv_timer_t timer;
     uv_async_t stop;
     bool running;
+    struct db *db; /* the store (lazy): folder scripts are synced into it */
 };
+
+/* The watcher's store connection, or NULL without a store (then nothing is synced). */
+static struct db *watch_db(struct api_watch *w)
+{
+    struct diag d;
+    if (w->db == NULL && w->e->cfg.db_path != NULL &&
+        db_open(w->e->cfg.db_path, NULL, &d, &w->db) != RC_OK) {
+        w->db = NULL;
+        log_error(&watch_log, "cannot open the store msg=\"%s\"", d.msg);
+    }
+    return w->db;
+}
+
+static bool watch_has_file(void *arg, struct str uri)
+{
+    const struct api_watch *w = arg;
+    return map_find(w->files, uri) != NULL;
+}
 
 struct found {
     char *uri;
@@ -174,9 +193,14 @@ static void deploy_file(struct api_watch *w, const char *uri)
     struct diag d;
     diag_clear(&d);
     if (buf_try_printf(&path, "%s/%s", w->dir, uri) == RC_OK &&
-        read_source(path.ptr, &src) == RC_OK &&
-        api_engine_deploy(w->e, str_from_cstr(uri), buf_str(&src), &d) != RC_OK) {
-        /* logged by api_engine_deploy; the previous version keeps serving */
+        read_source(path.ptr, &src) == RC_OK) {
+        struct db *db = watch_db(w);
+        if (db != NULL && api_check_uri(str_from_cstr(uri), &d) == RC_OK) {
+            api_scripts_folder_put(w->e, db, str_from_cstr(uri), buf_str(&src));
+        }
+        if (api_engine_deploy(w->e, str_from_cstr(uri), buf_str(&src), &d) != RC_OK) {
+            /* logged by api_engine_deploy; the previous version keeps serving */
+        }
     }
     buf_fini(&path);
     buf_fini(&src);
@@ -238,6 +262,9 @@ static void remove_unseen(struct api_watch *w)
     for (size_t i = 0; i < gone.count; i++) {
         mem_free(map_remove(w->files, str_from_cstr(gone.items[i].uri)));
         api_engine_remove(w->e, str_from_cstr(gone.items[i].uri));
+        if (watch_db(w) != NULL) {
+            api_scripts_folder_delete(w->e, w->db, str_from_cstr(gone.items[i].uri));
+        }
     }
     free_found(&gone);
 }
@@ -296,6 +323,9 @@ int api_engine_watch_dir(struct api_engine *e, const char *dir, struct diag *d)
     w->dir = mem_strdup(dir);
     w->files = map_new();
     poll_once(w, true);
+    if (watch_db(w) != NULL) {
+        api_scripts_folder_prune(e, w->db, watch_has_file, w);
+    }
     e->watch = w;
     int rc = uv_loop_init(&w->loop);
     if (rc != 0) {
@@ -333,6 +363,7 @@ void api_watch_stop(struct api_engine *e)
         mem_free(val);
     }
     map_free(w->files);
+    db_close(w->db);
     mem_free(w->dir);
     mem_free(w);
     e->watch = NULL;

@@ -6,6 +6,7 @@
  * Everything but this file is in libkiln.a.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,10 +17,12 @@
 
 #include "api/api.h"
 #include "app/app.h"
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/diag.h"
 #include "base/log.h"
 #include "base/rc.h"
+#include "base/rnd.h"
 #include "db/db.h"
 #include "http/http.h"
 
@@ -78,6 +81,75 @@ static int write_port_file(const char *path, int port, struct diag *d)
     return RC_OK;
 }
 
+/* Write the new admin token to path, readable by the owner only (0600). */
+static int write_token_file(const char *path, const char *token, struct diag *d)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return diag_set_errno(d, errno, "cannot write %s", path);
+    }
+    size_t n = strlen(token);
+    bool ok = fchmod(fd, 0600) == 0 && write(fd, token, n) == (ssize_t)n && write(fd, "\n", 1) == 1;
+    int saved = errno;
+    if (close(fd) != 0 || !ok) {
+        return diag_set_errno(d, ok ? errno : saved, "cannot write %s", path);
+    }
+    return RC_OK;
+}
+
+/*
+ * The admin token (spec/80-engine-http.md §2): --admin-token / KILN_ADMIN_TOKEN sets it (its
+ * hash is stored); else the stored hash is reused; else (first start) a random 32-byte token is
+ * made, its hash stored, the token printed once on stderr and written to <data>/admin-token
+ * (0600). Only the hash stays in memory: out_hash gets its 64 hex digits.
+ */
+static int setup_admin_token(const struct app_config *cfg, struct db *db, char out_hash[65],
+                             struct diag *d)
+{
+    if (cfg->admin_token != NULL && cfg->admin_token[0] != '\0') {
+        db_sha256_hex(str_from_cstr(cfg->admin_token), out_hash);
+        return db_admin_token_set(db, str_make(out_hash, 64), d);
+    }
+    struct arena *a = arena_new(256);
+    struct str stored;
+    int rc = db_admin_token_get(db, a, d, &stored);
+    if (rc == RC_OK && stored.len == 64) {
+        memcpy(out_hash, stored.ptr, 64);
+        out_hash[64] = '\0';
+        arena_free(a);
+        return RC_OK;
+    }
+    arena_free(a);
+    if (rc != RC_OK && rc != RC_NOTFOUND) {
+        return rc;
+    }
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[32];
+    char token[65];
+    rnd_bytes(raw, sizeof(raw));
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        token[2 * i] = hex[raw[i] >> 4];
+        token[(2 * i) + 1] = hex[raw[i] & 0x0f];
+    }
+    token[64] = '\0';
+    db_sha256_hex(str_make(token, 64), out_hash);
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof(path), "%s/admin-token", cfg->data_dir) >= sizeof(path)) {
+        return diag_set(d, RC_INVAL, "data folder path too long");
+    }
+    rc = write_token_file(path, token, d);
+    if (rc == RC_OK) {
+        rc = db_admin_token_set(db, str_make(out_hash, 64), d);
+    }
+    if (rc == RC_OK) {
+        fprintf(stderr,
+                "kiln: admin token (shown once; also in %s, mode 0600):\n  %s\n"
+                "kiln: use it as \"Authorization: Bearer <token>\" on /engine/api/\n",
+                path, token);
+    }
+    return rc;
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     log_info(&app_log, "signal received, draining signal=%d", signum);
@@ -99,6 +171,7 @@ static int serve(struct app_config *cfg, struct diag *d)
     struct http_server *server = NULL;
     struct db *db = NULL;
     char db_path[4096];
+    char token_hash[65];
     uv_loop_t *loop = uv_default_loop();
     uv_signal_t sigint;
     uv_signal_t sigterm;
@@ -120,6 +193,10 @@ static int serve(struct app_config *cfg, struct diag *d)
     if (rc != RC_OK) {
         goto out;
     }
+    rc = setup_admin_token(cfg, db, token_hash, d);
+    if (rc != RC_OK) {
+        goto out;
+    }
     struct api_config acfg = {
         .js_threads = threads_or_default(cfg->js_threads, 2),
         .exec_timeout_ms = cfg->exec_timeout_ms,
@@ -128,11 +205,16 @@ static int serve(struct app_config *cfg, struct diag *d)
         .dev = cfg->dev,
         .server_header = "kiln/" APP_VERSION,
         .db_path = db_path,
+        .admin_token_hash = token_hash,
+        .version = APP_VERSION,
+        .asset_max_bytes = (size_t)cfg->max_asset_bytes,
     };
     rc = api_engine_start(&acfg, &engine, d);
     if (rc != RC_OK) {
         goto out;
     }
+    /* Scripts kept in the store first; the folder (its source of truth) then syncs its own. */
+    api_engine_load_store(engine, cfg->scripts_dir != NULL);
     if (cfg->scripts_dir) {
         rc = api_engine_watch_dir(engine, cfg->scripts_dir, d);
         if (rc != RC_OK) {

@@ -94,6 +94,8 @@ struct db_script {
     struct str owners; /* JSON array of user ids, e.g. ["admin"] */
     int64_t version;   /* 1 on creation, +1 on every upsert */
     bool system;
+    bool from_folder; /* synced from --scripts DIR (read-only over the API) */
+    size_t size;      /* bytes of content (set by db_script_list, which leaves content empty) */
     int64_t created_ms;
     int64_t updated_ms;
 };

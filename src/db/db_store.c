@@ -25,20 +25,21 @@ static int tx_end(struct db *db, int rc, struct diag *d)
 
 static const char sql_script_version[] = "SELECT version FROM scripts WHERE uri = $1";
 static const char sql_script_insert[] =
-    "INSERT INTO scripts (uri, content, owners, version, system, created_ms, updated_ms)"
-    " VALUES ($1, $2, coalesce($3, '[]'), $4, $5, $6, $6)";
+    "INSERT INTO scripts (uri, content, owners, version, system, created_ms, updated_ms,"
+    " from_folder) VALUES ($1, $2, coalesce($3, '[]'), $4, $5, $6, $6, $7)";
 static const char sql_script_update[] =
     "UPDATE scripts SET content = $2, owners = coalesce($3, owners), version = $4, system = $5,"
-    " updated_ms = $6 WHERE uri = $1";
+    " updated_ms = $6, from_folder = $7 WHERE uri = $1";
 static const char sql_script_version_add[] =
     "INSERT INTO script_versions (uri, version, content, created_ms) VALUES ($1, $2, $3, $4)";
 static const char sql_script_get[] =
-    "SELECT uri, content, owners, version, system, created_ms, updated_ms FROM scripts"
-    " WHERE uri = $1";
+    "SELECT uri, content, owners, version, system, created_ms, updated_ms, from_folder"
+    " FROM scripts WHERE uri = $1";
 static const char sql_script_get_version[] =
     "SELECT content FROM script_versions WHERE uri = $1 AND version = $2";
 static const char sql_script_list[] =
-    "SELECT uri, '', owners, version, system, created_ms, updated_ms FROM scripts ORDER BY uri";
+    "SELECT uri, '', owners, version, system, created_ms, updated_ms, from_folder, "
+    "length(CAST(content AS BLOB)) FROM scripts ORDER BY uri";
 static const char sql_script_versions[] =
     "SELECT version, length(CAST(content AS BLOB)), created_ms FROM script_versions"
     " WHERE uri = $1 ORDER BY version DESC LIMIT $2";
@@ -97,6 +98,7 @@ int db_script_put(struct db *db, const struct db_script *s, int64_t expect_versi
         DBV_INT(have + 1),
         DBV_INT(s->system ? 1 : 0),
         DBV_INT(now),
+        DBV_INT(s->from_folder ? 1 : 0),
     };
     rc =
         db_q_exec(db, have ? sql_script_update : sql_script_insert, args, ARRAY_LEN(args), d, NULL);
@@ -122,6 +124,7 @@ static void script_row(struct db_q *q, struct arena *arena, struct db_script *ou
     out->system = db_q_col(q, 4).i != 0;
     out->created_ms = db_q_col(q, 5).i;
     out->updated_ms = db_q_col(q, 6).i;
+    out->from_folder = db_q_col(q, 7).i != 0;
 }
 
 int db_script_get(struct db *db, struct str uri, struct arena *arena, struct diag *d,
@@ -138,6 +141,7 @@ int db_script_get(struct db *db, struct str uri, struct arena *arena, struct dia
     rc = db_q_next(&q, d, &row);
     if (rc == RC_OK && row) {
         script_row(&q, arena, out);
+        out->size = out->content.len;
     } else if (rc == RC_OK) {
         rc = diag_set(d, RC_NOTFOUND, "no script %.*s", STR_FMT(uri));
     }
@@ -187,7 +191,8 @@ int db_script_list(struct db *db, struct arena *arena, struct diag *d, struct db
             items = grown;
             cap *= 2;
         }
-        script_row(&q, arena, &items[n++]);
+        script_row(&q, arena, &items[n]);
+        items[n++].size = (size_t)db_q_col(&q, 8).i;
     }
     db_q_end(&q);
     if (rc == RC_OK) {

@@ -46,6 +46,17 @@
       const r = N.registerRoute(path, handler, method, opts);
       return registration("route", r[0], r[1], r[2]);
     },
+    registerAssetRoute(path, assetName) {
+      if (typeof path !== "string") throw new KilnError("INVALID_ARGUMENT", "path must be a string");
+      if (typeof assetName !== "string" || assetName === "") {
+        throw new KilnError("INVALID_ARGUMENT", "assetName must be a non-empty string");
+      }
+      if (typeof N.registerAssetRoute !== "function") {
+        throw new KilnError("NOT_SUPPORTED", "asset routes are not available here");
+      }
+      const r = N.registerAssetRoute(path, assetName);
+      return registration("asset", r[0], r[1], r[2]);
+    },
   };
   Object.defineProperty(g, "routeRegistry", { value: routeRegistry, writable: true, configurable: true });
 
