@@ -31,7 +31,8 @@ for kind in $kinds; do
   case $kind in
     unit) for b in "$out"/tests/unit-*; do [ -x "$b" ] && run "unit $(basename "$b")" "$b"; done ;;
     loop) [ -x "$out/tests/loop" ] && run "loop" "$out/tests/loop" ;;
-    e2e) [ -f tests/e2e/run_e2e.py ] && run "e2e" python3 tests/e2e/run_e2e.py --kiln "$out/kiln" ;;
+    e2e) [ -f tests/e2e/run_e2e.py ] && run "e2e" python3 tests/e2e/run_e2e.py --kiln "$out/kiln"
+         [ -f tests/e2e/store_e2e.py ] && run "e2e store" python3 tests/e2e/store_e2e.py --kiln "$out/kiln" ;;
     diff) variant=$(basename "$out")
           [ -f tests/gql/run_diff.sh ] && run "gql differential (graphql-js)" env BUILD="$variant" bash tests/gql/run_diff.sh
           [ -f tests/web/run_diff.sh ] && run "web differential (node)" bash tests/web/run_diff.sh "$variant"

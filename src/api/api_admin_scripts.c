@@ -244,6 +244,10 @@ void api_admin_script_put(struct api_admin_req *r)
         return;
     }
     struct diag d;
+    if (api_check_uri(uri, &d) != RC_OK) {
+        api_admin_error(r, 400, "INVALID_ARGUMENT", "%s", d.msg);
+        return;
+    }
     struct db_script old;
     int rc = db_script_get(r->db, uri, r->arena, &d, &old);
     if (rc == RC_OK && old.from_folder) {
