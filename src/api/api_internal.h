@@ -42,6 +42,7 @@
 #define API_REQUEST_ID_MAX          64
 #define API_BATCH_MAX_DELAY_NS      50000 /* a finished response waits at most this + one job */
 #define API_MAX_BODY_BUILD_BYTES    ((size_t)64 * 1024 * 1024) /* a body built by a script */
+#define API_WEB_SLOTS               11 /* Uint32Array slots: a URL's component offsets, ... */
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
 #define API_NAMES(X)                   \
@@ -220,6 +221,7 @@ struct api_ctx {
     struct api_inv *current; /* invocation whose JS runs now (request id, timers), or NULL */
     VEC(struct api_timer_slot) timer_slots; /* timer ids of this context */
     VEC(uint32_t) timer_free;
+    uint32_t web_slots[API_WEB_SLOTS]; /* api_url.c, api_encoding.c: results beside a value */
 };
 
 /*
@@ -259,6 +261,8 @@ extern const struct api_module api_module_routes;
 extern const struct api_module api_module_console;
 extern const struct api_module api_module_core;
 extern const struct api_module api_module_timers;
+extern const struct api_module api_module_url;
+extern const struct api_module api_module_encoding;
 extern const struct api_module api_module_storage;
 extern const struct api_module api_module_realtime;
 

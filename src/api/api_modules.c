@@ -15,5 +15,7 @@ const struct api_module *const api_modules[] = {
     &api_module_realtime, /* event streams, WebSocket routes */
     &api_module_web,      /* multipart, bytes and body streaming for the Web classes */
     &api_module_assets,   /* assetStorage */
+    &api_module_url,      /* URL, URLSearchParams (natives for prelude 50_url.js) */
+    &api_module_encoding, /* TextEncoder, TextDecoder, atob, btoa (51_encoding.js) */
     NULL,
 };

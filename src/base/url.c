@@ -284,6 +284,56 @@ static int serialize(const struct url *u, bool with_fragment, struct buf *out)
     return rc;
 }
 
+/* The offsets follow serialize() step by step. */
+void url_get_offsets(const struct url *u, struct url_offsets *out)
+{
+    size_t i = u->scheme.len;
+    out->scheme_end = i;
+    i++; /* ':' */
+    if (u->has_host) {
+        i += 2; /* "//" */
+    }
+    out->username_start = i;
+    if (u->has_host && has_credentials(u)) {
+        i += u->username.len;
+        out->username_end = i;
+        if (u->password.len > 0) {
+            i++; /* ':' */
+        }
+        out->password_start = i;
+        i += u->password.len;
+        out->password_end = i;
+        i++; /* '@' */
+    } else {
+        out->username_end = out->password_start = out->password_end = i;
+    }
+    out->host_start = i;
+    if (u->has_host) {
+        i += u->host.len;
+    }
+    out->host_end = i;
+    if (u->has_host && u->port >= 0) {
+        i++; /* ':' */
+        for (int port = u->port;; port /= 10) {
+            i++;
+            if (port < 10) {
+                break;
+            }
+        }
+    }
+    out->port_end = i;
+    if (!u->has_host && !u->opaque_path && path_segments(u) > 1 && u->path.ptr[1] == '/') {
+        i += 2; /* "/." */
+    }
+    out->path_start = i;
+    i += u->path.len;
+    out->query_start = i;
+    if (u->has_query) {
+        i += 1 + u->query.len;
+    }
+    out->fragment_start = i;
+}
+
 static int refresh_href(struct url *u)
 {
     buf_reset(&u->href);

@@ -75,6 +75,35 @@ WARN_UNUSED int url_get(const struct url *u, enum url_part part, struct buf *out
  */
 WARN_UNUSED int url_set(struct url *u, enum url_part part, struct str value);
 
+/*
+ * Where the getters' values lie in url_href(u): every getter but origin is a slice of href,
+ * so a binding can keep href alone and slice it (the JS URL object does). Offsets are bytes
+ * (href is ASCII, so they are also UTF-16 code units):
+ *   protocol = [0, scheme_end + 1)          username = [username_start, username_end)
+ *   password = [password_start, password_end)
+ *   hostname = [host_start, host_end)       host = [host_start, port_end)
+ *   port     = [host_end + 1, port_end) when port_end > host_end, else ""
+ *   pathname = [path_start, query_start)
+ *   search   = [query_start, fragment_start) when longer than 1 byte ("?" alone is ""), else ""
+ *   hash     = [fragment_start, href length) when longer than 1 byte, else ""
+ */
+struct url_offsets {
+    size_t scheme_end;
+    size_t username_start;
+    size_t username_end;
+    size_t password_start;
+    size_t password_end;
+    size_t host_start;
+    size_t host_end;
+    size_t port_end;
+    size_t path_start;
+    size_t query_start;
+    size_t fragment_start;
+};
+
+/* Fill *out with the component offsets of url_href(u). Cannot fail. */
+void url_get_offsets(const struct url *u, struct url_offsets *out);
+
 /* True when u's scheme is special (http, https, ws, wss, ftp, file). */
 bool url_is_special(const struct url *u);
 

@@ -105,33 +105,73 @@ int url_params_append(struct url_params *p, struct str name, struct str value)
     return RC_OK;
 }
 
-/* Form-decode s ('+' is space, percent-decode, UTF-8 decode) into out. */
-static int form_decode(struct str s, struct buf *tmp, struct buf *out)
+/* The value of hex digit c, or -1. */
+static int hex_digit(int c)
 {
-    buf_reset(tmp);
-    buf_reset(out);
-    int rc = RC_OK;
-    for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
-        rc = buf_try_append_char(tmp, s.ptr[i] == '+' ? ' ' : s.ptr[i]);
+    if (c >= '0' && c <= '9') {
+        return c - '0';
     }
-    struct buf dec;
-    buf_init(&dec, tmp->max);
-    rc = rc ? rc : url_percent_decode(buf_str(tmp), &dec);
-    rc = rc ? rc : append_utf8_lossy(out, buf_str(&dec));
-    buf_fini(&dec);
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Form-decode s ('+' is space, percent-decode, UTF-8 decode with U+FFFD) into *res: s itself
+ * when nothing needs decoding (no '+', '%' or non-ASCII byte), else the decoding in out (tmp
+ * holds the percent-decoded bytes on the rare ill-formed UTF-8 path).
+ */
+static int form_decode(struct str s, struct buf *tmp, struct buf *out, struct str *res)
+{
+    size_t i = 0;
+    while (i < s.len && s.ptr[i] != '+' && s.ptr[i] != '%' && (unsigned char)s.ptr[i] < 0x80) {
+        i++;
+    }
+    if (i == s.len) {
+        *res = s;
+        return RC_OK;
+    }
+    buf_reset(out);
+    int rc = buf_try_reserve(out, s.len);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    char *w = out->ptr;
+    memcpy(w, s.ptr, i);
+    w += i;
+    bool ascii = true;
+    for (; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%' && i + 2 < s.len && hex_digit(s.ptr[i + 1]) >= 0 &&
+                   hex_digit(s.ptr[i + 2]) >= 0) {
+            c = (unsigned char)(hex_digit(s.ptr[i + 1]) * 16 + hex_digit(s.ptr[i + 2]));
+            i += 2;
+        }
+        ascii = ascii && c < 0x80;
+        *w++ = (char)c;
+    }
+    out->len = (size_t)(w - out->ptr);
+    out->ptr[out->len] = '\0';
+    if (ascii || utf8_is_valid(out->ptr, out->len)) {
+        *res = buf_str(out);
+        return RC_OK;
+    }
+    buf_reset(tmp);
+    rc = append_utf8_lossy(tmp, buf_str(out));
+    *res = buf_str(tmp);
     return rc;
 }
 
-int url_params_parse(struct url_params *p, struct str input)
+int url_form_parse(struct str input, size_t max_bytes, url_form_pair_fn *on_pair, void *arg)
 {
-    struct buf tmp;
-    struct buf name;
-    struct buf value;
-    size_t m = p->max_bytes * 2 + 16;
-    buf_init(&tmp, m);
-    buf_init(&name, m);
-    buf_init(&value, m);
-    clear_params(p);
+    /* [0] and [1] serve the name, [2] and [3] the value: both slices must live until on_pair. */
+    struct buf work[4];
+    size_t max = max_bytes ? max_bytes : URL_PARAMS_DEFAULT_MAX_BYTES;
+    size_t used = 0;
+    for (size_t i = 0; i < ARRAY_LEN(work); i++) {
+        buf_init(&work[i], max * 2 + 16);
+    }
     int rc = RC_OK;
     struct str rest = input;
     bool more = input.len > 0;
@@ -144,16 +184,32 @@ int url_params_parse(struct url_params *p, struct str input)
         struct str n;
         struct str v;
         str_split_char(seq, '=', &n, &v);
-        rc = form_decode(n, &tmp, &name);
-        rc = rc ? rc : form_decode(v, &tmp, &value);
-        rc = rc ? rc : url_params_append(p, buf_str(&name), buf_str(&value));
+        rc = form_decode(n, &work[0], &work[1], &n);
+        rc = rc ? rc : form_decode(v, &work[2], &work[3], &v);
+        if (rc == RC_OK && n.len + v.len > max - used) {
+            rc = RC_LIMIT;
+        }
+        used += n.len + v.len;
+        rc = rc ? rc : on_pair(n, v, arg);
     }
+    for (size_t i = 0; i < ARRAY_LEN(work); i++) {
+        buf_fini(&work[i]);
+    }
+    return rc;
+}
+
+static int append_pair(struct str name, struct str value, void *arg)
+{
+    return url_params_append(arg, name, value);
+}
+
+int url_params_parse(struct url_params *p, struct str input)
+{
+    clear_params(p);
+    int rc = url_form_parse(input, p->max_bytes, append_pair, p);
     if (rc != RC_OK) {
         clear_params(p);
     }
-    buf_fini(&value);
-    buf_fini(&name);
-    buf_fini(&tmp);
     return rc;
 }
 

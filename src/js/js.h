@@ -110,10 +110,16 @@ void js_exception_describe(JSContextRef ctx, JSValueRef exception, struct buf *b
 /* Return a JSStringRef of s (copied). Release with JSStringRelease(). */
 JSStringRef js_string_new(struct str s);
 
-/* Convert v to a string (ToString) and append its UTF-8 to b. RC_OK, RC_LIMIT (b full) or
- * RC_JS (ToString threw: *out_exception set). */
+/* Convert v to a string (ToString) and append its UTF-8 to b. Lone surrogates become U+FFFD
+ * (the Web APIs' USVString conversion), here and in every JS string -> UTF-8 conversion below.
+ * RC_OK, RC_LIMIT (b full) or RC_JS (ToString threw: *out_exception set). */
 WARN_UNUSED int js_value_append(JSContextRef ctx, JSValueRef v, struct buf *b,
                                 JSValueRef *out_exception);
+
+/* Write the UTF-8 of s into dst, NUL-terminated, each lone surrogate as U+FFFD (the USVString
+ * conversion); cap must be at least JSStringGetMaximumUTF8CStringSize(s). Returns the length
+ * without the NUL. */
+size_t js_string_utf8(JSStringRef s, char *dst, size_t cap);
 
 /* Convert a JSStringRef to UTF-8 in arena a (NUL-terminated). */
 struct str js_string_to_arena(JSStringRef s, struct arena *a);

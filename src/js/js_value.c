@@ -72,14 +72,53 @@ JSValueRef js_make_string(JSContextRef ctx, struct str s)
     return v;
 }
 
+/* UTF-16 code units that the well-formed UTF-8 p[0..n) decodes to. */
+static size_t utf16_units(const char *p, size_t n)
+{
+    size_t units = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        units += (c & 0xC0) != 0x80;
+        units += c >= 0xF0;
+    }
+    return units;
+}
+
+/* JSStringGetUTF8CString stops at the first lone surrogate, which the unit count shows; only
+ * then are the code units converted here. */
+size_t js_string_utf8(JSStringRef s, char *dst, size_t cap)
+{
+    size_t n = JSStringGetUTF8CString(s, dst, cap);
+    n = n ? n - 1 : 0;
+    size_t len = JSStringGetLength(s);
+    if (utf16_units(dst, n) == len) {
+        return n;
+    }
+    const JSChar *u = JSStringGetCharactersPtr(s);
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t cp = u[i];
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < len && u[i + 1] >= 0xDC00 &&
+            u[i + 1] <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (u[i + 1] - 0xDC00u);
+            i++;
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
+        }
+        w += (size_t)utf8_encode(cp, dst + w);
+    }
+    dst[w] = '\0';
+    return w;
+}
+
 static int append_jsstring(JSStringRef s, struct buf *b)
 {
     size_t max = JSStringGetMaximumUTF8CStringSize(s);
     if (max > b->max - b->len + 1) {
         /* Maybe the real size fits: convert into a temporary and append what fits. */
         char *tmp = mem_alloc(max);
-        size_t n = JSStringGetUTF8CString(s, tmp, max);
-        int rc = buf_try_append(b, tmp, n ? n - 1 : 0);
+        size_t n = js_string_utf8(s, tmp, max);
+        int rc = buf_try_append(b, tmp, n);
         mem_free(tmp);
         return rc;
     }
@@ -87,9 +126,7 @@ static int append_jsstring(JSStringRef s, struct buf *b)
     if (rc != RC_OK) {
         return rc;
     }
-    size_t n = JSStringGetUTF8CString(s, b->ptr + b->len, max);
-    b->len += n ? n - 1 : 0;
-    b->ptr[b->len] = '\0';
+    b->len += js_string_utf8(s, b->ptr + b->len, max);
     return RC_OK;
 }
 
@@ -110,8 +147,7 @@ struct str js_string_to_arena(JSStringRef s, struct arena *a)
 {
     size_t max = JSStringGetMaximumUTF8CStringSize(s);
     char *p = arena_alloc(a, max);
-    size_t n = JSStringGetUTF8CString(s, p, max);
-    return str_make(p, n ? n - 1 : 0);
+    return str_make(p, js_string_utf8(s, p, max));
 }
 
 char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *out_exception)
@@ -125,9 +161,8 @@ char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValue
     }
     size_t max = JSStringGetMaximumUTF8CStringSize(s);
     char *p = mem_alloc(max);
-    size_t n = JSStringGetUTF8CString(s, p, max);
+    *out_len = js_string_utf8(s, p, max);
     JSStringRelease(s);
-    *out_len = n ? n - 1 : 0;
     return p;
 }
 

@@ -3,7 +3,8 @@
  * libFuzzer target for base/url. The input is "url", or "url\nbase", or "url\nbase\nvalue".
  * Checks: parsing never crashes; a parsed URL's href reparses (without a base) to the same
  * href (the standard's idempotence); every getter works; a setter keeps the URL parseable;
- * URLSearchParams' serialisation of the query reparses to the same list.
+ * URLSearchParams' serialisation of the query reparses to the same list; the component offsets
+ * (url_get_offsets) slice href into exactly what the getters return.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +33,39 @@ static void check_idempotent(const struct url *u)
     check(url_parse(url_href(u), NULL, 0, &again, NULL) == RC_OK);
     check(str_eq(url_href(u), url_href(again)));
     url_free(again);
+}
+
+/* The getter of part equals href[from, to) (or "" when the slice is "?"/"#" alone for
+ * search and hash). */
+static void check_slice(const struct url *u, enum url_part part, size_t from, size_t to)
+{
+    struct str h = url_href(u);
+    check(from <= to && to <= h.len);
+    struct str want = str_sub(h, from, to - from);
+    if ((part == URL_SEARCH || part == URL_HASH) && want.len == 1) {
+        want = STR("");
+    }
+    struct buf b;
+    buf_init(&b, (size_t)1 << 24);
+    check(url_get(u, part, &b) == RC_OK);
+    check(str_eq(buf_str(&b), want));
+    buf_fini(&b);
+}
+
+static void check_offsets(const struct url *u)
+{
+    struct url_offsets o;
+    url_get_offsets(u, &o);
+    size_t len = url_href(u).len;
+    check_slice(u, URL_PROTOCOL, 0, o.scheme_end + 1);
+    check_slice(u, URL_USERNAME, o.username_start, o.username_end);
+    check_slice(u, URL_PASSWORD, o.password_start, o.password_end);
+    check_slice(u, URL_HOSTNAME, o.host_start, o.host_end);
+    check_slice(u, URL_HOST, o.host_start, o.port_end);
+    check_slice(u, URL_PORT, o.port_end > o.host_end ? o.host_end + 1 : o.host_end, o.port_end);
+    check_slice(u, URL_PATHNAME, o.path_start, o.query_start);
+    check_slice(u, URL_SEARCH, o.query_start, o.fragment_start);
+    check_slice(u, URL_HASH, o.fragment_start, len);
 }
 
 static void check_params(struct str query)
@@ -72,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (url_parse(input, base, 0, &u, NULL) == RC_OK) {
         check_idempotent(u);
+        check_offsets(u);
         struct buf b;
         buf_init(&b, (size_t)1 << 24);
         for (int part = URL_HREF; part <= URL_HASH; part++) {
@@ -85,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct url *again = NULL;
             check(url_parse(url_href(u), NULL, 0, &again, NULL) == RC_OK);
             url_free(again);
+            check_offsets(u);
         }
     }
     check_params(input);

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The native half of URL and URLSearchParams (the JS classes are src/js/prelude/50_url.js).
+ * A JS URL object keeps only its href string and the component offsets (base/url.h
+ * url_get_offsets): its getters are slices, so a parse is one call here and a getter none.
+ * Setters send the href back, which is reparsed, changed by url_set and serialised again.
+ * URLSearchParams keeps its list as a JS array; parsing and serialising the
+ * application/x-www-form-urlencoded text happen here (base/url_params.h).
+ * Functions (on __kiln_native), each taking and returning strings:
+ *   urlParse(input, base?)      href, or null when invalid; offsets in the slots
+ *   urlSet(href, part, value)   the new href (offsets in the slots); null when the href setter
+ *                               gets an invalid URL
+ *   urlOrigin(href)             the origin getter
+ *   urlCanParse(input, base?)   boolean
+ *   webSlots()                  the Uint32Array over the context's offset slots
+ *   formParse(text)             [name0, value0, name1, value1, ...]
+ *   formSerialize(list)         the serialisation of such a flat list
+ * Limits: URL input (and setter values) over URL_DEFAULT_MAX_INPUT_BYTES, and form text or
+ * lists over URL_PARAMS_DEFAULT_MAX_BYTES, throw KilnError LIMIT_EXCEEDED.
+ * Thread contract: the thread running the context.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "base/buf.h"
+#include "base/mem.h"
+#include "base/rc.h"
+#include "base/url.h"
+#include "base/url_params.h"
+
+/* A setter's href may be longer than an input (percent-encoding): its reparse gets room. */
+#define URL_HREF_MAX_BYTES (URL_DEFAULT_MAX_INPUT_BYTES * 8)
+
+/* The order of enum url_part, as the prelude names the parts in urlSet. */
+static const char *const part_names[] = {
+    [URL_HREF] = "href",         [URL_ORIGIN] = "origin",     [URL_PROTOCOL] = "protocol",
+    [URL_USERNAME] = "username", [URL_PASSWORD] = "password", [URL_HOST] = "host",
+    [URL_HOSTNAME] = "hostname", [URL_PORT] = "port",         [URL_PATHNAME] = "pathname",
+    [URL_SEARCH] = "search",     [URL_HASH] = "hash",
+};
+
+static JSValueRef limit_error(JSContextRef ctx, JSValueRef *exception, const char *what,
+                              size_t limit)
+{
+    char msg[128];
+    char details[64];
+    int n = snprintf(msg, sizeof(msg), "%s is over the limit of %zu bytes", what, limit);
+    int m = snprintf(details, sizeof(details), "{\"limit\":%zu}", limit);
+    return api_throw(ctx, exception, "LIMIT_EXCEEDED", str_make(msg, (size_t)n),
+                     str_make(details, (size_t)m));
+}
+
+/* ToString(v) as UTF-8 (USVString) into b; false with *exception set when ToString threw or
+ * the text is over max bytes (what names it in the error). */
+static bool arg_text(JSContextRef ctx, JSValueRef v, struct buf *b, const char *what,
+                     JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    int rc = js_value_append(ctx, v, b, &exc);
+    if (rc == RC_JS) {
+        *exception = exc;
+        return false;
+    }
+    if (rc != RC_OK) {
+        limit_error(ctx, exception, what, b->max);
+        return false;
+    }
+    return true;
+}
+
+/* Write the offsets of u into the context's slots and return its href as a JS string. */
+static JSValueRef href_result(JSContextRef ctx, const struct url *u)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct url_offsets o;
+    url_get_offsets(u, &o);
+    uint32_t *s = c->web_slots;
+    s[0] = (uint32_t)o.scheme_end;
+    s[1] = (uint32_t)o.username_start;
+    s[2] = (uint32_t)o.username_end;
+    s[3] = (uint32_t)o.password_start;
+    s[4] = (uint32_t)o.password_end;
+    s[5] = (uint32_t)o.host_start;
+    s[6] = (uint32_t)o.host_end;
+    s[7] = (uint32_t)o.port_end;
+    s[8] = (uint32_t)o.path_start;
+    s[9] = (uint32_t)o.query_start;
+    s[10] = (uint32_t)o.fragment_start;
+    /* A serialised URL is ASCII without NUL bytes: JSC makes an 8-bit string of it directly. */
+    JSStringRef js = JSStringCreateWithUTF8CString(url_href(u).ptr);
+    JSValueRef v = JSValueMakeString(ctx, js);
+    JSStringRelease(js);
+    return v;
+}
+
+/* Parse argv[0] against argv[1] (when given and not undefined). RC_OK with *out_url (may be
+ * NULL: not a URL), or RC_JS with *exception set. */
+static int parse_args(JSContextRef ctx, size_t argc, const JSValueRef argv[], struct url **out_url,
+                      JSValueRef *exception)
+{
+    struct buf in;
+    struct buf base_text;
+    struct url *base = NULL;
+    int rc = RC_JS;
+    *out_url = NULL;
+    buf_init(&in, URL_DEFAULT_MAX_INPUT_BYTES);
+    buf_init(&base_text, URL_DEFAULT_MAX_INPUT_BYTES);
+    if (!arg_text(ctx, argv[0], &in, "URL", exception)) {
+        goto out;
+    }
+    if (argc > 1 && !JSValueIsUndefined(ctx, argv[1])) {
+        if (!arg_text(ctx, argv[1], &base_text, "base URL", exception)) {
+            goto out;
+        }
+        if (url_parse(buf_str(&base_text), NULL, 0, &base, NULL) != RC_OK) {
+            rc = RC_OK; /* an invalid base: not a URL */
+            goto out;
+        }
+    }
+    if (url_parse(buf_str(&in), base, 0, out_url, NULL) == RC_LIMIT) {
+        limit_error(ctx, exception, "URL", URL_DEFAULT_MAX_INPUT_BYTES);
+        goto out;
+    }
+    rc = RC_OK;
+out:
+    url_free(base);
+    buf_fini(&base_text);
+    buf_fini(&in);
+    return rc;
+}
+
+static JSValueRef url_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct url *u = NULL;
+    if (parse_args(ctx, argc, argv, &u, exception) != RC_OK) {
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueRef r = u ? href_result(ctx, u) : JSValueMakeNull(ctx);
+    url_free(u);
+    return r;
+}
+
+static JSValueRef url_can_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                   const JSValueRef argv[], JSValueRef *exception)
+{
+    struct url *u = NULL;
+    if (parse_args(ctx, argc, argv, &u, exception) != RC_OK) {
+        return JSValueMakeUndefined(ctx);
+    }
+    bool ok = u != NULL;
+    url_free(u);
+    return JSValueMakeBoolean(ctx, ok);
+}
+
+/* Reparse the href a URL object holds (always valid: it came from here). */
+static struct url *reparse(JSContextRef ctx, JSValueRef href, JSValueRef *exception)
+{
+    struct buf h;
+    struct url *u = NULL;
+    buf_init(&h, URL_HREF_MAX_BYTES);
+    if (arg_text(ctx, href, &h, "URL", exception) &&
+        url_parse(buf_str(&h), NULL, URL_HREF_MAX_BYTES, &u, NULL) != RC_OK) {
+        js_throw_type_error(ctx, exception, "Invalid URL");
+    }
+    buf_fini(&h);
+    return u;
+}
+
+static JSValueRef url_set_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct buf part_name;
+    struct buf value;
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    buf_init(&part_name, 16);
+    buf_init(&value, URL_DEFAULT_MAX_INPUT_BYTES);
+    struct url *u = reparse(ctx, argv[0], exception);
+    if (u == NULL || !arg_text(ctx, argv[1], &part_name, "URL part", exception) ||
+        !arg_text(ctx, argv[2], &value, "URL component", exception)) {
+        goto out;
+    }
+    size_t part = 0;
+    while (part < ARRAY_LEN(part_names) && !str_eq_cstr(buf_str(&part_name), part_names[part])) {
+        part++;
+    }
+    if (part == ARRAY_LEN(part_names)) {
+        r = js_throw_type_error(ctx, exception, "unknown URL part");
+        goto out;
+    }
+    int rc = url_set(u, (enum url_part)part, buf_str(&value));
+    if (rc == RC_LIMIT) {
+        r = limit_error(ctx, exception, "URL component", URL_DEFAULT_MAX_INPUT_BYTES);
+    } else {
+        r = rc == RC_OK ? href_result(ctx, u) : JSValueMakeNull(ctx);
+    }
+out:
+    url_free(u);
+    buf_fini(&value);
+    buf_fini(&part_name);
+    return r;
+}
+
+static JSValueRef url_origin_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct url *u = reparse(ctx, argv[0], exception);
+    if (u == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct buf b;
+    buf_init(&b, URL_HREF_MAX_BYTES);
+    JSValueRef r = url_get(u, URL_ORIGIN, &b) == RC_OK
+                       ? js_make_string(ctx, buf_str(&b))
+                       : limit_error(ctx, exception, "URL origin", URL_HREF_MAX_BYTES);
+    buf_fini(&b);
+    url_free(u);
+    return r;
+}
+
+static void slots_free(void *bytes, void *arg)
+{
+    /* The slots live in struct api_ctx: nothing to free. */
+}
+
+static JSValueRef web_slots_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL) {
+        return js_throw_type_error(ctx, exception, "no Kiln context");
+    }
+    JSValueRef exc = NULL;
+    JSObjectRef a =
+        JSObjectMakeTypedArrayWithBytesNoCopy(ctx, kJSTypedArrayTypeUint32Array, c->web_slots,
+                                              sizeof(c->web_slots), slots_free, NULL, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    return a;
+}
+
+/* ------------------------------------------------------------------ form text */
+
+struct form_out {
+    JSContextRef ctx;
+    JSObjectRef list;
+    unsigned index;
+};
+
+static int add_pair(struct str name, struct str value, void *arg)
+{
+    struct form_out *f = arg;
+    JSValueRef exc = NULL;
+    JSObjectSetPropertyAtIndex(f->ctx, f->list, f->index++, js_make_string(f->ctx, name), &exc);
+    if (exc == NULL) {
+        JSObjectSetPropertyAtIndex(f->ctx, f->list, f->index++, js_make_string(f->ctx, value),
+                                   &exc);
+    }
+    return exc == NULL ? RC_OK : RC_INTERNAL;
+}
+
+static JSValueRef form_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct buf text;
+    buf_init(&text, URL_PARAMS_DEFAULT_MAX_BYTES);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (!arg_text(ctx, argv[0], &text, "form text", exception)) {
+        goto out;
+    }
+    JSValueRef exc = NULL;
+    JSObjectRef list = JSObjectMakeArray(ctx, 0, NULL, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        goto out;
+    }
+    struct form_out f = { .ctx = ctx, .list = list, .index = 0 };
+    int rc = url_form_parse(buf_str(&text), 0, add_pair, &f);
+    if (rc == RC_LIMIT) {
+        r = limit_error(ctx, exception, "form text", URL_PARAMS_DEFAULT_MAX_BYTES);
+    } else if (rc != RC_OK) {
+        r = js_throw_type_error(ctx, exception, "form text could not be parsed");
+    } else {
+        r = list;
+    }
+out:
+    buf_fini(&text);
+    return r;
+}
+
+static JSValueRef form_serialize_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                    const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL || !JSValueIsObject(ctx, argv[0])) {
+        return js_throw_type_error(ctx, exception, "formSerialize needs a list");
+    }
+    JSObjectRef list = (JSObjectRef)argv[0];
+    JSValueRef exc = NULL;
+    double n = JSValueToNumber(ctx, js_get(ctx, list, c->names->s[API_N_length], &exc), &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    struct buf item;
+    struct buf out;
+    buf_init(&item, URL_PARAMS_DEFAULT_MAX_BYTES);
+    buf_init(&out, URL_PARAMS_DEFAULT_MAX_BYTES * 3);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    int rc = RC_OK;
+    for (unsigned i = 0; i < (unsigned)n && rc == RC_OK; i++) {
+        JSValueRef v = JSObjectGetPropertyAtIndex(ctx, list, i, &exc);
+        if (exc != NULL) {
+            *exception = exc;
+            goto out;
+        }
+        buf_reset(&item);
+        rc = js_value_append(ctx, v, &item, &exc);
+        if (rc == RC_JS) {
+            *exception = exc;
+            goto out;
+        }
+        if (i > 0) {
+            rc = rc ? rc : buf_try_append_char(&out, i % 2 ? '=' : '&');
+        }
+        rc = rc ? rc : url_percent_encode(buf_str(&item), URL_SET_FORM, &out);
+    }
+    r = rc == RC_OK ? js_make_string(ctx, buf_str(&out))
+                    : limit_error(ctx, exception, "URLSearchParams", out.max);
+out:
+    buf_fini(&out);
+    buf_fini(&item);
+    return r;
+}
+
+static const struct js_fn url_fns[] = {
+    { .name = "urlParse", .fn = url_parse_fn, .min_args = 1 },
+    { .name = "urlCanParse", .fn = url_can_parse_fn, .min_args = 1 },
+    { .name = "urlSet", .fn = url_set_fn, .min_args = 3 },
+    { .name = "urlOrigin", .fn = url_origin_fn, .min_args = 1 },
+    { .name = "webSlots", .fn = web_slots_fn, .min_args = 0 },
+    { .name = "formParse", .fn = form_parse_fn, .min_args = 1 },
+    { .name = "formSerialize", .fn = form_serialize_fn, .min_args = 1 },
+    { .name = NULL },
+};
+
+const struct api_module api_module_url = { .name = "url", .init = NULL, .fns = url_fns };

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+// URL and URLSearchParams (WHATWG URL Standard) over the C parser (src/api/api_url.c,
+// src/base/url.c). A URL keeps its href and the component offsets C computed: getters are
+// slices, setters go back to C. URLSearchParams keeps a flat [name, value, ...] list; C parses
+// and serialises the application/x-www-form-urlencoded text. url.searchParams is bound both
+// ways: a params change rewrites the URL's query, a search/href change reparses the list.
+"use strict";
+(function (g) {
+  const K = g.__kiln;
+  const N = K.native;
+  if (typeof N.urlParse !== "function") return; // js/ unit tests have no host modules
+  const { urlParse, urlSet, urlOrigin, urlCanParse, formParse, formSerialize } = N;
+  const S = (K.webSlots = N.webSlots()); // results C returns beside a value
+  const FROM_SLOTS = {}; // constructor token: the href is already parsed, offsets are in S
+  const usv = (v) => {
+    const s = `${v}`;
+    return s.isWellFormed() ? s : s.toWellFormed();
+  };
+  const missing = (what) => new TypeError(`The ${what} argument${what.includes(" and ") ? "s" : ""} must be specified`);
+
+  let paramsList; // (params) -> its list
+  let paramsSetList; // (params, list) -> void
+  let paramsForUrl; // (url, list) -> params bound to url
+  let urlSetQuery; // (url, serialised params) -> void
+
+  class URL {
+    #h;
+    #se; #us; #ue; #ps; #pe; #hs; #he; #pt; #pa; #q; #f;
+    #sp = null;
+
+    constructor(url, base = undefined) {
+      if (url === FROM_SLOTS) {
+        this.#take(base);
+        return;
+      }
+      if (arguments.length === 0) throw missing('"url"');
+      const h = base === undefined ? urlParse(url) : urlParse(url, base);
+      if (h === null) throw new TypeError("Invalid URL");
+      this.#take(h);
+    }
+
+    #take(h) {
+      this.#h = h;
+      this.#se = S[0]; this.#us = S[1]; this.#ue = S[2]; this.#ps = S[3]; this.#pe = S[4];
+      this.#hs = S[5]; this.#he = S[6]; this.#pt = S[7]; this.#pa = S[8]; this.#q = S[9];
+      this.#f = S[10];
+    }
+
+    #query() { return this.#f > this.#q ? this.#h.slice(this.#q + 1, this.#f) : ""; }
+
+    // A setter: C reparses href, runs the standard's setter and serialises.
+    #set(part, v) {
+      const h = urlSet(this.#h, part, v);
+      if (h === null) throw new TypeError("Invalid URL");
+      this.#take(h);
+      if (this.#sp !== null && (part === "href" || part === "search")) {
+        paramsSetList(this.#sp, formParse(this.#query()));
+      }
+    }
+
+    static {
+      urlSetQuery = (u, serialised) => {
+        u.#take(urlSet(u.#h, "search", serialised));
+      };
+    }
+
+    get href() { return this.#h; }
+    set href(v) { this.#set("href", v); }
+    get origin() { return urlOrigin(this.#h); }
+    get protocol() { return this.#h.slice(0, this.#se + 1); }
+    set protocol(v) { this.#set("protocol", v); }
+    get username() { return this.#h.slice(this.#us, this.#ue); }
+    set username(v) { this.#set("username", v); }
+    get password() { return this.#h.slice(this.#ps, this.#pe); }
+    set password(v) { this.#set("password", v); }
+    get host() { return this.#h.slice(this.#hs, this.#pt); }
+    set host(v) { this.#set("host", v); }
+    get hostname() { return this.#h.slice(this.#hs, this.#he); }
+    set hostname(v) { this.#set("hostname", v); }
+    get port() { return this.#pt > this.#he ? this.#h.slice(this.#he + 1, this.#pt) : ""; }
+    set port(v) { this.#set("port", v); }
+    get pathname() { return this.#h.slice(this.#pa, this.#q); }
+    set pathname(v) { this.#set("pathname", v); }
+    get search() { return this.#f - this.#q > 1 ? this.#h.slice(this.#q, this.#f) : ""; }
+    set search(v) { this.#set("search", v); }
+    get searchParams() {
+      if (this.#sp === null) this.#sp = paramsForUrl(this, formParse(this.#query()));
+      return this.#sp;
+    }
+    get hash() { return this.#h.length - this.#f > 1 ? this.#h.slice(this.#f) : ""; }
+    set hash(v) { this.#set("hash", v); }
+    toString() { return this.#h; }
+    toJSON() { return this.#h; }
+
+    static canParse(url, base) {
+      if (arguments.length === 0) throw missing('"url"');
+      return base === undefined ? urlCanParse(url) : urlCanParse(url, base);
+    }
+
+    static parse(url, base) {
+      if (arguments.length === 0) throw missing('"url"');
+      const h = base === undefined ? urlParse(url) : urlParse(url, base);
+      return h === null ? null : new URL(FROM_SLOTS, h);
+    }
+  }
+
+  const sortKey = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  const checkPair = (p) => {
+    if (p.length !== 2) throw new TypeError("Each query pair must be an iterable [name, value] tuple");
+    return p;
+  };
+
+  class URLSearchParams {
+    #l;
+    #u = null;
+
+    constructor(init = "") {
+      if (init === FROM_SLOTS) return; // paramsForUrl fills it
+      if (init === null) { // WebIDL: null converts to the empty record
+        this.#l = [];
+        return;
+      }
+      if ((typeof init === "object" && init !== null) || typeof init === "function") {
+        this.#l = [];
+        const iter = init[Symbol.iterator];
+        if (iter !== undefined && iter !== null) {
+          if (typeof iter !== "function") throw new TypeError("Query pairs must be iterable");
+          for (const pair of init) {
+            if ((typeof pair !== "object" && typeof pair !== "function") || pair === null ||
+              typeof pair[Symbol.iterator] !== "function") {
+              throw new TypeError("Each query pair must be an iterable [name, value] tuple");
+            }
+            const p = checkPair([...pair]);
+            this.#l.push(usv(p[0]), usv(p[1]));
+          }
+        } else {
+          const seen = new Map();
+          for (const key of Reflect.ownKeys(init)) {
+            const d = Reflect.getOwnPropertyDescriptor(init, key);
+            if (d === undefined || !d.enumerable) continue;
+            const k = usv(key);
+            const v = usv(init[key]);
+            if (seen.has(k)) this.#l[seen.get(k) + 1] = v;
+            else seen.set(k, this.#l.push(k, v) - 2);
+          }
+        }
+        return;
+      }
+      const s = usv(init);
+      this.#l = formParse(s.charCodeAt(0) === 63 /* ? */ ? s.slice(1) : s);
+    }
+
+    static {
+      paramsList = (p) => p.#l;
+      paramsSetList = (p, l) => { p.#l = l; };
+      paramsForUrl = (u, l) => {
+        const p = new URLSearchParams(FROM_SLOTS);
+        p.#l = l;
+        p.#u = u;
+        return p;
+      };
+    }
+
+    #update() {
+      if (this.#u !== null) urlSetQuery(this.#u, formSerialize(this.#l));
+    }
+
+    get size() { return this.#l.length >> 1; }
+
+    append(name, value) {
+      if (arguments.length < 2) throw missing('"name" and "value"');
+      this.#l.push(usv(name), usv(value));
+      this.#update();
+    }
+
+    delete(name, value) {
+      if (arguments.length < 1) throw missing('"name"');
+      const n = usv(name);
+      const v = value === undefined ? undefined : usv(value);
+      const l = this.#l;
+      let w = 0;
+      for (let i = 0; i < l.length; i += 2) {
+        if (l[i] === n && (v === undefined || l[i + 1] === v)) continue;
+        l[w++] = l[i];
+        l[w++] = l[i + 1];
+      }
+      l.length = w;
+      this.#update();
+    }
+
+    get(name) {
+      if (arguments.length < 1) throw missing('"name"');
+      const n = typeof name === "string" && name.isWellFormed() ? name : usv(name);
+      const l = this.#l;
+      for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
+      return null;
+    }
+
+    getAll(name) {
+      if (arguments.length < 1) throw missing('"name"');
+      const n = usv(name);
+      const l = this.#l;
+      const r = [];
+      for (let i = 0; i < l.length; i += 2) if (l[i] === n) r.push(l[i + 1]);
+      return r;
+    }
+
+    has(name, value) {
+      if (arguments.length < 1) throw missing('"name"');
+      const n = usv(name);
+      const v = value === undefined ? undefined : usv(value);
+      const l = this.#l;
+      for (let i = 0; i < l.length; i += 2) {
+        if (l[i] === n && (v === undefined || l[i + 1] === v)) return true;
+      }
+      return false;
+    }
+
+    set(name, value) {
+      if (arguments.length < 2) throw missing('"name" and "value"');
+      const n = usv(name);
+      const v = usv(value);
+      const l = this.#l;
+      let found = false;
+      let w = 0;
+      for (let i = 0; i < l.length; i += 2) {
+        if (l[i] === n) {
+          if (found) continue;
+          found = true;
+          l[i + 1] = v;
+        }
+        l[w++] = l[i];
+        l[w++] = l[i + 1];
+      }
+      l.length = w;
+      if (!found) l.push(n, v);
+      this.#update();
+    }
+
+    sort() {
+      const l = this.#l;
+      const pairs = [];
+      for (let i = 0; i < l.length; i += 2) pairs.push([l[i], l[i + 1]]);
+      pairs.sort(sortKey);
+      for (let i = 0; i < pairs.length; i++) {
+        l[2 * i] = pairs[i][0];
+        l[2 * i + 1] = pairs[i][1];
+      }
+      this.#update();
+    }
+
+    forEach(callback, thisArg) {
+      if (typeof callback !== "function") throw new TypeError('The "callback" argument must be of type function');
+      for (let i = 0; i < this.#l.length; i += 2) {
+        callback.call(thisArg, this.#l[i + 1], this.#l[i], this);
+      }
+    }
+
+    entries() { return new ParamsIterator(this, 2); }
+    keys() { return new ParamsIterator(this, 0); }
+    values() { return new ParamsIterator(this, 1); }
+    toString() { return formSerialize(this.#l); }
+  }
+
+  // The iterator over a live list (kind 0: names, 1: values, 2: pairs).
+  class ParamsIterator {
+    #p; #k; #i = 0;
+    constructor(params, kind) {
+      this.#p = params;
+      this.#k = kind;
+    }
+    next() {
+      const l = paramsList(this.#p);
+      const i = this.#i;
+      if (i >= l.length) return { value: undefined, done: true };
+      this.#i = i + 2;
+      return { value: this.#k === 2 ? [l[i], l[i + 1]] : l[i + this.#k], done: false };
+    }
+  }
+  Object.setPrototypeOf(ParamsIterator.prototype,
+    Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())));
+  Object.defineProperty(ParamsIterator.prototype, "next", { enumerable: true });
+  Object.defineProperty(ParamsIterator.prototype, Symbol.toStringTag,
+    { value: "URLSearchParams Iterator", configurable: true });
+
+  // WebIDL: attributes and operations are enumerable; the classes have a toStringTag.
+  const webidl = (C, tag, iterable) => {
+    for (const k of Object.getOwnPropertyNames(C.prototype)) {
+      if (k === "constructor") continue;
+      Object.defineProperty(C.prototype, k, { enumerable: true });
+    }
+    for (const k of Object.getOwnPropertyNames(C)) {
+      if (typeof C[k] === "function") Object.defineProperty(C, k, { enumerable: true });
+    }
+    if (iterable) {
+      Object.defineProperty(C.prototype, Symbol.iterator, {
+        value: C.prototype.entries, writable: true, configurable: true,
+      });
+    }
+    Object.defineProperty(C.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+  };
+  webidl(URL, "URL", false);
+  webidl(URLSearchParams, "URLSearchParams", true);
+
+  for (const [name, C] of [["URL", URL], ["URLSearchParams", URLSearchParams]]) {
+    Object.defineProperty(g, name, { value: C, writable: true, configurable: true });
+  }
+})(globalThis);

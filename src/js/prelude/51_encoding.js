@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// TextEncoder, TextDecoder (WHATWG Encoding: utf-8, utf-16le, utf-16be; fatal, ignoreBOM,
+// stream), atob and btoa (HTML: forgiving-base64) over C (src/api/api_encoding.c,
+// base/textcodec, base/b64). Errors are Node's: TypeError for undecodable input in fatal mode,
+// RangeError for an unknown label, DOMException InvalidCharacterError from atob/btoa.
+"use strict";
+(function (g) {
+  const K = g.__kiln;
+  const N = K.native;
+  if (typeof N.textEncode !== "function") return; // js/ unit tests have no host modules
+  const { textEncode, textEncodeInto, textDecoder, textDecode, b64Encode, b64Decode } = N;
+  const S = K.webSlots;
+  const NAMES = ["utf-8", "utf-16le", "utf-16be"];
+  const EMPTY = new Uint8Array(0);
+  const missing = (what) => new TypeError(`The "${what}" argument must be specified`);
+  const isBytes = (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v) ||
+    (typeof SharedArrayBuffer === "function" && v instanceof SharedArrayBuffer);
+
+  class TextEncoder {
+    get encoding() { return "utf-8"; }
+    encode(input = "") { return textEncode(input); }
+    encodeInto(source, destination) {
+      if (arguments.length < 2) throw missing(arguments.length ? "dest" : "src");
+      if (!(destination instanceof Uint8Array)) {
+        throw new TypeError('The "dest" argument must be an instance of Uint8Array');
+      }
+      textEncodeInto(source, destination);
+      return { read: S[0], written: S[1] };
+    }
+  }
+
+  class TextDecoder {
+    #d; #enc; #fatal; #ignoreBOM;
+    constructor(label = "utf-8", options = {}) {
+      const o = options === undefined || options === null ? {} : options;
+      if (typeof o !== "object" && typeof o !== "function") {
+        throw new TypeError('The "options" argument must be of type object');
+      }
+      this.#fatal = Boolean(o.fatal);
+      this.#ignoreBOM = Boolean(o.ignoreBOM);
+      const d = textDecoder(label, this.#fatal, this.#ignoreBOM);
+      if (d === null) throw new RangeError(`The "${label}" encoding is not supported`);
+      this.#d = d;
+      this.#enc = NAMES[S[0]];
+    }
+    get encoding() { return this.#enc; }
+    get fatal() { return this.#fatal; }
+    get ignoreBOM() { return this.#ignoreBOM; }
+    decode(input = EMPTY, options = {}) {
+      if (!isBytes(input)) {
+        throw new TypeError('The "input" argument must be an instance of ArrayBuffer or ArrayBufferView');
+      }
+      const stream = options !== null && typeof options === "object" ? Boolean(options.stream) : false;
+      const s = textDecode(this.#d, input, stream);
+      if (s === null) {
+        const e = new TypeError(`The encoded data was not valid for encoding ${this.#enc}`);
+        e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";
+        throw e;
+      }
+      return s;
+    }
+  }
+
+  for (const [C, tag] of [[TextEncoder, "TextEncoder"], [TextDecoder, "TextDecoder"]]) {
+    for (const k of Object.getOwnPropertyNames(C.prototype)) {
+      if (k !== "constructor") Object.defineProperty(C.prototype, k, { enumerable: true });
+    }
+    Object.defineProperty(C.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+  }
+
+  const invalidChar = (message) => K.domException(message, "InvalidCharacterError");
+
+  function btoa(data) {
+    if (arguments.length === 0) throw missing("input");
+    const r = b64Encode(data);
+    if (r === null) throw invalidChar("Invalid character");
+    return r;
+  }
+
+  // Node's messages: a length that is 1 mod 4 (after whitespace and padding) "is not correctly
+  // encoded"; anything else invalid is an "Invalid character".
+  function atobError(s) {
+    const core = s.replace(/[\t\n\f\r ]/g, "");
+    const m = /^[A-Za-z0-9+/]*(={0,2})$/.exec(core);
+    if (m === null || (m[1].length > 0 && core.length % 4 !== 0)) return invalidChar("Invalid character");
+    const rem = core.length % 4 === 0 ? (core.length - m[1].length) % 4 : core.length % 4;
+    return invalidChar(rem === 1 ? "The string to be decoded is not correctly encoded." : "Invalid character");
+  }
+
+  function atob(data) {
+    if (arguments.length === 0) throw missing("input");
+    const s = `${data}`;
+    const r = b64Decode(s);
+    if (r === null) throw atobError(s);
+    return r;
+  }
+
+  const defs = { TextEncoder, TextDecoder, atob, btoa };
+  for (const name of Object.keys(defs)) {
+    Object.defineProperty(g, name, { value: defs[name], writable: true, configurable: true });
+  }
+})(globalThis);
