@@ -303,12 +303,31 @@ enum db_type {
     DB_TYPE_INT,
     DB_TYPE_TEXT,
     DB_TYPE_BLOB,
+    DB_TYPE_REAL, /* script SQL only (db_sql.h); the store's own columns are integers */
 };
 
 struct db_value {
     enum db_type type;
     int64_t i;
+    double f;     /* DB_TYPE_REAL */
     struct str s; /* TEXT or BLOB bytes; borrowed */
+};
+
+/*
+ * The guard of a script statement (db_sql.h): what it may touch. The driver checks it when the
+ * statement is compiled and whenever the backend recompiles it (SQLite's authorizer), and
+ * interrupts the statement once deadline_ms (monotonic) has passed. While no guard is set the
+ * connection runs Kiln's own statements without restriction.
+ */
+struct db_guard {
+    struct str prefix; /* table prefix of the namespace the statement works in: "<ns>__" */
+    bool read_only;    /* reads only (a namespace granted read-only) */
+    bool ddl;          /* CREATE/DROP/ALTER: the backend may touch its schema table */
+    int64_t deadline_ms;
+    /* Set by the driver when the statement fails: the script-facing error code
+     * ("DB_NAMESPACE", "DB_FORBIDDEN_STATEMENT", "DB_SYNTAX", "DB_CONSTRAINT", "DB_TIMEOUT",
+     * "DB_CONFLICT", "DB_BIND", "DB_ERROR"). */
+    const char *code;
 };
 
 struct db_conn; /* defined by each driver */
@@ -339,6 +358,27 @@ struct db_driver {
     int (*rollback)(struct db_conn *c, struct diag *d);
     /* Savepoint depth (>= 1): op is 0 to create, 1 to release, 2 to roll back to and release. */
     int (*savepoint)(struct db_conn *c, int depth, int op, struct diag *d);
+
+    /* Script statements (db_sql.c). Install g (borrowed until the next call; NULL: none) as
+     * the guard of what runs next on c. */
+    void (*set_guard)(struct db_conn *c, struct db_guard *g);
+    /* Prepare one statement of sql (len bytes) under the current guard; *out_more is true when
+     * text other than blanks, comments and semicolons follows the first statement. */
+    int (*prepare_script)(struct db_conn *c, struct str sql, struct diag *d,
+                          struct db_stmt **out_st, bool *out_more);
+    /* Bind v at position pos (1-based: ?NNN / the pos-th ?). */
+    int (*bind_at)(struct db_stmt *st, int pos, const struct db_value *v, struct diag *d);
+    int (*param_count)(struct db_stmt *st);
+    int (*column_count)(struct db_stmt *st);
+    /* Column name and declared type (NULL when none); valid while the statement lives. */
+    const char *(*column_name)(struct db_stmt *st, int index);
+    const char *(*column_decltype)(struct db_stmt *st, int index);
+    /* Like column, with DB_TYPE_REAL for floating-point values. */
+    void (*column_script)(struct db_stmt *st, int index, struct db_value *out_v);
+    /* Step under the guard (errors fill the guard's code). */
+    int (*step_script)(struct db_stmt *st, struct diag *d, bool *out_row);
+    /* Rowid of the last insert on c. */
+    int64_t (*last_insert_id)(struct db_conn *c);
 };
 
 /* The SQLite driver (db_sqlite.c). */

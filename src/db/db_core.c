@@ -10,6 +10,7 @@
 #include "base/clk.h"
 #include "base/mem.h"
 #include "db/db_internal.h"
+#include "db/db_sql.h"
 
 /* ------------------------------------------------------------------ query helpers */
 
@@ -286,6 +287,7 @@ void db_close(struct db *db)
     while (db->tx_depth > 0) {
         IGNORE_RC(db_tx_rollback(db, NULL)); /* closing: nothing to report to */
     }
+    db_sql_cache_free(db);
     for (size_t i = 0; i < db->ncached; i++) {
         db->drv->finalize(db->cache[i].st);
     }

@@ -8,7 +8,7 @@
 
 #include "db/db.h"
 
-#define DB_STMT_CACHE_MAX 48
+#define DB_STMT_CACHE_MAX 80
 
 struct db_cached_stmt {
     const char *sql; /* static SQL text: the cache key is its address */
@@ -22,7 +22,10 @@ struct db {
     int tx_depth;
     size_t ncached;
     struct db_cached_stmt cache[DB_STMT_CACHE_MAX];
+    struct db_sql_cache *sql; /* script statements (db_sql.c), created on first use */
 };
+
+struct db_sql_cache;
 
 /* One migration compiled into the binary (generated from src/db/migrations/NNNN_name.sql). */
 struct db_migration {

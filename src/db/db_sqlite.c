@@ -7,19 +7,25 @@
  * on disk when it returns.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <sqlite3.h>
+#include <strings.h>
 
+#include "base/clk.h"
 #include "base/mem.h"
+#include "base/str.h"
 #include "db/db.h"
 
 struct db_conn {
     sqlite3 *h;
+    struct db_guard *guard; /* the running script statement's, or NULL (Kiln's own SQL) */
 };
 
 struct db_stmt {
     sqlite3_stmt *st;
     sqlite3 *h;
+    struct db_conn *c;
 };
 
 /* Translate a SQLite result code into an RC_* with the connection's message. */
@@ -50,6 +56,128 @@ static int sq_exec(struct db_conn *c, const char *sql, struct diag *d)
         return rc;
     }
     return RC_OK;
+}
+
+/* ------------------------------------------------------------------ script statement guard */
+
+/* Record why a script statement is refused; the message names what was refused. */
+static int deny(struct db_guard *g, const char *code)
+{
+    if (g->code == NULL) {
+        g->code = code;
+    }
+    return SQLITE_DENY;
+}
+
+static bool in_namespace(const struct db_guard *g, const char *table)
+{
+    return table != NULL && strlen(table) > g->prefix.len &&
+           strncmp(table, g->prefix.ptr, g->prefix.len) == 0;
+}
+
+static bool is_schema_table(const char *table)
+{
+    return table != NULL &&
+           (strcmp(table, "sqlite_master") == 0 || strcmp(table, "sqlite_schema") == 0 ||
+            strcmp(table, "sqlite_temp_master") == 0 || strcmp(table, "sqlite_temp_schema") == 0 ||
+            strcmp(table, "sqlite_sequence") == 0);
+}
+
+/* Functions a script may not call: they reach outside the namespace or the process. */
+static bool forbidden_function(const char *name)
+{
+    static const char *const names[] = { "load_extension", "fts3_tokenizer", "readfile",
+                                         "writefile",      "edit",           "sqlite_offset" };
+    for (size_t i = 0; name != NULL && i < ARRAY_LEN(names); i++) {
+        if (strcasecmp(name, names[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Table-level actions: the table must be in the namespace (and writable for writes). A DDL
+ * statement reads and writes the schema table itself (SQLite does it, the script cannot name
+ * it: the rewrite refuses every sqlite_* identifier). */
+static int authorize_table(struct db_guard *g, int action, const char *table, const char *db)
+{
+    if (is_schema_table(table)) {
+        return g->ddl && !g->read_only ? SQLITE_OK : deny(g, "DB_NAMESPACE");
+    }
+    if (db != NULL && strcmp(db, "main") != 0) {
+        return deny(g, "DB_NAMESPACE");
+    }
+    bool write = action != SQLITE_READ;
+    if (!in_namespace(g, table)) {
+        return deny(g, "DB_NAMESPACE");
+    }
+    return write && g->read_only ? deny(g, "DB_NAMESPACE") : SQLITE_OK;
+}
+
+static int authorizer(void *arg, int action, const char *a1, const char *a2, const char *a3,
+                      const char *inner)
+{
+    struct db_conn *c = arg;
+    struct db_guard *g = c->guard;
+    (void)inner;
+    if (g == NULL) {
+        return SQLITE_OK;
+    }
+    switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        return forbidden_function(a2) ? deny(g, "DB_FORBIDDEN_STATEMENT") : SQLITE_OK;
+    case SQLITE_READ:
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE:
+        return authorize_table(g, action, a1, a3);
+    case SQLITE_CREATE_TABLE:
+    case SQLITE_CREATE_VIEW:
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_VIEW:
+        return authorize_table(g, SQLITE_INSERT, a1, a3);
+    case SQLITE_CREATE_INDEX:
+    case SQLITE_DROP_INDEX:
+        /* a1: the index, a2: its table; both must be the namespace's. */
+        if (authorize_table(g, SQLITE_INSERT, a2, a3) != SQLITE_OK) {
+            return SQLITE_DENY;
+        }
+        return authorize_table(g, SQLITE_INSERT, a1, a3);
+    case SQLITE_ALTER_TABLE:
+        /* a1: the database, a2: the table. */
+        return authorize_table(g, SQLITE_INSERT, a2, a1);
+    case SQLITE_REINDEX:
+        return authorize_table(g, SQLITE_INSERT, a1, a3);
+    default:
+        /* PRAGMA, ATTACH, DETACH, transactions, savepoints, triggers, temporary objects,
+         * virtual tables, ANALYZE: never from a script. */
+        return deny(g, "DB_FORBIDDEN_STATEMENT");
+    }
+}
+
+/* Interrupt a script statement past its deadline (SQLite calls this every N VM steps). */
+static int on_progress(void *arg)
+{
+    struct db_conn *c = arg;
+    struct db_guard *g = c->guard;
+    if (g == NULL || g->deadline_ms == 0 || clk_mono_ms() < g->deadline_ms) {
+        return 0;
+    }
+    if (g->code == NULL) {
+        g->code = "DB_TIMEOUT";
+    }
+    return 1;
+}
+
+#define PROGRESS_STEPS 1000
+
+static void install_guard_hooks(struct db_conn *c)
+{
+    (void)sqlite3_set_authorizer(c->h, authorizer, c);
+    sqlite3_progress_handler(c->h, PROGRESS_STEPS, on_progress, c);
 }
 
 static int sq_open(const char *target, const struct db_options *opts, struct diag *d,
@@ -87,6 +215,7 @@ static int sq_open(const char *target, const struct db_options *opts, struct dia
     if (rc != RC_OK) {
         goto out;
     }
+    install_guard_hooks(c);
     *out_conn = c;
     c = NULL;
 out:
@@ -120,9 +249,12 @@ static int sq_prepare(struct db_conn *c, const char *sql, struct diag *d, struct
     struct db_stmt *s = mem_calloc(1, sizeof(*s));
     s->st = st;
     s->h = c->h;
+    s->c = c;
     *out_st = s;
     return RC_OK;
 }
+
+static int sq_bind_at(struct db_stmt *s, int pos, const struct db_value *v, struct diag *d);
 
 static int sq_bind(struct db_stmt *s, int index, const struct db_value *v, struct diag *d)
 {
@@ -132,27 +264,7 @@ static int sq_bind(struct db_stmt *s, int index, const struct db_value *v, struc
     if (pos == 0) {
         return diag_set(d, RC_INTERNAL, "sqlite: no placeholder %s", name);
     }
-    int code = SQLITE_OK;
-    switch (v->type) {
-    case DB_TYPE_NULL:
-        code = sqlite3_bind_null(s->st, pos);
-        break;
-    case DB_TYPE_INT:
-        code = sqlite3_bind_int64(s->st, pos, v->i);
-        break;
-    case DB_TYPE_TEXT:
-        code = sqlite3_bind_text64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT,
-                                   SQLITE_UTF8);
-        break;
-    case DB_TYPE_BLOB:
-        code =
-            sqlite3_bind_blob64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT);
-        break;
-    }
-    if (code != SQLITE_OK) {
-        return sq_err(s->h, code, d, "bind");
-    }
-    return RC_OK;
+    return sq_bind_at(s, pos, v, d);
 }
 
 static int sq_step(struct db_stmt *s, struct diag *d, bool *out_row)
@@ -242,6 +354,176 @@ static int sq_savepoint(struct db_conn *c, int depth, int op, struct diag *d)
     return sq_exec(c, sql, d);
 }
 
+/* ------------------------------------------------------------------ script statements */
+
+/* Translate a script statement's failure: the guard gets the script-facing code (a denial or
+ * the deadline already set it), d the message. */
+static int sq_script_err(sqlite3 *h, struct db_guard *g, int code, struct diag *d)
+{
+    int prim = code & 0xff;
+    const char *fallback = "DB_ERROR";
+    int rc = RC_DB;
+    if (prim == SQLITE_CONSTRAINT) {
+        fallback = "DB_CONSTRAINT";
+        rc = RC_CONFLICT;
+    } else if (prim == SQLITE_INTERRUPT) {
+        fallback = "DB_TIMEOUT";
+        rc = RC_TIMEOUT;
+    } else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+        fallback = "DB_CONFLICT";
+        rc = RC_TIMEOUT;
+    } else if (prim == SQLITE_RANGE || prim == SQLITE_MISMATCH) {
+        fallback = "DB_BIND";
+        rc = RC_INVAL;
+    } else if (prim == SQLITE_AUTH) {
+        fallback = "DB_NAMESPACE";
+        rc = RC_DENIED;
+    } else if (prim == SQLITE_TOOBIG || prim == SQLITE_FULL) {
+        rc = RC_LIMIT;
+    }
+    if (g != NULL && g->code == NULL) {
+        g->code = fallback;
+    }
+    if (g != NULL && strcmp(g->code, "DB_TIMEOUT") == 0) {
+        rc = RC_TIMEOUT;
+    }
+    return diag_set(d, rc, "%s", sqlite3_errmsg(h));
+}
+
+static void sq_set_guard(struct db_conn *c, struct db_guard *g)
+{
+    c->guard = g;
+}
+
+/* True when text holds nothing but blanks, comments and semicolons. */
+static bool only_blank(const char *p, const char *end)
+{
+    while (p < end) {
+        if (*p == ';' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') {
+            p++;
+        } else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
+            while (p < end && *p != '\n') {
+                p++;
+            }
+        } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+            p += 2;
+            while (p + 1 < end && !(p[0] == '*' && p[1] == '/')) {
+                p++;
+            }
+            p += 2;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int sq_prepare_script(struct db_conn *c, struct str sql, struct diag *d,
+                             struct db_stmt **out_st, bool *out_more)
+{
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    *out_st = NULL;
+    *out_more = false;
+    if (sql.len > (size_t)INT32_MAX) {
+        return diag_set(d, RC_LIMIT, "statement too long");
+    }
+    int code =
+        sqlite3_prepare_v3(c->h, sql.ptr, (int)sql.len, SQLITE_PREPARE_PERSISTENT, &st, &tail);
+    if (code != SQLITE_OK) {
+        if ((code & 0xff) == SQLITE_ERROR && c->guard != NULL && c->guard->code == NULL) {
+            c->guard->code = "DB_SYNTAX"; /* compile errors: syntax, unknown table or column */
+        }
+        return sq_script_err(c->h, c->guard, code, d);
+    }
+    if (st == NULL) {
+        if (c->guard != NULL && c->guard->code == NULL) {
+            c->guard->code = "DB_SYNTAX";
+        }
+        return diag_set(d, RC_INVAL, "empty statement");
+    }
+    *out_more = tail != NULL && !only_blank(tail, sql.ptr + sql.len);
+    struct db_stmt *s = mem_calloc(1, sizeof(*s));
+    s->st = st;
+    s->h = c->h;
+    s->c = c;
+    *out_st = s;
+    return RC_OK;
+}
+
+static int sq_bind_at(struct db_stmt *s, int pos, const struct db_value *v, struct diag *d)
+{
+    int code = SQLITE_OK;
+    switch (v->type) {
+    case DB_TYPE_NULL:
+        code = sqlite3_bind_null(s->st, pos);
+        break;
+    case DB_TYPE_INT:
+        code = sqlite3_bind_int64(s->st, pos, v->i);
+        break;
+    case DB_TYPE_REAL:
+        code = sqlite3_bind_double(s->st, pos, v->f);
+        break;
+    case DB_TYPE_TEXT:
+        code = sqlite3_bind_text64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT,
+                                   SQLITE_UTF8);
+        break;
+    case DB_TYPE_BLOB:
+        code =
+            sqlite3_bind_blob64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT);
+        break;
+    }
+    if (code != SQLITE_OK) {
+        return diag_set(d, RC_INVAL, "bind $%d: %s", pos, sqlite3_errstr(code));
+    }
+    return RC_OK;
+}
+
+static int sq_param_count(struct db_stmt *s)
+{
+    return sqlite3_bind_parameter_count(s->st);
+}
+
+static int sq_column_count(struct db_stmt *s)
+{
+    return sqlite3_column_count(s->st);
+}
+
+static const char *sq_column_name(struct db_stmt *s, int index)
+{
+    return sqlite3_column_name(s->st, index);
+}
+
+static const char *sq_column_decltype(struct db_stmt *s, int index)
+{
+    return sqlite3_column_decltype(s->st, index);
+}
+
+static void sq_column_script(struct db_stmt *s, int index, struct db_value *out_v)
+{
+    if (sqlite3_column_type(s->st, index) == SQLITE_FLOAT) {
+        *out_v =
+            (struct db_value){ .type = DB_TYPE_REAL, .f = sqlite3_column_double(s->st, index) };
+        return;
+    }
+    sq_column(s, index, out_v);
+}
+
+static int sq_step_script(struct db_stmt *s, struct diag *d, bool *out_row)
+{
+    int code = sqlite3_step(s->st);
+    *out_row = code == SQLITE_ROW;
+    if (code == SQLITE_ROW || code == SQLITE_DONE) {
+        return RC_OK;
+    }
+    return sq_script_err(s->h, s->c->guard, code, d);
+}
+
+static int64_t sq_last_insert_id(struct db_conn *c)
+{
+    return sqlite3_last_insert_rowid(c->h);
+}
+
 const struct db_driver db_sqlite_driver = {
     .name = "sqlite",
     .open = sq_open,
@@ -258,4 +540,14 @@ const struct db_driver db_sqlite_driver = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .savepoint = sq_savepoint,
+    .set_guard = sq_set_guard,
+    .prepare_script = sq_prepare_script,
+    .bind_at = sq_bind_at,
+    .param_count = sq_param_count,
+    .column_count = sq_column_count,
+    .column_name = sq_column_name,
+    .column_decltype = sq_column_decltype,
+    .column_script = sq_column_script,
+    .step_script = sq_step_script,
+    .last_insert_id = sq_last_insert_id,
 };

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The token rewrite of script SQL (db_sql_rewrite in db_sql.h): SQLite's lexical rules for
+ * strings, quoted identifiers, comments and parameters, so nothing inside a literal or a
+ * comment is ever touched. Table names of the namespace become "<prefix><name>"; $N becomes
+ * ?N. A convenience for script authors, not the security boundary: the driver's guard
+ * (SQLite's authorizer) refuses whatever the rewritten statement reaches outside the namespace.
+ * Thread contract: pure, any thread.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include <strings.h>
+
+#include "db/db_sql.h"
+
+enum tok_kind {
+    TK_BLANK, /* whitespace and comments */
+    TK_STRING,
+    TK_IDENT,  /* bare identifier or keyword */
+    TK_QIDENT, /* "x", `x`, [x] */
+    TK_PARAM,
+    TK_NUMBER,
+    TK_PUNCT,
+};
+
+struct tok {
+    enum tok_kind kind;
+    struct str text;
+};
+
+static bool ident_start(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+static bool ident_char(unsigned char c)
+{
+    return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Length of a quoted run starting at p[0] == open, closed by close (doubled close escapes,
+ * except for [..]); 0 when unterminated. */
+static size_t quoted_len(const char *p, const char *end, char close, bool doubling)
+{
+    for (const char *q = p + 1; q < end; q++) {
+        if (*q != close) {
+            continue;
+        }
+        if (doubling && q + 1 < end && q[1] == close) {
+            q++;
+            continue;
+        }
+        return (size_t)(q + 1 - p);
+    }
+    return 0;
+}
+
+static size_t blank_len(const char *p, const char *end)
+{
+    const char *q = p;
+    while (q < end) {
+        if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '\f' || *q == '\v') {
+            q++;
+        } else if (q + 1 < end && q[0] == '-' && q[1] == '-') {
+            while (q < end && *q != '\n') {
+                q++;
+            }
+        } else if (q + 1 < end && q[0] == '/' && q[1] == '*') {
+            const char *e = q + 2;
+            while (e + 1 < end && !(e[0] == '*' && e[1] == '/')) {
+                e++;
+            }
+            if (e + 1 >= end) {
+                return SIZE_MAX; /* unterminated comment */
+            }
+            q = e + 2;
+        } else {
+            break;
+        }
+    }
+    return (size_t)(q - p);
+}
+
+/* Read the token at p; false for an unterminated literal, quote or comment. */
+static bool next_token(const char *p, const char *end, struct tok *t)
+{
+    size_t n = blank_len(p, end);
+    if (n == SIZE_MAX) {
+        return false;
+    }
+    if (n > 0) {
+        *t = (struct tok){ .kind = TK_BLANK, .text = str_make(p, n) };
+        return true;
+    }
+    unsigned char c = (unsigned char)*p;
+    t->kind = TK_PUNCT;
+    n = 1;
+    if ((c == 'x' || c == 'X') && p + 1 < end && p[1] == '\'') {
+        n = quoted_len(p + 1, end, '\'', true);
+        t->kind = TK_STRING;
+        n = n ? n + 1 : 0;
+    } else if (c == '\'') {
+        n = quoted_len(p, end, '\'', true);
+        t->kind = TK_STRING;
+    } else if (c == '"' || c == '`') {
+        n = quoted_len(p, end, (char)c, true);
+        t->kind = TK_QIDENT;
+    } else if (c == '[') {
+        n = quoted_len(p, end, ']', false);
+        t->kind = TK_QIDENT;
+    } else if (ident_start(c)) {
+        while (p + n < end && ident_char((unsigned char)p[n])) {
+            n++;
+        }
+        t->kind = TK_IDENT;
+    } else if (is_digit((char)c) || (c == '.' && p + 1 < end && is_digit(p[1]))) {
+        while (p + n < end && (ident_char((unsigned char)p[n]) || p[n] == '.')) {
+            n++;
+        }
+        t->kind = TK_NUMBER;
+    } else if (c == '?' || c == '$' || c == ':' || c == '@') {
+        while (p + n < end && ident_char((unsigned char)p[n])) {
+            n++;
+        }
+        t->kind = n > 1 || c == '?' ? TK_PARAM : TK_PUNCT;
+    }
+    if (n == 0) {
+        return false;
+    }
+    t->text = str_make(p, n);
+    return true;
+}
+
+/* The name a bare or quoted identifier token spells, unescaped into buf (cap bytes); false
+ * when it does not fit. */
+static bool tok_name(const struct tok *t, char *buf, size_t cap, struct str *out)
+{
+    if (t->kind == TK_IDENT) {
+        *out = t->text;
+        return true;
+    }
+    char close = t->text.ptr[0] == '[' ? ']' : t->text.ptr[0];
+    size_t n = 0;
+    for (size_t i = 1; i + 1 < t->text.len; i++) {
+        if (n == cap) {
+            return false;
+        }
+        buf[n++] = t->text.ptr[i];
+        if (t->text.ptr[i] == close && close != ']') {
+            i++; /* doubled quote */
+        }
+    }
+    *out = str_make(buf, n);
+    return true;
+}
+
+static bool kw(const struct tok *t, const char *word)
+{
+    return t->kind == TK_IDENT && t->text.len == strlen(word) &&
+           strncasecmp(t->text.ptr, word, t->text.len) == 0;
+}
+
+static bool kw_in(const struct tok *t, const char *const *words, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (kw(t, words[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Statements a script may never run (spec §3.2 "refused"); the guard refuses them too. */
+static const char *const refused_first[] = { "ATTACH",    "DETACH",  "PRAGMA",  "VACUUM",
+                                             "BEGIN",     "COMMIT",  "END",     "ROLLBACK",
+                                             "SAVEPOINT", "RELEASE", "ANALYZE", "REINDEX" };
+
+/* Names a table may not have: the rewrite would change them where they mean a keyword or a
+ * function (spec §3.1, DB_NAME_CLASH). */
+static const char *const clash_names[] = {
+    "select",     "from",        "where",      "group",      "order",      "by",
+    "having",     "limit",       "offset",     "insert",     "into",       "values",
+    "update",     "set",         "delete",     "create",     "drop",       "alter",
+    "table",      "index",       "view",       "join",       "on",         "as",
+    "and",        "or",          "not",        "null",       "is",         "in",
+    "like",       "case",        "when",       "then",       "else",       "end",
+    "union",      "all",         "distinct",   "with",       "returning",  "default",
+    "primary",    "key",         "unique",     "check",      "references", "foreign",
+    "constraint", "exists",      "between",    "true",       "false",      "count",
+    "sum",        "avg",         "min",        "max",        "total",      "abs",
+    "coalesce",   "ifnull",      "nullif",     "length",     "lower",      "upper",
+    "substr",     "trim",        "replace",    "round",      "random",     "date",
+    "time",       "datetime",    "julianday",  "strftime",   "json",       "json_extract",
+    "json_each",  "json_object", "json_array", "printf",     "format",     "instr",
+    "hex",        "quote",       "typeof",     "unicode",    "char",       "group_concat",
+    "iif",        "glob",        "cast",       "row_number", "rank",       "now",
+};
+
+static bool name_clashes(struct str name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(clash_names); i++) {
+        if (str_eq_nocase(name, str_from_cstr(clash_names[i]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool name_well_formed(struct str name)
+{
+    if (name.len == 0 || name.len > DB_SQL_NAME_MAX_BYTES || is_digit(name.ptr[0])) {
+        return false;
+    }
+    for (size_t i = 0; i < name.len; i++) {
+        char c = name.ptr[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The rewrite's state across tokens. */
+struct rw {
+    struct str prefix;
+    const struct str *names;
+    size_t n;
+    struct str created; /* a name this statement creates (counts as a table from then on) */
+    int ddl;            /* 1: after CREATE/DROP/ALTER, 2: the next identifier is a table name */
+    bool creating;      /* the DDL is a CREATE */
+    bool object_table;  /* ... of a TABLE */
+    bool rename;        /* after RENAME (TO names a table, COLUMN does not) */
+    bool add_column;    /* after ALTER ... ADD: the next identifier is a column */
+    bool create_table;  /* inside CREATE TABLE (column positions at depth 1) */
+    bool col_pos;       /* the next identifier is in a column-definition position */
+    int depth;
+    bool dollar;
+    bool qmark;
+    bool first;
+    struct buf *out;
+    struct diag *d;
+    struct db_sql_error *err;
+};
+
+static int fail(struct rw *w, const char *code, int rc, const char *fmt, ...) PRINTF_FMT(4, 5);
+
+static int fail(struct rw *w, const char *code, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    w->err->code = code;
+    rc = diag_vset(w->d, rc, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static bool is_table(const struct rw *w, struct str name)
+{
+    if (w->created.len && str_eq_nocase(name, w->created)) {
+        return true;
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        if (str_eq_nocase(name, w->names[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int emit(struct rw *w, struct str s)
+{
+    int rc = buf_try_append_str(w->out, s);
+    if (rc != RC_OK) {
+        w->err->code = "DB_ERROR";
+        return diag_set(w->d, RC_LIMIT, "statement is over %zu bytes once rewritten",
+                        DB_SQL_MAX_BYTES);
+    }
+    return RC_OK;
+}
+
+static int emit_prefixed(struct rw *w, struct str name)
+{
+    int rc = emit(w, STR("\""));
+    rc = rc == RC_OK ? emit(w, w->prefix) : rc;
+    for (size_t i = 0; rc == RC_OK && i < name.len; i++) {
+        rc = emit(w, name.ptr[i] == '"' ? STR("\"\"") : str_make(&name.ptr[i], 1));
+    }
+    return rc == RC_OK ? emit(w, STR("\"")) : rc;
+}
+
+static int on_param(struct rw *w, const struct tok *t)
+{
+    char c = t->text.ptr[0];
+    bool numbered = t->text.len > 1;
+    for (size_t i = 1; i < t->text.len; i++) {
+        numbered = numbered && is_digit(t->text.ptr[i]);
+    }
+    if (c == '?' && (t->text.len == 1 || numbered)) {
+        w->qmark = true;
+        return emit(w, t->text);
+    }
+    if (c == '$' && numbered) {
+        w->dollar = true;
+        int rc = emit(w, STR("?"));
+        return rc == RC_OK ? emit(w, str_sub(t->text, 1, t->text.len - 1)) : rc;
+    }
+    return fail(w, "DB_BIND", RC_INVAL,
+                "named parameter %.*s: use positional parameters ($1, $2, ... or ?)",
+                STR_FMT(t->text));
+}
+
+/* Keywords that move the DDL state; true when t was one. */
+static bool on_keyword(struct rw *w, const struct tok *t)
+{
+    static const char *const ddl_mods[] = { "TEMP", "TEMPORARY", "UNIQUE", "VIRTUAL" };
+    static const char *const ddl_objects[] = { "TABLE", "VIEW", "INDEX", "TRIGGER" };
+    static const char *const if_words[] = { "IF", "NOT", "EXISTS" };
+    if (w->ddl == 2) {
+        return kw_in(t, if_words, ARRAY_LEN(if_words));
+    }
+    if (kw(t, "CREATE") || kw(t, "DROP") || kw(t, "ALTER")) {
+        w->ddl = 1;
+        w->creating = kw(t, "CREATE");
+        w->create_table = false;
+        return true;
+    }
+    if (w->ddl == 1 && kw_in(t, ddl_mods, ARRAY_LEN(ddl_mods))) {
+        return true;
+    }
+    if (w->ddl == 1 && kw_in(t, ddl_objects, ARRAY_LEN(ddl_objects))) {
+        w->ddl = 2;
+        w->object_table = kw(t, "TABLE");
+        return true;
+    }
+    if (kw(t, "RENAME")) {
+        w->rename = true;
+        return true;
+    }
+    if (w->rename && kw(t, "TO")) {
+        w->ddl = 2;
+        w->creating = false;
+        w->rename = false;
+        return true;
+    }
+    w->rename = false;
+    if (kw(t, "ADD")) {
+        w->add_column = true;
+        return true;
+    }
+    return w->add_column && kw(t, "COLUMN");
+}
+
+static int on_name(struct rw *w, const struct tok *t)
+{
+    char buf[256];
+    struct str name;
+    if (!tok_name(t, buf, sizeof(buf), &name)) {
+        return fail(w, "DB_NAME_CLASH", RC_INVAL, "identifier %.*s is too long", STR_FMT(t->text));
+    }
+    if (name.len >= 7 && strncasecmp(name.ptr, "sqlite_", 7) == 0) {
+        return fail(w, "DB_NAMESPACE", RC_DENIED, "%.*s belongs to the database engine",
+                    STR_FMT(name));
+    }
+    if (w->ddl == 2) {
+        w->ddl = 0;
+        if (!name_well_formed(name) || name_clashes(name)) {
+            return fail(w, "DB_NAME_CLASH", RC_INVAL,
+                        "table name %.*s is not allowed (letters, digits and _, at most 63 bytes, "
+                        "not an SQL keyword or function name)",
+                        STR_FMT(name));
+        }
+        w->create_table = w->creating && w->object_table;
+        if (w->created.len == 0 && name.ptr != buf) {
+            w->created = name;
+        }
+        return emit_prefixed(w, name);
+    }
+    if ((w->col_pos || w->add_column) && is_table(w, name)) {
+        return fail(w, "DB_NAME_CLASH", RC_INVAL, "column %.*s is spelled like a table",
+                    STR_FMT(name));
+    }
+    w->col_pos = false;
+    w->add_column = false;
+    if (is_table(w, name)) {
+        return emit_prefixed(w, name);
+    }
+    return emit(w, t->text);
+}
+
+static int on_token(struct rw *w, const struct tok *t)
+{
+    if (t->kind == TK_BLANK) {
+        return emit(w, t->text);
+    }
+    if (w->first) {
+        w->first = false;
+        w->err->ddl = kw(t, "CREATE") || kw(t, "DROP") || kw(t, "ALTER");
+        if (kw_in(t, refused_first, ARRAY_LEN(refused_first))) {
+            return fail(w, "DB_FORBIDDEN_STATEMENT", RC_DENIED, "%.*s is not allowed in scripts",
+                        STR_FMT(t->text));
+        }
+    }
+    if (t->kind == TK_PARAM) {
+        return on_param(w, t);
+    }
+    if (t->kind == TK_PUNCT) {
+        char c = t->text.ptr[0];
+        w->depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+        w->col_pos = w->create_table && w->depth == 1 && (c == '(' || c == ',');
+        if (c == ';') {
+            w->ddl = 0;
+            w->create_table = false;
+        }
+        return emit(w, t->text);
+    }
+    if (t->kind == TK_IDENT && on_keyword(w, t)) {
+        return emit(w, t->text);
+    }
+    if (t->kind == TK_IDENT || t->kind == TK_QIDENT) {
+        return on_name(w, t);
+    }
+    w->col_pos = false;
+    return emit(w, t->text);
+}
+
+int db_sql_rewrite(struct str sql, struct str prefix, const struct str *names, size_t n,
+                   struct buf *out, struct diag *d, struct db_sql_error *err)
+{
+    struct rw w = {
+        .prefix = prefix, .names = names, .n = n, .first = true, .out = out, .d = d, .err = err
+    };
+    const char *p = sql.ptr;
+    const char *end = sql.ptr + sql.len;
+    while (p < end) {
+        struct tok t;
+        if (!next_token(p, end, &t)) {
+            int shown = end - p < 20 ? (int)(end - p) : 20;
+            return fail(&w, "DB_SYNTAX", RC_INVAL,
+                        "unterminated string, quote or comment near %.*s", shown, p);
+        }
+        int rc = on_token(&w, &t);
+        if (rc != RC_OK) {
+            return rc;
+        }
+        p += t.text.len;
+    }
+    if (w.dollar && w.qmark) {
+        return fail(&w, "DB_BIND", RC_INVAL, "use either $1, $2, ... or ?, not both");
+    }
+    return RC_OK;
+}

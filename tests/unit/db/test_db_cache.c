@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The cache with TTL (db_cache.h): set/get, TTL expiry with an injected clock (time is moved by
+ * hand, never slept), LRU eviction by entry count and by bytes, patterns, namespaces, stats,
+ * and several threads hammering one cache.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "db/db_cache.h"
+#include "harness.h"
+
+struct fake_clock {
+    int64_t now_ms;
+};
+
+static int64_t fake_now(void *arg)
+{
+    return ((struct fake_clock *)arg)->now_ms;
+}
+
+static struct db_cache *new_cache(struct fake_clock *clk, size_t max_bytes, size_t max_entries)
+{
+    struct db_cache_options o = { .ns_max_bytes = max_bytes,
+                                  .ns_max_entries = max_entries,
+                                  .now_ms = fake_now,
+                                  .clock_arg = clk };
+    return db_cache_new(&o);
+}
+
+/* Get key as a C string in buf ("" on a miss); returns the rc. */
+static int get_s(struct db_cache *c, const char *ns, const char *key, char *buf, size_t n)
+{
+    struct arena *a = arena_new(256);
+    struct diag d;
+    struct str v;
+    int rc = db_cache_get(c, str_from_cstr(ns), str_from_cstr(key), a, &d, &v);
+    (void)snprintf(buf, n, "%.*s", STR_FMT(v));
+    arena_free(a);
+    return rc;
+}
+
+static void set_s(struct db_cache *c, const char *ns, const char *key, const char *val,
+                  int64_t ttl_ms)
+{
+    struct diag d;
+    ASSERT_OK(
+        db_cache_set(c, str_from_cstr(ns), str_from_cstr(key), str_from_cstr(val), ttl_ms, &d));
+}
+
+TEST(cache_set_get_replace)
+{
+    struct fake_clock clk = { .now_ms = 1000 };
+    struct db_cache *c = new_cache(&clk, 0, 0);
+    char buf[64];
+    ASSERT_RC(get_s(c, "s", "a", buf, sizeof(buf)), RC_NOTFOUND);
+    set_s(c, "s", "a", "one", 0);
+    ASSERT_OK(get_s(c, "s", "a", buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "one");
+    set_s(c, "s", "a", "two", 0);
+    ASSERT_OK(get_s(c, "s", "a", buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "two");
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 1);
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_INT(st.hits, 2);
+    ASSERT_EQ_INT(st.misses, 1);
+    ASSERT_EQ_INT(st.sets, 2);
+    ASSERT_EQ_SIZE(st.entries, 1);
+    ASSERT_EQ_SIZE(st.bytes, 1 + 3 + DB_CACHE_ENTRY_OVERHEAD);
+    db_cache_free(c);
+}
+
+TEST(cache_ttl_expiry_with_injected_clock)
+{
+    struct fake_clock clk = { .now_ms = 5000 };
+    struct db_cache *c = new_cache(&clk, 0, 0);
+    char buf[64];
+    set_s(c, "s", "short", "x", 1000);
+    set_s(c, "s", "forever", "y", 0);
+    clk.now_ms += 999;
+    ASSERT_OK(get_s(c, "s", "short", buf, sizeof(buf)));
+    ASSERT_TRUE(db_cache_has(c, STR("s"), STR("short")));
+    clk.now_ms += 1; /* exactly at expiry: gone */
+    ASSERT_RC(get_s(c, "s", "short", buf, sizeof(buf)), RC_NOTFOUND);
+    ASSERT_FALSE(db_cache_has(c, STR("s"), STR("short")));
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 1);
+    clk.now_ms += 365LL * 24 * 3600 * 1000;
+    ASSERT_OK(get_s(c, "s", "forever", buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "y");
+    db_cache_free(c);
+}
+
+TEST(cache_expired_entries_are_swept)
+{
+    struct fake_clock clk = { .now_ms = 0 };
+    struct db_cache *c = new_cache(&clk, 0, 0);
+    for (int i = 0; i < 10; i++) {
+        char k[16];
+        (void)snprintf(k, sizeof(k), "k%d", i);
+        set_s(c, "s", k, "v", i < 7 ? 10 : 0);
+    }
+    struct db_cache_stats st;
+    clk.now_ms = 20;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_SIZE(st.entries, 3);
+    ASSERT_EQ_SIZE(st.bytes, 10 * (2 + 1 + DB_CACHE_ENTRY_OVERHEAD)); /* invisible, not freed */
+    ASSERT_EQ_SIZE(db_cache_sweep(c), 7);
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_SIZE(st.bytes, 3 * (2 + 1 + DB_CACHE_ENTRY_OVERHEAD));
+    /* The namespace's own calls sweep once the interval passed. */
+    set_s(c, "s", "t", "v", 5);
+    clk.now_ms += DB_CACHE_SWEEP_INTERVAL_MS;
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 3);
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_SIZE(st.bytes, 3 * (2 + 1 + DB_CACHE_ENTRY_OVERHEAD));
+    db_cache_free(c);
+}
+
+TEST(cache_lru_eviction_by_count)
+{
+    struct fake_clock clk = { .now_ms = 0 };
+    struct db_cache *c = new_cache(&clk, 0, 3);
+    char buf[16];
+    set_s(c, "s", "a", "1", 0);
+    set_s(c, "s", "b", "2", 0);
+    set_s(c, "s", "c", "3", 0);
+    ASSERT_OK(get_s(c, "s", "a", buf, sizeof(buf))); /* a becomes most recent: b is oldest */
+    set_s(c, "s", "d", "4", 0);
+    ASSERT_RC(get_s(c, "s", "b", buf, sizeof(buf)), RC_NOTFOUND);
+    ASSERT_OK(get_s(c, "s", "a", buf, sizeof(buf)));
+    ASSERT_OK(get_s(c, "s", "c", buf, sizeof(buf)));
+    ASSERT_OK(get_s(c, "s", "d", buf, sizeof(buf)));
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_INT(st.evictions, 1);
+    ASSERT_EQ_SIZE(st.entries, 3);
+    db_cache_free(c);
+}
+
+TEST(cache_lru_eviction_by_bytes)
+{
+    struct fake_clock clk = { .now_ms = 0 };
+    size_t per = 1 + 100 + DB_CACHE_ENTRY_OVERHEAD;
+    struct db_cache *c = new_cache(&clk, 3 * per, 0);
+    char big[101];
+    memset(big, 'x', 100);
+    big[100] = 0;
+    set_s(c, "s", "a", big, 0);
+    set_s(c, "s", "b", big, 0);
+    set_s(c, "s", "c", big, 0);
+    set_s(c, "s", "d", big, 0);
+    ASSERT_FALSE(db_cache_has(c, STR("s"), STR("a")));
+    ASSERT_TRUE(db_cache_has(c, STR("s"), STR("d")));
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_SIZE(st.bytes, 3 * per);
+    ASSERT_EQ_INT(st.evictions, 1);
+    /* An entry larger than the whole budget is refused, and evicts nothing. */
+    char huge[600];
+    memset(huge, 'y', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = 0;
+    struct diag d;
+    ASSERT_RC(db_cache_set(c, STR("s"), STR("h"), str_from_cstr(huge), 0, &d), RC_LIMIT);
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 3);
+    db_cache_free(c);
+}
+
+TEST(cache_namespaces_are_separate)
+{
+    struct fake_clock clk = { .now_ms = 0 };
+    struct db_cache *c = new_cache(&clk, 0, 2);
+    char buf[16];
+    set_s(c, "one", "k", "1", 0);
+    set_s(c, "two", "k", "2", 0);
+    set_s(c, "two", "k2", "2", 0);
+    set_s(c, "two", "k3", "2", 0); /* evicts in "two" only */
+    ASSERT_OK(get_s(c, "one", "k", buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "1");
+    ASSERT_EQ_SIZE(db_cache_clear(c, STR("two")), 2);
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("one")), 1);
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("nobody")), 0);
+    db_cache_free(c);
+}
+
+TEST(cache_patterns)
+{
+    ASSERT_TRUE(db_cache_match(STR("user:*"), STR("user:1")));
+    ASSERT_TRUE(db_cache_match(STR("user:*"), STR("user:")));
+    ASSERT_FALSE(db_cache_match(STR("user:*"), STR("users:1")));
+    ASSERT_TRUE(db_cache_match(STR("*"), STR("anything")));
+    ASSERT_TRUE(db_cache_match(STR("*:*:x"), STR("a:b:c:x")));
+    ASSERT_FALSE(db_cache_match(STR("*:*:x"), STR("a:b:c:y")));
+    ASSERT_TRUE(db_cache_match(STR("a\\*b"), STR("a*b")));
+    ASSERT_FALSE(db_cache_match(STR("a\\*b"), STR("axxb")));
+    ASSERT_TRUE(db_cache_match(STR("a\\\\b"), STR("a\\b")));
+    ASSERT_TRUE(db_cache_match(STR("**a**"), STR("bab")));
+    ASSERT_FALSE(db_cache_match(STR("exact"), STR("exact2")));
+
+    struct fake_clock clk = { .now_ms = 0 };
+    struct db_cache *c = new_cache(&clk, 0, 0);
+    set_s(c, "s", "user:2", "v", 0);
+    set_s(c, "s", "user:1", "v", 0);
+    set_s(c, "s", "post:1", "v", 0);
+    set_s(c, "s", "star*", "v", 0);
+    set_s(c, "s", "gone", "v", 1);
+    clk.now_ms = 5;
+    struct arena *a = arena_new(256);
+    struct diag d;
+    struct str *keys = NULL;
+    size_t n = 0;
+    ASSERT_OK(db_cache_keys(c, STR("s"), STR("user:*"), a, &d, &keys, &n));
+    ASSERT_EQ_SIZE(n, 2);
+    ASSERT_TRUE(str_eq(keys[0], STR("user:1")));
+    ASSERT_TRUE(str_eq(keys[1], STR("user:2")));
+    ASSERT_OK(db_cache_keys(c, STR("s"), STR(""), a, &d, &keys, &n));
+    ASSERT_EQ_SIZE(n, 4); /* the expired one is not listed */
+    size_t del = 0;
+    ASSERT_OK(db_cache_delete(c, STR("s"), STR("star\\*"), &d, &del));
+    ASSERT_EQ_SIZE(del, 1);
+    ASSERT_OK(db_cache_delete(c, STR("s"), STR("user:*"), &d, &del));
+    ASSERT_EQ_SIZE(del, 2);
+    ASSERT_OK(db_cache_delete(c, STR("s"), STR("nothing"), &d, &del));
+    ASSERT_EQ_SIZE(del, 0);
+    ASSERT_RC(db_cache_delete(c, STR("s"), STR(""), &d, &del), RC_INVAL);
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 1);
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_INT(st.deletes, 3);
+    arena_free(a);
+    db_cache_free(c);
+}
+
+TEST(cache_limits)
+{
+    struct db_cache *c = db_cache_new(NULL);
+    struct diag d;
+    char key[DB_CACHE_KEY_MAX_BYTES + 2];
+    memset(key, 'k', sizeof(key) - 1);
+    key[sizeof(key) - 1] = 0;
+    ASSERT_RC(db_cache_set(c, STR("s"), str_from_cstr(key), STR("v"), 0, &d), RC_LIMIT);
+    ASSERT_RC(db_cache_set(c, STR("s"), STR(""), STR("v"), 0, &d), RC_INVAL);
+    ASSERT_RC(db_cache_set(c, STR(""), STR("k"), STR("v"), 0, &d), RC_INVAL);
+    ASSERT_RC(db_cache_set(c, STR("s"), STR("k"), STR("v"), -1, &d), RC_INVAL);
+    struct str big = { .ptr = NULL, .len = DB_CACHE_VALUE_MAX_BYTES + 1 };
+    ASSERT_RC(db_cache_set(c, STR("s"), STR("k"), big, 0, &d), RC_LIMIT);
+    ASSERT_OK(db_cache_set(c, STR("s"), STR("k"), STR(""), 0, &d)); /* empty values are fine */
+    struct arena *a = arena_new(64);
+    struct str v;
+    ASSERT_OK(db_cache_get(c, STR("s"), STR("k"), a, &d, &v));
+    ASSERT_EQ_SIZE(v.len, 0);
+    arena_free(a);
+    db_cache_free(c);
+}
+
+#define THREADS 4
+#define OPS     20000
+
+static void *hammer(void *arg)
+{
+    struct db_cache *c = arg;
+    struct arena *a = arena_new(1024);
+    struct diag d;
+    for (int i = 0; i < OPS; i++) {
+        char k[16];
+        (void)snprintf(k, sizeof(k), "k%d", (i / 3) % 300);
+        struct str v;
+        if (i % 3 == 0) {
+            if (db_cache_set(c, STR("s"), str_from_cstr(k), STR("value"), 0, &d) != RC_OK) {
+                break;
+            }
+        } else if (db_cache_get(c, STR("s"), str_from_cstr(k), a, &d, &v) == RC_OK &&
+                   !str_eq(v, STR("value"))) {
+            break;
+        }
+        if (i % 1000 == 0) {
+            size_t n = 0;
+            IGNORE_RC(db_cache_delete(c, STR("s"), STR("k29*"), &d, &n));
+            arena_reset(a);
+        }
+    }
+    arena_free(a);
+    return NULL;
+}
+
+TEST(cache_threads_share_one_cache)
+{
+    struct db_cache_options o = { .ns_max_entries = 100 };
+    struct db_cache *c = db_cache_new(&o);
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        ASSERT_EQ_INT(pthread_create(&t[i], NULL, hammer, c), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+    }
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_TRUE(st.entries <= 100);
+    ASSERT_EQ_INT(st.sets, THREADS * ((OPS + 2) / 3));
+    ASSERT_TRUE(st.evictions > 0);
+    db_cache_free(c);
+}
