@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- 0002: what scripts' relational data needs: the namespace of each script (its table prefix),
+-- 0003: what scripts' relational data needs: the namespace of each script (its table prefix),
 -- read-only grants of one namespace to another and the versions database.migrate() applied.
 -- (personalStorage lives in shared_storage under the scope "<uri>\x1f<user id>".) Script tables themselves are named
 -- "<namespace>__<table>" (docs/internals/db.md, "Script SQL"); no Kiln table contains "__".
