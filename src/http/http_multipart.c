@@ -43,29 +43,42 @@ static struct str skip_ows(struct str s)
 }
 
 /*
- * Read one parameter value at the start of s (after '='): a token, or a quoted-string whose
- * backslash escapes are removed (copied into a). Returns the rest of s after the value, and
- * false when the value is malformed (unterminated quote).
+ * Read one parameter value at the start of s (after '='): a token, or a quoted string that ends
+ * at the next '"' (no backslash escapes: browsers percent-encode '"' instead, and a Windows
+ * path in a filename keeps its backslashes, as the Fetch standard's parser does). In a quoted
+ * value %22, %0D and %0A are decoded (the Fetch standard's "parse a multipart/form-data name").
+ * Returns the rest of s after the value, and false when a quote is not closed.
  */
 static bool param_value(struct str s, struct arena *a, struct str *out_value, struct str *out_rest)
 {
     if (s.len && s.ptr[0] == '"') {
-        char *v = arena_alloc(a, s.len);
-        size_t n = 0;
-        for (size_t i = 1; i < s.len; i++) {
-            char c = s.ptr[i];
-            if (c == '"') {
-                v[n] = '\0';
-                *out_value = str_make(v, n);
-                *out_rest = str_sub(s, i + 1, s.len - i - 1);
-                return true;
-            }
-            if (c == '\\' && i + 1 < s.len) {
-                c = s.ptr[++i];
-            }
-            v[n++] = c;
+        const char *end = memchr(s.ptr + 1, '"', s.len - 1);
+        if (end == NULL) {
+            return false;
         }
-        return false;
+        size_t n = (size_t)(end - (s.ptr + 1));
+        char *v = arena_alloc(a, n + 1);
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *p = s.ptr + 1 + i;
+            if (*p == '%' && i + 3 <= n) {
+                if (p[1] == '2' && p[2] == '2') {
+                    v[w++] = '"';
+                    i += 2;
+                    continue;
+                }
+                if (p[1] == '0' && (p[2] == 'D' || p[2] == 'A')) {
+                    v[w++] = p[2] == 'D' ? '\r' : '\n';
+                    i += 2;
+                    continue;
+                }
+            }
+            v[w++] = *p;
+        }
+        v[w] = '\0';
+        *out_value = str_make(v, w);
+        *out_rest = str_sub(s, n + 2, s.len - n - 2);
+        return true;
     }
     size_t i = 0;
     while (i < s.len && s.ptr[i] != ';' && s.ptr[i] != ' ' && s.ptr[i] != '\t') {

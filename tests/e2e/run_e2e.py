@@ -21,6 +21,10 @@ A case is one data file (tests/e2e/cases/NNNN-name.case) made of sections:
                            etc.; retried until it matches (at most 10 s) — for reloads
   --- stderr               regular expressions kiln's stderr must contain, one per line
                            (checked after kiln stopped)
+  --- curl                 run curl with these arguments (one line, shell quoting) and check its
+                           answer with the next expect section; {url} is http://127.0.0.1:PORT,
+                           {scripts} the scripts folder (files to upload: write them with
+                           `--- file`). The runner adds -sS -i --max-time 15.
   --- stop                 send SIGTERM and expect exit code 0 (the default at the end)
 
 Expectations: `status: 200`, `header: name: regex` (full match, case-insensitive name),
@@ -37,6 +41,7 @@ import codecs
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -290,6 +295,42 @@ def check(resp, lines):
     return None
 
 
+def run_curl(args_line, port, scripts):
+    """Run curl -sS -i with the section's arguments; return a Response."""
+    line = args_line.replace("{url}", "http://127.0.0.1:%d" % port).replace("{scripts}", scripts)
+    cmd = ["curl", "-sS", "-i", "--max-time", "15"] + shlex.split(line)
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise CaseError("curl timed out")
+    data = out.stdout
+    r = Response()
+    r.raw = data
+    if out.returncode == 52 and not data:
+        r.closed = True  # "empty reply from server": the connection closed before any byte
+        return r
+    if out.returncode != 0 and not data:
+        raise CaseError("curl failed (%d): %s" % (out.returncode, out.stderr.decode("utf-8", "replace")))
+    while True:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            raise CaseError("curl output has no HTTP head: %r" % data[:300])
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
+        if not m:
+            raise CaseError("bad status line from curl %r" % lines[0])
+        if m.group(1) == "100":
+            data = rest
+            continue
+        r.status = int(m.group(1))
+        for l in lines[1:]:
+            k, _, v = l.partition(":")
+            r.headers.append((k.strip(), v.strip()))
+        r.body = rest
+        r.closed = out.returncode != 0
+        return r
+
+
 class Kiln:
     def __init__(self, binary, case_dir, args, env):
         self.dir = case_dir
@@ -384,6 +425,8 @@ def run_case(binary, path, keep):
                 os.rename(tmp, p)
             elif kind == "delete":
                 os.unlink(os.path.join(scripts, s["arg"]))
+            elif kind == "curl":
+                last = ("curl", run_curl(" ".join(s["lines"]), started.port, scripts))
             elif kind in ("request", "raw"):
                 m = re.search(r"conn=(\w+)", s["arg"])
                 key = m.group(1) if m else None
@@ -404,6 +447,11 @@ def run_case(binary, path, keep):
             elif kind == "expect":
                 if last is None:
                     raise CaseError("expect without a request")
+                if last[0] == "curl":
+                    e = check(last[1], s["lines"])
+                    if e:
+                        raise CaseError("curl: " + e)
+                    continue
                 c, head = last
                 groups, cur = [], []
                 for l in s["lines"]:

@@ -5,6 +5,16 @@
 (function (g) {
   const K = g.__kiln;
   const { DOMException } = K;
+  // WebIDL: operations and attributes of an interface are enumerable on its prototype.
+  K.webIDL = (cls) => {
+    for (const o of [cls.prototype, cls]) {
+      for (const k of Object.getOwnPropertyNames(o)) {
+        if (k === "constructor" || k === "prototype" || k === "length" || k === "name" || k.startsWith("_")) continue;
+        const d = Object.getOwnPropertyDescriptor(o, k);
+        if (d.configurable && (typeof d.value === "function" || d.get)) Object.defineProperty(o, k, { enumerable: true });
+      }
+    }
+  };
   const def = (o, name, value) => Object.defineProperty(o, name, { value, writable: true, configurable: true });
   const internal = Symbol("kiln.event");
 
@@ -102,7 +112,7 @@
             if (typeof l.callback === "function") l.callback.call(this, event);
             else if (typeof l.callback.handleEvent === "function") l.callback.handleEvent(event);
           } catch (e) {
-            K.reportError(e);
+            K.reportError(e, "Uncaught exception in event listener:");
           }
           s.passive = false;
           if (s.stopNow) break;
@@ -115,10 +125,10 @@
   }
 
   // A listener that throws is reported (script log with the request id), as in browsers and
-  // Node, and does not stop the dispatch.
-  K.reportError = (e) => {
+  // Node, and does not stop the dispatch. Also used for errors of streamed bodies.
+  K.reportError = (e, what) => {
     const c = g.console;
-    if (c && typeof c.error === "function") c.error("Uncaught exception in event listener:", e);
+    if (c && typeof c.error === "function") c.error(what, e);
   };
 
   const sig = Symbol("kiln.signal");
@@ -181,7 +191,7 @@
     get [Symbol.toStringTag]() { return "AbortController"; }
   }
 
-  for (const [n, c] of Object.entries({ Event, EventTarget, AbortSignal, AbortController })) def(g, n, c);
+  for (const [n, c] of Object.entries({ Event, EventTarget, AbortSignal, AbortController })) { K.webIDL(c); def(g, n, c); }
   K.Event = Event;
   K.EventTarget = EventTarget;
   K.AbortSignal = AbortSignal;

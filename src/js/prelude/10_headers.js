@@ -13,7 +13,7 @@
   const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
   const TRIM = /^[\t\n\r ]+|[\t\n\r ]+$/g;
   const EDGE = /^[\t\n\r ]|[\t\n\r ]$/;
-  const BAD_VALUE = /[\0\r\n]/;
+  const BAD_VALUE = /[\0\r\n\u0100-\uffff]/; // NUL, CR, LF; over U+00FF is not a ByteString
 
   function checkName(n, what) {
     n = String(n);
@@ -133,7 +133,7 @@
     [Symbol.iterator]() { return iterator(this, 2); }
     get [Symbol.toStringTag]() { return "Headers"; }
   }
-  Object.defineProperty(Headers.prototype, Symbol.iterator, { enumerable: false });
+  K.webIDL(Headers);
 
   // The iterator re-reads the sorted list at every step, as the standard's iterator does
   // (a header added meanwhile is seen when it sorts after the current position).

@@ -20,7 +20,7 @@
     if (v instanceof ArrayBuffer) return new Uint8Array(v);
     return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   }
-  function utf8(s) { return N.utf8Encode(String(s)); }
+  function utf8(s) { return N.utf8Encode(usv(s)); }
   // USVString conversion: lone surrogates become U+FFFD.
   function usv(s) {
     s = String(s);
@@ -177,7 +177,7 @@
   K.formDataOf = function (entries) {
     const fd = new FormData();
     for (const [n, v, fname, type] of entries) {
-      fd._e.push([n, fname === undefined ? v : fileOf(v, fname, type || "application/octet-stream")]);
+      fd._e.push([n, fname === undefined ? v : fileOf(v, fname, type || "text/plain")]);
     }
     return fd;
   };
@@ -226,7 +226,9 @@
   K.decodeUtf8 = decode;
   K.usv = usv;
   K.fileOf = fileOf;
+  K.utf8 = utf8;
   for (const [n, c] of Object.entries({ Blob, File, FormData })) {
+    K.webIDL(c);
     Object.defineProperty(g, n, { value: c, writable: true, configurable: true });
   }
 })(globalThis);

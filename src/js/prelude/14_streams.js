@@ -292,6 +292,7 @@
 
   K.ReadableStream = ReadableStream;
   for (const [n, c] of Object.entries({ ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController })) {
+    K.webIDL(c);
     Object.defineProperty(g, n, { value: c, writable: true, configurable: true });
   }
 })(globalThis);

@@ -95,7 +95,7 @@
   function chunkBytes(c) {
     if (c instanceof Uint8Array) return c;
     if (isBytes(c)) return K.viewBytes(c);
-    if (typeof c === "string") return K.native.utf8Encode(c);
+    if (typeof c === "string") return K.utf8(c);
     throw new TypeError("Received non-Uint8Array chunk");
   }
   const bytesStream = (b) => new ReadableStream({ start(c) { if (b.length) c.enqueue(b); c.close(); } });
@@ -107,12 +107,12 @@
     if (used(r)) return Promise.reject(new TypeError(`${what}: Body is unusable: Body has already been read`));
     const b = r._body;
     if (b instanceof ReadableStream && b.locked) return Promise.reject(new TypeError(`${what}: the body stream is locked`));
+    if (b === null) return Promise.resolve(new Uint8Array(0)); // no stream: nothing is used
     r._used = true;
-    if (b === null) return Promise.resolve(new Uint8Array(0));
     if (b instanceof ReadableStream) return K.readAll(b, chunkBytes);
     return Promise.resolve(b);
   }
-  const asBytes = (b) => (typeof b === "string" ? K.native.utf8Encode(b) : b);
+  const asBytes = (b) => (typeof b === "string" ? K.utf8(b) : b);
 
   class Body {
     get body() {
@@ -125,9 +125,9 @@
     text() { return then.call(take(this, "text"), (b) => (typeof b === "string" ? b : K.decodeUtf8(b))); }
     json() { return then.call(this.text(), (t) => JSON.parse(t)); }
     arrayBuffer() {
-      return then.call(take(this, "arrayBuffer"), (b) => (typeof b === "string" ? K.native.utf8Encode(b) : b.slice()).buffer);
+      return then.call(take(this, "arrayBuffer"), (b) => (typeof b === "string" ? K.utf8(b) : b.slice()).buffer);
     }
-    bytes() { return then.call(take(this, "bytes"), (b) => (typeof b === "string" ? K.native.utf8Encode(b) : b.slice())); }
+    bytes() { return then.call(take(this, "bytes"), (b) => (typeof b === "string" ? K.utf8(b) : b.slice())); }
     blob() {
       const type = this._headers.get("content-type");
       return then.call(take(this, "blob"), (b) => new Blob([asBytes(b)], { type: type === null ? "" : type }));
@@ -199,7 +199,9 @@
     constructor(body, init) {
       const i = normInit(init);
       if (typeof i !== "object") throw new TypeError("Response constructor: init must be an object");
-      const status = i.status === undefined ? 200 : Number(i.status);
+      // WebIDL unsigned short: truncated, modulo 2^16.
+      let status = i.status === undefined ? 200 : Number(i.status);
+      status = Number.isFinite(status) ? ((Math.trunc(status) % 65536) + 65536) % 65536 : 0;
       if (!Number.isInteger(status) || status < 200 || status > 599) {
         throw new RangeError(`Response constructor: invalid response status code ${i.status}`);
       }
@@ -297,6 +299,7 @@
     get [Symbol.toStringTag]() { return "Response"; }
   }
   mixin(Response);
+  K.webIDL(Response);
 
   // ---------------------------------------------------------------- Request
   const METHODS = new Map(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"].map((m) => [m, m]));
@@ -407,14 +410,15 @@
     get [Symbol.toStringTag]() { return "Request"; }
   }
   mixin(Request);
+  K.webIDL(Request);
 
   // Stream a ReadableStream body to C's sink (api_response.c): what is queued goes out in one
   // write; a sink that refuses (client gone) cancels the stream; an error aborts the
   // connection (the client sees a truncated chunked body) and is logged.
   K.pumpBody = function (stream, sink) {
     let reader;
-    try { reader = stream.getReader(); } catch (e) { K.reportError(e); sink.abort(); return; }
-    const fail = (e) => { K.reportError(e); sink.abort(); };
+    const fail = (e) => { K.reportError(e, "streamed response body failed:"); sink.abort(); };
+    try { reader = stream.getReader(); } catch (e) { fail(e); return; }
     const step = () => then.call(reader.read(), (r) => {
       if (r.done) { sink.end(); return; }
       let chunks;
