@@ -6,7 +6,8 @@
 #   make BUILD=release   optimised build (build/release/kiln)
 #   make BUILD=asan      clang, ASan+UBSan; make BUILD=fuzz: libFuzzer targets
 #   make run             install what is missing, build release, start Kiln with the examples
-#   make test            every test of the current BUILD (unit, loop, e2e, fuzz corpus replay)
+#   make test            every test of the current BUILD (unit, loop, e2e, realtime clients,
+#                        fuzz corpus replay); make test-realtime: tests/realtime only
 #   make check           the whole suite in STYLE.md's order; prints "N passed, N failed" last
 #   make lint            clang-format, clang-tidy, cppcheck, check-style/symbols/layers
 #   make format  make compdb  make clean
@@ -172,7 +173,7 @@ $(OUT)/bench/%: bench/%.c $(LIB) $(LLHTTP_LIB)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS)
 
 # -------------------------------------------------------------------- commands
-.PHONY: all run test test-unit test-loop test-e2e test-fuzz-replay check lint format compdb clean fuzz-run help
+.PHONY: all run test test-unit test-loop test-e2e test-realtime test-fuzz-replay check lint format compdb clean fuzz-run help
 
 run:
 	@bash scripts/install-deps.sh
@@ -190,6 +191,9 @@ test-loop: $(LOOP_BIN)
 
 test-e2e: $(BIN)
 	@bash scripts/run-tests.sh $(OUT) e2e
+
+test-realtime: $(BIN)
+	@bash scripts/run-tests.sh $(OUT) realtime
 
 test-fuzz-replay: $(FUZZ_BINS)
 	@bash scripts/run-tests.sh $(OUT) replay

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Run the tests of one build variant: scripts/run-tests.sh OUT [unit|loop|e2e|replay|diff]...
+# Run the tests of one build variant: scripts/run-tests.sh OUT [unit|loop|e2e|realtime|replay|diff]...
 # Every runner prints "N passed, N failed"; this sums them and prints the total last.
 set -u
 out=$1; shift
-kinds=${*:-unit loop e2e replay diff}
+kinds=${*:-unit loop e2e realtime replay diff}
 passed=0; failed=0
 tally() { # parse the last summary line of a log
   local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
@@ -33,6 +33,7 @@ for kind in $kinds; do
     loop) [ -x "$out/tests/loop" ] && run "loop" "$out/tests/loop" ;;
     e2e) [ -f tests/e2e/run_e2e.py ] && run "e2e" python3 tests/e2e/run_e2e.py --kiln "$out/kiln"
          [ -f tests/e2e/store_e2e.py ] && run "e2e store" python3 tests/e2e/store_e2e.py --kiln "$out/kiln" ;;
+    realtime) [ -f tests/realtime/run.sh ] && run "realtime (eventsource, ws, curl)" bash tests/realtime/run.sh "$(basename "$out")" ;;
     diff) variant=$(basename "$out")
           [ -f tests/gql/run_diff.sh ] && run "gql differential (graphql-js)" env BUILD="$variant" bash tests/gql/run_diff.sh
           [ -f tests/web/run_diff.sh ] && run "web differential (node)" bash tests/web/run_diff.sh "$variant"
