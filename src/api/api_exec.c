@@ -652,7 +652,10 @@ static void on_job(struct net_post *p)
     /* Responses of earlier jobs of this batch wait for one wake-up of their I/O loop, but not
      * for long: this job may run for its whole time limit. */
     net_batch_flush_older(API_BATCH_MAX_DELAY_NS);
+    struct js_lock lock;
+    js_runtime_lock(ex->rt, &lock);
     run_job(ex, job);
+    js_runtime_unlock(&lock); /* drains the microtasks the job queued */
     check_stray_timeout(ex);
     reap(ex);
 }

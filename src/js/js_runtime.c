@@ -21,6 +21,28 @@ struct js_runtime {
     bool timed_out;
 };
 
+/* This thread's js_runtime_lock() holds, and the nesting of js_eval()/js_call() from C. */
+static _Thread_local struct {
+    int held;
+    int depth;
+    JSContextGroupRef group;
+} tl_hold;
+
+/* Around a call into JS from C: when the lock is held and this is the outermost call, run the
+ * microtasks at its end, as JSC does when a call releases its lock. */
+static bool call_enter(void)
+{
+    return tl_hold.depth++ == 0 && tl_hold.held > 0;
+}
+
+static void call_leave(bool top)
+{
+    tl_hold.depth--;
+    if (top) {
+        js_jsc_vm_drain_microtasks(tl_hold.group);
+    }
+}
+
 struct ctx_info {
     struct js_runtime *rt;
     void *user;
@@ -206,7 +228,9 @@ int js_eval(JSContextRef ctx, struct str source, struct str url, JSValueRef *out
     JSStringRef src = js_string_new(source);
     JSStringRef name = js_string_new(url);
     JSValueRef exc = NULL;
+    bool top = call_enter();
     JSValueRef v = JSEvaluateScript(ctx, src, NULL, name, 1, &exc);
+    call_leave(top);
     JSStringRelease(src);
     JSStringRelease(name);
     struct js_runtime *rt = js_context_runtime(ctx);
@@ -237,7 +261,9 @@ int js_call(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
         *out_exception = NULL;
     }
     JSValueRef exc = NULL;
+    bool top = call_enter();
     JSValueRef v = JSObjectCallAsFunction(ctx, fn, this_obj, argc, argv, &exc);
+    call_leave(top);
     if (exc != NULL) {
         if (out_exception) {
             *out_exception = exc;
@@ -295,4 +321,19 @@ JSValueRef js_throw_type_error(JSContextRef ctx, JSValueRef *exception, const ch
     }
     *exception = err;
     return JSValueMakeUndefined(ctx);
+}
+
+void js_runtime_lock(struct js_runtime *rt, struct js_lock *l)
+{
+    js_jsc_lock_holder_ctor(l->holder, rt->group);
+    if (tl_hold.held++ == 0) {
+        tl_hold.group = rt->group;
+    }
+}
+
+void js_runtime_unlock(struct js_lock *l)
+{
+    ASSERT(tl_hold.held > 0);
+    tl_hold.held--;
+    js_jsc_lock_holder_dtor(l->holder);
 }

@@ -270,3 +270,56 @@ TEST(js_heap_bytes_is_reported)
     js_context_free(ctx);
     js_runtime_free(rt);
 }
+
+/* A host function that calls back into JS: a nested call must not run the microtasks. */
+static JSValueRef host_nested(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct diag d;
+    JSValueRef v = NULL;
+    int rc = js_call(ctx, (JSObjectRef)argv[0], NULL, 0, NULL, &v, NULL, &d);
+    return rc == RC_OK ? v : JSValueMakeUndefined(ctx);
+}
+
+TEST(js_lock_held_section_runs_microtasks_where_calls_end)
+{
+    struct js_runtime *rt = js_runtime_new(5000);
+    JSGlobalContextRef ctx = js_context_new(rt, NULL);
+    static const struct js_fn fns[] = { { .name = "nested", .fn = host_nested, .min_args = 1 },
+                                        { .name = NULL } };
+    js_install_fns(ctx, JSContextGetGlobalObject(ctx), fns);
+    struct js_lock lock;
+    js_runtime_lock(rt, &lock);
+    struct js_lock inner; /* holds nest, each with its own js_lock */
+    js_runtime_lock(rt, &inner);
+    js_runtime_unlock(&inner);
+    struct buf b;
+    buf_init(&b, 1024);
+    /* A top-level eval inside the held section: its microtasks ran when it returned. */
+    struct diag d;
+    ASSERT_OK(js_eval(ctx, STR("var log = []; Promise.resolve().then(() => log.push('a'));"),
+                      STR("m.js"), NULL, NULL, &d));
+    eval_string(ctx, "log.join()", &b);
+    ASSERT_EQ_STR(b.ptr, "a");
+    /* A call made by a host function (nested): the microtask waits for the outer call's end,
+     * so inside the outer call it has not run yet. */
+    buf_reset(&b);
+    eval_string(ctx,
+                "log = []; const seen = nested(() => { Promise.resolve().then(() => "
+                "log.push('b')); return log.length; }); seen + ':' + log.length",
+                &b);
+    ASSERT_EQ_STR(b.ptr, "0:0");
+    buf_reset(&b);
+    eval_string(ctx, "log.join()", &b);
+    ASSERT_EQ_STR(b.ptr, "b");
+    js_runtime_unlock(&lock);
+    /* Without a hold JSC runs them itself at the end of each call. */
+    buf_reset(&b);
+    ASSERT_OK(js_eval(ctx, STR("log = []; Promise.resolve().then(() => log.push('c'));"),
+                      STR("m.js"), NULL, NULL, &d));
+    eval_string(ctx, "log.join()", &b);
+    ASSERT_EQ_STR(b.ptr, "c");
+    buf_fini(&b);
+    js_context_free(ctx);
+    js_runtime_free(rt);
+}
