@@ -37,8 +37,8 @@ JSObjectRef JSGetMemoryUsageStatistics(JSContextRef ctx);
 
 /* JSC::JSLockHolder, exported by libjavascriptcoregtk with C++ linkage. A JSContextGroupRef is a
  * JSC::VM* (JSC's APICast.h); the holder object is one pointer (the VM, reference counted). */
-void js_jsc_lock_holder_ctor(void *self, JSContextGroupRef vm) __asm__(
-    "_ZN3JSC12JSLockHolderC1EPNS_2VME");
+void js_jsc_lock_holder_ctor(void *self,
+                             JSContextGroupRef vm) __asm__("_ZN3JSC12JSLockHolderC1EPNS_2VME");
 void js_jsc_lock_holder_dtor(void *self) __asm__("_ZN3JSC12JSLockHolderD1Ev");
 /* JSC::VM::drainMicrotasks(): run the microtask queue (the lock must be held). */
 void js_jsc_vm_drain_microtasks(JSContextGroupRef vm) __asm__("_ZN3JSC2VM15drainMicrotasksEv");
@@ -82,6 +82,7 @@ size_t js_runtime_heap_bytes(JSContextRef ctx);
 struct js_lock {
     void *holder[2]; /* a JSC::JSLockHolder (one pointer) with room to spare */
 };
+
 void js_runtime_lock(struct js_runtime *rt, struct js_lock *l);
 void js_runtime_unlock(struct js_lock *l);
 

@@ -42,7 +42,7 @@ static struct net_post closed_marker;
 struct net_batch {
     uv_prepare_t prepare;
     uv_check_t check;
-    int open_handles; /* freed when both handles closed (libuv runs close callbacks LIFO) */
+    int open_handles;      /* freed when both handles closed (libuv runs close callbacks LIFO) */
     int64_t first_note_ns; /* when noted[0] was noted */
     size_t n;
     struct net_inbox *noted[BATCH_MAX];
@@ -133,6 +133,27 @@ int net_inbox_init(struct net_inbox *q, uv_loop_t *loop, net_inbox_fn *on_batch_
     return RC_OK;
 }
 
+/* Note a wake-up of q for the end of this thread's loop iteration, taking over the caller's
+ * poster reference. False when this thread batches nothing or its batch is full. */
+static bool note_wake(struct net_inbox *q)
+{
+    struct net_batch *b = tl_batch;
+    if (b == NULL || b->n == BATCH_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->noted[i] == q) {
+            atomic_fetch_sub(&q->posters, 1); /* already noted: that reference stays */
+            return true;
+        }
+    }
+    if (b->n == 0) {
+        b->first_note_ns = clk_mono_ns();
+    }
+    b->noted[b->n++] = q;
+    return true;
+}
+
 bool net_inbox_post(struct net_inbox *q, struct net_post *item)
 {
     atomic_fetch_add(&q->posters, 1);
@@ -148,18 +169,7 @@ bool net_inbox_post(struct net_inbox *q, struct net_post *item)
         }
     }
     if (old == NULL) {
-        struct net_batch *b = tl_batch;
-        if (b != NULL && b->n < BATCH_MAX) {
-            for (size_t i = 0; i < b->n; i++) {
-                if (b->noted[i] == q) {
-                    atomic_fetch_sub(&q->posters, 1); /* already noted: its reference stays */
-                    return true;
-                }
-            }
-            if (b->n == 0) {
-                b->first_note_ns = clk_mono_ns();
-            }
-            b->noted[b->n++] = q; /* keeps this call's poster reference until the write */
+        if (note_wake(q)) {
             return true;
         }
         wake(q);
