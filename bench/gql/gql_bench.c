@@ -174,6 +174,17 @@ int main(int argc, char **argv)
     size_t ops = 0;
     double start = now_s();
     double elapsed = 0;
+    /* GQL_BENCH_OPS=N: exactly N more operations, for instruction counts
+     * (valgrind --tool=callgrind), which do not depend on the machine's load. */
+    const char *fixed = secure_getenv("GQL_BENCH_OPS");
+    if (fixed != NULL) {
+        size_t n = (size_t)strtoul(fixed, NULL, 10);
+        for (; ops < n && rc == RC_OK; ops++) {
+            rc = run_once(s, &out);
+        }
+        seconds = 0;
+        elapsed = now_s() - start;
+    }
     while (rc == RC_OK && elapsed < seconds) {
         for (int i = 0; i < 100 && rc == RC_OK; i++) {
             rc = run_once(s, &out);

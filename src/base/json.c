@@ -707,6 +707,59 @@ static size_t shortest_digits(double v, char digits[24], int *out_n)
     return k;
 }
 
+/* v in decimal into out (at least 21 bytes, not NUL-terminated); returns the length. */
+static size_t format_i64(int64_t v, char *out)
+{
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    size_t o = 0;
+    if (v < 0) {
+        out[o++] = '-';
+    }
+    while (n > 0) {
+        out[o++] = tmp[--n];
+    }
+    return o;
+}
+
+/*
+ * The shortest digits of v (finite, > 0) for numbers with few decimals, without formatting
+ * and parsing: the smallest j for which an integer m gives m / 10^j == v (that division is
+ * correctly rounded, so "m" with j decimals round-trips). It only answers while two
+ * neighbouring j-decimal values are more than two doubles apart (10^j * ulp < 0.5: at most
+ * one m round-trips, and v * 10^j < 2^51 is within 0.5 of it), so the m it finds is the
+ * unique, closest and shortest candidate Number::toString wants. Returns the digit count, or
+ * 0 when the caller must search (shortest_digits()).
+ */
+static size_t shortest_digits_scaled(double v, char digits[24], int *out_n)
+{
+    static const double p10[] = { 1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                  1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+    double ulp = nextafter(v, INFINITY) - v;
+    for (size_t j = 0; j < ARRAY_LEN(p10); j++) {
+        double scaled = v * p10[j];
+        if (scaled >= 2251799813685248.0 || ulp * p10[j] >= 0.5) {
+            return 0;
+        }
+        double m = nearbyint(scaled);
+        if (m >= 1 && m / p10[j] == v) {
+            size_t k = format_i64((int64_t)m, digits);
+            *out_n = (int)k - (int)j;
+            while (k > 1 && digits[k - 1] == '0') { /* only for integers (j == 0) */
+                k--;
+            }
+            digits[k] = '\0';
+            return k;
+        }
+    }
+    return 0;
+}
+
 size_t json_format_number(double v, char out[32])
 {
     if (isnan(v)) {
@@ -725,8 +778,9 @@ size_t json_format_number(double v, char out[32])
     }
     if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
         /* Fast path: an integer below 2^53 is its own shortest form. */
-        int len = snprintf(out, 32, "%lld", (long long)v);
-        return (size_t)len;
+        size_t len = format_i64((int64_t)v, out);
+        out[len] = '\0';
+        return len;
     }
     size_t o = 0;
     if (v < 0) {
@@ -735,7 +789,10 @@ size_t json_format_number(double v, char out[32])
     }
     char d[24];
     int n;
-    int k = (int)shortest_digits(v, d, &n);
+    int k = (int)shortest_digits_scaled(v, d, &n);
+    if (k == 0) {
+        k = (int)shortest_digits(v, d, &n);
+    }
     if (k <= n && n <= 21) {
         /* an integer: the digits then n-k zeros */
         memcpy(out + o, d, (size_t)k);
@@ -779,10 +836,37 @@ void json_writer_init(struct json_writer *w, struct buf *out)
     w->out = out;
 }
 
+/* Room for n bytes (and the buffer's NUL) at the end of the output: where to write them, or
+ * NULL with w->rc set when the buffer cannot grow that far. Finish with commit(). The writer
+ * appends through these two rather than one buf_try_append call per token: most tokens fit in
+ * the capacity already there, which takes a compare and a copy. */
+static char *reserve(struct json_writer *w, size_t n)
+{
+    struct buf *b = w->out;
+    if (w->rc != RC_OK) {
+        return NULL;
+    }
+    if (UNLIKELY(b->cap - b->len <= n)) {
+        w->rc = buf_try_reserve(b, n);
+        if (w->rc != RC_OK) {
+            return NULL;
+        }
+    }
+    return b->ptr + b->len;
+}
+
+static void commit(struct json_writer *w, size_t n)
+{
+    w->out->len += n;
+    w->out->ptr[w->out->len] = '\0';
+}
+
 static void put(struct json_writer *w, const char *p, size_t n)
 {
-    if (w->rc == RC_OK) {
-        w->rc = buf_try_append(w->out, p, n);
+    char *dst = reserve(w, n);
+    if (dst != NULL) {
+        memcpy(dst, p, n);
+        commit(w, n);
     }
 }
 
@@ -834,8 +918,7 @@ void json_write_int(struct json_writer *w, int64_t v)
 {
     if (before_value(w)) {
         char tmp[24];
-        int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-        put(w, tmp, (size_t)n);
+        put(w, tmp, format_i64(v, tmp));
     }
 }
 
@@ -890,17 +973,85 @@ static void write_non_ascii(struct json_writer *w, const unsigned char *s, size_
     *i += (size_t)k;
 }
 
+/* Bytes written as they are inside a JSON string: printable ASCII but '"' and '\\'. */
+static bool json_plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* True when any of the eight bytes of x is not plain (SWAR: a byte below 0x20 or from 0x80,
+ * or equal to '"' or '\\'). Exact for "any"; plain_prefix() then finds which. */
+static bool word_has_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t below_space = (x - ones * 0x20) & ~x;
+    uint64_t quote = x ^ (ones * '"');
+    uint64_t backslash = x ^ (ones * '\\');
+    uint64_t special =
+        below_space | x | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+    return (special & 0x8080808080808080u) != 0;
+}
+
+/* How many bytes at s are plain: eight at a time while a whole word is, a last partial word
+ * padded with plain bytes, then byte by byte from the first word that has a special one. */
+static size_t plain_prefix(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i < n; i += 8) {
+        uint64_t x = 0x6161616161616161u; /* "aaaaaaaa" pads a short tail */
+        memcpy(&x, s + i, n - i < 8 ? n - i : 8);
+        if (word_has_special(x)) {
+            break;
+        }
+    }
+    if (i >= n) {
+        return n;
+    }
+    while (i < n && json_plain_byte(s[i])) {
+        i++;
+    }
+    return i;
+}
+
+/* Write "s" then the byte after (':' after a key, or nothing when after is 0) in one copy. */
+static void copy_plain_string(struct json_writer *w, struct str str, char after)
+{
+    size_t total = str.len + 2 + (after != 0);
+    char *dst = reserve(w, total);
+    if (dst != NULL) {
+        dst[0] = '"';
+        memcpy(dst + 1, str.ptr, str.len);
+        dst[str.len + 1] = '"';
+        if (after != 0) {
+            dst[str.len + 2] = after;
+        }
+        commit(w, total);
+    }
+}
+
+/* copy_plain_string() when nothing in s needs escaping (names, identifiers, most text); true
+ * when it wrote s. */
+static bool write_plain_string(struct json_writer *w, struct str str, char after)
+{
+    if (plain_prefix((const unsigned char *)str.ptr, str.len) != str.len) {
+        return false;
+    }
+    copy_plain_string(w, str, after);
+    return true;
+}
+
 static void write_string_body(struct json_writer *w, struct str str)
 {
     const unsigned char *s = (const unsigned char *)str.ptr;
     size_t n = str.len;
+    if (write_plain_string(w, str, 0)) {
+        return;
+    }
     put(w, "\"", 1);
     size_t i = 0;
     while (i < n && w->rc == RC_OK) {
         size_t run = i;
-        while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') {
-            i++;
-        }
+        i += plain_prefix(s + i, n - i);
         if (i > run) {
             put(w, (const char *)s + run, i - run);
         }
@@ -935,18 +1086,34 @@ void json_write_string(struct json_writer *w, struct str s)
     }
 }
 
-void json_write_key(struct json_writer *w, struct str key)
+/* The comma before a key; false when the writer has failed. */
+static bool before_key(struct json_writer *w)
 {
     if (w->rc != RC_OK) {
-        return;
+        return false;
     }
     if (w->need_comma[w->depth]) {
         put(w, ",", 1);
     }
     w->need_comma[w->depth] = true;
-    write_string_body(w, key);
-    put(w, ":", 1);
     w->after_key = true;
+    return true;
+}
+
+void json_write_key(struct json_writer *w, struct str key)
+{
+    if (before_key(w) && !write_plain_string(w, key, ':')) {
+        write_string_body(w, key);
+        put(w, ":", 1);
+    }
+}
+
+void json_write_key_plain(struct json_writer *w, struct str key)
+{
+    DEBUG_ASSERT(plain_prefix((const unsigned char *)key.ptr, key.len) == key.len);
+    if (before_key(w)) {
+        copy_plain_string(w, key, ':');
+    }
 }
 
 static void begin(struct json_writer *w, char c)

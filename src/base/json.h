@@ -135,6 +135,9 @@ void json_write_int(struct json_writer *w, int64_t v);
 void json_write_string(struct json_writer *w, struct str s);
 void json_write_begin_object(struct json_writer *w);
 void json_write_key(struct json_writer *w, struct str key);
+/* Write a key the caller knows needs no escaping (printable ASCII without '"' and '\\', such
+ * as a GraphQL name): one copy, no scan. */
+void json_write_key_plain(struct json_writer *w, struct str key);
 void json_write_end_object(struct json_writer *w);
 void json_write_begin_array(struct json_writer *w);
 void json_write_end_array(struct json_writer *w);

@@ -16,11 +16,6 @@ struct str str_from_cstr(const char *s)
     return str_make(s, strlen(s));
 }
 
-bool str_eq(struct str a, struct str b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
 bool str_eq_nocase(struct str a, struct str b)
 {
     if (a.len != b.len) {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/defs.h"
 
@@ -32,7 +33,12 @@ static inline struct str str_make(const char *p, size_t n)
     return (struct str){ .ptr = p, .len = n };
 }
 
-bool str_eq(struct str a, struct str b);
+/* Byte equality (inline: the engine's name lookups call it in their inner loops). */
+static inline bool str_eq(struct str a, struct str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
 /* ASCII case-insensitive comparison. */
 bool str_eq_nocase(struct str a, struct str b);
 bool str_eq_cstr(struct str a, const char *b);

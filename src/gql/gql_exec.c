@@ -46,6 +46,10 @@ struct rnode {
 struct group {
     struct str key;
     struct gql_list nodes; /* the merged field nodes */
+    /* The field definition found for it on field_owner (a group is executed on many objects of
+     * the same type: see struct collected). */
+    const struct gql_type *field_owner;
+    const struct gql_field *field;
 };
 
 struct groups {
@@ -53,6 +57,17 @@ struct groups {
     size_t count;
     size_t cap;
 };
+
+/* The sub-fields collected for one (runtime type, merged field nodes): graphql-js memoises
+ * collectSubfields the same way. Every item of a list shares its field nodes, and once the
+ * items share their groups, their own sub-fields share nodes too: one collection per list. */
+struct collected {
+    const struct gql_list *nodes;
+    const struct gql_type *type;
+    struct groups groups;
+};
+
+#define COLLECT_CACHE_SIZE 8
 
 struct gql_exec {
     struct arena *a;
@@ -75,6 +90,8 @@ struct gql_exec {
     struct gql_value *root_value;
     void (*on_done)(struct gql_exec *ex, void *arg);
     void *on_done_arg;
+    struct collected collected[COLLECT_CACHE_SIZE]; /* ring: the recent collections */
+    size_t collected_next;
 };
 
 struct gql_resolve {
@@ -853,12 +870,24 @@ static void complete_object(struct gql_exec *ex, const struct field_info *fi,
             return;
         }
     }
-    struct groups sub = { 0 };
-    struct gql_list visited = { 0 };
-    for (size_t i = 0; i < fi->nodes->count; i++) {
-        collect(ex, nt, fi->nodes->items[i], &sub, &visited, 0);
+    for (size_t i = 0; i < COLLECT_CACHE_SIZE; i++) {
+        const struct collected *c = &ex->collected[i];
+        if (c->nodes == fi->nodes && c->type == nt) {
+            /* A copy: the ring entry may be reused while these fields execute (the group
+             * arrays themselves stay in the arena, unchanged). */
+            struct groups groups = c->groups;
+            execute_fields(ex, nt, v, &groups, slot);
+            return;
+        }
     }
-    execute_fields(ex, nt, v, &sub, slot);
+    struct collected *c = &ex->collected[ex->collected_next++ % COLLECT_CACHE_SIZE];
+    struct gql_list visited = { 0 };
+    *c = (struct collected){ .nodes = fi->nodes, .type = nt };
+    for (size_t i = 0; i < fi->nodes->count; i++) {
+        collect(ex, nt, fi->nodes->items[i], &c->groups, &visited, 0);
+    }
+    struct groups groups = c->groups;
+    execute_fields(ex, nt, v, &groups, slot);
 }
 
 /* Complete v into slot for type t. On a null (error or value) the slot is nulled and the
@@ -981,9 +1010,12 @@ static void execute_field(struct gql_exec *ex, const struct gql_type *t,
         slot->leaf = gql_value_string(ex->a, t->name);
         return;
     }
-    const struct gql_field *f = meta ? gql_schema_meta_field(ex->s, t, node->name) : NULL;
+    const struct gql_field *f = g->field_owner == t ? g->field : NULL;
     if (f == NULL) {
-        f = gql_type_find_field(t, node->name);
+        f = meta ? gql_schema_meta_field(ex->s, t, node->name) : NULL;
+        f = f != NULL ? f : gql_type_find_field(t, node->name);
+        g->field_owner = t;
+        g->field = f;
     }
     if (f == NULL) {
         return;
@@ -1543,7 +1575,7 @@ static void write_node(struct json_writer *w, const struct rnode *n)
     case RN_OBJECT:
         json_write_begin_object(w);
         for (size_t i = 0; i < n->count; i++) {
-            json_write_key(w, n->items[i]->key);
+            json_write_key_plain(w, n->items[i]->key); /* a GraphQL name */
             write_node(w, n->items[i]);
         }
         json_write_end_object(w);

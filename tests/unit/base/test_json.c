@@ -591,6 +591,48 @@ TEST(json_writer_limits)
     buf_fini(&b);
 }
 
+TEST(json_writer_bulk_paths)
+{
+    /* Strings long and short, plain and with escapes at every offset of an 8-byte word, keys
+     * through both key calls, and numbers through the scaled shortest-digits path. */
+    struct buf b;
+    buf_init(&b, 1 << 16);
+    struct json_writer w;
+    json_writer_init(&w, &b);
+    json_write_begin_object(&w);
+    json_write_key_plain(&w, STR("plainKey_1"));
+    json_write_string(&w, STR("exactly8"));
+    json_write_key(&w, STR("seventeen bytes!!"));
+    json_write_string(&w, STR("0123456\"89abcdef\x01"));
+    json_write_key(&w, STR("k\n"));
+    json_write_begin_array(&w);
+    json_write_string(&w, STR(""));
+    json_write_string(&w, STR("\x7f~ "));
+    json_write_string(&w, STR("caf\xc3\xa9 au lait, tr\xc3\xa8s"));
+    json_write_number(&w, 4.25);
+    json_write_number(&w, -0.001);
+    json_write_number(&w, 123456.789);
+    json_write_number(&w, 0.1 + 0.2);
+    json_write_number(&w, 1e15 + 0.5);
+    json_write_int(&w, INT64_MAX);
+    json_write_end_array(&w);
+    json_write_end_object(&w);
+    ASSERT_OK(json_writer_rc(&w));
+    ASSERT_EQ_SLICE(buf_str(&b), "{\"plainKey_1\":\"exactly8\",\"seventeen bytes!!\":"
+                                 "\"0123456\\\"89abcdef\\u0001\",\"k\\n\":[\"\",\"\x7f~ \","
+                                 "\"caf\xc3\xa9 au lait, tr\xc3\xa8s\",4.25,-0.001,123456.789,"
+                                 "0.30000000000000004,1000000000000000.5,9223372036854775807]}");
+    ASSERT_EQ_SIZE(strlen(b.ptr), b.len); /* still NUL-terminated */
+    buf_fini(&b);
+    /* A plain string that does not fit: RC_LIMIT, nothing half-written. */
+    buf_init(&b, 8);
+    json_writer_init(&w, &b);
+    json_write_string(&w, STR("12345678"));
+    ASSERT_RC(json_writer_rc(&w), RC_LIMIT);
+    ASSERT_EQ_SIZE(b.len, 0);
+    buf_fini(&b);
+}
+
 TEST(json_roundtrip_tree)
 {
     struct arena *a = arena_new(0);
