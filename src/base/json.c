@@ -864,7 +864,7 @@ static void commit(struct json_writer *w, size_t n)
 static void put(struct json_writer *w, const char *p, size_t n)
 {
     char *dst = reserve(w, n);
-    if (dst != NULL) {
+    if (dst != NULL && n > 0) {
         memcpy(dst, p, n);
         commit(w, n);
     }
@@ -1020,7 +1020,9 @@ static void copy_plain_string(struct json_writer *w, struct str str, char after)
     char *dst = reserve(w, total);
     if (dst != NULL) {
         dst[0] = '"';
-        memcpy(dst + 1, str.ptr, str.len);
+        if (str.len > 0) { /* STR_NULL has a NULL ptr */
+            memcpy(dst + 1, str.ptr, str.len);
+        }
         dst[str.len + 1] = '"';
         if (after != 0) {
             dst[str.len + 2] = after;

@@ -296,37 +296,45 @@ static struct gql_loc no_loc(void)
     return (struct gql_loc){ 0 };
 }
 
-static void berr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
-    PRINTF_FMT(4, 5);
+/* Record an error; sdl_rule marks one of graphql-js's validateSDL rules (names, extensions,
+ * directives, known types): graphql-js throws those before building, so the type-system
+ * validation is skipped after one. */
+static void vberr(struct builder *b, bool sdl_rule, struct gql_loc l1, struct gql_loc l2,
+                  const char *fmt, va_list ap) PRINTF_FMT(5, 0);
 
-static void berr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
+static void vberr(struct builder *b, bool sdl_rule, struct gql_loc l1, struct gql_loc l2,
+                  const char *fmt, va_list ap)
 {
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     struct gql_error *e = gql_errors_add(b->errs, l1, l2, "%s", msg);
     if (e != NULL) {
         e->code = STR("GRAPHQL_SDL_ERROR");
     }
     b->rc = RC_INVAL;
+    b->sdl_failed = b->sdl_failed || sdl_rule;
 }
 
-/* An error of one of graphql-js's validateSDL rules (names, extensions, directives, known
- * types): graphql-js throws those before building, so the type-system validation is skipped. */
+static void berr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
+    PRINTF_FMT(4, 5);
+
+static void berr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vberr(b, false, l1, l2, fmt, ap);
+    va_end(ap);
+}
+
 static void serr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
     PRINTF_FMT(4, 5);
 
 static void serr(struct builder *b, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vberr(b, true, l1, l2, fmt, ap);
     va_end(ap);
-    berr(b, l1, l2, "%s", msg);
-    b->sdl_failed = true;
 }
 
 static enum gql_type_kind def_type_kind(enum gql_kind k)
