@@ -658,21 +658,27 @@ static void check_unique_input_fields(struct builder *b, const struct gql_node *
     }
 }
 
+/* validateSDL's UniqueArgumentNames and UniqueInputFieldNames on one directive. */
+static void check_unique_directive_args(struct builder *b, const struct gql_node *d)
+{
+    for (size_t k = 0; k < d->args.count; k++) {
+        for (size_t m = 0; m < k; m++) {
+            if (str_eq(d->args.items[m]->name, d->args.items[k]->name)) {
+                serr(b, d->args.items[m]->name_loc, d->args.items[k]->name_loc,
+                     "There can be only one argument named \"%.*s\".",
+                     STR_FMT(d->args.items[k]->name));
+                break;
+            }
+        }
+        check_unique_input_fields(b, d->args.items[k]->value);
+    }
+}
+
 static void check_directives(struct builder *b, const struct gql_list *dirs, enum gql_dir_loc where)
 {
     for (size_t i = 0; i < dirs->count; i++) {
         struct gql_node *d = dirs->items[i];
-        for (size_t k = 0; k < d->args.count; k++) {
-            for (size_t m = 0; m < k; m++) {
-                if (str_eq(d->args.items[m]->name, d->args.items[k]->name)) {
-                    serr(b, d->args.items[m]->name_loc, d->args.items[k]->name_loc,
-                         "There can be only one argument named \"%.*s\".",
-                         STR_FMT(d->args.items[k]->name));
-                    break;
-                }
-            }
-            check_unique_input_fields(b, d->args.items[k]->value);
-        }
+        check_unique_directive_args(b, d);
         struct gql_directive_def *dd = map_find(b->s->directives, d->name);
         if (dd == NULL) {
             serr(b, d->loc, no_loc(), "Unknown directive \"@%.*s\".", STR_FMT(d->name));
@@ -1408,6 +1414,21 @@ static void check_definition_directive_values(struct builder *b, const struct gq
     }
 }
 
+/* validateSDL's UniqueArgumentDefinitionNames on a directive definition. */
+static void check_unique_directive_arg_defs(struct builder *b, const struct gql_directive_def *d)
+{
+    for (size_t a = 0; a < d->arg_count; a++) {
+        for (size_t c = 0; c < a; c++) {
+            if (str_eq(d->args[a].name, d->args[c].name)) {
+                serr(b, d->args[c].node->loc, d->args[a].node->loc,
+                     "Argument \"@%.*s(%.*s:)\" can only be defined once.", STR_FMT(d->name),
+                     STR_FMT(d->args[a].name));
+                break;
+            }
+        }
+    }
+}
+
 static void build_directive_args(struct builder *b)
 {
     for (size_t i = 0; i < b->s->directive_list.count; i++) {
@@ -1415,15 +1436,8 @@ static void build_directive_args(struct builder *b)
         d->args = arena_calloc(b->s->arena, d->node->args.count + 1, sizeof(*d->args));
         d->arg_count = d->node->args.count;
         build_input_values(b, &d->node->args, d->args, GQL_LOC_ARGUMENT_DEFINITION);
+        check_unique_directive_arg_defs(b, d);
         for (size_t a = 0; a < d->arg_count; a++) {
-            for (size_t c = 0; c < a; c++) {
-                if (str_eq(d->args[a].name, d->args[c].name)) {
-                    serr(b, d->args[c].node->loc, d->args[a].node->loc,
-                         "Argument \"@%.*s(%.*s:)\" can only be defined once.", STR_FMT(d->name),
-                         STR_FMT(d->args[a].name));
-                    break;
-                }
-            }
             if (d->args[a].type != NULL && !gql_type_is_input(gql_ref_named(d->args[a].type))) {
                 struct str ts = gql_ref_print(b->s->arena, d->args[a].type);
                 berr(b, d->args[a].node->loc, no_loc(),
@@ -1598,6 +1612,36 @@ static void order_like_graphql_js(struct gql_schema *s)
     memcpy(s->type_list.items, out, count * sizeof(void *));
 }
 
+/* graphql-js validates the SDL, then builds (a bad directive value throws there), then
+ * validates the schema: each step only when the one before succeeded. */
+static void check_built(struct builder *b)
+{
+    struct gql_schema *s = b->s;
+    if (b->sdl_failed) {
+        return;
+    }
+    size_t before_values = b->errs->count;
+    for (size_t i = 0; i < s->defs.count; i++) {
+        if (!s->def_builtin.items[i]) {
+            check_definition_directive_values(b, s->defs.items[i]);
+        }
+    }
+    if (b->errs->count != before_values) {
+        return;
+    }
+    for (size_t i = 0; i < s->type_list.count; i++) {
+        validate_type(b, s->type_list.items[i]);
+    }
+    for (size_t i = 0; i < s->directive_list.count; i++) {
+        const struct gql_directive_def *d = s->directive_list.items[i];
+        for (size_t a = 0; a < d->arg_count; a++) {
+            check_default(
+                b, &d->args[a],
+                arena_printf(s->arena, "@%.*s(%.*s:)", STR_FMT(d->name), STR_FMT(d->args[a].name)));
+        }
+    }
+}
+
 int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
 {
     struct builder b = { .s = s, .errs = errs, .rc = RC_OK };
@@ -1619,27 +1663,7 @@ int gql_schema_build(struct gql_schema *s, struct gql_errors *errs)
     }
     build_roots(&b, &schema_nodes);
     link_possible_types(&b);
-    /* graphql-js validates the SDL, then builds (a bad directive value throws there), then
-     * validates the schema: each step only when the one before succeeded. */
-    bool values_ok = !b.sdl_failed;
-    size_t before_values = errs->count;
-    for (size_t i = 0; i < s->defs.count && values_ok; i++) {
-        if (!s->def_builtin.items[i]) {
-            check_definition_directive_values(&b, s->defs.items[i]);
-        }
-    }
-    values_ok = values_ok && errs->count == before_values;
-    for (size_t i = 0; i < s->type_list.count && values_ok; i++) {
-        validate_type(&b, s->type_list.items[i]);
-    }
-    for (size_t i = 0; i < s->directive_list.count && values_ok; i++) {
-        const struct gql_directive_def *d = s->directive_list.items[i];
-        for (size_t a = 0; a < d->arg_count; a++) {
-            check_default(
-                &b, &d->args[a],
-                arena_printf(s->arena, "@%.*s(%.*s:)", STR_FMT(d->name), STR_FMT(d->args[a].name)));
-        }
-    }
+    check_built(&b);
     for (size_t i = 0; i < s->root_fields.count; i++) {
         struct root_field *rf = &s->root_fields.items[i];
         struct gql_type *root = map_find(s->types, str_from_cstr(root_names[rf->op]));

@@ -31,7 +31,8 @@ static struct str member_str(const struct json_value *obj, const char *key)
 struct later {
     struct gql_resolve *items[64];
     struct gql_value *values[64];
-    size_t count;
+    size_t count; /* queued */
+    size_t next;  /* the oldest not yet settled */
     int64_t the_number;
 };
 
@@ -55,16 +56,13 @@ static void the_number(struct gql_resolve *r, void *arg)
     gql_resolve_complete(r, gql_value_int(gql_resolve_arena(r), l->the_number));
 }
 
-/* Settle the pending resolvers one at a time, oldest first, until none is left. */
+/* Settle the pending resolvers one at a time, oldest first, until none is left (settling one
+ * may queue the next serial mutation field). */
 static void run_later(struct later *l)
 {
-    while (l->count > 0) {
-        struct gql_resolve *r = l->items[0];
-        struct gql_value *v = l->values[0];
-        memmove(l->items, l->items + 1, (l->count - 1) * sizeof(l->items[0]));
-        memmove(l->values, l->values + 1, (l->count - 1) * sizeof(l->values[0]));
-        l->count--;
-        gql_resolve_complete(r, v);
+    while (l->next < l->count) {
+        size_t i = l->next++;
+        gql_resolve_complete(l->items[i], l->values[i]);
     }
 }
 
