@@ -91,6 +91,7 @@ struct gql_exec {
     void (*on_done)(struct gql_exec *ex, void *arg);
     void *on_done_arg;
     struct collected collected[COLLECT_CACHE_SIZE]; /* ring: the recent collections */
+    struct gql_value *no_args;                      /* the arguments of fields without any */
     size_t collected_next;
 };
 
@@ -174,10 +175,8 @@ static void null_out(struct gql_exec *ex, struct rnode *slot)
 static struct rnode *new_slot(struct gql_exec *ex, struct rnode *parent, struct str key,
                               size_t index)
 {
-    struct rnode *n = arena_calloc(ex->a, 1, sizeof(*n));
-    n->parent = parent;
-    n->key = key;
-    n->index = index;
+    struct rnode *n = arena_alloc(ex->a, sizeof(*n));
+    *n = (struct rnode){ .parent = parent, .key = key, .index = index };
     return n;
 }
 
@@ -366,6 +365,14 @@ static bool coerce_args(struct gql_exec *ex, const struct gql_input_value *defs,
                         const struct gql_node *node, struct rnode *slot,
                         struct gql_value **out_args)
 {
+    if (count == 0) {
+        /* Most fields take no arguments: they share one empty object (resolvers only read). */
+        if (ex->no_args == NULL) {
+            ex->no_args = gql_value_object(ex->a, 0);
+        }
+        *out_args = ex->no_args;
+        return true;
+    }
     struct gql_value *obj = gql_value_object(ex->a, count);
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
@@ -1028,14 +1035,14 @@ static void execute_field(struct gql_exec *ex, const struct gql_type *t,
         null_out(ex, slot);
         return;
     }
-    struct gql_resolve *r = arena_calloc(ex->a, 1, sizeof(*r));
-    r->ex = ex;
-    r->field = f;
-    r->parent_type = t;
-    r->parent = value;
-    r->args = args;
-    r->nodes = &g->nodes;
-    r->slot = slot;
+    struct gql_resolve *r = arena_alloc(ex->a, sizeof(*r));
+    *r = (struct gql_resolve){ .ex = ex,
+                               .field = f,
+                               .parent_type = t,
+                               .parent = value,
+                               .args = args,
+                               .nodes = &g->nodes,
+                               .slot = slot };
     ex->pending++;
     gql_resolver_fn *fn = f->resolve != NULL ? f->resolve : default_resolver;
     void *arg = f->resolve != NULL ? f->resolve_arg : NULL;
@@ -1050,11 +1057,14 @@ static void execute_fields(struct gql_exec *ex, const struct gql_type *t,
                            struct rnode *obj)
 {
     obj->kind = RN_OBJECT;
-    obj->items = arena_calloc(ex->a, groups->count + 1, sizeof(void *));
+    obj->items = arena_alloc(ex->a, (groups->count + 1) * sizeof(void *));
     obj->count = groups->count;
+    struct rnode *slots = arena_alloc(ex->a, (groups->count + 1) * sizeof(*slots));
     for (size_t i = 0; i < groups->count; i++) {
-        obj->items[i] = new_slot(ex, obj, groups->items[i].key, 0);
+        slots[i] = (struct rnode){ .parent = obj, .key = groups->items[i].key };
+        obj->items[i] = &slots[i];
     }
+    obj->items[groups->count] = NULL;
     for (size_t i = 0; i < groups->count; i++) {
         execute_field(ex, t, value, &groups->items[i], obj->items[i]);
     }
