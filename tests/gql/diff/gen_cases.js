@@ -357,6 +357,27 @@ const rules = {
       '{ __type(name: "ReviewInput") { inputFields { type { inputFields { type { inputFields { name } } } } } } }'],
   ],
 };
+// Directive arguments in documents are values like field arguments (ValuesOfCorrectType and
+// friends), for the built-in directives and a schema's own.
+const dirDocSchema = `${schema}
+enum Style { SHORT LONG }
+input Fmt { style: Style! width: Int }
+directive @format(style: Style = SHORT, fmt: Fmt, widths: [Int!]) on FIELD | FRAGMENT_SPREAD`;
+rules.DirectiveArgumentValues = [[], [
+  '{ int @include(if: "yes") }', '{ int @skip(if: null) }', '{ int @skip(if: [true]) }', '{ int @include(if: TRUE) }',
+  'query Q($v: String) { int @include(if: $v) }', '{ int @d(x: "s") } directive @d(x: Int) on FIELD',
+]];
+const dirDoc = [
+  ['{ string @format(style: LONG) int @format(fmt: {style: SHORT, width: 3}, widths: [1, 2]) }', true],
+  ['query Q($s: Style!, $w: Int = 2) { string @format(style: $s, fmt: {style: $s, width: $w}) }', true],
+  ['{ string @format(style: "LONG") }'], ['{ string @format(style: MEDIUM) }'], ['{ string @format(fmt: {width: 3}) }'],
+  ['{ string @format(fmt: {style: LONG, height: 1}) }'], ['{ string @format(widths: [1, null]) }'], ['{ string @format(widths: 1.5) }'],
+  ['query Q($s: String) { string @format(style: $s) }'], ['{ string @format(stlye: LONG) }'], ['{ string @format(style: LONG, style: SHORT) }'],
+  ['{ hero { ...F @format(style: 1) } } fragment F on Character { name }'],
+];
+dirDoc.forEach(([q, ok], i) => add(`directive-values-${ok ? 'valid' : 'invalid'}-${i}`, q,
+  q.includes('$s') && ok ? { s: 'LONG' } : undefined, { schema: dirDocSchema }));
+
 for (const [rule, [valid, invalid]] of Object.entries(rules)) {
   valid.forEach((q, i) => add(`rule-${rule}-valid-${i}`, q));
   invalid.forEach((q, i) => add(`rule-${rule}-invalid-${i}`, q));
