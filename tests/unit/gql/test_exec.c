@@ -445,3 +445,35 @@ TEST(exec_custom_scalars)
     gql_schema_free(s);
     arena_free(a);
 }
+
+/* Fields added with gql_schema_add_root_field() to root types the SDL does not define. */
+TEST(exec_programmatic_root_fields)
+{
+    struct arena *a = arena_new(0);
+    struct gql_errors errs;
+    gql_errors_init(&errs, a, 10);
+    struct gql_schema *s = gql_schema_new();
+    ASSERT_OK(gql_schema_add_sdl(s, STR("type User { id: ID! name: String }"), &errs));
+    ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_QUERY, STR("user(id: ID!): User"), r_user, NULL,
+                                        NULL, NULL, &errs));
+    ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_MUTATION, STR("inc(by: Int!): Int!"), r_inc,
+                                        NULL, NULL, NULL, &errs));
+    ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_SUBSCRIPTION, STR("ticks: Int"), r_inc, NULL,
+                                        r_inc, NULL, &errs));
+    ASSERT_OK(gql_schema_build(s, &errs));
+    ASSERT_EQ_SIZE(errs.count, 0);
+    ASSERT_EQ_SLICE(gql_schema_root(s, GQL_OP_MUTATION)->name, "Mutation");
+    ASSERT_EQ_SLICE(gql_schema_root(s, GQL_OP_SUBSCRIPTION)->name, "Subscription");
+    ASSERT_TRUE(gql_type_find_field(gql_schema_root(s, GQL_OP_SUBSCRIPTION), STR("ticks"))
+                    ->subscribe == r_inc);
+    struct run run;
+    start(&run, s, "{ user(id: 7) { id name } }", NULL);
+    ASSERT_EQ_STR(result_json(&run), "{\"data\":{\"user\":{\"id\":\"7\",\"name\":\"Ada\"}}}");
+    arena_free(run.a);
+    counter = 0;
+    start(&run, s, "mutation { a: inc(by: 2) b: inc(by: 3) }", NULL);
+    ASSERT_EQ_STR(result_json(&run), "{\"data\":{\"a\":2,\"b\":5}}");
+    arena_free(run.a);
+    gql_schema_free(s);
+    arena_free(a);
+}
