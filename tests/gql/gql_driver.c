@@ -9,6 +9,8 @@
  * gets Mutation.changeTheNumber, which stores its argument and completes only after
  * gql_execute() returned (as a Promise would), and NumberHolder.theNumber, which reads the
  * stored number when it runs: the result shows whether the mutation fields ran serially.
+ * "resolvers": "nameFetchError" (the Response section's examples) makes Character.name fail
+ * for the character with id "1002", with the case's "errorExtensions" when given.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -66,6 +68,21 @@ static void run_later(struct later *l)
     }
 }
 
+/* Character.name for the Response section's examples. */
+static void name_or_fetch_error(struct gql_resolve *r, void *arg)
+{
+    const struct str *extensions = arg;
+    const struct gql_value *parent = gql_resolve_parent(r);
+    const struct gql_value *id = gql_value_get(parent, STR("id"));
+    if (id != NULL && id->kind == GQL_VAL_STRING && str_eq_cstr(id->s, "1002")) {
+        gql_resolve_fail_ext(r, STR("Name for character with ID 1002 could not be fetched."),
+                             *extensions);
+        return;
+    }
+    const struct gql_value *name = gql_value_get(parent, STR("name"));
+    gql_resolve_complete(r, (struct gql_value *)name);
+}
+
 static void write_errors_only(struct buf *out, const struct gql_errors *errs)
 {
     struct json_writer w;
@@ -109,6 +126,21 @@ static void run_case(struct arena *a, const struct json_value *c, struct buf *ou
                                           change_the_number, &later));
         IGNORE_RC(
             gql_schema_set_resolver(s, STR("NumberHolder"), STR("theNumber"), the_number, &later));
+    }
+    struct str extensions = STR_NULL;
+    const struct json_value *ext = json_object_find(c, STR("errorExtensions"));
+    if (ext != NULL) {
+        struct buf eb;
+        struct json_writer ew;
+        buf_init(&eb, 4096);
+        json_writer_init(&ew, &eb);
+        json_write_value(&ew, ext);
+        extensions = arena_strdup(a, buf_str(&eb));
+        buf_fini(&eb);
+    }
+    if (str_eq_cstr(member_str(c, "resolvers"), "nameFetchError")) {
+        IGNORE_RC(gql_schema_set_resolver(s, STR("Character"), STR("name"), name_or_fetch_error,
+                                          &extensions));
     }
     const struct json_value *ps = json_object_find(c, STR("printSchema"));
     if (ps != NULL && ps->type == JSON_TRUE) {
