@@ -456,16 +456,17 @@ TEST(exec_programmatic_root_fields)
     ASSERT_OK(gql_schema_add_sdl(s, STR("type User { id: ID! name: String }"), &errs));
     ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_QUERY, STR("user(id: ID!): User"), r_user, NULL,
                                         NULL, NULL, &errs));
-    ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_MUTATION, STR("inc(by: Int!): Int!"), r_inc,
-                                        NULL, NULL, NULL, &errs));
+    ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_MUTATION, STR("inc(by: Int!): Int!"), r_inc, NULL,
+                                        NULL, NULL, &errs));
     ASSERT_OK(gql_schema_add_root_field(s, GQL_OP_SUBSCRIPTION, STR("ticks: Int"), r_inc, NULL,
                                         r_inc, NULL, &errs));
     ASSERT_OK(gql_schema_build(s, &errs));
     ASSERT_EQ_SIZE(errs.count, 0);
     ASSERT_EQ_SLICE(gql_schema_root(s, GQL_OP_MUTATION)->name, "Mutation");
     ASSERT_EQ_SLICE(gql_schema_root(s, GQL_OP_SUBSCRIPTION)->name, "Subscription");
-    ASSERT_TRUE(gql_type_find_field(gql_schema_root(s, GQL_OP_SUBSCRIPTION), STR("ticks"))
-                    ->subscribe == r_inc);
+    ASSERT_TRUE(
+        gql_type_find_field(gql_schema_root(s, GQL_OP_SUBSCRIPTION), STR("ticks"))->subscribe ==
+        r_inc);
     struct run run;
     start(&run, s, "{ user(id: 7) { id name } }", NULL);
     ASSERT_EQ_STR(result_json(&run), "{\"data\":{\"user\":{\"id\":\"7\",\"name\":\"Ada\"}}}");
