@@ -284,6 +284,9 @@ extern const struct api_module api_module_web;
 JSObjectRef api_multipart_entries(JSContextRef ctx, struct str body, struct str content_type,
                                   struct arena *a, int *out_rc, struct diag *d,
                                   JSValueRef *exception);
+/* v as an array-like list of at most max elements: true with the list and its length. */
+bool api_list_of(JSContextRef ctx, JSValueRef v, size_t max, JSObjectRef *out_list,
+                 size_t *out_count);
 extern const struct api_module api_module_assets;
 
 /* ------------------------------------------------------------------ engine */

@@ -262,17 +262,17 @@ static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_
                              const JSValueRef argv[], JSValueRef *exception)
 {
     struct api_sink *s = sink_of(this_obj);
-    if (s == NULL || s->st == NULL || argc < 1 || !JSValueIsObject(ctx, argv[0])) {
+    JSObjectRef list;
+    size_t n;
+    if (s == NULL || s->st == NULL || argc < 1 ||
+        !api_list_of(ctx, argv[0], (size_t)10000000, &list, &n)) {
         return JSValueMakeBoolean(ctx, false);
     }
-    JSObjectRef list = (JSObjectRef)argv[0];
-    struct api_ctx *c = api_ctx_of(ctx);
     JSValueRef exc = NULL;
-    double nd = JSValueToNumber(ctx, js_get(ctx, list, c->names->s[API_N_length], &exc), &exc);
     struct buf b;
     buf_init(&b, API_MAX_BODY_BUILD_BYTES);
     int rc = RC_OK;
-    for (unsigned i = 0; exc == NULL && rc == RC_OK && nd > 0 && i < (unsigned)nd; i++) {
+    for (unsigned i = 0; exc == NULL && rc == RC_OK && i < (unsigned)n; i++) {
         struct str bytes;
         JSValueRef v = JSObjectGetPropertyAtIndex(ctx, list, i, &exc);
         if (exc == NULL && js_bytes_view(ctx, v, &bytes)) {
@@ -295,24 +295,25 @@ static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_
     return JSValueMakeBoolean(ctx, true);
 }
 
-static JSValueRef sink_end(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
-                           const JSValueRef argv[], JSValueRef *exception)
+static JSValueRef sink_finish(JSContextRef ctx, JSObjectRef this_obj, bool ok)
 {
     struct api_sink *s = sink_of(this_obj);
     if (s != NULL) {
-        sink_close(s, true);
+        sink_close(s, ok);
     }
     return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef sink_end(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
+                           const JSValueRef argv[], JSValueRef *exception)
+{
+    return sink_finish(ctx, this_obj, true);
 }
 
 static JSValueRef sink_abort(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
                              const JSValueRef argv[], JSValueRef *exception)
 {
-    struct api_sink *s = sink_of(this_obj);
-    if (s != NULL) {
-        sink_close(s, false);
-    }
-    return JSValueMakeUndefined(ctx);
+    return sink_finish(ctx, this_obj, false);
 }
 
 static const JSStaticFunction sink_fns[] = {

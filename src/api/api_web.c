@@ -16,6 +16,26 @@
 #include "base/rc.h"
 #include "base/rnd.h"
 
+bool api_list_of(JSContextRef ctx, JSValueRef v, size_t max, JSObjectRef *out_list,
+                 size_t *out_count)
+{
+    *out_list = NULL;
+    *out_count = 0;
+    if (!JSValueIsObject(ctx, v)) {
+        return false;
+    }
+    JSObjectRef list = (JSObjectRef)v;
+    struct api_ctx *c = api_ctx_of(ctx);
+    JSValueRef exc = NULL;
+    double nd = JSValueToNumber(ctx, js_get(ctx, list, c->names->s[API_N_length], &exc), &exc);
+    if (exc != NULL || !(nd >= 0) || nd > (double)max) {
+        return false;
+    }
+    *out_list = list;
+    *out_count = (size_t)nd;
+    return true;
+}
+
 /* Build [[name, value, filename | undefined, type], ...] from parts: value is a string for a
  * field and a Uint8Array for a file part. NULL when JSC threw (*exception set). */
 static JSObjectRef entries_of(JSContextRef ctx, const struct http_multipart_part *p, size_t n,
@@ -158,17 +178,13 @@ static bool read_entry(JSContextRef ctx, JSObjectRef list, unsigned i, struct ar
 static JSValueRef web_multipart_encode(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                        const JSValueRef argv[], JSValueRef *exception)
 {
-    if (!JSValueIsObject(ctx, argv[0])) {
+    JSObjectRef list;
+    size_t n;
+    if (!api_list_of(ctx, argv[0], (size_t)4 * 100000, &list, &n)) {
         return js_throw_type_error(ctx, exception, "multipartEncode needs a list");
     }
-    JSObjectRef list = (JSObjectRef)argv[0];
-    struct api_ctx *c = api_ctx_of(ctx);
     JSValueRef exc = NULL;
-    double nd = JSValueToNumber(ctx, js_get(ctx, list, c->names->s[API_N_length], &exc), &exc);
-    if (exc != NULL || !(nd >= 0) || nd > 4.0 * 100000) {
-        return js_throw_type_error(ctx, exception, "multipartEncode: bad list");
-    }
-    size_t count = (size_t)nd / 4;
+    size_t count = n / 4;
     struct arena *a = arena_new(0);
     struct buf out;
     buf_init(&out, API_MAX_BODY_BUILD_BYTES);
@@ -212,20 +228,16 @@ out:
 static JSValueRef web_concat_bytes(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                    const JSValueRef argv[], JSValueRef *exception)
 {
-    if (!JSValueIsObject(ctx, argv[0])) {
+    JSObjectRef list;
+    size_t n;
+    if (!api_list_of(ctx, argv[0], (size_t)10000000, &list, &n)) {
         return js_throw_type_error(ctx, exception, "concatBytes needs a list");
     }
-    JSObjectRef list = (JSObjectRef)argv[0];
-    struct api_ctx *c = api_ctx_of(ctx);
     JSValueRef exc = NULL;
-    double nd = JSValueToNumber(ctx, js_get(ctx, list, c->names->s[API_N_length], &exc), &exc);
-    if (exc != NULL || !(nd >= 0) || nd > 1e7) {
-        return js_throw_type_error(ctx, exception, "concatBytes: bad list");
-    }
     struct buf out;
     buf_init(&out, API_MAX_BODY_BUILD_BYTES);
     JSValueRef r = NULL;
-    for (unsigned i = 0; i < (unsigned)nd; i++) {
+    for (unsigned i = 0; i < (unsigned)n; i++) {
         JSValueRef v = JSObjectGetPropertyAtIndex(ctx, list, i, &exc);
         struct str bytes;
         if (exc != NULL) {

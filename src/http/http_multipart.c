@@ -49,6 +49,27 @@ static struct str skip_ows(struct str s)
  * value %22, %0D and %0A are decoded (the Fetch standard's "parse a multipart/form-data name").
  * Returns the rest of s after the value, and false when a quote is not closed.
  */
+/* Copy a quoted value's n bytes at p into a, decoding %22, %0D and %0A. */
+static struct str unquote(const char *p, size_t n, struct arena *a)
+{
+    char *v = arena_alloc(a, n + 1);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '%' && i + 3 <= n) {
+            bool quote = p[i + 1] == '2' && p[i + 2] == '2';
+            bool crlf = p[i + 1] == '0' && (p[i + 2] == 'D' || p[i + 2] == 'A');
+            if (quote || crlf) {
+                c = quote ? '"' : p[i + 2] == 'D' ? '\r' : '\n';
+                i += 2;
+            }
+        }
+        v[w++] = c;
+    }
+    v[w] = '\0';
+    return str_make(v, w);
+}
+
 static bool param_value(struct str s, struct arena *a, struct str *out_value, struct str *out_rest)
 {
     if (s.len && s.ptr[0] == '"') {
@@ -57,26 +78,7 @@ static bool param_value(struct str s, struct arena *a, struct str *out_value, st
             return false;
         }
         size_t n = (size_t)(end - (s.ptr + 1));
-        char *v = arena_alloc(a, n + 1);
-        size_t w = 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *p = s.ptr + 1 + i;
-            if (*p == '%' && i + 3 <= n) {
-                if (p[1] == '2' && p[2] == '2') {
-                    v[w++] = '"';
-                    i += 2;
-                    continue;
-                }
-                if (p[1] == '0' && (p[2] == 'D' || p[2] == 'A')) {
-                    v[w++] = p[2] == 'D' ? '\r' : '\n';
-                    i += 2;
-                    continue;
-                }
-            }
-            v[w++] = *p;
-        }
-        v[w] = '\0';
-        *out_value = str_make(v, w);
+        *out_value = unquote(s.ptr + 1, n, a);
         *out_rest = str_sub(s, n + 2, s.len - n - 2);
         return true;
     }
@@ -127,6 +129,22 @@ static int next_param(struct str *s, struct arena *a, struct param *out)
     return RC_OK;
 }
 
+/* RFC 2046: 1 to 70 bchars, not ending in a space. */
+static int check_boundary(struct str b, struct diag *d)
+{
+    if (b.len == 0 || b.len > HTTP_MULTIPART_BOUNDARY_MAX) {
+        return diag_set(d, RC_INVAL, "multipart boundary must be 1 to %d bytes, got %zu",
+                        HTTP_MULTIPART_BOUNDARY_MAX, b.len);
+    }
+    for (size_t i = 0; i < b.len; i++) {
+        if (!is_bchar((unsigned char)b.ptr[i]) || (i + 1 == b.len && b.ptr[i] == ' ')) {
+            return diag_set(d, RC_INVAL, "multipart boundary has an invalid byte 0x%02x",
+                            (unsigned char)b.ptr[i]);
+        }
+    }
+    return RC_OK;
+}
+
 int http_multipart_boundary(struct str content_type, struct arena *a, struct str *out_boundary,
                             struct diag *d)
 {
@@ -141,19 +159,9 @@ int http_multipart_boundary(struct str content_type, struct arena *a, struct str
     int rc;
     while ((rc = next_param(&rest, a, &p)) == RC_OK) {
         if (str_eq_nocase(p.name, STR("boundary"))) {
-            struct str b = p.value;
-            if (b.len == 0 || b.len > HTTP_MULTIPART_BOUNDARY_MAX) {
-                return diag_set(d, RC_INVAL, "multipart boundary must be 1 to %d bytes, got %zu",
-                                HTTP_MULTIPART_BOUNDARY_MAX, b.len);
-            }
-            for (size_t i = 0; i < b.len; i++) {
-                if (!is_bchar((unsigned char)b.ptr[i]) || (i + 1 == b.len && b.ptr[i] == ' ')) {
-                    return diag_set(d, RC_INVAL, "multipart boundary has an invalid byte 0x%02x",
-                                    (unsigned char)b.ptr[i]);
-                }
-            }
-            *out_boundary = b;
-            return RC_OK;
+            rc = check_boundary(p.value, d);
+            *out_boundary = rc == RC_OK ? p.value : STR_NULL;
+            return rc;
         }
     }
     if (rc == RC_INVAL) {
@@ -214,6 +222,30 @@ static int parse_disposition(struct mp *m, struct str v, size_t index,
 }
 
 /* The header lines of part index in hdr (without the final empty line). */
+/* Split one "name: value" header line (value trimmed, no control bytes). */
+static int header_line(struct mp *m, struct str line, size_t at, size_t index, struct str *out_name,
+                       struct str *out_value)
+{
+    size_t n = 0;
+    while (n < line.len && is_tchar((unsigned char)line.ptr[n])) {
+        n++;
+    }
+    if (n == 0 || n == line.len || line.ptr[n] != ':') {
+        return diag_set(m->d, RC_INVAL, "part %zu: malformed header line at byte %zu", index, at);
+    }
+    *out_name = str_sub(line, 0, n);
+    *out_value = str_trim(str_sub(line, n + 1, line.len - n - 1));
+    for (size_t i = 0; i < out_value->len; i++) {
+        unsigned char c = (unsigned char)out_value->ptr[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return diag_set(m->d, RC_INVAL, "part %zu: control byte in header %.*s", index,
+                            STR_FMT(*out_name));
+        }
+    }
+    return RC_OK;
+}
+
+/* The header lines of part index in hdr (without the final empty line). */
 static int parse_part_headers(struct mp *m, struct str hdr, size_t at, size_t index,
                               struct http_multipart_part *part)
 {
@@ -223,36 +255,23 @@ static int parse_part_headers(struct mp *m, struct str hdr, size_t at, size_t in
         struct str line = hdr;
         const char *e = memmem(hdr.ptr, hdr.len, "\r\n", 2);
         if (e != NULL) {
-            line = str_make(hdr.ptr, (size_t)(e - hdr.ptr));
+            line.len = (size_t)(e - hdr.ptr);
             hdr = str_sub(hdr, line.len + 2, hdr.len - line.len - 2);
         } else {
             hdr = STR("");
         }
-        size_t n = 0;
-        while (n < line.len && is_tchar((unsigned char)line.ptr[n])) {
-            n++;
-        }
-        if (n == 0 || n == line.len || line.ptr[n] != ':') {
-            return diag_set(m->d, RC_INVAL, "part %zu: malformed header line at byte %zu", index,
-                            at);
-        }
-        struct str name = str_sub(line, 0, n);
-        struct str value = str_trim(str_sub(line, n + 1, line.len - n - 1));
-        for (size_t i = 0; i < value.len; i++) {
-            unsigned char c = (unsigned char)value.ptr[i];
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return diag_set(m->d, RC_INVAL, "part %zu: control byte in header %.*s", index,
-                                STR_FMT(name));
-            }
-        }
-        if (str_eq_nocase(name, STR("content-disposition")) && !has_disposition) {
+        struct str name = STR_NULL;
+        struct str value = STR_NULL;
+        int rc = header_line(m, line, at, index, &name, &value);
+        if (rc == RC_OK && str_eq_nocase(name, STR("content-disposition")) && !has_disposition) {
             has_disposition = true;
-            int rc = parse_disposition(m, value, index, part, &has_name);
-            if (rc != RC_OK) {
-                return rc;
-            }
-        } else if (str_eq_nocase(name, STR("content-type")) && part->content_type.ptr == NULL) {
+            rc = parse_disposition(m, value, index, part, &has_name);
+        } else if (rc == RC_OK && str_eq_nocase(name, STR("content-type")) &&
+                   part->content_type.ptr == NULL) {
             part->content_type = arena_strdup(m->a, value);
+        }
+        if (rc != RC_OK) {
+            return rc;
         }
         at += line.len + 2;
     }
@@ -359,11 +378,8 @@ int http_multipart_parse(struct str body, struct str boundary,
     if (boundary.len == 0 || boundary.len > HTTP_MULTIPART_BOUNDARY_MAX) {
         return diag_set(d, RC_INVAL, "invalid multipart boundary");
     }
-    char *delim = arena_alloc(a, boundary.len + 4);
-    memcpy(delim, "\r\n--", 4);
-    memcpy(delim + 4, boundary.ptr, boundary.len);
-    m.delim = str_make(delim, boundary.len + 4);
-    m.dash = str_make(delim + 2, boundary.len + 2);
+    m.delim = arena_printf(a, "\r\n--%.*s", STR_FMT(boundary));
+    m.dash = str_sub(m.delim, 2, m.delim.len - 2);
 
     size_t pos;
     if (str_starts_with(body, m.dash)) {
