@@ -40,6 +40,12 @@ struct api_config {
     const char *admin_token_hash;
     const char *version;    /* reported by /engine/status */
     size_t asset_max_bytes; /* per asset; 0: 10 MiB */
+    /* cache (spec/50-data.md §2): per-script budget; 0: 64 MiB and 10,000 entries */
+    size_t cache_ns_max_bytes;
+    size_t cache_ns_max_entries;
+    /* personalStorage's user until auth lands: "admin" for requests carrying the admin token
+     * (admin_token_hash), and the X-Kiln-Test-User header when test_user_header is on. */
+    bool test_user_header;
 };
 
 /* Start the executors. RC_OK with an owned engine (stop with api_engine_stop()), or RC_IO

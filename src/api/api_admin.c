@@ -181,8 +181,7 @@ void api_admin_write_time(struct json_writer *w, int64_t ms)
 
 /* ------------------------------------------------------------------ token */
 
-/* Whether the request carries the admin token (Authorization: Bearer <token>). */
-static bool has_admin_token(struct api_engine *e, const struct http_request *req)
+bool api_admin_token_ok(struct api_engine *e, const struct http_request *req)
 {
     const char *want = e->cfg.admin_token_hash;
     struct str auth;
@@ -260,7 +259,7 @@ static void write_status(struct api_admin_req *r, struct api_admin *a, bool admi
 
 static void admin_status(struct api_admin_req *r)
 {
-    write_status(r, r->e->admin, has_admin_token(r->e, r->req));
+    write_status(r, r->e->admin, api_admin_token_ok(r->e, r->req));
 }
 
 struct admin_route {
@@ -324,7 +323,7 @@ static void serve_one(struct api_admin *a, struct admin_job *job)
     }
     api_admin_handler_fn *fn = ((const struct admin_route *)r.match.target)->fn;
     bool api = str_starts_with(r.req->raw_path, STR("/engine/api/"));
-    if (api && !has_admin_token(a->e, r.req)) {
+    if (api && !api_admin_token_ok(a->e, r.req)) {
         struct http_header www = { .name = STR("WWW-Authenticate"), .value = STR("Bearer") };
         http_exchange_respond_error(r.xch, 401, "UNAUTHORIZED",
                                     STR("this endpoint needs the admin token"

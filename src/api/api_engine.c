@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/rc.h"
+#include "db/db_cache.h"
 
 static const struct log_ctx api_log_ctx = { .mod = "api" };
 
@@ -226,6 +227,9 @@ int api_engine_start(const struct api_config *cfg, struct api_engine **out, stru
     if (e->cfg.asset_max_bytes == 0) {
         e->cfg.asset_max_bytes = (size_t)10 * 1024 * 1024;
     }
+    struct db_cache_options copts = { .ns_max_bytes = e->cfg.cache_ns_max_bytes,
+                                      .ns_max_entries = e->cfg.cache_ns_max_entries };
+    api_data_cache_configure(&copts);
     publish(e);
     if (e->cfg.db_path != NULL) {
         int rc = api_logs_start(e, d);
@@ -288,7 +292,12 @@ void api_engine_stop(struct api_engine *e)
     api_assets_cache_free(e);
     api_names_fini(&e->deploy_names);
     js_runtime_free(e->deploy_rt);
+    while (e->deploy_db != NULL && db_tx_depth(e->deploy_db) > 0) {
+        IGNORE_RC(db_tx_rollback(e->deploy_db, NULL)); /* closing: nothing to report to */
+    }
+    VEC_FREE(&e->deploy_tx.ops);
     db_close(e->deploy_db);
+    api_data_cache_reset();
     pthread_mutex_destroy(&e->deploy_mu);
     pthread_mutex_destroy(&e->snap_mu);
     mem_free(e);

@@ -165,6 +165,7 @@ static void inv_maybe_free(struct api_inv *inv)
     if (inv->c && inv->c->current == inv) {
         inv->c->current = NULL;
     }
+    api_tx_inv_end(ex, inv);
     if (inv->timer) {
         uv_timer_stop(inv->timer);
         uv_close((uv_handle_t *)inv->timer, on_timer_closed);
@@ -597,6 +598,8 @@ const struct api_module api_module_core = {
 
 /* ------------------------------------------------------------------ thread and loop */
 
+static void refuse_job(struct api_job *job);
+
 static void shutdown_exec(struct api_executor *ex)
 {
     struct api_inv *next = NULL;
@@ -616,6 +619,14 @@ static void shutdown_exec(struct api_executor *ex)
         ex->ctxs.items[i]->dead = true;
     }
     reap(ex);
+    for (size_t i = 0; i < ex->held.count; i++) {
+        refuse_job(ex->held.items[i]);
+    }
+    ex->held.count = 0;
+    if (ex->resume_on) {
+        uv_close((uv_handle_t *)&ex->resume, NULL);
+        ex->resume_on = false;
+    }
 }
 
 static void on_batch_start(struct net_inbox *q, void *arg)
@@ -641,12 +652,51 @@ static void refuse_job(struct api_job *job)
                                 NULL, 0);
 }
 
+/* Run the jobs held while an async transaction held the executor, in arrival order, until
+ * one holds it again. */
+static void on_resume(uv_timer_t *t)
+{
+    struct api_executor *ex = t->data;
+    size_t i = 0;
+    for (; i < ex->held.count && !api_tx_holds_jobs(ex); i++) {
+        struct api_job *job = ex->held.items[i];
+        if (ex->stopping) {
+            refuse_job(job);
+            continue;
+        }
+        run_job(ex, job);
+        check_stray_timeout(ex);
+        reap(ex);
+    }
+    memmove(ex->held.items, ex->held.items + i, (ex->held.count - i) * sizeof(*ex->held.items));
+    ex->held.count -= i;
+}
+
+void api_exec_resume_held(struct api_executor *ex)
+{
+    if (ex->held.count == 0 || ex->stopping) {
+        return;
+    }
+    if (!ex->resume_on) {
+        uv_timer_init(&ex->loop, &ex->resume);
+        ex->resume.data = ex;
+        ex->resume_on = true;
+    }
+    uv_timer_start(&ex->resume, on_resume, 0, 0);
+}
+
 static void on_job(struct net_post *p)
 {
     struct api_job *job = CONTAINER_OF(p, struct api_job, post);
     struct api_executor *ex = job->ex;
     if (ex->stopping) {
         refuse_job(job);
+        return;
+    }
+    if (api_tx_holds_jobs(ex) || ex->held.count > 0) {
+        /* An async transaction holds the executor (spec/50-data.md §4): the job waits for its
+         * end, behind the jobs that already wait. */
+        VEC_PUSH(&ex->held, job);
         return;
     }
     /* Responses of earlier jobs of this batch wait for one wake-up of their I/O loop, but not
@@ -733,5 +783,7 @@ void api_exec_stop(struct api_executor *ex)
     VEC_FREE(&ex->ctxs);
     VEC_FREE(&ex->slots);
     VEC_FREE(&ex->free_slots);
+    VEC_FREE(&ex->held);
+    VEC_FREE(&ex->tx.ops);
     ex->started = false;
 }

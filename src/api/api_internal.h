@@ -221,6 +221,8 @@ struct api_ctx {
     struct api_inv *current; /* invocation whose JS runs now (request id, timers), or NULL */
     VEC(struct api_timer_slot) timer_slots; /* timer ids of this context */
     VEC(uint32_t) timer_free;
+    char ns[48]; /* the script's database namespace, once known (api_data.c) */
+    size_t ns_len;
     uint32_t web_slots[API_WEB_SLOTS]; /* api_url.c, api_encoding.c: results beside a value */
 };
 
@@ -264,6 +266,7 @@ extern const struct api_module api_module_timers;
 extern const struct api_module api_module_url;
 extern const struct api_module api_module_encoding;
 extern const struct api_module api_module_storage;
+extern const struct api_module api_module_data;
 extern const struct api_module api_module_realtime;
 
 /* Register or bind a route of kind (api_routes.c): validation of path, NAME_CONFLICT, the
@@ -289,6 +292,36 @@ bool api_list_of(JSContextRef ctx, JSValueRef v, size_t max, JSObjectRef *out_li
                  size_t *out_count);
 extern const struct api_module api_module_assets;
 
+/* ------------------------------------------------------------------ transactions */
+
+#define API_TX_MAX_DEPTH  32
+#define API_USER_MAX      256
+#define API_MAX_URI_BYTES 255 /* api_check_uri: printable ASCII, so never U+001F */
+
+typedef void api_tx_fn(void *arg);
+
+/* Work that belongs to a transaction: run after the outermost commit, dropped on rollback
+ * (drop also runs after run, to free arg). */
+struct api_tx_op {
+    api_tx_fn *run;
+    api_tx_fn *drop;
+    void *arg;
+};
+
+/* The transaction open on one store connection (api_data.c): levels opened by
+ * database.transaction() (savepoints inside the outermost), who owns it, its deadline, the
+ * work deferred to its commit. */
+struct api_tx {
+    struct api_inv *owner; /* the invocation that opened the outermost level */
+    int depth;
+    bool async;                     /* held across an await: the executor holds new jobs */
+    bool aborted;                   /* rolled back by the time limit; the JS side is unwinding */
+    int64_t deadline_ms;            /* monotonic */
+    uv_timer_t *timer;              /* async deadline */
+    size_t marks[API_TX_MAX_DEPTH]; /* ops.count when each level began */
+    VEC(struct api_tx_op) ops;
+};
+
 /* ------------------------------------------------------------------ engine */
 
 struct api_engine {
@@ -308,6 +341,7 @@ struct api_engine {
     void *log_arg;
     struct api_watch *watch;
     struct db *deploy_db;           /* register runs' connection (lazy); guarded by deploy_mu */
+    struct api_tx deploy_tx;        /* the transaction on deploy_db; guarded by deploy_mu */
     struct api_realtime *rt;        /* streams and WebSocket routes (api_realtime.c) */
     struct map *load_errors;        /* uri -> owned "uri:line: message"; guarded by deploy_mu */
     struct api_admin *admin;        /* the admin thread (api_admin.c) */
@@ -426,7 +460,11 @@ struct api_executor {
     VEC(uint32_t) free_slots;
     int64_t last_heap_check_ms;
     uint64_t seen_publish_gen;
-    struct db *db; /* this executor's store connection (lazy, api_executor_db) */
+    struct db *db;              /* this executor's store connection (lazy, api_executor_db) */
+    struct api_tx tx;           /* the transaction open on db, if any */
+    VEC(struct api_job *) held; /* jobs waiting for an async transaction to end */
+    uv_timer_t resume;          /* runs the held jobs (api_exec_resume_held) */
+    bool resume_on;
     bool started;
 };
 
@@ -594,6 +632,44 @@ void api_timers_fini(struct api_ctx *c);
 
 /* Stop the folder watcher (api_watch.c); no-op without one. */
 void api_watch_stop(struct api_engine *e);
+
+/* ------------------------------------------------------------------ data (api_data.c) */
+
+/* The transaction state of c's store connection (its executor's, or the deploy one). */
+struct api_tx *api_ctx_tx(struct api_ctx *c);
+
+/*
+ * Defer run(arg) to the commit of the transaction the current invocation of c has open (drop
+ * on rollback; drop always runs last to free arg). Returns false when none is open: the caller
+ * does the work now. Stream messages and events sent inside a transaction use it.
+ */
+bool api_tx_defer(struct api_ctx *c, api_tx_fn *run, api_tx_fn *drop, void *arg);
+
+/* inv is ending: roll back a transaction it left open on ex (and release held jobs). */
+void api_tx_inv_end(struct api_executor *ex, struct api_inv *inv);
+
+/* True while an async transaction holds ex: new jobs wait in the queue. */
+bool api_tx_holds_jobs(struct api_executor *ex);
+
+/* Run the jobs ex held for an async transaction (from the loop, soon). Executor thread. */
+void api_exec_resume_held(struct api_executor *ex);
+
+/* The process-wide cache (created on first use with the configured budget). */
+struct db_cache *api_data_cache(void);
+struct db_cache_options;
+/* Set the cache budget before first use (api_engine_start). */
+void api_data_cache_configure(const struct db_cache_options *opts);
+/* Free the cache (api_engine_stop; tests). */
+void api_data_cache_reset(void);
+
+/* The user of c's current invocation for personalStorage (spec/50-data.md §1): the
+ * X-Kiln-Test-User header when cfg.test_user_header is on, "admin" for a request carrying the
+ * admin token as a bearer token, else empty (anonymous; also once the invocation responded).
+ * Copied into buf. */
+struct str api_ctx_user(struct api_ctx *c, char *buf, size_t cap);
+
+/* Whether req carries the admin token (Authorization: Bearer <token>; api_admin.c). */
+bool api_admin_token_ok(struct api_engine *e, const struct http_request *req);
 
 /* Send a Kiln error response. */
 void api_respond_error(struct api_inv *inv, int status, const char *code, const char *message);

@@ -8,6 +8,9 @@
  * STORE_ERROR, INVALID_JSON_ARGUMENT (getJSON of a value that is not JSON).
  * Thread contract: the context's thread.
  */
+#include <pthread.h>
+#include <string.h>
+
 #include <math.h>
 
 #include "api/api_internal.h"
@@ -36,21 +39,57 @@ static bool st_arg_get(JSContextRef ctx, JSValueRef v, struct st_arg *out, JSVal
     return true;
 }
 
-/* The script, connection and key of a call (argv[0]); false when it threw. */
+/* The scope, connection and key of a call (argv[0]); false when it threw. The scope is the
+ * script's URI for sharedStorage, "<uri>\x1f<user id>" for personalStorage (the same functions
+ * installed on an object of personal_class, reachable only from the prelude). */
 struct st_call {
     struct api_ctx *c;
     struct db *db;
     struct st_arg key;
+    struct str scope;
+    char scope_buf[API_MAX_URI_BYTES + API_USER_MAX + 2];
 };
 
-static bool st_begin(JSContextRef ctx, const JSValueRef argv[], bool with_key, struct st_call *call,
+static JSClassRef personal_class;
+static pthread_once_t personal_once = PTHREAD_ONCE_INIT;
+
+static void personal_class_create(void)
+{
+    JSClassDefinition def = kJSClassDefinitionEmpty;
+    def.className = "PersonalStorage";
+    personal_class = JSClassCreate(&def);
+}
+
+static bool st_scope(JSContextRef ctx, JSObjectRef this_obj, struct st_call *call,
                      JSValueRef *exception)
+{
+    struct str uri = call->scope;
+    call->scope = uri;
+    if (this_obj == NULL || !JSValueIsObjectOfClass(ctx, this_obj, personal_class)) {
+        return true;
+    }
+    char user[API_USER_MAX];
+    struct str u = api_ctx_user(call->c, user, sizeof(user));
+    if (u.len == 0 || uri.len + 1 + u.len > sizeof(call->scope_buf)) {
+        (void)api_throw(ctx, exception, "AUTH_REQUIRED",
+                        STR("personalStorage needs a signed-in caller"), STR(""));
+        return false;
+    }
+    memcpy(call->scope_buf, uri.ptr, uri.len);
+    call->scope_buf[uri.len] = '\x1f';
+    memcpy(call->scope_buf + uri.len + 1, u.ptr, u.len);
+    call->scope = str_make(call->scope_buf, uri.len + 1 + u.len);
+    return true;
+}
+
+static bool st_begin(JSContextRef ctx, JSObjectRef this_obj, const JSValueRef argv[], bool with_key,
+                     struct st_call *call, JSValueRef *exception)
 {
     call->c = api_ctx_of(ctx);
     call->key.owned = NULL;
     call->key.s = STR_NULL;
     call->db = api_db_of(ctx, exception);
-    if (call->db == NULL) {
+    if (call->db == NULL || !st_scope(ctx, this_obj, call, exception)) {
         return false;
     }
     return !with_key || st_arg_get(ctx, argv[0], &call->key, exception);
@@ -60,13 +99,13 @@ static JSValueRef st_get_item(JSContextRef ctx, JSObjectRef this_obj, size_t arg
                               const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, true, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct arena *a = arena_new(4096);
     struct diag d;
     struct str value;
-    int rc = db_kv_get(call.db, call.c->ver->uri, call.key.s, a, &d, &value);
+    int rc = db_kv_get(call.db, call.scope, call.key.s, a, &d, &value);
     JSValueRef r = JSValueMakeNull(ctx);
     if (rc == RC_OK) {
         r = js_make_string(ctx, value);
@@ -93,7 +132,7 @@ static JSValueRef st_put(JSContextRef ctx, struct st_call *call, struct str valu
                          JSValueRef *exception)
 {
     struct diag d;
-    int rc = db_kv_set(call->db, call->c->ver->uri, call->key.s, value, &d);
+    int rc = db_kv_set(call->db, call->scope, call->key.s, value, &d);
     if (rc != RC_OK) {
         return api_throw_db(ctx, exception, rc, &d);
     }
@@ -104,7 +143,7 @@ static JSValueRef st_set_item(JSContextRef ctx, JSObjectRef this_obj, size_t arg
                               const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, true, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct st_arg value;
@@ -121,12 +160,12 @@ static JSValueRef st_remove_item(JSContextRef ctx, JSObjectRef this_obj, size_t 
                                  const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, true, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct diag d;
     bool existed = false;
-    int rc = db_kv_remove(call.db, call.c->ver->uri, call.key.s, &d, &existed);
+    int rc = db_kv_remove(call.db, call.scope, call.key.s, &d, &existed);
     mem_free(call.key.owned);
     if (rc != RC_OK) {
         return api_throw_db(ctx, exception, rc, &d);
@@ -138,12 +177,12 @@ static JSValueRef st_clear(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                            const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, false, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, false, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct diag d;
     size_t removed = 0;
-    int rc = db_kv_clear(call.db, call.c->ver->uri, &d, &removed);
+    int rc = db_kv_clear(call.db, call.scope, &d, &removed);
     if (rc != RC_OK) {
         return api_throw_db(ctx, exception, rc, &d);
     }
@@ -154,7 +193,7 @@ static JSValueRef st_keys(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                           const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, false, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, false, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct st_arg prefix = { .owned = NULL, .s = STR_NULL };
@@ -166,7 +205,7 @@ static JSValueRef st_keys(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     struct diag d;
     struct str *keys = NULL;
     size_t n = 0;
-    int rc = db_kv_keys(call.db, call.c->ver->uri, prefix.s, a, &d, &keys, &n);
+    int rc = db_kv_keys(call.db, call.scope, prefix.s, a, &d, &keys, &n);
     mem_free(prefix.owned);
     JSValueRef r;
     if (rc != RC_OK) {
@@ -192,13 +231,13 @@ static JSValueRef st_get_json(JSContextRef ctx, JSObjectRef this_obj, size_t arg
                               const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, true, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct arena *a = arena_new(4096);
     struct diag d;
     struct str value;
-    int rc = db_kv_get(call.db, call.c->ver->uri, call.key.s, a, &d, &value);
+    int rc = db_kv_get(call.db, call.scope, call.key.s, a, &d, &value);
     JSValueRef r;
     if (rc == RC_NOTFOUND) {
         r = argc > 1 && !JSValueIsUndefined(ctx, argv[1]) ? argv[1] : JSValueMakeNull(ctx);
@@ -223,7 +262,7 @@ static JSValueRef st_set_json(JSContextRef ctx, JSObjectRef this_obj, size_t arg
                               const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, true, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct buf b;
@@ -259,12 +298,12 @@ static JSValueRef st_increment(JSContextRef ctx, JSObjectRef this_obj, size_t ar
         }
     }
     struct st_call call;
-    if (!st_begin(ctx, argv, true, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct diag d;
     int64_t out = 0;
-    int rc = db_kv_increment(call.db, call.c->ver->uri, call.key.s, (int64_t)by, &d, &out);
+    int rc = db_kv_increment(call.db, call.scope, call.key.s, (int64_t)by, &d, &out);
     mem_free(call.key.owned);
     if (rc != RC_OK) {
         return api_throw_db(ctx, exception, rc, &d);
@@ -276,7 +315,7 @@ static JSValueRef st_compare_and_set(JSContextRef ctx, JSObjectRef this_obj, siz
                                      const JSValueRef argv[], JSValueRef *exception)
 {
     struct st_call call;
-    if (!st_begin(ctx, argv, true, &call, exception)) {
+    if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     struct st_arg expected = { .owned = NULL, .s = STR_NULL };
@@ -287,8 +326,8 @@ static JSValueRef st_compare_and_set(JSContextRef ctx, JSObjectRef this_obj, siz
         st_arg_get(ctx, argv[2], &value, exception)) {
         struct diag d;
         bool swapped = false;
-        int rc = db_kv_compare_and_set(call.db, call.c->ver->uri, call.key.s,
-                                       absent ? NULL : &expected.s, value.s, &d, &swapped);
+        int rc = db_kv_compare_and_set(call.db, call.scope, call.key.s, absent ? NULL : &expected.s,
+                                       value.s, &d, &swapped);
         r = rc == RC_OK ? JSValueMakeBoolean(ctx, swapped) : api_throw_db(ctx, exception, rc, &d);
     }
     mem_free(expected.owned);
@@ -318,6 +357,13 @@ static void storage_init(JSContextRef ctx, JSObjectRef global, JSObjectRef nativ
     JSStringRef name = JSStringCreateWithUTF8CString("sharedStorage");
     JSValueRef exc = NULL;
     JSObjectSetProperty(ctx, global, name, obj, kJSPropertyAttributeDontEnum, &exc);
+    JSStringRelease(name);
+    /* personalStorage's natives: the prelude wraps them (anonymous callers, 401). */
+    pthread_once(&personal_once, personal_class_create);
+    JSObjectRef personal = JSObjectMake(ctx, personal_class, NULL);
+    js_install_fns(ctx, personal, storage_fns);
+    name = JSStringCreateWithUTF8CString("personalStorage");
+    JSObjectSetProperty(ctx, native, name, personal, kJSPropertyAttributeDontEnum, &exc);
     JSStringRelease(name);
 }
 

@@ -47,6 +47,16 @@ struct db *api_db_of(JSContextRef ctx, JSValueRef *exception)
     if (db == NULL) {
         (void)api_throw(ctx, exception, "STORE_UNAVAILABLE",
                         str_from_cstr(c ? d.msg : "no script context"), STR(""));
+        return NULL;
+    }
+    /* An async transaction of another invocation holds this connection: never join it. */
+    struct api_tx *tx = api_ctx_tx(c);
+    if (tx->depth > 0 && tx->owner != c->current) {
+        (void)api_throw(ctx, exception, "DB_CONFLICT",
+                        STR("another invocation on this executor holds an open transaction; "
+                            "retry"),
+                        STR(""));
+        return NULL;
     }
     return db;
 }

@@ -41,6 +41,10 @@ struct app_config {
     int64_t header_timeout_ms;
     int64_t idle_timeout_ms;
     int64_t max_connections;
+    /* [cache] */
+    int64_t cache_max_mb;      /* per script */
+    int64_t cache_max_entries; /* per script */
+    bool test_user_header;     /* personalStorage honours X-Kiln-Test-User (tests only) */
     int64_t drain_timeout_ms;
     /* derived from listen */
     char *listen_host;

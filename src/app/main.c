@@ -208,6 +208,9 @@ static int serve(struct app_config *cfg, struct diag *d)
         .admin_token_hash = token_hash,
         .version = APP_VERSION,
         .asset_max_bytes = (size_t)cfg->max_asset_bytes,
+        .cache_ns_max_bytes = (size_t)cfg->cache_max_mb * 1024 * 1024,
+        .cache_ns_max_entries = (size_t)cfg->cache_max_entries,
+        .test_user_header = cfg->test_user_header,
     };
     rc = api_engine_start(&acfg, &engine, d);
     if (rc != RC_OK) {

@@ -68,6 +68,12 @@ static const char sql_grant_del[] =
     "DELETE FROM namespace_grants WHERE grantee = $1 AND target = $2";
 static const char sql_grant_get[] = "SELECT count(*) FROM namespace_grants WHERE grantee = $1"
                                     " AND (target = $2 OR target = '*')";
+static const char sql_columns[] =
+    "SELECT name, type, \"notnull\", coalesce(dflt_value, ''), pk FROM pragma_table_info($1)";
+static const char sql_table_exists[] =
+    "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = $1";
+static const char sql_tables[] = "SELECT substr(name, $2) FROM sqlite_master WHERE type = 'table'"
+                                 " AND substr(name, 1, $3) = $1 ORDER BY name";
 static const char sql_mig_get[] =
     "SELECT checksum FROM namespace_migrations WHERE namespace = $1 AND version = $2";
 static const char sql_mig_max[] =
@@ -592,6 +598,87 @@ void db_sql_close(struct db_sql_cursor *cur, int64_t *out_changes, int64_t *out_
     }
     cur->st = NULL;
     cur->open = false;
+}
+
+/* ------------------------------------------------------------------ introspection */
+
+int db_sql_columns(struct db *db, struct str ns, struct str table, struct arena *arena,
+                   struct diag *d, struct db_sql_column **out_cols, size_t *out_count,
+                   bool *out_exists)
+{
+    *out_cols = NULL;
+    *out_count = 0;
+    *out_exists = false;
+    if (!db_sql_ns_valid(ns) || table.len == 0 || table.len > DB_SQL_NAME_MAX_BYTES) {
+        return diag_set(d, RC_INVAL, "bad namespace or table name");
+    }
+    struct str phys = arena_printf(arena, "%.*s__%.*s", STR_FMT(ns), STR_FMT(table));
+    struct db_value args[] = { DBV_TEXT(phys) };
+    int64_t n = 0;
+    int rc = scalar(db, sql_table_exists, args, 1, d, &n);
+    if (rc != RC_OK || n == 0) {
+        return rc;
+    }
+    *out_exists = true;
+    struct db_q q;
+    bool row = false;
+    size_t cap = 16;
+    struct db_sql_column *cols = arena_calloc(arena, cap, sizeof(*cols));
+    rc = db_q_start(db, sql_columns, args, 1, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    size_t count = 0;
+    while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
+        if (count == cap) {
+            struct db_sql_column *grown = arena_calloc(arena, cap * 2, sizeof(*cols));
+            memcpy(grown, cols, count * sizeof(*cols));
+            cols = grown;
+            cap *= 2;
+        }
+        cols[count++] = (struct db_sql_column){
+            .name = db_q_col_dup(&q, 0, arena),
+            .type = db_q_col_dup(&q, 1, arena),
+            .not_null = db_q_col(&q, 2).i != 0,
+            .dflt = db_q_col_dup(&q, 3, arena),
+            .primary_key = db_q_col(&q, 4).i != 0,
+        };
+    }
+    db_q_end(&q);
+    *out_cols = cols;
+    *out_count = count;
+    return rc;
+}
+
+int db_sql_tables(struct db *db, struct str ns, struct arena *arena, struct diag *d,
+                  struct str **out_names, size_t *out_count)
+{
+    struct db_q q;
+    bool row = false;
+    size_t cap = 16;
+    size_t count = 0;
+    *out_names = NULL;
+    *out_count = 0;
+    struct str prefix = arena_printf(arena, "%.*s__", STR_FMT(ns));
+    struct db_value args[] = { DBV_TEXT(prefix), DBV_INT(prefix.len + 1), DBV_INT(prefix.len) };
+    struct str *names = arena_calloc(arena, cap, sizeof(*names));
+    int rc = db_q_start(db, sql_tables, args, 3, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
+        if (count == cap) {
+            struct str *grown = arena_calloc(arena, cap * 2, sizeof(*names));
+            memcpy(grown, names, count * sizeof(*names));
+            names = grown;
+            cap *= 2;
+        }
+        names[count++] = db_q_col_dup(&q, 0, arena);
+    }
+    db_q_end(&q);
+    *out_names = names;
+    *out_count = count;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ migrations of scripts */

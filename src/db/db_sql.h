@@ -122,6 +122,25 @@ void db_sql_close(struct db_sql_cursor *cur, int64_t *out_changes, int64_t *out_
 /* Map a declared column type to its kind ("BIGINT" -> INTEGER, "VARCHAR(20)" -> TEXT...). */
 enum db_col_kind db_sql_kind_of(const char *decltype_or_null);
 
+/* A column of a namespace table (database.tables(), the aiwebengine schema API). */
+struct db_sql_column {
+    struct str name;
+    struct str type; /* as declared */
+    bool not_null;
+    struct str dflt; /* default expression text; empty: none */
+    bool primary_key;
+};
+
+/* List the columns of ns's table (name without prefix) into arena; *out_count 0 and
+ * *out_exists false when there is no such table or view. */
+WARN_UNUSED int db_sql_columns(struct db *db, struct str ns, struct str table, struct arena *arena,
+                               struct diag *d, struct db_sql_column **out_cols, size_t *out_count,
+                               bool *out_exists);
+
+/* List ns's tables (names without prefix, sorted) into arena. */
+WARN_UNUSED int db_sql_tables(struct db *db, struct str ns, struct arena *arena, struct diag *d,
+                              struct str **out_names, size_t *out_count);
+
 /* ------------------------------------------------------------------ migrations of scripts */
 
 /* The checksum recorded for namespace migration `version` of ns: *out_found false when the

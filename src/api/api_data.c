@@ -1,0 +1,1161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The natives behind `database` and `cache` (spec/50-data.md §2-§5): script SQL through
+ * db_sql.h on the executor's connection, transactions (struct api_tx: levels, time limit,
+ * writes deferred to the commit), the records of database.migrate(), and the process-wide
+ * cache (db_cache.h) with values encoded as tagged bytes. The public objects (database, the
+ * query builder, the aiwebengine table API, cache, personalStorage) are JS in
+ * src/js/prelude/50_data.js on top of these natives (on __kiln_native, hidden from scripts).
+ *
+ * Async transactions: an open transaction belongs to the invocation that began it (the
+ * executor's c->current). While one is open across an await, the executor starts no new
+ * invocation (its queued jobs wait), and store calls from another invocation already in
+ * flight on the executor throw DB_CONFLICT instead of joining it (api_db_of). So the holder
+ * never sees foreign writes and never waits on itself. docs/internals/api.md, "Transactions".
+ *
+ * Thread contract: the context's thread.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <math.h>
+
+#include "api/api_internal.h"
+#include "base/clk.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/rc.h"
+#include "db/db_cache.h"
+#include "db/db_sql.h"
+
+#define DATA_DEFAULT_TIMEOUT_MS 5000
+#define DATA_MAX_TIMEOUT_MS     30000
+#define DATA_DEFAULT_MAX_ROWS   10000
+#define DATA_MAX_ROWS           100000
+#define DATA_SAFE_INT           9007199254740991LL /* 2^53 - 1 */
+
+/* ------------------------------------------------------------------ the process-wide cache */
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct db_cache *the_cache;
+static struct db_cache_options cache_opts;
+
+void api_data_cache_configure(const struct db_cache_options *opts)
+{
+    pthread_mutex_lock(&cache_mu);
+    if (the_cache == NULL && opts != NULL) {
+        cache_opts = *opts;
+    }
+    pthread_mutex_unlock(&cache_mu);
+}
+
+struct db_cache *api_data_cache(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    if (the_cache == NULL) {
+        the_cache = db_cache_new(&cache_opts);
+    }
+    struct db_cache *c = the_cache;
+    pthread_mutex_unlock(&cache_mu);
+    return c;
+}
+
+void api_data_cache_reset(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    db_cache_free(the_cache);
+    the_cache = NULL;
+    cache_opts = (struct db_cache_options){ 0 };
+    pthread_mutex_unlock(&cache_mu);
+}
+
+/* ------------------------------------------------------------------ errors */
+
+/* Throw a database KilnError with its HTTP status (409 for conflicts, 503 when unavailable). */
+static JSValueRef throw_code(JSContextRef ctx, JSValueRef *exception, const char *code,
+                             const char *msg)
+{
+    (void)api_throw(ctx, exception, code, str_from_cstr(msg), STR(""));
+    int status = 0;
+    if (strcmp(code, "DB_CONSTRAINT") == 0 || strcmp(code, "DB_CONFLICT") == 0) {
+        status = 409;
+    } else if (strcmp(code, "DB_UNAVAILABLE") == 0) {
+        status = 503;
+    }
+    if (status != 0 && *exception != NULL && JSValueIsObject(ctx, *exception)) {
+        JSStringRef name = JSStringCreateWithUTF8CString("status");
+        JSValueRef exc = NULL;
+        JSObjectSetProperty(ctx, (JSObjectRef)*exception, name, JSValueMakeNumber(ctx, status),
+                            kJSPropertyAttributeNone, &exc);
+        JSStringRelease(name);
+    }
+    return JSValueMakeUndefined(ctx);
+}
+
+/* ------------------------------------------------------------------ transactions */
+
+struct api_tx *api_ctx_tx(struct api_ctx *c)
+{
+    return c->ex != NULL ? &c->ex->tx : &c->e->deploy_tx;
+}
+
+/* The store connection for a database call of c, with the transaction rule applied: NULL
+ * (exception set) when another invocation holds the executor's open transaction. */
+static struct db *data_db(JSContextRef ctx, struct api_ctx *c, JSValueRef *exception)
+{
+    struct db *db = api_db_of(ctx, exception);
+    if (db == NULL) {
+        return NULL;
+    }
+    struct api_tx *tx = api_ctx_tx(c);
+    if (tx->depth > 0 && tx->aborted && tx->owner == c->current) {
+        (void)throw_code(ctx, exception, "DB_TRANSACTION_TIMEOUT",
+                         "the transaction passed its time limit and was rolled back");
+        return NULL;
+    }
+    return db;
+}
+
+static void ops_run(struct api_tx *tx, size_t from, bool commit)
+{
+    for (size_t i = from; i < tx->ops.count; i++) {
+        struct api_tx_op *op = &tx->ops.items[i];
+        if (commit && op->run != NULL) {
+            op->run(op->arg);
+        }
+        if (op->drop != NULL) {
+            op->drop(op->arg);
+        }
+    }
+    tx->ops.count = from;
+}
+
+bool api_tx_defer(struct api_ctx *c, api_tx_fn *run, api_tx_fn *drop, void *arg)
+{
+    struct api_tx *tx = api_ctx_tx(c);
+    if (tx->depth == 0 || tx->owner != c->current || tx->aborted) {
+        return false;
+    }
+    struct api_tx_op op = { .run = run, .drop = drop, .arg = arg };
+    VEC_PUSH(&tx->ops, op);
+    return true;
+}
+
+static void tx_timer_closed(uv_handle_t *h)
+{
+    mem_free(h);
+}
+
+static void tx_stop_timer(struct api_tx *tx)
+{
+    if (tx->timer != NULL) {
+        uv_timer_stop(tx->timer);
+        uv_close((uv_handle_t *)tx->timer, tx_timer_closed);
+        tx->timer = NULL;
+    }
+}
+
+/* The outermost level is over (commit, rollback or abort): let queued jobs run again. */
+static void tx_release(struct api_tx *tx, struct api_executor *ex)
+{
+    bool was_async = tx->async;
+    tx_stop_timer(tx);
+    tx->async = false;
+    tx->owner = NULL;
+    tx->aborted = false;
+    if (was_async && ex != NULL) {
+        api_exec_resume_held(ex);
+    }
+}
+
+/* Roll every level back at once (time limit, the owner ended with the transaction open). */
+static void tx_abort(struct api_tx *tx, struct db *db)
+{
+    while (db != NULL && db_tx_depth(db) > 0) {
+        IGNORE_RC(db_tx_rollback(db, NULL)); /* nothing left to report to */
+    }
+    ops_run(tx, 0, false);
+    tx_stop_timer(tx);
+}
+
+static void on_tx_deadline(uv_timer_t *t)
+{
+    struct api_executor *ex = t->data;
+    struct api_tx *tx = &ex->tx;
+    if (tx->depth == 0) {
+        return;
+    }
+    tx_abort(tx, ex->db);
+    tx->aborted = true; /* the JS side unwinds its levels and sees DB_TRANSACTION_TIMEOUT */
+    api_exec_resume_held(ex);
+}
+
+void api_tx_inv_end(struct api_executor *ex, struct api_inv *inv)
+{
+    struct api_tx *tx = &ex->tx;
+    if (tx->depth == 0 || tx->owner != inv) {
+        return;
+    }
+    tx_abort(tx, ex->db);
+    tx->depth = 0;
+    tx_release(tx, ex);
+}
+
+bool api_tx_holds_jobs(struct api_executor *ex)
+{
+    return ex->tx.depth > 0 && ex->tx.async && !ex->tx.aborted;
+}
+
+static int64_t num_arg(JSContextRef ctx, size_t argc, const JSValueRef argv[], size_t i,
+                       int64_t def)
+{
+    if (i >= argc || !JSValueIsNumber(ctx, argv[i])) {
+        return def;
+    }
+    double v = JSValueToNumber(ctx, argv[i], NULL);
+    return isfinite(v) ? (int64_t)v : def;
+}
+
+/* txBegin(timeoutMs): open a transaction, or a savepoint inside the caller's own. */
+static JSValueRef data_tx_begin(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    if (db == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct api_tx *tx = api_ctx_tx(c);
+    if (tx->depth >= API_TX_MAX_DEPTH) {
+        return throw_code(ctx, exception, "DB_ERROR", "transactions nested too deeply");
+    }
+    int64_t timeout = num_arg(ctx, argc, argv, 0, DATA_DEFAULT_TIMEOUT_MS);
+    if (timeout <= 0 || timeout > DATA_MAX_TIMEOUT_MS) {
+        timeout = timeout <= 0 ? DATA_DEFAULT_TIMEOUT_MS : DATA_MAX_TIMEOUT_MS;
+    }
+    struct diag d;
+    int rc = db_tx_begin(db, &d);
+    if (rc != RC_OK) {
+        return throw_code(ctx, exception, rc == RC_TIMEOUT ? "DB_CONFLICT" : "DB_ERROR", d.msg);
+    }
+    if (tx->depth == 0) {
+        tx->owner = c->current;
+        tx->deadline_ms = clk_mono_ms() + timeout;
+        tx->ops.count = 0;
+    }
+    tx->marks[tx->depth++] = tx->ops.count;
+    return JSValueMakeNumber(ctx, tx->depth);
+}
+
+/* txAsync(): the outermost transaction stays open across an await: start its deadline timer
+ * and hold the executor's new jobs until it ends. */
+static JSValueRef data_tx_async(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct api_tx *tx = api_ctx_tx(c);
+    if (tx->depth == 0 || tx->async || c->ex == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    tx->async = true;
+    int64_t left = tx->deadline_ms - clk_mono_ms();
+    tx->timer = mem_alloc(sizeof(*tx->timer));
+    uv_timer_init(&c->ex->loop, tx->timer);
+    tx->timer->data = c->ex;
+    uv_timer_start(tx->timer, on_tx_deadline, (uint64_t)(left > 0 ? left : 0), 0);
+    return JSValueMakeUndefined(ctx);
+}
+
+/* txEnd(commit): close the innermost level. Throws DB_TRANSACTION_TIMEOUT when the time limit
+ * passed (everything was rolled back), or the commit's error (the level is rolled back). */
+static JSValueRef data_tx_end(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct api_tx *tx = api_ctx_tx(c);
+    bool commit = JSValueToBoolean(ctx, argv[0]);
+    if (tx->depth == 0 || tx->owner != c->current) {
+        return throw_code(ctx, exception, "DB_NO_TRANSACTION", "no transaction is open");
+    }
+    JSValueRef excd = NULL;
+    struct db *db = api_db_of(ctx, &excd);
+    bool timed_out = tx->aborted || clk_mono_ms() > tx->deadline_ms;
+    int rc = RC_OK;
+    struct diag d;
+    diag_clear(&d);
+    size_t mark = tx->marks[tx->depth - 1];
+    if (timed_out && !tx->aborted) {
+        tx_abort(tx, db);
+        tx->aborted = true;
+    }
+    if (!tx->aborted && db != NULL) {
+        rc = commit ? db_tx_commit(db, &d) : db_tx_rollback(db, &d);
+        if (commit && rc == RC_OK && tx->depth == 1) {
+            ops_run(tx, 0, true);
+        } else if (!commit || rc != RC_OK) {
+            ops_run(tx, mark, false);
+        }
+    }
+    tx->depth--;
+    bool aborted = tx->aborted;
+    if (tx->depth == 0) {
+        tx_release(tx, c->ex);
+    }
+    if (commit && aborted) {
+        return throw_code(ctx, exception, "DB_TRANSACTION_TIMEOUT",
+                          "the transaction passed its time limit and was rolled back");
+    }
+    if (rc != RC_OK) {
+        return throw_code(ctx, exception, rc == RC_TIMEOUT ? "DB_CONFLICT" : "DB_ERROR", d.msg);
+    }
+    return JSValueMakeUndefined(ctx);
+}
+
+static JSValueRef data_tx_depth(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct api_tx *tx = api_ctx_tx(c);
+    return JSValueMakeNumber(ctx, tx->owner == c->current ? tx->depth : 0);
+}
+
+/* ------------------------------------------------------------------ namespaces */
+
+/* The namespace of c's script (cached in the context). */
+static bool ctx_namespace(JSContextRef ctx, struct api_ctx *c, struct db *db, struct str *out,
+                          JSValueRef *exception)
+{
+    if (c->ns_len == 0) {
+        struct arena *a = arena_new(256);
+        struct diag d;
+        struct str ns;
+        int rc = db_sql_namespace(db, c->ver->uri, a, &d, &ns);
+        if (rc == RC_OK && ns.len < sizeof(c->ns)) {
+            memcpy(c->ns, ns.ptr, ns.len);
+            c->ns_len = ns.len;
+        }
+        arena_free(a);
+        if (rc != RC_OK) {
+            (void)throw_code(ctx, exception, "DB_ERROR", d.msg);
+            return false;
+        }
+    }
+    *out = str_make(c->ns, c->ns_len);
+    return true;
+}
+
+static JSValueRef data_namespace(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = api_db_of(ctx, exception);
+    struct str ns;
+    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    return js_make_string(ctx, ns);
+}
+
+/* ------------------------------------------------------------------ values in and out */
+
+/* Convert params (a JS array; Dates, objects and undefined were handled by the prelude) into
+ * db values in arena. False with an exception set. */
+static bool params_in(JSContextRef ctx, JSValueRef arr, struct arena *a, struct db_value **out,
+                      size_t *out_n, JSValueRef *exception)
+{
+    *out = NULL;
+    *out_n = 0;
+    if (JSValueIsUndefined(ctx, arr) || JSValueIsNull(ctx, arr)) {
+        return true;
+    }
+    JSValueRef exc = NULL;
+    JSObjectRef o = JSValueToObject(ctx, arr, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return false;
+    }
+    JSStringRef len_name = JSStringCreateWithUTF8CString("length");
+    double n = JSValueToNumber(ctx, JSObjectGetProperty(ctx, o, len_name, &exc), NULL);
+    JSStringRelease(len_name);
+    if (exc != NULL || !isfinite(n) || n < 0 || n > DB_SQL_MAX_PARAMS) {
+        (void)throw_code(ctx, exception, "DB_BIND", "params must be an array of at most 1000");
+        return false;
+    }
+    size_t count = (size_t)n;
+    struct db_value *vals = arena_calloc(a, count ? count : 1, sizeof(*vals));
+    for (size_t i = 0; i < count; i++) {
+        JSValueRef v = JSObjectGetPropertyAtIndex(ctx, o, (unsigned)i, &exc);
+        if (exc != NULL) {
+            *exception = exc;
+            return false;
+        }
+        struct str bytes;
+        if (JSValueIsNull(ctx, v)) {
+            vals[i] = (struct db_value){ .type = DB_TYPE_NULL };
+        } else if (JSValueIsBoolean(ctx, v)) {
+            vals[i] = (struct db_value){ .type = DB_TYPE_INT, .i = JSValueToBoolean(ctx, v) };
+        } else if (JSValueIsNumber(ctx, v)) {
+            double f = JSValueToNumber(ctx, v, NULL);
+            if (!isfinite(f)) {
+                (void)throw_code(ctx, exception, "DB_BIND", "NaN and Infinity cannot be bound");
+                return false;
+            }
+            bool integral = f == floor(f) && fabs(f) < 9.2e18;
+            vals[i] = integral ? (struct db_value){ .type = DB_TYPE_INT, .i = (int64_t)f }
+                               : (struct db_value){ .type = DB_TYPE_REAL, .f = f };
+        } else if (JSValueIsBigInt(ctx, v)) {
+            vals[i] = (struct db_value){ .type = DB_TYPE_INT, .i = JSValueToInt64(ctx, v, &exc) };
+        } else if (js_bytes_view(ctx, v, &bytes)) {
+            vals[i] = (struct db_value){ .type = DB_TYPE_BLOB, .s = arena_strdup(a, bytes) };
+        } else if (JSValueIsString(ctx, v)) {
+            JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
+            vals[i] = (struct db_value){ .type = DB_TYPE_TEXT, .s = js_string_to_arena(s, a) };
+            JSStringRelease(s);
+        } else {
+            (void)throw_code(ctx, exception, "DB_BIND",
+                             "parameters are null, booleans, numbers, bigints, strings, "
+                             "Uint8Arrays, Dates or JSON values");
+            return false;
+        }
+        if (exc != NULL) {
+            *exception = exc;
+            return false;
+        }
+    }
+    *out = vals;
+    *out_n = count;
+    return true;
+}
+
+static JSValueRef int_out(JSContextRef ctx, int64_t i)
+{
+    if (i > DATA_SAFE_INT || i < -DATA_SAFE_INT) {
+        char text[32];
+        int n = snprintf(text, sizeof(text), "%lld", (long long)i);
+        return js_make_string(ctx, str_make(text, (size_t)n));
+    }
+    return JSValueMakeNumber(ctx, (double)i);
+}
+
+static JSValueRef iso_out(JSContextRef ctx, int64_t ms)
+{
+    char iso[32];
+    clk_fmt_iso8601_ms(ms, iso);
+    return js_make_string(ctx, str_from_cstr(iso));
+}
+
+/* One column value as JS, by its declared kind (spec §3.2 "Values out"). */
+static JSValueRef value_out(JSContextRef ctx, enum db_col_kind kind, struct db_value v,
+                            struct arena *a)
+{
+    switch (v.type) {
+    case DB_TYPE_NULL:
+        return JSValueMakeNull(ctx);
+    case DB_TYPE_INT:
+        if (kind == DB_COL_BOOLEAN) {
+            return JSValueMakeBoolean(ctx, v.i != 0);
+        }
+        return kind == DB_COL_TIMESTAMP ? iso_out(ctx, v.i) : int_out(ctx, v.i);
+    case DB_TYPE_REAL:
+        if (kind == DB_COL_BOOLEAN) {
+            return JSValueMakeBoolean(ctx, v.f != 0);
+        }
+        return kind == DB_COL_TIMESTAMP ? iso_out(ctx, (int64_t)v.f) : JSValueMakeNumber(ctx, v.f);
+    case DB_TYPE_BLOB: {
+        JSValueRef exc = NULL;
+        JSObjectRef b = js_make_bytes(ctx, v.s, &exc);
+        return b != NULL ? (JSValueRef)b : JSValueMakeNull(ctx);
+    }
+    case DB_TYPE_TEXT:
+        if (kind == DB_COL_JSON) {
+            JSValueRef r = NULL;
+            struct json_error je;
+            if (js_json_parse(ctx, a, v.s, API_JSON_MAX_DEPTH, &r, &je) == RC_OK) {
+                return r;
+            }
+        }
+        return js_make_string(ctx, v.s);
+    }
+    return JSValueMakeNull(ctx);
+}
+
+/* Read every row of cur into a JS array (at most max_rows, else DB_ROW_LIMIT). */
+static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t max_rows,
+                           struct arena *a, struct diag *d, struct db_sql_error *err,
+                           JSValueRef *exception, int *out_rc)
+{
+    size_t ncols = db_sql_column_count(cur);
+    JSStringRef *names = arena_calloc(a, ncols ? ncols : 1, sizeof(*names));
+    for (size_t i = 0; i < ncols; i++) {
+        names[i] = js_string_new(db_sql_column_name(cur, i));
+    }
+    JSValueRef exc = NULL;
+    JSObjectRef rows = JSObjectMakeArray(ctx, 0, NULL, &exc);
+    size_t n = 0;
+    bool row = false;
+    int rc = RC_OK;
+    while ((rc = db_sql_next(cur, d, err, &row)) == RC_OK && row) {
+        if (n == max_rows) {
+            err->code = "DB_ROW_LIMIT";
+            rc = diag_set(d, RC_LIMIT, "the query returns more than %zu rows (maxRows)", max_rows);
+            break;
+        }
+        JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
+        for (size_t i = 0; i < ncols; i++) {
+            JSValueRef v = value_out(ctx, db_sql_column_kind(cur, i), db_sql_column(cur, i), a);
+            JSObjectSetProperty(ctx, o, names[i], v, kJSPropertyAttributeNone, &exc);
+        }
+        JSObjectSetPropertyAtIndex(ctx, rows, (unsigned)n++, o, &exc);
+    }
+    for (size_t i = 0; i < ncols; i++) {
+        JSStringRelease(names[i]);
+    }
+    *out_rc = rc;
+    (void)exception;
+    return rows;
+}
+
+/* ------------------------------------------------------------------ running SQL */
+
+/* The time limit of one statement: its own, capped by the open transaction's. */
+static int64_t stmt_timeout(struct api_ctx *c, int64_t timeout_ms, bool *out_by_tx)
+{
+    struct api_tx *tx = api_ctx_tx(c);
+    *out_by_tx = false;
+    if (tx->depth > 0 && tx->owner == c->current) {
+        int64_t left = tx->deadline_ms - clk_mono_ms();
+        if (left < timeout_ms) {
+            *out_by_tx = true;
+            return left > 0 ? left : 1;
+        }
+    }
+    return timeout_ms;
+}
+
+/* sql(text, params, mode, timeoutMs, maxRows, namespace?): mode 0 returns rows, mode 1
+ * {changes, lastInsertId}. namespace: another script's, read-only (granted). */
+static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                           const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    struct str own;
+    if (db == NULL || !ctx_namespace(ctx, c, db, &own, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct arena *a = arena_new(4096);
+    struct db_value *params = NULL;
+    size_t nparams = 0;
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    struct diag d;
+    struct db_sql_error err = { 0 };
+    struct db_sql_cursor *cur = NULL;
+    diag_clear(&d);
+    JSStringRef sql_s = JSValueToStringCopy(ctx, argv[0], exception);
+    if (sql_s == NULL) {
+        goto out;
+    }
+    struct str sql = js_string_to_arena(sql_s, a);
+    JSStringRelease(sql_s);
+    if (!params_in(ctx, argv[1], a, &params, &nparams, exception)) {
+        goto out;
+    }
+    bool exec = JSValueToNumber(ctx, argv[2], NULL) == 1;
+    int64_t timeout = num_arg(ctx, argc, argv, 3, DATA_DEFAULT_TIMEOUT_MS);
+    timeout = timeout <= 0 ? DATA_DEFAULT_TIMEOUT_MS
+                           : (timeout > DATA_MAX_TIMEOUT_MS ? DATA_MAX_TIMEOUT_MS : timeout);
+    int64_t max_rows = num_arg(ctx, argc, argv, 4, DATA_DEFAULT_MAX_ROWS);
+    max_rows = max_rows <= 0 ? DATA_DEFAULT_MAX_ROWS
+                             : (max_rows > DATA_MAX_ROWS ? DATA_MAX_ROWS : max_rows);
+    bool by_tx = false;
+    struct db_sql_opts o = { .ns = own, .timeout_ms = stmt_timeout(c, timeout, &by_tx) };
+    if (argc > 5 && JSValueIsString(ctx, argv[5])) {
+        JSStringRef t = JSValueToStringCopy(ctx, argv[5], NULL);
+        o.ns = js_string_to_arena(t, a);
+        JSStringRelease(t);
+        o.read_only = true;
+    }
+    int rc = db_sql_open(db, &o, sql, params, nparams, &d, &err, &cur);
+    if (rc == RC_OK && exec) {
+        bool row = false;
+        while ((rc = db_sql_next(cur, &d, &err, &row)) == RC_OK && row) {
+        }
+    } else if (rc == RC_OK) {
+        r = rows_out(ctx, cur, (size_t)max_rows, a, &d, &err, exception, &rc);
+    }
+    int64_t changes = 0;
+    int64_t last_id = 0;
+    db_sql_close(cur, &changes, &last_id);
+    if (rc != RC_OK) {
+        const char *code = err.code ? err.code : "DB_ERROR";
+        if (by_tx && strcmp(code, "DB_TIMEOUT") == 0) {
+            code = "DB_TRANSACTION_TIMEOUT";
+        }
+        r = throw_code(ctx, exception, code, d.msg);
+    } else if (exec) {
+        JSObjectRef res = JSObjectMake(ctx, NULL, NULL);
+        JSStringRef k1 = JSStringCreateWithUTF8CString("changes");
+        JSStringRef k2 = JSStringCreateWithUTF8CString("lastInsertId");
+        JSValueRef exc = NULL;
+        JSObjectSetProperty(ctx, res, k1, JSValueMakeNumber(ctx, (double)changes), 0, &exc);
+        JSObjectSetProperty(ctx, res, k2,
+                            changes > 0 ? int_out(ctx, last_id) : JSValueMakeNull(ctx), 0, &exc);
+        JSStringRelease(k1);
+        JSStringRelease(k2);
+        r = res;
+    }
+out:
+    arena_free(a);
+    return r;
+}
+
+/* granted(namespace): may this script read that namespace? */
+static JSValueRef data_granted(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    struct str own;
+    if (db == NULL || !ctx_namespace(ctx, c, db, &own, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    size_t n = 0;
+    JSValueRef exc = NULL;
+    char *target = js_value_to_owned(ctx, argv[0], &n, &exc);
+    if (target == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    struct diag d;
+    bool granted = false;
+    int rc = db_sql_granted(db, own, str_make(target, n), &d, &granted);
+    mem_free(target);
+    if (rc != RC_OK) {
+        return throw_code(ctx, exception, "DB_ERROR", d.msg);
+    }
+    return JSValueMakeBoolean(ctx, granted);
+}
+
+/* ------------------------------------------------------------------ introspection */
+
+static void set_prop(JSContextRef ctx, JSObjectRef o, const char *name, JSValueRef v)
+{
+    JSStringRef n = JSStringCreateWithUTF8CString(name);
+    JSValueRef exc = NULL;
+    JSObjectSetProperty(ctx, o, n, v, kJSPropertyAttributeNone, &exc);
+    JSStringRelease(n);
+}
+
+/* dbColumns(table): [{name, type, nullable, default, primaryKey}] or null when absent. */
+static JSValueRef data_columns(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    struct str ns;
+    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct arena *a = arena_new(4096);
+    JSStringRef t = JSValueToStringCopy(ctx, argv[0], exception);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (t != NULL) {
+        struct str table = js_string_to_arena(t, a);
+        JSStringRelease(t);
+        struct db_sql_column *cols = NULL;
+        size_t n = 0;
+        bool exists = false;
+        struct diag d;
+        int rc = db_sql_columns(db, ns, table, a, &d, &cols, &n, &exists);
+        if (rc != RC_OK) {
+            r = throw_code(ctx, exception, rc == RC_INVAL ? "INVALID_ARGUMENT" : "DB_ERROR", d.msg);
+        } else if (!exists) {
+            r = JSValueMakeNull(ctx);
+        } else {
+            JSValueRef *items = arena_calloc(a, n ? n : 1, sizeof(JSValueRef));
+            for (size_t i = 0; i < n; i++) {
+                JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
+                set_prop(ctx, o, "name", js_make_string(ctx, cols[i].name));
+                set_prop(ctx, o, "type", js_make_string(ctx, cols[i].type));
+                set_prop(ctx, o, "nullable", JSValueMakeBoolean(ctx, !cols[i].not_null));
+                set_prop(ctx, o, "default",
+                         cols[i].dflt.len ? js_make_string(ctx, cols[i].dflt)
+                                          : JSValueMakeNull(ctx));
+                set_prop(ctx, o, "primaryKey", JSValueMakeBoolean(ctx, cols[i].primary_key));
+                items[i] = o;
+            }
+            JSValueRef exc = NULL;
+            r = JSObjectMakeArray(ctx, n, items, &exc);
+        }
+    }
+    arena_free(a);
+    return r;
+}
+
+/* dbTables(): the namespace's table names, sorted. */
+static JSValueRef data_tables(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    struct str ns;
+    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct arena *a = arena_new(4096);
+    struct str *names = NULL;
+    size_t n = 0;
+    struct diag d;
+    JSValueRef r;
+    int rc = db_sql_tables(db, ns, a, &d, &names, &n);
+    if (rc != RC_OK) {
+        r = throw_code(ctx, exception, "DB_ERROR", d.msg);
+    } else {
+        JSValueRef *items = arena_calloc(a, n ? n : 1, sizeof(JSValueRef));
+        for (size_t i = 0; i < n; i++) {
+            items[i] = js_make_string(ctx, names[i]);
+        }
+        JSValueRef exc = NULL;
+        r = JSObjectMakeArray(ctx, n, items, &exc);
+    }
+    arena_free(a);
+    return r;
+}
+
+/* ------------------------------------------------------------------ migrations */
+
+/* migration(version): the checksum recorded for version, or null; max(): migrationMax. */
+static JSValueRef data_mig_get(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    struct str ns;
+    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct diag d;
+    int64_t version = num_arg(ctx, argc, argv, 0, 0);
+    if (version <= 0) {
+        int64_t max = 0;
+        int rc = db_sql_migration_max(db, ns, &d, &max);
+        return rc == RC_OK ? JSValueMakeNumber(ctx, (double)max)
+                           : throw_code(ctx, exception, "DB_ERROR", d.msg);
+    }
+    bool found = false;
+    char sum[65];
+    int rc = db_sql_migration_get(db, ns, version, &d, &found, sum);
+    if (rc != RC_OK) {
+        return throw_code(ctx, exception, "DB_ERROR", d.msg);
+    }
+    return found ? js_make_string(ctx, str_from_cstr(sum)) : JSValueMakeNull(ctx);
+}
+
+/* migrationPut(version, source, description): record version with the SHA-256 of source. */
+static JSValueRef data_mig_put(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    struct str ns;
+    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    size_t n1 = 0;
+    size_t n2 = 0;
+    JSValueRef exc = NULL;
+    char *src = js_value_to_owned(ctx, argv[1], &n1, &exc);
+    char *desc = src ? js_value_to_owned(ctx, argv[2], &n2, &exc) : NULL;
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (desc == NULL) {
+        *exception = exc;
+    } else {
+        char sum[65];
+        db_sha256_hex(str_make(src, n1), sum);
+        struct diag d;
+        int rc = db_sql_migration_put(db, ns, num_arg(ctx, argc, argv, 0, 0), str_from_cstr(sum),
+                                      str_make(desc, n2), &d);
+        r = rc == RC_OK ? js_make_string(ctx, str_from_cstr(sum))
+                        : throw_code(ctx, exception, "DB_ERROR", d.msg);
+    }
+    mem_free(src);
+    mem_free(desc);
+    return r;
+}
+
+static JSValueRef data_checksum(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    size_t n = 0;
+    JSValueRef exc = NULL;
+    char *src = js_value_to_owned(ctx, argv[0], &n, &exc);
+    if (src == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    char sum[65];
+    db_sha256_hex(str_make(src, n), sum);
+    mem_free(src);
+    return js_make_string(ctx, str_from_cstr(sum));
+}
+
+/* ------------------------------------------------------------------ cache */
+
+/* Values are stored as a tag byte and a payload: 'J' JSON text, 'B' bytes (Uint8Array),
+ * 'D' a Date as decimal epoch milliseconds. */
+static bool cache_encode(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueRef *exception)
+{
+    struct str bytes;
+    int rc = RC_OK;
+    if (js_bytes_view(ctx, v, &bytes)) {
+        rc = buf_try_append_char(b, 'B');
+        rc = rc == RC_OK ? buf_try_append_str(b, bytes) : rc;
+    } else if (JSValueIsDate(ctx, v)) {
+        double ms = JSValueToNumber(ctx, v, NULL);
+        rc = buf_try_printf(b, "D%.0f", isfinite(ms) ? ms : 0);
+    } else {
+        JSValueRef exc = NULL;
+        rc = buf_try_append_char(b, 'J');
+        rc = rc == RC_OK ? js_json_append(ctx, v, b, &exc) : rc;
+        if (rc == RC_JS) {
+            *exception = exc;
+            return false;
+        }
+        if (rc == RC_INVAL) {
+            (void)api_throw(ctx, exception, "INVALID_ARGUMENT",
+                            STR("cache values are JSON values, Dates or Uint8Arrays"), STR(""));
+            return false;
+        }
+    }
+    if (rc != RC_OK) {
+        (void)api_throw(ctx, exception, "STORAGE_LIMIT", STR("cache value is over 1 MiB"), STR(""));
+        return false;
+    }
+    return true;
+}
+
+static JSValueRef cache_decode(JSContextRef ctx, struct api_ctx *c, struct str v, struct arena *a)
+{
+    if (v.len == 0) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct str body = str_sub(v, 1, v.len - 1);
+    JSValueRef exc = NULL;
+    if (v.ptr[0] == 'B') {
+        JSObjectRef b = js_make_bytes(ctx, body, &exc);
+        return b ? (JSValueRef)b : JSValueMakeUndefined(ctx);
+    }
+    if (v.ptr[0] == 'D') {
+        int64_t ms = 0;
+        IGNORE_RC(str_to_i64(body, &ms));
+        JSValueRef arg = JSValueMakeNumber(ctx, (double)ms);
+        JSObjectRef d = JSObjectMakeDate(ctx, 1, &arg, &exc);
+        return d ? (JSValueRef)d : JSValueMakeUndefined(ctx);
+    }
+    JSValueRef r = NULL;
+    struct json_error je;
+    (void)c;
+    return js_json_parse(ctx, a, body, API_JSON_MAX_DEPTH, &r, &je) == RC_OK
+               ? r
+               : JSValueMakeUndefined(ctx);
+}
+
+/* The cache namespace of c: its script's URI. */
+static struct str cache_ns(struct api_ctx *c)
+{
+    return c->ver->uri;
+}
+
+/* A cache write deferred to the commit of the invocation's transaction. */
+struct cache_op {
+    char *ns;
+    size_t ns_len;
+    char *key;
+    size_t key_len;
+    char *value; /* NULL: delete pattern key; "" with clear: clear */
+    size_t value_len;
+    int64_t ttl_ms;
+    int kind; /* 0 set, 1 delete, 2 clear */
+};
+
+static void cache_op_run(void *arg)
+{
+    struct cache_op *op = arg;
+    struct db_cache *cache = api_data_cache();
+    struct diag d;
+    size_t n = 0;
+    struct str ns = str_make(op->ns, op->ns_len);
+    if (op->kind == 0) {
+        IGNORE_RC(db_cache_set(cache, ns, str_make(op->key, op->key_len),
+                               str_make(op->value, op->value_len), op->ttl_ms, &d));
+    } else if (op->kind == 1) {
+        IGNORE_RC(db_cache_delete(cache, ns, str_make(op->key, op->key_len), &d, &n));
+    } else {
+        (void)db_cache_clear(cache, ns);
+    }
+}
+
+static void cache_op_drop(void *arg)
+{
+    struct cache_op *op = arg;
+    mem_free(op->ns);
+    mem_free(op->key);
+    mem_free(op->value);
+    mem_free(op);
+}
+
+/* Defer the write when the invocation's transaction is open; true when deferred. */
+static bool cache_defer(struct api_ctx *c, int kind, struct str key, struct str value,
+                        int64_t ttl_ms)
+{
+    struct api_tx *tx = api_ctx_tx(c);
+    if (tx->depth == 0 || tx->owner != c->current) {
+        return false;
+    }
+    struct cache_op *op = mem_calloc(1, sizeof(*op));
+    struct str ns = cache_ns(c);
+    op->ns = mem_strndup(ns);
+    op->ns_len = ns.len;
+    op->key = mem_strndup(key);
+    op->key_len = key.len;
+    op->value = mem_strndup(value);
+    op->value_len = value.len;
+    op->ttl_ms = ttl_ms;
+    op->kind = kind;
+    if (!api_tx_defer(c, cache_op_run, cache_op_drop, op)) {
+        cache_op_drop(op);
+        return false;
+    }
+    return true;
+}
+
+static bool key_arg(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    int rc = js_value_append(ctx, v, b, &exc);
+    if (rc == RC_JS) {
+        *exception = exc;
+        return false;
+    }
+    if (rc != RC_OK) {
+        (void)api_throw(ctx, exception, "INVALID_ARGUMENT", STR("cache key is over 1024 bytes"),
+                        STR(""));
+        return false;
+    }
+    return true;
+}
+
+static JSValueRef cache_throw(JSContextRef ctx, JSValueRef *exception, int rc, const struct diag *d)
+{
+    return api_throw(ctx, exception, rc == RC_LIMIT ? "STORAGE_LIMIT" : "INVALID_ARGUMENT",
+                     str_from_cstr(d->msg), STR(""));
+}
+
+/* cacheSet(key, value, ttlMs) */
+static JSValueRef cache_set(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct buf key;
+    struct buf val;
+    buf_init(&key, 2 * DB_CACHE_KEY_MAX_BYTES);
+    buf_init(&val, DB_CACHE_VALUE_MAX_BYTES + 1);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    int64_t ttl = num_arg(ctx, argc, argv, 2, 0);
+    if (key_arg(ctx, argv[0], &key, exception) && cache_encode(ctx, argv[1], &val, exception)) {
+        if (key.len == 0 || key.len > DB_CACHE_KEY_MAX_BYTES || ttl < 0) {
+            r = api_throw(ctx, exception, "INVALID_ARGUMENT",
+                          STR("cache keys are 1..512 bytes and ttl is not negative"), STR(""));
+        } else if (!cache_defer(c, 0, buf_str(&key), buf_str(&val), ttl)) {
+            struct diag d;
+            int rc =
+                db_cache_set(api_data_cache(), cache_ns(c), buf_str(&key), buf_str(&val), ttl, &d);
+            r = rc == RC_OK ? r : cache_throw(ctx, exception, rc, &d);
+        }
+    }
+    buf_fini(&key);
+    buf_fini(&val);
+    return r;
+}
+
+/* cacheGet(key): the value, or undefined on a miss. */
+static JSValueRef cache_get(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct buf key;
+    buf_init(&key, 2 * DB_CACHE_KEY_MAX_BYTES);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (key_arg(ctx, argv[0], &key, exception)) {
+        struct arena *a = arena_new(1024);
+        struct diag d;
+        struct str v;
+        int rc = db_cache_get(api_data_cache(), cache_ns(c), buf_str(&key), a, &d, &v);
+        if (rc == RC_OK) {
+            r = cache_decode(ctx, c, v, a);
+        } else if (rc != RC_NOTFOUND) {
+            r = cache_throw(ctx, exception, rc, &d);
+        }
+        arena_free(a);
+    }
+    buf_fini(&key);
+    return r;
+}
+
+static JSValueRef cache_has(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct buf key;
+    buf_init(&key, 2 * DB_CACHE_KEY_MAX_BYTES);
+    bool has = key_arg(ctx, argv[0], &key, exception) &&
+               db_cache_has(api_data_cache(), cache_ns(c), buf_str(&key));
+    buf_fini(&key);
+    return JSValueMakeBoolean(ctx, has);
+}
+
+/* cacheDelete(pattern): entries deleted (0 when deferred to a commit). */
+static JSValueRef cache_delete(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct buf key;
+    buf_init(&key, 2 * DB_CACHE_KEY_MAX_BYTES);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (key_arg(ctx, argv[0], &key, exception)) {
+        size_t n = 0;
+        struct diag d;
+        int rc = RC_OK;
+        if (!cache_defer(c, 1, buf_str(&key), STR(""), 0)) {
+            rc = db_cache_delete(api_data_cache(), cache_ns(c), buf_str(&key), &d, &n);
+        }
+        r = rc == RC_OK ? JSValueMakeNumber(ctx, (double)n) : cache_throw(ctx, exception, rc, &d);
+    }
+    buf_fini(&key);
+    return r;
+}
+
+static JSValueRef cache_keys(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct buf pat;
+    buf_init(&pat, 2 * DB_CACHE_KEY_MAX_BYTES);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    if (argc == 0 || JSValueIsUndefined(ctx, argv[0]) || key_arg(ctx, argv[0], &pat, exception)) {
+        struct arena *a = arena_new(4096);
+        struct diag d;
+        struct str *keys = NULL;
+        size_t n = 0;
+        int rc = db_cache_keys(api_data_cache(), cache_ns(c), buf_str(&pat), a, &d, &keys, &n);
+        if (rc != RC_OK) {
+            r = cache_throw(ctx, exception, rc, &d);
+        } else {
+            JSValueRef *items = arena_calloc(a, n ? n : 1, sizeof(JSValueRef));
+            for (size_t i = 0; i < n; i++) {
+                items[i] = js_make_string(ctx, keys[i]);
+            }
+            JSValueRef exc = NULL;
+            r = JSObjectMakeArray(ctx, n, items, &exc);
+        }
+        arena_free(a);
+    }
+    buf_fini(&pat);
+    return r;
+}
+
+static JSValueRef cache_clear(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (cache_defer(c, 2, STR(""), STR(""), 0)) {
+        return JSValueMakeNumber(ctx, 0);
+    }
+    return JSValueMakeNumber(ctx, (double)db_cache_clear(api_data_cache(), cache_ns(c)));
+}
+
+static JSValueRef cache_size(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    return JSValueMakeNumber(ctx, (double)db_cache_size(api_data_cache(), cache_ns(c)));
+}
+
+/* cacheStats(): [entries, bytes, hits, misses, sets, deletes, evictions] */
+static JSValueRef cache_stats(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db_cache_stats st;
+    db_cache_stats(api_data_cache(), cache_ns(c), &st);
+    JSValueRef v[7] = {
+        JSValueMakeNumber(ctx, (double)st.entries),   JSValueMakeNumber(ctx, (double)st.bytes),
+        JSValueMakeNumber(ctx, (double)st.hits),      JSValueMakeNumber(ctx, (double)st.misses),
+        JSValueMakeNumber(ctx, (double)st.sets),      JSValueMakeNumber(ctx, (double)st.deletes),
+        JSValueMakeNumber(ctx, (double)st.evictions),
+    };
+    JSValueRef exc = NULL;
+    return JSObjectMakeArray(ctx, 7, v, &exc);
+}
+
+/* ------------------------------------------------------------------ the caller */
+
+struct str api_ctx_user(struct api_ctx *c, char *buf, size_t cap)
+{
+    struct api_inv *inv = c->current;
+    struct str v;
+    if (inv == NULL || inv->req == NULL) {
+        return STR_NULL;
+    }
+    if (c->e->cfg.test_user_header && http_request_header(inv->req, STR("x-kiln-test-user"), &v) &&
+        v.len > 0 && v.len < cap) {
+        memcpy(buf, v.ptr, v.len);
+        return str_make(buf, v.len);
+    }
+    if (api_admin_token_ok(c->e, inv->req) && cap > 5) {
+        memcpy(buf, "admin", 5);
+        return str_make(buf, 5);
+    }
+    return STR_NULL;
+}
+
+/* personalUser(): the user personalStorage belongs to, or null (anonymous). */
+static JSValueRef data_user(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    char buf[API_USER_MAX];
+    struct str u = api_ctx_user(c, buf, sizeof(buf));
+    return u.len ? js_make_string(ctx, u) : JSValueMakeNull(ctx);
+}
+
+static const struct js_fn data_fns[] = {
+    { .name = "dbSql", .fn = data_sql, .min_args = 3 },
+    { .name = "dbNamespace", .fn = data_namespace, .min_args = 0 },
+    { .name = "dbGranted", .fn = data_granted, .min_args = 1 },
+    { .name = "dbTxBegin", .fn = data_tx_begin, .min_args = 0 },
+    { .name = "dbTxAsync", .fn = data_tx_async, .min_args = 0 },
+    { .name = "dbTxEnd", .fn = data_tx_end, .min_args = 1 },
+    { .name = "dbTxDepth", .fn = data_tx_depth, .min_args = 0 },
+    { .name = "dbColumns", .fn = data_columns, .min_args = 1 },
+    { .name = "dbTables", .fn = data_tables, .min_args = 0 },
+    { .name = "dbMigration", .fn = data_mig_get, .min_args = 1 },
+    { .name = "dbMigrationPut", .fn = data_mig_put, .min_args = 3 },
+    { .name = "dbChecksum", .fn = data_checksum, .min_args = 1 },
+    { .name = "cacheSet", .fn = cache_set, .min_args = 2 },
+    { .name = "cacheGet", .fn = cache_get, .min_args = 1 },
+    { .name = "cacheHas", .fn = cache_has, .min_args = 1 },
+    { .name = "cacheDelete", .fn = cache_delete, .min_args = 1 },
+    { .name = "cacheKeys", .fn = cache_keys, .min_args = 0 },
+    { .name = "cacheClear", .fn = cache_clear, .min_args = 0 },
+    { .name = "cacheSize", .fn = cache_size, .min_args = 0 },
+    { .name = "cacheStats", .fn = cache_stats, .min_args = 0 },
+    { .name = "personalUser", .fn = data_user, .min_args = 0 },
+    { .name = NULL },
+};
+
+const struct api_module api_module_data = {
+    .name = "data",
+    .init = NULL,
+    .fns = data_fns,
+};
