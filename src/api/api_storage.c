@@ -63,7 +63,7 @@ static void personal_class_create(void)
 static bool st_scope(JSContextRef ctx, JSObjectRef this_obj, struct st_call *call,
                      JSValueRef *exception)
 {
-    struct str uri = call->scope;
+    struct str uri = call->c->ver->uri;
     call->scope = uri;
     if (this_obj == NULL || !JSValueIsObjectOfClass(ctx, this_obj, personal_class)) {
         return true;
