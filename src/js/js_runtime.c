@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runtimes (one JSC context group per thread, with its execution time limit) and their global
- * contexts. The global object of every context is an instance of a per-runtime class whose
- * private data is a struct ctx_info, so host callbacks find their runtime and user pointer
- * with one JSObjectGetPrivate.
+ * contexts. The global object of every context is a plain JSGlobalObject (so JSC caches
+ * global variable accesses); its read-only, non-enumerable property __kilnContextInfo holds an
+ * object whose private data is a struct ctx_info, so host callbacks find their runtime and
+ * user pointer.
  * Thread contract: the thread that created the runtime.
  */
+#include <pthread.h>
+
 #include "base/diag.h"
 #include "base/mem.h"
 #include "base/rc.h"
@@ -15,7 +18,7 @@
 
 struct js_runtime {
     JSContextGroupRef group;
-    JSClassRef global_class;
+    JSClassRef info_class; /* the holder of a context's struct ctx_info */
     JSClassRef host_fn_class;
     int64_t timeout_ms;
     bool timed_out;
@@ -56,9 +59,29 @@ static bool on_should_terminate(JSContextRef ctx, void *context)
     return true;
 }
 
-static void global_finalize(JSObjectRef obj)
+static void info_finalize(JSObjectRef obj)
 {
     mem_free(JSObjectGetPrivate(obj));
+}
+
+/* The global property that holds a context's struct ctx_info (made once; JSStringRefs are
+ * immutable and safe to share between threads). */
+static JSStringRef info_name;
+static pthread_once_t info_name_once = PTHREAD_ONCE_INIT;
+
+static void make_info_name(void)
+{
+    info_name = JSStringCreateWithUTF8CString("__kilnContextInfo");
+}
+
+static struct ctx_info *info_of(JSContextRef ctx)
+{
+    JSObjectRef g = JSContextGetGlobalObject(ctx);
+    JSValueRef v = JSObjectGetProperty(ctx, g, info_name, NULL);
+    if (!JSValueIsObject(ctx, v)) {
+        return NULL;
+    }
+    return JSObjectGetPrivate((JSObjectRef)v);
 }
 
 static JSValueRef host_call(JSContextRef ctx, JSObjectRef function, JSObjectRef this_obj,
@@ -81,10 +104,11 @@ struct js_runtime *js_runtime_new(int64_t exec_timeout_ms)
 {
     struct js_runtime *rt = mem_calloc(1, sizeof(*rt));
     rt->group = JSContextGroupCreate();
-    JSClassDefinition gdef = kJSClassDefinitionEmpty;
-    gdef.className = "global";
-    gdef.finalize = global_finalize;
-    rt->global_class = JSClassCreate(&gdef);
+    JSClassDefinition idef = kJSClassDefinitionEmpty;
+    idef.className = "KilnContextInfo";
+    idef.finalize = info_finalize;
+    rt->info_class = JSClassCreate(&idef);
+    pthread_once(&info_name_once, make_info_name);
     JSClassDefinition fdef = kJSClassDefinitionEmpty;
     fdef.className = "Function";
     fdef.callAsFunction = host_call;
@@ -99,7 +123,7 @@ void js_runtime_free(struct js_runtime *rt)
         return;
     }
     JSClassRelease(rt->host_fn_class);
-    JSClassRelease(rt->global_class);
+    JSClassRelease(rt->info_class);
     JSContextGroupRelease(rt->group);
     mem_free(rt);
 }
@@ -167,12 +191,19 @@ void js_runtime_collect(JSContextRef ctx)
 
 JSGlobalContextRef js_context_new(struct js_runtime *rt, void *user)
 {
-    JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(rt->group, rt->global_class);
+    /* A plain global object: a global with a class is a JSCallbackObject, whose custom
+     * property lookup turns off JSC's caching of every global variable access. */
+    JSGlobalContextRef ctx = JSGlobalContextCreateInGroup(rt->group, NULL);
     struct ctx_info *info = mem_calloc(1, sizeof(*info));
     info->rt = rt;
     info->user = user;
-    bool ok = JSObjectSetPrivate(JSContextGetGlobalObject(ctx), info);
-    ASSERT(ok);
+    JSObjectRef holder = JSObjectMake(ctx, rt->info_class, info);
+    JSValueRef exc = NULL;
+    JSObjectSetProperty(ctx, JSContextGetGlobalObject(ctx), info_name, holder,
+                        kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontEnum |
+                            kJSPropertyAttributeDontDelete,
+                        &exc);
+    ASSERT(exc == NULL);
     return ctx;
 }
 
@@ -182,7 +213,7 @@ void js_context_free(JSGlobalContextRef ctx)
         return;
     }
     /* The user pointer may be freed before the collector finalizes the global object. */
-    struct ctx_info *info = JSObjectGetPrivate(JSContextGetGlobalObject(ctx));
+    struct ctx_info *info = info_of(ctx);
     if (info != NULL) {
         info->user = NULL;
     }
@@ -191,13 +222,13 @@ void js_context_free(JSGlobalContextRef ctx)
 
 void *js_context_user(JSContextRef ctx)
 {
-    struct ctx_info *info = JSObjectGetPrivate(JSContextGetGlobalObject(ctx));
+    struct ctx_info *info = info_of(ctx);
     return info ? info->user : NULL;
 }
 
 struct js_runtime *js_context_runtime(JSContextRef ctx)
 {
-    struct ctx_info *info = JSObjectGetPrivate(JSContextGetGlobalObject(ctx));
+    struct ctx_info *info = info_of(ctx);
     return info ? info->rt : NULL;
 }
 
