@@ -265,6 +265,7 @@ extern const struct api_module api_module_core;
 extern const struct api_module api_module_timers;
 extern const struct api_module api_module_url;
 extern const struct api_module api_module_encoding;
+extern const struct api_module api_module_platform;
 extern const struct api_module api_module_storage;
 extern const struct api_module api_module_data;
 extern const struct api_module api_module_realtime;

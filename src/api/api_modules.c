@@ -18,5 +18,6 @@ const struct api_module *const api_modules[] = {
     &api_module_url,      /* URL, URLSearchParams (natives for prelude 50_url.js) */
     &api_module_encoding, /* TextEncoder, TextDecoder, atob, btoa (51_encoding.js) */
     &api_module_data,     /* database, cache, personalStorage (natives for 60_data.js) */
+    &api_module_platform, /* crypto.getRandomValues/randomUUID, performance (53_crypto_perf.js) */
     NULL,
 };

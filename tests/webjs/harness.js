@@ -26,6 +26,8 @@
 //   arrays, ArrayBuffer, Date, RegExp, Map, Set, Error and class instances compare exactly; plain
 //   objects and arrays recursively. A throw becomes { $throws: name, message } (+ code when the
 //   error has a numeric DOMException code).
+// - console formatting: webjsInspect(value, options) and webjsFormat(...args) are Node's
+//   util.inspect/util.format in Node and kiln.inspect/kiln.format (what console.* prints) in Kiln.
 // - Compare what the standard fixes. Where Kiln deliberately differs from Node, use T.kiln with
 //   Kiln's expected result and say why in a comment and in docs (script-api.md).
 "use strict";
@@ -135,4 +137,8 @@
 
   g.T = T;
   g.webjsRunAll = runAll;
+  // The value formatter that console.* uses: Node's util, Kiln's kiln.inspect/kiln.format.
+  const util = typeof require === "function" ? require("util") : null;
+  g.webjsInspect = util ? (v, o) => util.inspect(v, o) : (v, o) => g.kiln.inspect(v, o);
+  g.webjsFormat = util ? (...a) => util.format(...a) : (...a) => g.kiln.format(...a);
 })(globalThis);

@@ -81,7 +81,8 @@
   K.setup = function (uri, version, dev) {
     const name = uri.split("/").pop();
     K.script = Object.freeze({ uri, name, namespace: uri, version });
-    g.kiln = Object.freeze({ version: N.engineVersion || "0.1.0", mode: dev ? "dev" : "prod", instanceId: null, baseUrl: null });
+    g.kiln = Object.freeze({ version: N.engineVersion || "0.1.0", mode: dev ? "dev" : "prod", instanceId: null, baseUrl: null,
+      inspect: K.inspect, format: K.format });
   };
 
   const synthetic = () => ({ method: "POST", path: "/", rawPath: "/", url: "", query: {}, params: {}, headers: {},

@@ -51,7 +51,9 @@
         throw new TypeError('The "input" argument must be an instance of ArrayBuffer or ArrayBufferView');
       }
       const stream = options !== null && typeof options === "object" ? Boolean(options.stream) : false;
-      const s = textDecode(this.#d, input, stream);
+      // The C API has no DataView type: pass its bytes as a Uint8Array.
+      const bytes = input instanceof DataView ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : input;
+      const s = textDecode(this.#d, bytes, stream);
       if (s === null) {
         const e = new TypeError(`The encoded data was not valid for encoding ${this.#enc}`);
         e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";

@@ -156,7 +156,7 @@ TEST(api_console_formatting_and_sink)
     ASSERT_CONTAINS(s, "info|log.js|rid|order placed|orderId=7|password=[redacted]|tags=[\"a\"]\n");
     ASSERT_CONTAINS(s, "warn|log.js|rid|{\"only\":true}|only=true\n");
     ASSERT_CONTAINS(s, "error|log.js|rid|TypeError: bad thing\n");
-    ASSERT_CONTAINS(s, "info|log.js|rid|a [1,2] null undefined\n");
+    ASSERT_CONTAINS(s, "info|log.js|rid|a [ 1, 2 ] null undefined\n");
     ASSERT_TRUE(strstr(s, "hidden in prod") == NULL);
     ASSERT_CONTAINS(s, "error|log.js|rid|Assertion failed: math|x=1\n");
     ASSERT_TRUE(strstr(s, "never") == NULL);

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// TextEncoder/TextDecoder/atob/btoa API behaviour beyond the corpus: encodeInto bounds,
+// streaming across many chunks, BOM handling per call, inputs of every buffer kind, labels,
+// argument errors; atob/btoa conversions.
+"use strict";
+(function () {
+  const te = new TextEncoder();
+  T("encoding/encoder shape", () => [te.encoding, Object.prototype.toString.call(te), Object.keys(TextEncoder.prototype).sort(),
+    te.encode() instanceof Uint8Array, te.encode().length, te.encode(undefined).length, Array.from(te.encode(null)), Array.from(te.encode(12))]);
+  T("encoding/encodeInto", () => ["", "abc", "€uro", "😀x", "a\ud800b", "ééé"].map((s) => [3, 4, 10].map((n) => {
+    const u = new Uint8Array(n);
+    const r = te.encodeInto(s, u);
+    return [r.read, r.written, Array.from(u)];
+  })));
+  T("encoding/encodeInto subarray", () => { const u = new Uint8Array(8); const r = te.encodeInto("hey", u.subarray(2, 4)); return [r, Array.from(u)]; });
+  T.noMsg("encoding/encodeInto not u8", () => te.encodeInto("x", new Uint16Array(2)));
+  T("encoding/decoder shape", () => { const d = new TextDecoder(); return [d.encoding, d.fatal, d.ignoreBOM, Object.prototype.toString.call(d), Object.keys(TextDecoder.prototype).sort()]; });
+  T("encoding/decoder labels", () => ["utf8", "UTF-8", " unicode-1-1-utf-8\n", "utf-16", "UTF-16LE", "ucs-2", "unicodefffe", "csunicode"].map((l) => new TextDecoder(l).encoding));
+  T("encoding/decoder bad label", () => new TextDecoder("windows-1252x"));
+  T("encoding/decode inputs", () => {
+    const d = new TextDecoder();
+    const bytes = new Uint8Array([0x68, 0x69, 0xc3, 0xa9]);
+    return [d.decode(), d.decode(undefined), d.decode(bytes), d.decode(bytes.buffer), d.decode(new DataView(bytes.buffer, 1)),
+      d.decode(new Uint16Array(bytes.buffer)), d.decode(bytes.subarray(2))];
+  });
+  T.noMsg("encoding/decode bad input", () => new TextDecoder().decode("abc"));
+  T("encoding/stream byte by byte", () => {
+    const d = new TextDecoder();
+    const bytes = te.encode("a€😀é\u0000z");
+    let s = "";
+    for (const b of bytes) s += d.decode(new Uint8Array([b]), { stream: true });
+    return [s + d.decode(), d.decode(new Uint8Array([0xe2, 0x82]), { stream: true }), d.decode()];
+  });
+  T("encoding/stream fatal tail", () => { const d = new TextDecoder("utf-8", { fatal: true }); d.decode(new Uint8Array([0xf0, 0x9f]), { stream: true }); return d.decode(); });
+  T("encoding/bom per stream", () => {
+    const d = new TextDecoder();
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, 0x61]);
+    return [d.decode(bom), d.decode(bom), d.decode(new Uint8Array([0xef]), { stream: true }) + d.decode(new Uint8Array([0xbb, 0xbf, 0x62]))];
+  });
+  T("encoding/utf16 stream odd bytes", () => {
+    const d = new TextDecoder("utf-16le");
+    return [d.decode(new Uint8Array([0x61]), { stream: true }), d.decode(new Uint8Array([0x00, 0x3d, 0xd8]), { stream: true }), d.decode(new Uint8Array([0x00, 0xde]))];
+  });
+  T("encoding/round trip all planes", () => {
+    let s = "";
+    for (let cp = 0; cp < 0x110000; cp += 0x101) if (cp < 0xd800 || cp > 0xdfff) s += String.fromCodePoint(cp);
+    return new TextDecoder().decode(te.encode(s)) === s;
+  });
+  T("encoding/options coercion", () => [new TextDecoder("utf-8", { fatal: 1 }).fatal, new TextDecoder("utf-8", null).fatal, new TextDecoder(undefined).encoding]);
+  T("b64/btoa conversions", () => [btoa(""), btoa(null), btoa(undefined), btoa(12), btoa("\u00ff\u0000")]);
+  T("b64/btoa bad", () => btoa("€"));
+  T("b64/atob conversions", () => [atob(null === null ? "" : ""), atob(undefined === undefined ? "dW5k" : ""), atob(" YQ== "), atob("YWJj\nZGVm")]);
+  T("b64/atob length 1 mod 4", () => atob("YWJjZ"));
+  T("b64/atob bad char", () => atob("YW*j"));
+  T("b64/atob padding in middle", () => atob("YQ==YQ=="));
+  T("b64/atob too much padding", () => atob("YQ==="));
+  T("b64/atob non-latin1", () => atob("YWJj€"));
+  T("b64/no args", () => btoa());
+  T("b64/bytes round trip", () => { let s = ""; for (let i = 0; i < 256; i++) s += String.fromCharCode(i); return atob(btoa(s)) === s; });
+})();
