@@ -556,7 +556,7 @@
         }
         return typeof anonymous === "function" ? anonymous.apply(null, arguments) : anonymous;
       }
-      return P[name].apply(P, arguments);
+      return Reflect.apply(P[name], P, arguments);
     };
   }
   const personalStorage = {

@@ -85,6 +85,7 @@ TEST(sql_tables_live_in_the_namespace)
     int64_t v = 0;
     OK(db, "blog", "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT NOT NULL)");
     OK(db, "blog", "CREATE INDEX posts_title ON posts (title)");
+    OK(db, "blog", "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
     struct db_value args[] = { DBV_TEXT(STR("hello")) };
     ASSERT_OK(
         run(db, "blog", false, 0, "INSERT INTO posts (title) VALUES ($1)", args, 1, &code, NULL));
