@@ -365,3 +365,38 @@ TEST(db_script_versions_list)
     arena_free(a);
     db_close(db);
 }
+
+TEST(db_script_from_folder_and_size)
+{
+    struct db *db = test_db_open(NULL);
+    struct arena *a = arena_new(4096);
+    int64_t ver = 0;
+    struct db_script s = { .uri = STR("f.js"), .content = STR("h\xc3\xa9"), .from_folder = true };
+    ASSERT_OK(db_script_put(db, &s, DB_VERSION_ANY, NULL, &ver));
+    struct db_script api = { .uri = STR("a.js"), .content = STR("abc") };
+    ASSERT_OK(db_script_put(db, &api, DB_VERSION_ANY, NULL, &ver));
+    struct db_script got;
+    ASSERT_OK(db_script_get(db, STR("f.js"), a, NULL, &got));
+    ASSERT_TRUE(got.from_folder);
+    ASSERT_EQ_SIZE(got.size, 3);
+    struct db_script *items = NULL;
+    size_t n = 0;
+    ASSERT_OK(db_script_list(db, a, NULL, &items, &n));
+    ASSERT_EQ_SIZE(n, 2);
+    ASSERT_EQ_SLICE(items[0].uri, "a.js");
+    ASSERT_FALSE(items[0].from_folder);
+    ASSERT_EQ_SIZE(items[0].size, 3);
+    ASSERT_EQ_SIZE(items[0].content.len, 0);
+    ASSERT_TRUE(items[1].from_folder);
+    ASSERT_EQ_SIZE(items[1].size, 3); /* bytes, not characters */
+    /* A later put without the flag (the folder file became an API script) clears it. */
+    s.from_folder = false;
+    ASSERT_OK(db_script_put(db, &s, DB_VERSION_ANY, NULL, &ver));
+    ASSERT_OK(db_script_get(db, STR("f.js"), a, NULL, &got));
+    ASSERT_FALSE(got.from_folder);
+    int64_t schema = 0;
+    ASSERT_OK(db_schema_version(db, NULL, &schema));
+    ASSERT_EQ_INT(schema, 2);
+    arena_free(a);
+    db_close(db);
+}
