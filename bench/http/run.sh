@@ -5,7 +5,7 @@
 # in setup_runtime, so Kiln and each peer are pinned the same way (server on SERVER_CPU=0, wrk
 # -c64 on LOAD_CPU=1) and measured by the same code. Prints ratios Kiln/peer.
 #
-#   bench/http/run.sh                       kiln, node-http, deno, bun (hello + json)
+#   bench/http/run.sh                       kiln, node-http, deno, bun (hello, json, kv_post, kv_get)
 #   ONLY="kiln node-http" bench/http/run.sh a subset; DURATION, REPS, ... as run.sh takes them
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -26,7 +26,7 @@ s = open(path).read()
 case = f'''    kiln)
       PORT=19087
       CMD=({root}/build/release/kiln serve --listen 127.0.0.1:$PORT --data "$DATA/kiln" --scripts {root}/bench/http/scripts --io-threads 1 --js-threads 1 --log-level warn)
-      ENDPOINTS="hello json" ;;
+      ENDPOINTS="hello json kv_post kv_get" ;;
 '''
 marker = '    *) die "unknown runtime $rt" ;;'
 assert marker in s, "run.sh changed: cannot add kiln"

@@ -357,7 +357,30 @@ void api_admin_routes(struct api_admin_req *r)
 
 /* ------------------------------------------------------------------ start-up load */
 
-/* Deploy the newest version of s that loads (newest first, at most 10 tried). */
+/* Deploy the newest stored version of uri older than `newest` that loads (at most 10 tried). */
+static void load_older(struct api_engine *e, struct db *db, struct str uri, int64_t newest,
+                       struct arena *a)
+{
+    struct diag d;
+    struct db_script_version *vers = NULL;
+    size_t n = 0;
+    if (db_script_versions(db, uri, 10, a, &d, &vers, &n) != RC_OK) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct str content;
+        if (vers[i].version >= newest ||
+            db_script_get_version(db, uri, vers[i].version, a, &d, &content) != RC_OK ||
+            api_engine_deploy(e, uri, content, &d) != RC_OK) {
+            continue;
+        }
+        log_warn(&scripts_log, "serving an older version script=%.*s version=%lld", STR_FMT(uri),
+                 (long long)vers[i].version);
+        return;
+    }
+}
+
+/* Deploy the newest version of s that loads. */
 static void load_one(struct api_engine *e, struct db *db, const struct db_script *s,
                      struct arena *a)
 {
@@ -367,25 +390,8 @@ static void load_one(struct api_engine *e, struct db *db, const struct db_script
         log_error(&scripts_log, "cannot read script=%.*s msg=\"%s\"", STR_FMT(s->uri), d.msg);
         return;
     }
-    if (api_engine_deploy(e, full.uri, full.content, &d) == RC_OK) {
-        return;
-    }
-    struct db_script_version *vers = NULL;
-    size_t n = 0;
-    if (db_script_versions(db, s->uri, 10, a, &d, &vers, &n) != RC_OK) {
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct str content;
-        if (vers[i].version >= full.version ||
-            db_script_get_version(db, s->uri, vers[i].version, a, &d, &content) != RC_OK) {
-            continue;
-        }
-        if (api_engine_deploy(e, full.uri, content, &d) == RC_OK) {
-            log_warn(&scripts_log, "serving an older version script=%.*s version=%lld",
-                     STR_FMT(s->uri), (long long)vers[i].version);
-            return;
-        }
+    if (api_engine_deploy(e, full.uri, full.content, &d) != RC_OK) {
+        load_older(e, db, full.uri, full.version, a);
     }
 }
 
@@ -453,13 +459,15 @@ void api_scripts_folder_prune(struct api_engine *e, struct db *db, bool (*seen)(
     struct diag d;
     struct db_script *items = NULL;
     size_t n = 0;
-    if (db_script_list(db, a, &d, &items, &n) == RC_OK) {
-        for (size_t i = 0; i < n; i++) {
-            if (items[i].from_folder && !seen(arg, items[i].uri)) {
-                IGNORE_RC(db_script_delete(db, items[i].uri, &d));
-                api_engine_remove(e, items[i].uri);
-            }
+    if (db_script_list(db, a, &d, &items, &n) != RC_OK) {
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].from_folder || seen(arg, items[i].uri)) {
+            continue;
         }
+        IGNORE_RC(db_script_delete(db, items[i].uri, &d));
+        api_engine_remove(e, items[i].uri);
     }
     arena_free(a);
 }

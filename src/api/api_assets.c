@@ -491,6 +491,47 @@ static JSValueRef as_list(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     return r;
 }
 
+enum fetch_encoding {
+    ENC_B64,
+    ENC_BYTES,
+    ENC_TEXT
+};
+
+/* The encoding option of fetchAsset (opts may be anything); false when it threw. */
+static bool fetch_encoding(JSContextRef ctx, JSValueRef opts, enum fetch_encoding *out,
+                           JSValueRef *exception)
+{
+    if (!JSValueIsObject(ctx, opts)) {
+        return true;
+    }
+    JSValueRef ev = get_prop(ctx, (JSObjectRef)opts, "encoding");
+    if (JSValueIsUndefined(ctx, ev)) {
+        return true;
+    }
+    JSValueRef exc = NULL;
+    size_t n = 0;
+    char *es = js_value_to_owned(ctx, ev, &n, &exc);
+    if (es == NULL) {
+        *exception = exc;
+        return false;
+    }
+    struct str e = str_make(es, n);
+    bool ok = true;
+    if (str_eq(e, STR("bytes"))) {
+        *out = ENC_BYTES;
+    } else if (str_eq(e, STR("text"))) {
+        *out = ENC_TEXT;
+    } else {
+        ok = str_eq(e, STR("base64"));
+    }
+    mem_free(es);
+    if (!ok) {
+        (void)api_throw(ctx, exception, "INVALID_ARGUMENT",
+                        STR("encoding must be \"base64\", \"bytes\" or \"text\""), STR(""));
+    }
+    return ok;
+}
+
 /* fetchAsset(uri, {encoding: "base64" | "bytes" | "text"}) */
 static JSValueRef as_fetch(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                            const JSValueRef argv[], JSValueRef *exception)
@@ -502,29 +543,10 @@ static JSValueRef as_fetch(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         return JSValueMakeUndefined(ctx);
     }
 
-    enum {
-        ENC_B64,
-        ENC_BYTES,
-        ENC_TEXT
-    } enc = ENC_B64;
-
-    if (argc > 1 && JSValueIsObject(ctx, argv[1])) {
-        JSValueRef ev = get_prop(ctx, (JSObjectRef)argv[1], "encoding");
-        if (!JSValueIsUndefined(ctx, ev)) {
-            JSValueRef exc = NULL;
-            size_t n = 0;
-            char *es = js_value_to_owned(ctx, ev, &n, &exc);
-            struct str e = es ? str_make(es, n) : STR_NULL;
-            enc = str_eq(e, STR("bytes")) ? ENC_BYTES : str_eq(e, STR("text")) ? ENC_TEXT : enc;
-            bool bad = es == NULL || (enc == ENC_B64 && !str_eq(e, STR("base64")));
-            mem_free(es);
-            if (bad) {
-                mem_free(owned);
-                return api_throw(ctx, exception, "INVALID_ARGUMENT",
-                                 STR("encoding must be \"base64\", \"bytes\" or \"text\""),
-                                 STR(""));
-            }
-        }
+    enum fetch_encoding enc = ENC_B64;
+    if (argc > 1 && !fetch_encoding(ctx, argv[1], &enc, exception)) {
+        mem_free(owned);
+        return JSValueMakeUndefined(ctx);
     }
     struct api_ctx *c = api_ctx_of(ctx);
     struct arena *a = arena_new(4096);

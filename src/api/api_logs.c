@@ -362,55 +362,72 @@ void api_logs_stop(struct api_engine *e)
 
 /* ------------------------------------------------------------------ filters */
 
+/* Digits only (at most 16): epoch ms. */
+static bool parse_epoch_ms(struct str s, int64_t *out_ms)
+{
+    int64_t v = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] < '0' || s.ptr[i] > '9' || i >= 16) {
+            return false;
+        }
+        v = (v * 10) + (s.ptr[i] - '0');
+    }
+    *out_ms = v;
+    return s.len > 0;
+}
+
+/* The optional ".s", ".ss" or ".sss" between the seconds and the 'Z': milliseconds. */
+static bool parse_fraction(struct str frac, int *out_ms)
+{
+    *out_ms = 0;
+    if (frac.len == 0) {
+        return true;
+    }
+    if (frac.ptr[0] != '.' || frac.len < 2 || frac.len > 4) {
+        return false;
+    }
+    int scale = 100;
+    for (size_t i = 1; i < frac.len; i++) {
+        if (frac.ptr[i] < '0' || frac.ptr[i] > '9') {
+            return false;
+        }
+        *out_ms += (frac.ptr[i] - '0') * scale;
+        scale /= 10;
+    }
+    return true;
+}
+
 /* Parse "2026-01-05T09:00:00Z", "2026-01-05T09:00:00.123Z" or epoch ms digits. */
 bool api_parse_time_ms(struct str s, int64_t *out_ms)
 {
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    const size_t shape_len = sizeof(shape) - 1;
     if (s.len == 0 || s.len > 40) {
         return false;
     }
-    bool digits = true;
-    int64_t v = 0;
-    for (size_t i = 0; i < s.len && digits; i++) {
-        digits = s.ptr[i] >= '0' && s.ptr[i] <= '9' && i < 16;
-        v = (v * 10) + (s.ptr[i] - '0');
-    }
-    if (digits) {
-        *out_ms = v;
+    if (parse_epoch_ms(s, out_ms)) {
         return true;
     }
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-    if (s.len < sizeof(shape) || s.ptr[s.len - 1] != 'Z') {
+    if (s.len <= shape_len || s.ptr[s.len - 1] != 'Z') {
         return false;
     }
     int f[6] = { 0 };
     int fi = 0;
-    for (size_t i = 0; i + 1 < sizeof(shape); i++) {
+    for (size_t i = 0; i < shape_len; i++) {
         char c = s.ptr[i];
-        if (shape[i] == 'd') {
-            if (c < '0' || c > '9') {
-                return false;
-            }
-            f[fi] = (f[fi] * 10) + (c - '0');
-        } else if (c != shape[i]) {
+        bool digit = c >= '0' && c <= '9';
+        if (shape[i] == 'd' ? !digit : c != shape[i]) {
             return false;
+        }
+        if (shape[i] == 'd') {
+            f[fi] = (f[fi] * 10) + (c - '0');
         } else {
             fi++;
         }
     }
     int ms = 0;
-    size_t i = sizeof(shape) - 1;
-    if (i < s.len - 1) {
-        if (s.ptr[i] != '.' || s.len - 1 - (i + 1) < 1 || s.len - 1 - (i + 1) > 3) {
-            return false;
-        }
-        int scale = 100;
-        for (i++; i < s.len - 1; i++) {
-            if (s.ptr[i] < '0' || s.ptr[i] > '9') {
-                return false;
-            }
-            ms += (s.ptr[i] - '0') * scale;
-            scale /= 10;
-        }
+    if (!parse_fraction(str_sub(s, shape_len, s.len - 1 - shape_len), &ms)) {
+        return false;
     }
     if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60) {
         return false;

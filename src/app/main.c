@@ -150,6 +150,34 @@ static int setup_admin_token(const struct app_config *cfg, struct db *db, char o
     return rc;
 }
 
+/* Open (and migrate) the store "<data>/kiln.db" once, and set up the admin token; the engine's
+ * threads open their own connections on the same file (db_path, written here). */
+static int open_store(const struct app_config *cfg, char *db_path, size_t cap, char token_hash[65],
+                      struct db **out_db, struct diag *d)
+{
+    if ((size_t)snprintf(db_path, cap, "%s/kiln.db", cfg->data_dir) >= cap) {
+        return diag_set(d, RC_INVAL, "data folder path too long");
+    }
+    int rc = db_open(db_path, NULL, d, out_db);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    return setup_admin_token(cfg, *out_db, token_hash, d);
+}
+
+/* Start the engine and deploy the scripts: those kept in the store first, then the folder's
+ * (its source of truth), which it watches. *out_engine is set even on failure (to stop it). */
+static int start_engine(const struct app_config *cfg, const struct api_config *acfg,
+                        struct api_engine **out_engine, struct diag *d)
+{
+    int rc = api_engine_start(acfg, out_engine, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    api_engine_load_store(*out_engine, cfg->scripts_dir != NULL);
+    return cfg->scripts_dir ? api_engine_watch_dir(*out_engine, cfg->scripts_dir, d) : RC_OK;
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     log_info(&app_log, "signal received, draining signal=%d", signum);
@@ -182,18 +210,7 @@ static int serve(struct app_config *cfg, struct diag *d)
     if (rc != RC_OK) {
         goto out;
     }
-    /* The store: opened (and migrated) here once; the engine's threads open their own
-     * connections on the same file. */
-    if ((size_t)snprintf(db_path, sizeof(db_path), "%s/kiln.db", cfg->data_dir) >=
-        sizeof(db_path)) {
-        rc = diag_set(d, RC_INVAL, "data folder path too long");
-        goto out;
-    }
-    rc = db_open(db_path, NULL, d, &db);
-    if (rc != RC_OK) {
-        goto out;
-    }
-    rc = setup_admin_token(cfg, db, token_hash, d);
+    rc = open_store(cfg, db_path, sizeof(db_path), token_hash, &db, d);
     if (rc != RC_OK) {
         goto out;
     }
@@ -212,17 +229,9 @@ static int serve(struct app_config *cfg, struct diag *d)
         .cache_ns_max_entries = (size_t)cfg->cache_max_entries,
         .test_user_header = cfg->test_user_header,
     };
-    rc = api_engine_start(&acfg, &engine, d);
+    rc = start_engine(cfg, &acfg, &engine, d);
     if (rc != RC_OK) {
         goto out;
-    }
-    /* Scripts kept in the store first; the folder (its source of truth) then syncs its own. */
-    api_engine_load_store(engine, cfg->scripts_dir != NULL);
-    if (cfg->scripts_dir) {
-        rc = api_engine_watch_dir(engine, cfg->scripts_dir, d);
-        if (rc != RC_OK) {
-            goto out;
-        }
     }
     struct http_server_config scfg = {
         .listen_host = cfg->listen_host,
