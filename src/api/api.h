@@ -19,6 +19,7 @@
 #include "base/defs.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "db/db.h"
 #include "http/http.h"
 
 struct diag;
@@ -35,6 +36,7 @@ struct api_config {
      * executor opens its own connection on it lazily; NULL: no store (storage calls throw
      * STORE_UNAVAILABLE). Borrowed: must outlive the engine. */
     const char *db_path;
+    struct db_options db_opts; /* for every connection the engine opens (zero: defaults) */
     /* Lower-case hex SHA-256 of the admin token (64 digits): /engine/api/ accepts
      * "Authorization: Bearer <token>" whose hash matches. NULL: the API always answers 401. */
     const char *admin_token_hash;

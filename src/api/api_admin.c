@@ -296,7 +296,7 @@ static void serve_one(struct api_admin *a, struct admin_job *job)
     struct diag d;
     diag_clear(&d);
     if (a->db == NULL && a->e->cfg.db_path != NULL &&
-        db_open(a->e->cfg.db_path, NULL, &d, &a->db) != RC_OK) {
+        api_engine_db_open(a->e, &a->db, &d) != RC_OK) {
         a->db = NULL;
         log_error(&admin_log, "cannot open the store msg=\"%s\"", d.msg);
     }

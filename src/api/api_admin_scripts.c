@@ -399,7 +399,7 @@ void api_scripts_load_store(struct api_engine *e, bool skip_folder)
 {
     struct diag d;
     struct db *db = NULL;
-    if (e->cfg.db_path == NULL || db_open(e->cfg.db_path, NULL, &d, &db) != RC_OK) {
+    if (e->cfg.db_path == NULL || api_engine_db_open(e, &db, &d) != RC_OK) {
         return;
     }
     struct arena *a = arena_new((size_t)64 * 1024);

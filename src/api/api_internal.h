@@ -485,6 +485,11 @@ void api_exec_stop(struct api_executor *ex);
  */
 struct db *api_executor_db(struct api_executor *ex, struct diag *d);
 
+/* Open a new connection on the engine's store with its options (cfg.db_opts). RC_OK with an
+ * owned *out_db; RC_NOTFOUND when the engine has no store; else db_open's error. The caller's
+ * thread owns it (db.h thread contract). */
+WARN_UNUSED int api_engine_db_open(struct api_engine *e, struct db **out_db, struct diag *d);
+
 /*
  * The store connection for a host callback of context c: its executor's connection, or, for a
  * register run (c->ex == NULL: deploy, on the deploying thread with deploy_mu held), the

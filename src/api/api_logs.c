@@ -246,7 +246,7 @@ static void feed_tails(struct api_logs *lg, const struct log_rec *batch)
 static void write_batch(struct api_logs *lg, struct log_rec *batch, size_t n)
 {
     struct diag d;
-    if (lg->db == NULL && db_open(lg->e->cfg.db_path, NULL, &d, &lg->db) != RC_OK) {
+    if (lg->db == NULL && api_engine_db_open(lg->e, &lg->db, &d) != RC_OK) {
         lg->db = NULL;
         log_error(&logs_log, "cannot open the store msg=\"%s\"", d.msg);
         return;

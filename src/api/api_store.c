@@ -9,18 +9,19 @@
 #include "api/api_internal.h"
 #include "base/rc.h"
 
+int api_engine_db_open(struct api_engine *e, struct db **out_db, struct diag *d)
+{
+    *out_db = NULL;
+    if (e->cfg.db_path == NULL) {
+        return diag_set(d, RC_NOTFOUND, "this Kiln has no store (no data folder configured)");
+    }
+    return db_open(e->cfg.db_path, &e->cfg.db_opts, d, out_db);
+}
+
 static struct db *open_lazy(struct api_engine *e, struct db **slot, struct diag *d)
 {
-    if (*slot != NULL) {
-        return *slot;
-    }
-    if (e->cfg.db_path == NULL) {
-        (void)diag_set(d, RC_NOTFOUND, "this Kiln has no store (no data folder configured)");
-        return NULL;
-    }
-    if (db_open(e->cfg.db_path, NULL, d, slot) != RC_OK) {
+    if (*slot == NULL && api_engine_db_open(e, slot, d) != RC_OK) {
         *slot = NULL;
-        return NULL;
     }
     return *slot;
 }

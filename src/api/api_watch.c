@@ -57,7 +57,7 @@ static struct db *watch_db(struct api_watch *w)
 {
     struct diag d;
     if (w->db == NULL && w->e->cfg.db_path != NULL &&
-        db_open(w->e->cfg.db_path, NULL, &d, &w->db) != RC_OK) {
+        api_engine_db_open(w->e, &w->db, &d) != RC_OK) {
         w->db = NULL;
         log_error(&watch_log, "cannot open the store msg=\"%s\"", d.msg);
     }

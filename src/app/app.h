@@ -27,6 +27,7 @@ struct app_config {
     char *db_url;
     char *config_file;
     bool dev;
+    bool no_fsync;      /* store commits not fsynced (synchronous=NORMAL) */
     int64_t io_threads; /* 0: one per available core */
     int64_t js_threads; /* 0: two per available core */
     enum log_level log_level;

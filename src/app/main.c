@@ -158,7 +158,8 @@ static int open_store(const struct app_config *cfg, char *db_path, size_t cap, c
     if ((size_t)snprintf(db_path, cap, "%s/kiln.db", cfg->data_dir) >= cap) {
         return diag_set(d, RC_INVAL, "data folder path too long");
     }
-    int rc = db_open(db_path, NULL, d, out_db);
+    struct db_options opts = { .no_fsync = cfg->no_fsync };
+    int rc = db_open(db_path, &opts, d, out_db);
     if (rc != RC_OK) {
         return rc;
     }
@@ -222,6 +223,7 @@ static int serve(struct app_config *cfg, struct diag *d)
         .dev = cfg->dev,
         .server_header = "kiln/" APP_VERSION,
         .db_path = db_path,
+        .db_opts = { .no_fsync = cfg->no_fsync },
         .admin_token_hash = token_hash,
         .version = APP_VERSION,
         .asset_max_bytes = (size_t)cfg->max_asset_bytes,

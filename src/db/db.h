@@ -41,6 +41,11 @@ struct db_options {
     size_t asset_max_bytes;
     size_t kv_value_max_bytes;
     size_t kv_keys_max;
+    /* false (default): synchronous=FULL, every commit is fsynced before it returns (durable
+     * across power loss). true: synchronous=NORMAL, commits are atomic and survive a crash of
+     * the process (SIGKILL), but the last ones before a power loss or OS crash may be lost;
+     * writes no longer wait for the disk. */
+    bool no_fsync;
 };
 
 struct db;

@@ -214,7 +214,8 @@ static int sq_open(const char *target, const struct db_options *opts, struct dia
         goto out;
     }
     (void)snprintf(pragma, sizeof(pragma),
-                   "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF");
+                   "PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF",
+                   opts->no_fsync ? "NORMAL" : "FULL");
     rc = sq_exec(c, pragma, d);
     if (rc != RC_OK) {
         goto out;

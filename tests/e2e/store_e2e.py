@@ -24,12 +24,13 @@ TOKEN = "store-e2e-token"
 
 
 class Kiln:
-    def __init__(self, binary, data, scripts=None, env_token=True):
+    def __init__(self, binary, data, scripts=None, env_token=True, extra=()):
         self.port_file = os.path.join(os.path.dirname(data), "port-%d" % time.monotonic_ns())
         cmd = [binary, "serve", "--listen", "127.0.0.1:0", "--port-file", self.port_file,
                "--data", data, "--js-threads", "2", "--io-threads", "1"]
         if scripts:
             cmd += ["--scripts", scripts]
+        cmd += list(extra)
         env = dict(os.environ)
         env.pop("KILN_ADMIN_TOKEN", None)
         if env_token:
@@ -191,10 +192,10 @@ def test_folder_sync(binary, tmp):
         k.stop()
 
 
-def test_kill_during_writes(binary, tmp):
+def test_kill_during_writes(binary, tmp, extra=()):
     """SIGKILL while requests write to sharedStorage: every acknowledged write survives."""
     data = os.path.join(tmp, "data")
-    k = Kiln(binary, data)
+    k = Kiln(binary, data, extra=extra)
     st, _, _ = k.req("PUT", "/engine/api/scripts/kv.js", KV_SCRIPT, admin=True)
     check(st == 201, "create script")
     acked = []
@@ -233,7 +234,7 @@ def test_kill_during_writes(binary, tmp):
         t.join(15)
     check(not errors, "write errors before the kill: %r" % errors[:3])
     n = len(acked)
-    k = Kiln(binary, data)
+    k = Kiln(binary, data, extra=extra)
     try:
         missing = []
         c = k.conn()
@@ -251,6 +252,11 @@ def test_kill_during_writes(binary, tmp):
         check(json.loads(body)["database"]["ok"], "store healthy after the kill")
     finally:
         k.stop()
+
+
+def test_kill_during_writes_no_fsync(binary, tmp):
+    """The same with --no-fsync (synchronous=NORMAL): a process crash still loses nothing."""
+    test_kill_during_writes(binary, tmp, extra=("--no-fsync",))
 
 
 def test_concurrent_upserts(binary, tmp):
@@ -341,7 +347,7 @@ def test_log_tail_and_pages(binary, tmp):
 
 
 TESTS = [test_restart_persistence, test_folder_sync, test_kill_during_writes,
-         test_concurrent_upserts, test_log_tail_and_pages]
+         test_kill_during_writes_no_fsync, test_concurrent_upserts, test_log_tail_and_pages]
 
 
 def main():

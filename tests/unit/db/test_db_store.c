@@ -400,3 +400,15 @@ TEST(db_script_from_folder_and_size)
     arena_free(a);
     db_close(db);
 }
+
+TEST(db_open_fsync_option)
+{
+    static const char sql_sync[] = "PRAGMA synchronous";
+    struct db *db = test_db_open(NULL);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_sync, NULL, 0, NULL, 0), 2); /* FULL */
+    db_close(db);
+    struct db_options opts = { .no_fsync = true };
+    db = test_db_open(&opts);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_sync, NULL, 0, NULL, 0), 1); /* NORMAL */
+    db_close(db);
+}
