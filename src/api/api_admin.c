@@ -179,6 +179,15 @@ void api_admin_write_time(struct json_writer *w, int64_t ms)
     json_write_string(w, str_from_cstr(stamp));
 }
 
+void api_admin_audit(struct api_admin_req *r, const char *action, struct str target,
+                     struct str detail)
+{
+    struct diag d;
+    if (db_audit_append(r->db, STR("admin"), str_from_cstr(action), target, detail, &d) != RC_OK) {
+        log_error(&admin_log, "audit entry lost action=%s msg=\"%s\"", action, d.msg);
+    }
+}
+
 /* ------------------------------------------------------------------ token */
 
 bool api_admin_token_ok(struct api_engine *e, const struct http_request *req)

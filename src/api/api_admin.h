@@ -59,6 +59,10 @@ bool api_admin_query(struct api_admin_req *r, const char *name, struct str *out)
 bool api_admin_limit(struct api_admin_req *r, size_t *out_limit);
 /* Parse the body as a JSON object; false after answering 400 INVALID_JSON. */
 bool api_admin_body_json(struct api_admin_req *r, struct json_value **out);
+/* Append an audit entry for a change made with the admin token (actor "admin"); detail is JSON
+ * text or empty. A failure is logged, never answered. */
+void api_admin_audit(struct api_admin_req *r, const char *action, struct str target,
+                     struct str detail);
 /* ISO 8601 UTC text of epoch ms, written as a JSON string. */
 void api_admin_write_time(struct json_writer *w, int64_t ms);
 

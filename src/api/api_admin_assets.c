@@ -167,6 +167,15 @@ void api_admin_asset_put(struct api_admin_req *r)
     struct json_writer w;
     json_writer_init(&w, &b);
     json_write_begin_object(&w);
+    json_write_key(&w, STR("path"));
+    json_write_string(&w, path);
+    json_write_key(&w, STR("sha256"));
+    json_write_string(&w, str_from_cstr(sha));
+    json_write_end_object(&w);
+    api_admin_audit(r, "asset.put", script, buf_str(&b));
+    b.len = 0;
+    json_writer_init(&w, &b);
+    json_write_begin_object(&w);
     json_write_key(&w, STR("sha256"));
     json_write_string(&w, str_from_cstr(sha));
     json_write_key(&w, STR("size"));
@@ -194,5 +203,15 @@ void api_admin_asset_delete(struct api_admin_req *r)
         api_admin_db_error(r, rc, &d);
         return;
     }
+    struct buf b;
+    buf_init(&b, 4096);
+    struct json_writer w;
+    json_writer_init(&w, &b);
+    json_write_begin_object(&w);
+    json_write_key(&w, STR("path"));
+    json_write_string(&w, path);
+    json_write_end_object(&w);
+    api_admin_audit(r, "asset.delete", script, buf_str(&b));
+    buf_fini(&b);
     http_exchange_respond(r->xch, 204, NULL, 0, STR(""));
 }

@@ -7,6 +7,7 @@
  * api_watch.c. Thread contract: handlers on the admin thread; the load on the main thread; the
  * folder hooks on the watcher's thread (each with its own connection).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api_admin.h"
@@ -297,6 +298,10 @@ void api_admin_script_put(struct api_admin_req *r)
     json_write_end_object(&w);
     log_info(&scripts_log, "script upserted script=%.*s version=%lld deployed=%d", STR_FMT(uri),
              (long long)version, rc == RC_OK);
+    char detail[64];
+    int dn = snprintf(detail, sizeof(detail), "{\"version\":%lld,\"deployed\":%s}",
+                      (long long)version, rc == RC_OK ? "true" : "false");
+    api_admin_audit(r, "script.upsert", uri, str_make(detail, (size_t)dn));
     api_admin_json(r, created ? 201 : 200, &b);
 }
 
@@ -318,6 +323,7 @@ void api_admin_script_delete(struct api_admin_req *r)
         return;
     }
     api_engine_remove(r->e, s.uri);
+    api_admin_audit(r, "script.delete", s.uri, STR(""));
     http_exchange_respond(r->xch, 204, NULL, 0, STR(""));
 }
 

@@ -553,6 +553,8 @@ void api_admin_logs_stream(struct api_admin_req *r)
         return;
     }
     api_logs_flush(r->e);
+    /* Everything read from the request and its arena is copied before the stream begins: the
+     * exchange (and its arena) belongs to the stream from then on. */
     struct db_log_entry *items = NULL;
     size_t n = 0;
     int64_t next = 0;
@@ -561,9 +563,26 @@ void api_admin_logs_stream(struct api_admin_req *r)
     if (backlog > 0 && db_log_query(r->db, &f, r->arena, &d, &items, &n, &next) != RC_OK) {
         n = 0;
     }
+    struct buf first;
+    buf_init(&first, (size_t)64 * 1024 * 1024);
+    IGNORE_RC(buf_try_append_cstr(&first, "retry: 3000\n\nevent: open\ndata: {}\n\n"));
+    struct buf ev;
+    buf_init(&ev, DB_LOG_MESSAGE_MAX_BYTES * 10);
+    for (size_t i = n; i > 0; i--) { /* oldest first */
+        format_event(&ev, &items[i - 1]);
+        IGNORE_RC(buf_try_append(&first, ev.ptr, ev.len)); /* full: the backlog is cut */
+    }
+    buf_fini(&ev);
+    struct log_tail t = {
+        .script = f.script.len ? mem_strndup(f.script) : NULL,
+        .request_id = f.request_id.len ? mem_strndup(f.request_id) : NULL,
+        .min_level = f.min_level,
+    };
     pthread_mutex_lock(&lg->mu);
     if (lg->tail_count >= API_LOG_TAIL_MAX) {
         pthread_mutex_unlock(&lg->mu);
+        tail_free(&t);
+        buf_fini(&first);
         api_admin_error(r, 503, "TOO_MANY_CONNECTIONS", "too many live log tails");
         return;
     }
@@ -572,23 +591,14 @@ void api_admin_logs_stream(struct api_admin_req *r)
         { .name = STR("Cache-Control"), .value = STR("no-store") },
     };
     struct http_stream_config sc = { .heartbeat_ms = 15000, .heartbeat = lg->heartbeat };
-    struct http_stream *st = NULL;
-    if (http_exchange_stream_begin(r->xch, 200, h, ARRAY_LEN(h), &sc, &st, &d) != RC_OK) {
+    if (http_exchange_stream_begin(r->xch, 200, h, ARRAY_LEN(h), &sc, &t.st, &d) != RC_OK) {
         pthread_mutex_unlock(&lg->mu);
+        tail_free(&t);
+        buf_fini(&first);
         return;
     }
-    IGNORE_RC(http_stream_write_copy(st, STR("retry: 3000\n\nevent: open\ndata: {}\n\n")));
-    struct buf ev;
-    buf_init(&ev, DB_LOG_MESSAGE_MAX_BYTES * 10);
-    for (size_t i = n; i > 0; i--) { /* oldest first */
-        format_event(&ev, &items[i - 1]);
-        IGNORE_RC(http_stream_write_copy(st, buf_str(&ev)));
-    }
-    buf_fini(&ev);
-    struct log_tail *t = &lg->tails[lg->tail_count++];
-    t->st = st;
-    t->script = f.script.len ? mem_strndup(f.script) : NULL;
-    t->request_id = f.request_id.len ? mem_strndup(f.request_id) : NULL;
-    t->min_level = f.min_level;
+    IGNORE_RC(http_stream_write_copy(t.st, buf_str(&first)));
+    buf_fini(&first);
+    lg->tails[lg->tail_count++] = t;
     pthread_mutex_unlock(&lg->mu);
 }

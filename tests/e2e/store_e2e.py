@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,8 @@ class Kiln:
             self.port = int(f.read().strip())
 
     def log(self):
-        self.stderr.flush()
+        if not self.stderr.closed:
+            self.stderr.flush()
         with open(self.stderr_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
@@ -75,7 +77,8 @@ class Kiln:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.stderr.close()
+        if not self.stderr.closed:
+            self.stderr.close()
         return self.proc.returncode
 
     def kill(self):
@@ -116,6 +119,12 @@ def test_restart_persistence(binary, tmp):
         check(st == 201, "asset upload: %d" % st)
     finally:
         check(k.stop() == 0, "clean stop")
+    # Changes made with the admin token are audited (read with Python's own sqlite3).
+    con = sqlite3.connect(os.path.join(data, "kiln.db"))
+    audit = con.execute("SELECT actor, action, target FROM audit ORDER BY seq").fetchall()
+    con.close()
+    check(audit == [("admin", "script.upsert", "kv.js"), ("admin", "asset.put", "kv.js")],
+          "audit entries: %r" % audit)
     token_before = open(os.path.join(data, "admin-token")).read() if os.path.exists(
         os.path.join(data, "admin-token")) else None
     k = Kiln(binary, data)
@@ -320,7 +329,7 @@ def test_log_tail_and_pages(binary, tmp):
         head = read_sse_until(s, b"said 4")
         check(b"200 OK" in head and b"text/event-stream" in head, "SSE head: %r" % head[:200])
         check(b"event: open" in head, "open event")
-        check(b"said 3" in head and b"said 2" not in head, "backlog of 2: %r" % head)
+        check(b"said 3" in head and b"said 2" not in head, "backlog of 2: %r\n%s" % (head, k.log()[-3000:]))
         k.req("GET", "/say?n=live")
         live = read_sse_until(s, b"said live")
         check(b"event: log" in live and b"said live" in live, "live event: %r" % live)
@@ -342,6 +351,14 @@ def test_log_tail_and_pages(binary, tmp):
                 break
         check(seen == ["said live", "said 4", "said 3", "said 2", "said 1", "said 0"],
               "pages: %r" % seen)
+        # A tail still open when Kiln stops: it ends cleanly (exit 0).
+        s3 = socket.create_connection(("127.0.0.1", k.port), timeout=15)
+        s3.sendall(("GET /engine/api/logs/stream HTTP/1.1\r\nHost: x\r\n"
+                    "Authorization: Bearer %s\r\n\r\n" % TOKEN).encode())
+        check(b"event: open" in read_sse_until(s3, b"event: open"), "second tail open")
+        rc = k.stop()
+        check(rc == 0, "exit code with an open tail: %s\n%s" % (rc, k.log()[-2000:]))
+        s3.close()
     finally:
         k.stop()
 
