@@ -396,7 +396,7 @@ TEST(db_script_from_folder_and_size)
     ASSERT_FALSE(got.from_folder);
     int64_t schema = 0;
     ASSERT_OK(db_schema_version(db, NULL, &schema));
-    ASSERT_EQ_INT(schema, 2);
+    ASSERT_TRUE(schema >= 2); /* 0002 added from_folder; later issues add more */
     arena_free(a);
     db_close(db);
 }
