@@ -960,6 +960,76 @@ static JSValueRef throw_rc(JSContextRef ctx, JSValueRef *exception, int rc, cons
     return api_throw(ctx, exception, code, str_from_cstr(msg), STR(""));
 }
 
+/* A stream message sent inside an open transaction: delivered after the commit, dropped on
+ * rollback (spec/50-data.md §4). Owns its strings and the filter reference. */
+struct deferred_send {
+    struct api_engine *e;
+    char *path;
+    size_t plen;
+    char *data;
+    size_t dlen;
+    char *event;
+    size_t elen;
+    char *id;
+    size_t ilen;
+    struct http_filter *f;
+};
+
+static void deferred_send_run(void *arg)
+{
+    struct deferred_send *s = arg;
+    struct http_sse_message m = {
+        .data = str_make(s->data, s->dlen),
+        .event = str_make(s->event, s->elen),
+        .id = str_make(s->id, s->ilen),
+    };
+    size_t local = 0;
+    struct diag d;
+    /* The path was registered when the message was sent; a redeploy may have removed it
+     * since: then the message has nowhere to go. */
+    IGNORE_RC(api_realtime_stream_send(s->e, str_make(s->path, s->plen), &m, s->f, &local, &d));
+}
+
+static void deferred_send_drop(void *arg)
+{
+    struct deferred_send *s = arg;
+    http_filter_unref(s->f);
+    mem_free(s->path);
+    mem_free(s->data);
+    mem_free(s->event);
+    mem_free(s->id);
+    mem_free(s);
+}
+
+/* Hand the message to the invocation's open transaction, taking the strings and the filter
+ * (set to NULL); false when no transaction is open (send now). */
+static bool defer_send(struct api_ctx *c, char **path, size_t plen, char **data, size_t dlen,
+                       char **event, size_t elen, char **id, size_t ilen, struct http_filter **f)
+{
+    struct api_tx *tx = api_ctx_tx(c);
+    if (tx->depth == 0 || tx->owner != c->current) {
+        return false;
+    }
+    struct deferred_send *s = mem_calloc(1, sizeof(*s));
+    *s = (struct deferred_send){ .e = c->e,
+                                 .path = *path,
+                                 .plen = plen,
+                                 .data = *data,
+                                 .dlen = dlen,
+                                 .event = *event,
+                                 .elen = elen,
+                                 .id = *id,
+                                 .ilen = ilen,
+                                 .f = *f };
+    if (!api_tx_defer(c, deferred_send_run, deferred_send_drop, s)) {
+        mem_free(s);
+        return false;
+    }
+    *path = *data = *event = *id = NULL;
+    *f = NULL;
+    return true;
+}
+
 /* sendStream(path, data, filterJson|null, mode, literal, event, id) -> local */
 static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                  const JSValueRef argv[], JSValueRef *exception)
@@ -1001,6 +1071,10 @@ static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t 
             r = api_throw(ctx, exception, "INVALID_FILTER", str_from_cstr(d.msg), STR(""));
             goto out;
         }
+    }
+    if (defer_send(c, &path, plen, &data, dlen, &event, elen, &id, ilen, &f)) {
+        r = JSValueMakeNumber(ctx, 0); /* sent after the transaction commits (api_data.c) */
+        goto out;
     }
     struct http_sse_message m = {
         .data = str_make(data, dlen),

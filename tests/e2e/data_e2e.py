@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -221,7 +222,50 @@ def test_kill_during_transactions(binary, tmp):
         k.stop()
 
 
-TESTS = [test_owner_count_race_sync, test_owner_count_race_async, test_concurrent_writers,
+STREAM_SCRIPT = """
+routeRegistry.registerStreamRoute("/events/owners");
+routeRegistry.registerRoute("/tx-messages", () => {
+  try {
+    database.transaction(() => {
+      routeRegistry.sendStreamMessage("/events/owners", { m: "rolled back" });
+      throw new Error("undo");
+    });
+  } catch (e) { /* expected */ }
+  database.transaction(() => {
+    routeRegistry.sendStreamMessage("/events/owners", { m: "committed" });
+  });
+  return "ok";
+}, "POST");
+"""
+
+
+def test_stream_messages_after_commit_only(binary, tmp):
+    """Messages sent inside a transaction reach subscribers after commit, never after rollback."""
+    k = Kiln(binary, os.path.join(tmp, "data"))
+    sock = None
+    try:
+        deploy(k, "stream.js", STREAM_SCRIPT)
+        sock = socket.create_connection(("127.0.0.1", k.port), timeout=15)
+        sock.sendall(b"GET /events/owners HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        got = b""
+        while b": connected" not in got:  # the stream is open: now send
+            chunk = sock.recv(65536)
+            check(chunk, "stream closed early: %r" % got)
+            got += chunk
+        st, body, _ = k.req("POST", "/tx-messages")
+        check(st == 200, "tx-messages: %s %s" % (st, body))
+        while b"committed" not in got and len(got) < (1 << 20):
+            chunk = sock.recv(65536)
+            check(chunk, "stream closed before the committed message: %r" % got)
+            got += chunk
+        check(b"rolled back" not in got, "a rolled-back message was delivered: %r" % got)
+    finally:
+        if sock is not None:
+            sock.close()
+        k.stop()
+
+
+TESTS = [test_stream_messages_after_commit_only, test_owner_count_race_sync, test_owner_count_race_async, test_concurrent_writers,
          test_kill_during_transactions]
 
 
