@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "api/api_admin.h"
+#include "base/buf.h"
 #include "base/clk.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/rc.h"
+#include "base/url.h"
 #include "db/db_cache.h"
 
 static const struct log_ctx api_log_ctx = { .mod = "api" };
@@ -439,6 +441,42 @@ void api_log(struct api_engine *e, const struct api_log_entry *entry)
 
 /* ------------------------------------------------------------------ dispatch */
 
+/* The route layer before the handler (spec/10-http.md §8): auth, then the route's body limit.
+ * False when it answered the request itself. Until users exist every caller is anonymous. */
+static bool route_admits(const struct api_route *r, struct http_exchange *xch, struct arena *a)
+{
+    const struct http_request *req = http_exchange_request(xch);
+    if (r->auth == API_AUTH_REDIRECT &&
+        (str_eq(req->method, STR("GET")) || str_eq(req->method, STR("HEAD")))) {
+        struct buf b;
+        buf_init(&b, 8192);
+        bool ok = buf_try_append_cstr(&b, "/auth/login?redirect=") == RC_OK &&
+                  url_percent_encode(req->raw_path, URL_SET_COMPONENT, &b) == RC_OK;
+        if (ok && req->query.len) {
+            ok = url_percent_encode(STR("?"), URL_SET_COMPONENT, &b) == RC_OK &&
+                 url_percent_encode(req->query, URL_SET_COMPONENT, &b) == RC_OK;
+        }
+        struct http_header loc = { .name = STR("Location"),
+                                   .value =
+                                       arena_strdup(a, ok ? buf_str(&b) : STR("/auth/login")) };
+        buf_fini(&b);
+        http_exchange_respond(xch, 302, &loc, 1, STR(""));
+        return false;
+    }
+    if (r->auth != API_AUTH_OPTIONAL) {
+        http_exchange_respond_error(xch, 401, "AUTH_REQUIRED", STR("Authentication required"),
+                                    STR(""), NULL, 0);
+        return false;
+    }
+    if (r->body_limit >= 0 && req->body.len > (size_t)r->body_limit) {
+        http_exchange_respond_error(xch, 413, "PAYLOAD_TOO_LARGE",
+                                    STR("request body is larger than this route's bodyLimit"),
+                                    STR(""), NULL, 0);
+        return false;
+    }
+    return true;
+}
+
 void api_engine_dispatch(struct http_exchange *xch, void *arg)
 {
     struct api_engine *e = arg;
@@ -465,6 +503,10 @@ void api_engine_dispatch(struct http_exchange *xch, void *arg)
         job->msg = NULL;
         if (job->route->kind != API_ROUTE_HTTP) {
             api_realtime_dispatch(e, job);
+            return;
+        }
+        if (!route_admits(job->route, xch, a)) {
+            api_snapshot_unref(s);
             return;
         }
         size_t i = atomic_fetch_add_explicit(&e->next_exec, 1, memory_order_relaxed);

@@ -406,7 +406,11 @@ static struct api_inv *inv_new(struct api_executor *ex, struct api_job *job)
     inv->hooks = api_realtime_hooks(job->kind);
     inv->busy = 1;
     inv->loop = &ex->loop;
-    inv->deadline_ms = clk_realtime_ms() + ex->e->cfg.exec_timeout_ms;
+    int64_t limit = ex->e->cfg.exec_timeout_ms;
+    if (job->kind == API_JOB_HTTP && job->route->timeout_ms > 0) {
+        limit = job->route->timeout_ms; /* options.timeoutMs */
+    }
+    inv->deadline_ms = clk_realtime_ms() + limit;
     struct str id = inv->req ? inv->req->request_id : api_realtime_job_id(job);
     size_t n = id.len < sizeof(inv->rid) ? id.len : sizeof(inv->rid);
     memcpy(inv->rid, id.ptr, n);
@@ -514,7 +518,12 @@ static void run_job(struct api_executor *ex, struct api_job *job)
         return;
     }
     inv_attach(inv, c);
-    if (job->kind == API_JOB_HTTP) {
+    if (job->kind == API_JOB_HTTP && route->timeout_ms > 0) {
+        /* options.timeoutMs: the CPU limit of the handler's synchronous part too */
+        js_runtime_set_timeout(ex->rt, route->timeout_ms);
+        run_handler(ex, inv, route);
+        js_runtime_set_timeout(ex->rt, e->cfg.exec_timeout_ms);
+    } else if (job->kind == API_JOB_HTTP) {
         run_handler(ex, inv, route);
     } else {
         api_realtime_run(inv, job);

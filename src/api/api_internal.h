@@ -99,6 +99,17 @@ enum api_route_kind {
 };
 
 /* The options of a stream or WebSocket registration (in the version's arena). */
+/* Who may call a route (options.auth). Until users exist every caller is anonymous, so a
+ * route that needs a user answers 401 (or 302 to the login page for "redirect"). */
+enum api_auth {
+    API_AUTH_OPTIONAL = 0,
+    API_AUTH_REQUIRED = 1,
+    API_AUTH_REDIRECT = 2,
+};
+
+#define API_ROUTE_TIMEOUT_FACTOR 5                            /* timeoutMs <= 5 x the default */
+#define API_ROUTE_BODY_LIMIT_MAX ((int64_t)100 * 1024 * 1024) /* bodyLimit <= 100 MiB */
+
 struct api_rt_opts {
     bool has_handler;         /* onConnect / onOpen given: the connect runs JS on an executor */
     bool criteria_from_query; /* streams without onConnect: C from the query string */
@@ -127,7 +138,10 @@ struct api_route {
     size_t index;            /* in version->routes */
     struct api_version *ver; /* owner (borrowed: the version outlives its routes) */
     enum api_route_kind kind;
-    struct api_rt_opts *rt;                  /* streams and WebSocket routes */
+    int64_t timeout_ms;     /* options.timeoutMs: the invocation's limit; 0: the engine's */
+    int64_t body_limit;     /* options.bodyLimit in bytes; -1: the server's limit only */
+    enum api_auth auth;     /* options.auth (roles/permissions imply API_AUTH_REQUIRED) */
+    struct api_rt_opts *rt; /* streams and WebSocket routes */
     _Atomic(struct api_rt_entry *) rt_entry; /* set by publication (api_realtime_sync) */
 };
 

@@ -94,6 +94,7 @@ static struct api_route *add_route(struct api_version *ver, struct str method, s
     r->key = arena_strdup(ver->arena, key);
     r->index = ver->route_count;
     r->ver = ver;
+    r->body_limit = -1;
     if (ver->route_count == ver->route_cap) {
         ver->route_cap = ver->route_cap ? ver->route_cap * 2 : 8;
         /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
@@ -231,7 +232,72 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
     return result(ctx, key, false, "registrations are only made by the top level and init()");
 }
 
-/* registerRoute(path, handler, method, options) -> [key, registered, reason] */
+/* The route options the prelude checked and normalised (routeOptions in 30_runtime.js). */
+struct http_opts {
+    int64_t timeout_ms;
+    int64_t body_limit;
+    enum api_auth auth;
+};
+
+/* Read argv[3..6] of registerRoute: false with *exception set when one is out of range. */
+static bool read_http_opts(JSContextRef ctx, struct api_ctx *c, const JSValueRef argv[],
+                           struct http_opts *o, JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    double t = JSValueToNumber(ctx, argv[3], &exc);
+    double b = JSValueToNumber(ctx, argv[4], &exc);
+    double a = JSValueToNumber(ctx, argv[5], &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return false;
+    }
+    int64_t max_t = c->e->cfg.exec_timeout_ms * API_ROUTE_TIMEOUT_FACTOR;
+    if (!(t >= 0 && t <= (double)max_t)) {
+        char msg[96];
+        (void)snprintf(msg, sizeof(msg), "options.timeoutMs must be at most %lld",
+                       (long long)max_t);
+        api_throw(ctx, exception, "INVALID_ARGUMENT", str_from_cstr(msg), STR(""));
+        return false;
+    }
+    if (!(b >= -1 && b <= (double)API_ROUTE_BODY_LIMIT_MAX)) {
+        api_throw(ctx, exception, "INVALID_ARGUMENT",
+                  STR("options.bodyLimit must be at most 104857600 (100 MiB)"), STR(""));
+        return false;
+    }
+    o->timeout_ms = (int64_t)t;
+    o->body_limit = (int64_t)b;
+    o->auth = a == 2 ? API_AUTH_REDIRECT : a == 1 ? API_AUTH_REQUIRED : API_AUTH_OPTIONAL;
+    return true;
+}
+
+/* Attach the options to the route the register run just made, and say once per deploy which
+ * options this version accepts but does not apply yet (argv[6], names joined by commas). */
+static void apply_http_opts(JSContextRef ctx, struct api_ctx *c, struct str method, struct str path,
+                            const struct http_opts *o, JSValueRef later)
+{
+    char keybuf[600];
+    int kn = snprintf(keybuf, sizeof(keybuf), "%.*s %.*s", STR_FMT(method), STR_FMT(path));
+    struct api_route *r = api_version_find_route(c->ver, str_make(keybuf, (size_t)kn));
+    if (r == NULL) {
+        return;
+    }
+    r->timeout_ms = o->timeout_ms;
+    r->body_limit = o->body_limit;
+    r->auth = o->auth;
+    size_t n = 0;
+    JSValueRef exc = NULL;
+    char *names = js_value_to_owned(ctx, later, &n, &exc);
+    if (names != NULL && n > 0) {
+        log_warn(&routes_log,
+                 "route options not applied by this version script=%.*s route=\"%.*s\" "
+                 "options=%s",
+                 STR_FMT(c->ver->uri), kn, keybuf, names);
+    }
+    mem_free(names);
+}
+
+/* registerRoute(path, handler, method, timeoutMs, bodyLimit, auth, notApplied)
+ * -> [key, registered, reason] */
 static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                   const JSValueRef argv[], JSValueRef *exception)
 {
@@ -263,7 +329,10 @@ static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t
         ok = str_eq_cstr(str_make(method, mlen), methods[i]);
     }
     JSValueRef r;
-    if (!ok) {
+    struct http_opts o;
+    if (!read_http_opts(ctx, c, argv, &o, exception)) {
+        r = JSValueMakeUndefined(ctx);
+    } else if (!ok) {
         r = api_throw(ctx, exception, "INVALID_ARGUMENT",
                       STR("method must be GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or *"),
                       STR(""));
@@ -273,6 +342,9 @@ static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t
     } else {
         r = do_register(ctx, c, str_make(path, plen), str_make(method, mlen), argv[1],
                         API_ROUTE_HTTP, NULL, STR_NULL, exception);
+        if (*exception == NULL && c->phase == API_PHASE_REGISTER) {
+            apply_http_opts(ctx, c, str_make(method, mlen), str_make(path, plen), &o, argv[6]);
+        }
     }
     mem_free(path);
     mem_free(method);
@@ -331,7 +403,7 @@ static JSValueRef routes_register_asset(JSContextRef ctx, JSObjectRef this_obj, 
 }
 
 static const struct js_fn routes_fns[] = {
-    { .name = "registerRoute", .fn = routes_register, .min_args = 4 },
+    { .name = "registerRoute", .fn = routes_register, .min_args = 7 },
     { .name = "registerAssetRoute", .fn = routes_register_asset, .min_args = 2 },
     { .name = NULL },
 };

@@ -34,6 +34,45 @@
     return v;
   }
 
+  // Route options (spec/10-http.md §1): checked here, applied in C. Returns the native
+  // arguments [timeoutMs, bodyLimit, auth, notApplied]: 0 / -1 mean the engine's defaults; auth
+  // 0 = optional, 1 = required, 2 = redirect; notApplied names the options this version accepts
+  // but does not apply yet (C logs them once per deploy).
+  const NOT_YET = ["rateLimit", "cors", "validate", "middleware", "csrf"];
+  function routeOptions(o) {
+    if (o === null) return [0, -1, 0, ""];
+    const bad = (m) => { throw new KilnError("INVALID_ARGUMENT", `options.${m}`); };
+    const str = (k, max) => {
+      if (o[k] === undefined) return;
+      if (typeof o[k] !== "string") bad(`${k} must be a string`);
+      if (o[k].length > max) bad(`${k} is longer than ${max} characters`);
+    };
+    str("summary", 200);
+    str("description", 10000);
+    const strings = (k) => {
+      if (o[k] === undefined) return false;
+      if (!Array.isArray(o[k]) || o[k].some((x) => typeof x !== "string")) bad(`${k} must be an array of strings`);
+      return o[k].length > 0;
+    };
+    strings("tags");
+    for (const k of ["parameters", "requestBody", "responses"]) if (o[k] !== undefined) objectArg(o[k], `options.${k}`);
+    let auth = 0;
+    if (o.auth === true || o.auth === "required") auth = 1;
+    else if (o.auth === "redirect") auth = 2;
+    else if (o.auth !== undefined && o.auth !== false && o.auth !== "optional") bad('auth must be true, "optional" or "redirect"');
+    if ((strings("roles") || strings("permissions")) && auth === 0) auth = 1;
+    const num = (k) => {
+      if (o[k] === undefined) return undefined;
+      if (typeof o[k] !== "number" || !Number.isInteger(o[k]) || o[k] < 0) bad(`${k} must be a non-negative integer`);
+      return o[k];
+    };
+    const timeoutMs = num("timeoutMs");
+    if (timeoutMs === 0) bad("timeoutMs must be at least 1");
+    const bodyLimit = num("bodyLimit");
+    const later = NOT_YET.filter((k) => o[k] !== undefined);
+    return [timeoutMs || 0, bodyLimit === undefined ? -1 : bodyLimit, auth, later.join(",")];
+  }
+
   const routeRegistry = {
     registerRoute(path, handler, method, options) {
       if (typeof path !== "string") throw new KilnError("INVALID_ARGUMENT", "path must be a string");
@@ -42,8 +81,8 @@
       }
       if (method === undefined || method === null) method = "GET";
       if (typeof method !== "string") throw new KilnError("INVALID_ARGUMENT", "method must be a string");
-      const opts = objectArg(options, "options");
-      const r = N.registerRoute(path, handler, method, opts);
+      const o = routeOptions(objectArg(options, "options"));
+      const r = N.registerRoute(path, handler, method, o[0], o[1], o[2], o[3]);
       return registration("route", r[0], r[1], r[2]);
     },
     registerAssetRoute(path, assetName) {
