@@ -236,16 +236,22 @@ static struct api_rt_entry *entry_new(struct api_realtime *rt, const struct api_
     return en;
 }
 
+static void stream_configure(struct api_rt_entry *en, const struct api_route *r)
+{
+    struct http_sse_config cfg;
+    sse_config_of(r->rt, &cfg);
+    struct diag d;
+    int rc = http_sse_configure(en->ss, &cfg, &d);
+    if (rc != RC_OK) {
+        log_warn(&rt_log, "stream not reconfigured route=\"%.*s\" reason=\"%s\"", STR_FMT(r->key),
+                 d.msg);
+    }
+}
+
 static void entry_configure(struct api_rt_entry *en, const struct api_route *r)
 {
     if (en->kind == API_ROUTE_STREAM) {
-        struct http_sse_config cfg;
-        sse_config_of(r->rt, &cfg);
-        struct diag d;
-        if (http_sse_configure(en->ss, &cfg, &d) != RC_OK) {
-            log_warn(&rt_log, "stream not reconfigured route=\"%.*s\" reason=\"%s\"",
-                     STR_FMT(r->key), d.msg);
-        }
+        stream_configure(en, r);
         return;
     }
     struct http_ws_config cfg;
@@ -764,7 +770,7 @@ void api_realtime_run(struct api_inv *inv, struct api_job *job)
         request = inv->request_obj;
     }
     JSValueRef undef = JSValueMakeUndefined(ctx);
-    JSValueRef a = undef;
+    JSValueRef a = NULL;
     JSValueRef b = undef;
     JSValueRef x = undef;
     struct str kind = STR("streamCustomization");
@@ -1234,6 +1240,38 @@ static JSValueRef rt_ws_close(JSContextRef ctx, JSObjectRef this_obj, size_t arg
     return r;
 }
 
+/* Join or leave group g (the mirror, and the socket once open). RC_OK, RC_LIMIT, RC_INVAL.
+ * Under sock->mu. */
+static int sock_group(struct api_ws_sock *sock, struct str g, bool join)
+{
+    size_t at = sock->groups.count;
+    for (size_t i = 0; i < sock->groups.count; i++) {
+        if (str_eq_cstr(g, sock->groups.items[i])) {
+            at = i;
+        }
+    }
+    struct diag d;
+    if (!join) {
+        if (at == sock->groups.count) {
+            return RC_OK;
+        }
+        mem_free(sock->groups.items[at]);
+        sock->groups.items[at] = sock->groups.items[--sock->groups.count];
+        return sock->open ? http_ws_leave(sock->ws, g, &d) : RC_OK;
+    }
+    if (at < sock->groups.count) {
+        return RC_OK;
+    }
+    if (sock->groups.count >= HTTP_WS_GROUPS_MAX) {
+        return RC_LIMIT;
+    }
+    int rc = sock->open ? http_ws_join(sock->ws, g, &d) : RC_OK;
+    if (rc == RC_OK && !sock->closed) {
+        VEC_PUSH(&sock->groups, mem_strndup(g));
+    }
+    return rc;
+}
+
 /* wsGroup(handle, name, join) */
 static JSValueRef rt_ws_group(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                               const JSValueRef argv[], JSValueRef *exception)
@@ -1247,38 +1285,18 @@ static JSValueRef rt_ws_group(JSContextRef ctx, JSObjectRef this_obj, size_t arg
     if (g == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    bool join = JSValueToBoolean(ctx, argv[2]);
-    JSValueRef r = JSValueMakeUndefined(ctx);
-    struct diag d;
     pthread_mutex_lock(&sock->mu);
-    size_t at = sock->groups.count;
-    for (size_t i = 0; i < sock->groups.count; i++) {
-        if (str_eq_cstr(str_make(g, len), sock->groups.items[i])) {
-            at = i;
-        }
-    }
-    int rc = RC_OK;
-    if (join && at == sock->groups.count) {
-        rc = sock->groups.count >= HTTP_WS_GROUPS_MAX ? RC_LIMIT
-             : sock->open                             ? http_ws_join(sock->ws, str_make(g, len), &d)
-                                                      : RC_OK;
-        if (rc == RC_OK && !sock->closed) {
-            VEC_PUSH(&sock->groups, mem_strndup(str_make(g, len)));
-        }
-    } else if (!join && at < sock->groups.count) {
-        rc = sock->open ? http_ws_leave(sock->ws, str_make(g, len), &d) : RC_OK;
-        mem_free(sock->groups.items[at]);
-        sock->groups.items[at] = sock->groups.items[--sock->groups.count];
-    }
+    int rc = sock_group(sock, str_make(g, len), JSValueToBoolean(ctx, argv[2]));
     pthread_mutex_unlock(&sock->mu);
-    if (rc == RC_LIMIT) {
-        r = api_throw(ctx, exception, "LIMIT_EXCEEDED", STR("a socket is in at most 100 groups"),
-                      STR(""));
-    } else if (rc != RC_OK) {
-        r = invalid(ctx, exception, "group names match ^[A-Za-z0-9_.:-]{1,128}$");
-    }
     mem_free(g);
-    return r;
+    if (rc == RC_LIMIT) {
+        return api_throw(ctx, exception, "LIMIT_EXCEEDED", STR("a socket is in at most 100 groups"),
+                         STR(""));
+    }
+    if (rc != RC_OK) {
+        return invalid(ctx, exception, "group names match ^[A-Za-z0-9_.:-]{1,128}$");
+    }
+    return JSValueMakeUndefined(ctx);
 }
 
 /* wsBroadcast(handle, group, data, exceptSelf) */
@@ -1315,6 +1333,7 @@ static JSValueRef rt_ws_info(JSContextRef ctx, JSObjectRef this_obj, size_t argc
     JSValueRef exc = NULL;
     pthread_mutex_lock(&sock->mu);
     size_t n = sock->groups.count;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of JSValueRef */
     JSValueRef *gs = mem_calloc(n ? n : 1, sizeof(*gs));
     for (size_t i = 0; i < n; i++) {
         gs[i] = js_make_string(ctx, str_from_cstr(sock->groups.items[i]));

@@ -271,7 +271,7 @@ int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct h
                       struct http_sse_stream **out_ss, struct diag *d)
 {
     *out_ss = NULL;
-    struct http_sse_config c;
+    struct http_sse_config c = { 0 };
     int rc = sse_config(cfg, &c, d);
     if (rc != RC_OK) {
         return rc;
@@ -310,7 +310,7 @@ int http_sse_register(struct http_sse_hub *h, struct str pattern, const struct h
 int http_sse_configure(struct http_sse_stream *ss, const struct http_sse_config *cfg,
                        struct diag *d)
 {
-    struct http_sse_config c;
+    struct http_sse_config c = { 0 };
     int rc = sse_config(cfg, &c, d);
     if (rc != RC_OK) {
         return rc;
@@ -390,10 +390,15 @@ static void sse_conn_unref(struct sse_conn *sc)
 }
 
 /* The stream is over (loop thread, or the stopping thread after the loop ended). */
-/* Drop sc from ss->members (any thread). */
+/* Drop sc from ss->members. sc->member is written on sc's loop thread only (attach, close),
+ * so it is read here without the lock: a connection closed during its own replay (under
+ * ss->mu) is not a member yet and takes no lock. */
 static void member_remove(struct sse_conn *sc)
 {
     struct http_sse_stream *ss = sc->ss;
+    if (!sc->member) {
+        return;
+    }
     pthread_mutex_lock(&ss->mu);
     if (sc->member) {
         struct sse_conn *last = ss->members[--ss->member_count];
@@ -421,11 +426,12 @@ static void member_add(struct sse_conn *sc)
 /* Queue ch on sc; a slow consumer is counted and logged. True when queued. Loop thread. */
 static bool conn_push(struct sse_conn *sc, struct http_chunk *ch)
 {
+    struct http_sse_stream *ss = sc->ss; /* a slow consumer's close frees sc */
     int rc = http_stream_push(sc->st, ch);
     if (rc == RC_LIMIT) {
-        atomic_fetch_add(&sc->ss->slow, 1);
+        atomic_fetch_add(&ss->slow, 1);
         log_warn(&sse_log, "event stream client disconnected code=SLOW_CONSUMER stream=%.*s",
-                 (int)sc->ss->pattern_len, sc->ss->pattern);
+                 (int)ss->pattern_len, ss->pattern);
     }
     return rc == RC_OK;
 }
