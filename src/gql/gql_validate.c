@@ -49,6 +49,7 @@ struct vctx {
     size_t overlap_budget;       /* comparisons left for OverlappingFieldsCanBeMerged */
     size_t overlap_depth;        /* nesting of sub-selection comparisons */
     size_t introspection_budget; /* node visits left for MaxIntrospectionDepth */
+    bool aborted;                /* the error list filled up: validation stopped */
     struct str prefix;           /* put before every message (gql_check_literal) */
     size_t found;                /* problems found, reported or not */
 };
@@ -56,6 +57,26 @@ struct vctx {
 static struct gql_loc nl(void)
 {
     return (struct gql_loc){ 0 };
+}
+
+/* graphql-js's validate(): an error past maxErrors adds "Too many validation errors" (one
+ * more than the bound) and stops. True when the list is full. */
+static bool abort_when_full(struct vctx *v)
+{
+    if (!gql_errors_full(v->errs)) {
+        return false;
+    }
+    if (!v->aborted) {
+        v->aborted = true;
+        size_t max = v->errs->max;
+        v->errs->max = 0; /* the one error past the bound */
+        struct gql_error *e =
+            gql_errors_add(v->errs, nl(), nl(),
+                           "Too many validation errors, error limit reached. Validation aborted.");
+        e->code = STR("GRAPHQL_VALIDATION_FAILED");
+        v->errs->max = max;
+    }
+    return true;
 }
 
 static void report(struct vctx *v, struct gql_loc l1, struct gql_loc l2, const char *fmt, ...)
@@ -67,7 +88,7 @@ static void report(struct vctx *v, struct gql_loc l1, struct gql_loc l2, const c
         return;
     }
     v->found++;
-    if (v->errs == NULL) {
+    if (v->errs == NULL || abort_when_full(v)) {
         return;
     }
     char text[1024];
@@ -88,7 +109,7 @@ static void report_msg_locs(struct vctx *v, const struct gql_loc *locs, size_t n
         return;
     }
     v->found++;
-    if (v->errs == NULL) {
+    if (v->errs == NULL || abort_when_full(v)) {
         return;
     }
     struct gql_error *e = gql_errors_add(v->errs, nl(), nl(), "%.*s%.*s", STR_FMT(v->prefix),
@@ -775,10 +796,7 @@ static const struct gql_node *ast_named(const struct gql_node *t)
 
 static void check_known_type_ref(struct vctx *v, const struct gql_node *t)
 {
-    while (t->kind != GQL_NAMED_TYPE) {
-        t = t->type;
-    }
-    check_known_type(v, t);
+    check_known_type(v, ast_named(t));
 }
 
 static int compare_suggested(const struct gql_schema *s, const struct gql_type *a, size_t ua,
@@ -1804,7 +1822,8 @@ size_t gql_check_literal(struct arena *a, const struct gql_schema *s, const stru
                          const struct gql_type_ref *type, struct str prefix,
                          struct gql_errors *errs)
 {
-    struct vctx v = { .a = a, .s = s, .errs = errs, .prefix = prefix };
+    /* aborted: a full list just drops errors (no "Too many validation errors" in a schema's). */
+    struct vctx v = { .a = a, .s = s, .errs = errs, .prefix = prefix, .aborted = true };
     buf_init(&v.msg, (size_t)16 * 1024);
     walk_value(&v, value, (struct value_pos){ .type = type });
     buf_fini(&v.msg);

@@ -375,6 +375,11 @@ const dirDoc = [
   ['query Q($s: String) { string @format(style: $s) }'], ['{ string @format(stlye: LONG) }'], ['{ string @format(style: LONG, style: SHORT) }'],
   ['{ hero { ...F @format(style: 1) } } fragment F on Character { name }'],
 ];
+// graphql-js stops at 100 validation errors with "Too many validation errors" (the driver's
+// error list holds 100, as graphql-js's default maxErrors).
+add('max-errors-reached', `{ ${Array.from({ length: 105 }, (_, i) => `x${i}`).join(' ')} }`);
+add('max-errors-exact', `{ ${Array.from({ length: 100 }, (_, i) => `x${i}`).join(' ')} }`);
+add('max-errors-one-over', `{ ${Array.from({ length: 101 }, (_, i) => `x${i}`).join(' ')} }`);
 dirDoc.forEach(([q, ok], i) => add(`directive-values-${ok ? 'valid' : 'invalid'}-${i}`, q,
   q.includes('$s') && ok ? { s: 'LONG' } : undefined, { schema: dirDocSchema }));
 

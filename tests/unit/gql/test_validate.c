@@ -271,3 +271,21 @@ TEST(validate_type_system_definitions_in_documents)
         "on FIELD. @1:17 | Directive \"@d\" argument \"x\" of type \"Int!\" is "
         "required, but it was not provided. @1:17");
 }
+
+TEST(validate_stops_at_max_errors)
+{
+    struct gql_schema *s = spec_schema();
+    struct arena *a = arena_new(0);
+    struct gql_errors errs;
+    struct gql_document *d = NULL;
+    gql_errors_init(&errs, a, 3);
+    ASSERT_OK(gql_parse(a, STR("{ a b c d e }"), NULL, &errs, &d));
+    ASSERT_RC(gql_validate(a, s, d, &errs), RC_INVAL);
+    ASSERT_EQ_SIZE(errs.count, 4);
+    ASSERT_EQ_STR(errs.items[2].message.ptr, "Cannot query field \"c\" on type \"Query\".");
+    ASSERT_EQ_STR(errs.items[3].message.ptr,
+                  "Too many validation errors, error limit reached. Validation aborted.");
+    ASSERT_EQ_SIZE(errs.items[3].loc_count, 0);
+    arena_free(a);
+    gql_schema_free(s);
+}
