@@ -1925,8 +1925,6 @@ int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_d
     v.frags = map_new();
     v.op_names = map_new();
     v.frag_names = map_new();
-    v.doc_types = map_new();
-    v.doc_dirs = map_new();
     cs.visited = map_new();
     cs.index = map_new();
     buf_init(&v.msg, (size_t)16 * 1024);
@@ -1936,11 +1934,17 @@ int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_d
             map_set(v.frags, d->name, d, NULL);
         }
         v.op_count += d->kind == GQL_OPERATION;
-        if (d->kind == GQL_DIRECTIVE_DEF && map_find(v.doc_dirs, d->name) == NULL) {
-            map_set(v.doc_dirs, d->name, d, NULL);
-        } else if (d->kind >= GQL_SCALAR_DEF && d->kind <= GQL_INPUT_OBJECT_DEF && !d->flag &&
-                   map_find(v.doc_types, d->name) == NULL) {
-            map_set(v.doc_types, d->name, d, NULL);
+        /* Type-system definitions are rare here (and invalid): their maps are made on demand. */
+        if (d->kind == GQL_DIRECTIVE_DEF) {
+            v.doc_dirs = v.doc_dirs != NULL ? v.doc_dirs : map_new();
+            if (map_find(v.doc_dirs, d->name) == NULL) {
+                map_set(v.doc_dirs, d->name, d, NULL);
+            }
+        } else if (d->kind >= GQL_SCALAR_DEF && d->kind <= GQL_INPUT_OBJECT_DEF && !d->flag) {
+            v.doc_types = v.doc_types != NULL ? v.doc_types : map_new();
+            if (map_find(v.doc_types, d->name) == NULL) {
+                map_set(v.doc_types, d->name, d, NULL);
+            }
         }
     }
     /* ExecutableDefinitions */
