@@ -1910,6 +1910,30 @@ static void walk_sdl_definition(struct vctx *v, const struct gql_node *d)
     }
 }
 
+/* Keep the first of each name in the maps (first fragment, document-defined types and
+ * directives) and count the operations. */
+static void index_definition(struct vctx *v, struct gql_node *d)
+{
+    if (d->kind == GQL_FRAGMENT_DEF && map_find(v->frags, d->name) == NULL) {
+        map_set(v->frags, d->name, d, NULL);
+    }
+    v->op_count += d->kind == GQL_OPERATION;
+    /* Type-system definitions are rare here (and invalid): their maps are made on demand. */
+    struct map **m = NULL;
+    if (d->kind == GQL_DIRECTIVE_DEF) {
+        m = &v->doc_dirs;
+    } else if (d->kind >= GQL_SCALAR_DEF && d->kind <= GQL_INPUT_OBJECT_DEF && !d->flag) {
+        m = &v->doc_types;
+    }
+    if (m == NULL) {
+        return;
+    }
+    *m = *m != NULL ? *m : map_new();
+    if (map_find(*m, d->name) == NULL) {
+        map_set(*m, d->name, d, NULL);
+    }
+}
+
 int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_document *doc,
                  struct gql_errors *errs)
 {
@@ -1929,23 +1953,7 @@ int gql_validate(struct arena *a, const struct gql_schema *s, const struct gql_d
     cs.index = map_new();
     buf_init(&v.msg, (size_t)16 * 1024);
     for (size_t i = 0; i < defs->count; i++) {
-        struct gql_node *d = defs->items[i];
-        if (d->kind == GQL_FRAGMENT_DEF && map_find(v.frags, d->name) == NULL) {
-            map_set(v.frags, d->name, d, NULL);
-        }
-        v.op_count += d->kind == GQL_OPERATION;
-        /* Type-system definitions are rare here (and invalid): their maps are made on demand. */
-        if (d->kind == GQL_DIRECTIVE_DEF) {
-            v.doc_dirs = v.doc_dirs != NULL ? v.doc_dirs : map_new();
-            if (map_find(v.doc_dirs, d->name) == NULL) {
-                map_set(v.doc_dirs, d->name, d, NULL);
-            }
-        } else if (d->kind >= GQL_SCALAR_DEF && d->kind <= GQL_INPUT_OBJECT_DEF && !d->flag) {
-            v.doc_types = v.doc_types != NULL ? v.doc_types : map_new();
-            if (map_find(v.doc_types, d->name) == NULL) {
-                map_set(v.doc_types, d->name, d, NULL);
-            }
-        }
+        index_definition(&v, defs->items[i]);
     }
     /* ExecutableDefinitions */
     for (size_t i = 0; i < defs->count; i++) {
