@@ -332,11 +332,10 @@ static JSValueRef empty_array(JSContextRef ctx, JSValueRef *exception)
     return arr;
 }
 
-/* form, formEntries or files of a multipart/form-data body: the parsed entries go through
- * the prelude's formFields(entries, which) (0 form, 1 formEntries, 2 files). Malformed:
- * 400 INVALID_FORM; over a limit: 413 PAYLOAD_TOO_LARGE. */
-static JSValueRef multipart_field(JSContextRef ctx, struct api_inv *inv, enum api_req_field f,
-                                  JSValueRef *exception)
+/* The parsed entries of inv's multipart/form-data body (api_multipart_entries), or NULL with
+ * *exception: a BadRequestError INVALID_FORM when malformed, a KilnError PAYLOAD_TOO_LARGE
+ * (status 413) over a limit. */
+static JSObjectRef multipart_entries(JSContextRef ctx, struct api_inv *inv, JSValueRef *exception)
 {
     struct str ct = STR("");
     (void)http_request_header(inv->req, STR("content-type"), &ct);
@@ -355,20 +354,39 @@ static JSValueRef multipart_field(JSContextRef ctx, struct api_inv *inv, enum ap
     }
     if (rc != RC_OK) {
         struct str msg = arena_printf(inv->arena, "Invalid multipart/form-data body: %s", d.msg);
-        return throw_bad_request(ctx, inv, "INVALID_FORM", msg, STR(""), exception);
+        (void)throw_bad_request(ctx, inv, "INVALID_FORM", msg, STR(""), exception);
+        return NULL;
     }
     if (entries == NULL) {
         *exception = exc;
-        return NULL;
     }
-    int which = f == API_REQ_FORM ? 0 : f == API_REQ_FORM_ENTRIES ? 1 : 2;
+    return entries;
+}
+
+/* The prelude's formFields(entries, which): 0 form, 1 formEntries, 2 files, 3 a FormData. */
+static JSValueRef form_fields(JSContextRef ctx, struct api_inv *inv, JSValueRef entries, int which,
+                              JSValueRef *exception)
+{
     JSValueRef args[2] = { entries, JSValueMakeNumber(ctx, which) };
+    JSValueRef exc = NULL;
     JSValueRef r = JSObjectCallAsFunction(ctx, inv->c->k_form_fields, NULL, 2, args, &exc);
     if (exc != NULL) {
         *exception = exc;
         return NULL;
     }
     return r;
+}
+
+/* form, formEntries or files of a multipart/form-data body. */
+static JSValueRef multipart_field(JSContextRef ctx, struct api_inv *inv, enum api_req_field f,
+                                  JSValueRef *exception)
+{
+    JSObjectRef entries = multipart_entries(ctx, inv, exception);
+    if (entries == NULL) {
+        return NULL;
+    }
+    int which = f == API_REQ_FORM ? 0 : f == API_REQ_FORM_ENTRIES ? 1 : 2;
+    return form_fields(ctx, inv, entries, which, exception);
 }
 
 /* The body-derived fields. */
@@ -513,11 +531,60 @@ static const JSStaticValue request_values[] = {
         { NULL, NULL, NULL, 0 },
 };
 
+/* The FormData of inv's body (multipart or urlencoded), or NULL with *exception. */
+static JSValueRef form_data(JSContextRef ctx, struct api_inv *inv, JSValueRef *exception)
+{
+    struct str params;
+    struct str type = media_type(inv->req, &params);
+    JSValueRef entries = NULL;
+    if (str_eq_nocase(type, STR("multipart/form-data"))) {
+        entries = multipart_entries(ctx, inv, exception);
+    } else if (str_eq_nocase(type, STR("application/x-www-form-urlencoded"))) {
+        entries = parse_urlencoded(ctx, inv->arena, inv->req->body, true);
+    } else {
+        struct str msg = arena_printf(inv->arena,
+                                      "formData() needs a multipart/form-data or "
+                                      "application/x-www-form-urlencoded body, not \"%.*s\"",
+                                      STR_FMT(type));
+        (void)throw_bad_request(ctx, inv, "INVALID_FORM", msg, STR(""), exception);
+    }
+    return entries == NULL ? NULL : form_fields(ctx, inv, entries, 3, exception);
+}
+
+/* context.request.formData(): a Promise of the body as a FormData (Fetch's Body.formData()). */
+static JSValueRef req_form_data(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_inv *inv = JSObjectGetPrivate(this_obj);
+    if (inv == NULL || inv->done) {
+        return js_throw_type_error(ctx, exception, "formData(): the request is over");
+    }
+    JSObjectRef resolve = NULL;
+    JSObjectRef reject = NULL;
+    JSValueRef exc = NULL;
+    JSObjectRef promise = JSObjectMakeDeferredPromise(ctx, &resolve, &reject, &exc);
+    if (exc != NULL || promise == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueRef err = NULL;
+    JSValueRef fd = form_data(ctx, inv, &err);
+    JSValueRef arg = fd != NULL ? fd : err;
+    (void)JSObjectCallAsFunction(ctx, fd != NULL ? resolve : reject, NULL, 1, &arg, &exc);
+    return promise;
+}
+
+static const JSStaticFunction request_fns[] = {
+    { "formData", req_form_data, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
+    { NULL, NULL, 0 },
+};
+
 JSClassRef api_request_class_new(void)
 {
     JSClassDefinition def = kJSClassDefinitionEmpty;
     def.className = "Request";
     def.staticValues = request_values;
+    def.staticFunctions = request_fns;
     return JSClassCreate(&def);
 }
 

@@ -182,7 +182,8 @@
     return fd;
   };
 
-  // context.request.form / formEntries / files of a multipart body (spec/10-http.md §2.2):
+  // context.request.form / formEntries / files of a multipart body (spec/10-http.md §2.2), and
+// (which 3) the FormData of context.request.formData():
   // files are Files whose `name` is the form field (aiwebengine's shape), with field, filename
   // (last path component, control characters removed), rawFilename, contentType and lazy
   // bytes / base64 / data.
@@ -204,6 +205,7 @@
     return f;
   }
   K.formFields = function (entries, which) {
+    if (which === 3) return K.formDataOf(entries);
     if (which === 0) {
       const o = {};
       for (const [n, v, fname] of entries) if (fname === undefined) o[n] = v;
