@@ -292,6 +292,9 @@ static struct admin_route admin_routes[] = {
     { "GET", "/engine/api/logs", api_admin_logs_query },
     { "GET", "/engine/api/logs/stream", api_admin_logs_stream },
     { "GET", "/engine/api/routes", api_admin_routes },
+    { "PUT", "/engine/api/db/grants/:grantee/:target", api_admin_db_grant },
+    { "DELETE", "/engine/api/db/grants/:grantee/:target", api_admin_db_revoke },
+    { "GET", "/engine/api/db/namespaces/:uri", api_admin_db_namespace },
 };
 
 static void serve_one(struct api_admin *a, struct admin_job *job)

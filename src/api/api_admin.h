@@ -69,6 +69,10 @@ void api_admin_write_time(struct json_writer *w, int64_t ms);
 /* ------------------------------------------------------------------ handlers */
 
 void api_admin_scripts_list(struct api_admin_req *r);
+/* api_admin_data.c: namespace grants and namespaces of scripts. */
+void api_admin_db_grant(struct api_admin_req *r);
+void api_admin_db_revoke(struct api_admin_req *r);
+void api_admin_db_namespace(struct api_admin_req *r);
 void api_admin_script_get(struct api_admin_req *r);
 void api_admin_script_source(struct api_admin_req *r);
 void api_admin_script_put(struct api_admin_req *r);
