@@ -33,7 +33,8 @@ for kind in $kinds; do
     loop) [ -x "$out/tests/loop" ] && run "loop" "$out/tests/loop" ;;
     e2e) [ -f tests/e2e/run_e2e.py ] && run "e2e" python3 tests/e2e/run_e2e.py --kiln "$out/kiln"
          [ -f tests/e2e/store_e2e.py ] && run "e2e store" python3 tests/e2e/store_e2e.py --kiln "$out/kiln"
-         [ -f tests/e2e/data_e2e.py ] && run "e2e data" python3 tests/e2e/data_e2e.py --kiln "$out/kiln" ;;
+         [ -f tests/e2e/data_e2e.py ] && run "e2e data" python3 tests/e2e/data_e2e.py --kiln "$out/kiln"
+         [ -f tests/e2e/examples_e2e.py ] && run "e2e examples" python3 tests/e2e/examples_e2e.py --kiln "$out/kiln" ;;
     realtime) [ -f tests/realtime/run.sh ] && run "realtime (eventsource, ws, curl)" bash tests/realtime/run.sh "$(basename "$out")" ;;
     diff) variant=$(basename "$out")
           [ -f tests/gql/run_diff.sh ] && run "gql differential (graphql-js)" env BUILD="$variant" bash tests/gql/run_diff.sh
