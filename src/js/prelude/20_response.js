@@ -140,12 +140,7 @@
         if (mt === "application/x-www-form-urlencoded") {
           const fd = new FormData();
           const text = typeof b === "string" ? b : K.decodeUtf8(b);
-          for (const part of text.split("&")) {
-            if (!part) continue;
-            const i = part.indexOf("=");
-            const dec = (x) => { try { return decodeURIComponent(x.replace(/\+/g, " ")); } catch (e) { return x; } };
-            fd.append(dec(i < 0 ? part : part.slice(0, i)), dec(i < 0 ? "" : part.slice(i + 1)));
-          }
+          for (const [k, v] of new g.URLSearchParams(text)) fd.append(k, v);
           return fd;
         }
         throw new TypeError(`formData: content type ${JSON.stringify(ct)} is not multipart/form-data or application/x-www-form-urlencoded`);

@@ -78,5 +78,6 @@
   N("multipart/parse truncated", () => parse("--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1"));
   N("multipart/parse no boundary param", () => parse("--XyZ--", "multipart/form-data"));
   N("multipart/parse not a form type", () => parse("a=1", "text/plain"));
+  T("multipart/urlencoded formData bad escapes", async () => entryInfo(await new Response("a=%zz%41&%=1&b=%C3", { headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8" } }).formData()));
   T("multipart/urlencoded formData", async () => entryInfo(await new Response("a=1&b=x+y&a=%C3%A9&c", { headers: { "content-type": "application/x-www-form-urlencoded" } }).formData()));
 })();
