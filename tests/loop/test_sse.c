@@ -532,6 +532,90 @@ TEST(sse_slow_client_is_disconnected)
     stop(s);
 }
 
+/* A replay larger than the connection's queue makes it a slow consumer during its attach (under
+ * the stream's lock): it is dropped and counted, and the stream keeps working (no deadlock). */
+TEST(sse_replay_overflowing_the_queue_disconnects)
+{
+    struct http_server *s = start(1);
+    struct http_sse_config cfg = { .replay = 50, .heartbeat_ms = -1, .max_queue_chunks = 10 };
+    struct http_sse_stream *ss = reg("/deep", &cfg);
+    for (int i = 0; i < 50; i++) {
+        char id[16];
+        (void)snprintf(id, sizeof(id), "%d", i);
+        broadcast(ss, "kept", "", id, NULL);
+    }
+    int fd = loop_connect(s, 0);
+    struct reader *r = mem_calloc(1, sizeof(*r));
+    loop_send_str(fd, "GET /deep HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 0\r\n\r\n");
+    for (int i = 0; i < 1000 && http_sse_slow_consumers(ss) == 0; i++) {
+        loop_sleep_ms(10);
+    }
+    ASSERT_EQ_SIZE((size_t)http_sse_slow_consumers(ss), 1);
+    ASSERT_TRUE(wait_count(http_sse_connection_count, ss, 0));
+    int fd2 = loop_connect(s, 0);
+    struct reader *r2 = mem_calloc(1, sizeof(*r2));
+    loop_send_str(fd2, "GET /deep HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(read_until(fd2, r2, 0, ": connected\n\n"));
+    broadcast(ss, "after", "", "", NULL);
+    ASSERT_TRUE(read_until(fd2, r2, 0, "data: after\n\n"));
+    close(fd);
+    close(fd2);
+    mem_free(r);
+    mem_free(r2);
+    stop(s);
+}
+
+/* Delivery.local, a new connection limit, and ending every connection of a stream. */
+TEST(sse_local_count_configure_and_close_all)
+{
+    struct http_server *s = start(2);
+    struct http_sse_config cfg = { .heartbeat_ms = -1 };
+    struct http_sse_stream *ss = reg("/counted", &cfg);
+    const char *paths[3] = { "/counted?ch=a", "/counted?ch=b", "/counted?ch=a&u=1" };
+    int fds[3];
+    struct reader *rs[3];
+    for (int i = 0; i < 3; i++) {
+        fds[i] = loop_connect(s, 0);
+        rs[i] = mem_calloc(1, sizeof(*rs[i]));
+        char req[128];
+        (void)snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[i]);
+        loop_send_str(fds[i], req);
+        ASSERT_TRUE(read_until(fds[i], rs[i], 0, ": connected\n\n"));
+    }
+    struct diag d;
+    struct http_filter *f = NULL;
+    ASSERT_OK(http_filter_parse_json(STR("{\"ch\":\"a\"}"), HTTP_FILTER_OVERLAP, false, &f, &d));
+    struct http_sse_message m = { .data = STR("to a") };
+    size_t local = 99;
+    for (int i = 0; i < 1000 && local != 2; i++) { /* the attach is posted after the head */
+        ASSERT_OK(http_sse_broadcast(ss, &m, f, &local, &d));
+        loop_sleep_ms(local == 2 ? 0 : 10);
+    }
+    ASSERT_EQ_SIZE(local, 2);
+    ASSERT_OK(http_sse_broadcast(ss, &m, NULL, &local, &d));
+    ASSERT_EQ_SIZE(local, 3);
+    http_filter_unref(f);
+    /* A lower limit applies to new connections. */
+    cfg.max_connections = 3;
+    ASSERT_OK(http_sse_configure(ss, &cfg, &d));
+    int extra = loop_connect(s, 0);
+    struct reader *rx = mem_calloc(1, sizeof(*rx));
+    loop_send_str(extra, "GET /counted HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(read_until(extra, rx, 0, "TOO_MANY_CONNECTIONS"));
+    /* Ending them all: each gets the last chunk, the count drops to 0. */
+    http_sse_close_all(ss);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_TRUE(read_until(fds[i], rs[i], 0, "\r\n0\r\n\r\n"));
+        close(fds[i]);
+        mem_free(rs[i]);
+    }
+    ASSERT_TRUE(wait_count(http_sse_connection_count, ss, 0));
+    ASSERT_TRUE(str_eq(http_sse_pattern(ss), STR("/counted")));
+    close(extra);
+    mem_free(rx);
+    stop(s);
+}
+
 TEST(sse_broadcast_rejects_bad_input)
 {
     struct http_server *s = start(1);
