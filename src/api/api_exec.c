@@ -702,6 +702,9 @@ static void on_job(struct net_post *p)
         refuse_job(job);
         return;
     }
+    if (api_realtime_defer(job)) {
+        return;
+    }
     if (api_tx_holds_jobs(ex) || ex->held.count > 0) {
         /* An async transaction holds the executor (spec/50-data.md §4): the job waits for its
          * end, behind the jobs that already wait. */

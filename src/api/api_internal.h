@@ -400,6 +400,10 @@ void api_realtime_run(struct api_inv *inv, struct api_job *job);
 const struct api_inv_hooks *api_realtime_hooks(enum api_job_kind kind);
 /* The id a job's invocation logs with when it has no request (the socket id). */
 struct str api_realtime_job_id(const struct api_job *job);
+/* Executor, before running job: true when it is a WebSocket message or close whose socket's
+ * previous callback has not settled yet; the job then waits in the socket's queue and is
+ * posted again when that callback settles (one callback per socket at a time, in order). */
+bool api_realtime_defer(struct api_job *job);
 /* Free a heap job (WebSocket message or close) and its socket reference. */
 void api_realtime_job_free(struct api_job *job);
 /* A realtime job that will not run: drop its socket reference and free a heap job (its
@@ -448,7 +452,9 @@ struct api_job {
     char *msg;                /* WS_MESSAGE data / WS_CLOSE reason (owned) */
     size_t msg_len;
     bool binary;
-    int code; /* WS_CLOSE */
+    int code;                     /* WS_CLOSE */
+    struct api_job *next_in_sock; /* waiting behind the socket's running callback */
+    bool resumed;                 /* taken from that queue: runs now */
 };
 
 struct api_slot {

@@ -82,6 +82,10 @@ struct api_ws_sock {
     size_t data_len;
     VEC(char *) groups;
     VEC(struct ws_pending) pending;
+    /* The socket's executor thread only: */
+    bool running;           /* a message or close callback has not settled yet */
+    struct api_job *q_head; /* the next ones, in arrival order */
+    struct api_job *q_tail;
 };
 
 /* ------------------------------------------------------------------ sockets */
@@ -348,11 +352,71 @@ void api_realtime_job_free(struct api_job *job)
 void api_realtime_job_cancel(struct api_job *job)
 {
     if (job->xch == NULL) {
+        struct api_ws_sock *sock = job->sock; /* the executor stopped: drop what waits too */
+        while (sock != NULL && sock->q_head != NULL) {
+            struct api_job *next = sock->q_head;
+            sock->q_head = next->next_in_sock;
+            api_realtime_job_free(next);
+        }
+        if (sock != NULL) {
+            sock->q_tail = NULL;
+        }
         api_realtime_job_free(job);
         return;
     }
     sock_unref(job->sock);
     job->sock = NULL;
+}
+
+bool api_realtime_defer(struct api_job *job)
+{
+    if (job->kind != API_JOB_WS_MESSAGE && job->kind != API_JOB_WS_CLOSE) {
+        return false;
+    }
+    struct api_ws_sock *sock = job->sock;
+    if (job->resumed || !sock->running) {
+        job->resumed = false;
+        sock->running = true;
+        return false;
+    }
+    job->next_in_sock = NULL;
+    if (sock->q_tail != NULL) {
+        sock->q_tail->next_in_sock = job;
+    } else {
+        sock->q_head = job;
+    }
+    sock->q_tail = job;
+    return true;
+}
+
+/* The socket's callback settled: post the next waiting one (it keeps `running`). */
+static void sock_next(struct api_ws_sock *sock)
+{
+    struct api_job *job = sock->q_head;
+    if (job == NULL) {
+        sock->running = false;
+        return;
+    }
+    sock->q_head = job->next_in_sock;
+    if (sock->q_head == NULL) {
+        sock->q_tail = NULL;
+    }
+    job->resumed = true;
+    api_exec_post(&sock->entry->rt->e->execs[sock->exec], job);
+}
+
+/* End an event invocation (message or close) and let the socket's next callback run. */
+static void event_end(struct api_inv *inv)
+{
+    struct api_ws_sock *sock = inv->job != NULL ? inv->job->sock : NULL;
+    if (sock != NULL) {
+        sock_ref(sock);
+    }
+    api_inv_end(inv);
+    if (sock != NULL) {
+        sock_next(sock);
+        sock_unref(sock);
+    }
 }
 
 /* The route of snapshot s that serves en now, or NULL (its script is gone). */
@@ -645,13 +709,13 @@ static void ws_open_error(struct api_inv *inv, int status, const char *code, con
 static void event_value(struct api_inv *inv, JSValueRef v)
 {
     (void)v;
-    api_inv_end(inv);
+    event_end(inv);
 }
 
 static void event_exception(struct api_inv *inv, JSValueRef exception)
 {
     api_log_exception(inv->c, inv->request_id, "WebSocket handler failed", exception);
-    api_inv_end(inv);
+    event_end(inv);
 }
 
 static void event_error(struct api_inv *inv, int status, const char *code, const char *message)
@@ -669,7 +733,7 @@ static void event_error(struct api_inv *inv, int status, const char *code, const
         };
         api_log(inv->c->e, &le);
     }
-    api_inv_end(inv);
+    event_end(inv);
 }
 
 static const struct api_inv_hooks stream_connect_hooks = {

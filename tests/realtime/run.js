@@ -450,6 +450,18 @@ routeRegistry.registerWebSocketRoute("/ws/chat/:room", {
   onClose: (ctx) => console.log("socket closed code=" + ctx.code + " reason=" + ctx.reason + " n=" + ctx.socket.data.n),
 });
 routeRegistry.registerWebSocketRoute("/ws/same-origin", { onMessage: (ctx) => ctx.socket.send(ctx.message) });
+routeRegistry.registerWebSocketRoute("/ws/async", {
+  origins: ["*"],
+  onOpen: (ctx) => { ctx.socket.data = { seen: [] }; },
+  // The first message waits longest: callbacks of one socket still run one at a time, in order.
+  onMessage: async (ctx) => {
+    const d = ctx.socket.data;
+    await new Promise((r) => setTimeout(r, ctx.message === "1" ? 60 : 0));
+    d.seen.push(ctx.message);
+    ctx.socket.data = d;
+    ctx.socket.send(d.seen.join(","));
+  },
+});
 `;
 
 function wsOpen(url, opts = {}) {
@@ -511,6 +523,21 @@ test("websocket_routes", async () => {
     assert(await mine.opened, "same-origin socket refused");
     c.ws.close();
     mine.ws.close();
+  } finally {
+    await k.stop();
+  }
+});
+
+// An async onMessage: the next message of the socket waits until the previous one settled.
+test("websocket_async_callbacks_in_order", async () => {
+  const k = await new Kiln({ "ctl.js": CONTROL, "ws.js": WS_SCRIPT }).start();
+  try {
+    const a = wsOpen(`ws://127.0.0.1:${k.port}/ws/async`);
+    assert(await a.opened, "open");
+    for (const m of ["1", "2", "3", "4", "5"]) a.ws.send(m);
+    await until("5 replies", () => a.msgs.length === 5);
+    eq(a.msgs, ["1", "1,2", "1,2,3", "1,2,3,4", "1,2,3,4,5"], "replies");
+    a.ws.close();
   } finally {
     await k.stop();
   }
