@@ -188,6 +188,50 @@ void api_admin_audit(struct api_admin_req *r, const char *action, struct str tar
     }
 }
 
+void api_admin_audit_asset(struct api_admin_req *r, const char *action, struct str script,
+                           struct str path, const char *sha256)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    struct json_writer w;
+    json_writer_init(&w, &b);
+    json_write_begin_object(&w);
+    json_write_key(&w, STR("path"));
+    json_write_string(&w, path);
+    if (sha256 != NULL) {
+        json_write_key(&w, STR("sha256"));
+        json_write_string(&w, str_from_cstr(sha256));
+    }
+    json_write_end_object(&w);
+    api_admin_audit(r, action, script, buf_str(&b));
+    buf_fini(&b);
+}
+
+void api_admin_list_begin(struct json_writer *w, struct buf *b, size_t max_bytes)
+{
+    buf_init(b, max_bytes);
+    json_writer_init(w, b);
+    json_write_begin_object(w);
+    json_write_key(w, STR("items"));
+    json_write_begin_array(w);
+}
+
+void api_admin_list_end(struct api_admin_req *r, struct json_writer *w, struct buf *b,
+                        int64_t next_cursor)
+{
+    json_write_end_array(w);
+    json_write_key(w, STR("nextCursor"));
+    if (next_cursor > 0) {
+        char c[24];
+        int cn = snprintf(c, sizeof(c), "%lld", (long long)next_cursor);
+        json_write_string(w, str_make(c, (size_t)cn));
+    } else {
+        json_write_null(w);
+    }
+    json_write_end_object(w);
+    api_admin_json(r, 200, b);
+}
+
 /* ------------------------------------------------------------------ token */
 
 bool api_admin_token_ok(struct api_engine *e, const struct http_request *req)

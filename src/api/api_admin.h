@@ -63,6 +63,14 @@ bool api_admin_body_json(struct api_admin_req *r, struct json_value **out);
  * text or empty. A failure is logged, never answered. */
 void api_admin_audit(struct api_admin_req *r, const char *action, struct str target,
                      struct str detail);
+/* Start a list answer {"items": [ into b (at most max_bytes) through w. */
+void api_admin_list_begin(struct json_writer *w, struct buf *b, size_t max_bytes);
+/* End it with ], "nextCursor": next_cursor (null when 0) } and send it (200). */
+void api_admin_list_end(struct api_admin_req *r, struct json_writer *w, struct buf *b,
+                        int64_t next_cursor);
+/* Audit an asset change: detail {"path": path} plus "sha256" when sha256 is not NULL. */
+void api_admin_audit_asset(struct api_admin_req *r, const char *action, struct str script,
+                           struct str path, const char *sha256);
 /* ISO 8601 UTC text of epoch ms, written as a JSON string. */
 void api_admin_write_time(struct json_writer *w, int64_t ms);
 

@@ -73,12 +73,8 @@ void api_admin_assets_list(struct api_admin_req *r)
         return;
     }
     struct buf b;
-    buf_init(&b, (size_t)16 * 1024 * 1024);
     struct json_writer w;
-    json_writer_init(&w, &b);
-    json_write_begin_object(&w);
-    json_write_key(&w, STR("items"));
-    json_write_begin_array(&w);
+    api_admin_list_begin(&w, &b, (size_t)16 * 1024 * 1024);
     for (size_t i = 0; i < n; i++) {
         json_write_begin_object(&w);
         json_write_key(&w, STR("uri"));
@@ -95,11 +91,7 @@ void api_admin_assets_list(struct api_admin_req *r)
         api_admin_write_time(&w, items[i].updated_ms);
         json_write_end_object(&w);
     }
-    json_write_end_array(&w);
-    json_write_key(&w, STR("nextCursor"));
-    json_write_null(&w);
-    json_write_end_object(&w);
-    api_admin_json(r, 200, &b);
+    api_admin_list_end(r, &w, &b, 0);
 }
 
 void api_admin_asset_get(struct api_admin_req *r)
@@ -162,18 +154,10 @@ void api_admin_asset_put(struct api_admin_req *r)
         api_admin_db_error(r, rc, &d);
         return;
     }
+    api_admin_audit_asset(r, "asset.put", script, path, sha);
     struct buf b;
     buf_init(&b, 4096);
     struct json_writer w;
-    json_writer_init(&w, &b);
-    json_write_begin_object(&w);
-    json_write_key(&w, STR("path"));
-    json_write_string(&w, path);
-    json_write_key(&w, STR("sha256"));
-    json_write_string(&w, str_from_cstr(sha));
-    json_write_end_object(&w);
-    api_admin_audit(r, "asset.put", script, buf_str(&b));
-    b.len = 0;
     json_writer_init(&w, &b);
     json_write_begin_object(&w);
     json_write_key(&w, STR("sha256"));
@@ -203,15 +187,6 @@ void api_admin_asset_delete(struct api_admin_req *r)
         api_admin_db_error(r, rc, &d);
         return;
     }
-    struct buf b;
-    buf_init(&b, 4096);
-    struct json_writer w;
-    json_writer_init(&w, &b);
-    json_write_begin_object(&w);
-    json_write_key(&w, STR("path"));
-    json_write_string(&w, path);
-    json_write_end_object(&w);
-    api_admin_audit(r, "asset.delete", script, buf_str(&b));
-    buf_fini(&b);
+    api_admin_audit_asset(r, "asset.delete", script, path, NULL);
     http_exchange_respond(r->xch, 204, NULL, 0, STR(""));
 }

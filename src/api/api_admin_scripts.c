@@ -140,20 +140,12 @@ void api_admin_scripts_list(struct api_admin_req *r)
         return;
     }
     struct buf b;
-    buf_init(&b, (size_t)64 * 1024 * 1024);
     struct json_writer w;
-    json_writer_init(&w, &b);
-    json_write_begin_object(&w);
-    json_write_key(&w, STR("items"));
-    json_write_begin_array(&w);
+    api_admin_list_begin(&w, &b, (size_t)64 * 1024 * 1024);
     for (size_t i = 0; i < n; i++) {
         write_script(r, &w, &items[i], false);
     }
-    json_write_end_array(&w);
-    json_write_key(&w, STR("nextCursor"));
-    json_write_null(&w);
-    json_write_end_object(&w);
-    api_admin_json(r, 200, &b);
+    api_admin_list_end(r, &w, &b, 0);
 }
 
 void api_admin_script_get(struct api_admin_req *r)
@@ -331,12 +323,8 @@ void api_admin_routes(struct api_admin_req *r)
 {
     struct api_snapshot *s = api_engine_snapshot(r->e);
     struct buf b;
-    buf_init(&b, (size_t)16 * 1024 * 1024);
     struct json_writer w;
-    json_writer_init(&w, &b);
-    json_write_begin_object(&w);
-    json_write_key(&w, STR("items"));
-    json_write_begin_array(&w);
+    api_admin_list_begin(&w, &b, (size_t)16 * 1024 * 1024);
     for (size_t i = 0; i < s->version_count; i++) {
         const struct api_version *v = s->versions[i];
         for (size_t j = 0; j < v->route_count; j++) {
@@ -355,10 +343,8 @@ void api_admin_routes(struct api_admin_req *r)
             json_write_end_object(&w);
         }
     }
-    json_write_end_array(&w);
-    json_write_end_object(&w);
     api_snapshot_unref(s);
-    api_admin_json(r, 200, &b);
+    api_admin_list_end(r, &w, &b, 0);
 }
 
 /* ------------------------------------------------------------------ start-up load */

@@ -509,26 +509,12 @@ void api_admin_logs_query(struct api_admin_req *r)
         return;
     }
     struct buf b;
-    buf_init(&b, (size_t)256 * 1024 * 1024);
     struct json_writer w;
-    json_writer_init(&w, &b);
-    json_write_begin_object(&w);
-    json_write_key(&w, STR("items"));
-    json_write_begin_array(&w);
+    api_admin_list_begin(&w, &b, (size_t)256 * 1024 * 1024);
     for (size_t i = 0; i < n; i++) {
         write_entry_json(&w, &items[i]);
     }
-    json_write_end_array(&w);
-    json_write_key(&w, STR("nextCursor"));
-    if (next > 0) {
-        char c[24];
-        int cn = snprintf(c, sizeof(c), "%lld", (long long)next);
-        json_write_string(&w, str_make(c, (size_t)cn));
-    } else {
-        json_write_null(&w);
-    }
-    json_write_end_object(&w);
-    api_admin_json(r, 200, &b);
+    api_admin_list_end(r, &w, &b, next);
 }
 
 void api_admin_logs_stream(struct api_admin_req *r)
