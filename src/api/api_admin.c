@@ -234,12 +234,24 @@ void api_admin_list_end(struct api_admin_req *r, struct json_writer *w, struct b
 
 /* ------------------------------------------------------------------ token */
 
+bool api_is_loopback(struct str ip)
+{
+    if (str_starts_with(ip, STR("::ffff:"))) {
+        ip = str_sub(ip, 7, ip.len - 7);
+    }
+    return str_starts_with(ip, STR("127.")) || str_eq(ip, STR("::1"));
+}
+
 bool api_admin_token_ok(struct api_engine *e, const struct http_request *req)
 {
     const char *want = e->cfg.admin_token_hash;
     struct str auth;
     if (want == NULL || strlen(want) != 64 ||
         !http_request_header(req, STR("authorization"), &auth)) {
+        return false;
+    }
+    /* spec/80-engine-http.md §2: from loopback peers only, unless --admin-remote. */
+    if (!e->cfg.admin_remote && !api_is_loopback(req->client_ip)) {
         return false;
     }
     if (auth.len < 8 || !str_eq_nocase(str_sub(auth, 0, 7), STR("Bearer "))) {
@@ -383,7 +395,8 @@ static void serve_one(struct api_admin *a, struct admin_job *job)
         struct http_header www = { .name = STR("WWW-Authenticate"), .value = STR("Bearer") };
         http_exchange_respond_error(r.xch, 401, "UNAUTHORIZED",
                                     STR("this endpoint needs the admin token"
-                                        " (Authorization: Bearer <token>)"),
+                                        " (Authorization: Bearer <token>), from a loopback"
+                                        " address unless Kiln runs with --admin-remote"),
                                     STR(""), &www, 1);
         return;
     }

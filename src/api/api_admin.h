@@ -74,6 +74,9 @@ void api_admin_audit_asset(struct api_admin_req *r, const char *action, struct s
 /* ISO 8601 UTC text of epoch ms, written as a JSON string. */
 void api_admin_write_time(struct json_writer *w, int64_t ms);
 
+/* Whether ip (a peer address as text: "127.0.0.1", "::1", "::ffff:127.0.0.2") is loopback. */
+bool api_is_loopback(struct str ip);
+
 /* ------------------------------------------------------------------ handlers */
 
 void api_admin_scripts_list(struct api_admin_req *r);

@@ -24,6 +24,7 @@ struct app_config {
     char *scripts_dir; /* default none */
     char *port_file;   /* written with the bound port once Kiln accepts connections */
     char *admin_token;
+    bool admin_remote; /* the admin token is accepted from non-loopback peers too */
     char *db_url;
     char *config_file;
     bool dev;

@@ -225,6 +225,7 @@ static int serve(struct app_config *cfg, struct diag *d)
         .db_path = db_path,
         .db_opts = { .no_fsync = cfg->no_fsync },
         .admin_token_hash = token_hash,
+        .admin_remote = cfg->admin_remote,
         .version = APP_VERSION,
         .asset_max_bytes = (size_t)cfg->max_asset_bytes,
         .cache_ns_max_bytes = (size_t)cfg->cache_max_mb * 1024 * 1024,

@@ -81,3 +81,16 @@ TEST(api_mime_types)
     ASSERT_EQ_SLICE(api_mime_type(STR("noext")), "application/octet-stream");
     ASSERT_EQ_SLICE(api_mime_type(STR(".js")), "application/octet-stream");
 }
+
+TEST(api_loopback_addresses)
+{
+    ASSERT_TRUE(api_is_loopback(STR("127.0.0.1")));
+    ASSERT_TRUE(api_is_loopback(STR("127.9.8.7")));
+    ASSERT_TRUE(api_is_loopback(STR("::1")));
+    ASSERT_TRUE(api_is_loopback(STR("::ffff:127.0.0.1")));
+    ASSERT_FALSE(api_is_loopback(STR("10.0.0.1")));
+    ASSERT_FALSE(api_is_loopback(STR("::ffff:10.0.0.1")));
+    ASSERT_FALSE(api_is_loopback(STR("1270.0.0.1")));
+    ASSERT_FALSE(api_is_loopback(STR("::2")));
+    ASSERT_FALSE(api_is_loopback(STR("")));
+}
