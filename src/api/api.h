@@ -78,6 +78,10 @@ void api_engine_remove(struct api_engine *e, struct str uri);
  * exchange to an executor, or answers 404/405 at once. I/O loop thread. */
 http_dispatch_fn api_engine_dispatch;
 
+/* The http_body_limit_fn of the server; arg is the engine: the bodyLimit option of the route a
+ * request with this head would reach, or -1. Any I/O thread. */
+http_body_limit_fn api_engine_body_limit;
+
 /*
  * Load every *.js file under dir (recursively, outside folders named *.assets) as a script
  * whose URI is its path relative to dir, in byte order of URIs, then watch the folder: a

@@ -477,6 +477,21 @@ static bool route_admits(const struct api_route *r, struct http_exchange *xch, s
     return true;
 }
 
+int64_t api_engine_body_limit(const struct http_request *head, struct arena *a, void *arg)
+{
+    struct api_engine *e = arg;
+    struct api_snapshot *s = api_engine_snapshot(e);
+    struct http_match m;
+    http_router_match(s->router, head->method, head->raw_path, a, &m);
+    int64_t limit = -1;
+    if (m.kind == HTTP_MATCH_FOUND) {
+        const struct api_route *r = m.target;
+        limit = r->kind == API_ROUTE_HTTP ? r->body_limit : -1;
+    }
+    api_snapshot_unref(s);
+    return limit;
+}
+
 void api_engine_dispatch(struct http_exchange *xch, void *arg)
 {
     struct api_engine *e = arg;

@@ -242,6 +242,8 @@ static int serve(struct app_config *cfg, struct diag *d)
         .io_threads = threads_or_default(cfg->io_threads, 1),
         .dispatch = api_engine_dispatch,
         .dispatch_arg = engine,
+        .body_limit = api_engine_body_limit,
+        .body_limit_arg = engine,
         .server_header = "kiln/" APP_VERSION,
     };
     http_limits_default(&scfg.limits);

@@ -205,6 +205,11 @@ WARN_UNUSED int http_router_check_pattern(struct str pattern, struct diag *d);
 
 typedef void http_dispatch_fn(struct http_exchange *ex, void *arg);
 
+/* The body limit of one request in bytes, asked when its head is complete and a body follows
+ * (before any body byte is read and before 100 Continue): -1 for the server's own limit.
+ * head has no body yet; a is its arena (for scratch). Called on the loop thread. */
+typedef int64_t http_body_limit_fn(const struct http_request *head, struct arena *a, void *arg);
+
 /* A zero limit given to http_server_start() means its default. */
 struct http_limits {
     size_t max_header_bytes;   /* request line + headers; default 64 KiB -> 431 */
@@ -225,6 +230,8 @@ struct http_server_config {
     struct http_limits limits;
     http_dispatch_fn *dispatch; /* called on the loop thread for every complete request */
     void *dispatch_arg;
+    http_body_limit_fn *body_limit; /* may be NULL; only lowers max_body_bytes */
+    void *body_limit_arg;
     const char *server_header; /* "kiln/0.1.0" */
 };
 

@@ -561,6 +561,20 @@ bool http_parser_expects_continue(const struct http_parser *p)
     return p->expect_continue;
 }
 
+const struct http_request *http_parser_head(const struct http_parser *p, struct arena **out_arena)
+{
+    *out_arena = p->arena;
+    return p->req;
+}
+
+int64_t http_parser_content_length(const struct http_parser *p)
+{
+    if (p->chunked || !(p->ll.flags & F_CONTENT_LENGTH)) {
+        return -1;
+    }
+    return (int64_t)p->ll.content_length;
+}
+
 void http_parser_take(struct http_parser *p, struct http_request **out_req,
                       struct arena **out_arena)
 {

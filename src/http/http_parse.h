@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/defs.h"
 #include "http/http.h"
@@ -45,6 +46,13 @@ WARN_UNUSED int http_parser_execute(struct http_parser *p, const char *data, siz
 
 /* After HTTP_PARSE_BODY_NEXT: true when the request carries "Expect: 100-continue". */
 bool http_parser_expects_continue(const struct http_parser *p);
+
+/* After HTTP_PARSE_BODY_NEXT: the request so far (method, target, path, query, headers; no
+ * body) and the arena it lives in (still the parser's). */
+const struct http_request *http_parser_head(const struct http_parser *p, struct arena **out_arena);
+
+/* After HTTP_PARSE_BODY_NEXT: the Content-Length, or -1 for a chunked body. */
+int64_t http_parser_content_length(const struct http_parser *p);
 
 /* After HTTP_PARSE_REQUEST: move the request and its arena out (the caller owns the arena;
  * the request lives in it). The request's client_ip is empty: the caller sets it. */

@@ -1272,6 +1272,22 @@ static void conn_resume(struct conn *c)
     }
 }
 
+/* A Content-Length over the limit the dispatcher gives this request (a route's bodyLimit)? */
+static bool over_request_limit(struct http_server *s, struct conn *c)
+{
+    if (s->cfg.body_limit == NULL) {
+        return false;
+    }
+    int64_t len = http_parser_content_length(c->parser);
+    if (len < 0) {
+        return false; /* chunked: the dispatcher checks the body it gets */
+    }
+    struct arena *a = NULL;
+    const struct http_request *head = http_parser_head(c->parser, &a);
+    int64_t limit = s->cfg.body_limit(head, a, s->cfg.body_limit_arg);
+    return limit >= 0 && len > limit;
+}
+
 static void conn_feed(struct conn *c, const char *data, size_t len)
 {
     struct io *io = c->io;
@@ -1305,6 +1321,11 @@ static void conn_feed(struct conn *c, const char *data, size_t len)
             return;
         }
         if (ev == HTTP_PARSE_BODY_NEXT) {
+            if (over_request_limit(s, c)) {
+                conn_reject(c, 413, "PAYLOAD_TOO_LARGE",
+                            "request body is larger than this route's bodyLimit");
+                return;
+            }
             if (http_parser_expects_continue(c->parser)) {
                 c->want_continue = true;
                 mark_dirty(c);

@@ -412,3 +412,29 @@ TEST(parse_upgrade_ends_http)
     ASSERT_FALSE(g.reqs[0]->keep_alive);
     got_free(&g);
 }
+
+TEST(parse_head_and_content_length_at_body_next)
+{
+    struct http_limits lim;
+    http_limits_default(&lim);
+    struct http_parser *p = http_parser_new(&lim, new_arena, NULL);
+    static const char req[] = "POST /up/load?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n\r\n";
+    size_t used = 0;
+    ASSERT_EQ_INT(http_parser_execute(p, req, sizeof(req) - 1, &used), HTTP_PARSE_BODY_NEXT);
+    struct arena *a = NULL;
+    const struct http_request *head = http_parser_head(p, &a);
+    ASSERT_TRUE(a != NULL);
+    ASSERT_EQ_SLICE(head->method, "POST");
+    ASSERT_EQ_SLICE(head->raw_path, "/up/load");
+    ASSERT_EQ_SLICE(head->query, "x=1");
+    ASSERT_EQ_INT(http_parser_content_length(p), 12);
+    http_parser_free(p);
+
+    p = http_parser_new(&lim, new_arena, NULL);
+    static const char chunked[] =
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+    ASSERT_EQ_INT(http_parser_execute(p, chunked, sizeof(chunked) - 1, &used),
+                  HTTP_PARSE_BODY_NEXT);
+    ASSERT_EQ_INT(http_parser_content_length(p), -1);
+    http_parser_free(p);
+}
