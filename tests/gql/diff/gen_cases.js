@@ -111,6 +111,9 @@ const valid = [
   '{ __schema { directives { name isRepeatable locations args { name defaultValue type { kind name ofType { name } } } } } }',
   '{ __type(name: "String") { kind name description specifiedByURL } }',
   '{ __type(name: "Date") { kind name specifiedByURL } }',
+  // more distinct sub-selections per list item than the executor's collection ring holds
+  '{ search { __typename ... on Human { a1: friends { name } a2: friends { id } a3: friends { appearsIn } a4: friends { __typename } a5: friends { n: name } a6: friends { i: id } a7: friends { name id } a8: friends { id name } a9: friends { ... on Droid { primaryFunction } } a10: starships { name } a11: friends { name } } ... on Droid { friends { name } } } }',
+  '{ a: hero { ...H } b: human(id: 1) { ...H } c: droid(id: 2) { ...H } } fragment H on Character { friends { __typename ... on Human { homePlanet friends { name } } ... on Droid { primaryFunction friends { id } } } }',
 ];
 valid.forEach((q, i) => add(`valid-${i}`, q));
 
