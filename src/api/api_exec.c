@@ -147,9 +147,11 @@ static void on_timer_closed(uv_handle_t *h)
 /* Free inv once it has responded, has no timers and no C frame runs its JS. */
 static void inv_maybe_free(struct api_inv *inv)
 {
-    if (!inv->done || inv->timer_count != 0 || inv->busy != 0 || inv->sink_count != 0) {
+    if (!inv->done || inv->timer_count != inv->weak_timer_count || inv->busy != 0 ||
+        inv->sink_count != 0) {
         return;
     }
+    (void)api_timers_cancel(inv); /* weak timers end with it */
     struct api_executor *ex = inv->ex;
     if (inv->live) {
         if (inv->prev_live) {
@@ -232,7 +234,8 @@ static void on_deadline(uv_timer_t *t)
     if (!inv->done) {
         api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
     }
-    size_t n = api_timers_cancel(inv);
+    size_t weak = inv->weak_timer_count;
+    size_t n = api_timers_cancel(inv) - weak;
     api_timers_log_cancel(inv, n,
                           "at the deadline; use scheduler.delay for work after the response");
     (void)api_sinks_abort(inv);
@@ -279,7 +282,7 @@ struct api_inv *api_inv_init_new(struct api_ctx *c, int64_t timeout_ms)
 
 int api_inv_init_wait(struct api_inv *inv, struct diag *d)
 {
-    while (inv->timer_count > 0 && inv->init_rc == RC_OK) {
+    while (inv->timer_count > inv->weak_timer_count && inv->init_rc == RC_OK) {
         (void)uv_run(inv->loop, UV_RUN_ONCE);
     }
     if (inv->init_rc != RC_OK) {

@@ -591,6 +591,8 @@ struct api_inv {
     uv_timer_t *timer;                     /* wall-clock deadline once it outlives a call */
     struct api_timer *timers;              /* pending timers (api_timers.c) */
     size_t timer_count;
+    /* Of those, timers that do not keep it alive (AbortSignal.timeout): cancelled when it ends. */
+    size_t weak_timer_count;
     /* Streamed bodies still open (api_response.c): they keep the invocation alive. */
     struct api_sink *sinks;
     size_t sink_count;

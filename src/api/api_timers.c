@@ -3,11 +3,12 @@
  * setTimeout, setInterval, clearTimeout, clearInterval (spec/20-realtime.md §5) as uv timers on
  * the executor's own loop. A timer belongs to the invocation whose JS created it (c->current)
  * and keeps it alive after its response until it has run or been cleared, or until the
- * invocation's deadline, which cancels it (api_exec.c). The callback runs in the invocation's
- * context with the invocation current, so console lines and timers it creates carry its id.
- * Ids are per context: slot index + generation, so a stale id never reaches a reused slot.
- * Timers of a register or bind run run on that run's private loop (api_inv_init_wait).
- * Thread contract: the thread that owns the context (an executor, or the deploying thread).
+ * invocation's deadline, which cancels it (api_exec.c); a weak timer (the prelude's
+ * AbortSignal.timeout) does not keep it alive and is cancelled when it ends. The callback runs in
+ * the invocation's context with the invocation current, so console lines and timers it creates
+ * carry its id. Ids are per context: slot index + generation, so a stale id never reaches a reused
+ * slot. Timers of a register or bind run run on that run's private loop (api_inv_init_wait). Thread
+ * contract: the thread that owns the context (an executor, or the deploying thread).
  */
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct api_timer {
     size_t argc;
     uint32_t slot;
     bool repeat;
+    bool weak;    /* does not keep its invocation alive */
     bool firing;  /* its callback runs now */
     bool cleared; /* cleared while firing: freed once the callback returns */
 };
@@ -55,6 +57,9 @@ static void timer_free(struct api_timer *t)
         t->next->prev = t->prev;
     }
     inv->timer_count--;
+    if (t->weak) {
+        inv->weak_timer_count--;
+    }
     struct api_timer_slot *s = &c->timer_slots.items[t->slot];
     s->t = NULL;
     s->gen = (s->gen + 1) & TIMER_GEN_MASK;
@@ -184,7 +189,7 @@ static uint32_t take_slot(struct api_ctx *c)
 }
 
 static JSValueRef timer_set(JSContextRef ctx, size_t argc, const JSValueRef argv[],
-                            JSValueRef *exception, bool repeat)
+                            JSValueRef *exception, bool repeat, bool weak)
 {
     struct api_ctx *c = api_ctx_of(ctx);
     if (c == NULL) {
@@ -216,6 +221,7 @@ static JSValueRef timer_set(JSContextRef ctx, size_t argc, const JSValueRef argv
     struct api_timer *t = mem_calloc(1, sizeof(*t));
     t->inv = inv;
     t->repeat = repeat;
+    t->weak = weak;
     t->fn = (JSObjectRef)argv[0];
     JSValueProtect(ctx, t->fn);
     if (argc > 2) {
@@ -235,6 +241,7 @@ static JSValueRef timer_set(JSContextRef ctx, size_t argc, const JSValueRef argv
     }
     inv->timers = t;
     inv->timer_count++;
+    inv->weak_timer_count += weak ? 1 : 0;
     uv_timer_init(api_inv_loop(inv), &t->h);
     t->h.data = t;
     uv_timer_start(&t->h, on_fire, delay_ms, repeat ? delay_ms : 0);
@@ -246,13 +253,21 @@ static JSValueRef timer_set(JSContextRef ctx, size_t argc, const JSValueRef argv
 static JSValueRef timers_set_timeout(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                      const JSValueRef argv[], JSValueRef *exception)
 {
-    return timer_set(ctx, argc, argv, exception, false);
+    return timer_set(ctx, argc, argv, exception, false, false);
 }
 
 static JSValueRef timers_set_interval(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                       const JSValueRef argv[], JSValueRef *exception)
 {
-    return timer_set(ctx, argc, argv, exception, true);
+    return timer_set(ctx, argc, argv, exception, true, false);
+}
+
+/* setWeakTimeout(fn, ms) for the prelude (AbortSignal.timeout): a setTimeout that does not keep
+ * its invocation alive. */
+static JSValueRef timers_set_weak_timeout(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                          const JSValueRef argv[], JSValueRef *exception)
+{
+    return timer_set(ctx, argc, argv, exception, false, true);
 }
 
 /* clearTimeout/clearInterval: an unknown, stale or non-numeric id is a no-op (WHATWG). */
@@ -311,6 +326,7 @@ static const struct js_fn timers_globals[] = {
 
 static const struct js_fn timers_native[] = {
     { .name = "reportError", .fn = timers_report_error, .min_args = 1 },
+    { .name = "setWeakTimeout", .fn = timers_set_weak_timeout, .min_args = 2 },
     { .name = NULL },
 };
 

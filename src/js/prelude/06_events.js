@@ -161,7 +161,9 @@
         throw new TypeError(`AbortSignal.timeout: ${ms} is outside the range of an unsigned long long`);
       }
       const s = new AbortSignal(sig);
-      g.setTimeout(() => signalAbort(s, new DOMException("The operation was aborted due to timeout", "TimeoutError")), Math.trunc(n));
+      // A weak timer: it does not keep the invocation alive (Node's is unreferenced too).
+      const set = typeof K.native.setWeakTimeout === "function" ? K.native.setWeakTimeout : g.setTimeout;
+      set(() => signalAbort(s, new DOMException("The operation was aborted due to timeout", "TimeoutError")), Math.trunc(n));
       return s;
     }
     static any(signals) {

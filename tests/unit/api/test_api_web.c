@@ -19,6 +19,12 @@ static const char *const web_src =
     "  async pull(c) { await tick(); c.enqueue(new Uint8Array(4096)); },\n"
     "  cancel(reason) { canceled = reason && reason.name; } })));\n"
     "routeRegistry.registerRoute('/canceled', () => canceled);\n"
+    "let weak;\n"
+    "routeRegistry.registerRoute('/weak', () => { weak = AbortSignal.timeout(30); return 'ok'; "
+    "});\n"
+    "routeRegistry.registerRoute('/weak-kept', async () => { const s = AbortSignal.timeout(5);\n"
+    "  await new Promise((r) => setTimeout(r, 50)); return String(s.aborted); });\n"
+    "routeRegistry.registerRoute('/weak-state', () => String(weak.aborted));\n"
     "routeRegistry.registerRoute('/form', async (c) => Response.json({ form: c.request.form,\n"
     "  files: c.request.files.map((f) => [f.name, f.filename, f.size, f.base64]),\n"
     "  fd: [...(await c.request.formData())].map(([k, v]) => typeof v === 'string' ? v : "
@@ -128,5 +134,26 @@ TEST(api_web_multipart_fields)
     ASSERT_TRUE(strstr(resp_body(r), "INVALID_FORM") != NULL);
     mem_free(r);
     buf_fini(&b);
+    tenv_stop(&t);
+}
+
+TEST(api_web_abort_signal_timeout_is_weak)
+{
+    struct tenv t;
+    tenv_start(&t);
+    deploy(&t);
+    /* It fires while something else keeps the invocation alive. */
+    char *r = tenv_get(&t, "/weak-kept");
+    ASSERT_EQ_STR(resp_body(r), "true");
+    mem_free(r);
+    /* It does not keep an invocation alive: it is cancelled when the invocation ends. */
+    r = tenv_get(&t, "/weak");
+    ASSERT_EQ_STR(resp_body(r), "ok");
+    mem_free(r);
+    struct pollfd none = { .fd = -1 };
+    (void)poll(&none, 0, 150);
+    r = tenv_get(&t, "/weak-state");
+    ASSERT_EQ_STR(resp_body(r), "false");
+    mem_free(r);
     tenv_stop(&t);
 }
