@@ -28,6 +28,7 @@ struct admin_job {
     bool asset;        /* an asset route cache miss: */
     struct str script; /* its script and asset path (in the exchange's arena) */
     struct str asset_path;
+    struct str cache_control;
 };
 
 struct api_admin {
@@ -373,7 +374,7 @@ static void serve_one(struct api_admin *a, struct admin_job *job)
         if (r.db == NULL) {
             api_admin_error(&r, 503, "STORE_UNAVAILABLE", "the store is not available");
         } else {
-            api_assets_serve_miss(&r, job->script, job->asset_path);
+            api_assets_serve_miss(&r, job->script, job->asset_path, job->cache_control);
         }
         return;
     }
@@ -453,13 +454,14 @@ static void admin_post(struct api_admin *a, struct admin_job *job)
 }
 
 void api_admin_post_asset(struct api_engine *e, struct http_exchange *xch, struct str script,
-                          struct str path)
+                          struct str path, struct str cache_control)
 {
     struct admin_job *job = mem_calloc(1, sizeof(*job));
     job->xch = xch;
     job->asset = true;
     job->script = script;
     job->asset_path = path;
+    job->cache_control = cache_control;
     admin_post(e->admin, job);
 }
 

@@ -140,12 +140,13 @@ void api_assets_serve(struct api_engine *e, struct http_exchange *xch, const str
 /* Queue an asset route cache miss (script, path: in the exchange's arena) to the admin
  * thread. Any thread. */
 void api_admin_post_asset(struct api_engine *e, struct http_exchange *xch, struct str script,
-                          struct str path);
+                          struct str path, struct str cache_control);
 /* Forget the cached asset script/path (after a write or delete). Any thread. */
 void api_assets_invalidate(struct api_engine *e, struct str script, struct str path);
 void api_assets_cache_free(struct api_engine *e);
 /* Admin thread: load the asset from the store, cache it and answer r. */
-void api_assets_serve_miss(struct api_admin_req *r, struct str script, struct str path);
+void api_assets_serve_miss(struct api_admin_req *r, struct str script, struct str path,
+                           struct str cache_control);
 
 enum api_range {
     API_RANGE_OK,            /* *from..*to (inclusive) */

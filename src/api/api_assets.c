@@ -295,7 +295,9 @@ static bool etag_matches(struct str inm, const char *etag)
     return false;
 }
 
-static void serve_blob(struct api_engine *e, struct http_exchange *xch, struct asset_blob *b)
+/* Answer xch with b; cache_control empty: the default (no-cache in dev mode). */
+static void serve_blob(struct api_engine *e, struct http_exchange *xch, struct asset_blob *b,
+                       struct str cache_control)
 {
     const struct http_request *req = http_exchange_request(xch);
     char last_mod[30];
@@ -305,7 +307,9 @@ static void serve_blob(struct api_engine *e, struct http_exchange *xch, struct a
         { .name = STR("ETag"), .value = str_from_cstr(b->etag) },
         { .name = STR("Last-Modified"), .value = str_from_cstr(last_mod) },
         { .name = STR("Cache-Control"),
-          .value = e->cfg.dev ? STR("no-cache") : STR("public, max-age=300") },
+          .value = cache_control.len ? cache_control
+                   : e->cfg.dev      ? STR("no-cache")
+                                     : STR("public, max-age=300") },
         { .name = STR("Accept-Ranges"), .value = STR("bytes") },
     };
     size_t nh = 5;
@@ -358,17 +362,19 @@ void api_assets_serve(struct api_engine *e, struct http_exchange *xch, const str
         return;
     }
     struct str script = arena_strdup(a, r->ver->uri);
+    struct str cc = arena_strdup(a, r->cache_control);
     api_snapshot_unref(snap);
     struct asset_blob *b = cache_get(e, script, path);
     if (b != NULL) {
-        serve_blob(e, xch, b);
+        serve_blob(e, xch, b, cc);
         blob_unref(b);
         return;
     }
-    api_admin_post_asset(e, xch, script, path);
+    api_admin_post_asset(e, xch, script, path, cc);
 }
 
-void api_assets_serve_miss(struct api_admin_req *r, struct str script, struct str path)
+void api_assets_serve_miss(struct api_admin_req *r, struct str script, struct str path,
+                           struct str cache_control)
 {
     struct diag d;
     struct db_asset asset;
@@ -400,7 +406,7 @@ void api_assets_serve_miss(struct api_admin_req *r, struct str script, struct st
     b->updated_ms = asset.updated_ms;
     arena_free(a);
     cache_put(r->e, script, path, b);
-    serve_blob(r->e, r->xch, b);
+    serve_blob(r->e, r->xch, b, cache_control);
     blob_unref(b);
 }
 

@@ -132,11 +132,12 @@ struct api_rt_entry;
 struct api_route {
     struct str method; /* upper-case, or "*" */
     struct str pattern;
-    struct str key;          /* "GET /path" */
-    struct str handler_name; /* the handler given as a string; empty for a function */
-    struct str asset;        /* registerAssetRoute: the asset served from C; else empty */
-    size_t index;            /* in version->routes */
-    struct api_version *ver; /* owner (borrowed: the version outlives its routes) */
+    struct str key;           /* "GET /path" */
+    struct str handler_name;  /* the handler given as a string; empty for a function */
+    struct str asset;         /* registerAssetRoute: the asset served from C; else empty */
+    struct str cache_control; /* registerAssetRoute's options.cacheControl; empty: default */
+    size_t index;             /* in version->routes */
+    struct api_version *ver;  /* owner (borrowed: the version outlives its routes) */
     enum api_route_kind kind;
     int64_t timeout_ms;     /* options.timeoutMs: the invocation's limit; 0: the engine's */
     int64_t body_limit;     /* options.bodyLimit in bytes; -1: the server's limit only */

@@ -366,8 +366,23 @@ JSValueRef api_routes_register(JSContextRef ctx, struct str method, struct str p
     return do_register(ctx, c, path, method, handler, kind, opts, STR_NULL, exception);
 }
 
-/* registerAssetRoute(path, assetName) -> [key, registered, reason]: GET path serves the asset
- * of this script straight from C (api_assets.c). */
+/* Register run: keep cacheControl (validated by the prelude) on the asset route "GET path". */
+static void set_cache_control(JSContextRef ctx, struct api_ctx *c, struct str path, JSValueRef v)
+{
+    char keybuf[600];
+    int kn = snprintf(keybuf, sizeof(keybuf), "GET %.*s", STR_FMT(path));
+    struct api_route *rt = api_version_find_route(c->ver, str_make(keybuf, (size_t)kn));
+    size_t n = 0;
+    JSValueRef exc = NULL;
+    char *cc = rt ? js_value_to_owned(ctx, v, &n, &exc) : NULL;
+    if (cc != NULL) {
+        rt->cache_control = arena_strdup(c->ver->arena, str_make(cc, n));
+        mem_free(cc);
+    }
+}
+
+/* registerAssetRoute(path, assetName, cacheControl?) -> [key, registered, reason]: GET path
+ * serves the asset of this script straight from C (api_assets.c). */
 static JSValueRef routes_register_asset(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                         const JSValueRef argv[], JSValueRef *exception)
 {
@@ -396,6 +411,10 @@ static JSValueRef routes_register_asset(JSContextRef ctx, JSObjectRef this_obj, 
     } else {
         r = do_register(ctx, c, str_make(path, plen), STR("GET"), argv[1], API_ROUTE_HTTP, NULL,
                         str_make(asset, alen), exception);
+    }
+    if (*exception == NULL && c->phase == API_PHASE_REGISTER && argc > 2 &&
+        JSValueIsString(ctx, argv[2])) {
+        set_cache_control(ctx, c, str_make(path, plen), argv[2]);
     }
     mem_free(path);
     mem_free(asset);

@@ -85,7 +85,7 @@
       const r = N.registerRoute(path, handler, method, o[0], o[1], o[2], o[3]);
       return registration("route", r[0], r[1], r[2]);
     },
-    registerAssetRoute(path, assetName) {
+    registerAssetRoute(path, assetName, options) {
       if (typeof path !== "string") throw new KilnError("INVALID_ARGUMENT", "path must be a string");
       if (typeof assetName !== "string" || assetName === "") {
         throw new KilnError("INVALID_ARGUMENT", "assetName must be a non-empty string");
@@ -93,7 +93,12 @@
       if (typeof N.registerAssetRoute !== "function") {
         throw new KilnError("NOT_SUPPORTED", "asset routes are not available here");
       }
-      const r = N.registerAssetRoute(path, assetName);
+      const opts = objectArg(options, "options");
+      const cc = opts === null ? undefined : opts.cacheControl;
+      if (cc !== undefined && (typeof cc !== "string" || cc === "" || cc.length > 200 || /[\r\n]/.test(cc))) {
+        throw new KilnError("INVALID_ARGUMENT", "options.cacheControl must be a header value of 1-200 characters");
+      }
+      const r = N.registerAssetRoute(path, assetName, cc);
       return registration("asset", r[0], r[1], r[2]);
     },
   };
