@@ -1143,7 +1143,8 @@ static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t 
         }
     }
     if (defer_send(c, &path, plen, &data, dlen, &event, elen, &id, ilen, &f)) {
-        r = JSValueMakeNumber(ctx, 0); /* sent after the transaction commits (api_data.c) */
+        r = JSValueMakeNull(ctx); /* sent after the commit (api_data.c): Delivery.local is
+                                   * null and queued true (spec §1) */
         goto out;
     }
     struct http_sse_message m = {

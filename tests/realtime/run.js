@@ -405,6 +405,39 @@ routeRegistry.registerStreamRoute("/rooms/:room", {
   }
 });
 
+// Inside database.transaction() a message is held: sent after the commit, dropped on rollback.
+test("transaction_holds_stream_messages", async () => {
+  const k = await new Kiln({
+    "ctl.js": CONTROL,
+    "tx.js": `
+routeRegistry.registerStreamRoute("/txs");
+routeRegistry.registerRoute("/tx", (ctx) => {
+  const q = ctx.request.query;
+  let d;
+  try {
+    database.transaction(() => {
+      d = routeRegistry.sendStreamMessage("/txs", q.text);
+      if (q.fail) throw new Error("roll back");
+    });
+  } catch (e) { /* rolled back */ }
+  return { local: d.local, queued: d.queued, text: String(d) };
+});`,
+  }).start();
+  try {
+    const c = collector(`${k.base}/txs`);
+    await until("attached", async () => (await send(k, { path: "/txs", data: "ready" })).local === 1);
+    const a = await k.request("GET", "/tx?text=committed");
+    eq(a.json, { local: null, queued: true, text: "Message for /txs queued until the transaction commits" }, "held delivery");
+    await k.request("GET", "/tx?text=rolled-back&fail=1");
+    await send(k, { path: "/txs", data: "end" });
+    await until("end", () => c.ended);
+    eq(c.got, ["committed"], "only the committed message");
+    c.es.close();
+  } finally {
+    await k.stop();
+  }
+});
+
 // A redeploy that keeps the stream keeps its connections; deleting the script ends them.
 test("redeploy_keeps_remove_closes", async () => {
   const src = (n) => `// v${n}\nrouteRegistry.registerStreamRoute("/live", { replay: 2 });\nrouteRegistry.registerRoute("/v", () => "v${n}");`;

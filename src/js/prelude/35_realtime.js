@@ -41,10 +41,14 @@
     if (j === undefined) throw invalid("data is not JSON-serialisable");
     return j;
   }
-  function delivery(path, local, what) {
-    const d = { path, local, queued: false };
+  // local: a count, or null (held for a commit: queued; or counted on the loops).
+  function delivery(path, local, what, queued) {
+    const d = { path, local, queued: queued === true };
     Object.defineProperty(d, "toString", {
-      value() { return local === null ? `${what} sent to ${path}` : `${what} sent to ${local} connection(s) of ${path}`; },
+      value() {
+        if (d.queued) return `${what} for ${path} queued until the transaction commits`;
+        return local === null ? `${what} sent to ${path}` : `${what} sent to ${local} connection(s) of ${path}`;
+      },
       enumerable: false,
     });
     return d;
@@ -89,7 +93,8 @@
     if (text === undefined) throw invalid("data is not JSON-serialisable");
     const event = o.event === undefined || o.event === null ? "" : String(o.event);
     const id = o.id === undefined || o.id === null ? "" : String(o.id);
-    return delivery(path, N.sendStream(path, text, json, MODES[mode], literal, event, id), "Message");
+    const local = N.sendStream(path, text, json, MODES[mode], literal, event, id);
+    return delivery(path, local, "Message", local === null);
   }
   R.sendStreamMessage = function (path, data, options) { return sendStream(path, data, null, options); };
   R.sendStreamMessageFiltered = function (path, data, filter, options) { return sendStream(path, data, filter, options); };
