@@ -49,6 +49,9 @@ struct api_config {
     /* personalStorage's user until auth lands: "admin" for requests carrying the admin token
      * (admin_token_hash), and the X-Kiln-Test-User header when test_user_header is on. */
     bool test_user_header;
+    /* multipart/form-data request bodies (context.request.form/files/formData()); zero fields:
+     * the defaults of http.h (100 parts, 16 KiB of headers and 10 MiB per part, 10 MiB). */
+    struct http_multipart_limits multipart;
 };
 
 /* Start the executors. RC_OK with an owned engine (stop with api_engine_stop()), or RC_IO

@@ -295,14 +295,15 @@ JSValueRef api_routes_register(JSContextRef ctx, struct str method, struct str p
 extern const struct api_module api_module_web;
 
 /*
- * Parse a multipart/form-data body (content_type carries the boundary) into a JS array of
+ * Parse a multipart/form-data body (content_type carries the boundary; lim may be NULL) into a
+ * JS array of
  * [name, value, filename | undefined, type] entries (api_web.c): value is a string for a field,
  * a Uint8Array for a file. On a parse failure NULL with *out_rc (RC_INVAL / RC_LIMIT) and d;
  * NULL with *out_rc RC_OK when JSC threw (*exception set).
  */
 JSObjectRef api_multipart_entries(JSContextRef ctx, struct str body, struct str content_type,
-                                  struct arena *a, int *out_rc, struct diag *d,
-                                  JSValueRef *exception);
+                                  const struct http_multipart_limits *lim, struct arena *a,
+                                  int *out_rc, struct diag *d, JSValueRef *exception);
 /* v as an array-like list of at most max elements: true with the list and its length. */
 bool api_list_of(JSContextRef ctx, JSValueRef v, size_t max, JSObjectRef *out_list,
                  size_t *out_count);

@@ -342,7 +342,8 @@ static JSObjectRef multipart_entries(JSContextRef ctx, struct api_inv *inv, JSVa
     struct diag d;
     int rc = RC_OK;
     JSValueRef exc = NULL;
-    JSObjectRef entries = api_multipart_entries(ctx, inv->req->body, ct, inv->arena, &rc, &d, &exc);
+    JSObjectRef entries = api_multipart_entries(ctx, inv->req->body, ct, &inv->ex->e->cfg.multipart,
+                                                inv->arena, &rc, &d, &exc);
     if (rc == RC_LIMIT) {
         JSObjectRef opts = make_object(ctx);
         set_prop(ctx, opts, STR("status"), JSValueMakeNumber(ctx, 413));

@@ -70,15 +70,15 @@ static JSObjectRef entries_of(JSContextRef ctx, const struct http_multipart_part
 }
 
 JSObjectRef api_multipart_entries(JSContextRef ctx, struct str body, struct str content_type,
-                                  struct arena *a, int *out_rc, struct diag *d,
-                                  JSValueRef *exception)
+                                  const struct http_multipart_limits *lim, struct arena *a,
+                                  int *out_rc, struct diag *d, JSValueRef *exception)
 {
     struct str boundary;
     struct http_multipart_part *parts = NULL;
     size_t n = 0;
     *out_rc = http_multipart_boundary(content_type, a, &boundary, d);
     if (*out_rc == RC_OK) {
-        *out_rc = http_multipart_parse(body, boundary, NULL, a, &parts, &n, d);
+        *out_rc = http_multipart_parse(body, boundary, lim, a, &parts, &n, d);
     }
     if (*out_rc != RC_OK) {
         return NULL;
@@ -109,7 +109,7 @@ static JSValueRef web_multipart_parse(JSContextRef ctx, JSObjectRef this_obj, si
     struct str body = arena_strdup(a, view);
     struct diag d;
     int rc = RC_OK;
-    r = api_multipart_entries(ctx, body, str_make(ct, n), a, &rc, &d, &exc);
+    r = api_multipart_entries(ctx, body, str_make(ct, n), NULL, a, &rc, &d, &exc);
     if (rc != RC_OK) {
         struct str msg = arena_printf(a, "invalid multipart/form-data body: %s", d.msg);
         char *m = arena_cstr(a, msg);

@@ -40,6 +40,9 @@ struct app_config {
     int64_t max_headers;
     int64_t max_body_bytes;
     int64_t max_asset_bytes;
+    int64_t multipart_max_parts;
+    int64_t multipart_max_part_bytes;
+    int64_t multipart_max_header_bytes;
     int64_t header_timeout_ms;
     int64_t idle_timeout_ms;
     int64_t max_connections;

@@ -231,6 +231,10 @@ static int serve(struct app_config *cfg, struct diag *d)
         .cache_ns_max_bytes = (size_t)cfg->cache_max_mb * 1024 * 1024,
         .cache_ns_max_entries = (size_t)cfg->cache_max_entries,
         .test_user_header = cfg->test_user_header,
+        .multipart = { .max_parts = (size_t)cfg->multipart_max_parts,
+                       .max_part_bytes = (size_t)cfg->multipart_max_part_bytes,
+                       .max_header_bytes = (size_t)cfg->multipart_max_header_bytes,
+                       .max_total_bytes = (size_t)cfg->max_body_bytes },
     };
     rc = start_engine(cfg, &acfg, &engine, d);
     if (rc != RC_OK) {
