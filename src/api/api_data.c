@@ -358,6 +358,46 @@ static JSValueRef data_namespace(JSContextRef ctx, JSObjectRef this_obj, size_t 
 
 /* ------------------------------------------------------------------ values in and out */
 
+/* Convert one parameter into *out (bytes copied into a). False with an exception set. */
+static bool param_in(JSContextRef ctx, JSValueRef v, struct arena *a, struct db_value *out,
+                     JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    struct str bytes;
+    if (JSValueIsNull(ctx, v)) {
+        *out = (struct db_value){ .type = DB_TYPE_NULL };
+    } else if (JSValueIsBoolean(ctx, v)) {
+        *out = (struct db_value){ .type = DB_TYPE_INT, .i = JSValueToBoolean(ctx, v) };
+    } else if (JSValueIsNumber(ctx, v)) {
+        double f = JSValueToNumber(ctx, v, NULL);
+        if (!isfinite(f)) {
+            (void)throw_code(ctx, exception, "DB_BIND", "NaN and Infinity cannot be bound");
+            return false;
+        }
+        bool integral = f == floor(f) && fabs(f) < 9.2e18;
+        *out = integral ? (struct db_value){ .type = DB_TYPE_INT, .i = (int64_t)f }
+                        : (struct db_value){ .type = DB_TYPE_REAL, .f = f };
+    } else if (JSValueIsBigInt(ctx, v)) {
+        *out = (struct db_value){ .type = DB_TYPE_INT, .i = JSValueToInt64(ctx, v, &exc) };
+    } else if (js_bytes_view(ctx, v, &bytes)) {
+        *out = (struct db_value){ .type = DB_TYPE_BLOB, .s = arena_strdup(a, bytes) };
+    } else if (JSValueIsString(ctx, v)) {
+        JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
+        *out = (struct db_value){ .type = DB_TYPE_TEXT, .s = js_string_to_arena(s, a) };
+        JSStringRelease(s);
+    } else {
+        (void)throw_code(ctx, exception, "DB_BIND",
+                         "parameters are null, booleans, numbers, bigints, strings, "
+                         "Uint8Arrays, Dates or JSON values");
+        return false;
+    }
+    if (exc != NULL) {
+        *exception = exc;
+        return false;
+    }
+    return true;
+}
+
 /* Convert params (a JS array; Dates, objects and undefined were handled by the prelude) into
  * db values in arena. False with an exception set. */
 static bool params_in(JSContextRef ctx, JSValueRef arr, struct arena *a, struct db_value **out,
@@ -389,36 +429,7 @@ static bool params_in(JSContextRef ctx, JSValueRef arr, struct arena *a, struct 
             *exception = exc;
             return false;
         }
-        struct str bytes;
-        if (JSValueIsNull(ctx, v)) {
-            vals[i] = (struct db_value){ .type = DB_TYPE_NULL };
-        } else if (JSValueIsBoolean(ctx, v)) {
-            vals[i] = (struct db_value){ .type = DB_TYPE_INT, .i = JSValueToBoolean(ctx, v) };
-        } else if (JSValueIsNumber(ctx, v)) {
-            double f = JSValueToNumber(ctx, v, NULL);
-            if (!isfinite(f)) {
-                (void)throw_code(ctx, exception, "DB_BIND", "NaN and Infinity cannot be bound");
-                return false;
-            }
-            bool integral = f == floor(f) && fabs(f) < 9.2e18;
-            vals[i] = integral ? (struct db_value){ .type = DB_TYPE_INT, .i = (int64_t)f }
-                               : (struct db_value){ .type = DB_TYPE_REAL, .f = f };
-        } else if (JSValueIsBigInt(ctx, v)) {
-            vals[i] = (struct db_value){ .type = DB_TYPE_INT, .i = JSValueToInt64(ctx, v, &exc) };
-        } else if (js_bytes_view(ctx, v, &bytes)) {
-            vals[i] = (struct db_value){ .type = DB_TYPE_BLOB, .s = arena_strdup(a, bytes) };
-        } else if (JSValueIsString(ctx, v)) {
-            JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
-            vals[i] = (struct db_value){ .type = DB_TYPE_TEXT, .s = js_string_to_arena(s, a) };
-            JSStringRelease(s);
-        } else {
-            (void)throw_code(ctx, exception, "DB_BIND",
-                             "parameters are null, booleans, numbers, bigints, strings, "
-                             "Uint8Arrays, Dates or JSON values");
-            return false;
-        }
-        if (exc != NULL) {
-            *exception = exc;
+        if (!param_in(ctx, v, a, &vals[i], exception)) {
             return false;
         }
     }
@@ -485,7 +496,7 @@ static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t m
                            JSValueRef *exception, int *out_rc)
 {
     size_t ncols = db_sql_column_count(cur);
-    JSStringRef *names = arena_calloc(a, ncols ? ncols : 1, sizeof(*names));
+    JSStringRef *names = arena_calloc(a, ncols ? ncols : 1, sizeof(JSStringRef));
     for (size_t i = 0; i < ncols; i++) {
         names[i] = js_string_new(db_sql_column_name(cur, i));
     }
@@ -532,6 +543,29 @@ static int64_t stmt_timeout(struct api_ctx *c, int64_t timeout_ms, bool *out_by_
     return timeout_ms;
 }
 
+/* Argument i as a number in 1..max; def when absent, zero or negative. */
+static int64_t clamp_arg(JSContextRef ctx, size_t argc, const JSValueRef argv[], size_t i,
+                         int64_t def, int64_t max)
+{
+    int64_t v = num_arg(ctx, argc, argv, i, def);
+    return v <= 0 ? def : (v > max ? max : v);
+}
+
+/* {changes, lastInsertId} of an execute. */
+static JSValueRef exec_result(JSContextRef ctx, int64_t changes, int64_t last_id)
+{
+    JSObjectRef res = JSObjectMake(ctx, NULL, NULL);
+    JSStringRef k1 = JSStringCreateWithUTF8CString("changes");
+    JSStringRef k2 = JSStringCreateWithUTF8CString("lastInsertId");
+    JSValueRef exc = NULL;
+    JSObjectSetProperty(ctx, res, k1, JSValueMakeNumber(ctx, (double)changes), 0, &exc);
+    JSObjectSetProperty(ctx, res, k2, changes > 0 ? int_out(ctx, last_id) : JSValueMakeNull(ctx), 0,
+                        &exc);
+    JSStringRelease(k1);
+    JSStringRelease(k2);
+    return res;
+}
+
 /* sql(text, params, mode, timeoutMs, maxRows, namespace?): mode 0 returns rows, mode 1
  * {changes, lastInsertId}. namespace: another script's, read-only (granted). */
 static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
@@ -561,12 +595,8 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         goto out;
     }
     bool exec = JSValueToNumber(ctx, argv[2], NULL) == 1;
-    int64_t timeout = num_arg(ctx, argc, argv, 3, DATA_DEFAULT_TIMEOUT_MS);
-    timeout = timeout <= 0 ? DATA_DEFAULT_TIMEOUT_MS
-                           : (timeout > DATA_MAX_TIMEOUT_MS ? DATA_MAX_TIMEOUT_MS : timeout);
-    int64_t max_rows = num_arg(ctx, argc, argv, 4, DATA_DEFAULT_MAX_ROWS);
-    max_rows = max_rows <= 0 ? DATA_DEFAULT_MAX_ROWS
-                             : (max_rows > DATA_MAX_ROWS ? DATA_MAX_ROWS : max_rows);
+    int64_t timeout = clamp_arg(ctx, argc, argv, 3, DATA_DEFAULT_TIMEOUT_MS, DATA_MAX_TIMEOUT_MS);
+    int64_t max_rows = clamp_arg(ctx, argc, argv, 4, DATA_DEFAULT_MAX_ROWS, DATA_MAX_ROWS);
     bool by_tx = false;
     struct db_sql_opts o = { .ns = own, .timeout_ms = stmt_timeout(c, timeout, &by_tx) };
     if (argc > 5 && JSValueIsString(ctx, argv[5])) {
@@ -593,16 +623,7 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         }
         r = throw_code(ctx, exception, code, d.msg);
     } else if (exec) {
-        JSObjectRef res = JSObjectMake(ctx, NULL, NULL);
-        JSStringRef k1 = JSStringCreateWithUTF8CString("changes");
-        JSStringRef k2 = JSStringCreateWithUTF8CString("lastInsertId");
-        JSValueRef exc = NULL;
-        JSObjectSetProperty(ctx, res, k1, JSValueMakeNumber(ctx, (double)changes), 0, &exc);
-        JSObjectSetProperty(ctx, res, k2,
-                            changes > 0 ? int_out(ctx, last_id) : JSValueMakeNull(ctx), 0, &exc);
-        JSStringRelease(k1);
-        JSStringRelease(k2);
-        r = res;
+        r = exec_result(ctx, changes, last_id);
     }
 out:
     arena_free(a);
@@ -1113,8 +1134,8 @@ struct str api_ctx_user(struct api_ctx *c, char *buf, size_t cap)
         return str_make(buf, v.len);
     }
     if (api_admin_token_ok(c->e, inv->req) && cap > 5) {
-        memcpy(buf, "admin", 5);
-        return str_make(buf, 5);
+        int n = snprintf(buf, cap, "admin");
+        return str_make(buf, (size_t)n);
     }
     return STR_NULL;
 }

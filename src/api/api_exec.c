@@ -680,7 +680,7 @@ static void on_resume(uv_timer_t *t)
         check_stray_timeout(ex);
         reap(ex);
     }
-    memmove(ex->held.items, ex->held.items + i, (ex->held.count - i) * sizeof(*ex->held.items));
+    memmove(ex->held.items, ex->held.items + i, (ex->held.count - i) * sizeof(struct api_job *));
     ex->held.count -= i;
 }
 
@@ -711,7 +711,7 @@ static void on_job(struct net_post *p)
     if (api_tx_holds_jobs(ex) || ex->held.count > 0) {
         /* An async transaction holds the executor (spec/50-data.md §4): the job waits for its
          * end, behind the jobs that already wait. */
-        VEC_PUSH(&ex->held, job);
+        VEC_PUSH(&ex->held, job); /* NOLINT(bugprone-sizeof-expression): a vector of pointers */
         return;
     }
     /* Responses of earlier jobs of this batch wait for one wake-up of their I/O loop, but not

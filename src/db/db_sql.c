@@ -423,8 +423,9 @@ out:
 
 /* ------------------------------------------------------------------ cursor */
 
-enum db_col_kind db_sql_kind_of(const char *t)
+enum db_col_kind db_sql_kind_of(const char *decltype_or_null)
 {
+    const char *t = decltype_or_null;
     if (t == NULL || *t == 0) {
         return DB_COL_ANY;
     }

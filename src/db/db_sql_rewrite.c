@@ -87,6 +87,45 @@ static size_t blank_len(const char *p, const char *end)
     return (size_t)(q - p);
 }
 
+/* Length of the run at p + n of identifier characters (and dots when dots). */
+static size_t run_len(const char *p, const char *end, size_t n, bool dots)
+{
+    while (p + n < end && (ident_char((unsigned char)p[n]) || (dots && p[n] == '.'))) {
+        n++;
+    }
+    return n;
+}
+
+/* Length and kind of the non-blank token at p (0: unterminated literal or quote). */
+static size_t token_len(const char *p, const char *end, enum tok_kind *kind)
+{
+    unsigned char c = (unsigned char)*p;
+    size_t n = 1;
+    *kind = TK_PUNCT;
+    if ((c == 'x' || c == 'X') && p + 1 < end && p[1] == '\'') {
+        *kind = TK_STRING;
+        n = quoted_len(p + 1, end, '\'', true);
+        return n ? n + 1 : 0;
+    }
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+        *kind = c == '\'' ? TK_STRING : TK_QIDENT;
+        return c == '[' ? quoted_len(p, end, ']', false) : quoted_len(p, end, (char)c, true);
+    }
+    if (ident_start(c)) {
+        *kind = TK_IDENT;
+        return run_len(p, end, n, false);
+    }
+    if (is_digit((char)c) || (c == '.' && p + 1 < end && is_digit(p[1]))) {
+        *kind = TK_NUMBER;
+        return run_len(p, end, n, true);
+    }
+    if (c == '?' || c == '$' || c == ':' || c == '@') {
+        n = run_len(p, end, n, false);
+        *kind = n > 1 || c == '?' ? TK_PARAM : TK_PUNCT;
+    }
+    return n;
+}
+
 /* Read the token at p; false for an unterminated literal, quote or comment. */
 static bool next_token(const char *p, const char *end, struct tok *t)
 {
@@ -98,38 +137,7 @@ static bool next_token(const char *p, const char *end, struct tok *t)
         *t = (struct tok){ .kind = TK_BLANK, .text = str_make(p, n) };
         return true;
     }
-    unsigned char c = (unsigned char)*p;
-    t->kind = TK_PUNCT;
-    n = 1;
-    if ((c == 'x' || c == 'X') && p + 1 < end && p[1] == '\'') {
-        n = quoted_len(p + 1, end, '\'', true);
-        t->kind = TK_STRING;
-        n = n ? n + 1 : 0;
-    } else if (c == '\'') {
-        n = quoted_len(p, end, '\'', true);
-        t->kind = TK_STRING;
-    } else if (c == '"' || c == '`') {
-        n = quoted_len(p, end, (char)c, true);
-        t->kind = TK_QIDENT;
-    } else if (c == '[') {
-        n = quoted_len(p, end, ']', false);
-        t->kind = TK_QIDENT;
-    } else if (ident_start(c)) {
-        while (p + n < end && ident_char((unsigned char)p[n])) {
-            n++;
-        }
-        t->kind = TK_IDENT;
-    } else if (is_digit((char)c) || (c == '.' && p + 1 < end && is_digit(p[1]))) {
-        while (p + n < end && (ident_char((unsigned char)p[n]) || p[n] == '.')) {
-            n++;
-        }
-        t->kind = TK_NUMBER;
-    } else if (c == '?' || c == '$' || c == ':' || c == '@') {
-        while (p + n < end && ident_char((unsigned char)p[n])) {
-            n++;
-        }
-        t->kind = n > 1 || c == '?' ? TK_PARAM : TK_PUNCT;
-    }
+    n = token_len(p, end, &t->kind);
     if (n == 0) {
         return false;
     }
