@@ -344,6 +344,28 @@ static bool ctx_namespace(JSContextRef ctx, struct api_ctx *c, struct db *db, st
     return true;
 }
 
+/* The connection and namespace of a database call; NULL with an exception set. */
+static struct db *data_ns(JSContextRef ctx, struct str *out_ns, JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct db *db = data_db(ctx, c, exception);
+    if (db == NULL || !ctx_namespace(ctx, c, db, out_ns, exception)) {
+        return NULL;
+    }
+    return db;
+}
+
+/* A JS array of the strings items[0..n) (scratch in a). */
+static JSValueRef strings_out(JSContextRef ctx, struct arena *a, const struct str *items, size_t n)
+{
+    JSValueRef *vals = arena_calloc(a, n ? n : 1, sizeof(JSValueRef));
+    for (size_t i = 0; i < n; i++) {
+        vals[i] = js_make_string(ctx, items[i]);
+    }
+    JSValueRef exc = NULL;
+    return JSObjectMakeArray(ctx, n, vals, &exc);
+}
+
 static JSValueRef data_namespace(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                  const JSValueRef argv[], JSValueRef *exception)
 {
@@ -572,9 +594,9 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                            const JSValueRef argv[], JSValueRef *exception)
 {
     struct api_ctx *c = api_ctx_of(ctx);
-    struct db *db = data_db(ctx, c, exception);
     struct str own;
-    if (db == NULL || !ctx_namespace(ctx, c, db, &own, exception)) {
+    struct db *db = data_ns(ctx, &own, exception);
+    if (db == NULL) {
         return JSValueMakeUndefined(ctx);
     }
     struct arena *a = arena_new(4096);
@@ -634,10 +656,9 @@ out:
 static JSValueRef data_granted(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                const JSValueRef argv[], JSValueRef *exception)
 {
-    struct api_ctx *c = api_ctx_of(ctx);
-    struct db *db = data_db(ctx, c, exception);
     struct str own;
-    if (db == NULL || !ctx_namespace(ctx, c, db, &own, exception)) {
+    struct db *db = data_ns(ctx, &own, exception);
+    if (db == NULL) {
         return JSValueMakeUndefined(ctx);
     }
     size_t n = 0;
@@ -671,10 +692,9 @@ static void set_prop(JSContextRef ctx, JSObjectRef o, const char *name, JSValueR
 static JSValueRef data_columns(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                const JSValueRef argv[], JSValueRef *exception)
 {
-    struct api_ctx *c = api_ctx_of(ctx);
-    struct db *db = data_db(ctx, c, exception);
     struct str ns;
-    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+    struct db *db = data_ns(ctx, &ns, exception);
+    if (db == NULL) {
         return JSValueMakeUndefined(ctx);
     }
     struct arena *a = arena_new(4096);
@@ -717,10 +737,9 @@ static JSValueRef data_columns(JSContextRef ctx, JSObjectRef this_obj, size_t ar
 static JSValueRef data_tables(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                               const JSValueRef argv[], JSValueRef *exception)
 {
-    struct api_ctx *c = api_ctx_of(ctx);
-    struct db *db = data_db(ctx, c, exception);
     struct str ns;
-    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+    struct db *db = data_ns(ctx, &ns, exception);
+    if (db == NULL) {
         return JSValueMakeUndefined(ctx);
     }
     struct arena *a = arena_new(4096);
@@ -732,12 +751,7 @@ static JSValueRef data_tables(JSContextRef ctx, JSObjectRef this_obj, size_t arg
     if (rc != RC_OK) {
         r = throw_code(ctx, exception, "DB_ERROR", d.msg);
     } else {
-        JSValueRef *items = arena_calloc(a, n ? n : 1, sizeof(JSValueRef));
-        for (size_t i = 0; i < n; i++) {
-            items[i] = js_make_string(ctx, names[i]);
-        }
-        JSValueRef exc = NULL;
-        r = JSObjectMakeArray(ctx, n, items, &exc);
+        r = strings_out(ctx, a, names, n);
     }
     arena_free(a);
     return r;
@@ -749,10 +763,9 @@ static JSValueRef data_tables(JSContextRef ctx, JSObjectRef this_obj, size_t arg
 static JSValueRef data_mig_get(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                const JSValueRef argv[], JSValueRef *exception)
 {
-    struct api_ctx *c = api_ctx_of(ctx);
-    struct db *db = data_db(ctx, c, exception);
     struct str ns;
-    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+    struct db *db = data_ns(ctx, &ns, exception);
+    if (db == NULL) {
         return JSValueMakeUndefined(ctx);
     }
     struct diag d;
@@ -776,10 +789,9 @@ static JSValueRef data_mig_get(JSContextRef ctx, JSObjectRef this_obj, size_t ar
 static JSValueRef data_mig_put(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                const JSValueRef argv[], JSValueRef *exception)
 {
-    struct api_ctx *c = api_ctx_of(ctx);
-    struct db *db = data_db(ctx, c, exception);
     struct str ns;
-    if (db == NULL || !ctx_namespace(ctx, c, db, &ns, exception)) {
+    struct db *db = data_ns(ctx, &ns, exception);
+    if (db == NULL) {
         return JSValueMakeUndefined(ctx);
     }
     size_t n1 = 0;
@@ -1072,12 +1084,7 @@ static JSValueRef cache_keys(JSContextRef ctx, JSObjectRef this_obj, size_t argc
         if (rc != RC_OK) {
             r = cache_throw(ctx, exception, rc, &d);
         } else {
-            JSValueRef *items = arena_calloc(a, n ? n : 1, sizeof(JSValueRef));
-            for (size_t i = 0; i < n; i++) {
-                items[i] = js_make_string(ctx, keys[i]);
-            }
-            JSValueRef exc = NULL;
-            r = JSObjectMakeArray(ctx, n, items, &exc);
+            r = strings_out(ctx, a, keys, n);
         }
         arena_free(a);
     }

@@ -15,6 +15,7 @@
 
 #include "base/clk.h"
 #include "base/mem.h"
+#include "base/vec.h"
 #include "db/db_internal.h"
 
 #define NS_TABLES_MAX 8 /* namespaces whose table lists a connection keeps */
@@ -623,31 +624,24 @@ int db_sql_columns(struct db *db, struct str ns, struct str table, struct arena 
     *out_exists = true;
     struct db_q q;
     bool row = false;
-    size_t cap = 16;
-    struct db_sql_column *cols = arena_calloc(arena, cap, sizeof(*cols));
+    VEC(struct db_sql_column) cols = { 0 };
     rc = db_q_start(db, sql_columns, args, 1, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
-    size_t count = 0;
     while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
-        if (count == cap) {
-            struct db_sql_column *grown = arena_calloc(arena, cap * 2, sizeof(*cols));
-            memcpy(grown, cols, count * sizeof(*cols));
-            cols = grown;
-            cap *= 2;
-        }
-        cols[count++] = (struct db_sql_column){
+        struct db_sql_column col = {
             .name = db_q_col_dup(&q, 0, arena),
             .type = db_q_col_dup(&q, 1, arena),
             .not_null = db_q_col(&q, 2).i != 0,
             .dflt = db_q_col_dup(&q, 3, arena),
             .primary_key = db_q_col(&q, 4).i != 0,
         };
+        VEC_PUSH_ARENA(arena, &cols, col);
     }
     db_q_end(&q);
-    *out_cols = cols;
-    *out_count = count;
+    *out_cols = cols.items;
+    *out_count = cols.count;
     return rc;
 }
 
@@ -656,29 +650,22 @@ int db_sql_tables(struct db *db, struct str ns, struct arena *arena, struct diag
 {
     struct db_q q;
     bool row = false;
-    size_t cap = 16;
-    size_t count = 0;
+    VEC(struct str) names = { 0 };
     *out_names = NULL;
     *out_count = 0;
     struct str prefix = arena_printf(arena, "%.*s__", STR_FMT(ns));
     struct db_value args[] = { DBV_TEXT(prefix), DBV_INT(prefix.len + 1), DBV_INT(prefix.len) };
-    struct str *names = arena_calloc(arena, cap, sizeof(*names));
     int rc = db_q_start(db, sql_tables, args, 3, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
     while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
-        if (count == cap) {
-            struct str *grown = arena_calloc(arena, cap * 2, sizeof(*names));
-            memcpy(grown, names, count * sizeof(*names));
-            names = grown;
-            cap *= 2;
-        }
-        names[count++] = db_q_col_dup(&q, 0, arena);
+        struct str name = db_q_col_dup(&q, 0, arena);
+        VEC_PUSH_ARENA(arena, &names, name);
     }
     db_q_end(&q);
-    *out_names = names;
-    *out_count = count;
+    *out_names = names.items;
+    *out_count = names.count;
     return rc;
 }
 

@@ -6,19 +6,16 @@ read-modify-write writers, and SIGKILL during transactional writes (committed tr
 survive, the others vanish whole). Real kiln binary on 127.0.0.1, real HTTP clients
 (http.client, one per thread), every wait bounded; prints "N passed, N failed".
 """
-import argparse
 import http.client
 import json
 import os
-import shutil
 import socket
 import sys
-import tempfile
 import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from store_e2e import Kiln, check  # noqa: E402  (the store tests' process helper)
+import store_e2e  # noqa: E402  (the store tests' process helper and runner)
+from store_e2e import Kiln, check  # noqa: E402
 
 OWNERS_SCRIPT = """
 function init() {
@@ -270,28 +267,9 @@ TESTS = [test_stream_messages_after_commit_only, test_owner_count_race_sync, tes
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kiln", required=True)
-    ap.add_argument("filter", nargs="*")
-    a = ap.parse_args()
-    binary = os.path.abspath(a.kiln)
-    passed = failed = 0
-    for t in TESTS:
-        if a.filter and not any(f in t.__name__ for f in a.filter):
-            continue
-        tmp = tempfile.mkdtemp(prefix="kiln-data-e2e-")
-        t0 = time.monotonic()
-        try:
-            t(binary, tmp)
-            print("ok   %s (%.1fs)" % (t.__name__, time.monotonic() - t0))
-            passed += 1
-        except Exception as e:  # report and go on with the next test
-            print("FAIL %s: %s" % (t.__name__, e))
-            failed += 1
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    # The store tests' runner (argument parsing, one fresh folder per test, the summary line).
+    store_e2e.TESTS[:] = TESTS
+    return store_e2e.main()
 
 
 if __name__ == "__main__":
