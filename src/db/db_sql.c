@@ -604,6 +604,36 @@ void db_sql_close(struct db_sql_cursor *cur, int64_t *out_changes, int64_t *out_
 
 /* ------------------------------------------------------------------ introspection */
 
+/* Growable arena arrays of columns and names (VEC layout, base/vec.h). */
+struct col_vec {
+    struct db_sql_column *items;
+    size_t count;
+    size_t cap;
+};
+
+struct str_vec {
+    struct str *items;
+    size_t count;
+    size_t cap;
+};
+
+static void col_push(struct arena *arena, struct col_vec *v, struct db_q *q)
+{
+    struct db_sql_column col = {
+        .name = db_q_col_dup(q, 0, arena),
+        .type = db_q_col_dup(q, 1, arena),
+        .not_null = db_q_col(q, 2).i != 0,
+        .dflt = db_q_col_dup(q, 3, arena),
+        .primary_key = db_q_col(q, 4).i != 0,
+    };
+    VEC_PUSH_ARENA(arena, v, col);
+}
+
+static void str_push(struct arena *arena, struct str_vec *v, struct str s)
+{
+    VEC_PUSH_ARENA(arena, v, s);
+}
+
 int db_sql_columns(struct db *db, struct str ns, struct str table, struct arena *arena,
                    struct diag *d, struct db_sql_column **out_cols, size_t *out_count,
                    bool *out_exists)
@@ -624,20 +654,13 @@ int db_sql_columns(struct db *db, struct str ns, struct str table, struct arena 
     *out_exists = true;
     struct db_q q;
     bool row = false;
-    VEC(struct db_sql_column) cols = { 0 };
+    struct col_vec cols = { 0 };
     rc = db_q_start(db, sql_columns, args, 1, d, &q);
     if (rc != RC_OK) {
         return rc;
     }
     while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
-        struct db_sql_column col = {
-            .name = db_q_col_dup(&q, 0, arena),
-            .type = db_q_col_dup(&q, 1, arena),
-            .not_null = db_q_col(&q, 2).i != 0,
-            .dflt = db_q_col_dup(&q, 3, arena),
-            .primary_key = db_q_col(&q, 4).i != 0,
-        };
-        VEC_PUSH_ARENA(arena, &cols, col);
+        col_push(arena, &cols, &q);
     }
     db_q_end(&q);
     *out_cols = cols.items;
@@ -650,7 +673,7 @@ int db_sql_tables(struct db *db, struct str ns, struct arena *arena, struct diag
 {
     struct db_q q;
     bool row = false;
-    VEC(struct str) names = { 0 };
+    struct str_vec names = { 0 };
     *out_names = NULL;
     *out_count = 0;
     struct str prefix = arena_printf(arena, "%.*s__", STR_FMT(ns));
@@ -660,8 +683,7 @@ int db_sql_tables(struct db *db, struct str ns, struct arena *arena, struct diag
         return rc;
     }
     while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
-        struct str name = db_q_col_dup(&q, 0, arena);
-        VEC_PUSH_ARENA(arena, &names, name);
+        str_push(arena, &names, db_q_col_dup(&q, 0, arena));
     }
     db_q_end(&q);
     *out_names = names.items;
