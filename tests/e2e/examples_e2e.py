@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """End-to-end tests of the scripts in examples/ (what `make run` serves), against the real kiln
-binary on 127.0.0.1 with a fresh data folder: the hello routes, and the chat application
-(its page, history, SSE delivery, a WebSocket client, bad input, history across a restart).
+binary on 127.0.0.1 with a fresh data folder: the hello routes, the chat application
+(its page, history, SSE delivery, a WebSocket client, bad input, history across a restart),
+and the files example (a multipart upload, a streamed countdown).
 Standard library only; every wait is bounded; prints "N passed, N failed" last.
 """
 import argparse
@@ -238,8 +239,29 @@ def test_chat_history_survives_restart(k, args):
         k2.stop()
 
 
+def test_files_upload(k, _):
+    b = "----example7MA4YWxkTrZu0gW"
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nNotes\r\n"
+            "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\nfirst line\nsecond\r\n--%s--\r\n" % (b, b, b))
+    st, _, data = k.req("POST", "/files/upload", body=body.encode(),
+                        headers={"Content-Type": "multipart/form-data; boundary=" + b})
+    assert st == 200, (st, data)
+    assert json.loads(data) == {"title": "Notes", "files": [{"field": "file", "filename": "notes.txt",
+        "contentType": "text/plain", "size": 17, "firstLine": "first line"}]}, data
+    st, _, data = k.req("POST", "/files/upload", body=b"", headers={"Content-Type": "text/plain"})
+    assert st == 400, (st, data)
+
+
+def test_files_countdown(k, _):
+    st, h, data = k.req("GET", "/files/countdown?from=3")
+    assert st == 200 and h.get("transfer-encoding") == "chunked", (st, h)
+    assert data == b"3...\n2...\n1...\nliftoff\n", data
+
+
 TESTS = [test_hello, test_chat_page, test_chat_sse_delivery_and_history, test_chat_websocket,
-         test_chat_bad_input, test_chat_history_survives_restart]
+         test_chat_bad_input, test_chat_history_survives_restart, test_files_upload,
+         test_files_countdown]
 
 
 def main():
