@@ -1309,6 +1309,9 @@ static JSValueRef rt_ws_close(JSContextRef ctx, JSObjectRef this_obj, size_t arg
  * Under sock->mu. */
 static int sock_group(struct api_ws_sock *sock, struct str g, bool join)
 {
+    if (!http_ws_group_name_is_valid(g)) {
+        return RC_INVAL; /* also before the upgrade, when the join is only recorded */
+    }
     size_t at = sock->groups.count;
     for (size_t i = 0; i < sock->groups.count; i++) {
         if (str_eq_cstr(g, sock->groups.items[i])) {

@@ -608,6 +608,8 @@ void http_ws_release(struct http_ws *ws);
 WARN_UNUSED int http_ws_send(struct http_ws *ws, bool binary, struct str data);
 /* Start the close handshake with code (1000 or 3000-4999) and reason (<= 123 bytes). */
 WARN_UNUSED int http_ws_close(struct http_ws *ws, int code, struct str reason, struct diag *d);
+/* Whether g is a valid group name (^[A-Za-z0-9_.:-]{1,128}$). Any thread. */
+bool http_ws_group_name_is_valid(struct str g);
 /* Join / leave a group (names ^[A-Za-z0-9_.:-]{1,128}$). Any thread (applied on the loop in
  * call order). RC_OK; RC_INVAL (bad name); RC_LIMIT (over HTTP_WS_GROUPS_MAX, on the loop:
  * then the join is dropped). */

@@ -532,7 +532,7 @@ int http_ws_accept(struct http_ws_route *r, struct http_exchange *ex, struct str
 
 /* ------------------------------------------------------------------ operations */
 
-static bool group_name_ok(struct str g)
+bool http_ws_group_name_is_valid(struct str g)
 {
     if (g.len == 0 || g.len > HTTP_WS_GROUP_MAX_BYTES) {
         return false;
@@ -669,7 +669,7 @@ int http_ws_close(struct http_ws *ws, int code, struct str reason, struct diag *
 
 int http_ws_join(struct http_ws *ws, struct str group, struct diag *d)
 {
-    if (!group_name_ok(group)) {
+    if (!http_ws_group_name_is_valid(group)) {
         return diag_set(d, RC_INVAL, "invalid group name");
     }
     return run_op(ws, WS_OP_JOIN, false, 0, group);
@@ -677,7 +677,7 @@ int http_ws_join(struct http_ws *ws, struct str group, struct diag *d)
 
 int http_ws_leave(struct http_ws *ws, struct str group, struct diag *d)
 {
-    if (!group_name_ok(group)) {
+    if (!http_ws_group_name_is_valid(group)) {
         return diag_set(d, RC_INVAL, "invalid group name");
     }
     return run_op(ws, WS_OP_LEAVE, false, 0, group);

@@ -466,6 +466,7 @@ routeRegistry.registerWebSocketRoute("/ws/chat/:room", {
   maxMessageBytes: 1024,
   onOpen: (ctx) => {
     if (ctx.request.query.deny) return false;
+    try { ctx.socket.join("bad name"); } catch (e) { if (e.code !== "INVALID_ARGUMENT") throw e; }
     ctx.socket.data = { room: ctx.params.room, n: 0 };
     ctx.socket.join("room:" + ctx.params.room);
     ctx.socket.send("welcome " + ctx.socket.id.length);
@@ -570,7 +571,7 @@ test("websocket_async_callbacks_in_order", async () => {
     for (const m of ["1", "2", "3", "4", "5"]) a.ws.send(m);
     await until("5 replies", () => a.msgs.length === 5);
     eq(a.msgs, ["1", "1,2", "1,2,3", "1,2,3,4", "1,2,3,4,5"], "replies");
-    a.ws.close();
+    for (const m of ["6", "7", "8"]) a.ws.send(m); // still open (and busy) when kiln stops
   } finally {
     await k.stop();
   }
