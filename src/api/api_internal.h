@@ -42,6 +42,8 @@
 #define API_REQUEST_ID_MAX          64
 #define API_BATCH_MAX_DELAY_NS      50000 /* a finished response waits at most this + one job */
 #define API_MAX_BODY_BUILD_BYTES    ((size_t)64 * 1024 * 1024) /* a body built by a script */
+#define API_STREAM_MAX_QUEUE_CHUNKS 65536 /* streamed body: writes not yet sent to the client */
+#define API_STREAM_MAX_QUEUE_BYTES  ((size_t)8 * 1024 * 1024) /* ... and their bytes */
 #define API_WEB_SLOTS               11 /* Uint32Array slots: a URL's component offsets, ... */
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */

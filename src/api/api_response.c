@@ -346,7 +346,10 @@ static void respond_stream(struct api_inv *inv, int status, struct http_header *
         http_exchange_respond(xch, status, hdrs, hn, STR(""));
         return;
     }
-    struct http_stream_config cfg = { .max_queue_chunks = 0 };
+    /* Bounded by bytes: a stream yielding many small chunks (each await is one write) must
+     * not look like a slow consumer before 8 MiB are waiting for the client. */
+    struct http_stream_config cfg = { .max_queue_chunks = API_STREAM_MAX_QUEUE_CHUNKS,
+                                      .max_queue_bytes = API_STREAM_MAX_QUEUE_BYTES };
     struct http_stream *st = NULL;
     struct diag d;
     api_inv_watch_deadline(inv);

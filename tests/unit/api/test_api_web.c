@@ -19,6 +19,10 @@ static const char *const web_src =
     "  async pull(c) { await tick(); c.enqueue(new Uint8Array(4096)); },\n"
     "  cancel(reason) { canceled = reason && reason.name; } })));\n"
     "routeRegistry.registerRoute('/canceled', () => canceled);\n"
+    "routeRegistry.registerRoute('/many', () => new Response(ReadableStream.from((async function* "
+    "() "
+    "{\n"
+    "  for (let i = 0; i < 5000; i++) { await null; yield 'y'; } })())));\n"
     "let weak;\n"
     "routeRegistry.registerRoute('/weak', () => { weak = AbortSignal.timeout(30); return 'ok'; "
     "});\n"
@@ -49,6 +53,15 @@ TEST(api_web_streamed_body_chunks)
     ASSERT_EQ_STR(resp_body(r), "3\r\nab0\r\n3\r\nab1\r\n3\r\nab2\r\n0\r\n\r\n");
     mem_free(r);
     /* What is queued when the pump reads goes out as one chunk. */
+    /* 5,000 writes (one per await) are more chunks than an SSE queue allows: bounded by bytes. */
+    r = tenv_get(&t, "/many");
+    size_t ys = 0;
+    for (const char *p = resp_body(r); *p; p++) {
+        ys += *p == 'y';
+    }
+    ASSERT_EQ_SIZE(ys, 5000);
+    ASSERT_TRUE(strstr(resp_body(r), "\r\n0\r\n\r\n") != NULL);
+    mem_free(r);
     r = tenv_get(&t, "/burst");
     ASSERT_TRUE(strstr(resp_body(r), "1f4\r\nxxxx") == resp_body(r));
     ASSERT_TRUE(strstr(resp_body(r), "\r\n0\r\n\r\n") != NULL);
