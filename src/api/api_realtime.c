@@ -1256,6 +1256,95 @@ static bool sock_op(struct api_ws_sock *sock, int kind, bool binary, int code, s
     return true;
 }
 
+/* One WebSocket send: to sock when set, else to the sockets of en picked by group, id and
+ * except (http_ws_send_route). */
+struct ws_send {
+    struct api_ws_sock *sock;
+    struct api_rt_entry *en;
+    bool binary;
+    struct str group;
+    struct str id;
+    struct str except;
+    struct str data;
+};
+
+/* false: the socket is closed. */
+static bool ws_send_now(const struct ws_send *s)
+{
+    if (s->sock == NULL) {
+        IGNORE_RC(http_ws_send_route(s->en->wr, s->group, s->id, s->except, s->binary, s->data));
+        return true;
+    }
+    struct diag d;
+    pthread_mutex_lock(&s->sock->mu);
+    bool ok = sock_op(s->sock, 0, s->binary, 0, s->data, &d);
+    pthread_mutex_unlock(&s->sock->mu);
+    return ok;
+}
+
+/* A send held for the commit of a transaction: its own copies. */
+struct held_ws {
+    struct ws_send s;
+    char bytes[];
+};
+
+static void held_ws_run(void *arg)
+{
+    IGNORE_RC(ws_send_now(&((struct held_ws *)arg)->s));
+}
+
+static void held_ws_drop(void *arg)
+{
+    struct held_ws *h = arg;
+    sock_unref(h->s.sock);
+    mem_free(h);
+}
+
+/* Send now, or, inside database.transaction(), after the outermost commit (spec §4). false:
+ * the socket is closed. */
+static bool ws_send(struct api_ctx *c, const struct ws_send *s)
+{
+    struct api_tx *tx = c != NULL ? api_ctx_tx(c) : NULL;
+    if (tx == NULL || tx->depth == 0 || tx->owner != c->current) {
+        return ws_send_now(s);
+    }
+    if (s->sock != NULL) {
+        pthread_mutex_lock(&s->sock->mu);
+        bool closed = s->sock->closed;
+        pthread_mutex_unlock(&s->sock->mu);
+        if (closed) {
+            return false;
+        }
+    }
+    struct str parts[4] = { s->group, s->id, s->except, s->data };
+    size_t n = 0;
+    for (size_t i = 0; i < 4; i++) {
+        n += parts[i].len;
+    }
+    struct held_ws *h = mem_calloc(1, sizeof(*h) + n + 1);
+    char *p = h->bytes;
+    for (size_t i = 0; i < 4; i++) {
+        memcpy(p, parts[i].ptr != NULL ? parts[i].ptr : "", parts[i].len);
+        parts[i] = str_make(p, parts[i].len);
+        p += parts[i].len;
+    }
+    h->s = (struct ws_send){ .sock = s->sock,
+                             .en = s->en,
+                             .binary = s->binary,
+                             .group = parts[0],
+                             .id = parts[1],
+                             .except = parts[2],
+                             .data = parts[3] };
+    if (h->s.sock != NULL) {
+        sock_ref(h->s.sock);
+    }
+    if (!api_tx_defer(c, held_ws_run, held_ws_drop, h)) {
+        held_ws_drop(h);
+        return ws_send_now(s);
+    }
+    return true;
+}
+
 /* wsSend(handle, data) */
 static JSValueRef rt_ws_send(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                              const JSValueRef argv[], JSValueRef *exception)
@@ -1270,10 +1359,8 @@ static JSValueRef rt_ws_send(JSContextRef ctx, JSObjectRef this_obj, size_t argc
     if (data == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    struct diag d;
-    pthread_mutex_lock(&sock->mu);
-    bool ok = sock_op(sock, 0, binary, 0, str_make(data, len), &d);
-    pthread_mutex_unlock(&sock->mu);
+    struct ws_send ws = { .sock = sock, .binary = binary, .data = str_make(data, len) };
+    bool ok = ws_send(api_ctx_of(ctx), &ws);
     mem_free(data);
     return ok ? JSValueMakeUndefined(ctx) : socket_closed(ctx, exception);
 }
@@ -1381,9 +1468,14 @@ static JSValueRef rt_ws_broadcast(JSContextRef ctx, JSObjectRef this_obj, size_t
     char *g = arg_str(ctx, argv[1], &glen, exception);
     char *data = g != NULL ? arg_payload(ctx, argv[2], &len, &binary, exception) : NULL;
     if (data != NULL) {
-        struct str except = JSValueToBoolean(ctx, argv[3]) ? sock_id(sock) : STR_NULL;
-        IGNORE_RC(http_ws_send_route(sock->entry->wr, str_make(g, glen), STR_NULL, except, binary,
-                                     str_make(data, len)));
+        struct ws_send ws = {
+            .en = sock->entry,
+            .binary = binary,
+            .group = str_make(g, glen),
+            .except = JSValueToBoolean(ctx, argv[3]) ? sock_id(sock) : STR_NULL,
+            .data = str_make(data, len),
+        };
+        IGNORE_RC(ws_send(api_ctx_of(ctx), &ws));
     }
     mem_free(g);
     mem_free(data);
@@ -1499,8 +1591,13 @@ static JSValueRef rt_ws_route(JSContextRef ctx, JSObjectRef this_obj, size_t arg
         rc = http_ws_close_route(en->wr, str_make(group, glen), str_make(id, ilen),
                                  (int)arg_num(ctx, argv[6]), str_make(data, dlen), &d);
     } else {
-        rc = http_ws_send_route(en->wr, str_make(group, glen), str_make(id, ilen),
-                                str_make(except, xlen), binary, str_make(data, dlen));
+        struct ws_send ws = { .en = en,
+                              .binary = binary,
+                              .group = str_make(group, glen),
+                              .id = str_make(id, ilen),
+                              .except = str_make(except, xlen),
+                              .data = str_make(data, dlen) };
+        IGNORE_RC(ws_send(c, &ws));
     }
     r = rc == RC_OK ? JSValueMakeNumber(ctx, (double)http_ws_connection_count(en->wr))
                     : invalid(ctx, exception, d.msg);

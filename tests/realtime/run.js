@@ -479,6 +479,17 @@ routeRegistry.registerWebSocketRoute("/ws/chat/:room", {
     if (ctx.message.startsWith("all:")) { s.broadcast("room:" + s.data.room, ctx.message.slice(4)); return; }
     if (ctx.message === "bye") { s.close(4000, "asked"); return; }
     if (ctx.message === "later") { setTimeout(() => s.send("timer " + s.isOpen), 20); return; }
+    if (ctx.message.startsWith("tx")) {
+      try {
+        database.transaction(() => {
+          s.send("in transaction");
+          s.broadcast("room:" + s.data.room, "broadcast in transaction", { exceptSelf: false });
+          if (ctx.message === "txfail") throw new Error("roll back");
+        });
+      } catch (e) { /* rolled back */ }
+      s.send("after " + ctx.message);
+      return;
+    }
     s.send("echo " + s.data.n + " " + ctx.message);
   },
   onClose: (ctx) => console.log("socket closed code=" + ctx.code + " reason=" + ctx.reason + " n=" + ctx.socket.data.n),
@@ -541,11 +552,16 @@ test("websocket_routes", async () => {
     a.ws.send("later");
     await until("timer in a handler", () => a.msgs.length === 6);
     eq(a.msgs[5], "timer true", "timer");
+    // Sends inside database.transaction(): after the commit, never after a rollback.
+    a.ws.send("txfail");
+    a.ws.send("tx");
+    await until("transaction sends", () => a.msgs.length === 10);
+    eq(a.msgs.slice(6), ["after txfail", "in transaction", "broadcast in transaction", "after tx"], "held sends");
     b.ws.send("bye");
     await until("server close", () => b.closed);
     eq(b.closed, [4000, "asked"], "close code and reason");
     a.ws.close(1000, "done");
-    await until("onClose", () => /socket closed code=1000 reason=done n=6/.test(k.log));
+    await until("onClose", () => /socket closed code=1000 reason=done n=8/.test(k.log));
     const refused = wsOpen(url + "3?deny=1");
     assert(!(await refused.opened), "refused socket opened");
     eq(refused.status, 403, "onOpen returning false");
