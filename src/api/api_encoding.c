@@ -3,11 +3,14 @@
  * The native half of TextEncoder, TextDecoder, atob and btoa (the JS classes are
  * src/js/prelude/51_encoding.js); the byte work is base/textcodec and base/b64.
  * Functions (on __kiln_native):
- *   textEncode(string)                    Uint8Array of its UTF-8 (lone surrogates: U+FFFD)
+ *   textEncode(string)                    its UTF-8 (lone surrogates: U+FFFD): the byte count when
+ *                                         the bytes are in the context's byte scratch, else a
+ *                                         Uint8Array
  *   textEncodeInto(string, u8)            fills u8; slots[0] = code units read, [1] = written
  *   textDecoder(label, fatal, ignoreBOM)  a decoder handle (slots[0] = encoding: 0 utf-8,
  *                                         1 utf-16le, 2 utf-16be), or null for an unknown label
- *   textDecode(decoder, bytes, stream)    the decoded string, or null on an error in fatal mode
+ *   textDecode(decoder, arraybuffer, offset, length, stream)
+ *                                         the decoded string, or null on an error in fatal mode
  *   b64Encode(string)                     btoa: base64, or null when a code unit is over 0xFF
  *   b64Decode(string)                     atob: the bytes as a Latin-1 string, or null
  * Limits: strings and byte inputs over API_TEXT_MAX_BYTES throw KilnError LIMIT_EXCEEDED.
@@ -27,7 +30,6 @@
 
 /* The largest text one call encodes or decodes (the JS heap limit is the real bound). */
 #define API_TEXT_MAX_BYTES ((size_t)256 << 20)
-#define ENCODE_STACK       4096
 
 static JSValueRef too_big(JSContextRef ctx, JSValueRef *exception)
 {
@@ -52,17 +54,23 @@ static JSStringRef arg_string(JSContextRef ctx, JSValueRef v, JSValueRef *except
 static JSValueRef text_encode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                  const JSValueRef argv[], JSValueRef *exception)
 {
+    struct api_ctx *c = api_ctx_of(ctx);
     JSStringRef s = arg_string(ctx, argv[0], exception);
-    if (s == NULL) {
+    if (s == NULL || c == NULL) {
+        if (s != NULL) {
+            JSStringRelease(s);
+        }
         return JSValueMakeUndefined(ctx);
     }
-    JSValueRef r = JSValueMakeUndefined(ctx);
-    char stack[ENCODE_STACK];
     size_t max = JSStringGetMaximumUTF8CStringSize(s);
-    char *p = max <= sizeof(stack) ? stack : NULL;
-    if (p == NULL && max <= API_TEXT_MAX_BYTES) {
-        p = mem_alloc(max);
+    if (max <= API_WEB_BYTES && c->web_bytes != NULL) {
+        /* The common case: the bytes go to the context's scratch and the prelude copies them
+         * out with Uint8Array.prototype.slice; only the length crosses back. */
+        size_t n = js_string_utf8(s, (char *)c->web_bytes, max);
+        JSStringRelease(s);
+        return JSValueMakeNumber(ctx, (double)n);
     }
+    char *p = max <= API_TEXT_MAX_BYTES ? mem_alloc(max) : NULL;
     size_t n = p ? js_string_utf8(s, p, max) : 0;
     JSStringRelease(s);
     if (p == NULL) {
@@ -70,15 +78,12 @@ static JSValueRef text_encode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t 
     }
     JSValueRef exc = NULL;
     JSObjectRef a = js_make_bytes(ctx, str_make(p, n), &exc);
+    mem_free(p);
     if (exc != NULL) {
         *exception = exc;
-    } else {
-        r = a;
+        return JSValueMakeUndefined(ctx);
     }
-    if (p != stack) {
-        mem_free(p);
-    }
-    return r;
+    return a;
 }
 
 /* Encode units into dst (cap bytes) as far as whole code points fit; *out_read gets the
@@ -190,19 +195,28 @@ static JSValueRef text_decode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t 
         return js_throw_type_error(ctx, exception, "not a TextDecoder");
     }
     struct textcodec_decoder *d = JSObjectGetPrivate((JSObjectRef)argv[0]);
-    struct str bytes;
-    if (!js_bytes_view(ctx, argv[1], &bytes)) {
-        return js_throw_type_error(
-            ctx, exception,
-            "The \"input\" argument must be an instance of ArrayBuffer or ArrayBufferView");
+    /* argv[1] is an ArrayBuffer, argv[2] and argv[3] the view's offset and length (the prelude
+     * reads them from the view: one call into JSC here instead of four). */
+    JSValueRef exc = NULL;
+    if (!JSValueIsObject(ctx, argv[1]) ||
+        JSValueGetTypedArrayType(ctx, argv[1], &exc) != kJSTypedArrayTypeArrayBuffer) {
+        return js_throw_type_error(ctx, exception, "textDecode needs an ArrayBuffer");
     }
+    double off = JSValueToNumber(ctx, argv[2], &exc);
+    double len = JSValueToNumber(ctx, argv[3], &exc);
+    const char *base = JSObjectGetArrayBufferBytesPtr(ctx, (JSObjectRef)argv[1], &exc);
+    size_t cap = JSObjectGetArrayBufferByteLength(ctx, (JSObjectRef)argv[1], &exc);
+    if (exc != NULL || !(off >= 0) || !(len >= 0) || off + len > (double)cap) {
+        return js_throw_type_error(ctx, exception, "textDecode: bad offset or length");
+    }
+    struct str bytes = str_make(base ? base + (size_t)off : "", base ? (size_t)len : 0);
     if (bytes.len > API_TEXT_MAX_BYTES / 3) {
         return too_big(ctx, exception);
     }
     struct buf out;
     /* UTF-8 out of UTF-8 in is at most 3 bytes per byte (U+FFFD for each bad byte). */
     buf_init(&out, bytes.len * 3 + 16);
-    int rc = textcodec_decode(d, bytes, JSValueToBoolean(ctx, argv[2]), &out);
+    int rc = textcodec_decode(d, bytes, JSValueToBoolean(ctx, argv[4]), &out);
     JSValueRef r = rc == RC_OK ? js_make_string(ctx, buf_str(&out)) : JSValueMakeNull(ctx);
     buf_fini(&out);
     return r;
@@ -280,7 +294,7 @@ static const struct js_fn encoding_fns[] = {
     { .name = "textEncode", .fn = text_encode_fn, .min_args = 1 },
     { .name = "textEncodeInto", .fn = text_encode_into_fn, .min_args = 2 },
     { .name = "textDecoder", .fn = text_decoder_fn, .min_args = 3 },
-    { .name = "textDecode", .fn = text_decode_fn, .min_args = 3 },
+    { .name = "textDecode", .fn = text_decode_fn, .min_args = 5 },
     { .name = "b64Encode", .fn = b64_encode_fn, .min_args = 1 },
     { .name = "b64Decode", .fn = b64_decode_fn, .min_args = 1 },
     { .name = NULL },

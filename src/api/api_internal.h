@@ -44,7 +44,8 @@
 #define API_MAX_BODY_BUILD_BYTES    ((size_t)64 * 1024 * 1024) /* a body built by a script */
 #define API_STREAM_MAX_QUEUE_CHUNKS 65536 /* streamed body: writes not yet sent to the client */
 #define API_STREAM_MAX_QUEUE_BYTES  ((size_t)8 * 1024 * 1024) /* ... and their bytes */
-#define API_WEB_SLOTS               11 /* Uint32Array slots: a URL's component offsets, ... */
+#define API_WEB_SLOTS               256 /* Uint32Array slots: a URL's offsets, form pair ends */
+#define API_WEB_BYTES               ((size_t)16 * 1024) /* byte scratch: TextEncoder output */
 
 /* Property names used on hot paths: created once per runtime thread (JSStringRef). */
 #define API_NAMES(X)                   \
@@ -241,6 +242,7 @@ struct api_ctx {
     char ns[48]; /* the script's database namespace, once known (api_data.c) */
     size_t ns_len;
     uint32_t web_slots[API_WEB_SLOTS]; /* api_url.c, api_encoding.c: results beside a value */
+    unsigned char *web_bytes; /* API_WEB_BYTES owned by the context's scratch ArrayBuffer */
 };
 
 /*

@@ -13,7 +13,9 @@
  *   urlOrigin(href)             the origin getter
  *   urlCanParse(input, base?)   boolean
  *   webSlots()                  the Uint32Array over the context's offset slots
- *   formParse(text)             [name0, value0, name1, value1, ...]
+ *   formParse(text)             the decoded names and values as one string, the pair count in
+ *                               slots[0] and the end of each name and value (code units) in
+ *                               slots[1..]; [name0, value0, ...] when they do not fit there
  *   formSerialize(list)         the serialisation of such a flat list
  * Limits: URL input (and setter values) over URL_DEFAULT_MAX_INPUT_BYTES, and form text or
  * lists over URL_PARAMS_DEFAULT_MAX_BYTES, throw KilnError LIMIT_EXCEEDED.
@@ -224,6 +226,32 @@ static void slots_free(void *bytes, void *arg)
     /* The slots live in struct api_ctx: nothing to free. */
 }
 
+static void bytes_free(void *bytes, void *arg)
+{
+    mem_free(bytes);
+}
+
+static JSValueRef web_bytes_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL || c->web_bytes != NULL) {
+        return js_throw_type_error(ctx, exception, "webBytes: no Kiln context, or called twice");
+    }
+    /* Owned by the ArrayBuffer (freed with it); the prelude keeps it for the context's life. */
+    unsigned char *p = mem_alloc(API_WEB_BYTES);
+    JSValueRef exc = NULL;
+    JSObjectRef a = JSObjectMakeTypedArrayWithBytesNoCopy(ctx, kJSTypedArrayTypeUint8Array, p,
+                                                          API_WEB_BYTES, bytes_free, NULL, &exc);
+    if (exc != NULL) {
+        mem_free(p);
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    c->web_bytes = p;
+    return a;
+}
+
 static JSValueRef web_slots_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                const JSValueRef argv[], JSValueRef *exception)
 {
@@ -244,49 +272,79 @@ static JSValueRef web_slots_fn(JSContextRef ctx, JSObjectRef this_obj, size_t ar
 
 /* ------------------------------------------------------------------ form text */
 
+/* The decoded pairs: into one text with the end offset (in UTF-16 code units) of each name
+ * and value in the slots after the count, or (too many pairs for the slots) into a JS array. */
 struct form_out {
     JSContextRef ctx;
-    JSObjectRef list;
+    uint32_t *slots;
+    struct buf text;
+    size_t units;
+    size_t count;
+    JSObjectRef list; /* the fallback */
     unsigned index;
 };
 
+static int add_piece(struct form_out *f, struct str s)
+{
+    JSValueRef exc = NULL;
+    if (f->list != NULL) {
+        JSObjectSetPropertyAtIndex(f->ctx, f->list, f->index++, js_make_string(f->ctx, s), &exc);
+        return exc == NULL ? RC_OK : RC_INTERNAL;
+    }
+    int rc = buf_try_append_str(&f->text, s);
+    f->units += js_utf16_length(s.ptr, s.len);
+    f->slots[1 + f->count++] = (uint32_t)f->units;
+    return rc;
+}
+
 static int add_pair(struct str name, struct str value, void *arg)
 {
-    struct form_out *f = arg;
-    JSValueRef exc = NULL;
-    JSObjectSetPropertyAtIndex(f->ctx, f->list, f->index++, js_make_string(f->ctx, name), &exc);
-    if (exc == NULL) {
-        JSObjectSetPropertyAtIndex(f->ctx, f->list, f->index++, js_make_string(f->ctx, value),
-                                   &exc);
-    }
-    return exc == NULL ? RC_OK : RC_INTERNAL;
+    int rc = add_piece(arg, name);
+    return rc ? rc : add_piece(arg, value);
 }
 
 static JSValueRef form_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                 const JSValueRef argv[], JSValueRef *exception)
 {
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL) {
+        return js_throw_type_error(ctx, exception, "no Kiln context");
+    }
     struct buf text;
     buf_init(&text, URL_PARAMS_DEFAULT_MAX_BYTES);
+    struct form_out f = { .ctx = ctx, .slots = c->web_slots };
+    buf_init(&f.text, URL_PARAMS_DEFAULT_MAX_BYTES);
     JSValueRef r = JSValueMakeUndefined(ctx);
     if (!arg_text(ctx, argv[0], &text, "form text", exception)) {
         goto out;
     }
-    JSValueRef exc = NULL;
-    JSObjectRef list = JSObjectMakeArray(ctx, 0, NULL, &exc);
-    if (exc != NULL) {
-        *exception = exc;
-        goto out;
+    /* At most one pair more than there are '&': decide up front whether the slots can hold
+     * the offsets. */
+    size_t pairs = 1;
+    for (size_t i = 0; i < text.len; i++) {
+        pairs += text.ptr[i] == '&';
     }
-    struct form_out f = { .ctx = ctx, .list = list, .index = 0 };
-    int rc = url_form_parse(buf_str(&text), 0, add_pair, &f);
+    if (1 + 2 * pairs > API_WEB_SLOTS) {
+        JSValueRef exc = NULL;
+        f.list = JSObjectMakeArray(ctx, 0, NULL, &exc);
+        if (exc != NULL) {
+            *exception = exc;
+            goto out;
+        }
+    }
+    int rc = url_params_parse_each(buf_str(&text), 0, add_pair, &f);
     if (rc == RC_LIMIT) {
         r = limit_error(ctx, exception, "form text", URL_PARAMS_DEFAULT_MAX_BYTES);
     } else if (rc != RC_OK) {
         r = js_throw_type_error(ctx, exception, "form text could not be parsed");
+    } else if (f.list != NULL) {
+        r = f.list;
     } else {
-        r = list;
+        c->web_slots[0] = (uint32_t)(f.count / 2);
+        r = js_make_string(ctx, buf_str(&f.text));
     }
 out:
+    buf_fini(&f.text);
     buf_fini(&text);
     return r;
 }
@@ -342,6 +400,7 @@ static const struct js_fn url_fns[] = {
     { .name = "urlSet", .fn = url_set_fn, .min_args = 3 },
     { .name = "urlOrigin", .fn = url_origin_fn, .min_args = 1 },
     { .name = "webSlots", .fn = web_slots_fn, .min_args = 0 },
+    { .name = "webBytes", .fn = web_bytes_fn, .min_args = 0 },
     { .name = "formParse", .fn = form_parse_fn, .min_args = 1 },
     { .name = "formSerialize", .fn = form_serialize_fn, .min_args = 1 },
     { .name = NULL },

@@ -97,10 +97,7 @@ static int decode_utf8(struct textcodec_decoder *d, const char *p, size_t n, boo
     size_t i = 0;
     int rc = RC_OK;
     while (i < n && rc == RC_OK) {
-        size_t run = i;
-        while (run < n && (unsigned char)p[run] < 0x80) {
-            run++;
-        }
+        size_t run = i + utf8_ascii_prefix(p + i, n - i);
         if (run > i) {
             /* An ASCII run: no BOM in it, copied in one append. */
             d->bom_seen = true;

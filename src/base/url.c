@@ -118,20 +118,21 @@ struct url *url_dup(const struct url *u)
 
 struct special_scheme {
     const char *name;
+    size_t len;
     int port;
 };
 
 static const struct special_scheme special_schemes[] = {
-    { .name = "ftp", .port = 21 },  { .name = "file", .port = -1 },
-    { .name = "http", .port = 80 }, { .name = "https", .port = 443 },
-    { .name = "ws", .port = 80 },   { .name = "wss", .port = 443 },
+    { .name = "ftp", .len = 3, .port = 21 },  { .name = "file", .len = 4, .port = -1 },
+    { .name = "http", .len = 4, .port = 80 }, { .name = "https", .len = 5, .port = 443 },
+    { .name = "ws", .len = 2, .port = 80 },   { .name = "wss", .len = 3, .port = 443 },
 };
 
-/* The special scheme named s, or NULL. */
+/* The special scheme named s, or NULL (s is lower case). */
 static const struct special_scheme *find_special(struct str s)
 {
     for (size_t i = 0; i < ARRAY_LEN(special_schemes); i++) {
-        if (str_eq_cstr(s, special_schemes[i].name)) {
+        if (special_schemes[i].len == s.len && memcmp(special_schemes[i].name, s.ptr, s.len) == 0) {
             return &special_schemes[i];
         }
     }
@@ -151,7 +152,7 @@ static int default_port(struct str scheme)
 
 static bool is_file(const struct url *u)
 {
-    return str_eq_cstr(buf_str(&u->scheme), "file");
+    return u->scheme.len == 4 && memcmp(u->scheme.ptr, "file", 4) == 0;
 }
 
 static bool has_credentials(const struct url *u)
@@ -239,10 +240,27 @@ static void app(int *rc, struct buf *out, struct str s)
     }
 }
 
+/* Write ":port" (0..65535) into p; returns its length. */
+static size_t port_text(int port, char p[8])
+{
+    char digits[8];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port > 0);
+    p[0] = ':';
+    for (size_t i = 0; i < n; i++) {
+        p[1 + i] = digits[n - 1 - i];
+    }
+    return n + 1;
+}
+
 static void app_port(int *rc, struct buf *out, int port)
 {
     if (*rc == RC_OK && port >= 0) {
-        *rc = buf_try_printf(out, ":%d", port);
+        char p[8];
+        *rc = buf_try_append(out, p, port_text(port, p));
     }
 }
 
@@ -1210,7 +1228,7 @@ static int step(struct parser *ps, int c)
  * Clean the input as the parser's first steps do: ill-formed UTF-8 becomes U+FFFD, tabs and
  * newlines go, and (without a state override) leading and trailing C0 controls and spaces.
  */
-static int clean_input(struct str in, bool trim, struct buf *out)
+static int clean_input(struct str in, bool trim, struct buf *out, struct str *res)
 {
     if (trim) {
         while (in.len > 0 && (unsigned char)in.ptr[0] <= 0x20) {
@@ -1220,6 +1238,18 @@ static int clean_input(struct str in, bool trim, struct buf *out)
         while (in.len > 0 && (unsigned char)in.ptr[in.len - 1] <= 0x20) {
             in.len--;
         }
+    }
+    /* The common case: nothing to remove or replace, the input is used as it is. */
+    bool ascii = true;
+    bool tabs = false;
+    for (size_t k = 0; k < in.len; k++) {
+        unsigned char c = (unsigned char)in.ptr[k];
+        ascii = ascii && c < 0x80;
+        tabs = tabs || c == '\t' || c == '\n' || c == '\r';
+    }
+    if (!tabs && (ascii || utf8_is_valid(in.ptr, in.len))) {
+        *res = in;
+        return RC_OK;
     }
     int rc = RC_OK;
     size_t i = 0;
@@ -1231,6 +1261,7 @@ static int clean_input(struct str in, bool trim, struct buf *out)
         rc = append_utf8_lossy(out, str_make(in.ptr + i, j - i));
         i = j + 1;
     }
+    *res = buf_str(out);
     return rc;
 }
 
@@ -1244,12 +1275,13 @@ static int run_parser(struct str input, const struct url *base, struct url *u, e
     struct buf clean;
     buf_init(&clean, part_max(u->max_input_bytes));
     buf_init(&ps.b, part_max(u->max_input_bytes));
-    int rc = clean_input(input, override == ST_NONE, &clean);
+    struct str cleaned;
+    int rc = clean_input(input, override == ST_NONE, &clean, &cleaned);
     if (rc != RC_OK) {
         goto out;
     }
-    ps.in = clean.ptr ? clean.ptr : "";
-    ps.n = (ptrdiff_t)clean.len;
+    ps.in = cleaned.ptr ? cleaned.ptr : "";
+    ps.n = (ptrdiff_t)cleaned.len;
     for (;;) {
         int c = ps.p < ps.n ? (unsigned char)ps.in[ps.p] : -1;
         rc = step(&ps, c);

@@ -35,14 +35,20 @@ static int hex_val(int c)
     return (c | 0x20) - 'a' + 10;
 }
 
+/* Bit c of a pair is set when ASCII byte c is a forbidden host code point (NUL, tab, LF, CR,
+ * space # / : < > ? @ [ \ ] ^ |), or a forbidden domain code point (those, every C0 control,
+ * % and DEL). Bytes >= 0x80 are in neither. */
+static const uint64_t forbidden_host_bits[2] = { 0xd400800900002601u, 0x1000000078000001u };
+static const uint64_t forbidden_domain_bits[2] = { 0xd4008029ffffffffu, 0x9000000078000001u };
+
 static bool forbidden_host(unsigned char c)
 {
-    return c == 0 || c == '\t' || c == '\n' || c == '\r' || strchr(" #/:<>?@[\\]^|", c) != NULL;
+    return c < 0x80 && ((forbidden_host_bits[c >> 6] >> (c & 63)) & 1);
 }
 
 static bool forbidden_domain(unsigned char c)
 {
-    return (c != 0 && forbidden_host(c)) || c <= 0x1f || c == '%' || c == 0x7f;
+    return c < 0x80 && ((forbidden_domain_bits[c >> 6] >> (c & 63)) & 1);
 }
 
 /*
@@ -318,8 +324,12 @@ static int ipv6_serialize(const uint16_t a[8], struct buf *out)
 static size_t dot_len(struct str s, size_t i)
 {
     static const char *const dots[] = { "\xE3\x80\x82", "\xEF\xBC\x8E", "\xEF\xBD\xA1" };
-    if (s.ptr[i] == '.') {
+    unsigned char c = (unsigned char)s.ptr[i];
+    if (c == '.') {
         return 1;
+    }
+    if (c != 0xE3 && c != 0xEF) {
+        return 0;
     }
     for (size_t k = 0; k < ARRAY_LEN(dots); k++) {
         if (i + 3 <= s.len && memcmp(s.ptr + i, dots[k], 3) == 0) {

@@ -163,7 +163,8 @@ static int form_decode(struct str s, struct buf *tmp, struct buf *out, struct st
     return rc;
 }
 
-int url_form_parse(struct str input, size_t max_bytes, url_form_pair_fn *on_pair, void *arg)
+int url_params_parse_each(struct str input, size_t max_bytes, url_params_pair_fn *on_pair,
+                          void *arg)
 {
     /* [0] and [1] serve the name, [2] and [3] the value: both slices must live until on_pair. */
     struct buf work[4];
@@ -206,7 +207,7 @@ static int append_pair(struct str name, struct str value, void *arg)
 int url_params_parse(struct url_params *p, struct str input)
 {
     clear_params(p);
-    int rc = url_form_parse(input, p->max_bytes, append_pair, p);
+    int rc = url_params_parse_each(input, p->max_bytes, append_pair, p);
     if (rc != RC_OK) {
         clear_params(p);
     }

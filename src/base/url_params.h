@@ -41,9 +41,9 @@ void url_params_at(const struct url_params *p, size_t i, struct str *out_name,
  */
 WARN_UNUSED int url_params_parse(struct url_params *p, struct str input);
 
-/* Called by url_form_parse() for each name-value pair (borrowed slices, valid during the call).
- * A non-zero return stops the parse and is returned by it. */
-typedef int url_form_pair_fn(struct str name, struct str value, void *arg);
+/* Called by url_params_parse_each() for each name-value pair (borrowed slices, valid during the
+ * call). A non-zero return stops the parse and is returned by it. */
+typedef int url_params_pair_fn(struct str name, struct str value, void *arg);
 
 /*
  * The application/x-www-form-urlencoded parser without a list: call on_pair for each pair of
@@ -51,8 +51,8 @@ typedef int url_form_pair_fn(struct str name, struct str value, void *arg);
  * values may total at most max_bytes (0: URL_PARAMS_DEFAULT_MAX_BYTES), past which RC_LIMIT.
  * RC_OK, RC_LIMIT or on_pair's error.
  */
-WARN_UNUSED int url_form_parse(struct str input, size_t max_bytes, url_form_pair_fn *on_pair,
-                               void *arg);
+WARN_UNUSED int url_params_parse_each(struct str input, size_t max_bytes,
+                                      url_params_pair_fn *on_pair, void *arg);
 
 /* Append a pair. RC_OK or RC_LIMIT. */
 WARN_UNUSED int url_params_append(struct url_params *p, struct str name, struct str value);

@@ -5,6 +5,8 @@
  */
 #include "base/utf8.h"
 
+#include <string.h>
+
 /* Valid range of the second byte for a given lead byte (Unicode table 3-7). */
 static bool second_ok(unsigned char lead, unsigned char b)
 {
@@ -126,4 +128,21 @@ int utf8_encode(uint32_t cp, char out[4])
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+size_t utf8_ascii_prefix(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080u) {
+            break;
+        }
+        i += 8;
+    }
+    while (i < n && (unsigned char)p[i] < 0x80) {
+        i++;
+    }
+    return i;
 }

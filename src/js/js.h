@@ -145,6 +145,10 @@ WARN_UNUSED int js_value_append(JSContextRef ctx, JSValueRef v, struct buf *b,
  * without the NUL. */
 size_t js_string_utf8(JSStringRef s, char *dst, size_t cap);
 
+/* The number of UTF-16 code units the well-formed UTF-8 p[0..n) decodes to (the length of the
+ * JS string made of it). */
+size_t js_utf16_length(const char *p, size_t n);
+
 /* Convert a JSStringRef to UTF-8 in arena a (NUL-terminated). */
 struct str js_string_to_arena(JSStringRef s, struct arena *a);
 

@@ -14,7 +14,7 @@
 #include "base/utf8.h"
 #include "js/js.h"
 
-#define UTF16_STACK          512
+#define UTF16_STACK          2048
 #define JSON_BUILD_MAX_DEPTH 256
 
 /* Decode UTF-8 (replacing ill-formed sequences with U+FFFD) into UTF-16 code units. */
@@ -25,8 +25,14 @@ static size_t utf8_to_utf16(struct str s, JSChar *out)
     while (i < s.len) {
         unsigned char c = (unsigned char)s.ptr[i];
         if (c < 0x80) {
-            out[n++] = c;
-            i++;
+            /* A run of ASCII: widened with no decoding. */
+            const unsigned char *p = (const unsigned char *)s.ptr + i;
+            size_t run = utf8_ascii_prefix(s.ptr + i, s.len - i);
+            for (size_t k = 0; k < run; k++) {
+                out[n + k] = p[k];
+            }
+            n += run;
+            i += run;
             continue;
         }
         uint32_t cp;
@@ -72,11 +78,11 @@ JSValueRef js_make_string(JSContextRef ctx, struct str s)
     return v;
 }
 
-/* UTF-16 code units that the well-formed UTF-8 p[0..n) decodes to. */
-static size_t utf16_units(const char *p, size_t n)
+size_t js_utf16_length(const char *p, size_t n)
 {
-    size_t units = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t ascii = utf8_ascii_prefix(p, n);
+    size_t units = ascii;
+    for (size_t i = ascii; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         units += (c & 0xC0) != 0x80;
         units += c >= 0xF0;
@@ -91,7 +97,7 @@ size_t js_string_utf8(JSStringRef s, char *dst, size_t cap)
     size_t n = JSStringGetUTF8CString(s, dst, cap);
     n = n ? n - 1 : 0;
     size_t len = JSStringGetLength(s);
-    if (utf16_units(dst, n) == len) {
+    if (js_utf16_length(dst, n) == len) {
         return n;
     }
     const JSChar *u = JSStringGetCharactersPtr(s);

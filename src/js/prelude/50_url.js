@@ -9,8 +9,23 @@
   const K = g.__kiln;
   const N = K.native;
   if (typeof N.urlParse !== "function") return; // js/ unit tests have no host modules
-  const { urlParse, urlSet, urlOrigin, urlCanParse, formParse, formSerialize } = N;
+  const { urlParse, urlSet, urlOrigin, urlCanParse, formSerialize } = N;
   const S = (K.webSlots = N.webSlots()); // results C returns beside a value
+  // The decoded list of form text: C returns the names and values as one string and their ends
+  // in S (or an array when there are too many for S); this only slices.
+  const formParse = (text) => {
+    const r = N.formParse(text);
+    if (typeof r !== "string") return r;
+    const n = S[0] * 2;
+    const l = new Array(n);
+    let from = 0;
+    for (let i = 0; i < n; i++) {
+      const to = S[1 + i];
+      l[i] = r.slice(from, to);
+      from = to;
+    }
+    return l;
+  };
   const FROM_SLOTS = {}; // constructor token: the href is already parsed, offsets are in S
   const usv = (v) => {
     const s = `${v}`;

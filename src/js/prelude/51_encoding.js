@@ -10,6 +10,8 @@
   if (typeof N.textEncode !== "function") return; // js/ unit tests have no host modules
   const { textEncode, textEncodeInto, textDecoder, textDecode, b64Encode, b64Decode } = N;
   const S = K.webSlots;
+  const B = N.webBytes(); // textEncode's output when it fits
+  const slice = Uint8Array.prototype.slice;
   const NAMES = ["utf-8", "utf-16le", "utf-16be"];
   const EMPTY = new Uint8Array(0);
   const missing = (what) => new TypeError(`The "${what}" argument must be specified`);
@@ -18,7 +20,10 @@
 
   class TextEncoder {
     get encoding() { return "utf-8"; }
-    encode(input = "") { return textEncode(input); }
+    encode(input = "") {
+      const r = textEncode(input);
+      return typeof r === "number" ? slice.call(B, 0, r) : r;
+    }
     encodeInto(source, destination) {
       if (arguments.length < 2) throw missing(arguments.length ? "dest" : "src");
       if (!(destination instanceof Uint8Array)) {
@@ -51,9 +56,8 @@
         throw new TypeError('The "input" argument must be an instance of ArrayBuffer or ArrayBufferView');
       }
       const stream = options !== null && typeof options === "object" ? Boolean(options.stream) : false;
-      // The C API has no DataView type: pass its bytes as a Uint8Array.
-      const bytes = input instanceof DataView ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : input;
-      const s = textDecode(this.#d, bytes, stream);
+      const s = input instanceof ArrayBuffer ? textDecode(this.#d, input, 0, input.byteLength, stream)
+        : textDecode(this.#d, input.buffer, input.byteOffset, input.byteLength, stream);
       if (s === null) {
         const e = new TypeError(`The encoded data was not valid for encoding ${this.#enc}`);
         e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";

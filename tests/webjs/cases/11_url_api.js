@@ -128,3 +128,9 @@
   T("params/size after changes", () => { const p = new URLSearchParams("a&b&c"); p.delete("b"); return [p.size, p.toString()]; });
   T("params/plus and percent", () => { const p = new URLSearchParams("a+b=c%2Bd&%zz=%&e=%C3%A9%C3"); return [...p]; });
 })();
+T("params/many pairs", () => [127, 128, 300].map((n) => {
+  const q = Array.from({ length: n }, (_, i) => `k${i}=v%C3%A9${i}`).join("&");
+  const p = new URLSearchParams(q);
+  return [p.size, p.get("k0"), p.get(`k${n - 1}`), p.toString() === q];
+}));
+T("params/non-ascii offsets", () => [...new URLSearchParams("%F0%9F%98%80=%E2%82%AC&a=%C3%A9&%FF=%FE&b=")]);

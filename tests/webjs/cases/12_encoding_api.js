@@ -58,3 +58,10 @@
   T("b64/no args", () => btoa());
   T("b64/bytes round trip", () => { let s = ""; for (let i = 0; i < 256; i++) s += String.fromCharCode(i); return atob(btoa(s)) === s; });
 })();
+T("encoding/large strings", () => {
+  const s = "€a😀".repeat(7000);
+  const b = new TextEncoder().encode(s);
+  return [b.length, b.buffer.byteLength, new TextDecoder().decode(b) === s, new TextEncoder().encode("x").buffer.byteLength];
+});
+T("encoding/encode results are independent", () => { const e = new TextEncoder(); const a = e.encode("abc"); const b = e.encode("xyz"); return [Array.from(a), Array.from(b)]; });
+T("encoding/decode view offsets", () => { const u = new TextEncoder().encode("hello world"); return [new TextDecoder().decode(u.subarray(6)), new TextDecoder().decode(new DataView(u.buffer, 2, 3))]; });
