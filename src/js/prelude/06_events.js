@@ -26,7 +26,8 @@
       this[internal] = {
         type: String(type), bubbles: !!i.bubbles, cancelable: !!i.cancelable, composed: !!i.composed,
         target: null, currentTarget: null, phase: 0, canceled: false, stop: false, stopNow: false,
-        dispatching: false, passive: false, trusted: false, timeStamp: Date.now(),
+        dispatching: false, passive: false, trusted: false,
+        timeStamp: g.performance && typeof g.performance.now === "function" ? g.performance.now() : Date.now(),
       };
     }
     get type() { return this[internal].type; }
