@@ -246,7 +246,10 @@
     }
     if (typeof v[CUSTOM] === "function") {
       const r = v[CUSTOM](ctx.depth - level, { depth: ctx.depth - level }, inspect);
-      if (r !== v) return typeof r === "string" ? r : formatValue(ctx, r, level, false);
+      if (r !== v) {
+        // A string is indented to this level; another value is shown in its place.
+        return typeof r === "string" ? r.replace(/\n/g, `\n${" ".repeat(level * 2)}`) : formatValue(ctx, r, level, false);
+      }
     }
     if (ctx.stack.includes(v)) {
       if (!ctx.ids.has(v)) ctx.ids.set(v, ctx.ids.size + 1);

@@ -107,6 +107,15 @@
     toString() { return this.#h; }
     toJSON() { return this.#h; }
 
+    // console.log / kiln.inspect show the parts, as Node does.
+    [Symbol.for("nodejs.util.inspect.custom")](depth, options, inspect) {
+      if (depth < 0) return "[URL]";
+      const o = {};
+      for (const k of ["href", "origin", "protocol", "username", "password", "host", "hostname", "port",
+        "pathname", "search", "searchParams", "hash"]) o[k] = this[k];
+      return `URL ${inspect(o, options)}`;
+    }
+
     static canParse(url, base) {
       if (arguments.length === 0) throw missing('"url"');
       return base === undefined ? urlCanParse(url) : urlCanParse(url, base);
@@ -275,6 +284,16 @@
     keys() { return new ParamsIterator(this, 0); }
     values() { return new ParamsIterator(this, 1); }
     toString() { return formSerialize(this.#l); }
+
+    [Symbol.for("nodejs.util.inspect.custom")](depth, options, inspect) {
+      if (depth < 0) return "[URLSearchParams]";
+      const l = this.#l;
+      if (l.length === 0) return "URLSearchParams {}";
+      const parts = [];
+      for (let i = 0; i < l.length; i += 2) parts.push(`${inspect(l[i])} => ${inspect(l[i + 1])}`);
+      const one = `URLSearchParams { ${parts.join(", ")} }`;
+      return one.length <= 80 ? one : `URLSearchParams {\n  ${parts.join(",\n  ")} }`;
+    }
   }
 
   // The iterator over a live list (kind 0: names, 1: values, 2: pairs).

@@ -2,6 +2,7 @@
 /* Unit tests for base/textcodec: labels, BOM, fatal mode, streaming split at every byte. */
 #include "base/buf.h"
 #include "base/textcodec.h"
+#include "base/utf8.h"
 #include "harness.h"
 
 /* Decode s with every split into two streaming calls; all must give want (or an error). */
@@ -101,4 +102,13 @@ TEST(textcodec_encode_from_utf16)
     buf_init(&b, 2);
     ASSERT_RC(textcodec_utf16_to_utf8(units, 6, &b), RC_LIMIT);
     buf_fini(&b);
+}
+
+TEST(utf8_ascii_prefix_word_at_a_time)
+{
+    const char *s = "0123456789abcdef\xC3\xA9xyz";
+    ASSERT_EQ_SIZE(utf8_ascii_prefix(s, strlen(s)), 16);
+    ASSERT_EQ_SIZE(utf8_ascii_prefix(s, 5), 5);
+    ASSERT_EQ_SIZE(utf8_ascii_prefix("abcdefg\x80", 8), 7);
+    ASSERT_EQ_SIZE(utf8_ascii_prefix("", 0), 0);
 }

@@ -236,3 +236,50 @@ TEST(url_params_sort_utf16_order_and_limit)
     ASSERT_EQ_SIZE(url_params_count(p), 0);
     url_params_free(p);
 }
+
+TEST(url_offsets_slice_href)
+{
+    struct url *u = NULL;
+    ASSERT_OK(url_parse(STR("https://us:pw@Host.example:8443/a/b?q=1#frag"), NULL, 0, &u, NULL));
+    struct url_offsets o;
+    url_get_offsets(u, &o);
+    struct str h = url_href(u);
+    ASSERT_EQ_SLICE(str_sub(h, 0, o.scheme_end + 1), "https:");
+    ASSERT_EQ_SLICE(str_sub(h, o.username_start, o.username_end - o.username_start), "us");
+    ASSERT_EQ_SLICE(str_sub(h, o.password_start, o.password_end - o.password_start), "pw");
+    ASSERT_EQ_SLICE(str_sub(h, o.host_start, o.host_end - o.host_start), "host.example");
+    ASSERT_EQ_SLICE(str_sub(h, o.host_start, o.port_end - o.host_start), "host.example:8443");
+    ASSERT_EQ_SLICE(str_sub(h, o.path_start, o.query_start - o.path_start), "/a/b");
+    ASSERT_EQ_SLICE(str_sub(h, o.query_start, o.fragment_start - o.query_start), "?q=1");
+    ASSERT_EQ_SLICE(str_sub(h, o.fragment_start, h.len - o.fragment_start), "#frag");
+    url_free(u);
+    /* No host and a path starting with "//": href has "/." before the path. */
+    ASSERT_OK(url_parse(STR("web+demo:/.//not-a-host/"), NULL, 0, &u, NULL));
+    url_get_offsets(u, &o);
+    h = url_href(u);
+    ASSERT_EQ_SLICE(h, "web+demo:/.//not-a-host/");
+    ASSERT_EQ_SLICE(str_sub(h, o.path_start, o.query_start - o.path_start), "//not-a-host/");
+    ASSERT_EQ_SIZE(o.host_start, o.port_end);
+    url_free(u);
+}
+
+static int collect_pair(struct str name, struct str value, void *arg)
+{
+    struct buf *b = arg;
+    int rc = buf_try_append_str(b, name);
+    rc = rc ? rc : buf_try_append_char(b, '|');
+    rc = rc ? rc : buf_try_append_str(b, value);
+    return rc ? rc : buf_try_append_char(b, ';');
+}
+
+TEST(url_params_parse_each_pairs_and_limit)
+{
+    struct buf b;
+    buf_init(&b, 1024);
+    ASSERT_OK(url_params_parse_each(STR("a=1&&b+c=%C3%A9&d&=e&f=%FF"), 0, collect_pair, &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "a|1;b c|\xC3\xA9;d|;|e;f|\xEF\xBF\xBD;");
+    buf_reset(&b);
+    ASSERT_RC(url_params_parse_each(STR("aaaa=bbbb&c=d"), 8, collect_pair, &b), RC_LIMIT);
+    ASSERT_EQ_SLICE(buf_str(&b), "aaaa|bbbb;");
+    buf_fini(&b);
+}

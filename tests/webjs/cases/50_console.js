@@ -51,3 +51,7 @@
   T("console/format circular json", () => { const c = {}; c.c = c; return F("%j", c); });
   T("console/many items", () => [I(Array.from({ length: 120 }, () => 0)).split("\n").pop(), I(new Set(Array.from({ length: 101 }, (_, i) => i))).endsWith("... 1 more item\n}")]);
 })();
+T("console/url and params", () => [webjsInspect(new URL("https://u:p@a.example:8080/p/q?x=1&y=2#h")),
+  webjsInspect(new URLSearchParams("a=1&b=2")), webjsInspect(new URLSearchParams()),
+  webjsInspect(new URLSearchParams(Array.from({ length: 12 }, (_, i) => ["key" + i, "value" + i]))),
+  webjsInspect({ u: new URL("http://a/") }), webjsFormat("%s", new URLSearchParams("q=1"))]);
