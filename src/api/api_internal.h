@@ -116,6 +116,7 @@ enum api_auth {
 struct api_rt_opts {
     bool has_handler;         /* onConnect / onOpen given: the connect runs JS on an executor */
     bool criteria_from_query; /* streams without onConnect: C from the query string */
+    bool has_close;           /* streams: onClose given (connections report their end) */
     size_t replay;
     int64_t heartbeat_ms;
     size_t max_connections;
@@ -384,6 +385,7 @@ enum api_job_kind {
     API_JOB_WS_OPEN,        /* onOpen, then the upgrade */
     API_JOB_WS_MESSAGE,     /* onMessage (no exchange; heap job) */
     API_JOB_WS_CLOSE,       /* onClose (no exchange; heap job) */
+    API_JOB_STREAM_CLOSE,   /* a stream's onClose (no exchange; heap job) */
 };
 
 struct api_realtime *api_realtime_new(struct api_engine *e);

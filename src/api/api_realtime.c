@@ -179,12 +179,17 @@ static struct api_rt_entry *entry_find(struct api_realtime *rt, enum api_route_k
     return NULL;
 }
 
-static void sse_config_of(const struct api_rt_opts *o, struct http_sse_config *out)
+static http_sse_disconnect_fn on_stream_disconnect;
+
+static void sse_config_of(const struct api_rt_opts *o, struct api_rt_entry *en,
+                          struct http_sse_config *out)
 {
     memset(out, 0, sizeof(*out));
     out->replay = o->replay;
     out->heartbeat_ms = o->heartbeat_ms;
     out->max_connections = o->max_connections;
+    out->on_disconnect = on_stream_disconnect;
+    out->arg = en;
 }
 
 static http_ws_open_fn on_ws_open;
@@ -221,7 +226,7 @@ static struct api_rt_entry *entry_new(struct api_realtime *rt, const struct api_
     int rc;
     if (r->kind == API_ROUTE_STREAM) {
         struct http_sse_config cfg;
-        sse_config_of(r->rt, &cfg);
+        sse_config_of(r->rt, en, &cfg);
         rc = http_sse_register(rt->sse, r->pattern, &cfg, &en->ss, &d);
     } else {
         struct http_ws_config cfg;
@@ -243,7 +248,7 @@ static struct api_rt_entry *entry_new(struct api_realtime *rt, const struct api_
 static void stream_configure(struct api_rt_entry *en, const struct api_route *r)
 {
     struct http_sse_config cfg;
-    sse_config_of(r->rt, &cfg);
+    sse_config_of(r->rt, en, &cfg);
     struct diag d;
     int rc = http_sse_configure(en->ss, &cfg, &d);
     if (rc != RC_OK) {
@@ -335,6 +340,9 @@ static struct api_rt_entry *entry_active(struct api_realtime *rt, enum api_route
 
 struct str api_realtime_job_id(const struct api_job *job)
 {
+    if (job->kind == API_JOB_STREAM_CLOSE) {
+        return str_make(job->msg, job->msg_len); /* the connection id */
+    }
     return job->sock != NULL ? sock_id(job->sock) : STR("");
 }
 
@@ -538,11 +546,51 @@ static int base_criteria(const struct api_job *job, const struct http_request *r
     return rc;
 }
 
-static void connect_stream(struct api_rt_entry *en, struct http_exchange *xch,
-                           struct http_criteria *c)
+/* What a connection of a stream with onClose keeps for it: its id (the connect request's). */
+struct stream_conn {
+    size_t len;
+    char id[API_REQUEST_ID_MAX];
+};
+
+static void connect_stream(struct api_rt_entry *en, const struct api_route *r,
+                           struct http_exchange *xch, struct http_criteria *c)
 {
+    struct stream_conn *sc = NULL;
+    if (r->rt->has_close) {
+        struct str id = http_exchange_request(xch)->request_id;
+        sc = mem_calloc(1, sizeof(*sc));
+        sc->len = id.len < sizeof(sc->id) ? id.len : sizeof(sc->id);
+        memcpy(sc->id, id.ptr, sc->len);
+    }
     struct diag d;
-    IGNORE_RC(http_sse_connect(en->ss, xch, c, &d)); /* a full stream answers 503 itself */
+    if (http_sse_connect(en->ss, xch, c, sc, &d) != RC_OK) { /* a full stream answered 503 */
+        mem_free(sc);
+    }
+}
+
+/* A connection of a stream with onClose ended (its loop): run onClose on an executor. */
+static void on_stream_disconnect(struct http_sse_stream *ss, void *conn_arg, void *arg)
+{
+    (void)ss;
+    struct stream_conn *sc = conn_arg;
+    struct api_rt_entry *en = arg;
+    struct api_engine *e = en->rt->e;
+    struct api_snapshot *s = api_engine_snapshot(e);
+    const struct api_route *r = route_of(s, en);
+    if (r == NULL || !r->rt->has_close) {
+        api_snapshot_unref(s);
+        mem_free(sc);
+        return;
+    }
+    struct api_job *job = mem_calloc(1, sizeof(*job));
+    job->snap = s;
+    job->route = r;
+    job->kind = API_JOB_STREAM_CLOSE;
+    job->msg = mem_dup(sc->id, sc->len);
+    job->msg_len = sc->len;
+    mem_free(sc);
+    size_t i = atomic_fetch_add_explicit(&e->next_exec, 1, memory_order_relaxed);
+    api_exec_post(&e->execs[i % e->exec_count], job);
 }
 
 /* Upgrade xch to a socket of en with sock as its state; the connection's reference of sock
@@ -599,7 +647,7 @@ void api_realtime_dispatch(struct api_engine *e, struct api_job *job)
                                     NULL, 0);
         return;
     }
-    connect_stream(en, xch, c);
+    connect_stream(en, r, xch, c);
 }
 
 /* ------------------------------------------------------------------ invocation ends */
@@ -672,8 +720,9 @@ static void stream_connect_value(struct api_inv *inv, JSValueRef v)
         return;
     }
     struct http_exchange *xch = inv->xch;
+    const struct api_route *r = job->route;
     api_inv_end(inv);
-    connect_stream(en, xch, c);
+    connect_stream(en, r, xch, c);
 }
 
 static void ws_open_value(struct api_inv *inv, JSValueRef v)
@@ -761,6 +810,7 @@ const struct api_inv_hooks *api_realtime_hooks(enum api_job_kind kind)
         return &ws_open_hooks;
     case API_JOB_WS_MESSAGE:
     case API_JOB_WS_CLOSE:
+    case API_JOB_STREAM_CLOSE:
         return &event_hooks;
     case API_JOB_HTTP:
     default:
@@ -838,7 +888,8 @@ void api_realtime_run(struct api_inv *inv, struct api_job *job)
     JSValueRef b = undef;
     JSValueRef x = undef;
     struct str kind = STR("streamCustomization");
-    if (job->kind == API_JOB_STREAM_CONNECT) {
+    if (job->kind == API_JOB_STREAM_CONNECT || job->kind == API_JOB_STREAM_CLOSE) {
+        kind = job->kind == API_JOB_STREAM_CLOSE ? STR("streamClose") : kind;
         a = js_make_string(ctx, r->pattern);
         b = js_make_string(ctx, inv->request_id);
     } else {
@@ -949,7 +1000,7 @@ static char *arg_path(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRe
 /* ------------------------------------------------------------------ natives: registration */
 
 /* registerStreamRoute(path, spec, replay, heartbeatMs, maxConnections, criteriaFromQuery,
- * hasOnConnect) -> [key, registered, reason] */
+ * hasOnConnect, hasOnClose) -> [key, registered, reason] */
 static JSValueRef rt_register_stream(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                      const JSValueRef argv[], JSValueRef *exception)
 {
@@ -969,6 +1020,7 @@ static JSValueRef rt_register_stream(JSContextRef ctx, JSObjectRef this_obj, siz
             .max_connections = arg_size(ctx, argv[4], 1000000),
             .criteria_from_query = JSValueToBoolean(ctx, argv[5]),
             .has_handler = JSValueToBoolean(ctx, argv[6]),
+            .has_close = JSValueToBoolean(ctx, argv[7]),
         };
         r = api_routes_register(ctx, STR("GET"), str_make(path, plen), API_ROUTE_STREAM, argv[1],
                                 &o, exception);
@@ -1611,7 +1663,7 @@ out:
 }
 
 static const struct js_fn realtime_fns[] = {
-    { .name = "registerStreamRoute", .fn = rt_register_stream, .min_args = 7 },
+    { .name = "registerStreamRoute", .fn = rt_register_stream, .min_args = 8 },
     { .name = "registerWebSocketRoute", .fn = rt_register_ws, .min_args = 9 },
     { .name = "sendStream", .fn = rt_send_stream, .min_args = 7 },
     { .name = "streamInfo", .fn = rt_stream_info, .min_args = 1 },

@@ -431,12 +431,18 @@ struct http_sse_stream;
 #define HTTP_SSE_MAX_MESSAGE_BYTES ((size_t)256 * 1024) /* data after encoding -> RC_LIMIT */
 #define HTTP_SSE_MAX_REPLAY        1000                 /* replay ring size -> RC_INVAL */
 
+/* A connection accepted by http_sse_connect() has ended and is freed; conn_arg is what the
+ * connect got. Once per accepted connection, on its loop (or on the stopping thread). */
+typedef void http_sse_disconnect_fn(struct http_sse_stream *ss, void *conn_arg, void *arg);
+
 struct http_sse_config {
     size_t replay;           /* messages kept for Last-Event-ID; 0: none */
     int64_t heartbeat_ms;    /* ":" comment interval; 0: 15,000; < 0: none */
     size_t max_connections;  /* on this instance; 0: 1,000. Full: 503 TOO_MANY_CONNECTIONS */
     size_t max_queue_chunks; /* per connection; 0: 1,000 (slow consumer beyond) */
     size_t max_queue_bytes;  /* per connection; 0: 8 MiB */
+    http_sse_disconnect_fn *on_disconnect; /* may be NULL */
+    void *arg;
 };
 
 /* Return an owned hub for server s with an instance-wide connection limit (0: 10,000). Free
@@ -475,11 +481,12 @@ struct str http_sse_pattern(const struct http_sse_stream *ss);
  * Accept ex as a connection of ss with criteria c (taken: freed by the hub; NULL = {}), and
  * give up ex. Sends the text/event-stream head, "retry: 3000" and ": connected", then, when
  * the request has Last-Event-ID and ss keeps a replay ring, the kept messages after that id
- * which match c. RC_OK; RC_LIMIT when ss or the hub is full (503 TOO_MANY_CONNECTIONS is
- * sent). Any thread.
+ * which match c. RC_OK: the stream's on_disconnect will get conn_arg once the connection
+ * ended; RC_LIMIT when ss or the hub is full (503 TOO_MANY_CONNECTIONS is sent; the caller
+ * keeps conn_arg). Any thread.
  */
 WARN_UNUSED int http_sse_connect(struct http_sse_stream *ss, struct http_exchange *ex,
-                                 struct http_criteria *c, struct diag *d);
+                                 struct http_criteria *c, void *conn_arg, struct diag *d);
 
 struct http_sse_message {
     struct str data;  /* already serialised; line breaks give several data: lines */

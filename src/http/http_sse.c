@@ -57,7 +57,9 @@ struct sse_conn {
     atomic_int refs; /* the attach path and the close path */
     bool linked;
     bool closed;
-    bool member;         /* in ss->members (under ss->mu) */
+    bool member;   /* in ss->members (under ss->mu) */
+    bool accepted; /* http_sse_connect returned RC_OK: report the end */
+    void *conn_arg;
     size_t member_index; /* under ss->mu */
     struct sse_conn *prev;
     struct sse_conn *next;
@@ -381,8 +383,18 @@ static void sse_conn_unref(struct sse_conn *sc)
     if (atomic_fetch_sub(&sc->refs, 1) != 1) {
         return;
     }
-    atomic_fetch_sub(&sc->ss->conns, 1);
-    atomic_fetch_sub(&sc->ss->hub->conns, 1);
+    struct http_sse_stream *ss = sc->ss;
+    if (sc->accepted) {
+        pthread_mutex_lock(&ss->mu);
+        http_sse_disconnect_fn *fn = ss->cfg.on_disconnect;
+        void *arg = ss->cfg.arg;
+        pthread_mutex_unlock(&ss->mu);
+        if (fn != NULL) {
+            fn(ss, sc->conn_arg, arg);
+        }
+    }
+    atomic_fetch_sub(&ss->conns, 1);
+    atomic_fetch_sub(&ss->hub->conns, 1);
     http_stream_release(sc->st);
     http_criteria_free(sc->crit);
     mem_free(sc->last_id);
@@ -511,7 +523,7 @@ static void on_attach_post(struct net_post *item)
 }
 
 int http_sse_connect(struct http_sse_stream *ss, struct http_exchange *ex, struct http_criteria *c,
-                     struct diag *d)
+                     void *conn_arg, struct diag *d)
 {
     struct http_sse_hub *h = ss->hub;
     size_t n = atomic_fetch_add(&ss->conns, 1) + 1;
@@ -561,6 +573,8 @@ int http_sse_connect(struct http_sse_stream *ss, struct http_exchange *ex, struc
         sse_conn_unref(sc);
         return rc;
     }
+    sc->accepted = true;
+    sc->conn_arg = conn_arg;
     sc->post.fn = on_attach_post;
     if (!http_server_post(h->srv, sc->io, &sc->post)) {
         sse_conn_unref(sc); /* stopping: the close path frees it */

@@ -115,7 +115,7 @@ static void dispatch(struct http_exchange *ex, void *arg)
             http_exchange_respond(ex, 400, &text, 1, STR("criteria"));
             return;
         }
-        int rc = http_sse_connect(ss, ex, c, &d);
+        int rc = http_sse_connect(ss, ex, c, NULL, &d);
         ASSERT_TRUE(rc == RC_OK || rc == RC_LIMIT);
     }
 }

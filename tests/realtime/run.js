@@ -438,6 +438,34 @@ routeRegistry.registerRoute("/tx", (ctx) => {
   }
 });
 
+// onClose runs once per connection that ended, with the id onConnect saw.
+test("stream_on_close", async () => {
+  const k = await new Kiln({
+    "ctl.js": CONTROL,
+    "s.js": `
+routeRegistry.registerStreamRoute("/watched", {
+  onConnect: (ctx) => { console.log("open " + ctx.stream.connectionId); return { who: ctx.args.who }; },
+  onClose: (ctx) => console.log("closed " + ctx.stream.path + " " + ctx.stream.connectionId + " " + ctx.kind),
+});
+routeRegistry.registerStreamRoute("/plain-watched", { onClose: "plainClosed" });
+function plainClosed(ctx) { console.log("plain closed " + ctx.stream.connectionId); }`,
+  }).start();
+  try {
+    const a = rawGet(k.port, "/watched?who=a");
+    const b = rawGet(k.port, "/plain-watched");
+    await until("2 attached", async () => (await send(k, { path: "/watched", data: "x" })).local === 1 &&
+      (await send(k, { path: "/plain-watched", data: "x" })).local === 1);
+    const id = /msg="open (req_[0-9a-z]{26})"/.exec(k.log)[1];
+    a.sock.destroy();
+    b.sock.destroy();
+    await until("onClose", () => k.log.includes(`msg="closed /watched ${id} streamClose"`));
+    await until("onClose by name", () => /msg="plain closed req_[0-9a-z]{26}"/.test(k.log));
+    eq(k.log.split("msg=\"closed ").length - 1, 1, "onClose runs once");
+  } finally {
+    await k.stop();
+  }
+});
+
 // A redeploy that keeps the stream keeps its connections; deleting the script ends them.
 test("redeploy_keeps_remove_closes", async () => {
   const src = (n) => `// v${n}\nrouteRegistry.registerStreamRoute("/live", { replay: 2 });\nrouteRegistry.registerRoute("/v", () => "v${n}");`;

@@ -65,7 +65,8 @@
     if (from !== "query" && from !== "none") throw invalid('criteriaFrom must be "query" or "none"');
     const hb = num(o.heartbeatMs, "heartbeatMs", 15000, 0, 86400000);
     const r = N.registerStreamRoute(path, spec, num(o.replay, "replay", 0, 0, 1000), hb === 0 ? -1 : hb,
-      num(o.maxConnections, "maxConnections", 1000, 1, 1000000), from === "query", spec.onConnect !== undefined);
+      num(o.maxConnections, "maxConnections", 1000, 1, 1000000), from === "query", spec.onConnect !== undefined,
+      spec.onClose !== undefined);
     return K.registration("stream", r[0], r[1], r[2]);
   };
 
@@ -183,7 +184,8 @@
     return out;
   }
 
-  const NAMES = { streamCustomization: "onConnect", wsOpen: "onOpen", wsMessage: "onMessage", wsClose: "onClose" };
+  const NAMES = { streamCustomization: "onConnect", streamClose: "onClose", wsOpen: "onOpen", wsMessage: "onMessage",
+    wsClose: "onClose" };
   // One callback: a: the stream path or the socket handle; b: the connection id, the message
   // or the close code; x: the close reason. Returns what C reads back (criteria, open or not).
   K.invokeRealtime = function (spec, kind, request, requestId, deadline, a, b, x) {
@@ -202,6 +204,8 @@
     let socket = null;
     if (kind === "streamCustomization") {
       Object.assign(context, { request, params: request.params, args: request.query, stream: { path: a, connectionId: b } });
+    } else if (kind === "streamClose") {
+      context.stream = { path: a, connectionId: b };
     } else {
       socket = makeSocket(a);
       context.socket = socket;
