@@ -44,6 +44,7 @@
 #define API_MAX_BODY_BUILD_BYTES    ((size_t)64 * 1024 * 1024) /* a body built by a script */
 #define API_STREAM_MAX_QUEUE_CHUNKS 65536 /* streamed body: writes not yet sent to the client */
 #define API_STREAM_MAX_QUEUE_BYTES  ((size_t)8 * 1024 * 1024) /* ... and their bytes */
+#define API_STREAM_DRAIN_POLL_MS    5   /* a paced streamed body checks its client this often */
 #define API_WEB_SLOTS               256 /* Uint32Array slots: a URL's offsets, form pair ends */
 #define API_WEB_BYTES               ((size_t)16 * 1024) /* byte scratch: TextEncoder output */
 

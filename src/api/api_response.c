@@ -164,11 +164,74 @@ static char *read_body(JSContextRef ctx, JSValueRef bv, size_t *out_len, JSValue
  * finalizer) and the invocation, which it keeps alive (sink_count) until the body ends or the
  * invocation's deadline cuts it (api_sinks_abort). Executor thread only.
  */
+/* A chunk written and still referenced here, so the sink can tell what the client has not
+ * taken yet (http_chunk_shared: the stream still holds it). */
+struct api_sent {
+    struct api_sent *next;
+    struct http_chunk *ch;
+    size_t len;
+};
+
 struct api_sink {
     struct http_stream *st; /* NULL once the body is over */
     struct api_inv *inv;    /* NULL once detached from the invocation */
     struct api_sink *next;  /* in inv->sinks */
+    struct api_sent *sent;  /* oldest first */
+    struct api_sent *sent_tail;
+    size_t sent_bytes;   /* sum of the lens in sent */
+    uv_timer_t *wait;    /* whenDrained: polls sent_bytes on the invocation's loop */
+    JSObjectRef wait_fn; /* protected while wait runs */
+    JSGlobalContextRef wait_ctx;
+    size_t wait_low;
 };
+
+static void on_wait_closed(uv_handle_t *h)
+{
+    mem_free(h);
+}
+
+/* Stop a whenDrained wait without calling its callback. */
+static void wait_stop(struct api_sink *s)
+{
+    if (s->wait == NULL) {
+        return;
+    }
+    uv_timer_stop(s->wait);
+    uv_close((uv_handle_t *)s->wait, on_wait_closed);
+    s->wait = NULL;
+    JSValueUnprotect(s->wait_ctx, s->wait_fn);
+    s->wait_fn = NULL;
+}
+
+/* Drop the chunks the stream has written (or dropped); with all, every one. */
+static void sent_prune(struct api_sink *s, bool all)
+{
+    while (s->sent != NULL && (all || !http_chunk_shared(s->sent->ch))) {
+        struct api_sent *n = s->sent;
+        s->sent = n->next;
+        s->sent_bytes -= n->len;
+        http_chunk_unref(n->ch);
+        mem_free(n);
+    }
+    if (s->sent == NULL) {
+        s->sent_tail = NULL;
+    }
+}
+
+static void stream_finish(struct api_sink *s, bool ok)
+{
+    wait_stop(s);
+    if (s->st != NULL) {
+        if (ok) {
+            http_stream_end(s->st);
+        } else {
+            http_stream_abort(s->st);
+        }
+        http_stream_release(s->st);
+        s->st = NULL;
+    }
+    sent_prune(s, true);
+}
 
 static void sink_detach(struct api_sink *s)
 {
@@ -189,15 +252,7 @@ static void sink_detach(struct api_sink *s)
 /* End (or abort) the body and let the invocation go; inv may end (be freed) here. */
 static void sink_close(struct api_sink *s, bool ok)
 {
-    if (s->st != NULL) {
-        if (ok) {
-            http_stream_end(s->st);
-        } else {
-            http_stream_abort(s->st);
-        }
-        http_stream_release(s->st);
-        s->st = NULL;
-    }
+    stream_finish(s, ok);
     struct api_inv *inv = s->inv;
     if (inv != NULL) {
         struct api_inv *prev = api_inv_enter(inv);
@@ -212,11 +267,7 @@ size_t api_sinks_abort(struct api_inv *inv)
     while (inv->sinks != NULL) {
         struct api_sink *s = inv->sinks;
         sink_detach(s);
-        if (s->st != NULL) {
-            http_stream_abort(s->st);
-            http_stream_release(s->st);
-            s->st = NULL;
-        }
+        stream_finish(s, false);
         n++; /* s itself is freed by its JS object's finalizer */
     }
     if (n > 0 && inv->c != NULL) {
@@ -240,11 +291,7 @@ static void sink_finalize(JSObjectRef obj)
         return;
     }
     /* The stream and its promises are garbage: nothing will feed the body any more. */
-    if (s->st != NULL) {
-        http_stream_abort(s->st);
-        http_stream_release(s->st);
-        s->st = NULL;
-    }
+    stream_finish(s, false);
     if (s->inv != NULL) {
         /* No inv_maybe_free from a finalizer: the deadline frees the invocation. */
         sink_detach(s);
@@ -285,13 +332,92 @@ static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_
         return JSValueMakeUndefined(ctx);
     }
     if (rc == RC_OK && b.len > 0) {
-        rc = http_stream_write_copy(s->st, buf_str(&b));
+        struct http_chunk *ch = http_chunk_new(buf_str(&b));
+        rc = http_stream_write(s->st, ch);
+        struct api_sent *e = mem_alloc(sizeof(*e));
+        *e = (struct api_sent){ .next = NULL, .ch = ch, .len = b.len };
+        if (s->sent_tail != NULL) {
+            s->sent_tail->next = e;
+        } else {
+            s->sent = e;
+        }
+        s->sent_tail = e;
+        s->sent_bytes += e->len;
     }
     buf_fini(&b);
     if (rc != RC_OK || http_stream_is_closed(s->st)) {
         sink_close(s, false);
         return JSValueMakeBoolean(ctx, false);
     }
+    return JSValueMakeBoolean(ctx, true);
+}
+
+/* sink.pending() -> bytes written but not yet taken by the client, or -1 once it is over. */
+static JSValueRef sink_pending(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_sink *s = sink_of(this_obj);
+    if (s == NULL || s->st == NULL || http_stream_is_closed(s->st)) {
+        return JSValueMakeNumber(ctx, -1);
+    }
+    sent_prune(s, false);
+    return JSValueMakeNumber(ctx, (double)s->sent_bytes);
+}
+
+/* The wait's tick: once at most wait_low bytes are unsent (or the body is over), call the
+ * callback with true (or false) in the invocation's context. */
+static void on_wait_tick(uv_timer_t *h)
+{
+    struct api_sink *s = h->data;
+    bool over = s->st == NULL || http_stream_is_closed(s->st);
+    if (!over) {
+        sent_prune(s, false);
+        if (s->sent_bytes > s->wait_low) {
+            return;
+        }
+    }
+    struct api_inv *inv = s->inv;
+    JSObjectRef fn = s->wait_fn;
+    JSGlobalContextRef ctx = s->wait_ctx;
+    JSValueProtect(ctx, fn); /* survives wait_stop's unprotect until called */
+    wait_stop(s);
+    if (inv == NULL) {
+        JSValueUnprotect(ctx, fn);
+        return;
+    }
+    struct api_ctx *c = inv->c;
+    struct api_inv *prev = api_inv_enter(inv);
+    JSValueRef arg = JSValueMakeBoolean(ctx, !over);
+    struct diag d;
+    int rc = js_call(ctx, fn, NULL, 1, &arg, NULL, NULL, &d);
+    JSValueUnprotect(ctx, fn);
+    api_inv_leave(inv, prev);
+    api_exec_after_call(c->ex, c, rc);
+}
+
+/* sink.whenDrained(fn, low) -> true: fn(ok) runs once at most low bytes wait for the client
+ * (ok false: the body is over); false: nothing to wait for (over, or a wait already runs). */
+static JSValueRef sink_when_drained(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_obj,
+                                    size_t argc, const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_sink *s = sink_of(this_obj);
+    if (s == NULL || s->st == NULL || s->inv == NULL || s->wait != NULL || argc < 2 ||
+        !JSValueIsObject(ctx, argv[0]) || !JSObjectIsFunction(ctx, (JSObjectRef)argv[0])) {
+        return JSValueMakeBoolean(ctx, false);
+    }
+    JSValueRef exc = NULL;
+    double low = JSValueToNumber(ctx, argv[1], &exc);
+    if (exc != NULL || !(low >= 0)) {
+        return JSValueMakeBoolean(ctx, false);
+    }
+    s->wait_low = (size_t)low;
+    s->wait_ctx = s->inv->c->js;
+    s->wait_fn = (JSObjectRef)argv[0];
+    JSValueProtect(s->wait_ctx, s->wait_fn);
+    s->wait = mem_alloc(sizeof(*s->wait));
+    uv_timer_init(api_inv_loop(s->inv), s->wait);
+    s->wait->data = s;
+    uv_timer_start(s->wait, on_wait_tick, API_STREAM_DRAIN_POLL_MS, API_STREAM_DRAIN_POLL_MS);
     return JSValueMakeBoolean(ctx, true);
 }
 
@@ -320,6 +446,9 @@ static const JSStaticFunction sink_fns[] = {
     { "write", sink_write, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
     { "end", sink_end, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
     { "abort", sink_abort, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
+    { "pending", sink_pending, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
+    { "whenDrained", sink_when_drained,
+      kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
     { NULL, NULL, 0 },
 };
 

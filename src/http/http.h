@@ -358,6 +358,9 @@ struct http_chunk *http_chunk_ref(struct http_chunk *ch);
 void http_chunk_unref(struct http_chunk *ch);
 /* The payload bytes (without framing). */
 struct str http_chunk_data(const struct http_chunk *ch);
+/* True while a reference other than the caller's exists (e.g. a stream has not written it yet).
+ * A hint for pacing a producer; any thread. */
+bool http_chunk_shared(const struct http_chunk *ch);
 
 /* A streaming response: status and headers first, then chunks, then the end. */
 struct http_stream;

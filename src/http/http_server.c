@@ -532,6 +532,11 @@ struct str http_chunk_data(const struct http_chunk *ch)
     return str_make(ch->bytes + CHUNK_PREFIX_BYTES, ch->len);
 }
 
+bool http_chunk_shared(const struct http_chunk *ch)
+{
+    return atomic_load(&((struct http_chunk *)ch)->refs) > 1;
+}
+
 /* The bytes st writes for ch. */
 static uv_buf_t stream_buf(const struct http_stream *st, struct http_chunk *ch)
 {

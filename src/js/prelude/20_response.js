@@ -408,27 +408,49 @@
   K.webIDL(Request);
 
   // Stream a ReadableStream body to C's sink (api_response.c): what is queued goes out in one
-  // write; a sink that refuses (client gone) cancels the stream; an error aborts the
-  // connection (the client sees a truncated chunked body) and is logged.
-  K.pumpBody = function (stream, sink) {
-    let reader;
-    const fail = (e) => { K.reportError(e, "streamed response body failed:"); sink.abort(); };
-    try { reader = stream.getReader(); } catch (e) { fail(e); return; }
-    const step = () => then.call(reader.read(), (r) => {
-      if (r.done) { sink.end(); return; }
-      let chunks;
-      try {
-        chunks = [chunkBytes(r.value)];
-        for (const c of K.drainQueued(stream)) chunks.push(chunkBytes(c));
-      } catch (e) {
-        then.call(reader.cancel(e), undefined, () => {});
-        fail(e);
-        return;
+  // write of at most PIECE bytes (a large chunk is split); while more than HIGH bytes wait for
+  // the client, the pump waits (sink.whenDrained: C polls every 5 ms) until LOW are left, so a
+  // fast producer is paced by its client. A sink that refuses (client gone) cancels the stream;
+  // an error aborts the connection (the client sees a truncated chunked body) and is logged.
+  const PIECE = 256 * 1024, HIGH = 1024 * 1024, LOW = 256 * 1024;
+  function pieces(chunks) {
+    const out = [];
+    let cur = [], size = 0;
+    for (const c of chunks) {
+      for (let off = 0; off < c.length; off += PIECE) {
+        const p = off === 0 && c.length <= PIECE ? c : c.subarray(off, off + PIECE);
+        if (size + p.length > PIECE && cur.length) { out.push(cur); cur = []; size = 0; }
+        cur.push(p); size += p.length;
       }
-      if (!sink.write(chunks)) { then.call(reader.cancel(K.abortError()), undefined, () => {}); return; }
-      step();
-    }, fail);
-    step();
+    }
+    if (cur.length) out.push(cur);
+    return out;
+  }
+  // True once at most LOW bytes wait for the client; false when the body is over. The wait is
+  // C's (a timer of the sink on the invocation's loop), so it needs no current invocation.
+  function drained(sink) {
+    return new Promise((resolve) => { if (!sink.whenDrained(resolve, LOW)) resolve(sink.pending() >= 0); });
+  }
+  K.pumpBody = async function (stream, sink) {
+    const fail = (e) => { K.reportError(e, "streamed response body failed:"); sink.abort(); };
+    let reader;
+    try { reader = stream.getReader(); } catch (e) { fail(e); return; }
+    const gone = () => { then.call(reader.cancel(K.abortError()), undefined, () => {}); };
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) { sink.end(); return; }
+        const chunks = [chunkBytes(r.value)];
+        for (const c of K.drainQueued(stream)) chunks.push(chunkBytes(c));
+        for (const piece of pieces(chunks)) {
+          if (!sink.write(piece)) { gone(); return; }
+          if (sink.pending() > HIGH && !(await drained(sink))) { gone(); return; }
+        }
+      }
+    } catch (e) {
+      then.call(reader.cancel(e), undefined, () => {});
+      fail(e);
+    }
   };
 
   // aiwebengine's ResponseBuilder: the same helpers, returning Response objects.

@@ -19,6 +19,8 @@ static const char *const web_src =
     "  async pull(c) { await tick(); c.enqueue(new Uint8Array(4096)); },\n"
     "  cancel(reason) { canceled = reason && reason.name; } })));\n"
     "routeRegistry.registerRoute('/canceled', () => canceled);\n"
+    "routeRegistry.registerRoute('/big', () => new Response(new Blob([new Uint8Array(12 << "
+    "20).fill(97)]).stream()));\n"
     "routeRegistry.registerRoute('/many', () => new Response(ReadableStream.from((async function* "
     "() "
     "{\n"
@@ -167,6 +169,25 @@ TEST(api_web_abort_signal_timeout_is_weak)
     (void)poll(&none, 0, 150);
     r = tenv_get(&t, "/weak-state");
     ASSERT_EQ_STR(resp_body(r), "false");
+    mem_free(r);
+    tenv_stop(&t);
+}
+
+TEST(api_web_streamed_body_larger_than_the_queue)
+{
+    struct tenv t;
+    tenv_start(&t);
+    deploy(&t);
+    /* One 12 MiB chunk: written in 256 KiB pieces, paced by the client, never more than the
+     * stream's 8 MiB queue at once (which would disconnect it as a slow consumer). */
+    char *r = tenv_get(&t, "/big");
+    ASSERT_EQ_INT(resp_status(r), 200);
+    size_t as = 0;
+    for (const char *p = resp_body(r); *p; p++) {
+        as += *p == 'a';
+    }
+    ASSERT_EQ_SIZE(as, (size_t)12 << 20);
+    ASSERT_TRUE(strstr(resp_body(r), "\r\n0\r\n\r\n") != NULL);
     mem_free(r);
     tenv_stop(&t);
 }
