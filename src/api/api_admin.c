@@ -342,6 +342,7 @@ static struct admin_route admin_routes[] = {
     { "PUT", "/engine/api/scripts/:uri", api_admin_script_put },
     { "DELETE", "/engine/api/scripts/:uri", api_admin_script_delete },
     { "GET", "/engine/api/scripts/:uri/source", api_admin_script_source },
+    { "GET", "/engine/api/scripts/:uri/versions", api_admin_script_versions },
     { "GET", "/engine/api/scripts/:uri/assets", api_admin_assets_list },
     { "GET", "/engine/api/scripts/:uri/assets/*", api_admin_asset_get },
     { "PUT", "/engine/api/scripts/:uri/assets/*", api_admin_asset_put },

@@ -88,6 +88,7 @@ void api_admin_script_get(struct api_admin_req *r);
 void api_admin_script_source(struct api_admin_req *r);
 void api_admin_script_put(struct api_admin_req *r);
 void api_admin_script_delete(struct api_admin_req *r);
+void api_admin_script_versions(struct api_admin_req *r);
 void api_admin_assets_list(struct api_admin_req *r);
 void api_admin_asset_get(struct api_admin_req *r);
 void api_admin_asset_put(struct api_admin_req *r);

@@ -319,6 +319,37 @@ void api_admin_script_delete(struct api_admin_req *r)
     http_exchange_respond(r->xch, 204, NULL, 0, STR(""));
 }
 
+/* GET /engine/api/scripts/:uri/versions: the last 50 versions, newest first. */
+void api_admin_script_versions(struct api_admin_req *r)
+{
+    struct db_script s;
+    if (!load_script(r, &s)) {
+        return;
+    }
+    struct diag d;
+    struct db_script_version *vers = NULL;
+    size_t n = 0;
+    int rc = db_script_versions(r->db, s.uri, 50, r->arena, &d, &vers, &n);
+    if (rc != RC_OK) {
+        api_admin_db_error(r, rc, &d);
+        return;
+    }
+    struct buf b;
+    struct json_writer w;
+    api_admin_list_begin(&w, &b, (size_t)1024 * 1024);
+    for (size_t i = 0; i < n; i++) {
+        json_write_begin_object(&w);
+        json_write_key(&w, STR("version"));
+        json_write_int(&w, vers[i].version);
+        json_write_key(&w, STR("createdAt"));
+        api_admin_write_time(&w, vers[i].created_ms);
+        json_write_key(&w, STR("size"));
+        json_write_int(&w, (int64_t)vers[i].size);
+        json_write_end_object(&w);
+    }
+    api_admin_list_end(r, &w, &b, 0);
+}
+
 void api_admin_routes(struct api_admin_req *r)
 {
     struct api_snapshot *s = api_engine_snapshot(r->e);
