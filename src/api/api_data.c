@@ -15,6 +15,7 @@
  *
  * Thread contract: the context's thread.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,13 +38,13 @@
 /* ------------------------------------------------------------------ the process-wide cache */
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct db_cache *the_cache;
+static struct db_cache *_Atomic the_cache; /* written under cache_mu, read without it */
 static struct db_cache_options cache_opts;
 
 void api_data_cache_configure(const struct db_cache_options *opts)
 {
     pthread_mutex_lock(&cache_mu);
-    if (the_cache == NULL && opts != NULL) {
+    if (atomic_load(&the_cache) == NULL && opts != NULL) {
         cache_opts = *opts;
     }
     pthread_mutex_unlock(&cache_mu);
@@ -51,11 +52,16 @@ void api_data_cache_configure(const struct db_cache_options *opts)
 
 struct db_cache *api_data_cache(void)
 {
-    pthread_mutex_lock(&cache_mu);
-    if (the_cache == NULL) {
-        the_cache = db_cache_new(&cache_opts);
+    struct db_cache *c = atomic_load_explicit(&the_cache, memory_order_acquire);
+    if (c != NULL) {
+        return c; /* the hot path: no lock */
     }
-    struct db_cache *c = the_cache;
+    pthread_mutex_lock(&cache_mu);
+    c = atomic_load(&the_cache);
+    if (c == NULL) {
+        c = db_cache_new(&cache_opts);
+        atomic_store_explicit(&the_cache, c, memory_order_release);
+    }
     pthread_mutex_unlock(&cache_mu);
     return c;
 }
@@ -63,10 +69,31 @@ struct db_cache *api_data_cache(void)
 void api_data_cache_reset(void)
 {
     pthread_mutex_lock(&cache_mu);
-    db_cache_free(the_cache);
-    the_cache = NULL;
+    db_cache_free(atomic_exchange(&the_cache, NULL));
     cache_opts = (struct db_cache_options){ 0 };
     pthread_mutex_unlock(&cache_mu);
+}
+
+/* A scratch arena for one call of c: the executor's (reset after the call), or a fresh one
+ * for register runs. Give it back with scratch_done(). */
+static struct arena *scratch_get(struct api_ctx *c)
+{
+    if (c->ex == NULL) {
+        return arena_new(1024);
+    }
+    if (c->ex->scratch == NULL) {
+        c->ex->scratch = arena_new(4096);
+    }
+    return c->ex->scratch;
+}
+
+static void scratch_done(struct api_ctx *c, struct arena *a)
+{
+    if (c->ex == NULL) {
+        arena_free(a);
+    } else {
+        arena_reset(a);
+    }
 }
 
 /* ------------------------------------------------------------------ errors */
@@ -1020,7 +1047,7 @@ static JSValueRef cache_get(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     buf_init(&key, 2 * DB_CACHE_KEY_MAX_BYTES);
     JSValueRef r = JSValueMakeUndefined(ctx);
     if (key_arg(ctx, argv[0], &key, exception)) {
-        struct arena *a = arena_new(1024);
+        struct arena *a = scratch_get(c);
         struct diag d;
         struct str v;
         int rc = db_cache_get(api_data_cache(), cache_ns(c), buf_str(&key), a, &d, &v);
@@ -1029,7 +1056,7 @@ static JSValueRef cache_get(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         } else if (rc != RC_NOTFOUND) {
             r = cache_throw(ctx, exception, rc, &d);
         }
-        arena_free(a);
+        scratch_done(c, a);
     }
     buf_fini(&key);
     return r;

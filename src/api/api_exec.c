@@ -799,6 +799,8 @@ void api_exec_stop(struct api_executor *ex)
     VEC_FREE(&ex->slots);
     VEC_FREE(&ex->free_slots);
     VEC_FREE(&ex->held);
+    arena_free(ex->scratch);
+    ex->scratch = NULL;
     VEC_FREE(&ex->tx.ops);
     ex->started = false;
 }

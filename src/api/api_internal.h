@@ -492,6 +492,7 @@ struct api_executor {
     uint64_t seen_publish_gen;
     struct db *db;              /* this executor's store connection (lazy, api_executor_db) */
     struct api_tx tx;           /* the transaction open on db, if any */
+    struct arena *scratch;      /* reset after each use by host calls (api_data.c) */
     VEC(struct api_job *) held; /* jobs waiting for an async transaction to end */
     uv_timer_t resume;          /* runs the held jobs (api_exec_resume_held) */
     bool resume_on;
