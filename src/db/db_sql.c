@@ -508,13 +508,8 @@ int db_sql_open(struct db *db, const struct db_sql_opts *o, struct str sql,
         .read_only = o->read_only,
         .deadline_ms = o->timeout_ms > 0 ? clk_mono_ms() + o->timeout_ms : 0,
     };
-    int rc = cache_check_schema(db, c, d);
-    if (rc != RC_OK) {
-        err->code = "DB_ERROR";
-        return rc;
-    }
     buf_init(&key, DB_SQL_MAX_BYTES + DB_SQL_PREFIX_MAX + 8);
-    rc = buf_try_printf(&key, "%s%c%c%c", cur->prefix, 0, o->read_only ? 'r' : 'w', 0);
+    int rc = buf_try_printf(&key, "%s%c%c%c", cur->prefix, 0, o->read_only ? 'r' : 'w', 0);
     rc = rc == RC_OK ? buf_try_append_str(&key, sql) : rc;
     ASSERT(rc == RC_OK); /* sized for the limits checked above */
     uint64_t hash = str_hash(buf_str(&key));
@@ -522,6 +517,14 @@ int db_sql_open(struct db *db, const struct db_sql_opts *o, struct str sql,
     struct db_stmt *st = e ? e->st : NULL;
     cur->guard.ddl = e ? e->ddl : false;
     if (st == NULL) {
+        /* Only new text needs fresh table lists: a cached statement keeps its rewrite, and
+         * SQLite recompiles it (under the guard) when the schema changed. */
+        rc = cache_check_schema(db, c, d);
+        if (rc != RC_OK) {
+            err->code = "DB_ERROR";
+            buf_fini(&key);
+            return rc;
+        }
         rc = prepare(db, c, cur, sql, d, err, &st);
         if (rc != RC_OK) {
             strip_prefix(d, cur->guard.prefix);
