@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,6 +195,37 @@ static size_t threads_or_default(int64_t configured, size_t per_core)
     return (cores ? cores : 1) * per_core;
 }
 
+/* Room for max_connections sockets plus Kiln's own descriptors (store files, eventfds,
+ * listeners, the engine's threads): raise the soft open-file limit toward the hard one, as a
+ * server must (Debian's default soft limit is 1,024), and say so when it stays too low. */
+#define FD_RESERVE 1024
+
+static void raise_fd_limit(const struct app_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return;
+    }
+    rlim_t want = (rlim_t)cfg->max_connections + FD_RESERVE;
+    if (rl.rlim_cur >= want) {
+        return;
+    }
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        rl.rlim_cur = old;
+    }
+    if (rl.rlim_cur < want) {
+        log_warn(&app_log,
+                 "open file limit below max_connections + %d; connections past it fail "
+                 "(raise ulimit -n) limit=%llu max_connections=%lld",
+                 FD_RESERVE, (unsigned long long)rl.rlim_cur, (long long)cfg->max_connections);
+    } else if (rl.rlim_cur != old) {
+        log_info(&app_log, "open file limit raised from=%llu to=%llu", (unsigned long long)old,
+                 (unsigned long long)rl.rlim_cur);
+    }
+}
+
 static int serve(struct app_config *cfg, struct diag *d)
 {
     struct api_engine *engine = NULL;
@@ -207,6 +239,7 @@ static int serve(struct app_config *cfg, struct diag *d)
     bool signals_on = false;
 
     log_set_level(cfg->log_level);
+    raise_fd_limit(cfg);
     int rc = make_dirs(cfg->data_dir, d);
     if (rc != RC_OK) {
         goto out;

@@ -9,7 +9,8 @@ A case is one data file (tests/e2e/cases/NNNN-name.case) made of sections:
                            server started, an edit: the runner then waits for `wait` below)
   --- delete <path>        remove a scripts-folder file (after start)
   --- args                 extra command-line arguments, one line
-  --- env                  KEY=VALUE lines for kiln's environment
+  --- env                  KEY=VALUE lines for kiln's environment (RLIMIT_NOFILE=N is not passed:
+                           it sets kiln's soft open-file limit to N)
   --- request [conn=N]     a request: "METHOD /path" line, header lines, blank line, body.
                            Host and Content-Length are added when missing. conn=N reuses
                            connection N (keep-alive); otherwise a new connection.
@@ -41,6 +42,7 @@ import codecs
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -342,8 +344,15 @@ class Kiln:
                os.path.join(case_dir, "scripts")] + args
         e = {k: v for k, v in os.environ.items() if not k.startswith("KILN_")}
         e.update(env)
+        nofile = e.pop("RLIMIT_NOFILE", None)
+
+        def limits():
+            if nofile is not None:
+                hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+                resource.setrlimit(resource.RLIMIT_NOFILE, (int(nofile), hard))
+
         self.proc = subprocess.Popen(cmd, stdout=self.stderr, stderr=self.stderr, env=e,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=limits)
         deadline = time.monotonic() + START_TIMEOUT
         self.port = None
         while time.monotonic() < deadline:
