@@ -812,6 +812,42 @@ static JSValueRef data_mig_get(JSContextRef ctx, JSObjectRef this_obj, size_t ar
     return found ? js_make_string(ctx, str_from_cstr(sum)) : JSValueMakeNull(ctx);
 }
 
+/* dbMigrations(): [{version, description, checksum, appliedAt}] of the namespace. */
+static JSValueRef data_mig_list(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct str ns;
+    struct db *db = data_ns(ctx, &ns, exception);
+    if (db == NULL) {
+        return JSValueMakeUndefined(ctx);
+    }
+    struct arena *a = arena_new(4096);
+    struct db_sql_migration *items = NULL;
+    size_t n = 0;
+    struct diag d;
+    JSValueRef r;
+    int rc = db_sql_migration_list(db, ns, a, &d, &items, &n);
+    if (rc != RC_OK) {
+        r = throw_code(ctx, exception, "DB_ERROR", d.msg);
+    } else {
+        JSValueRef *vals = arena_calloc(a, n ? n : 1, sizeof(JSValueRef));
+        for (size_t i = 0; i < n; i++) {
+            JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
+            set_prop(ctx, o, "version", JSValueMakeNumber(ctx, (double)items[i].version));
+            set_prop(ctx, o, "description",
+                     items[i].description.len ? js_make_string(ctx, items[i].description)
+                                              : JSValueMakeNull(ctx));
+            set_prop(ctx, o, "checksum", js_make_string(ctx, items[i].checksum));
+            set_prop(ctx, o, "appliedAt", iso_out(ctx, items[i].applied_ms));
+            vals[i] = o;
+        }
+        JSValueRef exc = NULL;
+        r = JSObjectMakeArray(ctx, n, vals, &exc);
+    }
+    arena_free(a);
+    return r;
+}
+
 /* migrationPut(version, source, description): record version with the SHA-256 of source. */
 static JSValueRef data_mig_put(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                const JSValueRef argv[], JSValueRef *exception)
@@ -1196,6 +1232,7 @@ static const struct js_fn data_fns[] = {
     { .name = "dbTables", .fn = data_tables, .min_args = 0 },
     { .name = "dbMigration", .fn = data_mig_get, .min_args = 1 },
     { .name = "dbMigrationPut", .fn = data_mig_put, .min_args = 3 },
+    { .name = "dbMigrations", .fn = data_mig_list, .min_args = 0 },
     { .name = "dbChecksum", .fn = data_checksum, .min_args = 1 },
     { .name = "cacheSet", .fn = cache_set, .min_args = 2 },
     { .name = "cacheGet", .fn = cache_get, .min_args = 1 },

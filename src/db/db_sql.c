@@ -77,6 +77,9 @@ static const char sql_tables[] = "SELECT substr(name, $2) FROM sqlite_master WHE
                                  " AND substr(name, 1, $3) = $1 ORDER BY name";
 static const char sql_mig_get[] =
     "SELECT checksum FROM namespace_migrations WHERE namespace = $1 AND version = $2";
+static const char sql_mig_list[] =
+    "SELECT version, coalesce(description, ''), checksum, applied_ms FROM namespace_migrations"
+    " WHERE namespace = $1 ORDER BY version";
 static const char sql_mig_max[] =
     "SELECT coalesce(max(version), 0) FROM namespace_migrations WHERE namespace = $1";
 static const char sql_mig_put[] = "INSERT INTO namespace_migrations"
@@ -614,6 +617,23 @@ struct col_vec {
     size_t cap;
 };
 
+struct mig_vec {
+    struct db_sql_migration *items;
+    size_t count;
+    size_t cap;
+};
+
+static void mig_push(struct arena *arena, struct mig_vec *v, struct db_q *q)
+{
+    struct db_sql_migration m = {
+        .version = db_q_col(q, 0).i,
+        .description = db_q_col_dup(q, 1, arena),
+        .checksum = db_q_col_dup(q, 2, arena),
+        .applied_ms = db_q_col(q, 3).i,
+    };
+    VEC_PUSH_ARENA(arena, v, m);
+}
+
 struct str_vec {
     struct str *items;
     size_t count;
@@ -733,4 +753,26 @@ int db_sql_migration_put(struct db *db, struct str ns, int64_t version, struct s
                                description.len ? DBV_TEXT(description) : DBV_NULL,
                                DBV_INT(clk_realtime_ms()) };
     return db_q_exec(db, sql_mig_put, args, ARRAY_LEN(args), d, NULL);
+}
+
+int db_sql_migration_list(struct db *db, struct str ns, struct arena *arena, struct diag *d,
+                          struct db_sql_migration **out_items, size_t *out_count)
+{
+    struct db_q q;
+    bool row = false;
+    struct mig_vec v = { 0 };
+    *out_items = NULL;
+    *out_count = 0;
+    struct db_value args[] = { DBV_TEXT(ns) };
+    int rc = db_q_start(db, sql_mig_list, args, 1, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    while ((rc = db_q_next(&q, d, &row)) == RC_OK && row) {
+        mig_push(arena, &v, &q);
+    }
+    db_q_end(&q);
+    *out_items = v.items;
+    *out_count = v.count;
+    return rc;
 }

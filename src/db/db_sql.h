@@ -156,5 +156,17 @@ WARN_UNUSED int db_sql_migration_max(struct db *db, struct str ns, struct diag *
 WARN_UNUSED int db_sql_migration_put(struct db *db, struct str ns, int64_t version,
                                      struct str checksum, struct str description, struct diag *d);
 
+struct db_sql_migration {
+    int64_t version;
+    struct str description; /* empty when none */
+    struct str checksum;    /* hex SHA-256 of the migration's text */
+    int64_t applied_ms;
+};
+
+/* List ns's applied migrations in version order into arena. */
+WARN_UNUSED int db_sql_migration_list(struct db *db, struct str ns, struct arena *arena,
+                                      struct diag *d, struct db_sql_migration **out_items,
+                                      size_t *out_count);
+
 /* Free the connection's script statement cache (db_close calls it). */
 void db_sql_cache_free(struct db *db);

@@ -487,6 +487,7 @@
     if (ns === undefined) {
       Object.defineProperty(db, "namespace", { get() { return N.dbNamespace(); }, enumerable: true });
       db.migrate = (version, migration, options) => migrate(db, version, migration, options);
+      db.migrations = () => N.dbMigrations();
       db.beginTransaction = (timeoutMs) => { N.dbTxBegin(timeoutMs); return true; };
       db.commitTransaction = () => { N.dbTxEnd(true); return true; };
       db.rollbackTransaction = () => { N.dbTxEnd(false); return true; };
