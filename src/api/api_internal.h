@@ -389,6 +389,57 @@ enum api_job_kind {
     API_JOB_STREAM_CLOSE,   /* a stream's onClose (no exchange; heap job) */
 };
 
+#define API_RT_OWNER_MAX 256
+
+/* The hub object of one stream or WebSocket pattern, for the life of the engine. */
+struct api_rt_entry {
+    struct api_realtime *rt;
+    struct api_engine *e;
+    struct api_rt_entry *next;
+    enum api_route_kind kind;
+    char *pattern;
+    size_t pattern_len;
+    struct http_sse_stream *ss;   /* streams */
+    struct http_ws_route *wr;     /* WebSocket routes */
+    bool active;                  /* in the current snapshot (under the registry's lock) */
+    bool seen;                    /* sync scratch */
+    char owner[API_RT_OWNER_MAX]; /* script URI (under the registry's lock) */
+    size_t owner_len;
+};
+
+/* The route of snapshot s that serves en now, or NULL (its script is gone). */
+const struct api_route *api_realtime_route_of(const struct api_snapshot *s,
+                                              const struct api_rt_entry *en);
+/* The active entry of kind at path, or NULL. Any thread. */
+struct api_rt_entry *api_realtime_entry_active(struct api_realtime *rt, enum api_route_kind kind,
+                                               struct str path);
+/* Natives' argument helpers: an owned UTF-8 copy of v (NULL with *exception set); a number
+ * (0 for NaN or on error); throw INVALID_ARGUMENT. */
+char *api_rt_arg_str(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *exception);
+double api_rt_arg_num(JSContextRef ctx, JSValueRef v);
+JSValueRef api_rt_invalid(JSContextRef ctx, JSValueRef *exception, const char *msg);
+
+/* WebSocket sockets of scripts (api_websocket.c). The http_ws callbacks of every WebSocket
+ * route (arg: its entry). */
+http_ws_open_fn api_ws_on_open;
+http_ws_message_fn api_ws_on_message;
+http_ws_close_fn api_ws_on_close;
+/* A new socket of en (one reference: the connection's), its executor chosen round-robin. */
+struct api_ws_sock *api_ws_sock_new(struct api_engine *e, struct api_rt_entry *en);
+void api_ws_sock_ref(struct api_ws_sock *s);
+/* Drop a reference; the last frees the socket state. NULL is a no-op. Any thread. */
+void api_ws_sock_unref(struct api_ws_sock *s);
+struct str api_ws_sock_id(const struct api_ws_sock *s);
+struct api_rt_entry *api_ws_sock_entry(const struct api_ws_sock *s);
+size_t api_ws_sock_exec(const struct api_ws_sock *s);
+/* The socket's callback settled: post the next waiting job (executor thread). */
+void api_ws_sock_next(struct api_ws_sock *s);
+/* The executor stopped: free the jobs waiting in the socket's queue. NULL is a no-op. */
+void api_ws_sock_drain(struct api_ws_sock *s);
+/* A WebSocketHandle object for JS holding a reference on s. */
+JSObjectRef api_ws_handle_new(JSContextRef ctx, struct api_ws_sock *s);
+extern const struct api_module api_module_websocket;
+
 struct api_realtime *api_realtime_new(struct api_engine *e);
 /* After the executors stopped and the server stopped. NULL is a no-op. */
 void api_realtime_free(struct api_realtime *rt);

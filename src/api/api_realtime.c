@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The JS side of spec/20-realtime.md §1-§2: routeRegistry.registerStreamRoute,
- * sendStreamMessage(Filtered), streamInfo, registerWebSocketRoute, sendWebSocketMessage,
- * closeWebSockets and the socket object, on top of the SSE and WebSocket hubs of http/.
+ * sendStreamMessage(Filtered), streamInfo and registerWebSocketRoute, on top of the SSE and
+ * WebSocket hubs of http/: registration, publication, connect dispatch, the invocations of
+ * the callbacks and their ends. The socket object, its state and sendWebSocketMessage /
+ * closeWebSockets are api_websocket.c.
  *
  * Registrations are routes of kind STREAM / WS (api_routes.c): collected by the register run,
  * published in the snapshot's router like any route. Publication (api_realtime_sync) gives each
@@ -14,7 +16,7 @@
  * its whole life (chosen round-robin at the upgrade): onOpen, every onMessage and onClose run
  * there, in order, each as its own invocation; socket.data is kept in C as JSON.
  * Thread contract: registration natives on the context's thread; sync and attach under the
- * deploy lock; dispatch and the http_ws callbacks on I/O loops; sends from any thread.
+ * deploy lock; dispatch on I/O loops; sends from any thread.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -27,27 +29,9 @@
 #include "base/mem.h"
 #include "base/rc.h"
 
-#define RT_OWNER_MAX       256
-#define RT_WS_DATA_MAX     ((size_t)16 * 1024)
-#define RT_WS_PENDING_MAX  1000
-#define RT_WS_CLOSE_REASON 123
-#define RT_MAX_NAME_BYTES  1024
+#define RT_MAX_NAME_BYTES 1024
 
 static const struct log_ctx rt_log = { .mod = "api" };
-
-struct api_rt_entry {
-    struct api_realtime *rt;
-    struct api_rt_entry *next;
-    enum api_route_kind kind;
-    char *pattern;
-    size_t pattern_len;
-    struct http_sse_stream *ss; /* streams */
-    struct http_ws_route *wr;   /* WebSocket routes */
-    bool active;                /* in the current snapshot (under rt->mu) */
-    bool seen;                  /* sync scratch */
-    char owner[RT_OWNER_MAX];   /* script URI (under rt->mu) */
-    size_t owner_len;
-};
 
 struct api_realtime {
     struct api_engine *e;
@@ -57,78 +41,6 @@ struct api_realtime {
     struct http_ws_hub *ws;
     struct api_rt_entry *entries;
 };
-
-/* What a socket's script did before the upgrade completed (onOpen), applied on open. */
-struct ws_pending {
-    int kind; /* 0 send, 1 close */
-    bool binary;
-    int code;
-    char *data;
-    size_t len;
-};
-
-/* The JS layer's per-socket state (http_ws user_data). */
-struct api_ws_sock {
-    atomic_size_t refs; /* the connection, jobs, JS handles */
-    struct api_rt_entry *entry;
-    size_t exec;
-    char id[HTTP_WS_ID_BYTES + 1];
-    pthread_mutex_t mu; /* everything below */
-    struct http_ws *ws; /* a reference once open */
-    bool open;
-    bool closed;
-    char protocol[HTTP_WS_PROTOCOL_MAX + 1];
-    char *data; /* socket.data as JSON, or NULL */
-    size_t data_len;
-    VEC(char *) groups;
-    VEC(struct ws_pending) pending;
-    /* The socket's executor thread only: */
-    bool running;           /* a message or close callback has not settled yet */
-    struct api_job *q_head; /* the next ones, in arrival order */
-    struct api_job *q_tail;
-};
-
-/* ------------------------------------------------------------------ sockets */
-
-static void sock_ref(struct api_ws_sock *s)
-{
-    atomic_fetch_add(&s->refs, 1);
-}
-
-static void sock_unref(struct api_ws_sock *s)
-{
-    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1) {
-        return;
-    }
-    http_ws_release(s->ws);
-    mem_free(s->data);
-    for (size_t i = 0; i < s->groups.count; i++) {
-        mem_free(s->groups.items[i]);
-    }
-    VEC_FREE(&s->groups);
-    for (size_t i = 0; i < s->pending.count; i++) {
-        mem_free(s->pending.items[i].data);
-    }
-    VEC_FREE(&s->pending);
-    pthread_mutex_destroy(&s->mu);
-    mem_free(s);
-}
-
-static struct api_ws_sock *sock_new(struct api_engine *e, struct api_rt_entry *en)
-{
-    struct api_ws_sock *s = mem_calloc(1, sizeof(*s));
-    atomic_init(&s->refs, 1);
-    s->entry = en;
-    s->exec = atomic_fetch_add_explicit(&e->next_exec, 1, memory_order_relaxed) % e->exec_count;
-    http_ws_make_id(s->id);
-    pthread_mutex_init(&s->mu, NULL);
-    return s;
-}
-
-static struct str sock_id(const struct api_ws_sock *s)
-{
-    return str_make(s->id, HTTP_WS_ID_BYTES);
-}
 
 /* ------------------------------------------------------------------ registry */
 
@@ -192,10 +104,6 @@ static void sse_config_of(const struct api_rt_opts *o, struct api_rt_entry *en,
     out->arg = en;
 }
 
-static http_ws_open_fn on_ws_open;
-static http_ws_message_fn on_ws_message;
-static http_ws_close_fn on_ws_close;
-
 static void ws_config_of(const struct api_rt_opts *o, struct api_rt_entry *en,
                          struct http_ws_config *out)
 {
@@ -208,9 +116,9 @@ static void ws_config_of(const struct api_rt_opts *o, struct api_rt_entry *en,
     out->protocol_count = o->protocol_count;
     out->idle_timeout_ms = o->idle_timeout_ms;
     out->max_messages_per_sec = o->max_messages_per_sec;
-    out->on_open = on_ws_open;
-    out->on_message = on_ws_message;
-    out->on_close = on_ws_close;
+    out->on_open = api_ws_on_open;
+    out->on_message = api_ws_on_message;
+    out->on_close = api_ws_on_close;
     out->arg = en;
 }
 
@@ -219,6 +127,7 @@ static struct api_rt_entry *entry_new(struct api_realtime *rt, const struct api_
 {
     struct api_rt_entry *en = mem_calloc(1, sizeof(*en));
     en->rt = rt;
+    en->e = rt->e;
     en->kind = r->kind;
     en->pattern = mem_strndup(r->pattern);
     en->pattern_len = r->pattern.len;
@@ -308,7 +217,7 @@ void api_realtime_sync(struct api_engine *e, struct api_snapshot *s)
                 continue;
             }
             en->seen = true;
-            size_t n = v->uri.len < RT_OWNER_MAX ? v->uri.len : RT_OWNER_MAX;
+            size_t n = v->uri.len < API_RT_OWNER_MAX ? v->uri.len : API_RT_OWNER_MAX;
             memcpy(en->owner, v->uri.ptr, n);
             en->owner_len = n;
             atomic_store(&r->rt_entry, en);
@@ -324,8 +233,8 @@ void api_realtime_sync(struct api_engine *e, struct api_snapshot *s)
 }
 
 /* The active entry of kind at path, or NULL. Any thread. */
-static struct api_rt_entry *entry_active(struct api_realtime *rt, enum api_route_kind kind,
-                                         struct str path)
+struct api_rt_entry *api_realtime_entry_active(struct api_realtime *rt, enum api_route_kind kind,
+                                               struct str path)
 {
     pthread_mutex_lock(&rt->mu);
     struct api_rt_entry *en = entry_find(rt, kind, path);
@@ -343,7 +252,7 @@ struct str api_realtime_job_id(const struct api_job *job)
     if (job->kind == API_JOB_STREAM_CLOSE) {
         return str_make(job->msg, job->msg_len); /* the connection id */
     }
-    return job->sock != NULL ? sock_id(job->sock) : STR("");
+    return job->sock != NULL ? api_ws_sock_id(job->sock) : STR("");
 }
 
 void api_realtime_job_free(struct api_job *job)
@@ -352,7 +261,7 @@ void api_realtime_job_free(struct api_job *job)
         return;
     }
     api_snapshot_unref(job->snap);
-    sock_unref(job->sock);
+    api_ws_sock_unref(job->sock);
     mem_free(job->msg);
     mem_free(job);
 }
@@ -360,57 +269,12 @@ void api_realtime_job_free(struct api_job *job)
 void api_realtime_job_cancel(struct api_job *job)
 {
     if (job->xch == NULL) {
-        struct api_ws_sock *sock = job->sock; /* the executor stopped: drop what waits too */
-        while (sock != NULL && sock->q_head != NULL) {
-            struct api_job *next = sock->q_head;
-            sock->q_head = next->next_in_sock;
-            api_realtime_job_free(next);
-        }
-        if (sock != NULL) {
-            sock->q_tail = NULL;
-        }
+        api_ws_sock_drain(job->sock); /* the executor stopped: drop what waits too */
         api_realtime_job_free(job);
         return;
     }
-    sock_unref(job->sock);
+    api_ws_sock_unref(job->sock);
     job->sock = NULL;
-}
-
-bool api_realtime_defer(struct api_job *job)
-{
-    if (job->kind != API_JOB_WS_MESSAGE && job->kind != API_JOB_WS_CLOSE) {
-        return false;
-    }
-    struct api_ws_sock *sock = job->sock;
-    if (job->resumed || !sock->running) {
-        job->resumed = false;
-        sock->running = true;
-        return false;
-    }
-    job->next_in_sock = NULL;
-    if (sock->q_tail != NULL) {
-        sock->q_tail->next_in_sock = job;
-    } else {
-        sock->q_head = job;
-    }
-    sock->q_tail = job;
-    return true;
-}
-
-/* The socket's callback settled: post the next waiting one (it keeps `running`). */
-static void sock_next(struct api_ws_sock *sock)
-{
-    struct api_job *job = sock->q_head;
-    if (job == NULL) {
-        sock->running = false;
-        return;
-    }
-    sock->q_head = job->next_in_sock;
-    if (sock->q_head == NULL) {
-        sock->q_tail = NULL;
-    }
-    job->resumed = true;
-    api_exec_post(&sock->entry->rt->e->execs[sock->exec], job);
 }
 
 /* End an event invocation (message or close) and let the socket's next callback run. */
@@ -418,17 +282,18 @@ static void event_end(struct api_inv *inv)
 {
     struct api_ws_sock *sock = inv->job != NULL ? inv->job->sock : NULL;
     if (sock != NULL) {
-        sock_ref(sock);
+        api_ws_sock_ref(sock);
     }
     api_inv_end(inv);
     if (sock != NULL) {
-        sock_next(sock);
-        sock_unref(sock);
+        api_ws_sock_next(sock);
+        api_ws_sock_unref(sock);
     }
 }
 
 /* The route of snapshot s that serves en now, or NULL (its script is gone). */
-static const struct api_route *route_of(const struct api_snapshot *s, const struct api_rt_entry *en)
+const struct api_route *api_realtime_route_of(const struct api_snapshot *s,
+                                              const struct api_rt_entry *en)
 {
     for (size_t i = 0; i < s->version_count; i++) {
         const struct api_version *v = s->versions[i];
@@ -440,85 +305,6 @@ static const struct api_route *route_of(const struct api_snapshot *s, const stru
         }
     }
     return NULL;
-}
-
-/* Post a WebSocket event of sock to its executor (I/O loop thread). */
-static void post_ws_event(struct api_ws_sock *sock, enum api_job_kind kind, bool binary, int code,
-                          struct str data)
-{
-    struct api_engine *e = sock->entry->rt->e;
-    struct api_snapshot *s = api_engine_snapshot(e);
-    const struct api_route *r = route_of(s, sock->entry);
-    if (r == NULL) {
-        api_snapshot_unref(s);
-        return;
-    }
-    struct api_job *job = mem_calloc(1, sizeof(*job));
-    job->snap = s;
-    job->route = r;
-    job->kind = kind;
-    sock_ref(sock);
-    job->sock = sock;
-    job->binary = binary;
-    job->code = code;
-    if (data.len > 0) {
-        job->msg = mem_dup(data.ptr, data.len);
-        job->msg_len = data.len;
-    }
-    api_exec_post(&e->execs[sock->exec], job);
-}
-
-/* ------------------------------------------------------------------ http_ws callbacks */
-
-static void apply_pending(struct api_ws_sock *sock)
-{
-    struct diag d;
-    for (size_t i = 0; i < sock->groups.count; i++) {
-        IGNORE_RC(http_ws_join(sock->ws, str_from_cstr(sock->groups.items[i]), &d));
-    }
-    for (size_t i = 0; i < sock->pending.count; i++) {
-        struct ws_pending *p = &sock->pending.items[i];
-        struct str data = str_make(p->data != NULL ? p->data : "", p->len);
-        if (p->kind == 0) {
-            IGNORE_RC(http_ws_send(sock->ws, p->binary, data));
-        } else {
-            IGNORE_RC(http_ws_close(sock->ws, p->code, data, &d));
-        }
-        mem_free(p->data);
-    }
-    sock->pending.count = 0;
-}
-
-static void on_ws_open(struct http_ws *ws, void *arg)
-{
-    (void)arg;
-    struct api_ws_sock *sock = http_ws_user_data(ws);
-    pthread_mutex_lock(&sock->mu);
-    sock->ws = http_ws_ref(ws);
-    sock->open = true;
-    struct str p = http_ws_protocol(ws);
-    memcpy(sock->protocol, p.ptr != NULL ? p.ptr : "", p.len);
-    sock->protocol[p.len] = '\0';
-    apply_pending(sock);
-    pthread_mutex_unlock(&sock->mu);
-}
-
-static void on_ws_message(struct http_ws *ws, bool binary, struct str data, void *arg)
-{
-    (void)arg;
-    post_ws_event(http_ws_user_data(ws), API_JOB_WS_MESSAGE, binary, 0, data);
-}
-
-static void on_ws_close(struct http_ws *ws, int code, struct str reason, void *arg)
-{
-    (void)arg;
-    struct api_ws_sock *sock = http_ws_user_data(ws);
-    pthread_mutex_lock(&sock->mu);
-    sock->open = false;
-    sock->closed = true;
-    pthread_mutex_unlock(&sock->mu);
-    post_ws_event(sock, API_JOB_WS_CLOSE, false, code, reason);
-    sock_unref(sock); /* the connection's reference */
 }
 
 /* ------------------------------------------------------------------ dispatch */
@@ -574,9 +360,9 @@ static void on_stream_disconnect(struct http_sse_stream *ss, void *conn_arg, voi
     (void)ss;
     struct stream_conn *sc = conn_arg;
     struct api_rt_entry *en = arg;
-    struct api_engine *e = en->rt->e;
+    struct api_engine *e = en->e;
     struct api_snapshot *s = api_engine_snapshot(e);
-    const struct api_route *r = route_of(s, en);
+    const struct api_route *r = api_realtime_route_of(s, en);
     if (r == NULL || !r->rt->has_close) {
         api_snapshot_unref(s);
         mem_free(sc);
@@ -598,8 +384,8 @@ static void on_stream_disconnect(struct http_sse_stream *ss, void *conn_arg, voi
 static void accept_ws(struct api_rt_entry *en, struct http_exchange *xch, struct api_ws_sock *sock)
 {
     struct diag d;
-    if (http_ws_accept(en->wr, xch, sock_id(sock), sock, &d) != RC_OK) {
-        sock_unref(sock);
+    if (http_ws_accept(en->wr, xch, api_ws_sock_id(sock), sock, &d) != RC_OK) {
+        api_ws_sock_unref(sock);
     }
 }
 
@@ -628,8 +414,8 @@ void api_realtime_dispatch(struct api_engine *e, struct api_job *job)
             ex = &e->execs[i % e->exec_count];
         } else {
             job->kind = API_JOB_WS_OPEN;
-            job->sock = sock_new(e, en); /* the job's reference becomes the connection's */
-            ex = &e->execs[job->sock->exec];
+            job->sock = api_ws_sock_new(e, en); /* the job's reference becomes the connection's */
+            ex = &e->execs[api_ws_sock_exec(job->sock)];
         }
         api_exec_post(ex, job);
         return;
@@ -637,7 +423,7 @@ void api_realtime_dispatch(struct api_engine *e, struct api_job *job)
     api_snapshot_unref(job->snap);
     job->snap = NULL;
     if (r->kind == API_ROUTE_WS) {
-        accept_ws(en, xch, sock_new(e, en));
+        accept_ws(en, xch, api_ws_sock_new(e, en));
         return;
     }
     struct http_criteria *c = NULL;
@@ -728,10 +514,10 @@ static void stream_connect_value(struct api_inv *inv, JSValueRef v)
 static void ws_open_value(struct api_inv *inv, JSValueRef v)
 {
     struct api_ws_sock *sock = inv->job->sock;
-    struct api_rt_entry *en = sock->entry;
+    struct api_rt_entry *en = api_ws_sock_entry(sock);
     inv->job->sock = NULL; /* the connection's reference, from here on */
     if (JSValueIsBoolean(inv->c->js, v) && !JSValueToBoolean(inv->c->js, v)) {
-        sock_unref(sock);
+        api_ws_sock_unref(sock);
         respond_http_error(inv, 403, "FORBIDDEN", "The WebSocket route refused the connection");
         return;
     }
@@ -742,7 +528,7 @@ static void ws_open_value(struct api_inv *inv, JSValueRef v)
 
 static void ws_open_exception(struct api_inv *inv, JSValueRef exception)
 {
-    sock_unref(inv->job->sock);
+    api_ws_sock_unref(inv->job->sock);
     inv->job->sock = NULL;
     inv->hooks = NULL; /* the HTTP error response of the thrown value */
     api_respond_exception(inv, exception);
@@ -750,7 +536,7 @@ static void ws_open_exception(struct api_inv *inv, JSValueRef exception)
 
 static void ws_open_error(struct api_inv *inv, int status, const char *code, const char *message)
 {
-    sock_unref(inv->job->sock);
+    api_ws_sock_unref(inv->job->sock);
     inv->job->sock = NULL;
     respond_http_error(inv, status, code, message);
 }
@@ -818,41 +604,6 @@ const struct api_inv_hooks *api_realtime_hooks(enum api_job_kind kind)
     }
 }
 
-/* ------------------------------------------------------------------ socket handles (JS) */
-
-static void handle_finalize(JSObjectRef o)
-{
-    sock_unref(JSObjectGetPrivate(o));
-}
-
-static JSClassRef handle_cls;
-
-static void make_handle_class(void)
-{
-    JSClassDefinition def = kJSClassDefinitionEmpty;
-    def.className = "WebSocketHandle";
-    def.finalize = handle_finalize;
-    handle_cls = JSClassCreate(&def);
-}
-
-static JSObjectRef make_handle(JSContextRef ctx, struct api_ws_sock *sock)
-{
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    (void)pthread_once(&once, make_handle_class);
-    sock_ref(sock);
-    return JSObjectMake(ctx, handle_cls, sock);
-}
-
-/* The socket of a handle argument, or NULL (a TypeError is set). */
-static struct api_ws_sock *handle_of(JSContextRef ctx, JSValueRef v, JSValueRef *exception)
-{
-    if (!JSValueIsObjectOfClass(ctx, v, handle_cls)) {
-        (void)js_throw_type_error(ctx, exception, "not a WebSocket handle");
-        return NULL;
-    }
-    return JSObjectGetPrivate((JSObjectRef)v);
-}
-
 /* ------------------------------------------------------------------ running callbacks */
 
 static JSValueRef message_value(JSContextRef ctx, const struct api_job *job)
@@ -893,7 +644,7 @@ void api_realtime_run(struct api_inv *inv, struct api_job *job)
         a = js_make_string(ctx, r->pattern);
         b = js_make_string(ctx, inv->request_id);
     } else {
-        a = make_handle(ctx, job->sock);
+        a = api_ws_handle_new(ctx, job->sock);
         if (job->kind == API_JOB_WS_OPEN) {
             kind = STR("wsOpen");
         } else if (job->kind == API_JOB_WS_MESSAGE) {
@@ -921,7 +672,7 @@ void api_realtime_run(struct api_inv *inv, struct api_job *job)
 /* ------------------------------------------------------------------ natives: helpers */
 
 /* An owned UTF-8 copy of v, or NULL with *exception set. */
-static char *arg_str(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *exception)
+char *api_rt_arg_str(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *exception)
 {
     JSValueRef exc = NULL;
     char *s = js_value_to_owned(ctx, v, out_len, &exc);
@@ -931,7 +682,7 @@ static char *arg_str(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef
     return s;
 }
 
-static double arg_num(JSContextRef ctx, JSValueRef v)
+double api_rt_arg_num(JSContextRef ctx, JSValueRef v)
 {
     JSValueRef exc = NULL;
     double n = JSValueToNumber(ctx, v, &exc);
@@ -940,7 +691,7 @@ static double arg_num(JSContextRef ctx, JSValueRef v)
 
 static size_t arg_size(JSContextRef ctx, JSValueRef v, size_t max)
 {
-    double n = arg_num(ctx, v);
+    double n = api_rt_arg_num(ctx, v);
     return n <= 0 ? 0 : n >= (double)max ? max : (size_t)n;
 }
 
@@ -954,7 +705,7 @@ static int arg_list(JSContextRef ctx, JSValueRef v, struct str **out, size_t *ou
     }
     JSValueRef exc = NULL;
     JSStringRef len_name = JSStringCreateWithUTF8CString("length");
-    double nd = arg_num(ctx, JSObjectGetProperty(ctx, (JSObjectRef)v, len_name, &exc));
+    double nd = api_rt_arg_num(ctx, JSObjectGetProperty(ctx, (JSObjectRef)v, len_name, &exc));
     JSStringRelease(len_name);
     if (nd < 0 || nd > 64) {
         return RC_LIMIT;
@@ -980,7 +731,7 @@ static void free_list(struct str *list, size_t n)
     mem_free(list);
 }
 
-static JSValueRef invalid(JSContextRef ctx, JSValueRef *exception, const char *msg)
+JSValueRef api_rt_invalid(JSContextRef ctx, JSValueRef *exception, const char *msg)
 {
     return api_throw(ctx, exception, "INVALID_ARGUMENT", str_from_cstr(msg), STR(""));
 }
@@ -988,10 +739,11 @@ static JSValueRef invalid(JSContextRef ctx, JSValueRef *exception, const char *m
 /* A registration path: a string, no '*' (streams and sockets take :params only). */
 static char *arg_path(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *exception)
 {
-    char *path = arg_str(ctx, v, out_len, exception);
+    char *path = api_rt_arg_str(ctx, v, out_len, exception);
     if (path != NULL && memchr(path, '*', *out_len) != NULL) {
         mem_free(path);
-        (void)invalid(ctx, exception, "stream and WebSocket paths take :name parameters, not *");
+        (void)api_rt_invalid(ctx, exception,
+                             "stream and WebSocket paths take :name parameters, not *");
         return NULL;
     }
     return path;
@@ -1009,14 +761,14 @@ static JSValueRef rt_register_stream(JSContextRef ctx, JSObjectRef this_obj, siz
     if (path == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    double replay = arg_num(ctx, argv[2]);
+    double replay = api_rt_arg_num(ctx, argv[2]);
     JSValueRef r;
     if (replay < 0 || replay > HTTP_SSE_MAX_REPLAY) {
-        r = invalid(ctx, exception, "replay must be 0-1000");
+        r = api_rt_invalid(ctx, exception, "replay must be 0-1000");
     } else {
         struct api_rt_opts o = {
             .replay = (size_t)replay,
-            .heartbeat_ms = (int64_t)arg_num(ctx, argv[3]),
+            .heartbeat_ms = (int64_t)api_rt_arg_num(ctx, argv[3]),
             .max_connections = arg_size(ctx, argv[4], 1000000),
             .criteria_from_query = JSValueToBoolean(ctx, argv[5]),
             .has_handler = JSValueToBoolean(ctx, argv[6]),
@@ -1041,7 +793,7 @@ static JSValueRef rt_register_ws(JSContextRef ctx, JSObjectRef this_obj, size_t 
     }
     struct api_rt_opts o = {
         .max_message_bytes = arg_size(ctx, argv[2], (size_t)16 * 1024 * 1024),
-        .idle_timeout_ms = (int64_t)arg_num(ctx, argv[3]),
+        .idle_timeout_ms = (int64_t)api_rt_arg_num(ctx, argv[3]),
         .max_messages_per_sec = arg_size(ctx, argv[4], 1000000),
         .max_connections = arg_size(ctx, argv[5], 1000000),
         .has_handler = JSValueToBoolean(ctx, argv[8]),
@@ -1049,7 +801,7 @@ static JSValueRef rt_register_ws(JSContextRef ctx, JSObjectRef this_obj, size_t 
     JSValueRef r;
     if (arg_list(ctx, argv[6], &o.origins, &o.origin_count) != RC_OK ||
         arg_list(ctx, argv[7], &o.protocols, &o.protocol_count) != RC_OK) {
-        r = invalid(ctx, exception, "origins and protocols take at most 64 entries");
+        r = api_rt_invalid(ctx, exception, "origins and protocols take at most 64 entries");
     } else {
         r = api_routes_register(ctx, STR("GET"), str_make(path, plen), API_ROUTE_WS, argv[1], &o,
                                 exception);
@@ -1066,7 +818,7 @@ int api_realtime_stream_send(struct api_engine *e, struct str path,
                              const struct http_sse_message *m, struct http_filter *f,
                              size_t *out_local, struct diag *d)
 {
-    struct api_rt_entry *en = entry_active(e->rt, API_ROUTE_STREAM, path);
+    struct api_rt_entry *en = api_realtime_entry_active(e->rt, API_ROUTE_STREAM, path);
     if (en == NULL) {
         *out_local = 0;
         return diag_set(d, RC_NOTFOUND, "no event stream is registered at %.*s", STR_FMT(path));
@@ -1174,17 +926,17 @@ static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t 
         return api_throw(ctx, exception, "STREAM_NOT_FOUND", STR("no streams in this context"),
                          STR(""));
     }
-    if ((path = arg_str(ctx, argv[0], &plen, exception)) == NULL ||
-        (data = arg_str(ctx, argv[1], &dlen, exception)) == NULL ||
-        (event = arg_str(ctx, argv[5], &elen, exception)) == NULL ||
-        (id = arg_str(ctx, argv[6], &ilen, exception)) == NULL) {
+    if ((path = api_rt_arg_str(ctx, argv[0], &plen, exception)) == NULL ||
+        (data = api_rt_arg_str(ctx, argv[1], &dlen, exception)) == NULL ||
+        (event = api_rt_arg_str(ctx, argv[5], &elen, exception)) == NULL ||
+        (id = api_rt_arg_str(ctx, argv[6], &ilen, exception)) == NULL) {
         goto out;
     }
     if (!JSValueIsNull(ctx, argv[2]) && !JSValueIsUndefined(ctx, argv[2])) {
-        if ((filter = arg_str(ctx, argv[2], &flen, exception)) == NULL) {
+        if ((filter = api_rt_arg_str(ctx, argv[2], &flen, exception)) == NULL) {
             goto out;
         }
-        double mode = arg_num(ctx, argv[3]);
+        double mode = api_rt_arg_num(ctx, argv[3]);
         enum http_filter_mode fm = mode == 1   ? HTTP_FILTER_OVERLAP
                                    : mode == 2 ? HTTP_FILTER_SELECT
                                                : HTTP_FILTER_SUBSET;
@@ -1227,19 +979,20 @@ static JSValueRef rt_stream_info(JSContextRef ctx, JSObjectRef this_obj, size_t 
 {
     struct api_ctx *c = api_ctx_of(ctx);
     size_t plen = 0;
-    char *path = arg_str(ctx, argv[0], &plen, exception);
+    char *path = api_rt_arg_str(ctx, argv[0], &plen, exception);
     if (path == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    struct api_rt_entry *en = c != NULL && c->e != NULL
-                                  ? entry_active(c->e->rt, API_ROUTE_STREAM, str_make(path, plen))
-                                  : NULL;
+    struct api_rt_entry *en =
+        c != NULL && c->e != NULL
+            ? api_realtime_entry_active(c->e->rt, API_ROUTE_STREAM, str_make(path, plen))
+            : NULL;
     mem_free(path);
     if (en == NULL) {
         return api_throw(ctx, exception, "STREAM_NOT_FOUND",
                          STR("no event stream is registered at that path"), STR(""));
     }
-    char owner[RT_OWNER_MAX];
+    char owner[API_RT_OWNER_MAX];
     pthread_mutex_lock(&en->rt->mu);
     size_t olen = en->owner_len;
     memcpy(owner, en->owner, olen);
@@ -1260,420 +1013,11 @@ static JSValueRef rt_stream_info(JSContextRef ctx, JSObjectRef this_obj, size_t 
     return arr;
 }
 
-/* ------------------------------------------------------------------ natives: sockets */
-
-/* The bytes of a send: a Uint8Array/ArrayBuffer (binary) or a string (text), owned. */
-static char *arg_payload(JSContextRef ctx, JSValueRef v, size_t *out_len, bool *out_binary,
-                         JSValueRef *exception)
-{
-    struct str bytes;
-    if (js_bytes_view(ctx, v, &bytes)) {
-        *out_binary = true;
-        *out_len = bytes.len;
-        return mem_dup(bytes.ptr != NULL ? bytes.ptr : "", bytes.len);
-    }
-    *out_binary = false;
-    return arg_str(ctx, v, out_len, exception);
-}
-
-static JSValueRef socket_closed(JSContextRef ctx, JSValueRef *exception)
-{
-    return api_throw(ctx, exception, "SOCKET_CLOSED", STR("the WebSocket is closed"), STR(""));
-}
-
-/* Run a send or close now (open) or after the upgrade (during onOpen). Under sock->mu. */
-static bool sock_op(struct api_ws_sock *sock, int kind, bool binary, int code, struct str data,
-                    struct diag *d)
-{
-    if (sock->closed) {
-        return false;
-    }
-    if (sock->open) {
-        if (kind == 0) {
-            return http_ws_send(sock->ws, binary, data) == RC_OK;
-        }
-        return http_ws_close(sock->ws, code, data, d) == RC_OK;
-    }
-    if (sock->pending.count >= RT_WS_PENDING_MAX) {
-        return false;
-    }
-    struct ws_pending p = {
-        .kind = kind,
-        .binary = binary,
-        .code = code,
-        .data = data.len > 0 ? mem_dup(data.ptr, data.len) : NULL,
-        .len = data.len,
-    };
-    VEC_PUSH(&sock->pending, p);
-    return true;
-}
-
-/* One WebSocket send: to sock when set, else to the sockets of en picked by group, id and
- * except (http_ws_send_route). */
-struct ws_send {
-    struct api_ws_sock *sock;
-    struct api_rt_entry *en;
-    bool binary;
-    struct str group;
-    struct str id;
-    struct str except;
-    struct str data;
-};
-
-/* false: the socket is closed. */
-static bool ws_send_now(const struct ws_send *s)
-{
-    if (s->sock == NULL) {
-        IGNORE_RC(http_ws_send_route(s->en->wr, s->group, s->id, s->except, s->binary, s->data));
-        return true;
-    }
-    struct diag d;
-    pthread_mutex_lock(&s->sock->mu);
-    bool ok = sock_op(s->sock, 0, s->binary, 0, s->data, &d);
-    pthread_mutex_unlock(&s->sock->mu);
-    return ok;
-}
-
-/* A send held for the commit of a transaction: its own copies. */
-struct held_ws {
-    struct ws_send s;
-    char bytes[];
-};
-
-static void held_ws_run(void *arg)
-{
-    IGNORE_RC(ws_send_now(&((struct held_ws *)arg)->s));
-}
-
-static void held_ws_drop(void *arg)
-{
-    struct held_ws *h = arg;
-    sock_unref(h->s.sock);
-    mem_free(h);
-}
-
-/* Send now, or, inside database.transaction(), after the outermost commit (spec §4). false:
- * the socket is closed. */
-static bool ws_send(struct api_ctx *c, const struct ws_send *s)
-{
-    struct api_tx *tx = c != NULL ? api_ctx_tx(c) : NULL;
-    if (tx == NULL || tx->depth == 0 || tx->owner != c->current) {
-        return ws_send_now(s);
-    }
-    if (s->sock != NULL) {
-        pthread_mutex_lock(&s->sock->mu);
-        bool closed = s->sock->closed;
-        pthread_mutex_unlock(&s->sock->mu);
-        if (closed) {
-            return false;
-        }
-    }
-    struct str parts[4] = { s->group, s->id, s->except, s->data };
-    size_t n = 0;
-    for (size_t i = 0; i < 4; i++) {
-        n += parts[i].len;
-    }
-    struct held_ws *h = mem_calloc(1, sizeof(*h) + n + 1);
-    char *p = h->bytes;
-    for (size_t i = 0; i < 4; i++) {
-        memcpy(p, parts[i].ptr != NULL ? parts[i].ptr : "", parts[i].len);
-        parts[i] = str_make(p, parts[i].len);
-        p += parts[i].len;
-    }
-    h->s = (struct ws_send){ .sock = s->sock,
-                             .en = s->en,
-                             .binary = s->binary,
-                             .group = parts[0],
-                             .id = parts[1],
-                             .except = parts[2],
-                             .data = parts[3] };
-    if (h->s.sock != NULL) {
-        sock_ref(h->s.sock);
-    }
-    if (!api_tx_defer(c, held_ws_run, held_ws_drop, h)) {
-        held_ws_drop(h);
-        return ws_send_now(s);
-    }
-    return true;
-}
-
-/* wsSend(handle, data) */
-static JSValueRef rt_ws_send(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                             const JSValueRef argv[], JSValueRef *exception)
-{
-    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
-    if (sock == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    size_t len = 0;
-    bool binary = false;
-    char *data = arg_payload(ctx, argv[1], &len, &binary, exception);
-    if (data == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    struct ws_send ws = { .sock = sock, .binary = binary, .data = str_make(data, len) };
-    bool ok = ws_send(api_ctx_of(ctx), &ws);
-    mem_free(data);
-    return ok ? JSValueMakeUndefined(ctx) : socket_closed(ctx, exception);
-}
-
-/* wsClose(handle, code, reason) */
-static JSValueRef rt_ws_close(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                              const JSValueRef argv[], JSValueRef *exception)
-{
-    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
-    if (sock == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    int code = (int)arg_num(ctx, argv[1]);
-    size_t len = 0;
-    char *reason = arg_str(ctx, argv[2], &len, exception);
-    if (reason == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    JSValueRef r = JSValueMakeUndefined(ctx);
-    if ((code != 1000 && (code < 3000 || code > 4999)) || len > RT_WS_CLOSE_REASON) {
-        r = invalid(ctx, exception, "close code must be 1000 or 3000-4999, reason <= 123 bytes");
-    } else {
-        struct diag d;
-        pthread_mutex_lock(&sock->mu);
-        (void)sock_op(sock, 1, false, code, str_make(reason, len), &d);
-        pthread_mutex_unlock(&sock->mu);
-    }
-    mem_free(reason);
-    return r;
-}
-
-/* Join or leave group g (the mirror, and the socket once open). RC_OK, RC_LIMIT, RC_INVAL.
- * Under sock->mu. */
-static int sock_group(struct api_ws_sock *sock, struct str g, bool join)
-{
-    if (!http_ws_group_name_is_valid(g)) {
-        return RC_INVAL; /* also before the upgrade, when the join is only recorded */
-    }
-    size_t at = sock->groups.count;
-    for (size_t i = 0; i < sock->groups.count; i++) {
-        if (str_eq_cstr(g, sock->groups.items[i])) {
-            at = i;
-        }
-    }
-    struct diag d;
-    if (!join) {
-        if (at == sock->groups.count) {
-            return RC_OK;
-        }
-        mem_free(sock->groups.items[at]);
-        sock->groups.items[at] = sock->groups.items[--sock->groups.count];
-        return sock->open ? http_ws_leave(sock->ws, g, &d) : RC_OK;
-    }
-    if (at < sock->groups.count) {
-        return RC_OK;
-    }
-    if (sock->groups.count >= HTTP_WS_GROUPS_MAX) {
-        return RC_LIMIT;
-    }
-    int rc = sock->open ? http_ws_join(sock->ws, g, &d) : RC_OK;
-    if (rc == RC_OK && !sock->closed) {
-        VEC_PUSH(&sock->groups, mem_strndup(g));
-    }
-    return rc;
-}
-
-/* wsGroup(handle, name, join) */
-static JSValueRef rt_ws_group(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                              const JSValueRef argv[], JSValueRef *exception)
-{
-    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
-    if (sock == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    size_t len = 0;
-    char *g = arg_str(ctx, argv[1], &len, exception);
-    if (g == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    pthread_mutex_lock(&sock->mu);
-    int rc = sock_group(sock, str_make(g, len), JSValueToBoolean(ctx, argv[2]));
-    pthread_mutex_unlock(&sock->mu);
-    mem_free(g);
-    if (rc == RC_LIMIT) {
-        return api_throw(ctx, exception, "LIMIT_EXCEEDED", STR("a socket is in at most 100 groups"),
-                         STR(""));
-    }
-    if (rc != RC_OK) {
-        return invalid(ctx, exception, "group names match ^[A-Za-z0-9_.:-]{1,128}$");
-    }
-    return JSValueMakeUndefined(ctx);
-}
-
-/* wsBroadcast(handle, group, data, exceptSelf) */
-static JSValueRef rt_ws_broadcast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                                  const JSValueRef argv[], JSValueRef *exception)
-{
-    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
-    if (sock == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    size_t glen = 0;
-    size_t len = 0;
-    bool binary = false;
-    char *g = arg_str(ctx, argv[1], &glen, exception);
-    char *data = g != NULL ? arg_payload(ctx, argv[2], &len, &binary, exception) : NULL;
-    if (data != NULL) {
-        struct ws_send ws = {
-            .en = sock->entry,
-            .binary = binary,
-            .group = str_make(g, glen),
-            .except = JSValueToBoolean(ctx, argv[3]) ? sock_id(sock) : STR_NULL,
-            .data = str_make(data, len),
-        };
-        IGNORE_RC(ws_send(api_ctx_of(ctx), &ws));
-    }
-    mem_free(g);
-    mem_free(data);
-    return JSValueMakeUndefined(ctx);
-}
-
-/* wsInfo(handle) -> [id, path, protocol, isOpen, groups] */
-static JSValueRef rt_ws_info(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                             const JSValueRef argv[], JSValueRef *exception)
-{
-    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
-    if (sock == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    JSValueRef exc = NULL;
-    pthread_mutex_lock(&sock->mu);
-    size_t n = sock->groups.count;
-    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of JSValueRef */
-    JSValueRef *gs = mem_calloc(n ? n : 1, sizeof(*gs));
-    for (size_t i = 0; i < n; i++) {
-        gs[i] = js_make_string(ctx, str_from_cstr(sock->groups.items[i]));
-    }
-    JSValueRef items[5] = {
-        js_make_string(ctx, sock_id(sock)),
-        js_make_string(ctx, str_make(sock->entry->pattern, sock->entry->pattern_len)),
-        js_make_string(ctx, str_from_cstr(sock->protocol)),
-        JSValueMakeBoolean(ctx, !sock->closed),
-        JSObjectMakeArray(ctx, n, gs, &exc),
-    };
-    pthread_mutex_unlock(&sock->mu);
-    mem_free(gs);
-    JSObjectRef arr = JSObjectMakeArray(ctx, 5, items, &exc);
-    if (exc != NULL) {
-        *exception = exc;
-        return JSValueMakeUndefined(ctx);
-    }
-    return arr;
-}
-
-/* wsData(handle[, json]): get (a JSON string or undefined) or set socket.data. */
-static JSValueRef rt_ws_data(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                             const JSValueRef argv[], JSValueRef *exception)
-{
-    struct api_ws_sock *sock = handle_of(ctx, argv[0], exception);
-    if (sock == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
-    if (argc < 2) {
-        pthread_mutex_lock(&sock->mu);
-        JSValueRef v = sock->data != NULL
-                           ? js_make_string(ctx, str_make(sock->data, sock->data_len))
-                           : JSValueMakeUndefined(ctx);
-        pthread_mutex_unlock(&sock->mu);
-        return v;
-    }
-    size_t len = 0;
-    char *json = NULL;
-    if (!JSValueIsUndefined(ctx, argv[1])) {
-        json = arg_str(ctx, argv[1], &len, exception);
-        if (json == NULL) {
-            return JSValueMakeUndefined(ctx);
-        }
-    }
-    if (len > RT_WS_DATA_MAX) {
-        mem_free(json);
-        return api_throw(ctx, exception, "LIMIT_EXCEEDED",
-                         STR("socket.data is over 16 KiB as JSON"), STR("{\"limit\":16384}"));
-    }
-    pthread_mutex_lock(&sock->mu);
-    mem_free(sock->data);
-    sock->data = json;
-    sock->data_len = len;
-    pthread_mutex_unlock(&sock->mu);
-    return JSValueMakeUndefined(ctx);
-}
-
-/* wsRoute(path, op, data, group, socketId, except, code) -> open sockets of path. op 0: send,
- * 1: close (data is the reason). */
-static JSValueRef rt_ws_route(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                              const JSValueRef argv[], JSValueRef *exception)
-{
-    struct api_ctx *c = api_ctx_of(ctx);
-    char *path = NULL;
-    char *data = NULL;
-    char *group = NULL;
-    char *id = NULL;
-    char *except = NULL;
-    size_t plen = 0;
-    size_t dlen = 0;
-    size_t glen = 0;
-    size_t ilen = 0;
-    size_t xlen = 0;
-    bool binary = false;
-    JSValueRef r = JSValueMakeUndefined(ctx);
-    if ((path = arg_str(ctx, argv[0], &plen, exception)) == NULL ||
-        (data = arg_payload(ctx, argv[2], &dlen, &binary, exception)) == NULL ||
-        (group = arg_str(ctx, argv[3], &glen, exception)) == NULL ||
-        (id = arg_str(ctx, argv[4], &ilen, exception)) == NULL ||
-        (except = arg_str(ctx, argv[5], &xlen, exception)) == NULL) {
-        goto out;
-    }
-    struct api_rt_entry *en = c != NULL && c->e != NULL
-                                  ? entry_active(c->e->rt, API_ROUTE_WS, str_make(path, plen))
-                                  : NULL;
-    if (en == NULL) {
-        r = api_throw(ctx, exception, "STREAM_NOT_FOUND",
-                      STR("no WebSocket route is registered at that path"), STR(""));
-        goto out;
-    }
-    struct diag d;
-    int rc = RC_OK;
-    if (arg_num(ctx, argv[1]) == 1) {
-        rc = http_ws_close_route(en->wr, str_make(group, glen), str_make(id, ilen),
-                                 (int)arg_num(ctx, argv[6]), str_make(data, dlen), &d);
-    } else {
-        struct ws_send ws = { .en = en,
-                              .binary = binary,
-                              .group = str_make(group, glen),
-                              .id = str_make(id, ilen),
-                              .except = str_make(except, xlen),
-                              .data = str_make(data, dlen) };
-        IGNORE_RC(ws_send(c, &ws));
-    }
-    r = rc == RC_OK ? JSValueMakeNumber(ctx, (double)http_ws_connection_count(en->wr))
-                    : invalid(ctx, exception, d.msg);
-out:
-    mem_free(path);
-    mem_free(data);
-    mem_free(group);
-    mem_free(id);
-    mem_free(except);
-    return r;
-}
-
 static const struct js_fn realtime_fns[] = {
     { .name = "registerStreamRoute", .fn = rt_register_stream, .min_args = 8 },
     { .name = "registerWebSocketRoute", .fn = rt_register_ws, .min_args = 9 },
     { .name = "sendStream", .fn = rt_send_stream, .min_args = 7 },
     { .name = "streamInfo", .fn = rt_stream_info, .min_args = 1 },
-    { .name = "wsSend", .fn = rt_ws_send, .min_args = 2 },
-    { .name = "wsClose", .fn = rt_ws_close, .min_args = 3 },
-    { .name = "wsGroup", .fn = rt_ws_group, .min_args = 3 },
-    { .name = "wsBroadcast", .fn = rt_ws_broadcast, .min_args = 4 },
-    { .name = "wsInfo", .fn = rt_ws_info, .min_args = 1 },
-    { .name = "wsData", .fn = rt_ws_data, .min_args = 1 },
-    { .name = "wsRoute", .fn = rt_ws_route, .min_args = 7 },
     { .name = NULL },
 };
 
