@@ -46,6 +46,10 @@ function eq(a, b, msg) {
 
 // ------------------------------------------------------------------ kiln
 
+// Every kiln this runner started and has not stopped: killed if the runner itself dies.
+const live = new Set();
+process.on("exit", () => { for (const p of live) p.kill("SIGKILL"); });
+
 class Kiln {
   constructor(scripts, args = []) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-rt-"));
@@ -58,11 +62,13 @@ class Kiln {
       "--scripts", this.scripts, "--data", path.join(this.dir, "data"), "--io-threads", "2",
       "--js-threads", "2", ...args], { stdio: ["ignore", "ignore", "pipe"] });
     this.proc.stderr.on("data", (d) => { this.log += d; });
-    this.exited = new Promise((r) => this.proc.on("exit", (code, sig) => r({ code, sig })));
+    live.add(this.proc);
+    this.exited = new Promise((r) => this.proc.on("exit", (code, sig) => { live.delete(this.proc); r({ code, sig }); }));
   }
 
   async start() {
-    await until("kiln to start", () => fs.existsSync(this.portFile) && fs.readFileSync(this.portFile, "utf8").trim());
+    await until("kiln to start", () => fs.existsSync(this.portFile) && fs.readFileSync(this.portFile, "utf8").trim())
+      .catch((e) => { this.proc.kill("SIGKILL"); throw new Error(`${e.message}:\n${this.log.slice(-2000)}`); });
     this.port = Number(fs.readFileSync(this.portFile, "utf8").trim());
     this.base = `http://127.0.0.1:${this.port}`;
     return this;
