@@ -370,8 +370,9 @@ static JSValueRef form_fields(JSContextRef ctx, struct api_inv *inv, JSValueRef 
 {
     JSValueRef args[2] = { entries, JSValueMakeNumber(ctx, which) };
     JSValueRef exc = NULL;
-    JSValueRef r = JSObjectCallAsFunction(ctx, inv->c->k_form_fields, NULL, 2, args, &exc);
-    if (exc != NULL) {
+    JSValueRef r = NULL;
+    struct diag d;
+    if (js_call(ctx, inv->c->k_form_fields, NULL, 2, args, &r, &exc, &d) != RC_OK) {
         *exception = exc;
         return NULL;
     }
@@ -571,7 +572,8 @@ static JSValueRef req_form_data(JSContextRef ctx, JSObjectRef fn, JSObjectRef th
     JSValueRef err = NULL;
     JSValueRef fd = form_data(ctx, inv, &err);
     JSValueRef arg = fd != NULL ? fd : err;
-    (void)JSObjectCallAsFunction(ctx, fd != NULL ? resolve : reject, NULL, 1, &arg, &exc);
+    struct diag d;
+    IGNORE_RC(js_call(ctx, fd != NULL ? resolve : reject, NULL, 1, &arg, NULL, &exc, &d));
     return promise;
 }
 

@@ -497,7 +497,9 @@ static void respond_stream(struct api_inv *inv, int status, struct http_header *
     JSValueRef args[2] = { stream, obj };
     JSValueRef exc = NULL;
     struct api_inv *prev = api_inv_enter(inv);
-    (void)JSObjectCallAsFunction(ctx, c->k_pump_body, NULL, 2, args, &exc);
+    /* js_call: when this is the outermost call of a held JSC lock, the pump's first
+     * continuations run before it returns, with inv current (docs/internals/js.md). */
+    IGNORE_RC(js_call(ctx, c->k_pump_body, NULL, 2, args, NULL, &exc, &d)); /* exc says */
     api_inv_leave(inv, prev);
     if (exc != NULL) {
         api_log_exception(c, inv->request_id, "streamed body failed", exc);
