@@ -79,8 +79,9 @@ TEST(api_web_streamed_body_cut_at_deadline)
     deploy(&t);
     char *r = tenv_get(&t, "/forever");
     ASSERT_EQ_INT(resp_status(r), 200);
-    ASSERT_TRUE(strstr(resp_body(r), "1\r\n.\r\n") != NULL);
-    ASSERT_TRUE(strstr(resp_body(r), "0\r\n\r\n") == NULL); /* no last chunk: cut */
+    /* Some dots arrived (one chunk each, or several per chunk on a loaded machine)... */
+    ASSERT_TRUE(strstr(resp_body(r), ".\r\n") != NULL);
+    ASSERT_TRUE(strstr(resp_body(r), "0\r\n\r\n") == NULL); /* ...and no last chunk: cut */
     mem_free(r);
     /* The executor serves the next request. */
     r = tenv_get(&t, "/canceled");
