@@ -74,7 +74,7 @@ TEST(api_web_streamed_body_chunks)
 TEST(api_web_streamed_body_cut_at_deadline)
 {
     struct tenv t;
-    struct api_config cfg = { .js_threads = 1, .exec_timeout_ms = 200, .init_timeout_ms = 1000 };
+    struct api_config cfg = { .js_threads = 1, .exec_timeout_ms = 1000, .init_timeout_ms = 1000 };
     tenv_start_cfg(&t, &cfg);
     deploy(&t);
     char *r = tenv_get(&t, "/forever");
