@@ -418,6 +418,13 @@ struct api_rt_entry *api_realtime_entry_active(struct api_realtime *rt, enum api
 char *api_rt_arg_str(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *exception);
 double api_rt_arg_num(JSContextRef ctx, JSValueRef v);
 JSValueRef api_rt_invalid(JSContextRef ctx, JSValueRef *exception, const char *msg);
+/* A message filter from (json | null, mode 0 subset / 1 overlap / 2 select, literal): true with
+ * an owned *out_f (NULL: none), false with an INVALID_FILTER exception set. */
+bool api_rt_arg_filter(JSContextRef ctx, const JSValueRef argv[3], struct http_filter **out_f,
+                       JSValueRef *exception);
+/* Add a flat [key, value, ...] array of strings to c. RC_OK, RC_LIMIT, RC_INVAL (d says). */
+int api_rt_read_criteria(JSContextRef ctx, JSObjectRef arr, struct http_criteria *c,
+                         struct diag *d);
 
 /* WebSocket sockets of scripts (api_websocket.c). The http_ws callbacks of every WebSocket
  * route (arg: its entry). */

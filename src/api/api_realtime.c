@@ -439,7 +439,7 @@ void api_realtime_dispatch(struct api_engine *e, struct api_job *job)
 /* ------------------------------------------------------------------ invocation ends */
 
 /* Read onConnect's normalised result, a flat [key, value, ...] array of strings, into c. */
-static int read_criteria(JSContextRef ctx, JSObjectRef arr, struct http_criteria *c, struct diag *d)
+int api_rt_read_criteria(JSContextRef ctx, JSObjectRef arr, struct http_criteria *c, struct diag *d)
 {
     JSValueRef exc = NULL;
     JSStringRef len_name = JSStringCreateWithUTF8CString("length");
@@ -488,7 +488,7 @@ static void stream_connect_value(struct api_inv *inv, JSValueRef v)
     }
     struct http_criteria *c = http_criteria_new();
     struct diag d;
-    int rc = read_criteria(ctx, (JSObjectRef)v, c, &d);
+    int rc = api_rt_read_criteria(ctx, (JSObjectRef)v, c, &d);
     for (size_t i = 0; rc == RC_OK && i < job->match.param_count; i++) {
         rc = http_criteria_set(c, job->match.params[i].name, job->match.params[i].value, &d);
     }
@@ -749,6 +749,33 @@ static char *arg_path(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRe
     return path;
 }
 
+bool api_rt_arg_filter(JSContextRef ctx, const JSValueRef argv[3], struct http_filter **out_f,
+                       JSValueRef *exception)
+{
+    *out_f = NULL;
+    if (JSValueIsNull(ctx, argv[0]) || JSValueIsUndefined(ctx, argv[0])) {
+        return true;
+    }
+    size_t len = 0;
+    char *json = api_rt_arg_str(ctx, argv[0], &len, exception);
+    if (json == NULL) {
+        return false;
+    }
+    double mode = api_rt_arg_num(ctx, argv[1]);
+    enum http_filter_mode fm = mode == 1   ? HTTP_FILTER_OVERLAP
+                               : mode == 2 ? HTTP_FILTER_SELECT
+                                           : HTTP_FILTER_SUBSET;
+    struct diag d;
+    int rc =
+        http_filter_parse_json(str_make(json, len), fm, JSValueToBoolean(ctx, argv[2]), out_f, &d);
+    mem_free(json);
+    if (rc != RC_OK) {
+        (void)api_throw(ctx, exception, "INVALID_FILTER", str_from_cstr(d.msg), STR(""));
+        return false;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------------ natives: registration */
 
 /* registerStreamRoute(path, spec, replay, heartbeatMs, maxConnections, criteriaFromQuery,
@@ -911,13 +938,11 @@ static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t 
     struct api_ctx *c = api_ctx_of(ctx);
     char *path = NULL;
     char *data = NULL;
-    char *filter = NULL;
     char *event = NULL;
     char *id = NULL;
     struct http_filter *f = NULL;
     size_t plen = 0;
     size_t dlen = 0;
-    size_t flen = 0;
     size_t elen = 0;
     size_t ilen = 0;
     JSValueRef r = JSValueMakeUndefined(ctx);
@@ -932,19 +957,8 @@ static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t 
         (id = api_rt_arg_str(ctx, argv[6], &ilen, exception)) == NULL) {
         goto out;
     }
-    if (!JSValueIsNull(ctx, argv[2]) && !JSValueIsUndefined(ctx, argv[2])) {
-        if ((filter = api_rt_arg_str(ctx, argv[2], &flen, exception)) == NULL) {
-            goto out;
-        }
-        double mode = api_rt_arg_num(ctx, argv[3]);
-        enum http_filter_mode fm = mode == 1   ? HTTP_FILTER_OVERLAP
-                                   : mode == 2 ? HTTP_FILTER_SELECT
-                                               : HTTP_FILTER_SUBSET;
-        if (http_filter_parse_json(str_make(filter, flen), fm, JSValueToBoolean(ctx, argv[4]), &f,
-                                   &d) != RC_OK) {
-            r = api_throw(ctx, exception, "INVALID_FILTER", str_from_cstr(d.msg), STR(""));
-            goto out;
-        }
+    if (!api_rt_arg_filter(ctx, argv + 2, &f, exception)) {
+        goto out;
     }
     if (defer_send(c, &path, plen, &data, dlen, &event, elen, &id, ilen, &f)) {
         r = JSValueMakeNull(ctx); /* sent after the commit (api_data.c): Delivery.local is
@@ -967,7 +981,6 @@ out:
     http_filter_unref(f);
     mem_free(path);
     mem_free(data);
-    mem_free(filter);
     mem_free(event);
     mem_free(id);
     return r;

@@ -45,6 +45,7 @@ struct api_ws_sock {
     size_t data_len;
     VEC(char *) groups;
     VEC(struct ws_pending) pending;
+    struct http_criteria *crit; /* from socket.data, waiting for the upgrade; or NULL */
     /* The socket's executor thread only: */
     bool running;           /* a message or close callback has not settled yet */
     struct api_job *q_head; /* the next ones, in arrival order */
@@ -73,6 +74,7 @@ void api_ws_sock_unref(struct api_ws_sock *s)
         mem_free(s->pending.items[i].data);
     }
     VEC_FREE(&s->pending);
+    http_criteria_free(s->crit);
     pthread_mutex_destroy(&s->mu);
     mem_free(s);
 }
@@ -161,6 +163,10 @@ static void post_ws_event(struct api_ws_sock *sock, enum api_job_kind kind, bool
 static void apply_pending(struct api_ws_sock *sock)
 {
     struct diag d;
+    if (sock->crit != NULL) {
+        IGNORE_RC(http_ws_set_criteria(sock->ws, sock->crit)); /* on the loop: set at once */
+        sock->crit = NULL;
+    }
     for (size_t i = 0; i < sock->groups.count; i++) {
         IGNORE_RC(http_ws_join(sock->ws, str_from_cstr(sock->groups.items[i]), &d));
     }
@@ -297,6 +303,7 @@ static bool sock_op(struct api_ws_sock *sock, int kind, bool binary, int code, s
 struct ws_send {
     struct api_ws_sock *sock;
     struct api_rt_entry *en;
+    struct http_filter *f; /* route sends: NULL, or only sockets whose data matches */
     bool binary;
     struct str group;
     struct str id;
@@ -308,7 +315,8 @@ struct ws_send {
 static bool ws_send_now(const struct ws_send *s)
 {
     if (s->sock == NULL) {
-        IGNORE_RC(http_ws_send_route(s->en->wr, s->group, s->id, s->except, s->binary, s->data));
+        IGNORE_RC(http_ws_send_route_filtered(s->en->wr, s->group, s->id, s->except, s->f,
+                                              s->binary, s->data));
         return true;
     }
     struct diag d;
@@ -333,6 +341,7 @@ static void held_ws_drop(void *arg)
 {
     struct held_ws *h = arg;
     api_ws_sock_unref(h->s.sock);
+    http_filter_unref(h->s.f);
     mem_free(h);
 }
 
@@ -366,6 +375,7 @@ static bool ws_send(struct api_ctx *c, const struct ws_send *s)
     }
     h->s = (struct ws_send){ .sock = s->sock,
                              .en = s->en,
+                             .f = s->f != NULL ? http_filter_ref(s->f) : NULL,
                              .binary = s->binary,
                              .group = parts[0],
                              .id = parts[1],
@@ -581,16 +591,31 @@ static JSValueRef rt_ws_data(JSContextRef ctx, JSObjectRef this_obj, size_t argc
         return api_throw(ctx, exception, "LIMIT_EXCEEDED",
                          STR("socket.data is over 16 KiB as JSON"), STR("{\"limit\":16384}"));
     }
+    /* C for filtered route sends: the top-level strings, numbers and booleans (a flat list
+     * from the prelude); over the criteria limits, none (the socket matches as {}). */
+    struct http_criteria *c = http_criteria_new();
+    struct diag d;
+    if (argc >= 3 && JSValueIsObject(ctx, argv[2]) &&
+        api_rt_read_criteria(ctx, (JSObjectRef)argv[2], c, &d) != RC_OK) {
+        http_criteria_free(c);
+        c = http_criteria_new();
+    }
     pthread_mutex_lock(&sock->mu);
     mem_free(sock->data);
     sock->data = json;
     sock->data_len = len;
+    if (sock->open) {
+        IGNORE_RC(http_ws_set_criteria(sock->ws, c));
+    } else {
+        http_criteria_free(sock->crit);
+        sock->crit = c;
+    }
     pthread_mutex_unlock(&sock->mu);
     return JSValueMakeUndefined(ctx);
 }
 
-/* wsRoute(path, op, data, group, socketId, except, code) -> open sockets of path. op 0: send,
- * 1: close (data is the reason). */
+/* wsRoute(path, op, data, group, socketId, except, code, filterJson|null, mode, literal) ->
+ * open sockets of path. op 0: send, 1: close (data is the reason). */
 static JSValueRef rt_ws_route(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                               const JSValueRef argv[], JSValueRef *exception)
 {
@@ -625,11 +650,16 @@ static JSValueRef rt_ws_route(JSContextRef ctx, JSObjectRef this_obj, size_t arg
     }
     struct diag d;
     int rc = RC_OK;
+    struct http_filter *f = NULL;
+    if (!api_rt_arg_filter(ctx, argv + 7, &f, exception)) {
+        goto out;
+    }
     if (api_rt_arg_num(ctx, argv[1]) == 1) {
         rc = http_ws_close_route(en->wr, str_make(group, glen), str_make(id, ilen),
                                  (int)api_rt_arg_num(ctx, argv[6]), str_make(data, dlen), &d);
     } else {
         struct ws_send ws = { .en = en,
+                              .f = f,
                               .binary = binary,
                               .group = str_make(group, glen),
                               .id = str_make(id, ilen),
@@ -637,6 +667,7 @@ static JSValueRef rt_ws_route(JSContextRef ctx, JSObjectRef this_obj, size_t arg
                               .data = str_make(data, dlen) };
         IGNORE_RC(ws_send(c, &ws));
     }
+    http_filter_unref(f);
     r = rc == RC_OK ? JSValueMakeNumber(ctx, (double)http_ws_connection_count(en->wr))
                     : api_rt_invalid(ctx, exception, d.msg);
 out:
@@ -677,7 +708,7 @@ static const struct js_fn websocket_fns[] = {
     { .name = "wsBroadcast", .fn = rt_ws_broadcast, .min_args = 4 },
     { .name = "wsInfo", .fn = rt_ws_info, .min_args = 1 },
     { .name = "wsData", .fn = rt_ws_data, .min_args = 1 },
-    { .name = "wsRoute", .fn = rt_ws_route, .min_args = 7 },
+    { .name = "wsRoute", .fn = rt_ws_route, .min_args = 10 },
     { .name = NULL },
 };
 

@@ -634,6 +634,16 @@ WARN_UNUSED int http_ws_leave(struct http_ws *ws, struct str group, struct diag 
 WARN_UNUSED int http_ws_send_route(struct http_ws_route *r, struct str group, struct str socket_id,
                                    struct str except_id, bool binary, struct str data);
 
+/* The same, to the picked sockets whose criteria (http_ws_set_criteria; none: {}) match f
+ * (a reference is taken; NULL: no filter), by the filter rule above. */
+WARN_UNUSED int http_ws_send_route_filtered(struct http_ws_route *r, struct str group,
+                                            struct str socket_id, struct str except_id,
+                                            struct http_filter *f, bool binary, struct str data);
+
+/* Set the socket's criteria for filtered route sends (taken; NULL: {}); replaces the previous
+ * ones. Any thread (posted). RC_OK; RC_IO when it could not be posted (c is freed). */
+WARN_UNUSED int http_ws_set_criteria(struct http_ws *ws, struct http_criteria *c);
+
 /* Close the sockets of r on every loop (all, one group, or one id) with code (1000, 1001 or
  * 3000-4999) and reason (<= 123 bytes of UTF-8). RC_OK (posted); RC_INVAL. Any thread. */
 WARN_UNUSED int http_ws_close_route(struct http_ws_route *r, struct str group, struct str socket_id,

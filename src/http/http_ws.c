@@ -60,7 +60,8 @@ struct http_ws {
     size_t rate_count;
     char **groups;
     size_t group_count;
-    const char *in; /* bytes being fed to wslay */
+    struct http_criteria *crit; /* for filtered route sends; loop thread */
+    const char *in;             /* bytes being fed to wslay */
     size_t in_len;
     bool linked;
     bool closed;
@@ -103,6 +104,7 @@ enum ws_op_kind {
 struct ws_op {
     struct net_post post;
     struct http_ws *ws;
+    struct http_criteria *crit; /* http_ws_set_criteria */
     enum ws_op_kind kind;
     bool binary;
     int code;
@@ -115,7 +117,8 @@ struct ws_route_op {
     struct http_ws_route *route;
     size_t io;
     bool binary;
-    int close_code; /* > 0: close the picked sockets with it (payload: the reason) */
+    int close_code;        /* > 0: close the picked sockets with it (payload: the reason) */
+    struct http_filter *f; /* NULL: no filter */
     struct http_chunk *payload;
     struct str group;
     struct str id;
@@ -257,6 +260,7 @@ void http_ws_release(struct http_ws *ws)
         mem_free(ws->groups[i]);
     }
     mem_free(ws->groups);
+    http_criteria_free(ws->crit);
     if (ws->ctx != NULL) {
         wslay_event_context_free(ws->ctx);
     }
@@ -683,6 +687,36 @@ int http_ws_leave(struct http_ws *ws, struct str group, struct diag *d)
     return run_op(ws, WS_OP_LEAVE, false, 0, group);
 }
 
+static void on_crit_op(struct net_post *item)
+{
+    struct ws_op *op = CONTAINER_OF(item, struct ws_op, post);
+    http_criteria_free(op->ws->crit);
+    op->ws->crit = op->crit;
+    http_ws_release(op->ws);
+    mem_free(op);
+}
+
+int http_ws_set_criteria(struct http_ws *ws, struct http_criteria *c)
+{
+    struct http_ws_hub *h = ws->route->hub;
+    if (http_server_on_loop(h->srv, ws->io)) {
+        http_criteria_free(ws->crit);
+        ws->crit = c;
+        return RC_OK;
+    }
+    struct ws_op *op = mem_calloc(1, sizeof(*op));
+    op->ws = http_ws_ref(ws);
+    op->crit = c;
+    op->post.fn = on_crit_op;
+    if (!http_server_post(h->srv, ws->io, &op->post)) {
+        http_criteria_free(c);
+        http_ws_release(ws);
+        mem_free(op);
+        return RC_IO;
+    }
+    return RC_OK;
+}
+
 static void on_route_op(struct net_post *item)
 {
     struct ws_route_op *op = CONTAINER_OF(item, struct ws_route_op, post);
@@ -693,7 +727,8 @@ static void on_route_op(struct net_post *item)
         struct str id = http_ws_id(ws);
         bool pick = (op->id.len == 0 || str_eq(op->id, id)) &&
                     (op->group.len == 0 || in_group(ws, op->group)) &&
-                    (op->except.len == 0 || !str_eq(op->except, id));
+                    (op->except.len == 0 || !str_eq(op->except, id)) &&
+                    (op->f == NULL || http_filter_match(op->f, ws->crit));
         if (pick) {
             http_ws_ref(ws);
             if (op->close_code > 0) {
@@ -706,11 +741,13 @@ static void on_route_op(struct net_post *item)
         ws = next;
     }
     http_chunk_unref(op->payload);
+    http_filter_unref(op->f);
     mem_free(op);
 }
 
 static void post_route_op(struct http_ws_route *r, struct str group, struct str socket_id,
-                          struct str except_id, bool binary, int close_code, struct str data)
+                          struct str except_id, struct http_filter *f, bool binary, int close_code,
+                          struct str data)
 {
     struct http_ws_hub *h = r->hub;
     struct http_chunk *payload = http_chunk_new(data);
@@ -731,10 +768,12 @@ static void post_route_op(struct http_ws_route *r, struct str group, struct str 
         op->io = i;
         op->binary = binary;
         op->close_code = close_code;
+        op->f = f != NULL ? http_filter_ref(f) : NULL;
         op->payload = http_chunk_ref(payload);
         op->post.fn = on_route_op;
         if (!http_server_post(h->srv, i, &op->post)) {
             http_chunk_unref(op->payload);
+            http_filter_unref(op->f);
             mem_free(op);
         }
     }
@@ -744,7 +783,15 @@ static void post_route_op(struct http_ws_route *r, struct str group, struct str 
 int http_ws_send_route(struct http_ws_route *r, struct str group, struct str socket_id,
                        struct str except_id, bool binary, struct str data)
 {
-    post_route_op(r, group, socket_id, except_id, binary, 0, data);
+    post_route_op(r, group, socket_id, except_id, NULL, binary, 0, data);
+    return RC_OK;
+}
+
+int http_ws_send_route_filtered(struct http_ws_route *r, struct str group, struct str socket_id,
+                                struct str except_id, struct http_filter *f, bool binary,
+                                struct str data)
+{
+    post_route_op(r, group, socket_id, except_id, f, binary, 0, data);
     return RC_OK;
 }
 
@@ -758,7 +805,7 @@ int http_ws_close_route(struct http_ws_route *r, struct str group, struct str so
         return diag_set(d, RC_INVAL, "close reason over %d bytes or not UTF-8",
                         WS_CLOSE_REASON_MAX);
     }
-    post_route_op(r, group, socket_id, STR_NULL, false, code, reason);
+    post_route_op(r, group, socket_id, STR_NULL, NULL, false, code, reason);
     return RC_OK;
 }
 

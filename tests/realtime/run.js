@@ -583,14 +583,18 @@ test("websocket_routes", async () => {
     await k.request("POST", "/ctl/ws", { path: "/ws/chat/:room", data: { n: 1 }, options: { group: "room:2" } });
     await until("route send", () => c.msgs.length === 2);
     eq(c.msgs[1], '{"n":1}', "route send to a group");
+    // ... and picked by socket.data (spec §3 rule on its top-level values): room 1 only.
+    await k.request("POST", "/ctl/ws", { path: "/ws/chat/:room", data: "room one", options: { filter: { room: "1" }, mode: "select" } });
+    await until("filtered route send", () => a.msgs.length === 6 && b.msgs.length === 3);
+    eq([a.msgs[5], b.msgs[2], c.msgs.length], ["room one", "room one", 2], "filtered by socket.data");
     a.ws.send("later");
-    await until("timer in a handler", () => a.msgs.length === 6);
-    eq(a.msgs[5], "timer true", "timer");
+    await until("timer in a handler", () => a.msgs.length === 7);
+    eq(a.msgs[6], "timer true", "timer");
     // Sends inside database.transaction(): after the commit, never after a rollback.
     a.ws.send("txfail");
     a.ws.send("tx");
-    await until("transaction sends", () => a.msgs.length === 10);
-    eq(a.msgs.slice(6), ["after txfail", "in transaction", "broadcast in transaction", "after tx"], "held sends");
+    await until("transaction sends", () => a.msgs.length === 11);
+    eq(a.msgs.slice(7), ["after txfail", "in transaction", "broadcast in transaction", "after tx"], "held sends");
     b.ws.send("bye");
     await until("server close", () => b.closed);
     eq(b.closed, [4000, "asked"], "close code and reason");

@@ -118,16 +118,26 @@
       strings(o.origins, "origins"), strings(o.protocols, "protocols"), spec.onOpen !== undefined);
     return K.registration("websocket", r[0], r[1], r[2]);
   };
+  // (filter, mode, literal) as the natives take them: JSON text or null, a mode number.
+  function filterArgs(filter, mode, literal) {
+    const m = mode === undefined ? "subset" : mode;
+    if (!Object.prototype.hasOwnProperty.call(MODES, m)) throw invalid('mode must be "subset", "overlap" or "select"');
+    if (filter === undefined || filter === null) return [null, MODES[m], false];
+    if (typeof filter === "string") return [filter, MODES[m], true]; // the JSON-string form: literals
+    if (typeof filter === "object" && !Array.isArray(filter)) return [JSON.stringify(filter), MODES[m], literal === true];
+    throw new KilnError("INVALID_FILTER", "filter must be an object or a JSON string");
+  }
+  const str = (v) => (v === undefined || v === null ? "" : String(v));
   R.sendWebSocketMessage = function (path, data, options) {
     const o = options || {};
-    const s = (v) => (v === undefined || v === null ? "" : String(v));
-    N.wsRoute(pathArg(path), 0, payload(data), s(o.group), s(o.socketId), s(o.except), 0);
+    const [json, mode, literal] = filterArgs(o.filter, o.mode, o.literal);
+    N.wsRoute(pathArg(path), 0, payload(data), str(o.group), str(o.socketId), str(o.except), 0, json, mode, literal);
     return delivery(path, null, "Message");
   };
   R.closeWebSockets = function (path, options) {
     const o = options || {};
-    const s = (v) => (v === undefined || v === null ? "" : String(v));
-    N.wsRoute(pathArg(path), 1, s(o.reason), s(o.group), s(o.socketId), "", o.code === undefined ? 1000 : o.code);
+    N.wsRoute(pathArg(path), 1, str(o.reason), str(o.group), str(o.socketId), "", o.code === undefined ? 1000 : o.code,
+      null, 0, false);
     return delivery(path, null, "Close");
   };
 
@@ -153,7 +163,15 @@
       },
       set data(v) {
         const j = v === undefined ? undefined : JSON.stringify(v);
-        N.wsData(h, j);
+        // The criteria of filtered sendWebSocketMessage: the top-level strings, numbers, booleans.
+        const pairs = [];
+        if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+          for (const k of Object.keys(v)) {
+            const x = v[k];
+            if (typeof x === "string" || typeof x === "number" || typeof x === "boolean") pairs.push(k, String(x));
+          }
+        }
+        N.wsData(h, j, pairs);
         cache = j === undefined ? undefined : JSON.parse(j);
         loaded = true;
       },
