@@ -463,9 +463,9 @@ static bool params_in(JSContextRef ctx, JSValueRef arr, struct arena *a, struct 
         *exception = exc;
         return false;
     }
-    JSStringRef len_name = JSStringCreateWithUTF8CString("length");
-    double n = JSValueToNumber(ctx, JSObjectGetProperty(ctx, o, len_name, &exc), NULL);
-    JSStringRelease(len_name);
+    const struct api_ctx *c = api_ctx_of(ctx);
+    double n =
+        JSValueToNumber(ctx, JSObjectGetProperty(ctx, o, c->names->s[API_N_length], &exc), NULL);
     if (exc != NULL || !isfinite(n) || n < 0 || n > DB_SQL_MAX_PARAMS) {
         (void)throw_code(ctx, exception, "DB_BIND", "params must be an array of at most 1000");
         return false;
@@ -626,7 +626,7 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     if (db == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    struct arena *a = arena_new(4096);
+    struct arena *a = scratch_get(c);
     struct db_value *params = NULL;
     size_t nparams = 0;
     JSValueRef r = JSValueMakeUndefined(ctx);
@@ -675,7 +675,7 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         r = exec_result(ctx, changes, last_id);
     }
 out:
-    arena_free(a);
+    scratch_done(c, a);
     return r;
 }
 
