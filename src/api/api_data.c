@@ -1074,27 +1074,53 @@ static JSValueRef cache_set(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     return r;
 }
 
+#define KEY_STACK_BYTES (3 * DB_CACHE_KEY_MAX_BYTES + 1)
+
+/* The key of a read as UTF-8 in out (KEY_STACK_BYTES, no heap: the hot path of cache.get).
+ * False with an exception set; a key over 512 characters is refused (its UTF-8 is longer). */
+static bool key_stack(JSContextRef ctx, JSValueRef v, char *out, struct str *key,
+                      JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
+    if (s == NULL) {
+        *exception = exc;
+        return false;
+    }
+    size_t units = JSStringGetLength(s);
+    size_t n =
+        units <= DB_CACHE_KEY_MAX_BYTES ? JSStringGetUTF8CString(s, out, KEY_STACK_BYTES) : 0;
+    JSStringRelease(s);
+    if (units > DB_CACHE_KEY_MAX_BYTES) {
+        (void)api_throw(ctx, exception, "INVALID_ARGUMENT", STR("cache key is over 512 bytes"),
+                        STR(""));
+        return false;
+    }
+    *key = str_make(out, n > 0 ? n - 1 : 0);
+    return true;
+}
+
 /* cacheGet(key): the value, or undefined on a miss. */
 static JSValueRef cache_get(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                             const JSValueRef argv[], JSValueRef *exception)
 {
     struct api_ctx *c = api_ctx_of(ctx);
-    struct buf key;
-    buf_init(&key, 2 * DB_CACHE_KEY_MAX_BYTES);
-    JSValueRef r = JSValueMakeUndefined(ctx);
-    if (key_arg(ctx, argv[0], &key, exception)) {
-        struct arena *a = scratch_get(c);
-        struct diag d;
-        struct str v;
-        int rc = db_cache_get(api_data_cache(), cache_ns(c), buf_str(&key), a, &d, &v);
-        if (rc == RC_OK) {
-            r = cache_decode(ctx, c, v, a);
-        } else if (rc != RC_NOTFOUND) {
-            r = cache_throw(ctx, exception, rc, &d);
-        }
-        scratch_done(c, a);
+    char kbuf[KEY_STACK_BYTES];
+    struct str key;
+    if (!key_stack(ctx, argv[0], kbuf, &key, exception)) {
+        return JSValueMakeUndefined(ctx);
     }
-    buf_fini(&key);
+    JSValueRef r = JSValueMakeUndefined(ctx);
+    struct arena *a = scratch_get(c);
+    struct diag d;
+    struct str v;
+    int rc = db_cache_get(api_data_cache(), cache_ns(c), key, a, &d, &v);
+    if (rc == RC_OK) {
+        r = cache_decode(ctx, c, v, a);
+    } else if (rc != RC_NOTFOUND) {
+        r = cache_throw(ctx, exception, rc, &d);
+    }
+    scratch_done(c, a);
     return r;
 }
 
@@ -1102,11 +1128,10 @@ static JSValueRef cache_has(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                             const JSValueRef argv[], JSValueRef *exception)
 {
     struct api_ctx *c = api_ctx_of(ctx);
-    struct buf key;
-    buf_init(&key, 2 * DB_CACHE_KEY_MAX_BYTES);
-    bool has = key_arg(ctx, argv[0], &key, exception) &&
-               db_cache_has(api_data_cache(), cache_ns(c), buf_str(&key));
-    buf_fini(&key);
+    char kbuf[KEY_STACK_BYTES];
+    struct str key;
+    bool has = key_stack(ctx, argv[0], kbuf, &key, exception) &&
+               db_cache_has(api_data_cache(), cache_ns(c), key);
     return JSValueMakeBoolean(ctx, has);
 }
 
