@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,7 +18,11 @@
 #include "base/rc.h"
 #include "net/net.h"
 
-static int open_one(const struct addrinfo *ai, int port, int *out_fd, int *out_port, struct diag *d)
+/* Open, bind and listen one socket with SO_REUSEPORT. With probe, bind one without it and close
+ * it again: that fails while any other socket listens on the port (SO_REUSEPORT would let this
+ * process join another Kiln's port and share its connections, silently). */
+static int open_one(const struct addrinfo *ai, int port, bool probe, int *out_fd, int *out_port,
+                    struct diag *d)
 {
     int rc = RC_OK;
     struct sockaddr_storage ss;
@@ -34,13 +39,16 @@ static int open_one(const struct addrinfo *ai, int port, int *out_fd, int *out_p
         goto out;
     }
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+        (!probe && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)) {
         rc = diag_set_errno(d, errno, "setsockopt SO_REUSEPORT");
         goto out;
     }
     if (bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) != 0) {
         rc = diag_set_errno(d, errno, "bind port %d", port);
         goto out;
+    }
+    if (probe) {
+        goto out; /* free: closed below */
     }
     /* Listen at once, so connections queue in the backlog before the loops run. */
     if (listen(fd, 1024) != 0) {
@@ -84,9 +92,17 @@ int net_listen_reuseport(const char *host, int port, size_t count, int *out_fds,
         goto out;
     }
     int bound_port = port;
+    if (port != 0) {
+        int unused_fd = -1;
+        int unused_port = 0;
+        rc = open_one(res, port, true, &unused_fd, &unused_port, d);
+        if (rc != RC_OK) {
+            goto out;
+        }
+    }
     for (size_t i = 0; i < count; i++) {
         int got = 0;
-        rc = open_one(res, bound_port, &out_fds[i], &got, d);
+        rc = open_one(res, bound_port, false, &out_fds[i], &got, d);
         if (rc != RC_OK) {
             goto out;
         }

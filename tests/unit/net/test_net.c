@@ -233,3 +233,23 @@ TEST(net_listen_reuseport_picks_one_port)
     ASSERT_OK(net_listen_reuseport("::1", 0, 1, fds, &port, &d));
     close(fds[0]);
 }
+
+TEST(net_listen_reuseport_refuses_a_port_another_listener_holds)
+{
+    int fds[2] = { -1, -1 };
+    int port = 0;
+    struct diag d;
+    ASSERT_OK(net_listen_reuseport("127.0.0.1", 0, 2, fds, &port, &d));
+    /* A second server (a second Kiln) on the same port must not join it through SO_REUSEPORT. */
+    int other[1] = { -1 };
+    int other_port = 0;
+    ASSERT_RC(net_listen_reuseport("127.0.0.1", port, 1, other, &other_port, &d), RC_IO);
+    ASSERT_TRUE(strstr(d.msg, "in use") != NULL);
+    ASSERT_EQ_INT(other[0], -1);
+    close(fds[0]);
+    close(fds[1]);
+    /* Free again: the same port binds. */
+    ASSERT_OK(net_listen_reuseport("127.0.0.1", port, 1, other, &other_port, &d));
+    ASSERT_EQ_INT(other_port, port);
+    close(other[0]);
+}
