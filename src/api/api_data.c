@@ -654,7 +654,16 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         JSStringRelease(t);
         o.read_only = true;
     }
-    int rc = db_sql_open(db, &o, sql, params, nparams, &d, &err, &cur);
+    /* Another namespace: the grant is checked on every call, so a revocation takes effect at
+     * once (also for database.use() objects made before it). */
+    bool granted = !o.read_only;
+    int rc = granted ? RC_OK : db_sql_granted(db, own, o.ns, &d, &granted);
+    if (rc == RC_OK && !granted) {
+        err.code = "DB_NAMESPACE";
+        rc = diag_set(&d, RC_DENIED, "no read-only grant on namespace %.*s", STR_FMT(o.ns));
+    } else if (rc == RC_OK) {
+        rc = db_sql_open(db, &o, sql, params, nparams, &d, &err, &cur);
+    }
     if (rc == RC_OK && exec) {
         bool row = false;
         while ((rc = db_sql_next(cur, &d, &err, &row)) == RC_OK && row) {
