@@ -243,6 +243,12 @@ WARN_UNUSED int db_log_prune(struct db *db, int64_t before_ms, struct diag *d, s
 WARN_UNUSED int db_kv_get(struct db *db, struct str script, struct str key, struct arena *arena,
                           struct diag *d, struct str *out_value);
 
+/* Read key and pass its value to take(arg, value) while the statement holds it: value is
+ * borrowed, valid only during the call (no copy). RC_NOTFOUND (take not called) when absent. */
+typedef void db_kv_take_fn(void *arg, struct str value);
+WARN_UNUSED int db_kv_read(struct db *db, struct str script, struct str key, db_kv_take_fn *take,
+                           void *arg, struct diag *d);
+
 /* Set key to value. RC_LIMIT when the value is too long or the script has too many keys. */
 WARN_UNUSED int db_kv_set(struct db *db, struct str script, struct str key, struct str value,
                           struct diag *d);
@@ -347,7 +353,8 @@ struct db_driver {
     /* Run static SQL text that takes no parameters (migrations, several statements). */
     int (*exec)(struct db_conn *c, const char *sql, struct diag *d);
     int (*prepare)(struct db_conn *c, const char *sql, struct diag *d, struct db_stmt **out_st);
-    /* Bind v to placeholder $index (1-based); v's bytes are copied. */
+    /* Bind v to placeholder $index (1-based); v's bytes are borrowed, not copied: they must
+     * stay valid until the statement's reset. */
     int (*bind)(struct db_stmt *st, int index, const struct db_value *v, struct diag *d);
     /* Advance: *out_row true when a row is available. */
     int (*step)(struct db_stmt *st, struct diag *d, bool *out_row);
@@ -371,7 +378,7 @@ struct db_driver {
      * text other than blanks, comments and semicolons follows the first statement. */
     int (*prepare_script)(struct db_conn *c, struct str sql, struct diag *d,
                           struct db_stmt **out_st, bool *out_more);
-    /* Bind v at position pos (1-based: ?NNN / the pos-th ?). */
+    /* Bind v at position pos (1-based: ?NNN / the pos-th ?); v's bytes are copied. */
     int (*bind_at)(struct db_stmt *st, int pos, const struct db_value *v, struct diag *d);
     int (*param_count)(struct db_stmt *st);
     int (*column_count)(struct db_stmt *st);

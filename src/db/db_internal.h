@@ -50,7 +50,8 @@ struct db_q {
 
 /*
  * Fetch sql's cached statement (preparing it on first use) and bind args to $1..$n. sql must be
- * a string with static storage. On failure the statement is reset and q is inert.
+ * a string with static storage. The bytes of TEXT/BLOB args are not copied: they must stay
+ * valid until db_q_end. On failure the statement is reset and q is inert.
  */
 WARN_UNUSED int db_q_start(struct db *db, const char *sql, const struct db_value *args, size_t n,
                            struct diag *d, struct db_q *q);

@@ -35,12 +35,11 @@ static int check_key(struct str script, struct str key, struct diag *d)
     return RC_OK;
 }
 
-int db_kv_get(struct db *db, struct str script, struct str key, struct arena *arena, struct diag *d,
-              struct str *out_value)
+int db_kv_read(struct db *db, struct str script, struct str key, db_kv_take_fn *take, void *arg,
+               struct diag *d)
 {
     struct db_q q;
     bool row = false;
-    *out_value = str_make("", 0);
     int rc = check_key(script, key, d);
     if (rc != RC_OK) {
         return rc;
@@ -52,12 +51,32 @@ int db_kv_get(struct db *db, struct str script, struct str key, struct arena *ar
     }
     rc = db_q_next(&q, d, &row);
     if (rc == RC_OK && row) {
-        *out_value = db_q_col_dup(&q, 0, arena);
+        struct db_value v = db_q_col(&q, 0);
+        take(arg, v.type == DB_TYPE_TEXT || v.type == DB_TYPE_BLOB ? v.s : str_make("", 0));
     } else if (rc == RC_OK) {
         rc = RC_NOTFOUND; /* an expected outcome: no message */
     }
     db_q_end(&q);
     return rc;
+}
+
+struct kv_copy {
+    struct arena *arena;
+    struct str *out;
+};
+
+static void kv_copy_take(void *arg, struct str value)
+{
+    struct kv_copy *c = arg;
+    *c->out = arena_strdup(c->arena, value);
+}
+
+int db_kv_get(struct db *db, struct str script, struct str key, struct arena *arena, struct diag *d,
+              struct str *out_value)
+{
+    *out_value = str_make("", 0);
+    struct kv_copy c = { .arena = arena, .out = out_value };
+    return db_kv_read(db, script, key, kv_copy_take, &c, d);
 }
 
 /* Insert a new key under the write lock, after checking the per-script key limit. */
@@ -144,26 +163,13 @@ int db_kv_clear(struct db *db, struct str script, struct diag *d, size_t *out_re
     return rc;
 }
 
-/* Read key's value inside the caller's transaction: *out_found false when absent. The value is
- * copied into buf (cap bytes) when it fits, else RC_LIMIT (callers pass the value limit + 1). */
+/* Read key's value inside the caller's transaction: *out_found false when absent. */
 static int kv_read(struct db *db, const struct db_value *args, struct arena *arena, struct diag *d,
                    bool *out_found, struct str *out_value)
 {
-    struct db_q q;
-    bool row = false;
-    *out_found = false;
-    *out_value = str_make("", 0);
-    int rc = db_q_start(db, sql_kv_get, args, 2, d, &q);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    rc = db_q_next(&q, d, &row);
-    if (rc == RC_OK && row) {
-        *out_found = true;
-        *out_value = db_q_col_dup(&q, 0, arena);
-    }
-    db_q_end(&q);
-    return rc;
+    int rc = db_kv_get(db, args[0].s, args[1].s, arena, d, out_value);
+    *out_found = rc == RC_OK;
+    return rc == RC_NOTFOUND ? RC_OK : rc;
 }
 
 /* Write value at key inside the caller's transaction (update, else insert under the key

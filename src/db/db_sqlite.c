@@ -22,10 +22,16 @@ struct db_conn {
     struct db_guard *guard; /* the running script statement's, or NULL (Kiln's own SQL) */
 };
 
+/* Kiln's own statements name their parameters $1..$n, in any order in the text; SQLite numbers
+ * them by first appearance. pos[i - 1] is the position of $i, found once at prepare time. */
+#define STMT_PARAMS_MAX 8
+
 struct db_stmt {
     sqlite3_stmt *st;
     sqlite3 *h;
     struct db_conn *c;
+    int npos;
+    int pos[STMT_PARAMS_MAX];
 };
 
 /* Translate a SQLite result code into an RC_* with the connection's message. */
@@ -255,21 +261,36 @@ static int sq_prepare(struct db_conn *c, const char *sql, struct diag *d, struct
     s->st = st;
     s->h = c->h;
     s->c = c;
+    int n = sqlite3_bind_parameter_count(st);
+    s->npos = n < STMT_PARAMS_MAX ? n : STMT_PARAMS_MAX;
+    for (int i = 0; i < s->npos; i++) {
+        char name[16];
+        (void)snprintf(name, sizeof(name), "$%d", i + 1);
+        s->pos[i] = sqlite3_bind_parameter_index(st, name);
+    }
     *out_st = s;
     return RC_OK;
 }
 
-static int sq_bind_at(struct db_stmt *s, int pos, const struct db_value *v, struct diag *d);
+static int bind_value(struct db_stmt *s, int pos, const struct db_value *v,
+                      sqlite3_destructor_type how, struct diag *d);
 
+/* Kiln's own statements: the values stay the caller's until db_q_end resets the statement and
+ * clears its bindings (db_internal.h), so SQLite reads them in place (SQLITE_STATIC). */
 static int sq_bind(struct db_stmt *s, int index, const struct db_value *v, struct diag *d)
 {
-    char name[16];
-    (void)snprintf(name, sizeof(name), "$%d", index);
-    int pos = sqlite3_bind_parameter_index(s->st, name);
-    if (pos == 0) {
-        return diag_set(d, RC_INTERNAL, "sqlite: no placeholder %s", name);
+    int pos = 0;
+    if (index >= 1 && index <= s->npos) {
+        pos = s->pos[index - 1];
+    } else {
+        char name[16];
+        (void)snprintf(name, sizeof(name), "$%d", index);
+        pos = sqlite3_bind_parameter_index(s->st, name);
     }
-    return sq_bind_at(s, pos, v, d);
+    if (pos == 0) {
+        return diag_set(d, RC_INTERNAL, "sqlite: no placeholder $%d", index);
+    }
+    return bind_value(s, pos, v, SQLITE_STATIC, d);
 }
 
 static int sq_step(struct db_stmt *s, struct diag *d, bool *out_row)
@@ -456,7 +477,8 @@ static int sq_prepare_script(struct db_conn *c, struct str sql, struct diag *d,
     return RC_OK;
 }
 
-static int sq_bind_at(struct db_stmt *s, int pos, const struct db_value *v, struct diag *d)
+static int bind_value(struct db_stmt *s, int pos, const struct db_value *v,
+                      sqlite3_destructor_type how, struct diag *d)
 {
     int code = SQLITE_OK;
     switch (v->type) {
@@ -470,18 +492,23 @@ static int sq_bind_at(struct db_stmt *s, int pos, const struct db_value *v, stru
         code = sqlite3_bind_double(s->st, pos, v->f);
         break;
     case DB_TYPE_TEXT:
-        code = sqlite3_bind_text64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT,
-                                   SQLITE_UTF8);
+        code =
+            sqlite3_bind_text64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, how, SQLITE_UTF8);
         break;
     case DB_TYPE_BLOB:
-        code =
-            sqlite3_bind_blob64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, SQLITE_TRANSIENT);
+        code = sqlite3_bind_blob64(s->st, pos, v->s.len ? v->s.ptr : "", v->s.len, how);
         break;
     }
     if (code != SQLITE_OK) {
         return diag_set(d, RC_INVAL, "bind $%d: %s", pos, sqlite3_errstr(code));
     }
     return RC_OK;
+}
+
+/* Script statements: the bound values may be freed before the statement runs (SQLite copies). */
+static int sq_bind_at(struct db_stmt *s, int pos, const struct db_value *v, struct diag *d)
+{
+    return bind_value(s, pos, v, SQLITE_TRANSIENT, d);
 }
 
 static int sq_param_count(struct db_stmt *s)
