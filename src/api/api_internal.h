@@ -591,6 +591,9 @@ struct db *api_ctx_db(struct api_ctx *c, struct diag *d);
  * (STORE_UNAVAILABLE) into *exception and returns NULL. */
 struct db *api_db_of(JSContextRef ctx, JSValueRef *exception);
 
+/* api_db_of() when the caller already holds ctx's api_ctx c (NULL allowed). */
+struct db *api_db_of_ctx(JSContextRef ctx, struct api_ctx *c, JSValueRef *exception);
+
 /* Throw the KilnError for a store call that failed with rc (RC_INVAL: INVALID_ARGUMENT,
  * RC_LIMIT: STORAGE_LIMIT, RC_TIMEOUT: STORE_BUSY, else STORE_ERROR) with d's message;
  * returns undefined. */

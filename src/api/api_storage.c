@@ -20,22 +20,33 @@
 #include "base/mem.h"
 #include "base/rc.h"
 
-/* An argument converted with ToString: owned bytes (mem_free). */
+/* An argument converted with ToString: its UTF-8 in buf when it fits (keys), else owned bytes
+ * (mem_free). */
+#define ST_ARG_STACK 1024
+
 struct st_arg {
     char *owned;
     struct str s;
+    char buf[ST_ARG_STACK];
 };
 
 static bool st_arg_get(JSContextRef ctx, JSValueRef v, struct st_arg *out, JSValueRef *exception)
 {
     JSValueRef exc = NULL;
-    size_t n = 0;
-    out->owned = js_value_to_owned(ctx, v, &n, &exc);
-    if (out->owned == NULL) {
+    out->owned = NULL;
+    JSStringRef js = JSValueToStringCopy(ctx, v, &exc);
+    if (exc != NULL) {
         *exception = exc;
         return false;
     }
-    out->s = (struct str){ .ptr = out->owned, .len = n };
+    size_t max = JSStringGetMaximumUTF8CStringSize(js);
+    char *dst = out->buf;
+    if (max > sizeof(out->buf)) {
+        out->owned = mem_alloc(max);
+        dst = out->owned;
+    }
+    out->s = (struct str){ .ptr = dst, .len = js_string_utf8(js, dst, max) };
+    JSStringRelease(js);
     return true;
 }
 
@@ -88,11 +99,23 @@ static bool st_begin(JSContextRef ctx, JSObjectRef this_obj, const JSValueRef ar
     call->c = api_ctx_of(ctx);
     call->key.owned = NULL;
     call->key.s = STR_NULL;
-    call->db = api_db_of(ctx, exception);
+    call->db = api_db_of_ctx(ctx, call->c, exception);
     if (call->db == NULL || !st_scope(ctx, this_obj, call, exception)) {
         return false;
     }
     return !with_key || st_arg_get(ctx, argv[0], &call->key, exception);
+}
+
+struct st_take {
+    JSContextRef ctx;
+    JSValueRef value;
+};
+
+/* Make the JS string straight from the statement's row (db_kv_read). */
+static void st_take_string(void *arg, struct str value)
+{
+    struct st_take *t = arg;
+    t->value = js_make_string(t->ctx, value);
 }
 
 static JSValueRef st_get_item(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
@@ -102,17 +125,15 @@ static JSValueRef st_get_item(JSContextRef ctx, JSObjectRef this_obj, size_t arg
     if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
         return JSValueMakeUndefined(ctx);
     }
-    struct arena *a = arena_new(4096);
     struct diag d;
-    struct str value;
-    int rc = db_kv_get(call.db, call.scope, call.key.s, a, &d, &value);
+    struct st_take t = { .ctx = ctx, .value = NULL };
+    int rc = db_kv_read(call.db, call.scope, call.key.s, st_take_string, &t, &d);
     JSValueRef r = JSValueMakeNull(ctx);
     if (rc == RC_OK) {
-        r = js_make_string(ctx, value);
+        r = t.value;
     } else if (rc != RC_NOTFOUND) {
         r = api_throw_db(ctx, exception, rc, &d);
     }
-    arena_free(a);
     mem_free(call.key.owned);
     return r;
 }

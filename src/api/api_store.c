@@ -41,7 +41,11 @@ struct db *api_ctx_db(struct api_ctx *c, struct diag *d)
 
 struct db *api_db_of(JSContextRef ctx, JSValueRef *exception)
 {
-    struct api_ctx *c = api_ctx_of(ctx);
+    return api_db_of_ctx(ctx, api_ctx_of(ctx), exception);
+}
+
+struct db *api_db_of_ctx(JSContextRef ctx, struct api_ctx *c, JSValueRef *exception)
+{
     struct diag d;
     diag_clear(&d);
     struct db *db = c ? api_ctx_db(c, &d) : NULL;
