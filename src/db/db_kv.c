@@ -2,7 +2,9 @@
 /*
  * Shared storage (sharedStorage of spec/50-data.md §1): string keys and values per script, in
  * the shared_storage table. Overwriting an existing key is one autocommit UPDATE; a new key
- * takes the write transaction to check the per-script key limit and insert atomically.
+ * takes the write transaction to check the per-script key limit and insert atomically. The key
+ * count of each script is kept in shared_storage_counts (migration 0004), updated in the same
+ * transaction as every insert, remove and clear, so the limit check is one primary-key read.
  * Thread contract: one thread at a time per struct db.
  */
 #include <stdio.h>
@@ -14,7 +16,11 @@
 static const char sql_kv_get[] = "SELECT value FROM shared_storage WHERE script = $1 AND key = $2";
 static const char sql_kv_update[] =
     "UPDATE shared_storage SET value = $3, updated_ms = $4 WHERE script = $1 AND key = $2";
-static const char sql_kv_count[] = "SELECT count(*) FROM shared_storage WHERE script = $1";
+static const char sql_kv_count[] = "SELECT keys FROM shared_storage_counts WHERE script = $1";
+static const char sql_kv_count_add[] =
+    "INSERT INTO shared_storage_counts (script, keys) VALUES ($1, $2)"
+    " ON CONFLICT (script) DO UPDATE SET keys = keys + $2";
+static const char sql_kv_count_clear[] = "DELETE FROM shared_storage_counts WHERE script = $1";
 static const char sql_kv_insert[] =
     "INSERT INTO shared_storage (script, key, value, updated_ms) VALUES ($1, $2, $3, $4)";
 static const char sql_kv_remove[] = "DELETE FROM shared_storage WHERE script = $1 AND key = $2";
@@ -79,6 +85,23 @@ int db_kv_get(struct db *db, struct str script, struct str key, struct arena *ar
     return db_kv_read(db, script, key, kv_copy_take, &c, d);
 }
 
+/* Add delta to script's key count (shared_storage_counts), inside the caller's transaction. */
+static int count_add(struct db *db, struct str script, int64_t delta, struct diag *d)
+{
+    struct db_value args[] = { DBV_TEXT(script), DBV_INT(delta) };
+    return db_q_exec(db, sql_kv_count_add, args, 2, d, NULL);
+}
+
+/* End the transaction of a write: commit when rc is RC_OK, else roll back keeping d. */
+static int tx_end(struct db *db, int rc, struct diag *d)
+{
+    if (rc == RC_OK) {
+        return db_tx_commit(db, d);
+    }
+    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
+    return rc;
+}
+
 /* Insert a new key under the write lock, after checking the per-script key limit. */
 static int kv_insert(struct db *db, const struct db_value *args, struct diag *d)
 {
@@ -105,12 +128,11 @@ static int kv_insert(struct db *db, const struct db_value *args, struct diag *d)
         if (rc == RC_OK) {
             rc = db_q_exec(db, sql_kv_insert, args, 4, d, NULL);
         }
+        if (rc == RC_OK) {
+            rc = count_add(db, args[0].s, 1, d);
+        }
     }
-    if (rc == RC_OK) {
-        return db_tx_commit(db, d);
-    }
-    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
-    return rc;
+    return tx_end(db, rc, d);
 }
 
 int db_kv_set(struct db *db, struct str script, struct str key, struct str value, struct diag *d)
@@ -143,7 +165,15 @@ int db_kv_remove(struct db *db, struct str script, struct str key, struct diag *
         return rc;
     }
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key) };
+    rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
     rc = db_q_exec(db, sql_kv_remove, args, 2, d, &changes);
+    if (rc == RC_OK && changes > 0) {
+        rc = count_add(db, script, -changes, d);
+    }
+    rc = tx_end(db, rc, d);
     *out_existed = rc == RC_OK && changes > 0;
     return rc;
 }
@@ -156,7 +186,15 @@ int db_kv_clear(struct db *db, struct str script, struct diag *d, size_t *out_re
         return diag_set(d, RC_INVAL, "storage script is empty");
     }
     struct db_value args[] = { DBV_TEXT(script) };
-    int rc = db_q_exec(db, sql_kv_clear, args, 1, d, &changes);
+    int rc = db_tx_begin(db, d);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_exec(db, sql_kv_clear, args, 1, d, &changes);
+    if (rc == RC_OK) {
+        rc = db_q_exec(db, sql_kv_count_clear, args, 1, d, NULL);
+    }
+    rc = tx_end(db, rc, d);
     if (rc == RC_OK) {
         *out_removed = (size_t)changes;
     }
@@ -219,12 +257,8 @@ int db_kv_increment(struct db *db, struct str script, struct str key, int64_t by
     rc = kv_write_locked(db, args, found, d);
 out:
     arena_free(arena);
-    if (rc == RC_OK) {
-        rc = db_tx_commit(db, d);
-        *out_value = rc == RC_OK ? n : 0;
-        return rc;
-    }
-    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
+    rc = tx_end(db, rc, d);
+    *out_value = rc == RC_OK ? n : 0;
     return rc;
 }
 
@@ -257,12 +291,8 @@ int db_kv_compare_and_set(struct db *db, struct str script, struct str key,
         rc = kv_write_locked(db, args, found, d);
     }
     arena_free(arena);
-    if (rc == RC_OK) {
-        rc = db_tx_commit(db, d);
-        *out_swapped = rc == RC_OK && match;
-        return rc;
-    }
-    IGNORE_RC(db_tx_rollback(db, NULL)); /* the original error stays in d */
+    rc = tx_end(db, rc, d);
+    *out_swapped = rc == RC_OK && match;
     return rc;
 }
 

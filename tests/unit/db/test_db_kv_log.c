@@ -72,6 +72,84 @@ TEST(db_kv_limits)
     db_close(db);
 }
 
+/* The key limit counts keys through shared_storage_counts: removes and clears give room back,
+ * a failed insert counts nothing, and the count survives a reopen. */
+TEST(db_kv_key_count_follows_removes_and_clears)
+{
+    struct db_options opts = { .kv_keys_max = 3 };
+    struct db *db = test_db_open(&opts);
+    bool existed = false;
+    size_t removed = 0;
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("a"), STR("1"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("b"), STR("2"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("c"), STR("3"), NULL));
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("d"), STR("4"), NULL), RC_LIMIT);
+    ASSERT_OK(db_kv_remove(db, STR("s"), STR("b"), NULL, &existed));
+    ASSERT_TRUE(existed);
+    ASSERT_OK(db_kv_remove(db, STR("s"), STR("b"), NULL, &existed)); /* absent: no change */
+    ASSERT_FALSE(existed);
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("d"), STR("4"), NULL));
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("e"), STR("5"), NULL), RC_LIMIT);
+    db_close(db);
+    db = test_db_open(&opts);
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("e"), STR("5"), NULL), RC_LIMIT);
+    ASSERT_OK(db_kv_clear(db, STR("s"), NULL, &removed));
+    ASSERT_EQ_SIZE(removed, 3);
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("x"), STR("1"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("y"), STR("2"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("z"), STR("3"), NULL));
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("w"), STR("4"), NULL), RC_LIMIT);
+    /* increment and compareAndSet of new keys count too. */
+    ASSERT_OK(db_kv_remove(db, STR("s"), STR("x"), NULL, &existed));
+    int64_t n = 0;
+    ASSERT_OK(db_kv_increment(db, STR("s"), STR("n"), 1, NULL, &n));
+    ASSERT_RC(db_kv_increment(db, STR("s"), STR("m"), 1, NULL, &n), RC_LIMIT);
+    ASSERT_OK(db_kv_remove(db, STR("s"), STR("n"), NULL, &existed));
+    bool swapped = false;
+    ASSERT_OK(db_kv_compare_and_set(db, STR("s"), STR("c"), NULL, STR("v"), NULL, &swapped));
+    ASSERT_TRUE(swapped);
+    ASSERT_RC(db_kv_compare_and_set(db, STR("s"), STR("c2"), NULL, STR("v"), NULL, &swapped),
+              RC_LIMIT);
+    db_close(db);
+}
+
+/* A rolled-back insert leaves the count as it was. */
+TEST(db_kv_key_count_rolls_back_with_the_caller)
+{
+    struct db_options opts = { .kv_keys_max = 1 };
+    struct db *db = test_db_open(&opts);
+    ASSERT_OK(db_tx_begin(db, NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("a"), STR("1"), NULL));
+    ASSERT_OK(db_tx_rollback(db, NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("b"), STR("2"), NULL));
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("c"), STR("3"), NULL), RC_LIMIT);
+    db_close(db);
+}
+
+static const char sql_t_count_of_s[] = "SELECT keys FROM shared_storage_counts WHERE script = 's'";
+
+/* Migration 0004 fills the counts from the keys a store already holds: undo it by hand on a
+ * store with keys, reopen, and the limit sees them. */
+TEST(db_kv_key_count_migration_counts_existing_keys)
+{
+    struct db_options opts = { .kv_keys_max = 3 };
+    struct db *db = test_db_open(&opts);
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("a"), STR("1"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("b"), STR("2"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("s"), STR("c"), STR("3"), NULL));
+    ASSERT_OK(db_kv_set(db, STR("t"), STR("a"), STR("1"), NULL));
+    ASSERT_OK(db->drv->exec(db->conn,
+                            "DROP TABLE shared_storage_counts;"
+                            " DELETE FROM schema_migrations WHERE version = 4",
+                            NULL));
+    db_close(db);
+    db = test_db_open(&opts);
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_count_of_s, NULL, 0, NULL, 0), 3);
+    ASSERT_RC(db_kv_set(db, STR("s"), STR("d"), STR("4"), NULL), RC_LIMIT);
+    ASSERT_OK(db_kv_set(db, STR("t"), STR("b"), STR("2"), NULL));
+    db_close(db);
+}
+
 TEST(db_kv_default_value_limit_is_one_mib)
 {
     struct db *db = test_db_open(NULL);
