@@ -190,6 +190,7 @@ static void tx_release(struct api_tx *tx, struct api_executor *ex)
     tx->async = false;
     tx->owner = NULL;
     tx->aborted = false;
+    tx->legacy = false;
     if (was_async && ex != NULL) {
         api_exec_resume_held(ex);
     }
@@ -215,6 +216,25 @@ static void on_tx_deadline(uv_timer_t *t)
     tx_abort(tx, ex->db);
     tx->aborted = true; /* the JS side unwinds its levels and sees DB_TRANSACTION_TIMEOUT */
     api_exec_resume_held(ex);
+}
+
+bool api_tx_inv_settle(struct api_inv *inv, bool ok)
+{
+    struct api_executor *ex = inv->ex;
+    struct api_tx *tx = ex != NULL ? &ex->tx : NULL;
+    if (tx == NULL || tx->depth == 0 || tx->owner != inv || !tx->legacy || tx->aborted) {
+        return true;
+    }
+    bool committed = ok;
+    while (tx->depth > 0) {
+        struct diag d;
+        int rc = committed ? db_tx_commit(ex->db, &d) : db_tx_rollback(ex->db, &d);
+        committed = committed && rc == RC_OK; /* a failed commit rolled its level back */
+        tx->depth--;
+    }
+    ops_run(tx, 0, committed);
+    tx_release(tx, ex);
+    return committed || !ok;
 }
 
 void api_tx_inv_end(struct api_executor *ex, struct api_inv *inv)
@@ -243,7 +263,8 @@ static int64_t num_arg(JSContextRef ctx, size_t argc, const JSValueRef argv[], s
     return isfinite(v) ? (int64_t)v : def;
 }
 
-/* txBegin(timeoutMs): open a transaction, or a savepoint inside the caller's own. */
+/* txBegin(timeoutMs, legacy): open a transaction, or a savepoint inside the caller's own;
+ * legacy (database.beginTransaction): one left open is settled when the handler ends. */
 static JSValueRef data_tx_begin(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                 const JSValueRef argv[], JSValueRef *exception)
 {
@@ -269,6 +290,7 @@ static JSValueRef data_tx_begin(JSContextRef ctx, JSObjectRef this_obj, size_t a
         tx->owner = c->current;
         tx->deadline_ms = clk_mono_ms() + timeout;
         tx->ops.count = 0;
+        tx->legacy = argc > 1 && JSValueToBoolean(ctx, argv[1]); /* beginTransaction() */
     }
     tx->marks[tx->depth++] = tx->ops.count;
     return JSValueMakeNumber(ctx, tx->depth);

@@ -337,10 +337,11 @@ struct api_tx_op {
 struct api_tx {
     struct api_inv *owner; /* the invocation that opened the outermost level */
     int depth;
-    bool async;                     /* held across an await: the executor holds new jobs */
-    bool aborted;                   /* rolled back by the time limit; the JS side is unwinding */
-    int64_t deadline_ms;            /* monotonic */
-    uv_timer_t *timer;              /* async deadline */
+    bool async;          /* held across an await: the executor holds new jobs */
+    bool aborted;        /* rolled back by the time limit; the JS side is unwinding */
+    bool legacy;         /* opened by database.beginTransaction(): settled when the handler ends */
+    int64_t deadline_ms; /* monotonic */
+    uv_timer_t *timer;   /* async deadline */
     size_t marks[API_TX_MAX_DEPTH]; /* ops.count when each level began */
     VEC(struct api_tx_op) ops;
 };
@@ -743,6 +744,11 @@ struct api_tx *api_ctx_tx(struct api_ctx *c);
  * does the work now. Stream messages and events sent inside a transaction use it.
  */
 bool api_tx_defer(struct api_ctx *c, api_tx_fn *run, api_tx_fn *drop, void *arg);
+
+/* inv responds (its handler returned, ok, or threw): a transaction it opened with the legacy
+ * database.beginTransaction() and left open is committed (ok) or rolled back. Returns false
+ * when that commit failed (everything was rolled back). No-op otherwise. */
+bool api_tx_inv_settle(struct api_inv *inv, bool ok);
 
 /* inv is ending: roll back a transaction it left open on ex (and release held jobs). */
 void api_tx_inv_end(struct api_executor *ex, struct api_inv *inv);

@@ -68,6 +68,7 @@ static size_t read_header_list(struct api_inv *inv, JSObjectRef l, struct http_h
 
 void api_respond_exception(struct api_inv *inv, JSValueRef exception)
 {
+    (void)api_tx_inv_settle(inv, false); /* a legacy transaction left open: rolled back */
     if (inv->hooks != NULL && inv->hooks->on_exception != NULL) {
         inv->hooks->on_exception(inv, exception);
         return;
@@ -549,6 +550,11 @@ static void respond_response(struct api_inv *inv, JSObjectRef r)
 
 void api_respond_value(struct api_inv *inv, JSValueRef v)
 {
+    if (!api_tx_inv_settle(inv, true)) { /* a legacy transaction left open: committed */
+        api_respond_error(inv, 500, "DB_ERROR",
+                          "the transaction the handler left open failed to commit");
+        return;
+    }
     if (inv->hooks != NULL) {
         inv->hooks->on_value(inv, v);
         return;

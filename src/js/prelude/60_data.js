@@ -488,7 +488,7 @@
       Object.defineProperty(db, "namespace", { get() { return N.dbNamespace(); }, enumerable: true });
       db.migrate = (version, migration, options) => migrate(db, version, migration, options);
       db.migrations = () => N.dbMigrations();
-      db.beginTransaction = (timeoutMs) => { N.dbTxBegin(timeoutMs); return true; };
+      db.beginTransaction = (timeoutMs) => { N.dbTxBegin(timeoutMs, true); return true; };
       db.commitTransaction = () => { N.dbTxEnd(true); return true; };
       db.rollbackTransaction = () => { N.dbTxEnd(false); return true; };
       const c = () => (compat = compat || makeCompat(db));
