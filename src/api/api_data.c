@@ -614,6 +614,88 @@ static int64_t stmt_timeout(struct api_ctx *c, int64_t timeout_ms, bool *out_by_
     return timeout_ms;
 }
 
+/* Expand `IN ($n)` array parameters (db_sql_expand_in): lists holds, at the index of each
+ * array parameter, its elements (from the prelude; the parameter itself is the array's JSON
+ * text). Replaces *sql and *params. RC_OK; RC_JS with *exception set; else err and d set. */
+static int expand_lists(JSContextRef ctx, JSValueRef lists, struct arena *a, struct str *sql,
+                        struct db_value **params, size_t *nparams, struct diag *d,
+                        struct db_sql_error *err, JSValueRef *exception)
+{
+    size_t n = *nparams;
+    size_t *lens = arena_alloc(a, (n ? n : 1) * sizeof(size_t));
+    struct db_value **elems = arena_calloc(a, n ? n : 1, sizeof(struct db_value *));
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        JSValueRef exc = NULL;
+        JSValueRef v = JSObjectGetPropertyAtIndex(ctx, (JSObjectRef)lists, (unsigned)i, &exc);
+        lens[i] = SIZE_MAX;
+        if (exc == NULL && JSValueIsArray(ctx, v)) {
+            if (!params_in(ctx, v, a, &elems[i], &lens[i], exception)) {
+                return RC_JS;
+            }
+            any = true;
+        }
+    }
+    if (!any) {
+        return RC_OK;
+    }
+    size_t *map = arena_alloc(a, DB_SQL_MAX_PARAMS * sizeof(size_t));
+    size_t count = 0;
+    struct buf out;
+    buf_init(&out, DB_SQL_MAX_BYTES * 2);
+    int rc = db_sql_expand_in(*sql, lens, n, &out, map, DB_SQL_MAX_PARAMS, &count, d, err);
+    if (rc == RC_OK) {
+        struct db_value *flat = arena_calloc(a, count ? count : 1, sizeof(*flat));
+        for (size_t j = 0; j < count; j++) {
+            size_t param = map[j] >> 32;
+            size_t e = map[j] & 0xffffffffu;
+            flat[j] = e ? elems[param][e - 1] : (*params)[param];
+        }
+        *sql = arena_strdup(a, buf_str(&out));
+        *params = flat;
+        *nparams = count;
+    }
+    buf_fini(&out);
+    return rc;
+}
+
+/* The namespace a statement runs in: the script's own, or (argv[5], from database.use) another
+ * one, read-only, when a grant allows it; the grant is checked on every call, so a revocation
+ * takes effect at once (also for database.use() objects made before it). RC_OK, or RC_DENIED
+ * with err and d set. */
+static int sql_target(JSContextRef ctx, struct db *db, struct str own, size_t argc,
+                      const JSValueRef argv[], struct arena *a, struct db_sql_opts *o,
+                      struct diag *d, struct db_sql_error *err)
+{
+    if (argc <= 5 || !JSValueIsString(ctx, argv[5])) {
+        return RC_OK;
+    }
+    JSStringRef t = JSValueToStringCopy(ctx, argv[5], NULL);
+    o->ns = js_string_to_arena(t, a);
+    JSStringRelease(t);
+    o->read_only = true;
+    bool granted = false;
+    int rc = db_sql_granted(db, own, o->ns, d, &granted);
+    if (rc == RC_OK && !granted) {
+        err->code = "DB_NAMESPACE";
+        rc = diag_set(d, RC_DENIED, "no read-only grant on namespace %.*s", STR_FMT(o->ns));
+    }
+    return rc;
+}
+
+/* expand_lists, throwing its error; false when it threw. */
+static bool expand_or_throw(JSContextRef ctx, JSValueRef lists, struct arena *a, struct str *sql,
+                            struct db_value **params, size_t *nparams, JSValueRef *exception)
+{
+    struct diag d;
+    struct db_sql_error err = { 0 };
+    int rc = expand_lists(ctx, lists, a, sql, params, nparams, &d, &err, exception);
+    if (rc != RC_OK && rc != RC_JS) {
+        (void)throw_code(ctx, exception, err.code ? err.code : "DB_BIND", d.msg);
+    }
+    return rc == RC_OK;
+}
+
 /* Argument i as a number in 1..max; def when absent, zero or negative. */
 static int64_t clamp_arg(JSContextRef ctx, size_t argc, const JSValueRef argv[], size_t i,
                          int64_t def, int64_t max)
@@ -665,25 +747,17 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     if (!params_in(ctx, argv[1], a, &params, &nparams, exception)) {
         goto out;
     }
+    if (argc > 6 && JSValueIsObject(ctx, argv[6]) &&
+        !expand_or_throw(ctx, argv[6], a, &sql, &params, &nparams, exception)) {
+        goto out;
+    }
     bool exec = JSValueToNumber(ctx, argv[2], NULL) == 1;
     int64_t timeout = clamp_arg(ctx, argc, argv, 3, DATA_DEFAULT_TIMEOUT_MS, DATA_MAX_TIMEOUT_MS);
     int64_t max_rows = clamp_arg(ctx, argc, argv, 4, DATA_DEFAULT_MAX_ROWS, DATA_MAX_ROWS);
     bool by_tx = false;
     struct db_sql_opts o = { .ns = own, .timeout_ms = stmt_timeout(c, timeout, &by_tx) };
-    if (argc > 5 && JSValueIsString(ctx, argv[5])) {
-        JSStringRef t = JSValueToStringCopy(ctx, argv[5], NULL);
-        o.ns = js_string_to_arena(t, a);
-        JSStringRelease(t);
-        o.read_only = true;
-    }
-    /* Another namespace: the grant is checked on every call, so a revocation takes effect at
-     * once (also for database.use() objects made before it). */
-    bool granted = !o.read_only;
-    int rc = granted ? RC_OK : db_sql_granted(db, own, o.ns, &d, &granted);
-    if (rc == RC_OK && !granted) {
-        err.code = "DB_NAMESPACE";
-        rc = diag_set(&d, RC_DENIED, "no read-only grant on namespace %.*s", STR_FMT(o.ns));
-    } else if (rc == RC_OK) {
+    int rc = sql_target(ctx, db, own, argc, argv, a, &o, &d, &err);
+    if (rc == RC_OK) {
         rc = db_sql_open(db, &o, sql, params, nparams, &d, &err, &cur);
     }
     if (rc == RC_OK && exec) {

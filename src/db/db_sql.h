@@ -93,6 +93,19 @@ WARN_UNUSED int db_sql_rewrite(struct str sql, struct str prefix, const struct s
                                struct buf *out, struct diag *d, struct db_sql_error *err);
 
 /*
+ * Expand array parameters written as `IN ($n)` / `IN (?)` (spec §3.2): lens[i] is the element
+ * count of parameter i+1, or SIZE_MAX when it is not an array. Appends to out the text where
+ * each such list has one placeholder per element (`IN (NULL)` for an empty array) and every
+ * parameter is `?k`; map[k-1] = (parameter index << 32) | element (1-based; 0: the
+ * parameter's own value, e.g. an array used elsewhere, bound as its JSON text). *out_count
+ * gets the number of positions. RC_INVAL (DB_BIND: a parameter without a value, $ and ?
+ * mixed; DB_SYNTAX), RC_LIMIT (more than map_cap positions, or out full). Pure.
+ */
+WARN_UNUSED int db_sql_expand_in(struct str sql, const size_t *lens, size_t n, struct buf *out,
+                                 size_t *map, size_t map_cap, size_t *out_count, struct diag *d,
+                                 struct db_sql_error *err);
+
+/*
  * Prepare (or take from the cache) sql for o, bind params (values borrowed; copied by the
  * driver), and return a cursor positioned before the first row in *out (owned by db: one open
  * cursor per connection at a time; close with db_sql_close()). Errors: RC_INVAL / RC_LIMIT /

@@ -12,6 +12,7 @@
 
 #include <strings.h>
 
+#include "base/mem.h"
 #include "db/db_sql.h"
 
 enum tok_kind {
@@ -462,4 +463,146 @@ int db_sql_rewrite(struct str sql, struct str prefix, const struct str *names, s
         return fail(&w, "DB_BIND", RC_INVAL, "use either $1, $2, ... or ?, not both");
     }
     return RC_OK;
+}
+
+/* ------------------------------------------------------------------ IN (array) expansion */
+
+/* The next non-blank token at or after p (kind TK_BLANK with an empty text at the end). */
+static bool peek_token(const char *p, const char *end, struct tok *t)
+{
+    while (p < end) {
+        if (!next_token(p, end, t)) {
+            return false;
+        }
+        if (t->kind != TK_BLANK) {
+            return true;
+        }
+        p += t->text.len;
+    }
+    *t = (struct tok){ .kind = TK_BLANK, .text = str_make(end, 0) };
+    return true;
+}
+
+/* The 1-based parameter a TK_PARAM token names: $N or ?N, or for ? the next after *seq. */
+static size_t param_number(struct str text, size_t *seq)
+{
+    size_t n = 0;
+    for (size_t i = 1; i < text.len; i++) {
+        if (!is_digit(text.ptr[i]) || n > DB_SQL_MAX_PARAMS) {
+            return 0;
+        }
+        n = n * 10 + (size_t)(text.ptr[i] - '0');
+    }
+    if (text.len == 1) {
+        n = *seq + 1;
+    }
+    if (n > *seq) {
+        *seq = n;
+    }
+    return n;
+}
+
+struct expand {
+    struct buf *out;
+    size_t *map; /* new position -> (param << 32) | element */
+    size_t count;
+    size_t cap;
+    const size_t *lens;
+    size_t n;
+    size_t seq; /* the highest parameter number seen (for bare ?) */
+    bool dollar;
+    bool qmark;
+    struct diag *d;
+    struct db_sql_error *err;
+    size_t scalar_pos[DB_SQL_MAX_PARAMS + 1]; /* param -> its new position (0: none yet) */
+};
+
+static int expand_emit_pos(struct expand *x, size_t param, size_t elem, size_t *out_pos)
+{
+    if (x->count == x->cap) {
+        x->err->code = "DB_BIND";
+        return diag_set(x->d, RC_LIMIT, "more than %zu values once arrays are expanded", x->cap);
+    }
+    x->map[x->count++] = (param << 32) | elem;
+    *out_pos = x->count;
+    return buf_try_printf(x->out, "?%zu", x->count);
+}
+
+/* One parameter token t; in_list: it stands alone between "IN (" and ")". */
+static int expand_param(struct expand *x, const struct tok *t, bool in_list)
+{
+    x->dollar = x->dollar || t->text.ptr[0] == '$';
+    x->qmark = x->qmark || t->text.ptr[0] == '?';
+    size_t param = param_number(t->text, &x->seq);
+    if (param == 0 || param > x->n) {
+        x->err->code = "DB_BIND";
+        return diag_set(x->d, RC_INVAL, "parameter %.*s has no value", STR_FMT(t->text));
+    }
+    size_t len = x->lens[param - 1];
+    size_t pos = 0;
+    int rc = RC_OK;
+    if (in_list && len != SIZE_MAX) {
+        for (size_t e = 0; rc == RC_OK && e < len; e++) {
+            rc = e ? buf_try_append_str(x->out, STR(", ")) : RC_OK;
+            rc = rc == RC_OK ? expand_emit_pos(x, param - 1, e + 1, &pos) : rc;
+        }
+        /* An empty list: IN (NULL) matches nothing. */
+        return rc == RC_OK && len == 0 ? buf_try_append_str(x->out, STR("NULL")) : rc;
+    }
+    if (x->scalar_pos[param] != 0) {
+        return buf_try_printf(x->out, "?%zu", x->scalar_pos[param]);
+    }
+    rc = expand_emit_pos(x, param - 1, 0, &pos);
+    x->scalar_pos[param] = pos;
+    return rc;
+}
+
+static int expand_finish(struct expand *x, int rc)
+{
+    if (rc == RC_OK && x->dollar && x->qmark) {
+        x->err->code = "DB_BIND";
+        rc = diag_set(x->d, RC_INVAL, "use either $1, $2, ... or ?, not both");
+    }
+    if (rc == RC_LIMIT && x->err->code == NULL) {
+        x->err->code = "DB_ERROR";
+        rc = diag_set(x->d, RC_LIMIT, "statement too long once arrays are expanded");
+    }
+    return rc;
+}
+
+int db_sql_expand_in(
+    struct str sql, const size_t *lens, size_t n, struct buf *out,
+    size_t *map, /* NOLINT(readability-non-const-parameter): written through struct expand */
+    size_t map_cap, size_t *out_count, struct diag *d, struct db_sql_error *err)
+{
+    struct expand *x = mem_calloc(1, sizeof(*x));
+    *x = (struct expand){
+        .out = out, .map = map, .cap = map_cap, .lens = lens, .n = n, .d = d, .err = err
+    };
+    const char *p = sql.ptr;
+    const char *end = sql.ptr + sql.len;
+    struct tok prev1 = { .kind = TK_BLANK }; /* the last two non-blank tokens */
+    struct tok prev2 = { .kind = TK_BLANK };
+    int rc = RC_OK;
+    while (rc == RC_OK && p < end) {
+        struct tok t;
+        struct tok next;
+        if (!next_token(p, end, &t) || !peek_token(p + t.text.len, end, &next)) {
+            err->code = "DB_SYNTAX";
+            rc = diag_set(d, RC_INVAL, "unterminated string, quote or comment");
+            break;
+        }
+        p += t.text.len;
+        bool in_list =
+            kw(&prev2, "IN") && str_eq(prev1.text, STR("(")) && str_eq(next.text, STR(")"));
+        rc = t.kind == TK_PARAM ? expand_param(x, &t, in_list) : buf_try_append_str(out, t.text);
+        if (t.kind != TK_BLANK) {
+            prev2 = prev1;
+            prev1 = t;
+        }
+    }
+    rc = expand_finish(x, rc);
+    *out_count = x->count;
+    mem_free(x);
+    return rc;
 }

@@ -3,7 +3,8 @@
  * libFuzzer target for the token rewrite of script SQL (db/db_sql.h): any input either fails
  * with a script-facing error code or gives text that (1) only grows by prefixes and $->?
  * changes, so its length stays bounded, and (2) rewrites to the same text again when the
- * prefix is empty (idempotence of the tokenizer on its own output).
+ * prefix is empty (idempotence of the tokenizer on its own output); and the IN (array)
+ * expansion maps every position it writes back to an existing parameter or element.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,6 +46,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = db_sql_rewrite(buf_str(&out), STR(""), NULL, 0, &again, &d, &err2);
         check(rc == RC_OK || err2.code != NULL);
         buf_fini(&again);
+    }
+    buf_fini(&out);
+    /* IN (array) expansion: every position maps back to an existing parameter. */
+    static const size_t lens[] = { 2, SIZE_MAX, 0 };
+    size_t map[64];
+    size_t count = 0;
+    struct db_sql_error err3 = { 0 };
+    buf_init(&out, DB_SQL_MAX_BYTES * 2);
+    rc = db_sql_expand_in(sql, lens, 3, &out, map, 64, &count, &d, &err3);
+    if (rc != RC_OK) {
+        check(err3.code != NULL);
+    } else {
+        for (size_t i = 0; i < count; i++) {
+            size_t param = map[i] >> 32;
+            size_t elem = map[i] & 0xffffffffu;
+            check(param < 3 && (elem == 0 || (lens[param] != SIZE_MAX && elem <= lens[param])));
+        }
     }
     buf_fini(&out);
     return 0;

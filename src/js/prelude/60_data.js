@@ -460,7 +460,13 @@
     const db = {};
     const sql = (text, params, mode, options) => {
       const o = options || {};
-      return N.dbSql(String(text), bindAll(params), mode, o.timeoutMs, o.maxRows, ns);
+      const values = bindAll(params);
+      // Arrays: their JSON text, and their elements for an `IN ($n)` list (expanded in C).
+      let lists;
+      if (isArray(params)) {
+        params.forEach((v, i) => { if (isArray(v)) (lists || (lists = []))[i] = v.map(bindValue); });
+      }
+      return N.dbSql(String(text), values, mode, o.timeoutMs, o.maxRows, ns, lists);
     };
     let compat = null;
     db.query = function (text, params, options) {

@@ -299,3 +299,36 @@ TEST(sql_rewrite_text)
                                   "\"ns__t\" (id))")));
     buf_fini(&out);
 }
+
+TEST(sql_expand_in_lists)
+{
+    size_t lens[] = { 3, SIZE_MAX, 0 };
+    size_t map[16];
+    size_t count = 0;
+    struct buf out;
+    struct diag d;
+    struct db_sql_error err = { 0 };
+    buf_init(&out, 4096);
+    ASSERT_OK(db_sql_expand_in(STR("SELECT 'IN ($1)' WHERE a IN ($1) AND b = $2 AND c IN ( $3 )"
+                                   " AND d = $1 AND e = $2"),
+                               lens, 3, &out, map, 16, &count, &d, &err));
+    ASSERT_TRUE(str_eq(buf_str(&out), STR("SELECT 'IN ($1)' WHERE a IN (?1, ?2, ?3) AND b = ?4 "
+                                          "AND c IN ( NULL ) AND d = ?5 AND e = ?4")));
+    ASSERT_EQ_SIZE(count, 5);
+    ASSERT_EQ_SIZE(map[0], (size_t)0 << 32 | 1);
+    ASSERT_EQ_SIZE(map[2], (size_t)0 << 32 | 3);
+    ASSERT_EQ_SIZE(map[3], (size_t)1 << 32 | 0);
+    ASSERT_EQ_SIZE(map[4], (size_t)0 << 32 | 0); /* the array outside IN: its JSON text */
+    buf_reset(&out);
+    ASSERT_RC(db_sql_expand_in(STR("SELECT $4"), lens, 3, &out, map, 16, &count, &d, &err),
+              RC_INVAL);
+    ASSERT_EQ_STR(err.code, "DB_BIND");
+    buf_reset(&out);
+    err.code = NULL;
+    ASSERT_RC(db_sql_expand_in(STR("SELECT $1 IN (?)"), lens, 3, &out, map, 16, &count, &d, &err),
+              RC_INVAL);
+    buf_reset(&out);
+    ASSERT_RC(db_sql_expand_in(STR("SELECT x IN ($1)"), lens, 3, &out, map, 2, &count, &d, &err),
+              RC_LIMIT);
+    buf_fini(&out);
+}
