@@ -76,7 +76,9 @@ static bool st_scope(JSContextRef ctx, JSObjectRef this_obj, struct st_call *cal
 {
     struct str uri = call->c->ver->uri;
     call->scope = uri;
-    if (this_obj == NULL || !JSValueIsObjectOfClass(ctx, this_obj, personal_class)) {
+    /* The personal object's private data is personal_class's address (cheaper to read than a
+     * class check); sharedStorage and the objects scripts make have other or no private data. */
+    if (this_obj == NULL || JSObjectGetPrivate(this_obj) != (void *)&personal_class) {
         return true;
     }
     char user[API_USER_MAX];
@@ -381,7 +383,7 @@ static void storage_init(JSContextRef ctx, JSObjectRef global, JSObjectRef nativ
     JSStringRelease(name);
     /* personalStorage's natives: the prelude wraps them (anonymous callers, 401). */
     pthread_once(&personal_once, personal_class_create);
-    JSObjectRef personal = JSObjectMake(ctx, personal_class, NULL);
+    JSObjectRef personal = JSObjectMake(ctx, personal_class, (void *)&personal_class);
     js_install_fns(ctx, personal, storage_fns);
     name = JSStringCreateWithUTF8CString("personalStorage");
     JSObjectSetProperty(ctx, native, name, personal, kJSPropertyAttributeDontEnum, &exc);
