@@ -43,7 +43,7 @@ TEST(api_cache_ttl_with_controllable_clock)
     r = tenv_get(&t, "/get");
     ASSERT_EQ_STR(resp_body(r), "[{\"v\":1},null,[1],2,[\"forever\",\"k\"]]");
     mem_free(r);
-    atomic_fetch_add(&fake_now_ms, 60 * 1000); /* and "k" one minute later */
+    atomic_fetch_add(&fake_now_ms, (int64_t)60 * 1000); /* and "k" one minute later */
     r = tenv_get(&t, "/get");
     ASSERT_EQ_STR(resp_body(r), "[null,null,[1],1,[\"forever\"]]");
     mem_free(r);
