@@ -102,16 +102,16 @@ static JSValueRef parse_urlencoded(JSContextRef ctx, struct arena *a, struct str
         struct str name;
         struct str value;
         (void)str_split_char(part, '=', &name, &value);
-        JSValueRef nv = js_make_string(ctx, pct_decode(a, name, true));
+        struct str n = pct_decode(a, name, true);
         JSValueRef vv = js_make_string(ctx, pct_decode(a, value, true));
         if (entries) {
-            JSValueRef pair[2] = { nv, vv };
+            JSValueRef pair[2] = { js_make_string(ctx, n), vv };
             JSObjectRef p = JSObjectMakeArray(ctx, 2, pair, &exc);
             if (exc == NULL) {
                 JSObjectSetPropertyAtIndex(ctx, obj, idx++, p, &exc);
             }
         } else {
-            set_prop(ctx, obj, pct_decode(a, name, true), vv);
+            set_prop(ctx, obj, n, vv); /* the name is only a property key here */
         }
     }
     return obj;
