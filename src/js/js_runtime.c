@@ -77,8 +77,8 @@ static void make_info_name(void)
 
 /* The last context looked up on this thread (a property read costs ~1,700 instructions, and
  * host functions ask for their context on every call). A context's address may be reused once
- * it is freed: every js_context_free bumps ctx_generation, which empties the caches of all
- * threads. */
+ * it is freed: every js_context_free and js_context_new bumps ctx_generation, which empties the
+ * caches of all threads (so no entry made before a context existed can name it). */
 static atomic_uint_fast64_t ctx_generation;
 
 static _Thread_local struct {
@@ -230,6 +230,7 @@ JSGlobalContextRef js_context_new(struct js_runtime *rt, void *user)
                             kJSPropertyAttributeDontDelete,
                         &exc);
     ASSERT(exc == NULL);
+    atomic_fetch_add_explicit(&ctx_generation, 1, memory_order_release);
     return ctx;
 }
 
