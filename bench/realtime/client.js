@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The load side of bench/realtime; one JSON line per measurement on stdout.
-//   node client.js fanout PORT CONNS SECONDS   1 publish per ms to CONNS SSE connections:
-//                                             delivered messages/s, p99 delivery latency
+//   node client.js fanout PORT CONNS SECONDS   1 publish per ms (PUBLISH_PER_S=n: n per second)
+//                                             to CONNS SSE connections: delivered messages/s,
+//                                             p99 delivery latency
 //   node client.js idle PORT CONNS SERVER_PID  RSS growth per idle SSE connection
 //   node client.js echo PORT CONNS SECONDS     WebSocket echo: round trips/s, p99 RTT
 "use strict";
@@ -86,10 +87,11 @@ async function fanout() {
   let failed = 0;
   const start = Date.now();
   const stopAt = start + seconds * 1000;
-  // One publish per millisecond: a timer every 10 ms sends the ones that are due.
+  // PUBLISH_PER_S publishes per second (default 1000): a timer every 10 ms sends those due.
+  const rate = Number(process.env.PUBLISH_PER_S || 1000);
   await new Promise((resolve) => {
     const tick = () => {
-      const due = Math.min(Date.now(), stopAt) - start;
+      const due = Math.floor(((Math.min(Date.now(), stopAt) - start) * rate) / 1000);
       while (published < due) {
         published++;
         const body = `t${nowUs()}`;

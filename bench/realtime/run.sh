@@ -3,7 +3,7 @@
 # Realtime benchmark, Kiln and Node.js (http + ws) in one sitting, same client, same pinning
 # (server on SERVER_CPU, client on LOAD_CPU):
 #   1. idle: RSS growth per idle SSE connection (CONNS connections)
-#   2. fanout: one publish per millisecond (POST /publish) to CONNS SSE connections for
+#   2. fanout: one publish per millisecond (PUBLISH_PER_S=n: n per second; POST /publish) to CONNS SSE connections for
 #      SECONDS: delivered messages/s (and how many were expected), p99 delivery latency
 #   3. echo: WebSocket echo round trips from ECHO_CONNS clients for SECONDS: round trips/s, p99
 #
