@@ -454,8 +454,15 @@ void api_exec_call(struct api_inv *inv, JSObjectRef fn, size_t argc, const JSVal
     int rc = js_call(ctx, fn, NULL, argc, argv, &result, &exc, &d);
     c->current = prev;
     if (rc == RC_TIMEOUT || js_runtime_take_timeout(ex->rt)) {
-        api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+        if (!inv->done) {
+            api_respond_error(inv, 504, "SCRIPT_TIMEOUT", "Script timed out");
+        }
         kill_ctx(ex, c, 504, "SCRIPT_TIMEOUT", "Script timed out");
+    } else if (inv->done) {
+        /* Answered during the call (the prelude's respond fast path). */
+        if (heap_over(ex, ctx)) {
+            memory_reset(ex);
+        }
     } else if (rc != RC_OK) {
         api_respond_exception(inv, exc);
     } else if (is_promise(c, result)) {
@@ -597,6 +604,7 @@ static JSValueRef core_utf8_encode(JSContextRef ctx, JSObjectRef this_obj, size_
 
 static const struct js_fn core_fns[] = {
     { .name = "settle", .fn = core_settle, .min_args = 3 },
+    { .name = "respond", .fn = api_respond_fast, .min_args = 3 },
     { .name = "utf8Decode", .fn = core_utf8_decode, .min_args = 1 },
     { .name = "utf8Encode", .fn = core_utf8_encode, .min_args = 1 },
     { .name = NULL },

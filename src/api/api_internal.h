@@ -685,6 +685,9 @@ size_t api_sinks_abort(struct api_inv *inv);
 
 /* Convert a handler's result into the HTTP response and send it. */
 void api_respond_value(struct api_inv *inv, JSValueRef v);
+/* The prelude's respond(status, headersJoined, body) fast path (api_response.c). */
+JSValueRef api_respond_fast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception);
 /* Map a thrown value to the error response (spec 00-overview §6.2), log it, send it. */
 void api_respond_exception(struct api_inv *inv, JSValueRef exception);
 /* End the HTTP part of inv: release its request values, free its slot, drop its snapshot

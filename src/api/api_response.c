@@ -508,6 +508,82 @@ static void respond_stream(struct api_inv *inv, int status, struct http_header *
     }
 }
 
+/* Split "name\nvalue\nname\nvalue" (the prelude joined a Headers list; names and values never
+ * hold a line feed) into headers in the invocation arena. False when it is not whole pairs. */
+static bool split_headers(struct api_inv *inv, struct str joined, struct http_header **out,
+                          size_t *out_n)
+{
+    size_t parts = joined.len ? 1 : 0;
+    for (size_t i = 0; i < joined.len; i++) {
+        parts += joined.ptr[i] == '\n';
+    }
+    *out = NULL;
+    *out_n = 0;
+    if (parts % 2 != 0) {
+        return false;
+    }
+    struct http_header *h = arena_alloc(inv->arena, (parts / 2 + 1) * sizeof(*h));
+    const char *p = joined.ptr;
+    const char *end = joined.ptr + joined.len;
+    for (size_t k = 0; k < parts; k++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl != NULL ? nl : end;
+        struct str part = str_make(p, (size_t)(e - p));
+        if (k % 2 == 0) {
+            h[k / 2].name = part;
+        } else {
+            h[k / 2].value = part;
+        }
+        p = e + 1;
+    }
+    *out = h;
+    *out_n = parts / 2;
+    return true;
+}
+
+/*
+ * respond(status, headersJoined, body): the prelude's fast path for a handler that returned a
+ * Response whose body is a string, bytes or null (K.invoke): one call reads it all, instead of
+ * C reading the object back property by property. Returns true when it answered the current
+ * invocation; false (nothing done) when there is none to answer here, and the prelude then
+ * returns the Response as before.
+ */
+JSValueRef api_respond_fast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct api_inv *inv = c != NULL ? c->current : NULL;
+    if (inv == NULL || inv->done || inv->hooks != NULL || inv->xch == NULL) {
+        return JSValueMakeBoolean(ctx, false);
+    }
+    JSValueRef exc = NULL;
+    double sv = JSValueToNumber(ctx, argv[0], &exc);
+    if (exc != NULL || !(sv >= 100 && sv <= 599) || sv != (double)(int)sv) {
+        return JSValueMakeBoolean(ctx, false); /* the slow path reports it */
+    }
+    size_t hlen = 0;
+    char *joined = js_value_to_owned(ctx, argv[1], &hlen, &exc);
+    if (joined == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    struct str hs = arena_strdup(inv->arena, str_make(joined, hlen));
+    mem_free(joined);
+    struct http_header *hdrs = NULL;
+    size_t hn = 0;
+    if (!split_headers(inv, hs, &hdrs, &hn)) {
+        return JSValueMakeBoolean(ctx, false);
+    }
+    size_t len = 0;
+    char *body = read_body(ctx, argv[2], &len, &exc);
+    if (body == NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    respond_owned(inv, (int)sv, hdrs, hn, body, len);
+    return JSValueMakeBoolean(ctx, true);
+}
+
 /* Read a Response object (prelude class) and send it. */
 static void respond_response(struct api_inv *inv, JSObjectRef r)
 {
