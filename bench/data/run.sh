@@ -39,7 +39,7 @@ wait_port() { # port path
 taskset -c "$SERVER_CPU" "$ROOT/build/release/kiln" serve --listen 127.0.0.1:19090 --data "$W/kiln" \
   --scripts "$ROOT/bench/data/scripts" --io-threads 1 --js-threads 1 --log-level warn 2>"$W/kiln.log" &
 PIDS+=($!)
-(cd "$W/node" && BETTER_SQLITE3=$BSQ PORT=19091 taskset -c "$SERVER_CPU" node "$ROOT/bench/data/node-sqlite.mjs" 2>"$W/node.log") &
+(cd "$W/node" && BETTER_SQLITE3=$BSQ PORT=19091 exec taskset -c "$SERVER_CPU" node "$ROOT/bench/data/node-sqlite.mjs" 2>"$W/node.log") &
 PIDS+=($!)
 wait_port 19090 "/db/get?id=1"
 wait_port 19091 "/db/get?id=1"
