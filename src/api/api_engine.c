@@ -104,6 +104,7 @@ static void add_routes(struct api_snapshot *s, const struct api_version *v)
         struct diag d;
         if (http_router_add(s->router, r->method, r->pattern, r, &d) == RC_OK) {
             s->route_count++;
+            s->any_body_limit |= r->body_limit >= 0;
             continue;
         }
         log_warn(&api_log_ctx, "route not published script=%.*s route=\"%.*s\" reason=\"%s\"",
@@ -481,8 +482,10 @@ int64_t api_engine_body_limit(const struct http_request *head, struct arena *a, 
 {
     struct api_engine *e = arg;
     struct api_snapshot *s = api_engine_snapshot(e);
-    struct http_match m;
-    http_router_match(s->router, head->method, head->raw_path, a, &m);
+    struct http_match m = { .kind = HTTP_MATCH_NOT_FOUND };
+    if (s->any_body_limit) { /* no route match on the head of every POST otherwise */
+        http_router_match(s->router, head->method, head->raw_path, a, &m);
+    }
     int64_t limit = -1;
     if (m.kind == HTTP_MATCH_FOUND) {
         const struct api_route *r = m.target;

@@ -185,6 +185,7 @@ struct api_snapshot {
     struct api_version **versions;
     size_t version_count;
     size_t route_count;
+    bool any_body_limit; /* some route has options.bodyLimit: the head check must match */
 };
 
 void api_snapshot_unref(struct api_snapshot *s);

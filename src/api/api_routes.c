@@ -194,9 +194,20 @@ static JSValueRef bind_route(JSContextRef ctx, struct api_ctx *c, struct str key
     return result(ctx, key, true, NULL);
 }
 
+/* What a registration sets on its route besides pattern and handler: registerRoute's options
+ * (checked and normalised by routeOptions in 30_runtime.js) or registerAssetRoute's asset. */
+struct http_opts {
+    int64_t timeout_ms; /* 0: the engine's */
+    int64_t body_limit; /* -1: none */
+    enum api_auth auth;
+    struct str asset; /* empty: a JS handler */
+};
+
+static const struct http_opts no_http_opts = { .timeout_ms = 0, .body_limit = -1 };
+
 static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str path,
                               struct str method, JSValueRef handler, enum api_route_kind kind,
-                              const struct api_rt_opts *opts, struct str asset,
+                              const struct api_rt_opts *opts, const struct http_opts *ho,
                               JSValueRef *exception)
 {
     struct diag d;
@@ -219,7 +230,10 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
             register_route(ctx, c, method, path, key, handler, is_fn, kind, opts, exception);
         struct api_route *rt = *exception ? NULL : api_version_find_route(c->ver, key);
         if (rt != NULL) {
-            rt->asset = asset.len ? arena_strdup(c->ver->arena, asset) : STR_NULL;
+            rt->asset = ho->asset.len ? arena_strdup(c->ver->arena, ho->asset) : STR_NULL;
+            rt->timeout_ms = ho->timeout_ms;
+            rt->body_limit = ho->body_limit;
+            rt->auth = ho->auth;
         }
         return r;
     }
@@ -231,13 +245,6 @@ static JSValueRef do_register(JSContextRef ctx, struct api_ctx *c, struct str pa
              STR_FMT(c->ver->uri), STR_FMT(key));
     return result(ctx, key, false, "registrations are only made by the top level and init()");
 }
-
-/* The route options the prelude checked and normalised (routeOptions in 30_runtime.js). */
-struct http_opts {
-    int64_t timeout_ms;
-    int64_t body_limit;
-    enum api_auth auth;
-};
 
 /* Read argv[3..6] of registerRoute: false with *exception set when one is out of range. */
 static bool read_http_opts(JSContextRef ctx, struct api_ctx *c, const JSValueRef argv[],
@@ -264,34 +271,26 @@ static bool read_http_opts(JSContextRef ctx, struct api_ctx *c, const JSValueRef
                   STR("options.bodyLimit must be at most 104857600 (100 MiB)"), STR(""));
         return false;
     }
+    *o = no_http_opts;
     o->timeout_ms = (int64_t)t;
     o->body_limit = (int64_t)b;
     o->auth = a == 2 ? API_AUTH_REDIRECT : a == 1 ? API_AUTH_REQUIRED : API_AUTH_OPTIONAL;
     return true;
 }
 
-/* Attach the options to the route the register run just made, and say once per deploy which
- * options this version accepts but does not apply yet (argv[6], names joined by commas). */
-static void apply_http_opts(JSContextRef ctx, struct api_ctx *c, struct str method, struct str path,
-                            const struct http_opts *o, JSValueRef later)
+/* Say once per deploy which options this version accepts but does not apply yet (later:
+ * names joined by commas; empty when none). */
+static void log_not_applied(JSContextRef ctx, struct api_ctx *c, struct str method, struct str path,
+                            JSValueRef later)
 {
-    char keybuf[600];
-    int kn = snprintf(keybuf, sizeof(keybuf), "%.*s %.*s", STR_FMT(method), STR_FMT(path));
-    struct api_route *r = api_version_find_route(c->ver, str_make(keybuf, (size_t)kn));
-    if (r == NULL) {
-        return;
-    }
-    r->timeout_ms = o->timeout_ms;
-    r->body_limit = o->body_limit;
-    r->auth = o->auth;
     size_t n = 0;
     JSValueRef exc = NULL;
     char *names = js_value_to_owned(ctx, later, &n, &exc);
     if (names != NULL && n > 0) {
         log_warn(&routes_log,
-                 "route options not applied by this version script=%.*s route=\"%.*s\" "
+                 "route options not applied by this version script=%.*s route=\"%.*s %.*s\" "
                  "options=%s",
-                 STR_FMT(c->ver->uri), kn, keybuf, names);
+                 STR_FMT(c->ver->uri), STR_FMT(method), STR_FMT(path), names);
     }
     mem_free(names);
 }
@@ -341,9 +340,9 @@ static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t
                       STR(""));
     } else {
         r = do_register(ctx, c, str_make(path, plen), str_make(method, mlen), argv[1],
-                        API_ROUTE_HTTP, NULL, STR_NULL, exception);
+                        API_ROUTE_HTTP, NULL, &o, exception);
         if (*exception == NULL && c->phase == API_PHASE_REGISTER) {
-            apply_http_opts(ctx, c, str_make(method, mlen), str_make(path, plen), &o, argv[6]);
+            log_not_applied(ctx, c, str_make(method, mlen), str_make(path, plen), argv[6]);
         }
     }
     mem_free(path);
@@ -363,7 +362,7 @@ JSValueRef api_routes_register(JSContextRef ctx, struct str method, struct str p
         return api_throw(ctx, exception, "INVALID_ARGUMENT", STR("path is longer than 500 bytes"),
                          STR(""));
     }
-    return do_register(ctx, c, path, method, handler, kind, opts, STR_NULL, exception);
+    return do_register(ctx, c, path, method, handler, kind, opts, &no_http_opts, exception);
 }
 
 /* Register run: keep cacheControl (validated by the prelude) on the asset route "GET path". */
@@ -409,8 +408,10 @@ static JSValueRef routes_register_asset(JSContextRef ctx, JSObjectRef this_obj, 
         r = api_throw(ctx, exception, "INVALID_ARGUMENT",
                       STR("path must be at most 500 bytes and assetName 1-1024 bytes"), STR(""));
     } else {
+        struct http_opts ho = no_http_opts;
+        ho.asset = str_make(asset, alen);
         r = do_register(ctx, c, str_make(path, plen), STR("GET"), argv[1], API_ROUTE_HTTP, NULL,
-                        str_make(asset, alen), exception);
+                        &ho, exception);
     }
     if (*exception == NULL && c->phase == API_PHASE_REGISTER && argc > 2 &&
         JSValueIsString(ctx, argv[2])) {
