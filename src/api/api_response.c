@@ -561,14 +561,7 @@ JSValueRef api_respond_fast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     if (exc != NULL || !(sv >= 100 && sv <= 599) || sv != (double)(int)sv) {
         return JSValueMakeBoolean(ctx, false); /* the slow path reports it */
     }
-    size_t hlen = 0;
-    char *joined = js_value_to_owned(ctx, argv[1], &hlen, &exc);
-    if (joined == NULL) {
-        *exception = exc;
-        return JSValueMakeUndefined(ctx);
-    }
-    struct str hs = arena_strdup(inv->arena, str_make(joined, hlen));
-    mem_free(joined);
+    struct str hs = to_arena(ctx, argv[1], inv->arena); /* a joined string: no ToString */
     struct http_header *hdrs = NULL;
     size_t hn = 0;
     if (!split_headers(inv, hs, &hdrs, &hn)) {
