@@ -12,23 +12,10 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/rc.h"
+#include "base/str.h"
 #include "base/utf8.h"
 
 /* ------------------------------------------------------------------ decoding helpers */
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* Percent-decode s (and '+' as space when plus); invalid escapes are kept as they are. */
 static struct str pct_decode(struct arena *a, struct str s, bool plus)
@@ -48,8 +35,8 @@ static struct str pct_decode(struct arena *a, struct str s, bool plus)
     for (size_t i = 0; i < s.len; i++) {
         char ch = s.ptr[i];
         if (ch == '%' && i + 2 < s.len) {
-            int h = hexval(s.ptr[i + 1]);
-            int l = hexval(s.ptr[i + 2]);
+            int h = str_hex_digit(s.ptr[i + 1]);
+            int l = str_hex_digit(s.ptr[i + 2]);
             if (h >= 0 && l >= 0) {
                 out[n++] = (char)(h * 16 + l);
                 i += 2;

@@ -15,6 +15,7 @@
 
 #include "base/arena.h"
 #include "base/rc.h"
+#include "base/str.h"
 #include "base/utf8.h"
 
 #define JSON_DEFAULT_MAX_DEPTH 64
@@ -117,20 +118,6 @@ static bool is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Read the 4 hex digits at p->s[at]; -1 when they are not 4 hex digits. */
 static int32_t read_hex4(const struct parser *p, size_t at)
 {
@@ -139,7 +126,7 @@ static int32_t read_hex4(const struct parser *p, size_t at)
     }
     int32_t v = 0;
     for (size_t i = 0; i < 4; i++) {
-        int h = hex_val(p->s[at + i]);
+        int h = str_hex_digit(p->s[at + i]);
         if (h < 0) {
             return -1;
         }

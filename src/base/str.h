@@ -77,6 +77,21 @@ static inline char str_lower_char(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
 }
 
+/* Value of the hex digit c (either case), or -1 when c is not a hex digit. */
+static inline int str_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 /* 64-bit FNV-1a hash of the bytes of s (use for hash tables, not security). */
 uint64_t str_hash(struct str s);
 /* Same, over the ASCII lower-case of s. */

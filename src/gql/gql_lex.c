@@ -12,6 +12,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/rc.h"
+#include "base/str.h"
 #include "base/utf8.h"
 #include "gql/gql_internal.h"
 
@@ -257,20 +258,6 @@ static int read_number(struct gql_lexer *lx, size_t start)
     return RC_OK;
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Read \uXXXX at p (pointing at the 'u'); returns the code unit or -1. */
 static long read_hex4(const char *s, size_t n, size_t p)
 {
@@ -279,7 +266,7 @@ static long read_hex4(const char *s, size_t n, size_t p)
     }
     long v = 0;
     for (size_t i = 1; i <= 4; i++) {
-        int h = hex_value((unsigned char)s[p + i]);
+        int h = str_hex_digit((unsigned char)s[p + i]);
         if (h < 0) {
             return -1;
         }
@@ -308,7 +295,7 @@ static bool read_unicode_escape(const char *s, size_t n, size_t p, uint32_t *out
         uint32_t v = 0;
         size_t digits = 0;
         while (q < n && s[q] != '}') {
-            int h = hex_value((unsigned char)s[q]);
+            int h = str_hex_digit((unsigned char)s[q]);
             if (h < 0 || v > 0x10FFFF) {
                 return false;
             }
@@ -374,7 +361,7 @@ static int unicode_escape_error(struct gql_lexer *lx, size_t p)
     size_t end = p + 6;
     if (p + 2 < n && s[p + 2] == '{') {
         end = p + 3;
-        while (end < n && hex_value((unsigned char)s[end]) >= 0) {
+        while (end < n && str_hex_digit((unsigned char)s[end]) >= 0) {
             end++;
         }
         end++;

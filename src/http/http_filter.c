@@ -17,6 +17,7 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/rc.h"
+#include "base/str.h"
 #include "http/http.h"
 
 #define CRITERIA_ARENA_BYTES 256
@@ -117,20 +118,6 @@ int http_criteria_set(struct http_criteria *c, struct str key, struct str value,
     return RC_OK;
 }
 
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Form-decode s into out (at least s.len bytes): '+' is a space, %XX a byte, a malformed
  * escape stays as it is. Returns the decoded length. */
 static size_t form_decode(struct str s, char *out)
@@ -141,8 +128,8 @@ static size_t form_decode(struct str s, char *out)
         if (ch == '+') {
             ch = ' ';
         } else if (ch == '%' && i + 2 < s.len) {
-            int hi = hex_value(s.ptr[i + 1]);
-            int lo = hex_value(s.ptr[i + 2]);
+            int hi = str_hex_digit(s.ptr[i + 1]);
+            int lo = str_hex_digit(s.ptr[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 ch = (char)((hi << 4) | lo);
                 i += 2;

@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/diag.h"
 #include "base/rc.h"
+#include "base/str.h"
 #include "base/vec.h"
 #include "http/http.h"
 #include "http/http_internal.h"
@@ -267,20 +268,6 @@ int http_router_add(struct http_router *r, struct str method, struct str pattern
 
 /* ------------------------------------------------------------------ matching */
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 struct str http_percent_decode(struct arena *a, struct str s)
 {
     if (str_find_char(s, '%') < 0) {
@@ -291,8 +278,8 @@ struct str http_percent_decode(struct arena *a, struct str s)
     for (size_t i = 0; i < s.len; i++) {
         int hi;
         int lo;
-        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = hex_val(s.ptr[i + 1])) >= 0 &&
-            (lo = hex_val(s.ptr[i + 2])) >= 0) {
+        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = str_hex_digit(s.ptr[i + 1])) >= 0 &&
+            (lo = str_hex_digit(s.ptr[i + 2])) >= 0) {
             out[n++] = (char)(hi * 16 + lo);
             i += 2;
         } else {

@@ -54,6 +54,20 @@ TEST(str_to_int)
     ASSERT_RC(str_to_u64(STR("+1"), &u), RC_INVAL);
 }
 
+TEST(str_hex_digit_values)
+{
+    ASSERT_EQ_INT(str_hex_digit('0'), 0);
+    ASSERT_EQ_INT(str_hex_digit('9'), 9);
+    ASSERT_EQ_INT(str_hex_digit('a'), 10);
+    ASSERT_EQ_INT(str_hex_digit('F'), 15);
+    ASSERT_EQ_INT(str_hex_digit('g'), -1);
+    ASSERT_EQ_INT(str_hex_digit('G'), -1);
+    ASSERT_EQ_INT(str_hex_digit('/'), -1);
+    ASSERT_EQ_INT(str_hex_digit(':'), -1);
+    ASSERT_EQ_INT(str_hex_digit((char)0xC1), -1);
+    ASSERT_EQ_INT(str_hex_digit(-1), -1);
+}
+
 TEST(str_cmp_order)
 {
     ASSERT_TRUE(str_cmp(STR("a"), STR("b")) < 0);
