@@ -120,34 +120,49 @@ static void st_take_string(void *arg, struct str value)
     t->value = js_make_string(t->ctx, value);
 }
 
-static JSValueRef st_get_item(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                              const JSValueRef argv[], JSValueRef *exception)
+/* has() needs no copy of the value. */
+static void st_take_nothing(void *arg, struct str value)
+{
+}
+
+/* Read the key argv[0] through take(arg, value): RC_OK, RC_NOTFOUND, or RC_JS when it threw. */
+static int st_read(JSContextRef ctx, JSObjectRef this_obj, const JSValueRef argv[],
+                   db_kv_take_fn *take, void *arg, JSValueRef *exception)
 {
     struct st_call call;
     if (!st_begin(ctx, this_obj, argv, true, &call, exception)) {
-        return JSValueMakeUndefined(ctx);
+        return RC_JS;
     }
     struct diag d;
-    struct st_take t = { .ctx = ctx, .value = NULL };
-    int rc = db_kv_read(call.db, call.scope, call.key.s, st_take_string, &t, &d);
-    JSValueRef r = JSValueMakeNull(ctx);
-    if (rc == RC_OK) {
-        r = t.value;
-    } else if (rc != RC_NOTFOUND) {
-        r = api_throw_db(ctx, exception, rc, &d);
-    }
+    int rc = db_kv_read(call.db, call.scope, call.key.s, take, arg, &d);
     mem_free(call.key.owned);
-    return r;
+    if (rc != RC_OK && rc != RC_NOTFOUND) {
+        (void)api_throw_db(ctx, exception, rc, &d);
+        rc = RC_JS;
+    }
+    return rc;
 }
 
+static JSValueRef st_get_item(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                              const JSValueRef argv[], JSValueRef *exception)
+{
+    struct st_take t = { .ctx = ctx, .value = NULL };
+    int rc = st_read(ctx, this_obj, argv, st_take_string, &t, exception);
+    if (rc == RC_JS) {
+        return JSValueMakeUndefined(ctx);
+    }
+    return rc == RC_OK ? t.value : JSValueMakeNull(ctx);
+}
+
+/* Only whether the key exists: the value (up to 1 MiB) is not turned into a JS string. */
 static JSValueRef st_has(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                          const JSValueRef argv[], JSValueRef *exception)
 {
-    JSValueRef v = st_get_item(ctx, this_obj, argc, argv, exception);
-    if (*exception != NULL) {
+    int rc = st_read(ctx, this_obj, argv, st_take_nothing, NULL, exception);
+    if (rc == RC_JS) {
         return JSValueMakeUndefined(ctx);
     }
-    return JSValueMakeBoolean(ctx, !JSValueIsNull(ctx, v));
+    return JSValueMakeBoolean(ctx, rc == RC_OK);
 }
 
 /* Store value (bytes) at the call's key. */

@@ -105,6 +105,29 @@ TEST(api_storage_shared_storage_roundtrip_and_restart)
     tenv_stop(&t);
 }
 
+/* has() reads no value: an empty value and a 1 MiB value both exist, a bad key still throws. */
+TEST(api_storage_has_empty_and_large_values)
+{
+    struct tenv t;
+    start_with_store(&t, 1);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(&t, "kv.js", kv_script, &d));
+    expect_body(&t, "/set?k=empty&v=", "ok");
+    expect_body(&t, "/get?k=empty", "");
+    expect_body(&t, "/has?k=empty", "true");
+    expect_body(&t, "/err?k=big&n=1048576", "no error");
+    expect_body(&t, "/has?k=big", "true");
+    expect_body(&t, "/rm?k=big", "true");
+    expect_body(&t, "/has?k=big", "false");
+    ASSERT_OK(tenv_deploy(&t, "has.js",
+                          "routeRegistry.registerRoute('/has-bad', () => { try {"
+                          " sharedStorage.has(''); return 'no error'; } catch (e) {"
+                          " return e.name + ' ' + e.code; } });\n",
+                          &d));
+    expect_body(&t, "/has-bad", "KilnError INVALID_ARGUMENT");
+    tenv_stop(&t);
+}
+
 TEST(api_storage_without_store_throws_store_unavailable)
 {
     struct tenv t;
