@@ -82,6 +82,24 @@ void db_q_end(struct db_q *q)
     }
 }
 
+int db_q_int(struct db *db, const char *sql, const struct db_value *args, size_t n, struct diag *d,
+             int64_t *out)
+{
+    struct db_q q;
+    bool row = false;
+    *out = 0;
+    int rc = db_q_start(db, sql, args, n, d, &q);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    rc = db_q_next(&q, d, &row);
+    if (rc == RC_OK && row) {
+        *out = db_q_col(&q, 0).i;
+    }
+    db_q_end(&q);
+    return rc;
+}
+
 int db_q_exec(struct db *db, const char *sql, const struct db_value *args, size_t n, struct diag *d,
               int64_t *out_changes)
 {
@@ -159,19 +177,7 @@ static const char sql_migrations_add[] =
 
 int db_schema_version(struct db *db, struct diag *d, int64_t *out_version)
 {
-    struct db_q q;
-    bool row = false;
-    *out_version = 0;
-    int rc = db_q_start(db, sql_migrations_max, NULL, 0, d, &q);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    rc = db_q_next(&q, d, &row);
-    if (rc == RC_OK && row) {
-        *out_version = db_q_col(&q, 0).i;
-    }
-    db_q_end(&q);
-    return rc;
+    return db_q_int(db, sql_migrations_max, NULL, 0, d, out_version);
 }
 
 static const char sql_integrity[] = "PRAGMA integrity_check";

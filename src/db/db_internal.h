@@ -69,5 +69,9 @@ void db_q_end(struct db_q *q);
 WARN_UNUSED int db_q_exec(struct db *db, const char *sql, const struct db_value *args, size_t n,
                           struct diag *d, int64_t *out_changes);
 
+/* Run a one-integer query: *out is column 0 of the first row, 0 when there is no row. */
+WARN_UNUSED int db_q_int(struct db *db, const char *sql, const struct db_value *args, size_t n,
+                         struct diag *d, int64_t *out);
+
 /* Copy a TEXT/BLOB column into arena (empty slice for NULL). */
 struct str db_q_col_dup(struct db_q *q, int i, struct arena *arena);

@@ -214,31 +214,12 @@ int db_sql_revoke(struct db *db, struct str grantee, struct str target, struct d
     return rc;
 }
 
-/* Run a one-integer query. */
-static int scalar(struct db *db, const char *sql, const struct db_value *args, size_t n,
-                  struct diag *d, int64_t *out)
-{
-    struct db_q q;
-    bool row = false;
-    *out = 0;
-    int rc = db_q_start(db, sql, args, n, d, &q);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    rc = db_q_next(&q, d, &row);
-    if (rc == RC_OK && row) {
-        *out = db_q_col(&q, 0).i;
-    }
-    db_q_end(&q);
-    return rc;
-}
-
 int db_sql_granted(struct db *db, struct str grantee, struct str target, struct diag *d,
                    bool *out_granted)
 {
     int64_t n = 0;
     struct db_value args[] = { DBV_TEXT(grantee), DBV_TEXT(target) };
-    int rc = scalar(db, sql_grant_get, args, 2, d, &n);
+    int rc = db_q_int(db, sql_grant_get, args, 2, d, &n);
     *out_granted = rc == RC_OK && n > 0;
     return rc;
 }
@@ -290,7 +271,7 @@ void db_sql_cache_free(struct db *db)
 static int cache_check_schema(struct db *db, struct db_sql_cache *c, struct diag *d)
 {
     int64_t cookie = 0;
-    int rc = scalar(db, sql_schema_version, NULL, 0, d, &cookie);
+    int rc = db_q_int(db, sql_schema_version, NULL, 0, d, &cookie);
     if (rc != RC_OK) {
         return rc;
     }
@@ -670,7 +651,7 @@ int db_sql_columns(struct db *db, struct str ns, struct str table, struct arena 
     struct str phys = arena_printf(arena, "%.*s__%.*s", STR_FMT(ns), STR_FMT(table));
     struct db_value args[] = { DBV_TEXT(phys) };
     int64_t n = 0;
-    int rc = scalar(db, sql_table_exists, args, 1, d, &n);
+    int rc = db_q_int(db, sql_table_exists, args, 1, d, &n);
     if (rc != RC_OK || n == 0) {
         return rc;
     }
@@ -743,7 +724,7 @@ int db_sql_migration_get(struct db *db, struct str ns, int64_t version, struct d
 int db_sql_migration_max(struct db *db, struct str ns, struct diag *d, int64_t *out_version)
 {
     struct db_value args[] = { DBV_TEXT(ns) };
-    return scalar(db, sql_mig_max, args, 1, d, out_version);
+    return db_q_int(db, sql_mig_max, args, 1, d, out_version);
 }
 
 int db_sql_migration_put(struct db *db, struct str ns, int64_t version, struct str checksum,

@@ -49,20 +49,8 @@ static const char sql_script_delete_versions[] = "DELETE FROM script_versions WH
 /* Read the stored version of uri into *out_version (0 when absent). */
 static int script_version(struct db *db, struct str uri, struct diag *d, int64_t *out_version)
 {
-    struct db_q q;
-    bool row = false;
     struct db_value args[] = { DBV_TEXT(uri) };
-    *out_version = 0;
-    int rc = db_q_start(db, sql_script_version, args, 1, d, &q);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    rc = db_q_next(&q, d, &row);
-    if (rc == RC_OK && row) {
-        *out_version = db_q_col(&q, 0).i;
-    }
-    db_q_end(&q);
-    return rc;
+    return db_q_int(db, sql_script_version, args, 1, d, out_version);
 }
 
 int db_script_put(struct db *db, const struct db_script *s, int64_t expect_version, struct diag *d,
