@@ -41,6 +41,18 @@ static int check_key(struct str script, struct str key, struct diag *d)
     return RC_OK;
 }
 
+/* check_key, and value within the configured size limit. */
+static int check_put(const struct db *db, struct str script, struct str key, struct str value,
+                     struct diag *d)
+{
+    int rc = check_key(script, key, d);
+    if (rc == RC_OK && value.len > db->opts.kv_value_max_bytes) {
+        rc = diag_set(d, RC_LIMIT, "storage value is %zu bytes, limit %zu", value.len,
+                      db->opts.kv_value_max_bytes);
+    }
+    return rc;
+}
+
 int db_kv_read(struct db *db, struct str script, struct str key, db_kv_take_fn *take, void *arg,
                struct diag *d)
 {
@@ -138,13 +150,9 @@ static int kv_insert(struct db *db, const struct db_value *args, struct diag *d)
 int db_kv_set(struct db *db, struct str script, struct str key, struct str value, struct diag *d)
 {
     int64_t changes = 0;
-    int rc = check_key(script, key, d);
+    int rc = check_put(db, script, key, value, d);
     if (rc != RC_OK) {
         return rc;
-    }
-    if (value.len > db->opts.kv_value_max_bytes) {
-        return diag_set(d, RC_LIMIT, "storage value is %zu bytes, limit %zu", value.len,
-                        db->opts.kv_value_max_bytes);
     }
     struct db_value args[] = { DBV_TEXT(script), DBV_TEXT(key), DBV_TEXT(value),
                                DBV_INT(clk_realtime_ms()) };
@@ -270,13 +278,9 @@ int db_kv_compare_and_set(struct db *db, struct str script, struct str key,
     bool found = false;
     struct str cur;
     *out_swapped = false;
-    int rc = check_key(script, key, d);
+    int rc = check_put(db, script, key, value, d);
     if (rc != RC_OK) {
         return rc;
-    }
-    if (value.len > db->opts.kv_value_max_bytes) {
-        return diag_set(d, RC_LIMIT, "storage value is %zu bytes, limit %zu", value.len,
-                        db->opts.kv_value_max_bytes);
     }
     rc = db_tx_begin(db, d);
     if (rc != RC_OK) {
