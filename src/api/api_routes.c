@@ -295,6 +295,27 @@ static void log_not_applied(JSContextRef ctx, struct api_ctx *c, struct str meth
     mem_free(names);
 }
 
+/* The string values of a and b as owned copies (the caller mem_frees both); false with
+ * *exception set, and nothing left to free, when either conversion throws. */
+static bool two_strings(JSContextRef ctx, JSValueRef a, JSValueRef b, char **out_a,
+                        size_t *out_alen, char **out_b, size_t *out_blen, JSValueRef *exception)
+{
+    JSValueRef exc = NULL;
+    *out_a = js_value_to_owned(ctx, a, out_alen, &exc);
+    if (*out_a == NULL) {
+        *exception = exc;
+        return false;
+    }
+    *out_b = js_value_to_owned(ctx, b, out_blen, &exc);
+    if (*out_b == NULL) {
+        mem_free(*out_a);
+        *out_a = NULL;
+        *exception = exc;
+        return false;
+    }
+    return true;
+}
+
 /* registerRoute(path, handler, method, timeoutMs, bodyLimit, auth, notApplied)
  * -> [key, registered, reason] */
 static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
@@ -306,16 +327,9 @@ static JSValueRef routes_register(JSContextRef ctx, JSObjectRef this_obj, size_t
     }
     size_t plen = 0;
     size_t mlen = 0;
-    JSValueRef exc = NULL;
-    char *path = js_value_to_owned(ctx, argv[0], &plen, &exc);
-    if (path == NULL) {
-        *exception = exc;
-        return JSValueMakeUndefined(ctx);
-    }
-    char *method = js_value_to_owned(ctx, argv[2], &mlen, &exc);
-    if (method == NULL) {
-        mem_free(path);
-        *exception = exc;
+    char *path = NULL;
+    char *method = NULL;
+    if (!two_strings(ctx, argv[0], argv[2], &path, &plen, &method, &mlen, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     for (size_t i = 0; i < mlen; i++) {
@@ -391,16 +405,9 @@ static JSValueRef routes_register_asset(JSContextRef ctx, JSObjectRef this_obj, 
     }
     size_t plen = 0;
     size_t alen = 0;
-    JSValueRef exc = NULL;
-    char *path = js_value_to_owned(ctx, argv[0], &plen, &exc);
-    if (path == NULL) {
-        *exception = exc;
-        return JSValueMakeUndefined(ctx);
-    }
-    char *asset = js_value_to_owned(ctx, argv[1], &alen, &exc);
-    if (asset == NULL) {
-        mem_free(path);
-        *exception = exc;
+    char *path = NULL;
+    char *asset = NULL;
+    if (!two_strings(ctx, argv[0], argv[1], &path, &plen, &asset, &alen, exception)) {
         return JSValueMakeUndefined(ctx);
     }
     JSValueRef r;
