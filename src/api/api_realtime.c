@@ -778,34 +778,40 @@ bool api_rt_arg_filter(JSContextRef ctx, const JSValueRef argv[3], struct http_f
 
 /* ------------------------------------------------------------------ natives: registration */
 
-/* registerStreamRoute(path, spec, replay, heartbeatMs, maxConnections, criteriaFromQuery,
- * hasOnConnect, hasOnClose) -> [key, registered, reason] */
-static JSValueRef rt_register_stream(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                                     const JSValueRef argv[], JSValueRef *exception)
+/* Register the route "GET path" of kind for the native's (path, spec, ...) arguments; the path
+ * is checked here (arg_path), after the caller's option checks. */
+static JSValueRef register_get(JSContextRef ctx, const JSValueRef argv[], enum api_route_kind kind,
+                               const struct api_rt_opts *o, JSValueRef *exception)
 {
     size_t plen = 0;
     char *path = arg_path(ctx, argv[0], &plen, exception);
     if (path == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    double replay = api_rt_arg_num(ctx, argv[2]);
-    JSValueRef r;
-    if (replay < 0 || replay > HTTP_SSE_MAX_REPLAY) {
-        r = api_rt_invalid(ctx, exception, "replay must be 0-1000");
-    } else {
-        struct api_rt_opts o = {
-            .replay = (size_t)replay,
-            .heartbeat_ms = (int64_t)api_rt_arg_num(ctx, argv[3]),
-            .max_connections = arg_size(ctx, argv[4], 1000000),
-            .criteria_from_query = JSValueToBoolean(ctx, argv[5]),
-            .has_handler = JSValueToBoolean(ctx, argv[6]),
-            .has_close = JSValueToBoolean(ctx, argv[7]),
-        };
-        r = api_routes_register(ctx, STR("GET"), str_make(path, plen), API_ROUTE_STREAM, argv[1],
-                                &o, exception);
-    }
+    JSValueRef r =
+        api_routes_register(ctx, STR("GET"), str_make(path, plen), kind, argv[1], o, exception);
     mem_free(path);
     return r;
+}
+
+/* registerStreamRoute(path, spec, replay, heartbeatMs, maxConnections, criteriaFromQuery,
+ * hasOnConnect, hasOnClose) -> [key, registered, reason] */
+static JSValueRef rt_register_stream(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                     const JSValueRef argv[], JSValueRef *exception)
+{
+    double replay = api_rt_arg_num(ctx, argv[2]);
+    if (replay < 0 || replay > HTTP_SSE_MAX_REPLAY) {
+        return api_rt_invalid(ctx, exception, "replay must be 0-1000");
+    }
+    struct api_rt_opts o = {
+        .replay = (size_t)replay,
+        .heartbeat_ms = (int64_t)api_rt_arg_num(ctx, argv[3]),
+        .max_connections = arg_size(ctx, argv[4], 1000000),
+        .criteria_from_query = JSValueToBoolean(ctx, argv[5]),
+        .has_handler = JSValueToBoolean(ctx, argv[6]),
+        .has_close = JSValueToBoolean(ctx, argv[7]),
+    };
+    return register_get(ctx, argv, API_ROUTE_STREAM, &o, exception);
 }
 
 /* registerWebSocketRoute(path, spec, maxMessageBytes, idleTimeoutMs, maxMessagesPerSec,
@@ -813,11 +819,6 @@ static JSValueRef rt_register_stream(JSContextRef ctx, JSObjectRef this_obj, siz
 static JSValueRef rt_register_ws(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                  const JSValueRef argv[], JSValueRef *exception)
 {
-    size_t plen = 0;
-    char *path = arg_path(ctx, argv[0], &plen, exception);
-    if (path == NULL) {
-        return JSValueMakeUndefined(ctx);
-    }
     struct api_rt_opts o = {
         .max_message_bytes = arg_size(ctx, argv[2], (size_t)16 * 1024 * 1024),
         .idle_timeout_ms = (int64_t)api_rt_arg_num(ctx, argv[3]),
@@ -830,12 +831,10 @@ static JSValueRef rt_register_ws(JSContextRef ctx, JSObjectRef this_obj, size_t 
         arg_list(ctx, argv[7], &o.protocols, &o.protocol_count) != RC_OK) {
         r = api_rt_invalid(ctx, exception, "origins and protocols take at most 64 entries");
     } else {
-        r = api_routes_register(ctx, STR("GET"), str_make(path, plen), API_ROUTE_WS, argv[1], &o,
-                                exception);
+        r = register_get(ctx, argv, API_ROUTE_WS, &o, exception);
     }
     free_list(o.origins, o.origin_count);
     free_list(o.protocols, o.protocol_count);
-    mem_free(path);
     return r;
 }
 
