@@ -145,6 +145,10 @@ void api_admin_post_asset(struct api_engine *e, struct http_exchange *xch, struc
 /* Forget the cached asset script/path (after a write or delete). Any thread. */
 void api_assets_invalidate(struct api_engine *e, struct str script, struct str path);
 void api_assets_cache_free(struct api_engine *e);
+/* Whether p is an asset path scripts and the admin API may use: 1-255 bytes, relative, without
+ * "..", '\\' or NUL bytes. API_ASSET_PATH_RULE is the message for a path that is not. */
+bool api_asset_path_ok(struct str p);
+#define API_ASSET_PATH_RULE "1-255 bytes, relative, without \"..\" or \"\\\""
 /* Admin thread: load the asset from the store, cache it and answer r. */
 void api_assets_serve_miss(struct api_admin_req *r, struct str script, struct str path,
                            struct str cache_control);

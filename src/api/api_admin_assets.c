@@ -44,15 +44,13 @@ static bool asset_target(struct api_admin_req *r, bool with_path, struct str *ou
     buf_init(&b, 1024);
     bool ok = url_percent_decode(rest, &b) == RC_OK;
     struct str p = buf_str(&b);
-    ok = ok && p.len > 0 && p.len <= 255 && p.ptr[0] != '/' && str_find(p, STR("..")) < 0 &&
-         str_find_char(p, '\\') < 0 && memchr(p.ptr, '\0', p.len) == NULL;
+    ok = ok && api_asset_path_ok(p);
     if (ok) {
         *out_path = arena_strdup(r->arena, p);
     }
     buf_fini(&b);
     if (!ok) {
-        api_admin_error(r, 400, "INVALID_ARGUMENT",
-                        "asset path must be 1-255 bytes, relative, without \"..\" or \"\\\"");
+        api_admin_error(r, 400, "INVALID_ARGUMENT", "asset path must be " API_ASSET_PATH_RULE);
     }
     return ok;
 }

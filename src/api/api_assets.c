@@ -427,6 +427,12 @@ static JSValueRef get_prop(JSContextRef ctx, JSObjectRef obj, const char *name)
     return v;
 }
 
+bool api_asset_path_ok(struct str p)
+{
+    return p.len > 0 && p.len <= 255 && p.ptr[0] != '/' && str_find(p, STR("..")) < 0 &&
+           str_find_char(p, '\\') < 0 && memchr(p.ptr, '\0', p.len) == NULL;
+}
+
 /* An asset URI argument: 1-255 bytes, relative, no "..", no backslash. Owned in *out_owned. */
 static bool asset_uri_arg(JSContextRef ctx, JSValueRef v, char **out_owned, struct str *out,
                           JSValueRef *exception)
@@ -439,11 +445,9 @@ static bool asset_uri_arg(JSContextRef ctx, JSValueRef v, char **out_owned, stru
         return false;
     }
     *out = str_make(*out_owned, n);
-    if (n == 0 || n > 255 || (*out_owned)[0] == '/' || str_find(*out, STR("..")) >= 0 ||
-        str_find_char(*out, '\\') >= 0 || memchr(*out_owned, '\0', n) != NULL) {
+    if (!api_asset_path_ok(*out)) {
         (void)api_throw(ctx, exception, "INVALID_ARGUMENT",
-                        STR("asset URI must be 1-255 bytes, relative, without \"..\" or \"\\\""),
-                        STR(""));
+                        STR("asset URI must be " API_ASSET_PATH_RULE), STR(""));
         mem_free(*out_owned);
         *out_owned = NULL;
         return false;
