@@ -55,6 +55,23 @@ static bool asset_target(struct api_admin_req *r, bool with_path, struct str *ou
     return ok;
 }
 
+/* False after answering 404 (rc is RC_NOTFOUND) or the store's error for a failed read of
+ * script/path. */
+static bool asset_found(struct api_admin_req *r, int rc, const struct diag *d, struct str script,
+                        struct str path)
+{
+    if (rc == RC_NOTFOUND) {
+        api_admin_error(r, 404, "ASSET_NOT_FOUND", "no asset %.*s in script %.*s", STR_FMT(path),
+                        STR_FMT(script));
+        return false;
+    }
+    if (rc != RC_OK) {
+        api_admin_db_error(r, rc, d);
+        return false;
+    }
+    return true;
+}
+
 void api_admin_assets_list(struct api_admin_req *r)
 {
     struct str script;
@@ -102,13 +119,7 @@ void api_admin_asset_get(struct api_admin_req *r)
     struct diag d;
     struct db_asset a;
     int rc = db_asset_get(r->db, script, path, r->arena, &d, &a);
-    if (rc == RC_NOTFOUND) {
-        api_admin_error(r, 404, "ASSET_NOT_FOUND", "no asset %.*s in script %.*s", STR_FMT(path),
-                        STR_FMT(script));
-        return;
-    }
-    if (rc != RC_OK) {
-        api_admin_db_error(r, rc, &d);
+    if (!asset_found(r, rc, &d, script, path)) {
         return;
     }
     char etag[68];
@@ -176,13 +187,7 @@ void api_admin_asset_delete(struct api_admin_req *r)
     struct diag d;
     int rc = db_asset_delete(r->db, script, path, &d);
     api_assets_invalidate(r->e, script, path);
-    if (rc == RC_NOTFOUND) {
-        api_admin_error(r, 404, "ASSET_NOT_FOUND", "no asset %.*s in script %.*s", STR_FMT(path),
-                        STR_FMT(script));
-        return;
-    }
-    if (rc != RC_OK) {
-        api_admin_db_error(r, rc, &d);
+    if (!asset_found(r, rc, &d, script, path)) {
         return;
     }
     api_admin_audit_asset(r, "asset.delete", script, path, NULL);
