@@ -523,8 +523,7 @@ int url_percent_decode(struct str s, struct buf *out)
     return rc;
 }
 
-/* Append s to out, replacing each ill-formed UTF-8 subpart by U+FFFD (UTF-8 decode). */
-static int append_utf8_lossy(struct buf *out, struct str s)
+int url_utf8_lossy(struct str s, struct buf *out)
 {
     int rc = RC_OK;
     size_t i = 0;
@@ -1353,7 +1352,7 @@ static int clean_input(struct str in, bool trim, struct buf *out, struct str *re
         while (j < in.len && in.ptr[j] != '\t' && in.ptr[j] != '\n' && in.ptr[j] != '\r') {
             j++;
         }
-        rc = append_utf8_lossy(out, str_make(in.ptr + i, j - i));
+        rc = url_utf8_lossy(str_make(in.ptr + i, j - i), out);
         i = j + 1;
     }
     *res = buf_str(out);

@@ -126,3 +126,7 @@ WARN_UNUSED int url_percent_encode(struct str s, enum url_encode_set set, struct
 
 /* Append the percent-decoding of s to out (bytes; "%zz" stays as is). RC_OK or RC_LIMIT. */
 WARN_UNUSED int url_percent_decode(struct str s, struct buf *out);
+
+/* Append s to out, replacing each ill-formed UTF-8 subpart by U+FFFD (the UTF-8 decode of the
+ * Encoding Standard). RC_OK or RC_LIMIT. */
+WARN_UNUSED int url_utf8_lossy(struct str s, struct buf *out);

@@ -14,25 +14,6 @@
 #include "base/url.h"
 #include "base/utf8.h"
 
-/* Append s to out, replacing each ill-formed UTF-8 subpart by U+FFFD (UTF-8 decode). */
-static int append_utf8_lossy(struct buf *out, struct str s)
-{
-    int rc = RC_OK;
-    size_t i = 0;
-    while (i < s.len && rc == RC_OK) {
-        uint32_t cp = 0;
-        int n = utf8_decode(s.ptr + i, s.len - i, &cp);
-        if (n > 0) {
-            rc = buf_try_append(out, s.ptr + i, (size_t)n);
-            i += (size_t)n;
-        } else {
-            rc = buf_try_append(out, "\xEF\xBF\xBD", 3);
-            i += utf8_bad_len(s.ptr + i, s.len - i);
-        }
-    }
-    return rc;
-}
-
 struct param {
     char *name;
     size_t name_len;
@@ -158,7 +139,7 @@ static int form_decode(struct str s, struct buf *tmp, struct buf *out, struct st
         return RC_OK;
     }
     buf_reset(tmp);
-    rc = append_utf8_lossy(tmp, buf_str(out));
+    rc = url_utf8_lossy(buf_str(out), tmp);
     *res = buf_str(tmp);
     return rc;
 }
