@@ -280,19 +280,6 @@ static bool is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-static bool is_hex(int c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int hex_val(int c)
-{
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    return (c | 0x20) - 'a' + 10;
-}
-
 /* A Windows drive letter: an ASCII alpha followed by ':' or '|' (normalized: only ':'). */
 static bool is_drive(struct str s, bool normalized)
 {
@@ -512,9 +499,11 @@ int url_percent_decode(struct str s, struct buf *out)
 {
     int rc = RC_OK;
     for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
-        if (s.ptr[i] == '%' && i + 2 < s.len && is_hex(s.ptr[i + 1]) && is_hex(s.ptr[i + 2])) {
-            rc = buf_try_append_char(out,
-                                     (char)(hex_val(s.ptr[i + 1]) * 16 + hex_val(s.ptr[i + 2])));
+        int hi = -1;
+        int lo = -1;
+        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = url_hex_digit(s.ptr[i + 1])) >= 0 &&
+            (lo = url_hex_digit(s.ptr[i + 2])) >= 0) {
+            rc = buf_try_append_char(out, (char)(hi * 16 + lo));
             i += 2;
         } else {
             rc = buf_try_append_char(out, s.ptr[i]);

@@ -22,19 +22,6 @@ static bool is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-static bool is_hex(int c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int hex_val(int c)
-{
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    return (c | 0x20) - 'a' + 10;
-}
-
 /* Bit c of a pair is set when ASCII byte c is a forbidden host code point (NUL, tab, LF, CR,
  * space # / : < > ? @ [ \ ] ^ |), or a forbidden domain code point (those, every C0 control,
  * % and DEL). Bytes >= 0x80 are in neither. */
@@ -72,8 +59,9 @@ static bool ipv4_number(struct str s, uint64_t *out)
     for (size_t i = 0; i < s.len; i++) {
         int c = (unsigned char)s.ptr[i];
         unsigned d = 0;
-        if (radix == 16 && is_hex(c)) {
-            d = (unsigned)hex_val(c);
+        int h = url_hex_digit(c);
+        if (radix == 16 && h >= 0) {
+            d = (unsigned)h;
         } else if (is_digit(c) && (unsigned)(c - '0') < radix) {
             d = (unsigned)(c - '0');
         } else {
@@ -215,8 +203,9 @@ static int ipv6_piece(struct str s, size_t *p, unsigned piece[8], int *idx)
 {
     unsigned value = 0;
     size_t length = 0;
-    while (length < 4 && is_hex(at6(s, *p))) {
-        value = value * 16 + (unsigned)hex_val(at6(s, *p));
+    int h = 0;
+    while (length < 4 && (h = url_hex_digit(at6(s, *p))) >= 0) {
+        value = value * 16 + (unsigned)h;
         (*p)++;
         length++;
     }

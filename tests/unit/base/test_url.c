@@ -192,6 +192,35 @@ TEST(url_percent_encode_sets)
     buf_fini(&b);
 }
 
+TEST(url_hex_digit_and_utf8_lossy)
+{
+    ASSERT_EQ_INT(url_hex_digit('0'), 0);
+    ASSERT_EQ_INT(url_hex_digit('9'), 9);
+    ASSERT_EQ_INT(url_hex_digit('a'), 10);
+    ASSERT_EQ_INT(url_hex_digit('F'), 15);
+    ASSERT_EQ_INT(url_hex_digit('g'), -1);
+    ASSERT_EQ_INT(url_hex_digit('G'), -1);
+    ASSERT_EQ_INT(url_hex_digit('@'), -1);
+    ASSERT_EQ_INT(url_hex_digit('`'), -1);
+    ASSERT_EQ_INT(url_hex_digit((char)0xC1), -1);
+    ASSERT_EQ_INT(url_hex_digit(-1), -1);
+    struct buf b;
+    buf_init(&b, 256);
+    ASSERT_OK(url_percent_decode(STR("%4a%4G%C3%a9%\xC3"), &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "J%4G\xC3\xA9%\xC3");
+    buf_reset(&b);
+    /* A truncated sequence, a lone continuation byte and an overlong form: each U+FFFD. */
+    ASSERT_OK(url_utf8_lossy(STR("a\xC3"
+                                 "b\x80\xC0\xAF\xE2\x82\xAC"),
+                             &b));
+    ASSERT_EQ_SLICE(buf_str(&b), "a\xEF\xBF\xBD"
+                                 "b\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xE2\x82\xAC");
+    buf_fini(&b);
+    buf_init(&b, 4);
+    ASSERT_EQ_INT(url_utf8_lossy(STR("ab\xFF"), &b), RC_LIMIT);
+    buf_fini(&b);
+}
+
 TEST(url_params_operations)
 {
     struct url_params *p = url_params_new(0);
