@@ -666,6 +666,22 @@ static void set_empty(struct parser *ps, struct buf *b, bool *has)
     (void)ps;
 }
 
+/* At '?' or '#': start an empty query or fragment and go to its state. False for any other c. */
+static bool start_query_or_fragment(struct parser *ps, int c)
+{
+    struct url *u = ps->u;
+    if (c == '?') {
+        set_empty(ps, &u->query, &u->has_query);
+        ps->state = ST_QUERY;
+    } else if (c == '#') {
+        set_empty(ps, &u->fragment, &u->has_fragment);
+        ps->state = ST_FRAGMENT;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* The remaining input after the pointer starts with s. */
 static bool remaining_starts(const struct parser *ps, const char *s)
 {
@@ -807,13 +823,7 @@ static int st_relative(struct parser *ps, int c)
     }
     copy_authority(ps, ps->base);
     copy_path_query(ps, ps->base);
-    if (c == '?') {
-        set_empty(ps, &u->query, &u->has_query);
-        ps->state = ST_QUERY;
-    } else if (c == '#') {
-        set_empty(ps, &u->fragment, &u->has_fragment);
-        ps->state = ST_FRAGMENT;
-    } else if (c != -1) {
+    if (!start_query_or_fragment(ps, c) && c != -1) {
         u->has_query = false;
         buf_reset(&u->query);
         shorten_path(u);
@@ -1074,13 +1084,7 @@ static int st_file(struct parser *ps, int c)
     buf_copy(&u->host, &base->host, &ps->rc);
     u->has_host = base->has_host;
     copy_path_query(ps, base);
-    if (c == '?') {
-        set_empty(ps, &u->query, &u->has_query);
-        ps->state = ST_QUERY;
-    } else if (c == '#') {
-        set_empty(ps, &u->fragment, &u->has_fragment);
-        ps->state = ST_FRAGMENT;
-    } else if (c != -1) {
+    if (!start_query_or_fragment(ps, c) && c != -1) {
         u->has_query = false;
         buf_reset(&u->query);
         if (!starts_with_drive(rest(ps))) {
@@ -1161,12 +1165,8 @@ static int st_path_start(struct parser *ps, int c)
         if (c != '/' && c != '\\') {
             ps->p--;
         }
-    } else if (ps->override == ST_NONE && c == '?') {
-        set_empty(ps, &u->query, &u->has_query);
-        ps->state = ST_QUERY;
-    } else if (ps->override == ST_NONE && c == '#') {
-        set_empty(ps, &u->fragment, &u->has_fragment);
-        ps->state = ST_FRAGMENT;
+    } else if (ps->override == ST_NONE && (c == '?' || c == '#')) {
+        start_query_or_fragment(ps, c);
     } else if (c != -1) {
         ps->state = ST_PATH;
         if (c != '/') {
@@ -1213,26 +1213,14 @@ static int st_path(struct parser *ps, int c)
         put(ps, &u->path, ps->b.ptr, ps->b.len);
     }
     buf_reset(&ps->b);
-    if (c == '?') {
-        set_empty(ps, &u->query, &u->has_query);
-        ps->state = ST_QUERY;
-    } else if (c == '#') {
-        set_empty(ps, &u->fragment, &u->has_fragment);
-        ps->state = ST_FRAGMENT;
-    }
+    start_query_or_fragment(ps, c);
     return RC_OK;
 }
 
 static int st_opaque_path(struct parser *ps, int c)
 {
     struct url *u = ps->u;
-    if (c == '?') {
-        set_empty(ps, &u->query, &u->has_query);
-        ps->state = ST_QUERY;
-    } else if (c == '#') {
-        set_empty(ps, &u->fragment, &u->has_fragment);
-        ps->state = ST_FRAGMENT;
-    } else if (c != -1) {
+    if (!start_query_or_fragment(ps, c) && c != -1) {
         put_enc(ps, &u->path, c, URL_SET_C0_CONTROL);
     }
     return RC_OK;
