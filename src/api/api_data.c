@@ -812,6 +812,12 @@ static JSValueRef data_granted(JSContextRef ctx, JSObjectRef this_obj, size_t ar
 
 /* ------------------------------------------------------------------ introspection */
 
+/* s as a JS string, or null when empty. */
+static JSValueRef str_or_null(JSContextRef ctx, struct str s)
+{
+    return s.len ? js_make_string(ctx, s) : JSValueMakeNull(ctx);
+}
+
 static void set_prop(JSContextRef ctx, JSObjectRef o, const char *name, JSValueRef v)
 {
     JSStringRef n = JSStringCreateWithUTF8CString(name);
@@ -851,9 +857,7 @@ static JSValueRef data_columns(JSContextRef ctx, JSObjectRef this_obj, size_t ar
                 set_prop(ctx, o, "name", js_make_string(ctx, cols[i].name));
                 set_prop(ctx, o, "type", js_make_string(ctx, cols[i].type));
                 set_prop(ctx, o, "nullable", JSValueMakeBoolean(ctx, !cols[i].not_null));
-                set_prop(ctx, o, "default",
-                         cols[i].dflt.len ? js_make_string(ctx, cols[i].dflt)
-                                          : JSValueMakeNull(ctx));
+                set_prop(ctx, o, "default", str_or_null(ctx, cols[i].dflt));
                 set_prop(ctx, o, "primaryKey", JSValueMakeBoolean(ctx, cols[i].primary_key));
                 items[i] = o;
             }
@@ -939,9 +943,7 @@ static JSValueRef data_mig_list(JSContextRef ctx, JSObjectRef this_obj, size_t a
         for (size_t i = 0; i < n; i++) {
             JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
             set_prop(ctx, o, "version", JSValueMakeNumber(ctx, (double)items[i].version));
-            set_prop(ctx, o, "description",
-                     items[i].description.len ? js_make_string(ctx, items[i].description)
-                                              : JSValueMakeNull(ctx));
+            set_prop(ctx, o, "description", str_or_null(ctx, items[i].description));
             set_prop(ctx, o, "checksum", js_make_string(ctx, items[i].checksum));
             set_prop(ctx, o, "appliedAt", iso_out(ctx, items[i].applied_ms));
             vals[i] = o;
@@ -1347,7 +1349,7 @@ static JSValueRef data_user(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     struct api_ctx *c = api_ctx_of(ctx);
     char buf[API_USER_MAX];
     struct str u = api_ctx_user(c, buf, sizeof(buf));
-    return u.len ? js_make_string(ctx, u) : JSValueMakeNull(ctx);
+    return str_or_null(ctx, u);
 }
 
 static const struct js_fn data_fns[] = {
