@@ -501,8 +501,8 @@ int url_percent_decode(struct str s, struct buf *out)
     for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
         int hi = -1;
         int lo = -1;
-        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = url_hex_digit(s.ptr[i + 1])) >= 0 &&
-            (lo = url_hex_digit(s.ptr[i + 2])) >= 0) {
+        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = str_hex_digit(s.ptr[i + 1])) >= 0 &&
+            (lo = str_hex_digit(s.ptr[i + 2])) >= 0) {
             rc = buf_try_append_char(out, (char)(hi * 16 + lo));
             i += 2;
         } else {

@@ -59,7 +59,7 @@ static bool ipv4_number(struct str s, uint64_t *out)
     for (size_t i = 0; i < s.len; i++) {
         int c = (unsigned char)s.ptr[i];
         unsigned d = 0;
-        int h = url_hex_digit(c);
+        int h = str_hex_digit(c);
         if (radix == 16 && h >= 0) {
             d = (unsigned)h;
         } else if (is_digit(c) && (unsigned)(c - '0') < radix) {
@@ -204,7 +204,7 @@ static int ipv6_piece(struct str s, size_t *p, unsigned piece[8], int *idx)
     unsigned value = 0;
     size_t length = 0;
     int h = 0;
-    while (length < 4 && (h = url_hex_digit(at6(s, *p))) >= 0) {
+    while (length < 4 && (h = str_hex_digit(at6(s, *p))) >= 0) {
         value = value * 16 + (unsigned)h;
         (*p)++;
         length++;

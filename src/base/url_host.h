@@ -13,16 +13,6 @@
 #include "base/defs.h"
 #include "base/str.h"
 
-/* The value of the hex digit c (either case), or -1 when c is not one (url and url_host). */
-static inline int url_hex_digit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
  * Parse input (the host text of a URL, still percent-encoded) as the host parser does for a
  * special scheme (special true) or a non-special one, and append the serialised host to out
