@@ -31,6 +31,9 @@
 #include "base/url.h"
 #include "base/url_params.h"
 
+/* Inputs up to this many ASCII characters are read onto the stack (url_parse_fn). */
+#define URL_STACK_BYTES 2048
+
 /* A setter's href may be longer than an input (percent-encoding): its reparse gets room. */
 #define URL_HREF_MAX_BYTES (URL_DEFAULT_MAX_INPUT_BYTES * 8)
 
@@ -71,27 +74,60 @@ static bool arg_text(JSContextRef ctx, JSValueRef v, struct buf *b, const char *
     return true;
 }
 
+/* Write the offsets o into the context's slots, where the prelude's URL constructor reads them. */
+static void put_offsets(JSContextRef ctx, const struct url_offsets *o)
+{
+    uint32_t *s = api_ctx_of(ctx)->web_slots;
+    s[0] = (uint32_t)o->scheme_end;
+    s[1] = (uint32_t)o->username_start;
+    s[2] = (uint32_t)o->username_end;
+    s[3] = (uint32_t)o->password_start;
+    s[4] = (uint32_t)o->password_end;
+    s[5] = (uint32_t)o->host_start;
+    s[6] = (uint32_t)o->host_end;
+    s[7] = (uint32_t)o->port_end;
+    s[8] = (uint32_t)o->path_start;
+    s[9] = (uint32_t)o->query_start;
+    s[10] = (uint32_t)o->fragment_start;
+}
+
 /* Write the offsets of u into the context's slots and return its href as a JS string. */
 static JSValueRef href_result(JSContextRef ctx, const struct url *u)
 {
-    struct api_ctx *c = api_ctx_of(ctx);
     struct url_offsets o;
     url_get_offsets(u, &o);
-    uint32_t *s = c->web_slots;
-    s[0] = (uint32_t)o.scheme_end;
-    s[1] = (uint32_t)o.username_start;
-    s[2] = (uint32_t)o.username_end;
-    s[3] = (uint32_t)o.password_start;
-    s[4] = (uint32_t)o.password_end;
-    s[5] = (uint32_t)o.host_start;
-    s[6] = (uint32_t)o.host_end;
-    s[7] = (uint32_t)o.port_end;
-    s[8] = (uint32_t)o.path_start;
-    s[9] = (uint32_t)o.query_start;
-    s[10] = (uint32_t)o.fragment_start;
+    put_offsets(ctx, &o);
     /* From UTF-16 code units: JSStringCreateWithUTF8CString converts byte by byte, several
      * times slower for an href (docs/performance.md). */
     return js_make_string(ctx, url_href(u));
+}
+
+/*
+ * The text of v when v is a string of at most cap ASCII characters: read from JSC's UTF-16
+ * code units and narrowed here (JSStringGetUTF8CString converts an 8-bit string one byte at a
+ * time, several times slower). False for anything else (not a string, longer, non-ASCII):
+ * the caller converts it in full (arg_text).
+ */
+static bool ascii_string(JSContextRef ctx, JSValueRef v, char *dst, size_t cap, size_t *out_len)
+{
+    if (!JSValueIsString(ctx, v)) {
+        return false;
+    }
+    JSStringRef s = JSValueToStringCopy(ctx, v, NULL);
+    size_t n = JSStringGetLength(s);
+    bool ok = n <= cap;
+    if (ok) {
+        const JSChar *u = JSStringGetCharactersPtr(s);
+        JSChar high = 0;
+        for (size_t i = 0; i < n; i++) {
+            high |= u[i];
+            dst[i] = (char)u[i];
+        }
+        ok = high < 0x80;
+    }
+    JSStringRelease(s);
+    *out_len = n;
+    return ok;
 }
 
 /* Parse argv[0] against argv[1] (when given and not undefined). RC_OK with *out_url (may be
@@ -130,11 +166,30 @@ out:
     return rc;
 }
 
+/*
+ * The common case first: a short ASCII string and no base. When it is already canonical
+ * (url_parse_canonical) the href is the argument itself, returned as it is: no record, no new
+ * string. Otherwise the full parse runs on the text read here; anything else goes through
+ * parse_args.
+ */
 static JSValueRef url_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                const JSValueRef argv[], JSValueRef *exception)
 {
     struct url *u = NULL;
-    if (parse_args(ctx, argc, argv, &u, exception) != RC_OK) {
+    char text[URL_STACK_BYTES];
+    size_t n = 0;
+    if ((argc == 1 || JSValueIsUndefined(ctx, argv[1])) &&
+        ascii_string(ctx, argv[0], text, sizeof(text), &n)) {
+        struct url_offsets o;
+        if (url_parse_canonical(str_make(text, n), &o)) {
+            put_offsets(ctx, &o);
+            return argv[0];
+        }
+        /* Shorter than the limit: RC_INVAL (u stays NULL) is the only failure. */
+        if (url_parse_full(str_make(text, n), NULL, 0, &u, NULL) != RC_OK) {
+            return JSValueMakeNull(ctx);
+        }
+    } else if (parse_args(ctx, argc, argv, &u, exception) != RC_OK) {
         return JSValueMakeUndefined(ctx);
     }
     JSValueRef r = u ? href_result(ctx, u) : JSValueMakeNull(ctx);

@@ -1375,8 +1375,265 @@ out:
     return rc;
 }
 
-int url_parse(struct str input, const struct url *base, size_t max_input_bytes,
-              struct url **out_url, struct diag *d)
+/* ================================================================ the canonical fast path */
+
+/*
+ * Most URLs a server handles are already in their serialised form ("https://host/p?q"). For
+ * those the parser's output is its input: url_parse_canonical() recognises them in one pass
+ * and finds the component offsets without building anything. It accepts only forms whose
+ * parse it can be sure of (see url.h) and declines everything else, which then goes through
+ * the state machine; the unit tests and fuzz_url check that both agree on every input it
+ * accepts.
+ */
+
+/* What each ASCII byte may be in a canonical component (bytes >= 0x80 never are): printable
+ * (0x21..0x7E) and outside the component's percent-encode set, and not a byte that ends the
+ * component or that the parser changes. Generated from set_bits. */
+enum {
+    F_PATH = 1,    /* path set; not / \\ | */
+    F_QUERY = 2,   /* query set; not # */
+    F_SQUERY = 4,  /* special-query set; not # */
+    F_FRAG = 8,    /* fragment set */
+    F_USER = 16,   /* userinfo set (so not : @ /) */
+    F_HOST = 32,   /* a-z 0-9 _ - */
+    F_OPAQUE = 64, /* C0-control set; not ? # */
+    F_SCHEME = 128 /* a-z 0-9 + - . */
+};
+
+static const uint8_t canon_bits[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x5f, 0x40, 0x08, 0x5f, 0x5f, 0x5f, 0x5b, 0x5f, 0x5f, 0x5f, 0xdf, 0x5f, 0xff, 0xdf, 0x4e,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x4f, 0x4f, 0x40, 0x4f, 0x40, 0x0e,
+    0x4f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f,
+    0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x4f, 0x4e, 0x4f, 0x4f, 0x7f,
+    0x46, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x4e, 0x4e, 0x4e, 0x5f, 0x00,
+};
+
+/* The index of the first byte at or after i that is not of class f (or the end). */
+static size_t run_of(struct str s, size_t i, unsigned f)
+{
+    while (i < s.len && (canon_bits[(unsigned char)s.ptr[i]] & f)) {
+        i++;
+    }
+    return i;
+}
+
+/* A dotted-decimal IPv4 address as the IPv4 serialiser writes it: four parts of 0..255 without
+ * leading zeros. */
+static bool canonical_ipv4(struct str h)
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && (i >= h.len || h.ptr[i++] != '.')) {
+            return false;
+        }
+        size_t start = i;
+        unsigned v = 0;
+        while (i < h.len && is_digit(h.ptr[i]) && i - start < 3) {
+            v = v * 10 + (unsigned)(h.ptr[i++] - '0');
+        }
+        if (i == start || v > 255 || (h.ptr[start] == '0' && i - start > 1)) {
+            return false;
+        }
+    }
+    return i == h.len;
+}
+
+/* A host that domain to ASCII returns unchanged: labels of [a-z0-9_-] (none starting with
+ * "xn--", none empty but a final one after a trailing dot), or a canonical IPv4 address when
+ * the last label starts with a digit (the only way it can "end in a number"). */
+static bool canonical_domain(struct str h)
+{
+    size_t i = 0;
+    size_t last = 0;
+    for (;;) {
+        size_t end = run_of(h, i, F_HOST);
+        if (end == i) {
+            /* An empty label: only the final one after a trailing dot. */
+            if (end < h.len || i == 0) {
+                return false;
+            }
+            break;
+        }
+        if (end - i >= 4 && memcmp(h.ptr + i, "xn--", 4) == 0) {
+            return false;
+        }
+        last = i;
+        if (end == h.len) {
+            break;
+        }
+        if (h.ptr[end] != '.') {
+            return false;
+        }
+        i = end + 1;
+    }
+    return !is_digit(h.ptr[last]) || canonical_ipv4(h);
+}
+
+/* A port as the serialiser writes it: 0..65535 without leading zeros, not the default. */
+static bool canonical_port(struct str p, int default_port)
+{
+    if (p.len == 0 || p.len > 5 || (p.ptr[0] == '0' && p.len > 1)) {
+        return false;
+    }
+    int v = 0;
+    for (size_t i = 0; i < p.len; i++) {
+        if (!is_digit(p.ptr[i])) {
+            return false;
+        }
+        v = v * 10 + (p.ptr[i] - '0');
+    }
+    return v <= 65535 && v != default_port;
+}
+
+/* The authority of a special URL from i (after "//") up to end (its '/'): canonical userinfo
+ * (a non-empty username, and a non-empty password when there is a ':'), host and port. */
+static bool canonical_authority(struct str s, size_t i, size_t end, int default_port,
+                                struct url_offsets *o)
+{
+    o->username_start = o->username_end = o->password_start = o->password_end = i;
+    const char *at = memchr(s.ptr + i, '@', end - i);
+    if (at != NULL) {
+        size_t at_i = (size_t)(at - s.ptr);
+        size_t user_end = run_of(s, i, F_USER);
+        size_t pass_end = user_end;
+        if (user_end < at_i && s.ptr[user_end] == ':') {
+            pass_end = run_of(s, user_end + 1, F_USER);
+            if (pass_end == user_end + 1) {
+                return false;
+            }
+        }
+        if (user_end == i || pass_end != at_i) {
+            return false;
+        }
+        o->username_end = user_end;
+        o->password_start = user_end < at_i ? user_end + 1 : user_end;
+        o->password_end = at_i;
+        i = at_i + 1;
+    }
+    const char *colon = memchr(s.ptr + i, ':', end - i);
+    size_t host_end = colon ? (size_t)(colon - s.ptr) : end;
+    o->host_start = i;
+    o->host_end = host_end;
+    o->port_end = end;
+    if (!canonical_domain(str_make(s.ptr + i, host_end - i))) {
+        return false;
+    }
+    return colon == NULL ||
+           canonical_port(str_make(s.ptr + host_end + 1, end - host_end - 1), default_port);
+}
+
+/* A path of segments from s[i] == '/' (bytes of class F_PATH, no dot segments); returns its
+ * end, where a query, a fragment or the input's end must follow. */
+static size_t canonical_path(struct str s, size_t i)
+{
+    for (;;) {
+        size_t seg = i + 1;
+        i = run_of(s, seg, F_PATH);
+        struct str g = str_make(s.ptr + seg, i - seg);
+        if (g.len > 0 && g.len <= 6 && (g.ptr[0] == '.' || g.ptr[0] == '%') &&
+            (is_dot(g) || is_dotdot(g))) {
+            return 0;
+        }
+        if (i == s.len || s.ptr[i] != '/') {
+            return i;
+        }
+    }
+}
+
+bool url_parse_canonical(struct str s, struct url_offsets *o)
+{
+    if (s.len == 0 || s.ptr[0] < 'a' || s.ptr[0] > 'z') {
+        return false;
+    }
+    size_t i = run_of(s, 1, F_SCHEME);
+    if (i + 1 >= s.len || s.ptr[i] != ':') {
+        return false;
+    }
+    const struct special_scheme *sp = find_special(str_make(s.ptr, i));
+    o->scheme_end = i++;
+    if (sp == NULL) {
+        /* An opaque path: no '/' after the scheme (that would be a path or an authority). */
+        if (s.ptr[i] == '/') {
+            return false;
+        }
+        o->username_start = o->username_end = o->password_start = o->password_end = i;
+        o->host_start = o->host_end = o->port_end = o->path_start = i;
+        i = run_of(s, i, F_OPAQUE);
+    } else {
+        if (s.len - i < 3 || s.ptr[i] != '/' || s.ptr[i + 1] != '/') {
+            return false;
+        }
+        i += 2;
+        size_t end = i;
+        while (end < s.len && s.ptr[end] != '/' && s.ptr[end] != '?' && s.ptr[end] != '#' &&
+               s.ptr[end] != '\\') {
+            end++;
+        }
+        if (end == s.len || s.ptr[end] != '/') {
+            return false; /* the parser adds the '/' of an empty path */
+        }
+        if (sp->port >= 0) {
+            if (!canonical_authority(s, i, end, sp->port, o)) {
+                return false;
+            }
+        } else if (end == i) {
+            /* file: only the empty host ("file:///p") */
+            o->username_start = o->username_end = o->password_start = o->password_end = i;
+            o->host_start = o->host_end = o->port_end = i;
+        } else {
+            return false;
+        }
+        o->path_start = end;
+        i = canonical_path(s, end);
+        if (i == 0) {
+            return false;
+        }
+    }
+    o->query_start = i;
+    if (i < s.len && s.ptr[i] == '?') {
+        i = run_of(s, i + 1, sp ? F_SQUERY : F_QUERY);
+    }
+    o->fragment_start = i;
+    if (i < s.len && s.ptr[i] == '#') {
+        i = run_of(s, i + 1, F_FRAG);
+    }
+    return i == s.len;
+}
+
+/* Fill the fresh record u from s, a canonical href with offsets o. */
+static int take_canonical(struct url *u, struct str s, const struct url_offsets *o)
+{
+    int rc = RC_OK;
+    app(&rc, &u->scheme, str_make(s.ptr, o->scheme_end));
+    u->has_host = s.ptr[o->scheme_end + 1] == '/';
+    u->opaque_path = !u->has_host;
+    app(&rc, &u->username, str_sub(s, o->username_start, o->username_end - o->username_start));
+    app(&rc, &u->password, str_sub(s, o->password_start, o->password_end - o->password_start));
+    app(&rc, &u->host, str_sub(s, o->host_start, o->host_end - o->host_start));
+    if (o->port_end > o->host_end) {
+        u->port = 0;
+        for (size_t i = o->host_end + 1; i < o->port_end; i++) {
+            u->port = u->port * 10 + (s.ptr[i] - '0');
+        }
+    }
+    app(&rc, &u->path, str_sub(s, o->path_start, o->query_start - o->path_start));
+    u->has_query = o->fragment_start > o->query_start;
+    if (u->has_query) {
+        app(&rc, &u->query, str_sub(s, o->query_start + 1, o->fragment_start - o->query_start - 1));
+    }
+    u->has_fragment = o->fragment_start < s.len;
+    if (u->has_fragment) {
+        app(&rc, &u->fragment, str_sub(s, o->fragment_start + 1, s.len - o->fragment_start - 1));
+    }
+    app(&rc, &u->href, s);
+    return rc;
+}
+
+static int parse(struct str input, const struct url *base, size_t max_input_bytes, bool fast,
+                 struct url **out_url, struct diag *d)
 {
     struct url *u = NULL;
     size_t max = max_input_bytes ? max_input_bytes : URL_DEFAULT_MAX_INPUT_BYTES;
@@ -1387,8 +1644,13 @@ int url_parse(struct str input, const struct url *base, size_t max_input_bytes,
         goto out;
     }
     u = url_new(max);
-    rc = run_parser(input, base, u, ST_SCHEME_START, ST_NONE);
-    rc = rc ? rc : refresh_href(u);
+    struct url_offsets o;
+    if (fast && url_parse_canonical(input, &o)) {
+        rc = take_canonical(u, input, &o);
+    } else {
+        rc = run_parser(input, base, u, ST_SCHEME_START, ST_NONE);
+        rc = rc ? rc : refresh_href(u);
+    }
     if (rc == RC_LIMIT) {
         rc = diag_set(d, RC_LIMIT, "url components over limit (input %zu bytes)", input.len);
     } else if (rc != RC_OK) {
@@ -1402,6 +1664,18 @@ int url_parse(struct str input, const struct url *base, size_t max_input_bytes,
 out:
     url_free(u);
     return rc;
+}
+
+int url_parse(struct str input, const struct url *base, size_t max_input_bytes,
+              struct url **out_url, struct diag *d)
+{
+    return parse(input, base, max_input_bytes, true, out_url, d);
+}
+
+int url_parse_full(struct str input, const struct url *base, size_t max_input_bytes,
+                   struct url **out_url, struct diag *d)
+{
+    return parse(input, base, max_input_bytes, false, out_url, d);
 }
 
 bool url_can_parse(struct str input, const struct url *base)

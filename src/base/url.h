@@ -48,6 +48,13 @@ enum url_part {
 WARN_UNUSED int url_parse(struct str input, const struct url *base, size_t max_input_bytes,
                           struct url **out_url, struct diag *d);
 
+/*
+ * url_parse without the canonical fast path below: the state machine for every input. For the
+ * tests that check that the two agree; everything else calls url_parse.
+ */
+WARN_UNUSED int url_parse_full(struct str input, const struct url *base, size_t max_input_bytes,
+                               struct url **out_url, struct diag *d);
+
 /* True when input parses against base (URL.canParse). */
 bool url_can_parse(struct str input, const struct url *base);
 
@@ -103,6 +110,21 @@ struct url_offsets {
 
 /* Fill *out with the component offsets of url_href(u). Cannot fail. */
 void url_get_offsets(const struct url *u, struct url_offsets *out);
+
+/*
+ * The parser's fast path (url_parse takes it first): true when input is already the href the
+ * basic URL parser makes of it, whatever the base, in one of these forms, with *out set to
+ * its offsets as url_get_offsets() gives them. ASCII only, lower-case scheme, and:
+ *   - a special scheme but file, "//", optional userinfo (a non-empty username; a non-empty
+ *     password after ':'), a host of [a-z0-9_-] labels (no "xn--", no empty label but after a
+ *     trailing dot) or a dotted-decimal IPv4 address without leading zeros, an optional port
+ *     (digits, no leading zero, not the scheme's default), then a path starting with '/';
+ *   - "file:///" (empty host) and a path with no '|';
+ *   - a non-special scheme and an opaque path (not starting with '/');
+ * paths without dot segments or '\', and path, query and fragment bytes printable and outside
+ * their percent-encode sets. False says only that the full parser must decide.
+ */
+bool url_parse_canonical(struct str input, struct url_offsets *out);
 
 /* True when u's scheme is special (http, https, ws, wss, ftp, file). */
 bool url_is_special(const struct url *u);

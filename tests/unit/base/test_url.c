@@ -5,6 +5,7 @@
  * the differential test against Node (tests/web/run_diff.sh); these pin the C contract.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/buf.h"
 #include "base/diag.h"
@@ -311,4 +312,111 @@ TEST(url_params_parse_each_pairs_and_limit)
     ASSERT_RC(url_params_parse_each(STR("aaaa=bbbb&c=d"), 8, collect_pair, &b), RC_LIMIT);
     ASSERT_EQ_SLICE(buf_str(&b), "aaaa|bbbb;");
     buf_fini(&b);
+}
+
+/* The fast path accepted s: the full parser must return s itself with the same offsets. */
+static void check_canonical_agrees(const char *s)
+{
+    struct url_offsets fast;
+    ASSERT_TRUE(url_parse_canonical(str_from_cstr(s), &fast));
+    struct url *u = NULL;
+    ASSERT_OK(url_parse_full(str_from_cstr(s), NULL, 0, &u, NULL));
+    ASSERT_EQ_SLICE(url_href(u), s);
+    struct url_offsets full;
+    url_get_offsets(u, &full);
+    ASSERT_TRUE(memcmp(&fast, &full, sizeof(fast)) == 0);
+    url_free(u);
+    /* url_parse (which takes the fast path) builds the same record. */
+    ASSERT_OK(url_parse(str_from_cstr(s), NULL, 0, &u, NULL));
+    for (int part = URL_HREF; part <= URL_HASH; part++) {
+        struct url *f = NULL;
+        ASSERT_OK(url_parse_full(str_from_cstr(s), NULL, 0, &f, NULL));
+        char want[512];
+        snprintf(want, sizeof(want), "%s", get(f, (enum url_part)part));
+        ASSERT_EQ_STR(get(u, (enum url_part)part), want);
+        url_free(f);
+    }
+    url_free(u);
+}
+
+TEST(url_canonical_fast_path_agrees_with_parser)
+{
+    static const char *const yes[] = {
+        "https://www.example.com/",
+        "https://user:secret@db.internal.example.org:5432/app?sslmode=require",
+        "https://user@h.example/",
+        "http://192.168.1.10:3000/health",
+        "http://0.0.0.0/",
+        "http://255.255.255.255:0/",
+        "https://example.com./a_b-c/%E6%97%A5?x=%7B&y=a+b#frag#more",
+        "wss://realtime.example.com/socket?token=abc.def.ghi&v=2",
+        "ftp://h:22/",
+        "http://a/..x/.../x./%2f/",
+        "http://1.example/",
+        "http://a/?#",
+        "file:///var/lib/kiln/data/export.json",
+        "file:////x",
+        "mailto:support@example.com?subject=Hello%20there",
+        "urn:isbn:0451450523",
+        "a:?x",
+        "web+demo:b#c",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+        check_canonical_agrees(yes[i]);
+    }
+}
+
+TEST(url_canonical_fast_path_declines)
+{
+    /* Inputs the parser changes, fails, or that the fast path leaves to it. */
+    static const char *const no[] = {
+        "",
+        "HTTPS://example.com/",       /* upper-case scheme */
+        "https://Example.com/",       /* upper-case host */
+        "https://example.com",        /* the parser adds the '/' */
+        "https://example.com?q",      /* the same */
+        "http:/example.com/",         /* one slash */
+        "http:\\\\example.com\\",     /* backslashes */
+        "https://example.com:443/",   /* default port */
+        "https://example.com:0443/",  /* leading zero */
+        "https://example.com:/",      /* empty port */
+        "https://example.com:65536/", /* port out of range */
+        "https://:80/",               /* empty host */
+        "https://a..b/",              /* empty label */
+        "https://.a/",                /* empty label */
+        "https://xn--mnchen-3ya.de/", /* ACE label: libidn2 decides */
+        "http://1.2.3/",              /* IPv4 the parser rewrites */
+        "http://1.2.3.4./",           /* the same */
+        "http://01.2.3.4/",           /* the same */
+        "http://256.1.1.1/",          /* not an address */
+        "http://example.123/",        /* ends in a number: invalid */
+        "http://0x7f.1/",             /* hex IPv4 */
+        "http://[::1]/",              /* IPv6 */
+        "http://@h/",                 /* empty userinfo */
+        "http://:pw@h/",              /* empty username */
+        "http://u:@h/",               /* empty password */
+        "http://a@b@c/",              /* '@' in userinfo */
+        "http://h/a/../b",            /* dot segments */
+        "http://h/a/./b",
+        "http://h/a/%2e%2E/b",
+        "http://h/.",
+        "http://h/a b",    /* space */
+        "http://h/a|b",    /* '|' (file drive letters) */
+        "http://h/é",      /* non-ASCII */
+        "http://h/?a'b",   /* "'" in a special query */
+        "http://h/#a`b",   /* '`' in a fragment */
+        " http://h/",      /* leading space */
+        "http://h/\t",     /* tab */
+        "file://host/p",   /* file with a host */
+        "file:///C|/p",    /* drive letter with '|' */
+        "postgres://db/x", /* non-special scheme with an authority */
+        "a:/b",            /* non-special path */
+        "a:",              /* empty opaque path */
+        "a:b c",           /* space in an opaque path */
+        "1a:b",            /* not a scheme */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(no); i++) {
+        struct url_offsets o;
+        ASSERT_FALSE(url_parse_canonical(str_from_cstr(no[i]), &o));
+    }
 }
