@@ -200,7 +200,14 @@ static int sq_open(const char *target, const struct db_options *opts, struct dia
 
     *out_conn = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    int code = sqlite3_open_v2(target, &h, flags, NULL);
+    /*
+     * "unix-excl": the process takes an exclusive lock on the file at the first access and keeps
+     * it; connections of this process share their locks and the WAL index in memory. Kiln owns
+     * its store, so this costs nothing and saves the two fcntl() calls every read transaction
+     * (and six every write) pays with the shared-memory "-shm" file, and it stops a second
+     * process (another Kiln on the same --data folder) from using the file at the same time.
+     */
+    int code = sqlite3_open_v2(target, &h, flags, "unix-excl");
     if (code != SQLITE_OK) {
         rc = sq_err(h, code, d, target);
         goto out;
@@ -217,6 +224,12 @@ static int sq_open(const char *target, const struct db_options *opts, struct dia
     /* journal_mode=WAL needs the write lock the first time; the busy timeout covers it. */
     rc = sq_exec(c, "PRAGMA journal_mode=WAL", d);
     if (rc != RC_OK) {
+        if ((sqlite3_errcode(c->h) & 0xff) == SQLITE_BUSY) {
+            rc = diag_set(d, RC_TIMEOUT,
+                          "%s is locked by another process (is another Kiln using this data "
+                          "folder?)",
+                          target);
+        }
         goto out;
     }
     (void)snprintf(pragma, sizeof(pragma),

@@ -3,8 +3,11 @@
  * db core: opening, pragmas (WAL, synchronous=FULL), migrations applied once and idempotent on
  * reopen, nested transactions as savepoints, persistence across close and reopen, SHA-256.
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "db_test_util.h"
@@ -223,6 +226,70 @@ TEST(db_second_writer_times_out_with_rc_timeout)
     ASSERT_OK(db_kv_set(w2, STR("s"), STR("k"), STR("v"), NULL));
     db_close(w2);
     db_close(w);
+}
+
+/* A child process that opens path once the parent writes to go[1]; exits 0 when the open
+ * had the expected outcome (want_locked: refused with RC_TIMEOUT and a clear message). Forked
+ * before the parent opens the file: SQLite's per-process lock state must not be inherited. */
+static pid_t spawn_opener(const char *path, int go[2], bool want_locked)
+{
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(go[0]);
+        return pid;
+    }
+    close(go[1]);
+    char c;
+    if (read(go[0], &c, 1) != 1) {
+        _exit(2);
+    }
+    struct db_options opts = { .busy_timeout_ms = 50 };
+    struct diag d;
+    diag_clear(&d);
+    struct db *other = NULL;
+    int rc = db_open(path, &opts, &d, &other);
+    db_close(other);
+    bool ok = want_locked ? (rc == RC_TIMEOUT && strstr(d.msg, "another Kiln") != NULL)
+                          : rc == RC_OK;
+    _exit(ok ? 0 : 1);
+}
+
+static void run_opener(pid_t pid, int go[2])
+{
+    int status = 0;
+    ASSERT_TRUE(write(go[1], "g", 1) == 1);
+    close(go[1]);
+    ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The store is the process's own ("unix-excl"): connections of this process share it, another
+ * process (a second Kiln on the same data folder) is refused with a clear error. */
+TEST(db_store_is_locked_against_other_processes)
+{
+    char path[512];
+    test_db_path(path, sizeof(path), "kiln.db");
+    int go[2];
+    ASSERT_EQ_INT(pipe(go), 0);
+    pid_t pid = spawn_opener(path, go, true);
+    ASSERT_TRUE(pid > 0);
+    struct db_options opts = { .busy_timeout_ms = 50 };
+    struct db *a = test_db_open(&opts);
+    struct db *b = test_db_open(&opts); /* same process: fine */
+    ASSERT_OK(db_kv_set(a, STR("s"), STR("k"), STR("v"), NULL));
+    struct arena *ar = arena_new(0);
+    struct str v;
+    ASSERT_OK(db_kv_get(b, STR("s"), STR("k"), ar, NULL, &v));
+    ASSERT_EQ_SLICE(v, "v");
+    run_opener(pid, go);
+    arena_free(ar);
+    db_close(b);
+    db_close(a);
+    /* Once this process has closed it, another one may open it. */
+    ASSERT_EQ_INT(pipe(go), 0);
+    pid = spawn_opener(path, go, false);
+    ASSERT_TRUE(pid > 0);
+    run_opener(pid, go);
 }
 
 TEST(db_open_garbage_file_is_db_error)
