@@ -5,6 +5,7 @@
  * column (JSC's JSON.parse reports none).
  * Thread contract: the thread owning ctx's runtime.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -201,144 +202,42 @@ bool js_set(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef valu
 
 /* ------------------------------------------------------------------ JSON -> JS values */
 
-/* The containers being filled live in this struct on the C stack (the collector scans the
- * stack conservatively), and each one is attached to its parent as soon as it is created. */
-struct json_build {
-    JSContextRef ctx;
-    JSObjectRef stack[JSON_BUILD_MAX_DEPTH + 1];
-    unsigned index[JSON_BUILD_MAX_DEPTH + 1]; /* next array index */
-    bool is_array[JSON_BUILD_MAX_DEPTH + 1];
-    size_t depth;
-    JSStringRef key; /* pending object key */
-    JSValueRef root;
-};
-
-static int add_value(struct json_build *jb, JSValueRef v)
-{
-    if (jb->depth == 0) {
-        jb->root = v;
-        return RC_OK;
-    }
-    JSObjectRef parent = jb->stack[jb->depth - 1];
-    JSValueRef exc = NULL;
-    if (jb->is_array[jb->depth - 1]) {
-        JSObjectSetPropertyAtIndex(jb->ctx, parent, jb->index[jb->depth - 1]++, v, &exc);
-    } else {
-        JSObjectSetProperty(jb->ctx, parent, jb->key, v, kJSPropertyAttributeNone, &exc);
-        JSStringRelease(jb->key);
-        jb->key = NULL;
-    }
-    if (exc != NULL) {
-        return RC_INTERNAL;
-    }
-    return RC_OK;
-}
-
-static int on_null(void *arg)
-{
-    struct json_build *jb = arg;
-    return add_value(jb, JSValueMakeNull(jb->ctx));
-}
-
-static int on_bool(void *arg, bool v)
-{
-    struct json_build *jb = arg;
-    return add_value(jb, JSValueMakeBoolean(jb->ctx, v));
-}
-
-static int on_number(void *arg, double v, struct str text)
-{
-    struct json_build *jb = arg;
-    return add_value(jb, JSValueMakeNumber(jb->ctx, v));
-}
-
-static int on_string(void *arg, struct str v)
-{
-    struct json_build *jb = arg;
-    return add_value(jb, js_make_string(jb->ctx, v));
-}
-
-static int begin(struct json_build *jb, bool array)
-{
-    if (jb->depth >= JSON_BUILD_MAX_DEPTH) {
-        return RC_LIMIT;
-    }
-    JSValueRef exc = NULL;
-    JSObjectRef o =
-        array ? JSObjectMakeArray(jb->ctx, 0, NULL, &exc) : JSObjectMake(jb->ctx, NULL, NULL);
-    if (exc != NULL) {
-        return RC_INTERNAL;
-    }
-    int rc = add_value(jb, o);
-    if (rc != RC_OK) {
-        return rc;
-    }
-    jb->stack[jb->depth] = o;
-    jb->index[jb->depth] = 0;
-    jb->is_array[jb->depth] = array;
-    jb->depth++;
-    return RC_OK;
-}
-
-static int on_begin_array(void *arg)
-{
-    return begin(arg, true);
-}
-
-static int on_begin_object(void *arg)
-{
-    return begin(arg, false);
-}
-
-static int on_end(void *arg)
-{
-    struct json_build *jb = arg;
-    jb->depth--;
-    return RC_OK;
-}
-
-static int on_key(void *arg, struct str key)
-{
-    struct json_build *jb = arg;
-    if (jb->key) {
-        JSStringRelease(jb->key);
-    }
-    jb->key = js_string_new(key);
-    return RC_OK;
-}
-
-static const struct json_events build_events = {
-    .on_null = on_null,
-    .on_bool = on_bool,
-    .on_number = on_number,
-    .on_string = on_string,
-    .on_begin_array = on_begin_array,
-    .on_end_array = on_end,
-    .on_begin_object = on_begin_object,
-    .on_key = on_key,
-    .on_end_object = on_end,
-};
+/*
+ * Kiln's parser checks the text (limits, errors with line and column, UTF-8) without building
+ * anything; JSC's own JSON parser then builds the value, in one call instead of one C API call
+ * per value and per key (and with JSON.parse's semantics: "__proto__" is an own property).
+ */
+static const struct json_events check_only; /* every callback NULL: validate only */
 
 int js_json_parse(JSContextRef ctx, struct arena *scratch, struct str text, size_t max_depth,
                   JSValueRef *out_value, struct json_error *out_err)
 {
     *out_value = NULL;
-    struct json_build jb;
-    memset(&jb, 0, sizeof(jb));
-    jb.ctx = ctx;
     struct json_limits lim = {
         .max_depth =
             (max_depth == 0 || max_depth > JSON_BUILD_MAX_DEPTH) ? JSON_BUILD_MAX_DEPTH : max_depth,
         .max_bytes = 0,
     };
-    int rc = json_parse_events(scratch, text, &lim, &build_events, &jb, out_err);
-    if (jb.key) {
-        JSStringRelease(jb.key);
+    int rc = json_parse_events(scratch, text, &lim, &check_only, NULL, out_err);
+    if (rc != RC_OK) {
+        return rc;
     }
-    if (rc == RC_OK) {
-        *out_value = jb.root ? jb.root : JSValueMakeNull(ctx);
+    /* Valid JSON has no raw NUL byte, so the copy is a C string with the whole text. */
+    char *z = arena_alloc(scratch, text.len + 1);
+    memcpy(z, text.ptr, text.len);
+    z[text.len] = '\0';
+    JSStringRef s = JSStringCreateWithUTF8CString(z);
+    JSValueRef v = JSValueMakeFromJSONString(ctx, s);
+    JSStringRelease(s);
+    if (v == NULL) { /* cannot happen for text the check accepted; never hand back NULL */
+        if (out_err != NULL) {
+            memset(out_err, 0, sizeof(*out_err));
+            (void)snprintf(out_err->msg, sizeof(out_err->msg), "JSON value could not be built");
+        }
+        return RC_INTERNAL;
     }
-    return rc;
+    *out_value = v;
+    return RC_OK;
 }
 
 int js_json_append(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueRef *out_exception)

@@ -186,6 +186,24 @@ TEST(js_json_parse_builds_values_and_reports_position)
     ASSERT_EQ_SIZE(err.line, 2);
     ASSERT_EQ_SIZE(err.column, 8);
     ASSERT_RC(js_json_parse(ctx, a, STR("[[[1]]]"), 2, &v, &err), RC_LIMIT);
+    /* JSON.parse semantics: "__proto__" is an own data property, not the prototype. */
+    ASSERT_OK(js_json_parse(ctx, a, STR("{\"__proto__\": {\"polluted\": 1}, \"k\": 2}"), 64, &v,
+                            &err));
+    buf_reset(&b);
+    ASSERT_OK(js_json_append(ctx, v, &b, &exc));
+    ASSERT_EQ_STR(b.ptr, "{\"__proto__\":{\"polluted\":1},\"k\":2}");
+    JSStringRef pn = JSStringCreateWithUTF8CString("polluted");
+    ASSERT_FALSE(JSObjectHasProperty(ctx, (JSObjectRef)v, pn));
+    JSStringRelease(pn);
+    /* A lone surrogate escape stays a lone surrogate (one UTF-16 unit), as with JSON.parse. */
+    ASSERT_OK(js_json_parse(ctx, a, STR("\"a\\ud800b\""), 64, &v, &err));
+    JSStringRef ls = JSValueToStringCopy(ctx, v, &exc);
+    ASSERT_EQ_SIZE(JSStringGetLength(ls), 3);
+    ASSERT_TRUE(JSStringGetCharactersPtr(ls)[1] == 0xd800);
+    JSStringRelease(ls);
+    /* Invalid UTF-8 and raw control characters are refused before JSC sees the text. */
+    ASSERT_RC(js_json_parse(ctx, a, STR("\"\xff\""), 64, &v, &err), RC_INVAL);
+    ASSERT_RC(js_json_parse(ctx, a, str_make("\"a\0b\"", 5), 64, &v, &err), RC_INVAL);
     /* undefined is not serialisable. */
     buf_reset(&b);
     ASSERT_RC(js_json_append(ctx, JSValueMakeUndefined(ctx), &b, &exc), RC_INVAL);
