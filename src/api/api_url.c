@@ -8,6 +8,9 @@
  * application/x-www-form-urlencoded text happen here (base/url_params.h).
  * Functions (on __kiln_native), each taking and returning strings:
  *   urlParse(input, base?)      href, or null when invalid; offsets in the slots
+ *   urlParseIn(input)           the same for an ASCII string the prelude also wrote into the
+ *                               slots (length in slot 15, bytes from byte 64): input itself
+ *                               when it is canonical
  *   urlSet(href, part, value)   the new href (offsets in the slots); null when the href setter
  *                               gets an invalid URL
  *   urlOrigin(href)             the origin getter
@@ -33,6 +36,11 @@
 
 /* Inputs up to this many ASCII characters are read onto the stack (url_parse_fn). */
 #define URL_STACK_BYTES 2048
+
+/* urlParseIn's input: its length in this slot, its bytes from this byte of the slots on (the
+ * prelude's Uint8Array view; the offsets it returns are in slots 0..10, before it). */
+#define URL_IN_LEN_SLOT 15
+#define URL_IN_BYTE     64
 
 /* A setter's href may be longer than an input (percent-encoding): its reparse gets room. */
 #define URL_HREF_MAX_BYTES (URL_DEFAULT_MAX_INPUT_BYTES * 8)
@@ -193,6 +201,36 @@ static JSValueRef url_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t ar
         return JSValueMakeUndefined(ctx);
     }
     JSValueRef r = u ? href_result(ctx, u) : JSValueMakeNull(ctx);
+    url_free(u);
+    return r;
+}
+
+/*
+ * new URL(s) for a string s of ASCII characters, which the prelude has written into the slots'
+ * bytes (a JS loop over charCodeAt costs less than any way the C API has to read a string).
+ * argv[0] is s itself: when it is canonical it is returned as the href, and then no JSC call
+ * is made at all. Otherwise the full parse, as urlParse.
+ */
+static JSValueRef url_parse_in_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                  const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    size_t n = c->web_slots[URL_IN_LEN_SLOT];
+    if (n > sizeof(c->web_slots) - URL_IN_BYTE) {
+        return js_throw_type_error(ctx, exception, "urlParseIn: input longer than its buffer");
+    }
+    struct str in = str_make((const char *)c->web_slots + URL_IN_BYTE, n);
+    struct url_offsets o;
+    if (url_parse_canonical(in, &o)) {
+        put_offsets(ctx, &o);
+        return argv[0];
+    }
+    struct url *u = NULL;
+    /* Shorter than the limit: RC_INVAL (u stays NULL) is the only failure. */
+    if (url_parse_full(in, NULL, 0, &u, NULL) != RC_OK) {
+        return JSValueMakeNull(ctx);
+    }
+    JSValueRef r = href_result(ctx, u);
     url_free(u);
     return r;
 }
@@ -449,6 +487,7 @@ out:
 
 static const struct js_fn url_fns[] = {
     { .name = "urlParse", .fn = url_parse_fn, .min_args = 1 },
+    { .name = "urlParseIn", .fn = url_parse_in_fn, .min_args = 1 },
     { .name = "urlCanParse", .fn = url_can_parse_fn, .min_args = 1 },
     { .name = "urlSet", .fn = url_set_fn, .min_args = 3 },
     { .name = "urlOrigin", .fn = url_origin_fn, .min_args = 1 },

@@ -1390,31 +1390,40 @@ out:
  * (0x21..0x7E) and outside the component's percent-encode set, and not a byte that ends the
  * component or that the parser changes. Generated from set_bits. */
 enum {
-    F_PATH = 1,    /* path set; not / \\ | */
-    F_QUERY = 2,   /* query set; not # */
-    F_SQUERY = 4,  /* special-query set; not # */
-    F_FRAG = 8,    /* fragment set */
-    F_USER = 16,   /* userinfo set (so not : @ /) */
-    F_HOST = 32,   /* a-z 0-9 _ - */
-    F_OPAQUE = 64, /* C0-control set; not ? # */
-    F_SCHEME = 128 /* a-z 0-9 + - . */
+    F_PATH = 1,     /* path set; not / \\ | */
+    F_QUERY = 2,    /* query set; not # */
+    F_SQUERY = 4,   /* special-query set; not # */
+    F_FRAG = 8,     /* fragment set */
+    F_USER = 16,    /* userinfo set (so not : @ /) */
+    F_HOST = 32,    /* a-z 0-9 _ - */
+    F_OPAQUE = 64,  /* C0-control set; not ? # */
+    F_SCHEME = 128, /* a-z 0-9 + - . */
+    F_AUTH = 256    /* printable; not / ? # \\ */
 };
 
-static const uint8_t canon_bits[256] = {
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x5f, 0x40, 0x08, 0x5f, 0x5f, 0x5f, 0x5b, 0x5f, 0x5f, 0x5f, 0xdf, 0x5f, 0xff, 0xdf, 0x4e,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x4f, 0x4f, 0x40, 0x4f, 0x40, 0x0e,
-    0x4f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f,
-    0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x4f, 0x4e, 0x4f, 0x4f, 0x7f,
-    0x46, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x4e, 0x4e, 0x4e, 0x5f, 0x00,
+static const uint16_t canon_bits[256] = {
+    0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+    0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+    0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x15f, 0x140, 0x008, 0x15f, 0x15f, 0x15f,
+    0x15b, 0x15f, 0x15f, 0x15f, 0x1df, 0x15f, 0x1ff, 0x1df, 0x04e, 0x1ff, 0x1ff, 0x1ff, 0x1ff,
+    0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x14f, 0x14f, 0x140, 0x14f, 0x140, 0x00e, 0x14f,
+    0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f,
+    0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f, 0x15f,
+    0x14f, 0x04e, 0x14f, 0x14f, 0x17f, 0x146, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff,
+    0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff,
+    0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x1ff, 0x14e, 0x14e, 0x14e, 0x15f, 0x000,
 };
 
 /* The index of the first byte at or after i that is not of class f (or the end). */
 static size_t run_of(struct str s, size_t i, unsigned f)
 {
-    while (i < s.len && (canon_bits[(unsigned char)s.ptr[i]] & f)) {
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    /* Four bytes a step while all four are in the class. */
+    while (i + 4 <= s.len && (canon_bits[p[i]] & canon_bits[p[i + 1]] & canon_bits[p[i + 2]] &
+                              canon_bits[p[i + 3]] & f)) {
+        i += 4;
+    }
+    while (i < s.len && (canon_bits[p[i]] & f)) {
         i++;
     }
     return i;
@@ -1441,9 +1450,9 @@ static bool canonical_ipv4(struct str h)
     return i == h.len;
 }
 
-/* A host that domain to ASCII returns unchanged: labels of [a-z0-9_-] (none starting with
- * "xn--", none empty but a final one after a trailing dot), or a canonical IPv4 address when
- * the last label starts with a digit (the only way it can "end in a number"). */
+/* A host that domain to ASCII returns unchanged: labels of [a-z0-9_-] (an "xn--" one only when
+ * url_host_plain_ace says so; none empty but a final one after a trailing dot), or a canonical
+ * IPv4 address when the last label starts with a digit (the only way it can "end in a number"). */
 static bool canonical_domain(struct str h)
 {
     size_t i = 0;
@@ -1457,7 +1466,8 @@ static bool canonical_domain(struct str h)
             }
             break;
         }
-        if (end - i >= 4 && memcmp(h.ptr + i, "xn--", 4) == 0) {
+        if (end - i >= 4 && memcmp(h.ptr + i, "xn--", 4) == 0 &&
+            !url_host_plain_ace(str_make(h.ptr + i, end - i))) {
             return false;
         }
         last = i;
@@ -1567,13 +1577,11 @@ bool url_parse_canonical(struct str s, struct url_offsets *o)
             return false;
         }
         i += 2;
-        size_t end = i;
-        while (end < s.len && s.ptr[end] != '/' && s.ptr[end] != '?' && s.ptr[end] != '#' &&
-               s.ptr[end] != '\\') {
-            end++;
-        }
+        /* The authority ends at the path's '/' (an empty path gets one from the parser, and
+         * anything not printable ASCII would be rejected below anyway). */
+        size_t end = run_of(s, i, F_AUTH);
         if (end == s.len || s.ptr[end] != '/') {
-            return false; /* the parser adds the '/' of an empty path */
+            return false;
         }
         if (sp->port >= 0) {
             if (!canonical_authority(s, i, end, sp->port, o)) {

@@ -116,9 +116,10 @@ void url_get_offsets(const struct url *u, struct url_offsets *out);
  * basic URL parser makes of it, whatever the base, in one of these forms, with *out set to
  * its offsets as url_get_offsets() gives them. ASCII only, lower-case scheme, and:
  *   - a special scheme but file, "//", optional userinfo (a non-empty username; a non-empty
- *     password after ':'), a host of [a-z0-9_-] labels (no "xn--", no empty label but after a
- *     trailing dot) or a dotted-decimal IPv4 address without leading zeros, an optional port
- *     (digits, no leading zero, not the scheme's default), then a path starting with '/';
+ *     password after ':'), a host of [a-z0-9_-] labels ("xn--" ones only when
+ *     url_host_plain_ace() accepts them; no empty label but after a trailing dot) or a
+ *     dotted-decimal IPv4 address without leading zeros, an optional port (digits, no leading
+ *     zero, not the scheme's default), then a path starting with '/';
  *   - "file:///" (empty host) and a path with no '|';
  *   - a non-special scheme and an opaque path (not starting with '/');
  * paths without dot segments or '\', and path, query and fragment bytes printable and outside

@@ -328,6 +328,193 @@ static size_t dot_len(struct str s, size_t i)
     return 0;
 }
 
+/* ---------------------------------------------------------------- Punycode (RFC 3492) */
+
+enum {
+    PUNY_BASE = 36,
+    PUNY_TMIN = 1,
+    PUNY_TMAX = 26,
+    PUNY_SKEW = 38,
+    PUNY_DAMP = 700,
+    PUNY_BIAS = 72,
+    PUNY_N = 128,
+    PUNY_MAX_LABEL = 63 /* libidn2's label limit, in bytes and in code points */
+};
+
+static uint32_t puny_adapt(uint32_t delta, uint32_t points, bool first)
+{
+    delta = first ? delta / PUNY_DAMP : delta / 2;
+    delta += delta / points;
+    uint32_t k = 0;
+    while (delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2) {
+        delta /= PUNY_BASE - PUNY_TMIN;
+        k += PUNY_BASE;
+    }
+    return k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + PUNY_SKEW);
+}
+
+static uint32_t puny_threshold(uint32_t k, uint32_t bias)
+{
+    return k <= bias ? PUNY_TMIN : k >= bias + PUNY_TMAX ? PUNY_TMAX : k - bias;
+}
+
+/* The value of a lower-case Punycode digit (a-z 0-25, 0-9 26-35), or -1. */
+static int puny_digit(char c)
+{
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a';
+    }
+    return is_digit(c) ? c - '0' + 26 : -1;
+}
+
+static char puny_char(uint32_t d)
+{
+    return (char)(d < 26 ? 'a' + d : '0' + d - 26);
+}
+
+/* Decode the Punycode s (lower-case digits only) into at most PUNY_MAX_LABEL code points. */
+static bool puny_decode(struct str s, uint32_t out[PUNY_MAX_LABEL], size_t *out_n)
+{
+    size_t n_out = 0;
+    size_t from = 0;
+    for (size_t j = s.len; j > 0; j--) {
+        if (s.ptr[j - 1] == '-') {
+            if (j - 1 > PUNY_MAX_LABEL) {
+                return false;
+            }
+            for (; n_out < j - 1; n_out++) {
+                out[n_out] = (unsigned char)s.ptr[n_out];
+            }
+            from = j;
+            break;
+        }
+    }
+    uint32_t n = PUNY_N;
+    uint32_t i = 0;
+    uint32_t bias = PUNY_BIAS;
+    while (from < s.len) {
+        uint32_t old_i = i;
+        uint32_t w = 1;
+        for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
+            int d = from < s.len ? puny_digit(s.ptr[from++]) : -1;
+            if (d < 0 || (uint32_t)d > (UINT32_MAX - i) / w) {
+                return false;
+            }
+            i += (uint32_t)d * w;
+            uint32_t t = puny_threshold(k, bias);
+            if ((uint32_t)d < t) {
+                break;
+            }
+            if (w > UINT32_MAX / (PUNY_BASE - t)) {
+                return false;
+            }
+            w *= PUNY_BASE - t;
+        }
+        bias = puny_adapt(i - old_i, (uint32_t)n_out + 1, old_i == 0);
+        if (i / (n_out + 1) > UINT32_MAX - n || n_out == PUNY_MAX_LABEL) {
+            return false;
+        }
+        n += i / (uint32_t)(n_out + 1);
+        i %= (uint32_t)(n_out + 1);
+        memmove(out + i + 1, out + i, (n_out - i) * sizeof(*out));
+        out[i++] = n;
+        n_out++;
+    }
+    *out_n = n_out;
+    return true;
+}
+
+/* Encode the n code points cp as Punycode into out (at most PUNY_MAX_LABEL bytes). */
+static bool puny_encode(const uint32_t *cp, size_t n, char out[PUNY_MAX_LABEL], size_t *out_len)
+{
+    size_t len = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (cp[j] < 0x80) {
+            out[len++] = (char)cp[j];
+        }
+    }
+    size_t basic = len;
+    size_t done = len;
+    if (basic > 0) {
+        out[len++] = '-';
+    }
+    uint32_t next = PUNY_N;
+    uint32_t delta = 0;
+    uint32_t bias = PUNY_BIAS;
+    while (done < n) {
+        uint32_t m = UINT32_MAX;
+        for (size_t j = 0; j < n; j++) {
+            if (cp[j] >= next && cp[j] < m) {
+                m = cp[j];
+            }
+        }
+        /* Labels are at most PUNY_MAX_LABEL code points under 0x110000: no overflow. */
+        delta += (m - next) * (uint32_t)(done + 1);
+        next = m;
+        for (size_t j = 0; j < n; j++) {
+            if (cp[j] < next) {
+                delta++;
+            } else if (cp[j] == next) {
+                uint32_t q = delta;
+                for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
+                    uint32_t t = puny_threshold(k, bias);
+                    if (q < t) {
+                        break;
+                    }
+                    if (len == PUNY_MAX_LABEL) {
+                        return false;
+                    }
+                    out[len++] = puny_char(t + (q - t) % (PUNY_BASE - t));
+                    q = (q - t) / (PUNY_BASE - t);
+                }
+                if (len == PUNY_MAX_LABEL) {
+                    return false;
+                }
+                out[len++] = puny_char(q);
+                bias = puny_adapt(delta, (uint32_t)done + 1, done == basic);
+                delta = 0;
+                done++;
+            }
+        }
+        delta++;
+        next++;
+    }
+    *out_len = len;
+    return true;
+}
+
+/* A code point UTS #46 and IDNA2008 keep as it is in a label and that needs no context, NFC or
+ * bidi check: a-z, 0-9, '-' and the lower-case Latin-1 letters (U+00DF..U+00FF but U+00F7). */
+static bool plain_code_point(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           (c >= 0xDF && c <= 0xFF && c != 0xF7);
+}
+
+bool url_host_plain_ace(struct str label)
+{
+    if (label.len <= 4 || label.len > PUNY_MAX_LABEL || memcmp(label.ptr, "xn--", 4) != 0) {
+        return false;
+    }
+    struct str body = str_sub(label, 4, label.len - 4);
+    uint32_t cp[PUNY_MAX_LABEL];
+    size_t n = 0;
+    if (!puny_decode(body, cp, &n) || n == 0 || cp[0] == '-' || cp[n - 1] == '-' ||
+        (n >= 4 && cp[2] == '-' && cp[3] == '-')) {
+        return false;
+    }
+    bool wide = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!plain_code_point(cp[i])) {
+            return false;
+        }
+        wide = wide || cp[i] >= 0x80;
+    }
+    char again[PUNY_MAX_LABEL];
+    size_t len = 0;
+    return wide && puny_encode(cp, n, again, &len) && str_eq(str_make(again, len), body);
+}
+
 /*
  * One label through UTS #46 ToASCII. ASCII labels that are not "xn--" are lower-cased (the
  * standard's fast path); the rest go to libidn2 (non-transitional, no STD3 rules), label by
@@ -341,7 +528,7 @@ static int label_to_ascii(struct str label, struct buf *out)
         ascii = ascii && (unsigned char)label.ptr[i] < 0x80;
     }
     bool xn = label.len >= 4 && str_eq_nocase(str_make(label.ptr, 4), STR("xn--"));
-    if (ascii && !xn) {
+    if (ascii && (!xn || url_host_plain_ace(label))) {
         /* Lower-case through a small chunk: one append per 64 bytes. */
         int rc = RC_OK;
         char chunk[64];

@@ -20,3 +20,11 @@
  * when out is full. Borrows input for the duration of the call.
  */
 WARN_UNUSED int url_host_parse(struct str input, bool special, struct buf *out);
+
+/*
+ * True when label is a lower-case A-label ("xn--" + Punycode, at most 63 bytes) that domain to
+ * ASCII keeps exactly as it is without asking libidn2: its Punycode decodes to a-z, 0-9, '-'
+ * and lower-case Latin-1 letters (at least one), not starting or ending with '-' nor with "--"
+ * in the third and fourth places, and encodes back to the same text. False: libidn2 decides.
+ */
+bool url_host_plain_ace(struct str label);

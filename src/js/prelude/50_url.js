@@ -9,8 +9,27 @@
   const K = g.__kiln;
   const N = K.native;
   if (typeof N.urlParse !== "function") return; // js/ unit tests have no host modules
-  const { urlParse, urlSet, urlOrigin, urlCanParse, formSerialize } = N;
+  const { urlParse, urlParseIn, urlSet, urlOrigin, urlCanParse, formSerialize } = N;
   const S = (K.webSlots = N.webSlots()); // results C returns beside a value
+  // urlParseIn's input: an ASCII string's length in S[15], its characters as bytes from byte 64
+  // of the slots (api_url.c). Copying them here costs less than C reading the JS string.
+  const IN = new Uint8Array(S.buffer, 64);
+  const parse = (url) => {
+    if (typeof url === "string" && url.length <= IN.length) {
+      const n = url.length;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = url.charCodeAt(i);
+        if (c > 0x7f) break;
+        IN[i] = c;
+      }
+      if (i === n) {
+        S[15] = n;
+        return urlParseIn(url);
+      }
+    }
+    return urlParse(url);
+  };
   // The decoded list of form text: C returns the names and values as one string and their ends
   // in S (or an array when there are too many for S); this only slices.
   const formParse = (text) => {
@@ -34,8 +53,8 @@
   const missing = (what) => new TypeError(`The ${what} argument${what.includes(" and ") ? "s" : ""} must be specified`);
 
   let paramsList; // (params) -> its list
-  let paramsSetList; // (params, list) -> void
-  let paramsForUrl; // (url, list) -> params bound to url
+  let paramsSetQuery; // (params, form text) -> void: the list becomes that text's, parsed when used
+  let paramsForUrl; // (url, form text) -> params bound to url
   let urlSetQuery; // (url, serialised params) -> void
 
   class URL {
@@ -49,7 +68,7 @@
         return;
       }
       if (arguments.length === 0) throw missing('"url"');
-      const h = base === undefined ? urlParse(url) : urlParse(url, base);
+      const h = base === undefined ? parse(url) : urlParse(url, base);
       if (h === null) throw new TypeError("Invalid URL");
       this.#take(h);
     }
@@ -69,7 +88,7 @@
       if (h === null) throw new TypeError("Invalid URL");
       this.#take(h);
       if (this.#sp !== null && (part === "href" || part === "search")) {
-        paramsSetList(this.#sp, formParse(this.#query()));
+        paramsSetQuery(this.#sp, this.#query());
       }
     }
 
@@ -99,7 +118,7 @@
     get search() { return this.#f - this.#q > 1 ? this.#h.slice(this.#q, this.#f) : ""; }
     set search(v) { this.#set("search", v); }
     get searchParams() {
-      if (this.#sp === null) this.#sp = paramsForUrl(this, formParse(this.#query()));
+      if (this.#sp === null) this.#sp = paramsForUrl(this, this.#query());
       return this.#sp;
     }
     get hash() { return this.#h.length - this.#f > 1 ? this.#h.slice(this.#f) : ""; }
@@ -123,7 +142,7 @@
 
     static parse(url, base) {
       if (arguments.length === 0) throw missing('"url"');
-      const h = base === undefined ? urlParse(url) : urlParse(url, base);
+      const h = base === undefined ? parse(url) : urlParse(url, base);
       return h === null ? null : new URL(FROM_SLOTS, h);
     }
   }
@@ -134,16 +153,32 @@
     return p;
   };
 
+  // get(n) on form text that needs no decoding (no '%' or '+': every name and value is its own
+  // text): the value of the first pair named n, found by scanning, or null.
+  const plainGet = (q, n) => {
+    const len = q.length;
+    let eq = q.indexOf("="); // the first '=' at or after from (-1: none left): moves forward only
+    for (let from = 0; from < len;) {
+      let amp = q.indexOf("&", from);
+      if (amp < 0) amp = len;
+      if (eq !== -1 && eq < from) eq = q.indexOf("=", from);
+      const end = eq !== -1 && eq < amp ? eq : amp;
+      if (amp > from && end - from === n.length && q.startsWith(n, from)) {
+        return end < amp ? q.slice(end + 1, amp) : "";
+      }
+      from = amp + 1;
+    }
+    return null;
+  };
+
   class URLSearchParams {
-    #l;
+    #l = null; // [name0, value0, ...]; null until needed, then parsed from #q
+    #q = ""; // form text whose list is not built yet
     #u = null;
 
     constructor(init = "") {
       if (init === FROM_SLOTS) return; // paramsForUrl fills it
-      if (init === null) { // WebIDL: null converts to the empty record
-        this.#l = [];
-        return;
-      }
+      if (init === null) return; // WebIDL: null converts to the empty record ("" parses to [])
       if ((typeof init === "object" && init !== null) || typeof init === "function") {
         this.#l = [];
         const iter = init[Symbol.iterator];
@@ -171,29 +206,44 @@
         return;
       }
       const s = usv(init);
-      this.#l = formParse(s.charCodeAt(0) === 63 /* ? */ ? s.slice(1) : s);
+      this.#q = s.charCodeAt(0) === 63 /* ? */ ? s.slice(1) : s;
+    }
+
+    // The list, parsed from the pending form text on first use.
+    #list() {
+      let l = this.#l;
+      if (l === null) {
+        l = this.#l = formParse(this.#q);
+        this.#q = "";
+      }
+      return l;
     }
 
     static {
-      paramsList = (p) => p.#l;
-      paramsSetList = (p, l) => { p.#l = l; };
-      paramsForUrl = (u, l) => {
+      paramsList = (p) => p.#list();
+      paramsSetQuery = (p, q) => {
+        p.#l = null;
+        p.#q = q;
+      };
+      paramsForUrl = (u, q) => {
         const p = new URLSearchParams(FROM_SLOTS);
-        p.#l = l;
+        p.#q = q;
         p.#u = u;
         return p;
       };
     }
 
     #update() {
-      if (this.#u !== null) urlSetQuery(this.#u, formSerialize(this.#l));
+      if (this.#u !== null) urlSetQuery(this.#u, formSerialize(this.#list()));
     }
 
-    get size() { return this.#l.length >> 1; }
+    get size() { return this.#list().length >> 1; }
 
     append(name, value) {
       if (arguments.length < 2) throw missing('"name" and "value"');
-      this.#l.push(usv(name), usv(value));
+      const n = usv(name);
+      const v = usv(value);
+      this.#list().push(n, v);
       this.#update();
     }
 
@@ -201,7 +251,7 @@
       if (arguments.length < 1) throw missing('"name"');
       const n = usv(name);
       const v = value === undefined ? undefined : usv(value);
-      const l = this.#l;
+      const l = this.#list();
       let w = 0;
       for (let i = 0; i < l.length; i += 2) {
         if (l[i] === n && (v === undefined || l[i + 1] === v)) continue;
@@ -215,7 +265,9 @@
     get(name) {
       if (arguments.length < 1) throw missing('"name"');
       const n = typeof name === "string" && name.isWellFormed() ? name : usv(name);
-      const l = this.#l;
+      const q = this.#q;
+      if (this.#l === null && q.indexOf("%") < 0 && q.indexOf("+") < 0) return plainGet(q, n);
+      const l = this.#list();
       for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
       return null;
     }
@@ -223,7 +275,7 @@
     getAll(name) {
       if (arguments.length < 1) throw missing('"name"');
       const n = usv(name);
-      const l = this.#l;
+      const l = this.#list();
       const r = [];
       for (let i = 0; i < l.length; i += 2) if (l[i] === n) r.push(l[i + 1]);
       return r;
@@ -233,7 +285,7 @@
       if (arguments.length < 1) throw missing('"name"');
       const n = usv(name);
       const v = value === undefined ? undefined : usv(value);
-      const l = this.#l;
+      const l = this.#list();
       for (let i = 0; i < l.length; i += 2) {
         if (l[i] === n && (v === undefined || l[i + 1] === v)) return true;
       }
@@ -244,7 +296,7 @@
       if (arguments.length < 2) throw missing('"name" and "value"');
       const n = usv(name);
       const v = usv(value);
-      const l = this.#l;
+      const l = this.#list();
       let found = false;
       let w = 0;
       for (let i = 0; i < l.length; i += 2) {
@@ -262,7 +314,7 @@
     }
 
     sort() {
-      const l = this.#l;
+      const l = this.#list();
       const pairs = [];
       for (let i = 0; i < l.length; i += 2) pairs.push([l[i], l[i + 1]]);
       pairs.sort(sortKey);
@@ -275,19 +327,20 @@
 
     forEach(callback, thisArg) {
       if (typeof callback !== "function") throw new TypeError('The "callback" argument must be of type function');
-      for (let i = 0; i < this.#l.length; i += 2) {
-        callback.call(thisArg, this.#l[i + 1], this.#l[i], this);
+      for (let i = 0; i < this.#list().length; i += 2) {
+        const l = this.#list();
+        callback.call(thisArg, l[i + 1], l[i], this);
       }
     }
 
     entries() { return new ParamsIterator(this, 2); }
     keys() { return new ParamsIterator(this, 0); }
     values() { return new ParamsIterator(this, 1); }
-    toString() { return formSerialize(this.#l); }
+    toString() { return formSerialize(this.#list()); }
 
     [Symbol.for("nodejs.util.inspect.custom")](depth, options, inspect) {
       if (depth < 0) return "[URLSearchParams]";
-      const l = this.#l;
+      const l = this.#list();
       if (l.length === 0) return "URLSearchParams {}";
       const parts = [];
       for (let i = 0; i < l.length; i += 2) parts.push(`${inspect(l[i])} => ${inspect(l[i + 1])}`);

@@ -5,7 +5,10 @@
  * the differential test against Node (tests/web/run_diff.sh); these pin the C contract.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <idn2.h>
 
 #include "base/buf.h"
 #include "base/diag.h"
@@ -353,6 +356,7 @@ TEST(url_canonical_fast_path_agrees_with_parser)
         "ftp://h:22/",
         "http://a/..x/.../x./%2f/",
         "http://1.example/",
+        "https://xn--mnchen-3ya.de/stadtplan?bezirk=altstadt",
         "http://a/?#",
         "file:///var/lib/kiln/data/export.json",
         "file:////x",
@@ -364,6 +368,32 @@ TEST(url_canonical_fast_path_agrees_with_parser)
     for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
         check_canonical_agrees(yes[i]);
     }
+}
+
+TEST(url_canonical_every_byte_in_every_component)
+{
+    /* Each byte in each place: whatever the fast path accepts, the parser returns unchanged
+     * (this checks the fast path's byte classes against the percent-encode sets). */
+    static const char *const forms[] = {
+        "http://h/a$b",   "http://h/?a$b", "http://h/#a$b", "http://u$v@h/",
+        "http://u:p$@h/", "http://a$b/",   "x:a$b",         "x:a?$",
+        "ws://h:8$/",     "file:///a$b",   "h$p://h/",      "x$:a",
+        "http://h/$/x",   "http://h/.$/x", "http://h/%2$/", "https://xn--mnchen-3y$.de/",
+    };
+    size_t accepted = 0;
+    for (size_t f = 0; f < ARRAY_LEN(forms); f++) {
+        for (int c = 1; c < 256; c++) {
+            char s[64];
+            snprintf(s, sizeof(s), "%s", forms[f]);
+            *strchr(s, '$') = (char)c; /* the byte in its place */
+            struct url_offsets o;
+            if (url_parse_canonical(str_from_cstr(s), &o)) {
+                check_canonical_agrees(s);
+                accepted++;
+            }
+        }
+    }
+    ASSERT_TRUE(accepted > 500);
 }
 
 TEST(url_canonical_fast_path_declines)
@@ -384,7 +414,7 @@ TEST(url_canonical_fast_path_declines)
         "https://:80/",               /* empty host */
         "https://a..b/",              /* empty label */
         "https://.a/",                /* empty label */
-        "https://xn--mnchen-3ya.de/", /* ACE label: libidn2 decides */
+        "https://xn--ls8h.la/",       /* an A-label libidn2 decides */
         "http://1.2.3/",              /* IPv4 the parser rewrites */
         "http://1.2.3.4./",           /* the same */
         "http://01.2.3.4/",           /* the same */
@@ -419,4 +449,71 @@ TEST(url_canonical_fast_path_declines)
         struct url_offsets o;
         ASSERT_FALSE(url_parse_canonical(str_from_cstr(no[i]), &o));
     }
+}
+
+/* url_host_plain_ace(label) must imply that libidn2 (what domain to ASCII asks otherwise)
+ * accepts label and returns it unchanged. */
+static bool ace_agrees(const char *label, size_t *accepted)
+{
+    if (!url_host_plain_ace(str_from_cstr(label))) {
+        return true;
+    }
+    (*accepted)++;
+    uint8_t *res = NULL;
+    int rc = idn2_lookup_u8((const uint8_t *)label, &res, IDN2_NONTRANSITIONAL);
+    bool same = rc == IDN2_OK && strcmp((const char *)res, label) == 0;
+    idn2_free(res);
+    return same;
+}
+
+TEST(url_host_plain_ace_agrees_with_libidn2)
+{
+    ASSERT_TRUE(url_host_plain_ace(STR("xn--mnchen-3ya")));  /* münchen */
+    ASSERT_TRUE(url_host_plain_ace(STR("xn--strae-oqa")));   /* straße */
+    ASSERT_FALSE(url_host_plain_ace(STR("xn--mnchen-3yA"))); /* upper case */
+    ASSERT_FALSE(url_host_plain_ace(STR("xn--ls8h")));       /* an emoji: libidn2 decides */
+    ASSERT_FALSE(url_host_plain_ace(STR("xn--abc-")));       /* decodes to ASCII only */
+    ASSERT_FALSE(url_host_plain_ace(STR("xn--")));           /* empty */
+    ASSERT_FALSE(url_host_plain_ace(STR("xn--zz")));         /* bad Punycode */
+    ASSERT_FALSE(url_host_plain_ace(STR("mnchen-3ya")));     /* not an A-label */
+    /* Every label of up to three code points from a mix of kept, mapped and disallowed ones,
+     * through libidn2's ToASCII, then one-byte changes of each A-label. */
+    static const uint32_t alphabet[] = { 'a',  'z',  '0',  '-',   0xDF,  0xE9,  0xF7,  0xFC,
+                                         0xFF, 0xC9, 0xB5, 0x101, 0x3B1, 0x5D0, 0x200D };
+    const size_t na = ARRAY_LEN(alphabet);
+    size_t accepted = 0;
+    size_t checked = 0;
+    for (size_t len = 1; len <= 3; len++) {
+        size_t total = len == 1 ? na : len == 2 ? na * na : na * na * na;
+        for (size_t k = 0; k < total; k++) {
+            uint32_t cp[3];
+            size_t r = k;
+            for (size_t j = 0; j < len; j++) {
+                cp[j] = alphabet[r % na];
+                r /= na;
+            }
+            uint32_t z[4] = { 0 }; /* NUL-terminated for idn2_to_ascii_4z */
+            memcpy(z, cp, len * sizeof(uint32_t));
+            char *ace = NULL;
+            if (idn2_to_ascii_4z(z, &ace, IDN2_NONTRANSITIONAL) != IDN2_OK) {
+                continue;
+            }
+            ASSERT_TRUE(ace_agrees(ace, &accepted));
+            size_t n = strlen(ace);
+            for (size_t pos = 4; pos < n; pos++) {
+                static const char repl[] = "a9-zA";
+                for (size_t q = 0; q < sizeof(repl) - 1; q++) {
+                    char m[80];
+                    snprintf(m, sizeof(m), "%s", ace);
+                    m[pos] = repl[q];
+                    ASSERT_TRUE(ace_agrees(m, &accepted));
+                    checked++;
+                }
+            }
+            free(ace);
+        }
+    }
+    /* Not vacuous: many labels took the fast path. */
+    ASSERT_TRUE(accepted > 100);
+    ASSERT_TRUE(checked > 1000);
 }

@@ -134,3 +134,30 @@ T("params/many pairs", () => [127, 128, 300].map((n) => {
   return [p.size, p.get("k0"), p.get(`k${n - 1}`), p.toString() === q];
 }));
 T("params/non-ascii offsets", () => [...new URLSearchParams("%F0%9F%98%80=%E2%82%AC&a=%C3%A9&%FF=%FE&b=")]);
+// get() on form text that needs no decoding scans the text without building the list: the same
+// answers as the list, before and after changes through either side of the live binding.
+T("params/plain get", () => {
+  const qs = ["", "a", "a=", "=x", "&&a=1&&", "a=1&a=2", "ab=1&a=2", "a=b=c", "x=1&a", "é=€&a=日本", "a=1&b", "b&a=2=3&"];
+  return qs.map((q) => {
+    const p = new URLSearchParams(q);
+    return ["a", "", "b", "é", "ab", "x"].map((n) => p.get(n));
+  });
+});
+T("params/plain get on a url, then changes", () => {
+  const u = new URL("https://h/p?limit=50&cursor=abc&limit=7#f");
+  const sp = u.searchParams;
+  const r = [sp.get("limit"), sp.get("cursor"), sp.get("nope")];
+  u.search = "?limit=9&x";
+  r.push(sp.get("limit"), sp.get("x"), sp.size);
+  sp.append("limit", "1");
+  r.push(sp.get("limit"), u.href);
+  u.href = "https://h/?a=%41&limit=a+b";
+  r.push(sp.get("limit"), sp.get("a"), [...sp]);
+  u.search = "";
+  r.push(sp.get("limit"), sp.size, u.href);
+  return r;
+});
+T("params/get name conversion", () => {
+  const p = new URLSearchParams("1=a&null=b&\uFFFD=c");
+  return [p.get(1), p.get(null), p.get("\uD800"), p.get({ toString: () => "1" })];
+});
