@@ -46,6 +46,10 @@ struct db_options {
      * the process (SIGKILL), but the last ones before a power loss or OS crash may be lost;
      * writes no longer wait for the disk. */
     bool no_fsync;
+    /* Group durability (below): commit with synchronous=NORMAL and note every commit with
+     * db_sync_note_commit(sync). The owner makes commits durable before it depends on them.
+     * NULL: as no_fsync says. */
+    struct db_sync *sync;
 };
 
 struct db;
@@ -300,6 +304,62 @@ WARN_UNUSED int db_audit_append(struct db *db, struct str actor, struct str acti
 
 /* Compute the SHA-256 of data as 64 lower-case hex digits plus NUL. Any thread. */
 void db_sha256_hex(struct str data, char out_hex[65]);
+
+/* ------------------------------------------------------------------ group durability */
+
+/*
+ * One syncer thread per store (db_sync.c) makes the commits of every connection opened with
+ * db_options.sync durable with one fdatasync() of the WAL for all commits made since the last:
+ * commits return as soon as they are in the operating system (they survive the process being
+ * killed), and their callers wait for the disk only where something depends on it, all
+ * together. Any thread.
+ */
+struct db_sync;
+
+/* Start the syncer of the store at db_path ("<data>/kiln.db"). */
+WARN_UNUSED int db_sync_start(const char *db_path, struct diag *d, struct db_sync **out);
+/* Make every noted commit durable, run the deferred callbacks, stop the thread, free. NULL ok.
+ * No connection may note commits any more. */
+void db_sync_stop(struct db_sync *s);
+
+/* A commit was made (the WAL hook of a connection calls it). Returns its number. */
+uint64_t db_sync_note_commit(struct db_sync *s);
+/* The number of the newest commit noted so far: what anything read or written until now
+ * depends on at most. */
+uint64_t db_sync_newest(struct db_sync *s);
+/* Whether commit seq (and every earlier one) is durable. */
+bool db_sync_is_durable(struct db_sync *s, uint64_t seq);
+/* Block until commit seq is durable. */
+void db_sync_wait(struct db_sync *s, uint64_t seq);
+
+typedef void db_sync_fn(void *arg);
+
+/* The caller's storage for a deferred callback; untouched by the caller until fn runs. */
+struct db_sync_waiter {
+    struct db_sync_waiter *next;
+    uint64_t seq;
+    db_sync_fn *fn;
+    void *arg;
+};
+
+/* Run fn(arg) on the syncer thread once commit seq is durable, and return true; return false
+ * (fn is not called) when it already is. */
+bool db_sync_defer(struct db_sync *s, struct db_sync_waiter *w, uint64_t seq, db_sync_fn *fn,
+                   void *arg);
+
+struct db_sync_stats {
+    uint64_t commits; /* noted */
+    uint64_t synced;  /* durable up to this commit number */
+    uint64_t syncs;   /* fdatasync() rounds */
+    uint64_t errors;  /* failed rounds (logged) */
+    size_t waiting;   /* deferred callbacks pending */
+};
+
+/* All zero when s is NULL. */
+void db_sync_stats(struct db_sync *s, struct db_sync_stats *out);
+/* Tests: while paused, no new fdatasync round starts (one under way finishes); stopping
+ * overrides a pause. */
+void db_sync_pause(struct db_sync *s, bool paused);
 
 /* ------------------------------------------------------------------ driver interface */
 

@@ -20,6 +20,7 @@
 struct db_conn {
     sqlite3 *h;
     struct db_guard *guard; /* the running script statement's, or NULL (Kiln's own SQL) */
+    struct db_sync *sync;   /* group durability: commits are noted there */
 };
 
 /* Kiln's own statements name their parameters $1..$n, in any order in the text; SQLite numbers
@@ -190,6 +191,21 @@ static void install_guard_hooks(struct db_conn *c)
     sqlite3_progress_handler(c->h, PROGRESS_STEPS, on_progress, c);
 }
 
+/* SQLite's default: checkpoint once the WAL holds this many frames. */
+#define WAL_AUTOCHECKPOINT_FRAMES 1000
+
+/* After each commit (the write lock already released): note it for the syncer, and checkpoint
+ * as SQLite's own hook does, which this one replaces. */
+static int on_wal_commit(void *arg, sqlite3 *h, const char *db_name, int frames)
+{
+    struct db_conn *c = arg;
+    (void)db_sync_note_commit(c->sync);
+    if (frames >= WAL_AUTOCHECKPOINT_FRAMES) {
+        (void)sqlite3_wal_checkpoint_v2(h, db_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    return SQLITE_OK;
+}
+
 static int sq_open(const char *target, const struct db_options *opts, struct diag *d,
                    struct db_conn **out_conn)
 {
@@ -234,10 +250,14 @@ static int sq_open(const char *target, const struct db_options *opts, struct dia
     }
     (void)snprintf(pragma, sizeof(pragma),
                    "PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF",
-                   opts->no_fsync ? "NORMAL" : "FULL");
+                   opts->no_fsync || opts->sync != NULL ? "NORMAL" : "FULL");
     rc = sq_exec(c, pragma, d);
     if (rc != RC_OK) {
         goto out;
+    }
+    if (opts->sync != NULL) {
+        c->sync = opts->sync;
+        (void)sqlite3_wal_hook(c->h, on_wal_commit, c);
     }
     install_guard_hooks(c);
     *out_conn = c;
