@@ -37,6 +37,11 @@ struct api_config {
      * STORE_UNAVAILABLE). Borrowed: must outlive the engine. */
     const char *db_path;
     struct db_options db_opts; /* for every connection the engine opens (zero: defaults) */
+    /* Group durability (docs/internals/api.md): the executors' connections commit without
+     * waiting for the disk; one syncer thread fdatasync()s for all of them, and a response that
+     * may reveal a commit (its handler used the store) is sent once that commit is durable.
+     * false: each commit is as db_opts says (synchronous=FULL unless no_fsync). */
+    bool group_sync;
     /* Lower-case hex SHA-256 of the admin token (64 digits): /engine/api/ accepts
      * "Authorization: Bearer <token>" whose hash matches. NULL: the API always answers 401. */
     const char *admin_token_hash;

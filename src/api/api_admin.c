@@ -266,6 +266,32 @@ bool api_admin_token_ok(struct api_engine *e, const struct http_request *req)
 
 /* ------------------------------------------------------------------ status */
 
+/* "durability": how commits reach the disk, and the syncer's counters (group mode). */
+static void write_durability(struct json_writer *w, struct api_engine *e)
+{
+    json_write_key(w, STR("durability"));
+    json_write_begin_object(w);
+    json_write_key(w, STR("mode"));
+    json_write_string(w, e->sync != NULL           ? STR("group")
+                         : e->cfg.db_opts.no_fsync ? STR("none")
+                                                   : STR("each-commit"));
+    if (e->sync != NULL) {
+        struct db_sync_stats st;
+        db_sync_stats(e->sync, &st);
+        json_write_key(w, STR("commits"));
+        json_write_int(w, (int64_t)st.commits);
+        json_write_key(w, STR("durable"));
+        json_write_int(w, (int64_t)st.synced);
+        json_write_key(w, STR("syncs"));
+        json_write_int(w, (int64_t)st.syncs);
+        json_write_key(w, STR("syncErrors"));
+        json_write_int(w, (int64_t)st.errors);
+        json_write_key(w, STR("heldResponses"));
+        json_write_int(w, (int64_t)st.waiting);
+    }
+    json_write_end_object(w);
+}
+
 static void write_status(struct api_admin_req *r, struct api_admin *a, bool admin)
 {
     struct buf b;
@@ -297,6 +323,7 @@ static void write_status(struct api_admin_req *r, struct api_admin *a, bool admi
         json_write_number(&w, (double)latency_us / 1000.0);
         json_write_key(&w, STR("schemaVersion"));
         json_write_int(&w, schema);
+        write_durability(&w, r->e);
         json_write_end_object(&w);
         size_t total = 0;
         size_t failed = 0;

@@ -145,6 +145,9 @@ static struct db *data_db(JSContextRef ctx, struct api_ctx *c, JSValueRef *excep
 
 static void ops_run(struct api_tx *tx, size_t from, bool commit)
 {
+    if (commit && from < tx->ops.count && tx->owner != NULL) {
+        api_durable_wait_inv(tx->owner); /* messages sent after the commit: once it is durable */
+    }
     for (size_t i = from; i < tx->ops.count; i++) {
         struct api_tx_op *op = &tx->ops.items[i];
         if (commit && op->run != NULL) {

@@ -243,6 +243,11 @@ int api_engine_start(const struct api_config *cfg, struct api_engine **out, stru
         e->log_sink = api_logs_sink;
         e->log_arg = e;
     }
+    int drc = api_durable_start(e, d);
+    if (drc != RC_OK) {
+        api_engine_stop(e);
+        return drc;
+    }
     int arc = api_admin_start(e, d);
     if (arc != RC_OK) {
         api_engine_stop(e);
@@ -273,6 +278,7 @@ void api_engine_stop(struct api_engine *e)
         api_exec_stop(&e->execs[i]);
     }
     mem_free(e->execs);
+    api_durable_stop(e); /* after the executors: no commit is noted any more */
     pthread_mutex_lock(&e->snap_mu);
     struct api_snapshot *s = e->snap;
     e->snap = NULL;

@@ -181,6 +181,9 @@ void api_inv_end(struct api_inv *inv)
         return;
     }
     inv->done = true;
+    if (!inv->gated) {
+        api_durable_wait_inv(inv); /* what follows may reveal its commits: durable first */
+    }
     api_request_release(inv);
     if (inv->pending) {
         struct api_executor *ex = inv->ex;

@@ -372,6 +372,8 @@ struct api_engine {
     struct api_admin *admin;        /* the admin thread (api_admin.c) */
     struct api_logs *logs;          /* the script log writer (api_logs.c), with a store */
     struct api_asset_cache *assets; /* asset routes' cache (api_assets.c) */
+    struct db_sync *sync;           /* group durability (cfg.group_sync), else NULL */
+    struct http_gate durable_gate;  /* holds responses until their commits are durable */
 };
 
 /* Check a script URI (1-255 printable ASCII, no "..", JavaScript only): RC_OK or RC_INVAL. */
@@ -575,6 +577,19 @@ void api_exec_stop(struct api_executor *ex);
  */
 struct db *api_executor_db(struct api_executor *ex, struct diag *d);
 
+/*
+ * Group durability (api_store.c). api_durable_note: the current invocation of c uses the store,
+ * so what it answers or sends may reveal commits that are not durable yet: a plain HTTP
+ * response is gated (held until they are, without blocking the executor), anything else waits
+ * in api_durable_wait_inv (its end, a streamed body, a stream or WebSocket message).
+ * No-ops without group durability or when the invocation did not use the store.
+ */
+void api_durable_note(struct api_ctx *c);
+void api_durable_wait_inv(struct api_inv *inv);
+/* Start/stop the syncer and the gate (engine start/stop). */
+WARN_UNUSED int api_durable_start(struct api_engine *e, struct diag *d);
+void api_durable_stop(struct api_engine *e);
+
 /* Open a new connection on the engine's store with its options (cfg.db_opts). RC_OK with an
  * owned *out_db; RC_NOTFOUND when the engine has no store; else db_open's error. The caller's
  * thread owns it (db.h thread contract). */
@@ -657,6 +672,8 @@ struct api_inv {
     bool done;                             /* responded */
     bool live;                             /* linked in ex->live, counted in c->pending */
     bool init_run;                         /* a register or bind run (no exchange) */
+    bool db_used;                          /* it used the store (api_durable_note) */
+    bool gated;                            /* its response waits at the gate (plain HTTP) */
     int init_rc;                           /* init run: RC_TIMEOUT once it must fail */
     uv_loop_t *loop;                       /* its timers' loop: ex->loop, or the init run's own */
     unsigned busy;                         /* C frames running its JS: it cannot end */

@@ -970,6 +970,9 @@ static JSValueRef rt_send_stream(JSContextRef ctx, JSObjectRef this_obj, size_t 
         .id = str_make(id, ilen),
     };
     size_t local = 0;
+    if (c->current != NULL) {
+        api_durable_wait_inv(c->current); /* the message may show what it committed */
+    }
     int rc = api_realtime_stream_send(c->e, str_make(path, plen), &m, f, &local, &d);
     if (rc != RC_OK) {
         r = throw_rc(ctx, exception, rc, d.msg);

@@ -333,6 +333,9 @@ static JSValueRef sink_write(JSContextRef ctx, JSObjectRef fn, JSObjectRef this_
         return JSValueMakeUndefined(ctx);
     }
     if (rc == RC_OK && b.len > 0) {
+        if (s->inv != NULL) {
+            api_durable_wait_inv(s->inv); /* the chunk may show what the handler committed */
+        }
         struct http_chunk *ch = http_chunk_new(buf_str(&b));
         rc = http_stream_write(s->st, ch);
         struct api_sent *e = mem_alloc(sizeof(*e));
@@ -483,6 +486,10 @@ static void respond_stream(struct api_inv *inv, int status, struct http_header *
     struct http_stream *st = NULL;
     struct diag d;
     api_inv_watch_deadline(inv);
+    if (inv->gated) { /* a streamed head is not gated: wait here */
+        inv->gated = false;
+        api_durable_wait_inv(inv);
+    }
     api_inv_end(inv); /* inv stays allocated: the caller holds it (busy) */
     int rc = http_exchange_stream_begin(xch, status, hdrs, hn, &cfg, &st, &d);
     if (rc != RC_OK) {

@@ -28,7 +28,73 @@ static struct db *open_lazy(struct api_engine *e, struct db **slot, struct diag 
 
 struct db *api_executor_db(struct api_executor *ex, struct diag *d)
 {
-    return open_lazy(ex->e, &ex->db, d);
+    struct api_engine *e = ex->e;
+    if (ex->db == NULL && e->sync != NULL && e->cfg.db_path != NULL) {
+        struct db_options opts = e->cfg.db_opts;
+        opts.sync = e->sync; /* the executors' commits are the grouped ones */
+        if (db_open(e->cfg.db_path, &opts, d, &ex->db) != RC_OK) {
+            ex->db = NULL;
+        }
+        return ex->db;
+    }
+    return open_lazy(e, &ex->db, d);
+}
+
+/* ------------------------------------------------------------------ group durability */
+
+static void durable_release(void *arg)
+{
+    http_exchange_release(arg);
+}
+
+/* The gate of plain HTTP responses: held until every commit made so far is durable. The
+ * waiter lives in the exchange's arena, which lives until the response is written. */
+static bool durable_hold(struct http_gate *g, struct http_exchange *xch)
+{
+    struct api_engine *e = CONTAINER_OF(g, struct api_engine, durable_gate);
+    uint64_t seq = db_sync_newest(e->sync);
+    if (db_sync_is_durable(e->sync, seq)) {
+        return false;
+    }
+    struct db_sync_waiter *w = arena_alloc(http_exchange_arena(xch), sizeof(*w));
+    return db_sync_defer(e->sync, w, seq, durable_release, xch);
+}
+
+void api_durable_note(struct api_ctx *c)
+{
+    struct api_inv *inv = c->current;
+    if (c->e == NULL || c->e->sync == NULL || inv == NULL || inv->db_used) {
+        return;
+    }
+    inv->db_used = true;
+    if (inv->xch != NULL && inv->hooks == NULL) {
+        inv->gated = true;
+        http_exchange_set_gate(inv->xch, &c->e->durable_gate);
+    }
+}
+
+void api_durable_wait_inv(struct api_inv *inv)
+{
+    struct api_engine *e = inv->c != NULL ? inv->c->e : NULL;
+    if (e == NULL || e->sync == NULL || !inv->db_used) {
+        return;
+    }
+    db_sync_wait(e->sync, db_sync_newest(e->sync));
+}
+
+int api_durable_start(struct api_engine *e, struct diag *d)
+{
+    if (!e->cfg.group_sync || e->cfg.db_path == NULL) {
+        return RC_OK;
+    }
+    e->durable_gate.hold = durable_hold;
+    return db_sync_start(e->cfg.db_path, d, &e->sync);
+}
+
+void api_durable_stop(struct api_engine *e)
+{
+    db_sync_stop(e->sync); /* the last commits made durable, their responses released */
+    e->sync = NULL;
 }
 
 struct db *api_ctx_db(struct api_ctx *c, struct diag *d)
@@ -63,6 +129,7 @@ struct db *api_db_of_ctx(JSContextRef ctx, struct api_ctx *c, JSValueRef *except
                         STR(""));
         return NULL;
     }
+    api_durable_note(c);
     return db;
 }
 

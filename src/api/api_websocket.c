@@ -351,6 +351,9 @@ static bool ws_send(struct api_ctx *c, const struct ws_send *s)
 {
     struct api_tx *tx = c != NULL ? api_ctx_tx(c) : NULL;
     if (tx == NULL || tx->depth == 0 || tx->owner != c->current) {
+        if (c != NULL && c->current != NULL) {
+            api_durable_wait_inv(c->current); /* it may show what the handler committed */
+        }
         return ws_send_now(s);
     }
     if (s->sock != NULL) {

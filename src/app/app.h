@@ -28,9 +28,10 @@ struct app_config {
     char *db_url;
     char *config_file;
     bool dev;
-    bool no_fsync;      /* store commits not fsynced (synchronous=NORMAL) */
-    int64_t io_threads; /* 0: one per available core */
-    int64_t js_threads; /* 0: two per available core */
+    bool no_fsync;          /* store commits not fsynced (synchronous=NORMAL) */
+    bool fsync_each_commit; /* every commit fsynced before its call returns (no grouping) */
+    int64_t io_threads;     /* 0: one per available core */
+    int64_t js_threads;     /* 0: two per available core */
     enum log_level log_level;
     /* [limits] */
     int64_t exec_timeout_ms;

@@ -105,8 +105,16 @@ static const struct app_option options[] = {
       .type = OPT_BOOL,
       .offset = OFF(no_fsync),
       .def = "false",
-      .help = "do not fsync each store commit (SQLite synchronous=NORMAL): writes survive a "
-              "crash of Kiln, not of the machine" },
+      .help = "never wait for the disk (SQLite synchronous=NORMAL): writes survive a crash of "
+              "Kiln, not of the machine" },
+    { .flag = "fsync-each-commit",
+      .section = "",
+      .key = "fsync_each_commit",
+      .type = OPT_BOOL,
+      .offset = OFF(fsync_each_commit),
+      .def = "false",
+      .help = "fsync every store commit before its call returns (synchronous=FULL), instead of "
+              "one fsync for all the commits a response waits for" },
     { .flag = "io-threads",
       .section = "",
       .key = "io_threads",

@@ -257,6 +257,7 @@ static int serve(struct app_config *cfg, struct diag *d)
         .server_header = "kiln/" APP_VERSION,
         .db_path = db_path,
         .db_opts = { .no_fsync = cfg->no_fsync },
+        .group_sync = !cfg->no_fsync && !cfg->fsync_each_commit,
         .admin_token_hash = token_hash,
         .admin_remote = cfg->admin_remote,
         .version = APP_VERSION,

@@ -91,6 +91,23 @@ void http_exchange_respond_error(struct http_exchange *ex, int status, const cha
                                  struct str message, struct str details_json,
                                  const struct http_header *extra_headers, size_t extra_count);
 
+/*
+ * A gate holds complete responses back until something they depend on has happened (api/ uses
+ * one to send a response only once the store commits it may reveal are durable). Set on an
+ * exchange, it is asked once, when the response is complete (on the responding thread): hold()
+ * returns false to let the response go now, or true to keep the exchange and call
+ * http_exchange_release() later, from any thread. Streaming responses are not gated.
+ */
+struct http_gate {
+    bool (*hold)(struct http_gate *g, struct http_exchange *ex);
+};
+
+/* Gate ex's response (the thread that owns ex). A second call replaces the gate. */
+void http_exchange_set_gate(struct http_exchange *ex, struct http_gate *g);
+
+/* Send the response a gate held. Any thread. */
+void http_exchange_release(struct http_exchange *ex);
+
 /* ------------------------------------------------------------------ multipart form-data */
 
 /*

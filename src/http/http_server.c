@@ -106,6 +106,7 @@ struct http_exchange {
     bool is_head;
     atomic_bool aborted;
     struct http_stream *stream; /* a streaming response, until the writer takes it */
+    struct http_gate *gate;     /* asked when the response is complete */
 };
 
 struct conn {
@@ -343,17 +344,32 @@ static void on_batch_end(struct net_loop *l, void *arg)
 }
 
 /* Hand a serialised response to the owning loop. Any thread. */
+void http_exchange_release(struct http_exchange *ex)
+{
+    ex->post.fn = on_response_post;
+    if (!net_loop_post(ex->io->loop, &ex->post)) {
+        exchange_free_offloop(ex);
+    }
+}
+
+void http_exchange_set_gate(struct http_exchange *ex, struct http_gate *g)
+{
+    ex->gate = g;
+}
+
 static void exchange_complete(struct http_exchange *ex)
 {
     struct io *io = ex->io;
+    struct http_gate *g = ex->gate;
+    ex->gate = NULL;
+    if (g != NULL && g->hold(g, ex)) {
+        return; /* http_exchange_release() sends it */
+    }
     if (net_loop_is_current(io->loop)) {
         exchange_ready(ex, false);
         return;
     }
-    ex->post.fn = on_response_post;
-    if (!net_loop_post(io->loop, &ex->post)) {
-        exchange_free_offloop(ex);
-    }
+    http_exchange_release(ex);
 }
 
 const struct http_request *http_exchange_request(const struct http_exchange *ex)
