@@ -249,8 +249,8 @@ static pid_t spawn_opener(const char *path, int go[2], bool want_locked)
     struct db *other = NULL;
     int rc = db_open(path, &opts, &d, &other);
     db_close(other);
-    bool ok = want_locked ? (rc == RC_TIMEOUT && strstr(d.msg, "another Kiln") != NULL)
-                          : rc == RC_OK;
+    bool ok =
+        want_locked ? (rc == RC_TIMEOUT && strstr(d.msg, "another Kiln") != NULL) : rc == RC_OK;
     _exit(ok ? 0 : 1);
 }
 

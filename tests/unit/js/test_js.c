@@ -187,8 +187,8 @@ TEST(js_json_parse_builds_values_and_reports_position)
     ASSERT_EQ_SIZE(err.column, 8);
     ASSERT_RC(js_json_parse(ctx, a, STR("[[[1]]]"), 2, &v, &err), RC_LIMIT);
     /* JSON.parse semantics: "__proto__" is an own data property, not the prototype. */
-    ASSERT_OK(js_json_parse(ctx, a, STR("{\"__proto__\": {\"polluted\": 1}, \"k\": 2}"), 64, &v,
-                            &err));
+    ASSERT_OK(
+        js_json_parse(ctx, a, STR("{\"__proto__\": {\"polluted\": 1}, \"k\": 2}"), 64, &v, &err));
     buf_reset(&b);
     ASSERT_OK(js_json_append(ctx, v, &b, &exc));
     ASSERT_EQ_STR(b.ptr, "{\"__proto__\":{\"polluted\":1},\"k\":2}");
