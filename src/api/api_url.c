@@ -20,6 +20,9 @@
  *                               slots[0] and the end of each name and value (code units) in
  *                               slots[1..]; [name0, value0, ...] when they do not fit there
  *   formSerialize(list)         the serialisation of such a flat list
+ *   formGetIn()                 get(name) on form text without the list: text and name as
+ *                               ASCII bytes in the slots (as urlParseIn; the name's length in
+ *                               slot 14, its bytes after the text); the value or null
  * Limits: URL input (and setter values) over URL_DEFAULT_MAX_INPUT_BYTES, and form text or
  * lists over URL_PARAMS_DEFAULT_MAX_BYTES, throw KilnError LIMIT_EXCEEDED.
  * Thread contract: the thread running the context.
@@ -175,6 +178,32 @@ out:
 }
 
 /*
+ * Parse in (an input of at most URL_STACK_BYTES, so under the limit; its JS string is input)
+ * without a base: the fast path first (url_parse_fast), whose href is input itself when it is
+ * canonical, else the full parser. The href (or null when invalid), offsets in the slots.
+ */
+static JSValueRef parse_text(JSContextRef ctx, struct str in, JSValueRef input)
+{
+    struct url_offsets o;
+    struct str href;
+    struct buf scratch;
+    buf_init(&scratch, URL_HREF_MAX_BYTES);
+    JSValueRef r = NULL;
+    if (url_parse_fast(in, &scratch, &href, &o)) {
+        put_offsets(ctx, &o);
+        r = href.ptr == in.ptr ? input : js_make_string(ctx, href);
+    } else {
+        struct url *u = NULL;
+        /* Under the limit: RC_INVAL (u stays NULL) is the only failure. */
+        r = url_parse_full(in, NULL, 0, &u, NULL) == RC_OK ? href_result(ctx, u)
+                                                           : JSValueMakeNull(ctx);
+        url_free(u);
+    }
+    buf_fini(&scratch);
+    return r;
+}
+
+/*
  * The common case first: a short ASCII string and no base. When it is already canonical
  * (url_parse_canonical) the href is the argument itself, returned as it is: no record, no new
  * string. Otherwise the full parse runs on the text read here; anything else goes through
@@ -188,16 +217,9 @@ static JSValueRef url_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t ar
     size_t n = 0;
     if ((argc == 1 || JSValueIsUndefined(ctx, argv[1])) &&
         ascii_string(ctx, argv[0], text, sizeof(text), &n)) {
-        struct url_offsets o;
-        if (url_parse_canonical(str_make(text, n), &o)) {
-            put_offsets(ctx, &o);
-            return argv[0];
-        }
-        /* Shorter than the limit: RC_INVAL (u stays NULL) is the only failure. */
-        if (url_parse_full(str_make(text, n), NULL, 0, &u, NULL) != RC_OK) {
-            return JSValueMakeNull(ctx);
-        }
-    } else if (parse_args(ctx, argc, argv, &u, exception) != RC_OK) {
+        return parse_text(ctx, str_make(text, n), argv[0]);
+    }
+    if (parse_args(ctx, argc, argv, &u, exception) != RC_OK) {
         return JSValueMakeUndefined(ctx);
     }
     JSValueRef r = u ? href_result(ctx, u) : JSValueMakeNull(ctx);
@@ -219,20 +241,7 @@ static JSValueRef url_parse_in_fn(JSContextRef ctx, JSObjectRef this_obj, size_t
     if (n > sizeof(c->web_slots) - URL_IN_BYTE) {
         return js_throw_type_error(ctx, exception, "urlParseIn: input longer than its buffer");
     }
-    struct str in = str_make((const char *)c->web_slots + URL_IN_BYTE, n);
-    struct url_offsets o;
-    if (url_parse_canonical(in, &o)) {
-        put_offsets(ctx, &o);
-        return argv[0];
-    }
-    struct url *u = NULL;
-    /* Shorter than the limit: RC_INVAL (u stays NULL) is the only failure. */
-    if (url_parse_full(in, NULL, 0, &u, NULL) != RC_OK) {
-        return JSValueMakeNull(ctx);
-    }
-    JSValueRef r = href_result(ctx, u);
-    url_free(u);
-    return r;
+    return parse_text(ctx, str_make((const char *)c->web_slots + URL_IN_BYTE, n), argv[0]);
 }
 
 static JSValueRef url_can_parse_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
@@ -440,6 +449,47 @@ out:
     return r;
 }
 
+/* formGetIn's search: the first pair whose decoded name is name, its value made a JS string. */
+struct form_find {
+    JSContextRef ctx;
+    struct str name;
+    JSValueRef value;
+};
+
+#define FORM_FOUND 1 /* stops url_params_parse_each */
+
+static int find_pair(struct str name, struct str value, void *arg)
+{
+    struct form_find *f = arg;
+    if (!str_eq(name, f->name)) {
+        return RC_OK;
+    }
+    f->value = js_make_string(f->ctx, value);
+    return FORM_FOUND;
+}
+
+/*
+ * URLSearchParams.get without a list: the prelude wrote the form text (length in slot 15) and
+ * the name (length in slot 14, right after the text) as ASCII bytes into the slots' bytes;
+ * returns the decoded value of the first pair with that decoded name, or null.
+ */
+static JSValueRef form_get_in_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    size_t text_len = c->web_slots[URL_IN_LEN_SLOT];
+    size_t name_len = c->web_slots[URL_IN_LEN_SLOT - 1];
+    size_t room = sizeof(c->web_slots) - URL_IN_BYTE;
+    if (text_len > room || name_len > room - text_len) {
+        return js_throw_type_error(ctx, exception, "formGetIn: input longer than its buffer");
+    }
+    const char *in = (const char *)c->web_slots + URL_IN_BYTE;
+    struct form_find f = { .ctx = ctx, .name = str_make(in + text_len, name_len) };
+    /* Under the default budget (the buffer is smaller): FORM_FOUND or RC_OK. */
+    int rc = url_params_parse_each(str_make(in, text_len), 0, find_pair, &f);
+    return rc == FORM_FOUND ? f.value : JSValueMakeNull(ctx);
+}
+
 static JSValueRef form_serialize_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                     const JSValueRef argv[], JSValueRef *exception)
 {
@@ -494,6 +544,7 @@ static const struct js_fn url_fns[] = {
     { .name = "webSlots", .fn = web_slots_fn, .min_args = 0 },
     { .name = "webBytes", .fn = web_bytes_fn, .min_args = 0 },
     { .name = "formParse", .fn = form_parse_fn, .min_args = 1 },
+    { .name = "formGetIn", .fn = form_get_in_fn, .min_args = 0 },
     { .name = "formSerialize", .fn = form_serialize_fn, .min_args = 1 },
     { .name = NULL },
 };

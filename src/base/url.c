@@ -317,7 +317,7 @@ static void shorten_path(struct url *u)
 /* Sticky appends for the serialiser: after the first failure they do nothing. */
 static void app(int *rc, struct buf *out, struct str s)
 {
-    if (*rc == RC_OK) {
+    if (*rc == RC_OK && s.len > 0) {
         *rc = buf_try_append_str(out, s);
     }
 }
@@ -1499,7 +1499,8 @@ static bool canonical_port(struct str p, int default_port)
 }
 
 /* The authority of a special URL from i (after "//") up to end (its '/'): canonical userinfo
- * (a non-empty username, and a non-empty password when there is a ':'), host and port. */
+ * (a non-empty username, and a non-empty password when there is a ':'), host (a domain or a
+ * bracketed IPv6 address) and port. */
 static bool canonical_authority(struct str s, size_t i, size_t end, int default_port,
                                 struct url_offsets *o)
 {
@@ -1523,38 +1524,58 @@ static bool canonical_authority(struct str s, size_t i, size_t end, int default_
         o->password_end = at_i;
         i = at_i + 1;
     }
-    const char *colon = memchr(s.ptr + i, ':', end - i);
-    size_t host_end = colon ? (size_t)(colon - s.ptr) : end;
+    const char *colon = NULL;
+    size_t host_end = end;
+    if (s.ptr[i] == '[') {
+        /* An IPv6 address: up to ']', then the port's ':' or the end. */
+        const char *close = memchr(s.ptr + i, ']', end - i);
+        host_end = close ? (size_t)(close - s.ptr) + 1 : i;
+        if (host_end < end && s.ptr[host_end] == ':') {
+            colon = s.ptr + host_end;
+        }
+        if (!(host_end == end || colon) ||
+            !url_host_canonical_ipv6(str_make(s.ptr + i, host_end - i))) {
+            return false;
+        }
+    } else {
+        colon = memchr(s.ptr + i, ':', end - i);
+        host_end = colon ? (size_t)(colon - s.ptr) : end;
+        if (!canonical_domain(str_make(s.ptr + i, host_end - i))) {
+            return false;
+        }
+    }
     o->host_start = i;
     o->host_end = host_end;
     o->port_end = end;
-    if (!canonical_domain(str_make(s.ptr + i, host_end - i))) {
-        return false;
-    }
     return colon == NULL ||
            canonical_port(str_make(s.ptr + host_end + 1, end - host_end - 1), default_port);
 }
 
-/* A path of segments from s[i] == '/' (bytes of class F_PATH, no dot segments); returns its
- * end, where a query, a fragment or the input's end must follow. */
-static size_t canonical_path(struct str s, size_t i)
+static bool dot_segment(struct str g)
+{
+    return g.len > 0 && g.len <= 6 && (g.ptr[0] == '.' || g.ptr[0] == '%') &&
+           (is_dot(g) || is_dotdot(g));
+}
+
+/* A path of segments from s[i] == '/' (bytes of class F_PATH); returns its end, where a query,
+ * a fragment or the input's end must follow. *dots: it has a dot segment. */
+static size_t canonical_path(struct str s, size_t i, bool *dots)
 {
     for (;;) {
         size_t seg = i + 1;
         i = run_of(s, seg, F_PATH);
-        struct str g = str_make(s.ptr + seg, i - seg);
-        if (g.len > 0 && g.len <= 6 && (g.ptr[0] == '.' || g.ptr[0] == '%') &&
-            (is_dot(g) || is_dotdot(g))) {
-            return 0;
-        }
+        *dots = *dots || dot_segment(str_make(s.ptr + seg, i - seg));
         if (i == s.len || s.ptr[i] != '/') {
             return i;
         }
     }
 }
 
-bool url_parse_canonical(struct str s, struct url_offsets *o)
+/* The one pass of url_parse_canonical and url_parse_fast; *dots: canonical but for dot
+ * segments in a special URL's path (never for file, whose drive letters change shortening). */
+static bool scan_canonical(struct str s, struct url_offsets *o, bool *dots)
 {
+    *dots = false;
     if (s.len == 0 || s.ptr[0] < 'a' || s.ptr[0] > 'z') {
         return false;
     }
@@ -1595,8 +1616,8 @@ bool url_parse_canonical(struct str s, struct url_offsets *o)
             return false;
         }
         o->path_start = end;
-        i = canonical_path(s, end);
-        if (i == 0) {
+        i = canonical_path(s, end, dots);
+        if (*dots && sp->port < 0) {
             return false;
         }
     }
@@ -1609,6 +1630,64 @@ bool url_parse_canonical(struct str s, struct url_offsets *o)
         i = run_of(s, i + 1, F_FRAG);
     }
     return i == s.len;
+}
+
+bool url_parse_canonical(struct str input, struct url_offsets *out)
+{
+    bool dots = false;
+    return scan_canonical(input, out, &dots) && !dots;
+}
+
+/* Write into out the href of s (scanned, with dot segments in its path): the path state's
+ * steps for "." and ".." (and %2e spellings) over the segments, the rest copied; o follows. */
+static int remove_dots(struct str s, struct url_offsets *o, struct buf *out)
+{
+    buf_reset(out);
+    int rc = buf_try_append(out, s.ptr, o->path_start);
+    size_t root = out->len;
+    size_t i = o->path_start;
+    while (i < o->query_start && rc == RC_OK) {
+        size_t seg = i + 1;
+        const char *slash = memchr(s.ptr + seg, '/', o->query_start - seg);
+        i = slash ? (size_t)(slash - s.ptr) : o->query_start;
+        struct str g = str_make(s.ptr + seg, i - seg);
+        bool last = i == o->query_start;
+        if (dot_segment(g) && is_dotdot(g)) {
+            /* Shorten the path: drop its last "/segment". */
+            size_t k = out->len;
+            while (k > root && out->ptr[k - 1] != '/') {
+                k--;
+            }
+            out->len = k > root ? k - 1 : root;
+        }
+        if (!dot_segment(g) || last) {
+            rc = buf_try_append_char(out, '/');
+            rc = rc ? rc : buf_try_append(out, g.ptr, dot_segment(g) ? 0 : g.len);
+        }
+    }
+    size_t path_end = out->len;
+    rc = rc ? rc : buf_try_append(out, s.ptr + o->query_start, s.len - o->query_start);
+    o->fragment_start = o->fragment_start - o->query_start + path_end;
+    o->query_start = path_end;
+    return rc;
+}
+
+bool url_parse_fast(struct str input, struct buf *scratch, struct str *out_href,
+                    struct url_offsets *out)
+{
+    bool dots = false;
+    if (!scan_canonical(input, out, &dots)) {
+        return false;
+    }
+    if (!dots) {
+        *out_href = input;
+        return true;
+    }
+    if (remove_dots(input, out, scratch) != RC_OK) {
+        return false;
+    }
+    *out_href = buf_str(scratch);
+    return true;
 }
 
 /* Fill the fresh record u from s, a canonical href with offsets o. */
@@ -1653,8 +1732,9 @@ static int parse(struct str input, const struct url *base, size_t max_input_byte
     }
     u = url_new(max);
     struct url_offsets o;
-    if (fast && url_parse_canonical(input, &o)) {
-        rc = take_canonical(u, input, &o);
+    struct str href;
+    if (fast && url_parse_fast(input, &u->scratch, &href, &o)) {
+        rc = take_canonical(u, href, &o);
     } else {
         rc = run_parser(input, base, u, ST_SCHEME_START, ST_NONE);
         rc = rc ? rc : refresh_href(u);

@@ -117,8 +117,9 @@ void url_get_offsets(const struct url *u, struct url_offsets *out);
  * its offsets as url_get_offsets() gives them. ASCII only, lower-case scheme, and:
  *   - a special scheme but file, "//", optional userinfo (a non-empty username; a non-empty
  *     password after ':'), a host of [a-z0-9_-] labels ("xn--" ones only when
- *     url_host_plain_ace() accepts them; no empty label but after a trailing dot) or a
- *     dotted-decimal IPv4 address without leading zeros, an optional port (digits, no leading
+ *     url_host_plain_ace() accepts them; no empty label but after a trailing dot), a
+ *     dotted-decimal IPv4 address without leading zeros or a canonical bracketed IPv6 address
+ *     (url_host_canonical_ipv6), an optional port (digits, no leading
  *     zero, not the scheme's default), then a path starting with '/';
  *   - "file:///" (empty host) and a path with no '|';
  *   - a non-special scheme and an opaque path (not starting with '/');
@@ -126,6 +127,15 @@ void url_get_offsets(const struct url *u, struct url_offsets *out);
  * their percent-encode sets. False says only that the full parser must decide.
  */
 bool url_parse_canonical(struct str input, struct url_offsets *out);
+
+/*
+ * url_parse_canonical, and also for an input that would be in one of its forms but for dot
+ * segments ("." and ".." and their %2e spellings) in the path of a special URL other than file:
+ * true with *out_href the href the parser makes of input (input itself, or the href without the
+ * dot segments, built in scratch, which is reset) and *out its offsets. url_parse takes it.
+ */
+bool url_parse_fast(struct str input, struct buf *scratch, struct str *out_href,
+                    struct url_offsets *out);
 
 /* True when u's scheme is special (http, https, ws, wss, ftp, file). */
 bool url_is_special(const struct url *u);

@@ -133,9 +133,23 @@ static int ipv4_parse(struct str s, struct buf *out)
     for (size_t i = 0; i + 1 < count; i++) {
         ip += nums[i] << (8 * (3 - i));
     }
-    return buf_try_printf(out, "%u.%u.%u.%u", (unsigned)(ip >> 24) & 255,
-                          (unsigned)(ip >> 16) & 255, (unsigned)(ip >> 8) & 255,
-                          (unsigned)ip & 255);
+    /* Dotted decimal, written here and appended once (printf was most of an IPv4 host). */
+    char t[16];
+    size_t n = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        unsigned v = (unsigned)(ip >> shift) & 255;
+        if (v >= 100) {
+            t[n++] = (char)('0' + v / 100);
+        }
+        if (v >= 10) {
+            t[n++] = (char)('0' + v / 10 % 10);
+        }
+        t[n++] = (char)('0' + v % 10);
+        if (shift > 0) {
+            t[n++] = '.';
+        }
+    }
+    return buf_try_append(out, t, n);
 }
 
 /* The byte at i, or -1 past the end (the standard's EOF code point). */
@@ -273,8 +287,8 @@ static int ipv6_parse(struct str s, uint16_t out[8])
     return RC_OK;
 }
 
-/* The IPv6 serializer, with brackets. */
-static int ipv6_serialize(const uint16_t a[8], struct buf *out)
+/* The IPv6 serializer, with brackets, into t (at most "[" + 8 * "ffff:" + "]"); its length. */
+static size_t ipv6_text(const uint16_t a[8], char t[48])
 {
     int best = -1;
     int best_len = 1;
@@ -289,24 +303,50 @@ static int ipv6_serialize(const uint16_t a[8], struct buf *out)
         }
         i = j > i ? j : i + 1;
     }
-    int rc = buf_try_append_char(out, '[');
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    t[n++] = '[';
     bool ignore0 = false;
-    for (int i = 0; i < 8 && rc == RC_OK; i++) {
+    for (int i = 0; i < 8; i++) {
         if (ignore0 && a[i] == 0) {
             continue;
         }
         ignore0 = false;
         if (i == best) {
-            rc = buf_try_append_cstr(out, i == 0 ? "::" : ":");
+            t[n++] = ':';
+            if (i == 0) {
+                t[n++] = ':';
+            }
             ignore0 = true;
             continue;
         }
-        rc = buf_try_printf(out, "%x", a[i]);
-        if (rc == RC_OK && i != 7) {
-            rc = buf_try_append_char(out, ':');
+        bool lead = true; /* no leading zeros, as "%x" */
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            unsigned d = (a[i] >> shift) & 15;
+            if (d != 0 || !lead || shift == 0) {
+                t[n++] = hex[d];
+                lead = false;
+            }
+        }
+        if (i != 7) {
+            t[n++] = ':';
         }
     }
-    return rc ? rc : buf_try_append_char(out, ']');
+    t[n++] = ']';
+    return n;
+}
+
+bool url_host_canonical_ipv6(struct str host)
+{
+    uint16_t a[8];
+    char t[48];
+    if (host.len < 2 || host.len > sizeof(t) || host.ptr[0] != '[' ||
+        host.ptr[host.len - 1] != ']' ||
+        ipv6_parse(str_make(host.ptr + 1, host.len - 2), a) != RC_OK) {
+        return false;
+    }
+    size_t n = ipv6_text(a, t);
+    return n == host.len && memcmp(t, host.ptr, n) == 0;
 }
 
 /* True for the code points UTS #46 maps to '.' (U+002E, U+3002, U+FF0E, U+FF61) at s[i]. */
@@ -633,8 +673,9 @@ static int host_parse(struct str in, bool special, struct buf *out)
         if (in.ptr[in.len - 1] != ']') {
             return RC_INVAL;
         }
+        char t[48];
         int rc = ipv6_parse(str_make(in.ptr + 1, in.len - 2), a);
-        return rc ? rc : ipv6_serialize(a, out);
+        return rc ? rc : buf_try_append(out, t, ipv6_text(a, t));
     }
     if (special) {
         return domain_host(in, out);

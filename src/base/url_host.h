@@ -28,3 +28,7 @@ WARN_UNUSED int url_host_parse(struct str input, bool special, struct buf *out);
  * in the third and fourth places, and encodes back to the same text. False: libidn2 decides.
  */
 bool url_host_plain_ace(struct str label);
+
+/* True when host is a bracketed IPv6 address exactly as the host parser serialises it
+ * (lower-case hex, no leading zeros, the first longest run of zero pieces as "::"). */
+bool url_host_canonical_ipv6(struct str host);

@@ -9,24 +9,27 @@
   const K = g.__kiln;
   const N = K.native;
   if (typeof N.urlParse !== "function") return; // js/ unit tests have no host modules
-  const { urlParse, urlParseIn, urlSet, urlOrigin, urlCanParse, formSerialize } = N;
+  const { urlParse, urlParseIn, urlSet, urlOrigin, urlCanParse, formSerialize, formGetIn } = N;
   const S = (K.webSlots = N.webSlots()); // results C returns beside a value
-  // urlParseIn's input: an ASCII string's length in S[15], its characters as bytes from byte 64
-  // of the slots (api_url.c). Copying them here costs less than C reading the JS string.
+  // The input of urlParseIn and formGetIn: ASCII strings as bytes from byte 64 of the slots,
+  // their lengths in S[15] and S[14] (api_url.c). Copying them here costs less than C reading
+  // JS strings through JSC's API.
   const IN = new Uint8Array(S.buffer, 64);
+  // Write the ASCII string s into IN at `at`; false when it is not ASCII or does not fit.
+  const toIn = (s, at) => {
+    const n = s.length;
+    if (at + n > IN.length) return false;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return false;
+      IN[at + i] = c;
+    }
+    return true;
+  };
   const parse = (url) => {
-    if (typeof url === "string" && url.length <= IN.length) {
-      const n = url.length;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = url.charCodeAt(i);
-        if (c > 0x7f) break;
-        IN[i] = c;
-      }
-      if (i === n) {
-        S[15] = n;
-        return urlParseIn(url);
-      }
+    if (typeof url === "string" && toIn(url, 0)) {
+      S[15] = url.length;
+      return urlParseIn(url);
     }
     return urlParse(url);
   };
@@ -265,8 +268,16 @@
     get(name) {
       if (arguments.length < 1) throw missing('"name"');
       const n = typeof name === "string" && name.isWellFormed() ? name : usv(name);
-      const q = this.#q;
-      if (this.#l === null && q.indexOf("%") < 0 && q.indexOf("+") < 0) return plainGet(q, n);
+      if (this.#l === null) {
+        // Without the list: scanned here when nothing needs decoding, else found by C.
+        const q = this.#q;
+        if (q.indexOf("%") < 0 && q.indexOf("+") < 0) return plainGet(q, n);
+        if (toIn(q, 0) && toIn(n, q.length)) {
+          S[15] = q.length;
+          S[14] = n.length;
+          return formGetIn();
+        }
+      }
       const l = this.#list();
       for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
       return null;

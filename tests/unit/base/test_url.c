@@ -317,19 +317,23 @@ TEST(url_params_parse_each_pairs_and_limit)
     buf_fini(&b);
 }
 
-/* The fast path accepted s: the full parser must return s itself with the same offsets. */
-static void check_canonical_agrees(const char *s)
+/* url_parse_fast accepted s: the full parser gives the same href and offsets, and url_parse
+ * (which takes the fast path) the same getters. Returns whether the href is s itself. */
+static bool check_fast_agrees(const char *s)
 {
     struct url_offsets fast;
-    ASSERT_TRUE(url_parse_canonical(str_from_cstr(s), &fast));
+    struct str href;
+    struct buf scratch;
+    buf_init(&scratch, 1 << 20);
+    ASSERT_TRUE(url_parse_fast(str_from_cstr(s), &scratch, &href, &fast));
+    bool same = href.ptr == s;
     struct url *u = NULL;
     ASSERT_OK(url_parse_full(str_from_cstr(s), NULL, 0, &u, NULL));
-    ASSERT_EQ_SLICE(url_href(u), s);
+    ASSERT_TRUE(str_eq(url_href(u), href));
     struct url_offsets full;
     url_get_offsets(u, &full);
     ASSERT_TRUE(memcmp(&fast, &full, sizeof(fast)) == 0);
     url_free(u);
-    /* url_parse (which takes the fast path) builds the same record. */
     ASSERT_OK(url_parse(str_from_cstr(s), NULL, 0, &u, NULL));
     for (int part = URL_HREF; part <= URL_HASH; part++) {
         struct url *f = NULL;
@@ -340,6 +344,16 @@ static void check_canonical_agrees(const char *s)
         url_free(f);
     }
     url_free(u);
+    buf_fini(&scratch);
+    return same;
+}
+
+/* url_parse_canonical accepted s: the same, and the href is s itself. */
+static void check_canonical_agrees(const char *s)
+{
+    struct url_offsets o;
+    ASSERT_TRUE(url_parse_canonical(str_from_cstr(s), &o));
+    ASSERT_TRUE(check_fast_agrees(s));
 }
 
 TEST(url_canonical_fast_path_agrees_with_parser)
@@ -357,6 +371,13 @@ TEST(url_canonical_fast_path_agrees_with_parser)
         "http://a/..x/.../x./%2f/",
         "http://1.example/",
         "https://xn--mnchen-3ya.de/stadtplan?bezirk=altstadt",
+        "https://[2001:db8::1]:8443/metrics?format=prometheus",
+        "http://[::1]/",
+        "http://u:p@[1::]/",
+        "http://[::]/",
+        "http://[1:2:3:4:5:6:7:8]/",
+        "http://[1:0:0:2::3]/",
+        "http://[::ffff:102:304]/",
         "http://a/?#",
         "file:///var/lib/kiln/data/export.json",
         "file:////x",
@@ -368,6 +389,37 @@ TEST(url_canonical_fast_path_agrees_with_parser)
     for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
         check_canonical_agrees(yes[i]);
     }
+}
+
+TEST(url_fast_path_dot_segments)
+{
+    static const char *const dots[] = {
+        "https://example.com/a/b/../c/./d/e/f/g/h/index.html?x=1",
+        "http://h/a/..",
+        "http://h/a/.",
+        "http://h/..",
+        "http://h/.",
+        "http://h/../../a",
+        "http://h/a/b/../../..",
+        "http://h/a//..",
+        "http://h/a/%2e/b",
+        "http://h/a/%2E%2e?q#f",
+        "http://h/.%2e/x#y",
+        "http://h/%2e./x",
+        "http://h/a/b/..?",
+        "ws://h:81/./a/../b/",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(dots); i++) {
+        ASSERT_FALSE(check_fast_agrees(dots[i])); /* a new href, built without the dots */
+    }
+    /* file: keeps dot segments for the parser (drive letters change shortening). */
+    struct url_offsets o;
+    struct str href;
+    struct buf scratch;
+    buf_init(&scratch, 1024);
+    ASSERT_FALSE(url_parse_fast(STR("file:///C:/../x"), &scratch, &href, &o));
+    ASSERT_FALSE(url_parse_fast(STR("HTTP://h/a/../b"), &scratch, &href, &o));
+    buf_fini(&scratch);
 }
 
 TEST(url_canonical_every_byte_in_every_component)
@@ -387,10 +439,16 @@ TEST(url_canonical_every_byte_in_every_component)
             snprintf(s, sizeof(s), "%s", forms[f]);
             *strchr(s, '$') = (char)c; /* the byte in its place */
             struct url_offsets o;
+            struct str href;
+            struct buf scratch;
+            buf_init(&scratch, 1024);
             if (url_parse_canonical(str_from_cstr(s), &o)) {
                 check_canonical_agrees(s);
                 accepted++;
+            } else if (url_parse_fast(str_from_cstr(s), &scratch, &href, &o)) {
+                ASSERT_FALSE(check_fast_agrees(s));
             }
+            buf_fini(&scratch);
         }
     }
     ASSERT_TRUE(accepted > 500);
@@ -421,12 +479,20 @@ TEST(url_canonical_fast_path_declines)
         "http://256.1.1.1/",          /* not an address */
         "http://example.123/",        /* ends in a number: invalid */
         "http://0x7f.1/",             /* hex IPv4 */
-        "http://[::1]/",              /* IPv6 */
-        "http://@h/",                 /* empty userinfo */
-        "http://:pw@h/",              /* empty username */
-        "http://u:@h/",               /* empty password */
-        "http://a@b@c/",              /* '@' in userinfo */
-        "http://h/a/../b",            /* dot segments */
+        "http://[::0:1]/",            /* IPv6 the parser rewrites */
+        "http://[0:0::1]/",
+        "http://[1:0:0:0:0:0:0:0]/",
+        "http://[::FFFF]/",
+        "http://[::1/",
+        "http://[::1]x/",
+        "http://[::1]:/",
+        "http://[]/",
+        "http://[::1.2.3.4]/",
+        "http://@h/",      /* empty userinfo */
+        "http://:pw@h/",   /* empty username */
+        "http://u:@h/",    /* empty password */
+        "http://a@b@c/",   /* '@' in userinfo */
+        "http://h/a/../b", /* dot segments */
         "http://h/a/./b",
         "http://h/a/%2e%2E/b",
         "http://h/.",

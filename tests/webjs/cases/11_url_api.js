@@ -161,3 +161,14 @@ T("params/get name conversion", () => {
   const p = new URLSearchParams("1=a&null=b&\uFFFD=c");
   return [p.get(1), p.get(null), p.get("\uD800"), p.get({ toString: () => "1" })];
 });
+T("params/get with decoding, no list", () => {
+  const qs = ["%41=1&A=2", "a+b=1&a%20b=2", "x=%C3%A9&x=2", "y=%FF%FE&y", "z=%zz&z=%", "k=a+b%2Bc", "%C3%A9=e&e=%C3%A9", "q=1%26b=2"];
+  return qs.map((q) => {
+    const p = new URLSearchParams(q);
+    return ["A", "a b", "x", "y", "z", "k", "é", "e", "q", "b"].map((n) => p.get(n));
+  });
+});
+T("params/get with decoding on a url", () => {
+  const u = new URL("http://localhost:8080/graphql?query=%7Bviewer%7Bid%7D%7D&v=a+b");
+  return [u.searchParams.get("query"), u.searchParams.get("v"), u.searchParams.get("w"), u.searchParams.size];
+});
