@@ -6,7 +6,7 @@ function init() {
   if (database.queryOne("SELECT count(*) AS n FROM items").n === 0) {
     database.transaction((tx) => {
       for (let i = 1; i <= 1000; i++) tx.execute("INSERT INTO items (id, name, price) VALUES (?, ?, ?)", [i, "item " + i, i / 4]);
-    });
+    }, { timeoutMs: 30000 }); // bench/data/icount.py runs this under valgrind
   }
   sharedStorage.setItem("greeting", "hello world");
   cache.set("greeting", "hello world");
@@ -33,4 +33,16 @@ routeRegistry.registerRoute("/ops", (c) => {
   for (let i = 0; i < n; i++) sharedStorage.getItem("greeting");
   const storageMs = performance.now() - t0;
   return { n, cacheOpsPerSec: Math.round(n / cacheMs * 1000), storageOpsPerSec: Math.round(n / storageMs * 1000) };
+});
+// One operation n times, for instruction counts (bench/data/icount.py): op = cache (cache.get),
+// storage (sharedStorage.getItem), select (the /db/get query), none (the loop alone).
+routeRegistry.registerRoute("/loop", (c) => {
+  const n = Number(c.request.query.n) || 0;
+  const op = c.request.query.op;
+  let x = 0;
+  if (op === "cache") for (let i = 0; i < n; i++) x += cache.get("greeting").length;
+  else if (op === "storage") for (let i = 0; i < n; i++) x += sharedStorage.getItem("greeting").length;
+  else if (op === "select") for (let i = 0; i < n; i++) x += database.queryOne("SELECT id, name, price FROM items WHERE id = ?", [i % 1000 + 1]).id;
+  else for (let i = 0; i < n; i++) x += "hello world".length;
+  return { n, x };
 });

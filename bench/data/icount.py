@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Instruction counts of bench/data's operations under callgrind (stable on a busy machine,
+unlike requests/s).
+
+Runs the release kiln under `valgrind --tool=callgrind` with bench/data/scripts (one I/O
+thread, one JS executor), warms up, then for each measurement zeroes the counters
+(callgrind_control -z), does the work, dumps (callgrind_control -d) and reads the dump's total:
+
+  loop OP   GET /loop?op=OP&n=N (N cache.get / sharedStorage.getItem / queryOne in a JS loop)
+            minus the same request with op=none: instructions per operation, no HTTP.
+  route R   R GET requests over one keep-alive connection: instructions per request (whole
+            process: I/O thread + executor).
+
+  python3 bench/data/icount.py [--n 100000] [--requests 10000] [--keep DIR]
+"""
+import argparse
+import glob
+import http.client
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def dump_total(out_dir, pid, before):
+    """The total instructions of the dump callgrind_control -d just wrote."""
+    for _ in range(600):
+        for f in set(glob.glob(os.path.join(out_dir, "cg.%d*" % pid))) - before:
+            with open(f, encoding="latin-1") as fh:
+                for line in fh:
+                    if line.startswith("totals:"):
+                        return int(line.split()[1])
+        time.sleep(0.1)
+    sys.exit("callgrind dump did not appear")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100000, help="loop iterations for cache/storage")
+    ap.add_argument("--select-n", type=int, default=10000, help="loop iterations for select")
+    ap.add_argument("--requests", type=int, default=10000, help="route requests")
+    ap.add_argument("--keep", help="keep the callgrind dumps in this folder")
+    ap.add_argument("--kiln", default=os.path.join(ROOT, "build/release/kiln"))
+    ap.add_argument("--only", help="comma-separated subset: cache,storage,select,get,cacheroute,storageroute")
+    a = ap.parse_args()
+    if a.kiln == os.path.join(ROOT, "build/release/kiln"):
+        subprocess.run(["make", "-C", ROOT, "BUILD=release", "build/release/kiln"], check=True,
+                       stdout=subprocess.DEVNULL)
+    work = tempfile.mkdtemp(prefix="kiln-icount-")
+    out_dir = a.keep or work
+    os.makedirs(out_dir, exist_ok=True)
+    port_file = os.path.join(work, "port")
+    p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out_dir + "/cg.%p",
+                          a.kiln, "serve", "--listen", "127.0.0.1:0", "--port-file", port_file,
+                          "--data", os.path.join(work, "data"), "--scripts",
+                          os.path.join(ROOT, "bench/data/scripts"), "--io-threads", "1",
+                          "--js-threads", "1", "--log-level", "warn", "--exec-timeout-ms", "3600000"],
+                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "log"), "w"))
+    try:
+        for _ in range(1200):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.1)
+        port = int(open(port_file).read().strip().rsplit(":", 1)[-1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+
+        def get(path):
+            for _ in range(1500):
+                try:
+                    conn.request("GET", path)
+                    r = conn.getresponse()
+                    body = r.read()
+                    if r.status == 200:
+                        return body
+                except (ConnectionError, http.client.HTTPException):
+                    conn.close()
+                time.sleep(0.2)
+            sys.exit("GET %s failed (see the server log %s)" % (path, os.path.join(work, "log")))
+
+        def measure(fn):
+            before = set(glob.glob(os.path.join(out_dir, "cg.%d*" % p.pid)))
+            subprocess.run(["callgrind_control", "-z", str(p.pid)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            fn()
+            subprocess.run(["callgrind_control", "-d", str(p.pid)], check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            return dump_total(out_dir, p.pid, before)
+
+        get("/db/get?id=1")  # warm-up: scripts loaded, statements prepared, JIT warm
+        for op in ("cache", "storage", "select", "none"):
+            get("/loop?op=%s&n=2000" % op)
+        for i in range(500):
+            get("/db/get?id=%d" % (i % 1000 + 1))
+            get("/cache/get")
+            get("/storage/get")
+        only = set(a.only.split(",")) if a.only else None
+        rows = []
+        base = None
+        for op, n in (("cache", a.n), ("storage", a.n), ("select", a.select_n)):
+            if only and op not in only:
+                continue
+            if base is None:
+                base = measure(lambda: get("/loop?op=none&n=%d" % a.n))
+            t = measure(lambda op=op, n=n: get("/loop?op=%s&n=%d" % (op, n)))
+            rows.append(("loop: %s x %d" % (op, n), (t - base) / n))
+        for name, path in (("get", "/db/get?id=%d"), ("cacheroute", "/cache/get"),
+                           ("storageroute", "/storage/get")):
+            if only and name not in only:
+                continue
+            t = measure(lambda path=path: [get(path % (i % 1000 + 1) if "%d" in path else path)
+                                           for i in range(a.requests)])
+            rows.append(("route: GET %s x %d" % (path.replace("%d", "N"), a.requests), t / a.requests))
+        for name, per in rows:
+            print("%-40s %10.0f instructions each" % (name, per))
+    finally:
+        p.terminate()
+        p.wait()
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
