@@ -223,6 +223,7 @@ void api_ctx_close(struct api_ctx *c)
         JSValueUnprotect(ctx, c->v_anonymous);
     }
     api_timers_fini(c);
+    api_data_ctx_fini(c);
     js_context_free(c->js);
     api_version_unref(c->ver);
     mem_free(c);

@@ -564,18 +564,79 @@ static JSValueRef value_out(JSContextRef ctx, enum db_col_kind kind, struct db_v
     return JSValueMakeNull(ctx);
 }
 
-/* Read every row of cur into a JS array (at most max_rows, else DB_ROW_LIMIT). */
+/* The column names of a cached statement as JS property names, kept with the statement
+ * (db_sql_aux) and checked against the current names on every use. */
+struct col_names {
+    size_t n;
+    JSStringRef *js;
+    char **text;
+};
+
+static void col_names_free(void *p)
+{
+    struct col_names *cn = p;
+    for (size_t i = 0; i < cn->n; i++) {
+        JSStringRelease(cn->js[i]);
+        mem_free(cn->text[i]);
+    }
+    mem_free(cn->js);
+    mem_free(cn->text);
+    mem_free(cn);
+}
+
+/* The property names of cur's columns (borrowed while the cursor is open). */
+static JSStringRef *col_names_of(struct db_sql_cursor *cur, size_t ncols)
+{
+    struct db_sql_aux *aux = db_sql_cursor_aux(cur);
+    struct col_names *cn = aux->ptr;
+    if (cn == NULL || cn->n != ncols) {
+        if (cn != NULL) {
+            col_names_free(cn);
+        }
+        cn = mem_calloc(1, sizeof(*cn));
+        cn->n = ncols;
+        cn->js = mem_calloc(ncols ? ncols : 1, sizeof(JSStringRef));
+        cn->text = mem_calloc(ncols ? ncols : 1, sizeof(char *));
+        *aux = (struct db_sql_aux){ .ptr = cn, .free_fn = col_names_free };
+    }
+    for (size_t i = 0; i < ncols; i++) {
+        struct str name = db_sql_column_name(cur, i);
+        if (cn->text[i] == NULL || !str_eq_cstr(name, cn->text[i])) {
+            if (cn->js[i] != NULL) {
+                JSStringRelease(cn->js[i]);
+            }
+            mem_free(cn->text[i]);
+            cn->text[i] = mem_strndup(name);
+            cn->js[i] = js_string_new(name);
+        }
+    }
+    return cn->js;
+}
+
+/* The current row of cur as an object with a property per column. */
+static JSObjectRef row_out(JSContextRef ctx, struct db_sql_cursor *cur, JSStringRef *names,
+                           size_t ncols, struct arena *a)
+{
+    JSValueRef exc = NULL;
+    JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
+    for (size_t i = 0; i < ncols; i++) {
+        JSValueRef v = value_out(ctx, db_sql_column_kind(cur, i), db_sql_column(cur, i), a);
+        JSObjectSetProperty(ctx, o, names[i], v, kJSPropertyAttributeNone, &exc);
+    }
+    return o;
+}
+
+/* Read every row of cur (at most max_rows, else DB_ROW_LIMIT) into a JS array, or with
+ * first_only, the first row or null (the other rows are still read, for the limit). */
 static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t max_rows,
-                           struct arena *a, struct diag *d, struct db_sql_error *err,
-                           JSValueRef *exception, int *out_rc)
+                           bool first_only, struct arena *a, struct diag *d,
+                           struct db_sql_error *err, int *out_rc)
 {
     size_t ncols = db_sql_column_count(cur);
-    JSStringRef *names = arena_calloc(a, ncols ? ncols : 1, sizeof(JSStringRef));
-    for (size_t i = 0; i < ncols; i++) {
-        names[i] = js_string_new(db_sql_column_name(cur, i));
-    }
+    JSStringRef *names = col_names_of(cur, ncols);
     JSValueRef exc = NULL;
-    JSObjectRef rows = JSObjectMakeArray(ctx, 0, NULL, &exc);
+    JSObjectRef rows = first_only ? NULL : JSObjectMakeArray(ctx, 0, NULL, &exc);
+    JSValueRef first = JSValueMakeNull(ctx);
     size_t n = 0;
     bool row = false;
     int rc = RC_OK;
@@ -585,19 +646,16 @@ static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t m
             rc = diag_set(d, RC_LIMIT, "the query returns more than %zu rows (maxRows)", max_rows);
             break;
         }
-        JSObjectRef o = JSObjectMake(ctx, NULL, NULL);
-        for (size_t i = 0; i < ncols; i++) {
-            JSValueRef v = value_out(ctx, db_sql_column_kind(cur, i), db_sql_column(cur, i), a);
-            JSObjectSetProperty(ctx, o, names[i], v, kJSPropertyAttributeNone, &exc);
+        if (rows != NULL) {
+            JSObjectSetPropertyAtIndex(ctx, rows, (unsigned)n, row_out(ctx, cur, names, ncols, a),
+                                       &exc);
+        } else if (n == 0) {
+            first = row_out(ctx, cur, names, ncols, a);
         }
-        JSObjectSetPropertyAtIndex(ctx, rows, (unsigned)n++, o, &exc);
-    }
-    for (size_t i = 0; i < ncols; i++) {
-        JSStringRelease(names[i]);
+        n++;
     }
     *out_rc = rc;
-    (void)exception;
-    return rows;
+    return rows != NULL ? (JSValueRef)rows : first;
 }
 
 /* ------------------------------------------------------------------ running SQL */
@@ -723,7 +781,8 @@ static JSValueRef exec_result(JSContextRef ctx, int64_t changes, int64_t last_id
 }
 
 /* sql(text, params, mode, timeoutMs, maxRows, namespace?): mode 0 returns rows, mode 1
- * {changes, lastInsertId}. namespace: another script's, read-only (granted). */
+ * {changes, lastInsertId}, mode 2 the first row or null (queryOne). namespace: another script's,
+ * read-only (granted). */
 static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                            const JSValueRef argv[], JSValueRef *exception)
 {
@@ -754,7 +813,8 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         !expand_or_throw(ctx, argv[6], a, &sql, &params, &nparams, exception)) {
         goto out;
     }
-    bool exec = JSValueToNumber(ctx, argv[2], NULL) == 1;
+    double mode = JSValueToNumber(ctx, argv[2], NULL);
+    bool exec = mode == 1;
     int64_t timeout = clamp_arg(ctx, argc, argv, 3, DATA_DEFAULT_TIMEOUT_MS, DATA_MAX_TIMEOUT_MS);
     int64_t max_rows = clamp_arg(ctx, argc, argv, 4, DATA_DEFAULT_MAX_ROWS, DATA_MAX_ROWS);
     bool by_tx = false;
@@ -768,7 +828,7 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         while ((rc = db_sql_next(cur, &d, &err, &row)) == RC_OK && row) {
         }
     } else if (rc == RC_OK) {
-        r = rows_out(ctx, cur, (size_t)max_rows, a, &d, &err, exception, &rc);
+        r = rows_out(ctx, cur, (size_t)max_rows, mode == 2, a, &d, &err, &rc);
     }
     int64_t changes = 0;
     int64_t last_id = 0;
@@ -1040,12 +1100,34 @@ static bool cache_encode(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueR
     return true;
 }
 
-static JSValueRef cache_decode(JSContextRef ctx, struct api_ctx *c, struct str v, struct arena *a)
+/* A JSON string without escapes: its text is its value's UTF-8. */
+static bool json_plain_string(struct str j)
 {
+    return j.len >= 2 && j.ptr[0] == '"' && j.ptr[j.len - 1] == '"' &&
+           memchr(j.ptr + 1, '\\', j.len - 2) == NULL;
+}
+
+/* The value of a stored cache value as JS; *out_primitive tells whether it is a string,
+ * number, boolean or null (immutable: cache.get may hand out the same one again). */
+static JSValueRef cache_decode(JSContextRef ctx, struct str v, struct arena *a, bool *out_primitive)
+{
+    *out_primitive = false;
     if (v.len == 0) {
         return JSValueMakeUndefined(ctx);
     }
     struct str body = str_sub(v, 1, v.len - 1);
+    if (v.ptr[0] == 'J' && body.len > 0) {
+        *out_primitive = body.ptr[0] != '{' && body.ptr[0] != '[';
+        if (json_plain_string(body)) {
+            return js_make_string(ctx, str_sub(body, 1, body.len - 2));
+        }
+        if (str_eq(body, STR("true")) || str_eq(body, STR("false"))) {
+            return JSValueMakeBoolean(ctx, body.ptr[0] == 't');
+        }
+        if (str_eq(body, STR("null"))) {
+            return JSValueMakeNull(ctx);
+        }
+    }
     JSValueRef exc = NULL;
     if (v.ptr[0] == 'B') {
         JSObjectRef b = js_make_bytes(ctx, body, &exc);
@@ -1060,10 +1142,11 @@ static JSValueRef cache_decode(JSContextRef ctx, struct api_ctx *c, struct str v
     }
     JSValueRef r = NULL;
     struct json_error je;
-    (void)c;
-    return js_json_parse(ctx, a, body, API_JSON_MAX_DEPTH, &r, &je) == RC_OK
-               ? r
-               : JSValueMakeUndefined(ctx);
+    if (js_json_parse(ctx, a, body, API_JSON_MAX_DEPTH, &r, &je) != RC_OK) {
+        *out_primitive = false;
+        return JSValueMakeUndefined(ctx);
+    }
+    return r;
 }
 
 /* The cache namespace of c: its script's URI. */
@@ -1210,28 +1293,134 @@ static bool key_stack(JSContextRef ctx, JSValueRef v, char *out, struct str *key
     return true;
 }
 
-/* cacheGet(key): the value, or undefined on a miss. */
-static JSValueRef cache_get(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                            const JSValueRef argv[], JSValueRef *exception)
+/*
+ * cache.get: the prelude gives each distinct key a small id (at most CACHE_KEY_IDS at a time
+ * per context) and C keeps the key's UTF-8 under that id, with the stamp of the value last
+ * returned for it when that value was a primitive (the prelude keeps that value). The prelude
+ * passes the id through a one-slot Uint32Array over struct api_cache_keys.id (reading a JS
+ * number argument costs a JSC call). A get by id converts no key and, when the entry still
+ * holds that stamp, copies and converts no value: it returns `this` (the natives object, never
+ * a cache value) and the prelude answers with the value it kept. Objects, arrays, Dates and
+ * Uint8Arrays are made afresh on every get.
+ */
+#define CACHE_KEY_IDS 256 /* as KEY_IDS in prelude/60_data.js */
+
+struct api_cache_key {
+    char *key; /* owned UTF-8, NULL: no key has the id */
+    size_t len;
+    uint64_t stamp; /* the entry stamp of the primitive the prelude kept; 0: none */
+};
+
+struct api_cache_keys {
+    uint32_t id; /* the argument of cacheGetNew/cacheGetId, written by the prelude */
+    struct api_cache_key keys[CACHE_KEY_IDS];
+};
+
+void api_data_ctx_fini(struct api_ctx *c)
+{
+    if (c->cache_keys == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < CACHE_KEY_IDS; i++) {
+        mem_free(c->cache_keys->keys[i].key);
+    }
+    mem_free(c->cache_keys);
+    c->cache_keys = NULL;
+}
+
+static void id_slot_free(void *bytes, void *arg)
+{
+    /* The bytes belong to the context's struct api_cache_keys (api_data_ctx_fini). */
+}
+
+/* cacheIdSlot(): the Uint32Array the prelude writes key ids into (once per context). */
+static JSValueRef cache_id_slot(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
 {
     struct api_ctx *c = api_ctx_of(ctx);
-    char kbuf[KEY_STACK_BYTES];
-    struct str key;
-    if (!key_stack(ctx, argv[0], kbuf, &key, exception)) {
+    if (c->cache_keys != NULL) {
+        return api_throw(ctx, exception, "INTERNAL", STR("cacheIdSlot: called twice"), STR(""));
+    }
+    c->cache_keys = mem_calloc(1, sizeof(*c->cache_keys));
+    JSValueRef exc = NULL;
+    JSObjectRef a =
+        JSObjectMakeTypedArrayWithBytesNoCopy(ctx, kJSTypedArrayTypeUint32Array, &c->cache_keys->id,
+                                              sizeof(c->cache_keys->id), id_slot_free, NULL, &exc);
+    if (exc != NULL) {
+        *exception = exc;
         return JSValueMakeUndefined(ctx);
     }
+    return a;
+}
+
+/* The key whose id the prelude wrote, or NULL with an exception set. */
+static struct api_cache_key *cache_key_at(JSContextRef ctx, struct api_ctx *c,
+                                          JSValueRef *exception)
+{
+    if (c->cache_keys == NULL || c->cache_keys->id >= CACHE_KEY_IDS) {
+        (void)api_throw(ctx, exception, "INTERNAL", STR("cache key id out of range"), STR(""));
+        return NULL;
+    }
+    return &c->cache_keys->keys[c->cache_keys->id];
+}
+
+/* Look key (with id k) up and answer as described above. */
+static JSValueRef cache_lookup(JSContextRef ctx, JSObjectRef this_obj, struct api_ctx *c,
+                               struct str key, struct api_cache_key *k, JSValueRef *exception)
+{
+    uint64_t known = k->stamp;
     JSValueRef r = JSValueMakeUndefined(ctx);
     struct arena *a = scratch_get(c);
     struct diag d;
     struct str v;
-    int rc = db_cache_get(api_data_cache(), cache_ns(c), key, a, &d, &v);
-    if (rc == RC_OK) {
-        r = cache_decode(ctx, c, v, a);
+    uint64_t stamp = 0;
+    int rc = db_cache_get_stamped(api_data_cache(), cache_ns(c), key, known, a, &d, &v, &stamp);
+    if (rc == RC_OK && known != 0 && stamp == known) {
+        r = this_obj;
+    } else if (rc == RC_OK) {
+        bool primitive = false;
+        r = cache_decode(ctx, v, a, &primitive);
+        k->stamp = primitive ? stamp : 0;
     } else if (rc != RC_NOTFOUND) {
         r = cache_throw(ctx, exception, rc, &d);
     }
+    if (rc != RC_OK) {
+        k->stamp = 0;
+    }
     scratch_done(c, a);
     return r;
+}
+
+/* cacheGetNew(key): cacheGet(key), and key gets the id in the slot from now on. */
+static JSValueRef cache_get_new(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    char kbuf[KEY_STACK_BYTES];
+    struct str key;
+    struct api_cache_key *k = cache_key_at(ctx, c, exception);
+    if (k == NULL || !key_stack(ctx, argv[0], kbuf, &key, exception)) {
+        return JSValueMakeUndefined(ctx);
+    }
+    mem_free(k->key);
+    *k = (struct api_cache_key){ .key = mem_dup(key.len ? key.ptr : "", key.len ? key.len : 1),
+                                 .len = key.len };
+    return cache_lookup(ctx, this_obj, c, key, k, exception);
+}
+
+/* cacheGetId(): the value of the key with the id in the slot, undefined on a miss, or `this`
+ * when it is the primitive returned last time for that id. */
+static JSValueRef cache_get_id(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                               const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    struct api_cache_key *k = cache_key_at(ctx, c, exception);
+    if (k == NULL || k->key == NULL) {
+        return k == NULL ? JSValueMakeUndefined(ctx)
+                         : api_throw(ctx, exception, "INTERNAL", STR("no cache key has this id"),
+                                     STR(""));
+    }
+    return cache_lookup(ctx, this_obj, c, str_make(k->key, k->len), k, exception);
 }
 
 static JSValueRef cache_has(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
@@ -1370,7 +1559,9 @@ static const struct js_fn data_fns[] = {
     { .name = "dbMigrations", .fn = data_mig_list, .min_args = 0 },
     { .name = "dbChecksum", .fn = data_checksum, .min_args = 1 },
     { .name = "cacheSet", .fn = cache_set, .min_args = 2 },
-    { .name = "cacheGet", .fn = cache_get, .min_args = 1 },
+    { .name = "cacheIdSlot", .fn = cache_id_slot, .min_args = 0 },
+    { .name = "cacheGetNew", .fn = cache_get_new, .min_args = 1 },
+    { .name = "cacheGetId", .fn = cache_get_id, .min_args = 0 },
     { .name = "cacheHas", .fn = cache_has, .min_args = 1 },
     { .name = "cacheDelete", .fn = cache_delete, .min_args = 1 },
     { .name = "cacheKeys", .fn = cache_keys, .min_args = 0 },

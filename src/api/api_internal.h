@@ -244,6 +244,7 @@ struct api_ctx {
     VEC(uint32_t) timer_free;
     char ns[48]; /* the script's database namespace, once known (api_data.c) */
     size_t ns_len;
+    struct api_cache_keys *cache_keys; /* the keys cache.get has ids for (api_data.c) */
     uint32_t web_slots[API_WEB_SLOTS]; /* api_url.c, api_encoding.c: results beside a value */
     unsigned char *web_bytes; /* API_WEB_BYTES owned by the context's scratch ArrayBuffer */
 };
@@ -787,6 +788,8 @@ struct db_cache_options;
 void api_data_cache_configure(const struct db_cache_options *opts);
 /* Free the cache (api_engine_stop; tests). */
 void api_data_cache_reset(void);
+/* Free what api_data.c keeps in c (api_ctx_close). */
+void api_data_ctx_fini(struct api_ctx *c);
 
 /* The user of c's current invocation for personalStorage (spec/50-data.md §1): the
  * X-Kiln-Test-User header when cfg.test_user_header is on, "admin" for a request carrying the

@@ -10,6 +10,7 @@
 #include "db/db_cache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +25,11 @@ struct centry {
     char *value;
     size_t value_len;
     int64_t expires_ms; /* 0: never */
+    uint64_t stamp;     /* unique in the process (db_cache_get_stamped) */
 };
 
 struct cns {
+    struct str name;     /* owned copy of the namespace's name */
     struct map *entries; /* key -> struct centry * */
     struct centry *head;
     struct centry *tail;
@@ -39,7 +42,11 @@ struct db_cache {
     pthread_mutex_t mu;
     struct db_cache_options opts;
     struct map *spaces; /* namespace -> struct cns * */
+    struct cns *last;   /* the namespace of the last call (namespaces live as long as c) */
 };
+
+/* Stamps of stored values: process-wide, so no two caches (tests make several) share one. */
+static atomic_uint_fast64_t stamp_counter;
 
 static int64_t mono_now(void *arg)
 {
@@ -129,6 +136,7 @@ static void ns_free(struct cns *ns)
         entry_free(e);
     }
     map_free(ns->entries);
+    mem_free((void *)ns->name.ptr);
     mem_free(ns);
 }
 
@@ -167,12 +175,17 @@ static size_t ns_sweep(struct cns *ns, int64_t now)
 /* The namespace name's entry (created when create is true), swept when its interval passed. */
 static struct cns *ns_get(struct db_cache *c, struct str name, bool create, int64_t now)
 {
-    struct cns *ns = map_find(c->spaces, name);
+    struct cns *ns =
+        c->last != NULL && str_eq(c->last->name, name) ? c->last : map_find(c->spaces, name);
     if (ns == NULL && create) {
         ns = mem_calloc(1, sizeof(*ns));
+        ns->name = str_make(mem_dup(name.ptr, name.len), name.len);
         ns->entries = map_new();
         ns->last_sweep_ms = now;
         map_set(c->spaces, name, ns, NULL);
+    }
+    if (ns != NULL) {
+        c->last = ns;
     }
     if (ns != NULL && now - ns->last_sweep_ms >= DB_CACHE_SWEEP_INTERVAL_MS) {
         (void)ns_sweep(ns, now);
@@ -228,6 +241,7 @@ int db_cache_set(struct db_cache *c, struct str ns_name, struct str key, struct 
     e->key = str_make(mem_dup(key.ptr, key.len), key.len);
     e->value = mem_dup(value.len ? value.ptr : "", value.len ? value.len : 1);
     e->value_len = value.len;
+    e->stamp = atomic_fetch_add_explicit(&stamp_counter, 1, memory_order_relaxed) + 1;
 
     pthread_mutex_lock(&c->mu);
     int64_t now = c->opts.now_ms(c->opts.clock_arg);
@@ -249,7 +263,16 @@ int db_cache_set(struct db_cache *c, struct str ns_name, struct str key, struct 
 int db_cache_get(struct db_cache *c, struct str ns_name, struct str key, struct arena *arena,
                  struct diag *d, struct str *out_value)
 {
+    uint64_t stamp = 0;
+    return db_cache_get_stamped(c, ns_name, key, 0, arena, d, out_value, &stamp);
+}
+
+int db_cache_get_stamped(struct db_cache *c, struct str ns_name, struct str key,
+                         uint64_t known_stamp, struct arena *arena, struct diag *d,
+                         struct str *out_value, uint64_t *out_stamp)
+{
     *out_value = str_make("", 0);
+    *out_stamp = 0;
     int rc = check_key(ns_name, key, d);
     if (rc != RC_OK) {
         return rc;
@@ -267,9 +290,14 @@ int db_cache_get(struct db_cache *c, struct str ns_name, struct str key, struct 
         rc = RC_NOTFOUND;
     } else {
         ns->st.hits++;
-        lru_unlink(ns, e);
-        lru_push_front(ns, e);
-        *out_value = arena_strdup(arena, str_make(e->value, e->value_len));
+        if (ns->head != e) {
+            lru_unlink(ns, e);
+            lru_push_front(ns, e);
+        }
+        *out_stamp = e->stamp;
+        if (e->stamp != known_stamp) {
+            *out_value = arena_strdup(arena, str_make(e->value, e->value_len));
+        }
     }
     pthread_mutex_unlock(&c->mu);
     return rc;

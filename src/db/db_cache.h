@@ -80,6 +80,16 @@ WARN_UNUSED int db_cache_set(struct db_cache *c, struct str ns, struct str key, 
 WARN_UNUSED int db_cache_get(struct db_cache *c, struct str ns, struct str key, struct arena *arena,
                              struct diag *d, struct str *out_value);
 
+/*
+ * As db_cache_get, but *out_stamp gets the entry's stamp (never 0; unique in the process to
+ * each db_cache_set, so an equal stamp means the same stored value) and the value is copied
+ * only when that stamp differs from known_stamp (else *out_value is empty). Pass 0 when no
+ * value is known. Counts a hit and marks the entry most recently used either way.
+ */
+WARN_UNUSED int db_cache_get_stamped(struct db_cache *c, struct str ns, struct str key,
+                                     uint64_t known_stamp, struct arena *arena, struct diag *d,
+                                     struct str *out_value, uint64_t *out_stamp);
+
 /* True when key is present and unexpired (neither a hit nor a miss, no LRU change). */
 bool db_cache_has(struct db_cache *c, struct str ns, struct str key);
 

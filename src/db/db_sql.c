@@ -20,13 +20,23 @@
 
 #define NS_TABLES_MAX 8 /* namespaces whose table lists a connection keeps */
 
+/* A result column's declared type as last seen and its kind (SQLite recompiles a cached
+ * statement when the schema changes, so the type is compared on every open). */
+struct sql_col {
+    char *decl; /* owned; NULL: no declared type */
+    enum db_col_kind kind;
+};
+
 struct sql_entry {
     char *key; /* prefix NUL ro-flag NUL sql: the cache key (owned) */
     size_t key_len;
     uint64_t hash;
     struct db_stmt *st;
-    uint64_t used; /* LRU clock */
-    bool ddl;      /* guard flag of the statement (struct db_guard.ddl) */
+    uint64_t used;        /* LRU clock */
+    bool ddl;             /* guard flag of the statement (struct db_guard.ddl) */
+    struct sql_col *cols; /* the first ncols columns (at most DB_SQL_KINDS_MAX) */
+    size_t ncols;
+    struct db_sql_aux aux; /* the caller's data about the statement */
 };
 
 struct ns_tables {
@@ -41,7 +51,8 @@ struct db_sql_cursor {
     struct db_guard guard;
     char prefix[DB_SQL_PREFIX_MAX + 1];
     size_t ncols;
-    enum db_col_kind kinds[64]; /* the first 64 columns; later ones are DB_COL_ANY */
+    enum db_col_kind kinds[DB_SQL_KINDS_MAX]; /* later columns are DB_COL_ANY */
+    struct sql_entry *entry;                  /* the cached statement */
     bool open;
 };
 
@@ -247,11 +258,25 @@ static void tables_clear(struct db_sql_cache *c)
     c->next_table = 0;
 }
 
+/* Finalize e's statement and free what it owns. */
+static void entry_fini(struct db *db, struct sql_entry *e)
+{
+    db->drv->finalize(e->st);
+    mem_free(e->key);
+    for (size_t i = 0; i < e->ncols; i++) {
+        mem_free(e->cols[i].decl);
+    }
+    mem_free(e->cols);
+    if (e->aux.free_fn != NULL) {
+        e->aux.free_fn(e->aux.ptr);
+    }
+    *e = (struct sql_entry){ 0 };
+}
+
 static void entries_clear(struct db *db, struct db_sql_cache *c)
 {
     for (size_t i = 0; i < c->count; i++) {
-        db->drv->finalize(c->entries[i].st);
-        mem_free(c->entries[i].key);
+        entry_fini(db, &c->entries[i]);
     }
     c->count = 0;
 }
@@ -331,12 +356,22 @@ static int tables_of(struct db *db, struct db_sql_cache *c, struct str prefix, s
     return rc;
 }
 
-static struct sql_entry *entry_find(struct db_sql_cache *c, const char *key, size_t len,
-                                    uint64_t hash)
+/* The hash of the cache key prefix NUL ro-flag NUL sql, without writing the key out. */
+static uint64_t key_hash(struct str prefix, bool read_only, struct str sql)
 {
+    return str_hash(sql) * 31 + str_hash(prefix) * 2 + (read_only ? 1 : 0);
+}
+
+/* The cached statement of (prefix, read_only, sql), or NULL. */
+static struct sql_entry *entry_find(struct db_sql_cache *c, struct str prefix, bool read_only,
+                                    struct str sql, uint64_t hash)
+{
+    size_t len = prefix.len + 3 + sql.len;
     for (size_t i = 0; i < c->count; i++) {
         struct sql_entry *e = &c->entries[i];
-        if (e->hash == hash && e->key_len == len && memcmp(e->key, key, len) == 0) {
+        if (e->hash == hash && e->key_len == len && memcmp(e->key, prefix.ptr, prefix.len) == 0 &&
+            e->key[prefix.len] == 0 && e->key[prefix.len + 1] == (read_only ? 'r' : 'w') &&
+            e->key[prefix.len + 2] == 0 && memcmp(e->key + prefix.len + 3, sql.ptr, sql.len) == 0) {
             e->used = ++c->clock;
             return e;
         }
@@ -357,8 +392,7 @@ static struct sql_entry *entry_add(struct db *db, struct db_sql_cache *c, struct
                 e = &c->entries[i];
             }
         }
-        db->drv->finalize(e->st);
-        mem_free(e->key);
+        entry_fini(db, e);
     }
     size_t len = 0;
     e->key = buf_take(key, &len);
@@ -454,6 +488,36 @@ static int bind_all(struct db *db, struct db_stmt *st, const struct db_value *pa
     return RC_OK;
 }
 
+static bool same_decl(const char *a, const char *b)
+{
+    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* The kinds of cur's columns into cur->kinds: remembered in e while the declared types stay
+ * the same (db_sql_kind_of is a dozen substring searches). */
+static void entry_kinds(struct db *db, struct sql_entry *e, struct db_sql_cursor *cur)
+{
+    size_t n = cur->ncols < DB_SQL_KINDS_MAX ? cur->ncols : DB_SQL_KINDS_MAX;
+    if (e->ncols < n) {
+        e->cols = mem_realloc(e->cols, n * sizeof(*e->cols));
+        memset(e->cols + e->ncols, 0, (n - e->ncols) * sizeof(*e->cols));
+        for (size_t i = e->ncols; i < n; i++) {
+            e->cols[i].kind = (enum db_col_kind) - 1; /* not seen yet */
+        }
+        e->ncols = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *decl = db->drv->column_decltype(cur->st, (int)i);
+        struct sql_col *col = &e->cols[i];
+        if ((int)col->kind < 0 || !same_decl(col->decl, decl)) {
+            mem_free(col->decl);
+            col->decl = decl ? mem_strdup(decl) : NULL;
+            col->kind = db_sql_kind_of(decl);
+        }
+        cur->kinds[i] = col->kind;
+    }
+}
+
 /* Remove the namespace prefix from an error message (the script never wrote it). */
 static void strip_prefix(struct diag *d, struct str prefix)
 {
@@ -469,7 +533,6 @@ int db_sql_open(struct db *db, const struct db_sql_opts *o, struct str sql,
 {
     struct db_sql_cache *c = cache_of(db);
     struct db_sql_cursor *cur = &c->cursor;
-    struct buf key;
     *out = NULL;
     err->code = NULL;
     if (cur->open) {
@@ -485,52 +548,61 @@ int db_sql_open(struct db *db, const struct db_sql_opts *o, struct str sql,
         return diag_set(d, RC_LIMIT, "statement of %zu bytes with %zu parameters (limits %zu, %d)",
                         sql.len, n, DB_SQL_MAX_BYTES, DB_SQL_MAX_PARAMS);
     }
-    *cur = (struct db_sql_cursor){ .db = db };
-    int plen = snprintf(cur->prefix, sizeof(cur->prefix), "%.*s__", STR_FMT(o->ns));
+    cur->db = db;
+    cur->st = NULL;
+    cur->entry = NULL;
+    memcpy(cur->prefix, o->ns.ptr, o->ns.len); /* valid namespaces are <= 40 bytes */
+    memcpy(cur->prefix + o->ns.len, "__", 3);
+    struct str prefix = str_make(cur->prefix, o->ns.len + 2);
     cur->guard = (struct db_guard){
-        .prefix = str_make(cur->prefix, (size_t)plen),
+        .prefix = prefix,
         .read_only = o->read_only,
         .deadline_ms = o->timeout_ms > 0 ? clk_mono_ms() + o->timeout_ms : 0,
     };
-    buf_init(&key, DB_SQL_MAX_BYTES + DB_SQL_PREFIX_MAX + 8);
-    int rc = buf_try_printf(&key, "%s%c%c%c", cur->prefix, 0, o->read_only ? 'r' : 'w', 0);
-    rc = rc == RC_OK ? buf_try_append_str(&key, sql) : rc;
-    ASSERT(rc == RC_OK); /* sized for the limits checked above */
-    uint64_t hash = str_hash(buf_str(&key));
-    struct sql_entry *e = entry_find(c, key.ptr, key.len, hash);
+    uint64_t hash = key_hash(prefix, o->read_only, sql);
+    struct sql_entry *e = entry_find(c, prefix, o->read_only, sql, hash);
     struct db_stmt *st = e ? e->st : NULL;
     cur->guard.ddl = e ? e->ddl : false;
+    int rc = RC_OK;
     if (st == NULL) {
         /* Only new text needs fresh table lists: a cached statement keeps its rewrite, and
          * SQLite recompiles it (under the guard) when the schema changed. */
         rc = cache_check_schema(db, c, d);
         if (rc != RC_OK) {
             err->code = "DB_ERROR";
-            buf_fini(&key);
             return rc;
         }
         rc = prepare(db, c, cur, sql, d, err, &st);
         if (rc != RC_OK) {
             strip_prefix(d, cur->guard.prefix);
-            buf_fini(&key);
             return rc;
         }
-        (void)entry_add(db, c, &key, hash, st, cur->guard.ddl);
+        struct buf key;
+        buf_init(&key, DB_SQL_MAX_BYTES + DB_SQL_PREFIX_MAX + 8);
+        rc = buf_try_append_str(&key, prefix);
+        rc = rc == RC_OK ? buf_try_append(&key, o->read_only ? "\0r\0" : "\0w\0", 3) : rc;
+        rc = rc == RC_OK ? buf_try_append_str(&key, sql) : rc;
+        ASSERT(rc == RC_OK); /* sized for the limits checked above */
+        e = entry_add(db, c, &key, hash, st, cur->guard.ddl);
+        buf_fini(&key);
     }
-    buf_fini(&key);
     rc = bind_all(db, st, params, n, d, err);
     if (rc != RC_OK) {
         db->drv->reset(st);
         return rc;
     }
     cur->st = st;
+    cur->entry = e;
     cur->ncols = (size_t)db->drv->column_count(st);
-    for (size_t i = 0; i < cur->ncols && i < ARRAY_LEN(cur->kinds); i++) {
-        cur->kinds[i] = db_sql_kind_of(db->drv->column_decltype(st, (int)i));
-    }
+    entry_kinds(db, e, cur);
     cur->open = true;
     *out = cur;
     return RC_OK;
+}
+
+struct db_sql_aux *db_sql_cursor_aux(struct db_sql_cursor *cur)
+{
+    return &cur->entry->aux;
 }
 
 int db_sql_next(struct db_sql_cursor *cur, struct diag *d, struct db_sql_error *err, bool *out_row)

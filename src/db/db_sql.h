@@ -26,6 +26,7 @@
 #define DB_SQL_NAME_MAX_BYTES 63
 #define DB_SQL_PREFIX_MAX     (DB_SQL_NS_MAX_BYTES + 3)
 #define DB_SQL_STMT_CACHE_MAX 64
+#define DB_SQL_KINDS_MAX      64 /* columns with a kind; later ones are DB_COL_ANY */
 
 /* The kind of a result column, from its declared type (spec §3.2 "Values out"). */
 enum db_col_kind {
@@ -54,6 +55,15 @@ struct db_sql_error {
 };
 
 struct db_sql_cursor;
+
+/* The caller's data about one cached statement (api/: its column names as JS strings): kept
+ * with the prepared statement and freed with free_fn(ptr) when the statement leaves the cache
+ * (evicted, schema changed, connection closed). The column names may change while it is
+ * cached (SQLite recompiles it after a schema change): check them against db_sql_column_name. */
+struct db_sql_aux {
+    void *ptr;
+    void (*free_fn)(void *ptr);
+};
 
 /*
  * Return the namespace of script uri in *out_ns (arena), creating it on first use: derived
@@ -125,6 +135,8 @@ size_t db_sql_column_count(struct db_sql_cursor *cur);
 /* Column name (borrowed while the cursor is open). */
 struct str db_sql_column_name(struct db_sql_cursor *cur, size_t i);
 enum db_col_kind db_sql_column_kind(struct db_sql_cursor *cur, size_t i);
+/* The cached statement's db_sql_aux (valid while the cursor is open). */
+struct db_sql_aux *db_sql_cursor_aux(struct db_sql_cursor *cur);
 /* Value of column i of the current row (bytes borrowed until the next step). */
 struct db_value db_sql_column(struct db_sql_cursor *cur, size_t i);
 

@@ -476,10 +476,7 @@
       }
       return sql(text, params, 0, options);
     };
-    db.queryOne = (text, params, options) => {
-      const rows = sql(text, params, 0, options);
-      return rows.length ? rows[0] : null;
-    };
+    db.queryOne = (text, params, options) => sql(text, params, 2, options);
     db.execute = (text, params, options) => sql(text, params, 1, options);
     db.table = (name) => { ident(name, "table"); return new Query(db, name); };
     db.transaction = (fn, options) => transaction(db, fn, options);
@@ -519,19 +516,47 @@
     if (!Number.isFinite(ms) || ms < 0) throw new KilnError("INVALID_ARGUMENT", "ttl must be a number >= 0");
     return Math.ceil(ms);
   }
+  // cache.get gives each distinct key a small id (at most KEY_IDS at a time, then they start
+  // over) that C keeps the key's UTF-8 under; the id goes to C through a one-slot Uint32Array.
+  // When the value is a primitive and the entry still holds it, C returns N itself and the
+  // value is the one kept here (api_data.c: "cache.get"). Hits, misses and the LRU order are
+  // counted in C on every get as before.
+  const KEY_IDS = 256;
+  const keyIds = new Map();
+  const kept = [];
+  let idSlot;
+  function cacheGet(key) {
+    const k = String(key);
+    let id = keyIds.get(k);
+    let v;
+    if (id !== undefined) {
+      idSlot[0] = id;
+      v = N.cacheGetId();
+      if (v === N) return kept[id];
+    } else {
+      if (idSlot === undefined) idSlot = N.cacheIdSlot();
+      if (keyIds.size === KEY_IDS) keyIds.clear();
+      id = keyIds.size;
+      idSlot[0] = id;
+      v = N.cacheGetNew(k);
+      keyIds.set(k, id);
+    }
+    kept[id] = v === null || typeof v !== "object" ? v : undefined;
+    return v;
+  }
   const cache = {
     set(key, value, options) {
       if (value === undefined) throw new KilnError("INVALID_ARGUMENT", "cache.set: undefined is not stored");
       N.cacheSet(String(key), value, ttlOf(options));
     },
     get(key, fallback) {
-      const v = N.cacheGet(String(key));
+      const v = cacheGet(key);
       return v === undefined ? fallback : v;
     },
     has: (key) => N.cacheHas(String(key)),
     getOrSet(key, compute, options) {
       const k = String(key);
-      const v = N.cacheGet(k);
+      const v = cacheGet(k);
       if (v !== undefined) return v;
       const ttl = ttlOf(options);
       const r = compute();

@@ -30,16 +30,26 @@ static struct db_cache *new_cache(struct fake_clock *clk, size_t max_bytes, size
     return db_cache_new(&o);
 }
 
-/* Get key as a C string in buf ("" on a miss); returns the rc. */
-static int get_s(struct db_cache *c, const char *ns, const char *key, char *buf, size_t n)
+/* Get key with a known stamp: returns the rc, *out_stamp, and the copied value ("" when the
+ * stamp was the known one) in buf. */
+static int get_stamped(struct db_cache *c, const char *ns, const char *key, uint64_t known,
+                       uint64_t *out_stamp, char *buf, size_t n)
 {
     struct arena *a = arena_new(256);
     struct diag d;
     struct str v;
-    int rc = db_cache_get(c, str_from_cstr(ns), str_from_cstr(key), a, &d, &v);
+    int rc =
+        db_cache_get_stamped(c, str_from_cstr(ns), str_from_cstr(key), known, a, &d, &v, out_stamp);
     (void)snprintf(buf, n, "%.*s", STR_FMT(v));
     arena_free(a);
     return rc;
+}
+
+/* Get key as a C string in buf ("" on a miss); returns the rc. */
+static int get_s(struct db_cache *c, const char *ns, const char *key, char *buf, size_t n)
+{
+    uint64_t stamp = 0;
+    return get_stamped(c, ns, key, 0, &stamp, buf, n);
 }
 
 static void set_s(struct db_cache *c, const char *ns, const char *key, const char *val,
@@ -137,6 +147,81 @@ TEST(cache_lru_eviction_by_count)
     db_cache_stats(c, STR("s"), &st);
     ASSERT_EQ_INT(st.evictions, 1);
     ASSERT_EQ_SIZE(st.entries, 3);
+    db_cache_free(c);
+}
+
+TEST(cache_stamps_skip_the_copy_of_a_known_value)
+{
+    struct fake_clock clk = { .now_ms = 0 };
+    struct db_cache *c = new_cache(&clk, 0, 2);
+    struct db_cache *other = new_cache(&clk, 0, 0);
+    char buf[16];
+    uint64_t s1 = 0;
+    uint64_t s2 = 0;
+    uint64_t s3 = 0;
+    set_s(c, "s", "a", "one", 1000);
+    ASSERT_OK(get_stamped(c, "s", "a", 0, &s1, buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "one");
+    ASSERT_TRUE(s1 != 0);
+    /* Known: no copy, same stamp, still a hit. */
+    ASSERT_OK(get_stamped(c, "s", "a", s1, &s2, buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "");
+    ASSERT_TRUE(s2 == s1);
+    /* Another stamp known: copied. */
+    ASSERT_OK(get_stamped(c, "s", "a", s1 + 12345, &s2, buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "one");
+    /* The same value set again is a new stamp, in this cache and in any other. */
+    set_s(c, "s", "a", "one", 1000);
+    ASSERT_OK(get_stamped(c, "s", "a", s1, &s2, buf, sizeof(buf)));
+    ASSERT_EQ_STR(buf, "one");
+    ASSERT_TRUE(s2 != s1);
+    set_s(other, "s", "a", "one", 0);
+    ASSERT_OK(get_stamped(other, "s", "a", 0, &s3, buf, sizeof(buf)));
+    ASSERT_TRUE(s3 != s1 && s3 != s2);
+    /* A get with the known stamp still makes the entry the most recently used: b is evicted. */
+    set_s(c, "s", "b", "two", 0);
+    ASSERT_OK(get_stamped(c, "s", "a", s2, &s3, buf, sizeof(buf)));
+    ASSERT_TRUE(s3 == s2);
+    set_s(c, "s", "c", "three", 0);
+    ASSERT_RC(get_s(c, "s", "b", buf, sizeof(buf)), RC_NOTFOUND);
+    /* Expired, deleted: misses with stamp 0, whatever stamp was known. */
+    clk.now_ms = 1000;
+    ASSERT_RC(get_stamped(c, "s", "a", s2, &s3, buf, sizeof(buf)), RC_NOTFOUND);
+    ASSERT_TRUE(s3 == 0);
+    ASSERT_OK(get_stamped(c, "s", "c", 0, &s1, buf, sizeof(buf)));
+    size_t n = 0;
+    struct diag d;
+    ASSERT_OK(db_cache_delete(c, STR("s"), STR("c"), &d, &n));
+    ASSERT_RC(get_stamped(c, "s", "c", s1, &s3, buf, sizeof(buf)), RC_NOTFOUND);
+    ASSERT_TRUE(s3 == 0);
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_INT(st.hits, 6);
+    ASSERT_EQ_INT(st.misses, 3);
+    db_cache_free(c);
+    db_cache_free(other);
+}
+
+/* Several namespaces in turn: the last-namespace shortcut never answers for another one. */
+TEST(cache_namespaces_in_turn)
+{
+    struct fake_clock clk = { .now_ms = 0 };
+    struct db_cache *c = new_cache(&clk, 0, 0);
+    char buf[16];
+    set_s(c, "one", "k", "1", 0);
+    set_s(c, "two", "k", "2", 0);
+    set_s(c, "on", "k", "3", 0);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_OK(get_s(c, "one", "k", buf, sizeof(buf)));
+        ASSERT_EQ_STR(buf, "1");
+        ASSERT_OK(get_s(c, "on", "k", buf, sizeof(buf)));
+        ASSERT_EQ_STR(buf, "3");
+        ASSERT_OK(get_s(c, "two", "k", buf, sizeof(buf)));
+        ASSERT_EQ_STR(buf, "2");
+        ASSERT_RC(get_s(c, "three", "k", buf, sizeof(buf)), RC_NOTFOUND);
+    }
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("one")), 1);
+    ASSERT_EQ_SIZE(db_cache_size(c, STR("three")), 0);
     db_cache_free(c);
 }
 
