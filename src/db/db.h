@@ -300,6 +300,13 @@ WARN_UNUSED int db_admin_token_set(struct db *db, struct str hash, struct diag *
 WARN_UNUSED int db_audit_append(struct db *db, struct str actor, struct str action,
                                 struct str target, struct str detail, struct diag *d);
 
+/* ------------------------------------------------------------------ backup */
+
+/* Write a consistent copy of the whole store to dest_path, a new file (SQLite VACUUM INTO;
+ * readers and writers of other connections go on meanwhile). RC_CONFLICT inside a transaction
+ * of db, RC_DB when the file exists or cannot be written. */
+WARN_UNUSED int db_backup(struct db *db, const char *dest_path, struct diag *d);
+
 /* ------------------------------------------------------------------ utilities */
 
 /* Compute the SHA-256 of data as 64 lower-case hex digits plus NUL. Any thread. */

@@ -429,3 +429,16 @@ int db_audit_append(struct db *db, struct str actor, struct str action, struct s
     };
     return db_q_exec(db, sql_audit_add, args, ARRAY_LEN(args), d, NULL);
 }
+
+/* ------------------------------------------------------------------ backup */
+
+static const char sql_backup[] = "VACUUM INTO $1";
+
+int db_backup(struct db *db, const char *dest_path, struct diag *d)
+{
+    if (db_tx_depth(db) > 0) {
+        return diag_set(d, RC_CONFLICT, "cannot back up the store inside a transaction");
+    }
+    struct db_value args[] = { DBV_TEXT(str_from_cstr(dest_path)) };
+    return db_q_exec(db, sql_backup, args, ARRAY_LEN(args), d, NULL);
+}
