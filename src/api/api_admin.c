@@ -494,6 +494,7 @@ static void serve_one(struct api_admin *a, struct admin_job *job)
 static void admin_main(void *arg)
 {
     struct api_admin *a = arg;
+    defs_thread_name("admin", -1);
     for (;;) {
         pthread_mutex_lock(&a->mu);
         while (a->head == NULL && !a->stopping) {

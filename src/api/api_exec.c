@@ -748,6 +748,7 @@ static void on_stop(struct net_post *p)
 static void exec_main(void *arg)
 {
     struct api_executor *ex = arg;
+    defs_thread_name("js", (long)ex->index);
     ex->rt = js_runtime_new(ex->e->cfg.exec_timeout_ms);
     api_names_init(&ex->names);
     ex->request_class = api_request_class_new();

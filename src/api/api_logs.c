@@ -266,6 +266,7 @@ static void write_batch(struct api_logs *lg, struct log_rec *batch, size_t n)
 static void logs_main(void *arg)
 {
     struct api_logs *lg = arg;
+    defs_thread_name("log", -1);
     for (;;) {
         pthread_mutex_lock(&lg->mu);
         while (lg->head == NULL && !lg->stopping) {

@@ -305,6 +305,7 @@ static void on_stop(uv_async_t *h)
 static void watch_main(void *arg)
 {
     struct api_watch *w = arg;
+    defs_thread_name("watch", -1);
     uv_run(&w->loop, UV_RUN_DEFAULT);
 }
 

@@ -4,6 +4,8 @@
  */
 #include "base/defs.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -19,4 +21,16 @@ void defs_assert_fail(const char *expr, const char *file, int line, const char *
     int n = backtrace(frames, (int)ARRAY_LEN(frames));
     backtrace_symbols_fd(frames, n, STDERR_FILENO);
     abort();
+}
+
+void defs_thread_name(const char *what, long index)
+{
+    char name[64]; /* cut to the kernel's 15 characters below */
+    if (index < 0) {
+        (void)snprintf(name, sizeof(name), "kiln-%s", what);
+    } else {
+        (void)snprintf(name, sizeof(name), "kiln-%s%ld", what, index);
+    }
+    name[15] = '\0';
+    (void)pthread_setname_np(pthread_self(), name);
 }

@@ -27,6 +27,10 @@
 /* Log the failed expression with its place and a backtrace, then abort. */
 NORETURN void defs_assert_fail(const char *expr, const char *file, int line, const char *func);
 
+/* Name the calling thread "kiln-<what><index>" (index < 0: none), as top -H, ps -L, perf and
+ * gdb show it (Linux keeps 15 characters). Best effort. */
+void defs_thread_name(const char *what, long index);
+
 #define ASSERT(x)                                               \
     do {                                                        \
         if (UNLIKELY(!(x))) {                                   \

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/defs.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/rc.h"
@@ -36,11 +37,11 @@ struct db_sync {
     pthread_t thread;
     bool started;
     bool stop;
-    bool paused;      /* db_sync_pause: no new round starts */
-    uint64_t commits; /* commits noted so far */
-    uint64_t synced;  /* every commit up to this number is durable */
-    uint64_t syncs;   /* fdatasync() calls */
-    uint64_t errors;  /* failed fdatasync() calls */
+    bool paused;                    /* db_sync_pause: no new round starts */
+    uint64_t commits;               /* commits noted so far */
+    uint64_t synced;                /* every commit up to this number is durable */
+    uint64_t syncs;                 /* fdatasync() calls */
+    uint64_t errors;                /* failed fdatasync() calls */
     struct db_sync_waiter *waiters; /* db_sync_defer, any order */
     size_t nwaiters;
     int wal_fd; /* opened at the first sync (the WAL exists once a commit was made) */
@@ -95,6 +96,7 @@ static struct db_sync_waiter *take_ready(struct db_sync *s)
 static void *syncer_main(void *arg)
 {
     struct db_sync *s = arg;
+    defs_thread_name("sync", -1);
     pthread_mutex_lock(&s->mu);
     for (;;) {
         while (!s->stop && (s->commits == s->synced || s->paused)) {

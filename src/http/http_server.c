@@ -1601,6 +1601,7 @@ static void on_loop_start(struct net_loop *l, void *arg)
 {
     struct io *io = arg;
     (void)l;
+    defs_thread_name("io", (long)(io - io->srv->ios));
     uv_loop_t *uv = net_loop_uv(io->loop);
     uv_timer_init(uv, &io->sweep);
     io->sweep.data = io;
