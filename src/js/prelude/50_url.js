@@ -19,7 +19,19 @@
   const toIn = (s, at) => {
     const n = s.length;
     if (at + n > IN.length) return false;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { // four at a time: one test, fewer loop steps
+      const a = s.charCodeAt(i);
+      const b = s.charCodeAt(i + 1);
+      const c = s.charCodeAt(i + 2);
+      const d = s.charCodeAt(i + 3);
+      if ((a | b | c | d) > 0x7f) return false;
+      IN[at + i] = a;
+      IN[at + i + 1] = b;
+      IN[at + i + 2] = c;
+      IN[at + i + 3] = d;
+    }
+    for (; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c > 0x7f) return false;
       IN[at + i] = c;
@@ -70,7 +82,7 @@
         this.#take(base);
         return;
       }
-      if (arguments.length === 0) throw missing('"url"');
+      if (url === undefined && arguments.length === 0) throw missing('"url"');
       const h = base === undefined ? parse(url) : urlParse(url, base);
       if (h === null) throw new TypeError("Invalid URL");
       this.#take(h);
@@ -266,7 +278,7 @@
     }
 
     get(name) {
-      if (arguments.length < 1) throw missing('"name"');
+      if (name === undefined && arguments.length < 1) throw missing('"name"');
       const n = typeof name === "string" && name.isWellFormed() ? name : usv(name);
       if (this.#l === null) {
         // Without the list: scanned here when nothing needs decoding, else found by C.
