@@ -1498,51 +1498,61 @@ static bool canonical_port(struct str p, int default_port)
     return v <= 65535 && v != default_port;
 }
 
-/* The authority of a special URL from i (after "//") up to end (its '/'): canonical userinfo
- * (a non-empty username, and a non-empty password when there is a ':'), host (a domain or a
- * bracketed IPv6 address) and port. */
-static bool canonical_authority(struct str s, size_t i, size_t end, int default_port,
-                                struct url_offsets *o)
+/* Userinfo at i in the authority ending at end, when there is an '@': canonical means a
+ * non-empty username and, after a ':', a non-empty password. Sets the offsets and returns
+ * where the host starts (i when there is no userinfo), or 0 when not canonical. */
+static size_t canonical_userinfo(struct str s, size_t i, size_t end, struct url_offsets *o)
 {
     o->username_start = o->username_end = o->password_start = o->password_end = i;
     const char *at = memchr(s.ptr + i, '@', end - i);
-    if (at != NULL) {
-        size_t at_i = (size_t)(at - s.ptr);
-        size_t user_end = run_of(s, i, F_USER);
-        size_t pass_end = user_end;
-        if (user_end < at_i && s.ptr[user_end] == ':') {
-            pass_end = run_of(s, user_end + 1, F_USER);
-            if (pass_end == user_end + 1) {
-                return false;
-            }
-        }
-        if (user_end == i || pass_end != at_i) {
-            return false;
-        }
-        o->username_end = user_end;
-        o->password_start = user_end < at_i ? user_end + 1 : user_end;
-        o->password_end = at_i;
-        i = at_i + 1;
+    if (at == NULL) {
+        return i;
     }
+    size_t at_i = (size_t)(at - s.ptr);
+    size_t user_end = run_of(s, i, F_USER);
+    size_t pass_end = user_end;
+    if (user_end < at_i && s.ptr[user_end] == ':') {
+        pass_end = run_of(s, user_end + 1, F_USER);
+        if (pass_end == user_end + 1) {
+            return 0;
+        }
+    }
+    if (user_end == i || pass_end != at_i) {
+        return 0;
+    }
+    o->username_end = user_end;
+    o->password_start = user_end < at_i ? user_end + 1 : user_end;
+    o->password_end = at_i;
+    return at_i + 1;
+}
+
+/* The host from i in the authority ending at end: a domain, or a bracketed IPv6 address. Sets
+ * *host_end and *colon (the port's ':', or NULL); false when not canonical. */
+static bool canonical_host(struct str s, size_t i, size_t end, size_t *host_end, const char **colon)
+{
+    if (s.ptr[i] != '[') {
+        *colon = memchr(s.ptr + i, ':', end - i);
+        *host_end = *colon ? (size_t)(*colon - s.ptr) : end;
+        return canonical_domain(str_make(s.ptr + i, *host_end - i));
+    }
+    /* An IPv6 address: up to ']', then the port's ':' or the end. */
+    const char *close = memchr(s.ptr + i, ']', end - i);
+    *host_end = close ? (size_t)(close - s.ptr) + 1 : i;
+    *colon = *host_end < end && s.ptr[*host_end] == ':' ? s.ptr + *host_end : NULL;
+    return (*host_end == end || *colon) &&
+           url_host_canonical_ipv6(str_make(s.ptr + i, *host_end - i));
+}
+
+/* The authority of a special URL from i (after "//") up to end (its '/'): canonical userinfo,
+ * host and port. */
+static bool canonical_authority(struct str s, size_t i, size_t end, int default_port,
+                                struct url_offsets *o)
+{
+    i = canonical_userinfo(s, i, end, o);
+    size_t host_end = 0;
     const char *colon = NULL;
-    size_t host_end = end;
-    if (s.ptr[i] == '[') {
-        /* An IPv6 address: up to ']', then the port's ':' or the end. */
-        const char *close = memchr(s.ptr + i, ']', end - i);
-        host_end = close ? (size_t)(close - s.ptr) + 1 : i;
-        if (host_end < end && s.ptr[host_end] == ':') {
-            colon = s.ptr + host_end;
-        }
-        if (!(host_end == end || colon) ||
-            !url_host_canonical_ipv6(str_make(s.ptr + i, host_end - i))) {
-            return false;
-        }
-    } else {
-        colon = memchr(s.ptr + i, ':', end - i);
-        host_end = colon ? (size_t)(colon - s.ptr) : end;
-        if (!canonical_domain(str_make(s.ptr + i, host_end - i))) {
-            return false;
-        }
+    if (i == 0 || !canonical_host(s, i, end, &host_end, &colon)) {
+        return false;
     }
     o->host_start = i;
     o->host_end = host_end;
@@ -1571,6 +1581,37 @@ static size_t canonical_path(struct str s, size_t i, bool *dots)
     }
 }
 
+/* A special URL after its scheme's ':' at i: "//", the authority, the path. Returns the path's
+ * end, or 0 when not canonical (dot segments set *dots, except for file: not canonical). */
+static size_t canonical_special(struct str s, size_t i, const struct special_scheme *sp,
+                                struct url_offsets *o, bool *dots)
+{
+    if (s.len - i < 3 || s.ptr[i] != '/' || s.ptr[i + 1] != '/') {
+        return 0;
+    }
+    i += 2;
+    /* The authority ends at the path's '/' (an empty path gets one from the parser, and
+     * anything not printable ASCII would be rejected below anyway). */
+    size_t end = run_of(s, i, F_AUTH);
+    if (end == s.len || s.ptr[end] != '/') {
+        return 0;
+    }
+    bool file = sp->port < 0;
+    if (!file && !canonical_authority(s, i, end, sp->port, o)) {
+        return 0;
+    }
+    if (file) {
+        if (end != i) {
+            return 0; /* file: only the empty host ("file:///p") */
+        }
+        o->username_start = o->username_end = o->password_start = o->password_end = i;
+        o->host_start = o->host_end = o->port_end = i;
+    }
+    o->path_start = end;
+    i = canonical_path(s, end, dots);
+    return *dots && file ? 0 : i;
+}
+
 /* The one pass of url_parse_canonical and url_parse_fast; *dots: canonical but for dot
  * segments in a special URL's path (never for file, whose drive letters change shortening). */
 static bool scan_canonical(struct str s, struct url_offsets *o, bool *dots)
@@ -1594,30 +1635,8 @@ static bool scan_canonical(struct str s, struct url_offsets *o, bool *dots)
         o->host_start = o->host_end = o->port_end = o->path_start = i;
         i = run_of(s, i, F_OPAQUE);
     } else {
-        if (s.len - i < 3 || s.ptr[i] != '/' || s.ptr[i + 1] != '/') {
-            return false;
-        }
-        i += 2;
-        /* The authority ends at the path's '/' (an empty path gets one from the parser, and
-         * anything not printable ASCII would be rejected below anyway). */
-        size_t end = run_of(s, i, F_AUTH);
-        if (end == s.len || s.ptr[end] != '/') {
-            return false;
-        }
-        if (sp->port >= 0) {
-            if (!canonical_authority(s, i, end, sp->port, o)) {
-                return false;
-            }
-        } else if (end == i) {
-            /* file: only the empty host ("file:///p") */
-            o->username_start = o->username_end = o->password_start = o->password_end = i;
-            o->host_start = o->host_end = o->port_end = i;
-        } else {
-            return false;
-        }
-        o->path_start = end;
-        i = canonical_path(s, end, dots);
-        if (*dots && sp->port < 0) {
+        i = canonical_special(s, i, sp, o, dots);
+        if (i == 0) {
             return false;
         }
     }

@@ -412,43 +412,55 @@ static char puny_char(uint32_t d)
     return (char)(d < 26 ? 'a' + d : '0' + d - 26);
 }
 
+/* Read one generalized variable-length integer of s from *from (RFC 3492 3.3) and add it to
+ * *i; false on a bad digit, the end of s or overflow. */
+static bool puny_read(struct str s, size_t *from, uint32_t bias, uint32_t *i)
+{
+    uint32_t w = 1;
+    for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
+        int d = *from < s.len ? puny_digit(s.ptr[(*from)++]) : -1;
+        if (d < 0 || (uint32_t)d > (UINT32_MAX - *i) / w) {
+            return false;
+        }
+        *i += (uint32_t)d * w;
+        uint32_t t = puny_threshold(k, bias);
+        if ((uint32_t)d < t) {
+            return true;
+        }
+        if (w > UINT32_MAX / (PUNY_BASE - t)) {
+            return false;
+        }
+        w *= PUNY_BASE - t;
+    }
+}
+
 /* Decode the Punycode s (lower-case digits only) into at most PUNY_MAX_LABEL code points. */
 static bool puny_decode(struct str s, uint32_t out[PUNY_MAX_LABEL], size_t *out_n)
 {
+    /* The basic code points: everything before the last '-'. */
     size_t n_out = 0;
     size_t from = 0;
-    for (size_t j = s.len; j > 0; j--) {
-        if (s.ptr[j - 1] == '-') {
-            if (j - 1 > PUNY_MAX_LABEL) {
-                return false;
-            }
-            for (; n_out < j - 1; n_out++) {
-                out[n_out] = (unsigned char)s.ptr[n_out];
-            }
-            from = j;
-            break;
+    const char *dash = NULL;
+    for (size_t j = 0; j < s.len; j++) {
+        dash = s.ptr[j] == '-' ? s.ptr + j : dash;
+    }
+    if (dash != NULL) {
+        n_out = (size_t)(dash - s.ptr);
+        if (n_out > PUNY_MAX_LABEL) {
+            return false;
         }
+        for (size_t j = 0; j < n_out; j++) {
+            out[j] = (unsigned char)s.ptr[j];
+        }
+        from = n_out + 1;
     }
     uint32_t n = PUNY_N;
     uint32_t i = 0;
     uint32_t bias = PUNY_BIAS;
     while (from < s.len) {
         uint32_t old_i = i;
-        uint32_t w = 1;
-        for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
-            int d = from < s.len ? puny_digit(s.ptr[from++]) : -1;
-            if (d < 0 || (uint32_t)d > (UINT32_MAX - i) / w) {
-                return false;
-            }
-            i += (uint32_t)d * w;
-            uint32_t t = puny_threshold(k, bias);
-            if ((uint32_t)d < t) {
-                break;
-            }
-            if (w > UINT32_MAX / (PUNY_BASE - t)) {
-                return false;
-            }
-            w *= PUNY_BASE - t;
+        if (!puny_read(s, &from, bias, &i)) {
+            return false;
         }
         bias = puny_adapt(i - old_i, (uint32_t)n_out + 1, old_i == 0);
         if (i / (n_out + 1) > UINT32_MAX - n || n_out == PUNY_MAX_LABEL) {
@@ -462,6 +474,35 @@ static bool puny_decode(struct str s, uint32_t out[PUNY_MAX_LABEL], size_t *out_
     }
     *out_n = n_out;
     return true;
+}
+
+/* Append delta q as a variable-length integer to out[*len..PUNY_MAX_LABEL); false when full. */
+static bool puny_put(uint32_t q, uint32_t bias, char out[PUNY_MAX_LABEL], size_t *len)
+{
+    for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
+        uint32_t t = puny_threshold(k, bias);
+        if (*len == PUNY_MAX_LABEL) {
+            return false;
+        }
+        if (q < t) {
+            out[(*len)++] = puny_char(q);
+            return true;
+        }
+        out[(*len)++] = puny_char(t + (q - t) % (PUNY_BASE - t));
+        q = (q - t) / (PUNY_BASE - t);
+    }
+}
+
+/* The smallest code point of cp[0..n) at or above floor (UINT32_MAX when none). */
+static uint32_t puny_min_from(const uint32_t *cp, size_t n, uint32_t floor)
+{
+    uint32_t m = UINT32_MAX;
+    for (size_t j = 0; j < n; j++) {
+        if (cp[j] >= floor && cp[j] < m) {
+            m = cp[j];
+        }
+    }
+    return m;
 }
 
 /* Encode the n code points cp as Punycode into out (at most PUNY_MAX_LABEL bytes). */
@@ -482,39 +523,21 @@ static bool puny_encode(const uint32_t *cp, size_t n, char out[PUNY_MAX_LABEL], 
     uint32_t delta = 0;
     uint32_t bias = PUNY_BIAS;
     while (done < n) {
-        uint32_t m = UINT32_MAX;
-        for (size_t j = 0; j < n; j++) {
-            if (cp[j] >= next && cp[j] < m) {
-                m = cp[j];
-            }
-        }
+        uint32_t m = puny_min_from(cp, n, next);
         /* Labels are at most PUNY_MAX_LABEL code points under 0x110000: no overflow. */
         delta += (m - next) * (uint32_t)(done + 1);
         next = m;
         for (size_t j = 0; j < n; j++) {
-            if (cp[j] < next) {
-                delta++;
-            } else if (cp[j] == next) {
-                uint32_t q = delta;
-                for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
-                    uint32_t t = puny_threshold(k, bias);
-                    if (q < t) {
-                        break;
-                    }
-                    if (len == PUNY_MAX_LABEL) {
-                        return false;
-                    }
-                    out[len++] = puny_char(t + (q - t) % (PUNY_BASE - t));
-                    q = (q - t) / (PUNY_BASE - t);
-                }
-                if (len == PUNY_MAX_LABEL) {
-                    return false;
-                }
-                out[len++] = puny_char(q);
-                bias = puny_adapt(delta, (uint32_t)done + 1, done == basic);
-                delta = 0;
-                done++;
+            delta += cp[j] < next;
+            if (cp[j] != next) {
+                continue;
             }
+            if (!puny_put(delta, bias, out, &len)) {
+                return false;
+            }
+            bias = puny_adapt(delta, (uint32_t)done + 1, done == basic);
+            delta = 0;
+            done++;
         }
         delta++;
         next++;

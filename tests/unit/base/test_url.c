@@ -5,7 +5,6 @@
  * the differential test against Node (tests/web/run_diff.sh); these pin the C contract.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <idn2.h>
@@ -576,7 +575,7 @@ TEST(url_host_plain_ace_agrees_with_libidn2)
                     checked++;
                 }
             }
-            free(ace);
+            idn2_free(ace);
         }
     }
     /* Not vacuous: many labels took the fast path. */
