@@ -186,6 +186,8 @@
     return null;
   };
 
+  const FORM_LAZY_MAX = 256 * 1024; // under a third of formParse's 1 MiB (api_url.c)
+
   class URLSearchParams {
     #l = null; // [name0, value0, ...]; null until needed, then parsed from #q
     #q = ""; // form text whose list is not built yet
@@ -221,7 +223,11 @@
         return;
       }
       const s = usv(init);
-      this.#q = s.charCodeAt(0) === 63 /* ? */ ? s.slice(1) : s;
+      const q = s.charCodeAt(0) === 63 /* ? */ ? s.slice(1) : s;
+      // Parsed when used; text that could be over formParse's byte limit (3 bytes a code unit
+      // at most) is parsed now, so that the limit error comes from the constructor as before.
+      if (q.length > FORM_LAZY_MAX) this.#l = formParse(q);
+      else this.#q = q;
     }
 
     // The list, parsed from the pending form text on first use.
