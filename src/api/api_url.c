@@ -4,9 +4,11 @@
  * A JS URL object keeps only its href string and the component offsets (base/url.h
  * url_get_offsets): its getters are slices, so a parse is one call here and a getter none.
  * Setters send the href back, which is reparsed, changed by url_set and serialised again.
- * URLSearchParams keeps its list as a JS array; parsing and serialising the
+ * Parses take base/url's fast path first (url_parse_fast): an input that is already canonical
+ * is returned as its own href, with no new string. URLSearchParams keeps its list as a JS array
+ * (built on first use); parsing and serialising the
  * application/x-www-form-urlencoded text happen here (base/url_params.h).
- * Functions (on __kiln_native), each taking and returning strings:
+ * Functions (on __kiln_native):
  *   urlParse(input, base?)      href, or null when invalid; offsets in the slots
  *   urlParseIn(input)           the same for an ASCII string the prelude also wrote into the
  *                               slots (length in slot 15, bytes from byte 64): input itself
