@@ -28,7 +28,11 @@ static const char *const req_src =
     "routeRegistry.registerRoute('/after', () => String(saved.method));\n"
     "routeRegistry.registerRoute('/who', (c) => [c.auth.isAuthenticated, c.request.auth === c.auth,"
     "  c.auth.hasRole('admin')].join(' '));\n"
-    "routeRegistry.registerRoute('/private', (c) => { c.auth.requireAuth(); return 'no'; });\n";
+    "routeRegistry.registerRoute('/private', (c) => { c.auth.requireAuth(); return 'no'; });\n"
+    "routeRegistry.registerRoute('/q', (c) => ({ body: { keys: Object.keys(c.request.query),\n"
+    "  plain: Object.getPrototypeOf(c.request.query) === Object.prototype,\n"
+    "  proto: c.request.query.__proto__, codes: Array.from(c.request.query.bad + "
+    "c.request.query.nul, (ch) => ch.charCodeAt(0)) } }));\n";
 
 TEST(api_request_fields)
 {
@@ -59,6 +63,15 @@ TEST(api_request_fields)
     ASSERT_CONTAINS(b, "\"cached\":true");
     mem_free(r);
 
+    /* Query edge cases: "__proto__" is an own property (the prototype stays Object.prototype),
+     * invalid UTF-8 after decoding is U+FFFD, %00 is a NUL character, "+" is a space. */
+    r = tenv_raw(&t, "GET /q?__proto__=x&bad=%FF&nul=%00&a+b=1&=e HTTP/1.1\r\nHost: x\r\n"
+                     "Connection: close\r\n\r\n");
+    ASSERT_EQ_INT(resp_status(r), 200);
+    ASSERT_EQ_STR(resp_body(r),
+                  "{\"keys\":[\"__proto__\",\"bad\",\"nul\",\"a b\",\"\"],\"plain\":true,"
+                  "\"proto\":\"x\",\"codes\":[65533,0]}");
+    mem_free(r);
     r = tenv_raw(&t,
                  "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
                  "{\"a\":[1,{\"b\":null}]}");
