@@ -780,8 +780,85 @@ static JSValueRef exec_result(JSContextRef ctx, int64_t changes, int64_t last_id
     return res;
 }
 
-/* sql(text, params, mode, timeoutMs, maxRows, namespace?): mode 0 returns rows, mode 1
- * {changes, lastInsertId}, mode 2 the first row or null (queryOne). namespace: another script's,
+/*
+ * The SQL text of a dbSql call. The prelude gives each distinct text of at most
+ * SQL_ID_MAX_UNITS characters a small id (at most SQL_IDS per context, then they start over)
+ * and writes, through a Uint32Array over struct api_sql_texts.slot, before every call: the id
+ * (SQL_IDS: none), 1 when the call registers its text under that id, and the mode. A call by
+ * id converts no text; reading the mode there costs no JSC call either.
+ */
+#define SQL_IDS          64   /* as SQL_IDS in prelude/60_data.js */
+#define SQL_ID_MAX_UNITS 2048 /* as SQL_ID_MAX_UNITS there */
+
+struct api_sql_texts {
+    uint32_t slot[3];          /* id, register flag, mode */
+    struct str texts[SQL_IDS]; /* owned */
+};
+
+static void sql_slot_free(void *bytes, void *arg)
+{
+    /* The bytes belong to the context's struct api_sql_texts (api_data_ctx_fini). */
+}
+
+/* dbSlot(): the Uint32Array of struct api_sql_texts.slot (once per context). */
+static JSValueRef data_slot(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c->sql_texts != NULL) {
+        return api_throw(ctx, exception, "INTERNAL", STR("dbSlot: called twice"), STR(""));
+    }
+    c->sql_texts = mem_calloc(1, sizeof(*c->sql_texts));
+    JSValueRef exc = NULL;
+    JSObjectRef a = JSObjectMakeTypedArrayWithBytesNoCopy(
+        ctx, kJSTypedArrayTypeUint32Array, c->sql_texts->slot, sizeof(c->sql_texts->slot),
+        sql_slot_free, NULL, &exc);
+    if (exc != NULL) {
+        *exception = exc;
+        return JSValueMakeUndefined(ctx);
+    }
+    return a;
+}
+
+/* The SQL text and mode of a dbSql call (text in a, or the registered one). False with an
+ * exception set. */
+static bool sql_text_of(JSContextRef ctx, struct api_ctx *c, JSValueRef text, struct arena *a,
+                        struct str *out_sql, uint32_t *out_mode, JSValueRef *exception)
+{
+    struct api_sql_texts *t = c->sql_texts;
+    if (t == NULL || t->slot[0] > SQL_IDS || t->slot[2] > 2) {
+        (void)api_throw(ctx, exception, "INTERNAL", STR("dbSql: bad slot"), STR(""));
+        return false;
+    }
+    uint32_t id = t->slot[0];
+    bool reg = t->slot[1] != 0;
+    *out_mode = t->slot[2];
+    if (id < SQL_IDS && !reg) {
+        if (t->texts[id].ptr == NULL) {
+            (void)api_throw(ctx, exception, "INTERNAL", STR("dbSql: no text has this id"), STR(""));
+            return false;
+        }
+        *out_sql = t->texts[id];
+        return true;
+    }
+    JSStringRef s = JSValueToStringCopy(ctx, text, exception);
+    if (s == NULL) {
+        return false;
+    }
+    *out_sql = js_string_to_arena(s, a);
+    JSStringRelease(s);
+    if (id < SQL_IDS) {
+        mem_free((void *)t->texts[id].ptr);
+        t->texts[id] =
+            str_make(mem_dup(out_sql->len ? out_sql->ptr : "", out_sql->len ? out_sql->len : 1),
+                     out_sql->len);
+    }
+    return true;
+}
+
+/* sql(text, params, _, timeoutMs, maxRows, namespace?, lists?), text and mode as the slot says
+ * (sql_text_of): mode 0 returns rows, mode 1 {changes, lastInsertId}, mode 2 the first row or
+ * null (queryOne). namespace: another script's,
  * read-only (granted). */
 static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                            const JSValueRef argv[], JSValueRef *exception)
@@ -800,12 +877,11 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     struct db_sql_error err = { 0 };
     struct db_sql_cursor *cur = NULL;
     diag_clear(&d);
-    JSStringRef sql_s = JSValueToStringCopy(ctx, argv[0], exception);
-    if (sql_s == NULL) {
+    struct str sql;
+    uint32_t mode = 0;
+    if (!sql_text_of(ctx, c, argv[0], a, &sql, &mode, exception)) {
         goto out;
     }
-    struct str sql = js_string_to_arena(sql_s, a);
-    JSStringRelease(sql_s);
     if (!params_in(ctx, argv[1], a, &params, &nparams, exception)) {
         goto out;
     }
@@ -813,7 +889,6 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         !expand_or_throw(ctx, argv[6], a, &sql, &params, &nparams, exception)) {
         goto out;
     }
-    double mode = JSValueToNumber(ctx, argv[2], NULL);
     bool exec = mode == 1;
     int64_t timeout = clamp_arg(ctx, argc, argv, 3, DATA_DEFAULT_TIMEOUT_MS, DATA_MAX_TIMEOUT_MS);
     int64_t max_rows = clamp_arg(ctx, argc, argv, 4, DATA_DEFAULT_MAX_ROWS, DATA_MAX_ROWS);
@@ -1318,14 +1393,20 @@ struct api_cache_keys {
 
 void api_data_ctx_fini(struct api_ctx *c)
 {
-    if (c->cache_keys == NULL) {
-        return;
+    if (c->sql_texts != NULL) {
+        for (size_t i = 0; i < SQL_IDS; i++) {
+            mem_free((void *)c->sql_texts->texts[i].ptr);
+        }
+        mem_free(c->sql_texts);
+        c->sql_texts = NULL;
     }
-    for (size_t i = 0; i < CACHE_KEY_IDS; i++) {
-        mem_free(c->cache_keys->keys[i].key);
+    if (c->cache_keys != NULL) {
+        for (size_t i = 0; i < CACHE_KEY_IDS; i++) {
+            mem_free(c->cache_keys->keys[i].key);
+        }
+        mem_free(c->cache_keys);
+        c->cache_keys = NULL;
     }
-    mem_free(c->cache_keys);
-    c->cache_keys = NULL;
 }
 
 static void id_slot_free(void *bytes, void *arg)
@@ -1546,6 +1627,7 @@ static JSValueRef data_user(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
 
 static const struct js_fn data_fns[] = {
     { .name = "dbSql", .fn = data_sql, .min_args = 3 },
+    { .name = "dbSlot", .fn = data_slot, .min_args = 0 },
     { .name = "dbNamespace", .fn = data_namespace, .min_args = 0 },
     { .name = "dbGranted", .fn = data_granted, .min_args = 1 },
     { .name = "dbTxBegin", .fn = data_tx_begin, .min_args = 0 },

@@ -245,6 +245,7 @@ struct api_ctx {
     char ns[48]; /* the script's database namespace, once known (api_data.c) */
     size_t ns_len;
     struct api_cache_keys *cache_keys; /* the keys cache.get has ids for (api_data.c) */
+    struct api_sql_texts *sql_texts;   /* the SQL texts database calls have ids for (same) */
     uint32_t web_slots[API_WEB_SLOTS]; /* api_url.c, api_encoding.c: results beside a value */
     unsigned char *web_bytes; /* API_WEB_BYTES owned by the context's scratch ArrayBuffer */
 };

@@ -456,6 +456,32 @@
 
   // ------------------------------------------------------------------ database
 
+  // Each distinct SQL text of at most SQL_ID_MAX_UNITS characters gets a small id (at most
+  // SQL_IDS, then they start over) that C keeps the text under; the id, whether this call
+  // registers the text, and the mode go to C through a Uint32Array (api_data.c, "The SQL text
+  // of a dbSql call"). Set last, right before the call: reading the options may run scripts.
+  const SQL_IDS = 64;
+  const SQL_ID_MAX_UNITS = 2048;
+  const sqlIds = new Map();
+  const dbSlot = N.dbSlot();
+  function dbSql(text, values, mode, o, ns, lists) {
+    const t = String(text);
+    const timeoutMs = o.timeoutMs;
+    const maxRows = o.maxRows;
+    let id = sqlIds.get(t);
+    let register = 0;
+    if (id === undefined && t.length <= SQL_ID_MAX_UNITS) {
+      if (sqlIds.size === SQL_IDS) sqlIds.clear();
+      id = sqlIds.size;
+      sqlIds.set(t, id);
+      register = 1;
+    }
+    dbSlot[0] = id === undefined ? SQL_IDS : id;
+    dbSlot[1] = register;
+    dbSlot[2] = mode;
+    return N.dbSql(t, values, mode, timeoutMs, maxRows, ns, lists);
+  }
+
   function makeDb(ns) {
     const db = {};
     const sql = (text, params, mode, options) => {
@@ -466,7 +492,7 @@
       if (isArray(params)) {
         params.forEach((v, i) => { if (isArray(v)) (lists || (lists = []))[i] = v.map(bindValue); });
       }
-      return N.dbSql(String(text), values, mode, o.timeoutMs, o.maxRows, ns, lists);
+      return dbSql(text, values, mode, o, ns, lists);
     };
     let compat = null;
     db.query = function (text, params, options) {
