@@ -472,6 +472,24 @@ static bool param_in(JSContextRef ctx, JSValueRef v, struct arena *a, struct db_
     return true;
 }
 
+/* Convert the n parameters argv[first..first+n) (as bound by the prelude) into db values in
+ * arena. False with an exception set. */
+static bool params_args(JSContextRef ctx, size_t argc, const JSValueRef argv[], size_t first,
+                        size_t n, struct arena *a, struct db_value **out, size_t *out_n,
+                        JSValueRef *exception)
+{
+    struct db_value *vals = arena_calloc(a, n ? n : 1, sizeof(*vals));
+    for (size_t i = 0; i < n; i++) {
+        JSValueRef v = first + i < argc ? argv[first + i] : JSValueMakeUndefined(ctx);
+        if (!param_in(ctx, v, a, &vals[i], exception)) {
+            return false;
+        }
+    }
+    *out = vals;
+    *out_n = n;
+    return true;
+}
+
 /* Convert params (a JS array; Dates, objects and undefined were handled by the prelude) into
  * db values in arena. False with an exception set. */
 static bool params_in(JSContextRef ctx, JSValueRef arr, struct arena *a, struct db_value **out,
@@ -784,14 +802,19 @@ static JSValueRef exec_result(JSContextRef ctx, int64_t changes, int64_t last_id
  * The SQL text of a dbSql call. The prelude gives each distinct text of at most
  * SQL_ID_MAX_UNITS characters a small id (at most SQL_IDS per context, then they start over)
  * and writes, through a Uint32Array over struct api_sql_texts.slot, before every call: the id
- * (SQL_IDS: none), 1 when the call registers its text under that id, and the mode. A call by
- * id converts no text; reading the mode there costs no JSC call either.
+ * (SQL_IDS: none), 1 when the call registers its text under that id, the mode, and the
+ * number of parameters passed as arguments 7.. instead of the array argv[1] (SQL_INLINE_NONE:
+ * the array; at most SQL_INLINE_MAX). A call by id converts no text, and reading the mode and
+ * inline parameters costs no JSC call for a number or an array.
  */
 #define SQL_IDS          64   /* as SQL_IDS in prelude/60_data.js */
 #define SQL_ID_MAX_UNITS 2048 /* as SQL_ID_MAX_UNITS there */
+#define SQL_INLINE_MAX   4    /* as SQL_INLINE_MAX there */
+#define SQL_INLINE_NONE  0xffffffffu
+#define SQL_INLINE_ARG   7 /* the argument index of the first inline parameter */
 
 struct api_sql_texts {
-    uint32_t slot[3];          /* id, register flag, mode */
+    uint32_t slot[4];          /* id, register flag, mode, inline parameters */
     struct str texts[SQL_IDS]; /* owned */
 };
 
@@ -823,16 +846,19 @@ static JSValueRef data_slot(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
 /* The SQL text and mode of a dbSql call (text in a, or the registered one). False with an
  * exception set. */
 static bool sql_text_of(JSContextRef ctx, struct api_ctx *c, JSValueRef text, struct arena *a,
-                        struct str *out_sql, uint32_t *out_mode, JSValueRef *exception)
+                        struct str *out_sql, uint32_t *out_mode, uint32_t *out_inline,
+                        JSValueRef *exception)
 {
     struct api_sql_texts *t = c->sql_texts;
-    if (t == NULL || t->slot[0] > SQL_IDS || t->slot[2] > 2) {
+    if (t == NULL || t->slot[0] > SQL_IDS || t->slot[2] > 2 ||
+        (t->slot[3] > SQL_INLINE_MAX && t->slot[3] != SQL_INLINE_NONE)) {
         (void)api_throw(ctx, exception, "INTERNAL", STR("dbSql: bad slot"), STR(""));
         return false;
     }
     uint32_t id = t->slot[0];
     bool reg = t->slot[1] != 0;
     *out_mode = t->slot[2];
+    *out_inline = t->slot[3];
     if (id < SQL_IDS && !reg) {
         if (t->texts[id].ptr == NULL) {
             (void)api_throw(ctx, exception, "INTERNAL", STR("dbSql: no text has this id"), STR(""));
@@ -856,10 +882,10 @@ static bool sql_text_of(JSContextRef ctx, struct api_ctx *c, JSValueRef text, st
     return true;
 }
 
-/* sql(text, params, _, timeoutMs, maxRows, namespace?, lists?), text and mode as the slot says
- * (sql_text_of): mode 0 returns rows, mode 1 {changes, lastInsertId}, mode 2 the first row or
- * null (queryOne). namespace: another script's,
- * read-only (granted). */
+/* sql(text, params, _, timeoutMs, maxRows, namespace?, lists?, p1..p4?), text, mode and where
+ * the parameters are as the slot says (sql_text_of): mode 0 returns rows, mode 1 {changes,
+ * lastInsertId}, mode 2 the first row or null (queryOne). namespace: another script's, read-only
+ * (granted). */
 static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                            const JSValueRef argv[], JSValueRef *exception)
 {
@@ -879,10 +905,13 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     diag_clear(&d);
     struct str sql;
     uint32_t mode = 0;
-    if (!sql_text_of(ctx, c, argv[0], a, &sql, &mode, exception)) {
+    uint32_t inl = 0;
+    if (!sql_text_of(ctx, c, argv[0], a, &sql, &mode, &inl, exception)) {
         goto out;
     }
-    if (!params_in(ctx, argv[1], a, &params, &nparams, exception)) {
+    if (inl != SQL_INLINE_NONE
+            ? !params_args(ctx, argc, argv, SQL_INLINE_ARG, inl, a, &params, &nparams, exception)
+            : !params_in(ctx, argv[1], a, &params, &nparams, exception)) {
         goto out;
     }
     if (argc > 6 && JSValueIsObject(ctx, argv[6]) &&

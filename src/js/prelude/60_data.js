@@ -458,10 +458,13 @@
 
   // Each distinct SQL text of at most SQL_ID_MAX_UNITS characters gets a small id (at most
   // SQL_IDS, then they start over) that C keeps the text under; the id, whether this call
-  // registers the text, and the mode go to C through a Uint32Array (api_data.c, "The SQL text
-  // of a dbSql call"). Set last, right before the call: reading the options may run scripts.
+  // registers the text, the mode and the number of parameters passed as arguments (up to
+  // SQL_INLINE_MAX; C then reads no array) go to C through a Uint32Array (api_data.c, "The SQL
+  // text of a dbSql call"). Set last, right before the call: reading the options may run
+  // scripts.
   const SQL_IDS = 64;
   const SQL_ID_MAX_UNITS = 2048;
+  const SQL_INLINE_MAX = 4;
   const sqlIds = new Map();
   const dbSlot = N.dbSlot();
   function dbSql(text, values, mode, o, ns, lists) {
@@ -479,7 +482,13 @@
     dbSlot[0] = id === undefined ? SQL_IDS : id;
     dbSlot[1] = register;
     dbSlot[2] = mode;
-    return N.dbSql(t, values, mode, timeoutMs, maxRows, ns, lists);
+    const n = values.length;
+    if (n > SQL_INLINE_MAX) {
+      dbSlot[3] = 0xffffffff;
+      return N.dbSql(t, values, mode, timeoutMs, maxRows, ns, lists);
+    }
+    dbSlot[3] = n;
+    return N.dbSql(t, undefined, mode, timeoutMs, maxRows, ns, lists, values[0], values[1], values[2], values[3]);
   }
 
   function makeDb(ns) {
