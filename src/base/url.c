@@ -1415,7 +1415,7 @@ static const uint16_t canon_bits[256] = {
 };
 
 /* The index of the first byte at or after i that is not of class f (or the end). */
-static size_t run_of(struct str s, size_t i, unsigned f)
+static inline size_t run_of(struct str s, size_t i, unsigned f)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
     /* Four bytes a step while all four are in the class. */
