@@ -25,6 +25,7 @@
 struct sql_col {
     char *decl; /* owned; NULL: no declared type */
     enum db_col_kind kind;
+    bool seen; /* decl and kind are set */
 };
 
 struct sql_entry {
@@ -501,18 +502,16 @@ static void entry_kinds(struct db *db, struct sql_entry *e, struct db_sql_cursor
     if (e->ncols < n) {
         e->cols = mem_realloc(e->cols, n * sizeof(*e->cols));
         memset(e->cols + e->ncols, 0, (n - e->ncols) * sizeof(*e->cols));
-        for (size_t i = e->ncols; i < n; i++) {
-            e->cols[i].kind = (enum db_col_kind) - 1; /* not seen yet */
-        }
         e->ncols = n;
     }
     for (size_t i = 0; i < n; i++) {
         const char *decl = db->drv->column_decltype(cur->st, (int)i);
         struct sql_col *col = &e->cols[i];
-        if ((int)col->kind < 0 || !same_decl(col->decl, decl)) {
+        if (!col->seen || !same_decl(col->decl, decl)) {
             mem_free(col->decl);
             col->decl = decl ? mem_strdup(decl) : NULL;
             col->kind = db_sql_kind_of(decl);
+            col->seen = true;
         }
         cur->kinds[i] = col->kind;
     }
