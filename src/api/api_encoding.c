@@ -11,6 +11,10 @@
  *                                         1 utf-16le, 2 utf-16be), or null for an unknown label
  *   textDecode(decoder, arraybuffer, offset, length, stream)
  *                                         the decoded string, or null on an error in fatal mode
+ *   textDecodeOnce(arraybuffer)           the same without a decoder object, for a call without
+ *                                         stream on a decoder with nothing pending: slots[0] =
+ *                                         offset, [1] = length, [2] = flags (encoding | 0x10
+ *                                         fatal | 0x20 ignoreBOM)
  *   b64Encode(string)                     btoa: base64, or null when a code unit is over 0xFF
  *   b64Decode(string)                     atob: the bytes as a Latin-1 string, or null
  * Limits: strings and byte inputs over API_TEXT_MAX_BYTES throw KilnError LIMIT_EXCEEDED.
@@ -62,22 +66,26 @@ static JSValueRef text_encode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t 
         }
         return JSValueMakeUndefined(ctx);
     }
-    size_t max = JSStringGetMaximumUTF8CStringSize(s);
-    if (max <= API_WEB_BYTES && c->web_bytes != NULL) {
+    /* One call that locks (JSValueToStringCopy above); the code units are read in place (a
+     * Latin-1 string is widened once by JSC) and encoded by base/textcodec. */
+    size_t n = JSStringGetLength(s);
+    const JSChar *u = n > 0 ? JSStringGetCharactersPtr(s) : NULL;
+    if (TEXTCODEC_UTF8_MAX(n) <= API_WEB_BYTES && c->web_bytes != NULL) {
         /* The common case: the bytes go to the context's scratch and the prelude copies them
          * out with Uint8Array.prototype.slice; only the length crosses back. */
-        size_t n = js_string_utf8(s, (char *)c->web_bytes, max);
+        size_t len = n > 0 ? textcodec_encode_utf8(u, n, (char *)c->web_bytes) : 0;
         JSStringRelease(s);
-        return JSValueMakeNumber(ctx, (double)n);
+        return JSValueMakeNumber(ctx, (double)len);
     }
-    char *p = max <= API_TEXT_MAX_BYTES ? mem_alloc(max) : NULL;
-    size_t n = p ? js_string_utf8(s, p, max) : 0;
-    JSStringRelease(s);
-    if (p == NULL) {
+    if (TEXTCODEC_UTF8_MAX(n) + 1 > API_TEXT_MAX_BYTES) {
+        JSStringRelease(s);
         return too_big(ctx, exception);
     }
+    char *p = mem_alloc(TEXTCODEC_UTF8_MAX(n));
+    size_t len = textcodec_encode_utf8(u, n, p);
+    JSStringRelease(s);
     JSValueRef exc = NULL;
-    JSObjectRef a = js_make_bytes(ctx, str_make(p, n), &exc);
+    JSObjectRef a = js_make_bytes(ctx, str_make(p, len), &exc);
     mem_free(p);
     if (exc != NULL) {
         *exception = exc;
@@ -222,6 +230,74 @@ static JSValueRef text_decode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t 
     return r;
 }
 
+/* Decoding flags in slots[2] (the prelude's #flags): the encoding in the low bits. */
+#define DECODE_ENC_MASK   0x3u
+#define DECODE_FATAL      0x10u
+#define DECODE_IGNORE_BOM 0x20u
+
+/* Units a decode builds on the stack; longer inputs get a heap array. */
+#define DECODE_STACK_UNITS 2048
+
+/* The string of UTF-8 bytes decoded straight to UTF-16 (no intermediate UTF-8), or null in
+ * fatal mode on an error. */
+static JSValueRef decode_utf8_once(JSContextRef ctx, struct str bytes, uint32_t flags)
+{
+    JSChar stack[DECODE_STACK_UNITS];
+    JSChar *units = bytes.len <= DECODE_STACK_UNITS ? stack : mem_alloc(bytes.len * sizeof(JSChar));
+    size_t n = 0;
+    int rc = textcodec_utf8_to_utf16(bytes, (flags & DECODE_FATAL) != 0,
+                                     (flags & DECODE_IGNORE_BOM) != 0, units, &n);
+    JSValueRef r = rc == RC_OK ? js_make_string_utf16(ctx, units, n) : JSValueMakeNull(ctx);
+    if (units != stack) {
+        mem_free(units);
+    }
+    return r;
+}
+
+/* textDecodeOnce(arraybuffer): TextDecoder.decode without stream from a decoder with nothing
+ * pending (the common case): no decoder object, and the view's offset and length and the
+ * decoder's flags come in slots[0..2] (written by the prelude: no JSC calls to read them). */
+static JSValueRef text_decode_once_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                      const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL || !JSValueIsObject(ctx, argv[0])) {
+        return js_throw_type_error(ctx, exception, "textDecode needs an ArrayBuffer");
+    }
+    size_t off = c->web_slots[0];
+    size_t len = c->web_slots[1];
+    uint32_t flags = c->web_slots[2];
+    JSValueRef exc = NULL;
+    const char *base = JSObjectGetArrayBufferBytesPtr(ctx, (JSObjectRef)argv[0], &exc);
+    size_t cap = 0;
+    if (base != NULL && exc == NULL) {
+        cap = JSObjectGetArrayBufferByteLength(ctx, (JSObjectRef)argv[0], &exc);
+    } else if (exc == NULL &&
+               JSValueGetTypedArrayType(ctx, argv[0], &exc) != kJSTypedArrayTypeArrayBuffer) {
+        /* Not an ArrayBuffer (a SharedArrayBuffer's view lands here, as in textDecode). */
+        return js_throw_type_error(ctx, exception, "textDecode needs an ArrayBuffer");
+    }
+    if (exc != NULL || off > cap || len > cap - off) {
+        return js_throw_type_error(ctx, exception, "textDecode: bad offset or length");
+    }
+    struct str bytes = str_make(base ? base + off : "", len);
+    if (bytes.len > API_TEXT_MAX_BYTES / 3) {
+        return too_big(ctx, exception);
+    }
+    enum textcodec_encoding enc = (enum textcodec_encoding)(flags & DECODE_ENC_MASK);
+    if (enc == TEXTCODEC_UTF8) {
+        return decode_utf8_once(ctx, bytes, flags);
+    }
+    struct textcodec_decoder d;
+    textcodec_decoder_init(&d, enc, (flags & DECODE_FATAL) != 0, (flags & DECODE_IGNORE_BOM) != 0);
+    struct buf out;
+    buf_init(&out, bytes.len * 3 + 16);
+    int rc = textcodec_decode(&d, bytes, false, &out);
+    JSValueRef r = rc == RC_OK ? js_make_string(ctx, buf_str(&out)) : JSValueMakeNull(ctx);
+    buf_fini(&out);
+    return r;
+}
+
 /* ------------------------------------------------------------------ atob, btoa */
 
 static JSValueRef b64_encode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
@@ -295,6 +371,7 @@ static const struct js_fn encoding_fns[] = {
     { .name = "textEncodeInto", .fn = text_encode_into_fn, .min_args = 2 },
     { .name = "textDecoder", .fn = text_decoder_fn, .min_args = 3 },
     { .name = "textDecode", .fn = text_decode_fn, .min_args = 5 },
+    { .name = "textDecodeOnce", .fn = text_decode_once_fn, .min_args = 1 },
     { .name = "b64Encode", .fn = b64_encode_fn, .min_args = 1 },
     { .name = "b64Decode", .fn = b64_decode_fn, .min_args = 1 },
     { .name = NULL },

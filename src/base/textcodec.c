@@ -209,34 +209,199 @@ int textcodec_decode(struct textcodec_decoder *d, struct str bytes, bool stream,
     return rc;
 }
 
+/*
+ * ASCII runs go sixteen at a time: a test over 64-bit words, then one vector conversion
+ * (GCC/clang vector extensions: SSE2 pack/unpack on x86-64, NEON on arm64; a plain loop
+ * elsewhere). JSC strings are UTF-16 or Latin-1 widened to UTF-16, so ASCII is the common case.
+ */
+#define ASCII_STEP 16
+
+#if defined(__GNUC__)
+typedef uint16_t tc_u16x16 __attribute__((vector_size(32)));
+typedef uint8_t tc_u8x16 __attribute__((vector_size(16)));
+#endif
+
+/* True when the sixteen code units at u are all ASCII; then their bytes are written to d. */
+static bool narrow_ascii16(const uint16_t *u, unsigned char *d)
+{
+    uint64_t w[4];
+    memcpy(w, u, sizeof(w));
+    if (((w[0] | w[1] | w[2] | w[3]) & 0xFF80FF80FF80FF80u) != 0) {
+        return false;
+    }
+#if defined(__GNUC__)
+    tc_u16x16 v;
+    memcpy(&v, u, sizeof(v));
+    tc_u8x16 b = __builtin_convertvector(v, tc_u8x16);
+    memcpy(d, &b, sizeof(b));
+#else
+    for (size_t k = 0; k < ASCII_STEP; k++) {
+        d[k] = (unsigned char)u[k];
+    }
+#endif
+    return true;
+}
+
+/* True when the sixteen bytes at p are all ASCII; then they are written to d as code units. */
+static bool widen_ascii16(const unsigned char *p, uint16_t *d)
+{
+    uint64_t w[2];
+    memcpy(w, p, sizeof(w));
+    if (((w[0] | w[1]) & 0x8080808080808080u) != 0) {
+        return false;
+    }
+#if defined(__GNUC__)
+    tc_u8x16 v;
+    memcpy(&v, p, sizeof(v));
+    tc_u16x16 u = __builtin_convertvector(v, tc_u16x16);
+    memcpy(d, &u, sizeof(u));
+#else
+    for (size_t k = 0; k < ASCII_STEP; k++) {
+        d[k] = p[k];
+    }
+#endif
+    return true;
+}
+
+size_t textcodec_encode_utf8(const uint16_t *units, size_t n, char *dst)
+{
+    unsigned char *d = (unsigned char *)dst;
+    size_t i = 0;
+    size_t w = 0;
+    while (i < n) {
+        if (i + ASCII_STEP <= n && narrow_ascii16(units + i, d + w)) {
+            i += ASCII_STEP;
+            w += ASCII_STEP;
+            continue;
+        }
+        /* Not a block of ASCII: the next block's worth one at a time, so mixed text pays
+         * for one failed block test per sixteen units, not per unit. */
+        size_t stop = n - i > ASCII_STEP ? i + ASCII_STEP : n;
+        while (i < stop) {
+            uint32_t cp = units[i++];
+            if (cp < 0x80) {
+                d[w++] = (unsigned char)cp;
+            } else if (cp < 0x800) {
+                d[w] = (unsigned char)(0xC0 | (cp >> 6));
+                d[w + 1] = (unsigned char)(0x80 | (cp & 0x3F));
+                w += 2;
+            } else if (cp < 0xD800 || cp > 0xDFFF) {
+                d[w] = (unsigned char)(0xE0 | (cp >> 12));
+                d[w + 1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                d[w + 2] = (unsigned char)(0x80 | (cp & 0x3F));
+                w += 3;
+            } else if (cp <= 0xDBFF && i < n && units[i] >= 0xDC00 && units[i] <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (units[i++] - 0xDC00u);
+                d[w] = (unsigned char)(0xF0 | (cp >> 18));
+                d[w + 1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+                d[w + 2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                d[w + 3] = (unsigned char)(0x80 | (cp & 0x3F));
+                w += 4;
+            } else {
+                /* A lone surrogate: U+FFFD. */
+                d[w] = 0xEF;
+                d[w + 1] = 0xBF;
+                d[w + 2] = 0xBD;
+                w += 3;
+            }
+        }
+    }
+    return w;
+}
+
 int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out)
 {
-    /* Encode into a small chunk and append it whole: one buf call per 256 bytes. */
-    char chunk[256];
-    size_t used = 0;
+    /* Encode a chunk of units into a stack buffer and append it whole; a chunk never ends
+     * between the two halves of a surrogate pair. */
+    enum {
+        CHUNK_UNITS = 128
+    };
+
+    char chunk[TEXTCODEC_UTF8_MAX(CHUNK_UNITS + 1)];
     int rc = buf_try_reserve(out, n);
-    for (size_t i = 0; i < n && rc == RC_OK; i++) {
-        uint32_t cp = units[i];
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && units[i + 1] >= 0xDC00 &&
-            units[i + 1] <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (units[i + 1] - 0xDC00u);
-            i++;
-        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-            cp = 0xFFFD;
+    size_t i = 0;
+    while (i < n && rc == RC_OK) {
+        size_t k = n - i < CHUNK_UNITS ? n - i : CHUNK_UNITS;
+        if (i + k < n && units[i + k - 1] >= 0xD800 && units[i + k - 1] <= 0xDBFF) {
+            k++; /* keep a lead surrogate with what follows it */
         }
-        if (used + 4 > sizeof(chunk)) {
-            rc = buf_try_append(out, chunk, used);
-            used = 0;
+        rc = buf_try_append(out, chunk, textcodec_encode_utf8(units + i, k, chunk));
+        i += k;
+    }
+    return rc;
+}
+
+/* True when b may follow the three-byte lead c (Unicode table 3-7: no overlong forms after
+ * E0, no surrogates after ED). */
+static bool second_of_3_ok(unsigned char c, unsigned char b)
+{
+    unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+    return b >= lo && b <= hi;
+}
+
+int textcodec_utf8_to_utf16(struct str bytes, bool fatal, bool ignore_bom, uint16_t *dst,
+                            size_t *out_units)
+{
+    const unsigned char *p = (const unsigned char *)bytes.ptr;
+    size_t n = bytes.len;
+    size_t i = 0;
+    size_t w = 0;
+    int rc = RC_OK;
+    if (!ignore_bom && n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+        i = 3; /* the first code point is U+FEFF: textcodec_decode drops it too */
+    }
+    while (i < n && rc == RC_OK) {
+        if (i + ASCII_STEP <= n && widen_ascii16(p + i, dst + w)) {
+            i += ASCII_STEP;
+            w += ASCII_STEP;
+            continue;
         }
-        if (cp < 0x80) {
-            chunk[used++] = (char)cp;
-        } else {
-            used += (size_t)utf8_encode(cp, chunk + used);
+        /* As in textcodec_encode_utf8: a block's worth one at a time. Two- and three-byte
+         * sequences are checked inline; four-byte and ill-formed ones go to base/utf8. */
+        size_t stop = n - i > ASCII_STEP ? i + ASCII_STEP : n;
+        while (i < stop) {
+            unsigned char c = p[i];
+            if (c < 0x80) {
+                dst[w++] = c;
+                i++;
+                continue;
+            }
+            if (c >= 0xC2 && c <= 0xDF && n - i >= 2 && (p[i + 1] & 0xC0) == 0x80) {
+                dst[w++] = (uint16_t)(((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu));
+                i += 2;
+                continue;
+            }
+            if (c >= 0xE0 && c <= 0xEF && n - i >= 3 && second_of_3_ok(c, p[i + 1]) &&
+                (p[i + 2] & 0xC0) == 0x80) {
+                dst[w++] = (uint16_t)(((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) |
+                                      (p[i + 2] & 0x3Fu));
+                i += 3;
+                continue;
+            }
+            uint32_t cp = 0;
+            int k = utf8_decode(bytes.ptr + i, n - i, &cp);
+            if (k < 0) {
+                if (fatal) {
+                    rc = RC_INVAL;
+                    break;
+                }
+                dst[w++] = 0xFFFD;
+                i += utf8_bad_len(bytes.ptr + i, n - i);
+                continue;
+            }
+            i += (size_t)k;
+            if (cp >= 0x10000) {
+                cp -= 0x10000;
+                dst[w] = (uint16_t)(0xD800 + (cp >> 10));
+                dst[w + 1] = (uint16_t)(0xDC00 + (cp & 0x3FF));
+                w += 2;
+            } else {
+                dst[w++] = (uint16_t)cp;
+            }
         }
     }
-    if (rc == RC_OK && used > 0) {
-        rc = buf_try_append(out, chunk, used);
-    }
+    *out_units = w;
     return rc;
 }
 

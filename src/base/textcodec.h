@@ -53,6 +53,24 @@ WARN_UNUSED int textcodec_decode(struct textcodec_decoder *d, struct str bytes, 
  * become U+FFFD. RC_OK or RC_LIMIT. */
 WARN_UNUSED int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out);
 
+/* The largest number of UTF-8 bytes textcodec_encode_utf8 writes for n code units. */
+#define TEXTCODEC_UTF8_MAX(n) ((n)*3)
+
+/* Write the UTF-8 encoding of n WTF-16 code units to dst, which has room for
+ * TEXTCODEC_UTF8_MAX(n) bytes; lone surrogates become U+FFFD. Returns the bytes written.
+ * ASCII goes sixteen code units per step. */
+size_t textcodec_encode_utf8(const uint16_t *units, size_t n, char *dst);
+
+/*
+ * Decode a whole UTF-8 input (TextDecoder.decode without stream, from a fresh decoder)
+ * straight to UTF-16 code units, the form a JS string is made of: ill-formed sequences become
+ * U+FFFD (maximal subparts, as textcodec_decode), a leading BOM is dropped unless ignore_bom.
+ * dst has room for bytes.len units (never more are needed). RC_OK with *out_units; RC_INVAL
+ * when fatal and the input is ill-formed (dst then holds a prefix).
+ */
+WARN_UNUSED int textcodec_utf8_to_utf16(struct str bytes, bool fatal, bool ignore_bom,
+                                        uint16_t *dst, size_t *out_units);
+
 /* Append the UTF-16LE bytes of UTF-8 text (ill-formed parts become U+FFFD). RC_OK, RC_LIMIT. */
 WARN_UNUSED int textcodec_utf8_to_utf16le(struct str text, struct buf *out);
 

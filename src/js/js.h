@@ -159,6 +159,12 @@ char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValue
 /* Make a JS string from UTF-8 (invalid sequences become U+FFFD). */
 JSValueRef js_make_string(JSContextRef ctx, struct str s);
 
+/* Make a JS string from n UTF-16 code units (copied): the cheapest way in through the C API
+ * (JSC copies twice: into the JSStringRef, then into the heap string). Decode into a stack or
+ * scratch array with textcodec_utf8_to_utf16 first when the text is UTF-8 and must be checked
+ * the TextDecoder way. */
+JSValueRef js_make_string_utf16(JSContextRef ctx, const uint16_t *units, size_t n);
+
 /* Read a property by a cached name; never throws (a throwing getter gives undefined and sets
  * *out_exception when out_exception is not NULL). */
 JSValueRef js_get(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef *out_exception);

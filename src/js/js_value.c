@@ -12,48 +12,12 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/rc.h"
+#include "base/textcodec.h"
 #include "base/utf8.h"
 #include "js/js.h"
 
 #define UTF16_STACK          2048
 #define JSON_BUILD_MAX_DEPTH 256
-
-/* Decode UTF-8 (replacing ill-formed sequences with U+FFFD) into UTF-16 code units. */
-static size_t utf8_to_utf16(struct str s, JSChar *out)
-{
-    size_t n = 0;
-    size_t i = 0;
-    while (i < s.len) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        if (c < 0x80) {
-            /* A run of ASCII: widened with no decoding. */
-            const unsigned char *p = (const unsigned char *)s.ptr + i;
-            size_t run = utf8_ascii_prefix(s.ptr + i, s.len - i);
-            for (size_t k = 0; k < run; k++) {
-                out[n + k] = p[k];
-            }
-            n += run;
-            i += run;
-            continue;
-        }
-        uint32_t cp;
-        int used = utf8_decode(s.ptr + i, s.len - i, &cp);
-        if (used < 0) {
-            out[n++] = 0xFFFD;
-            i += utf8_bad_len(s.ptr + i, s.len - i);
-            continue;
-        }
-        i += (size_t)used;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            out[n++] = (JSChar)(0xD800 + (cp >> 10));
-            out[n++] = (JSChar)(0xDC00 + (cp & 0x3FF));
-        } else {
-            out[n++] = (JSChar)cp;
-        }
-    }
-    return n;
-}
 
 JSStringRef js_string_new(struct str s)
 {
@@ -63,12 +27,22 @@ JSStringRef js_string_new(struct str s)
     JSChar stack[UTF16_STACK];
     /* UTF-16 never needs more code units than UTF-8 has bytes. */
     JSChar *units = s.len <= UTF16_STACK ? stack : mem_alloc(s.len * sizeof(JSChar));
-    size_t n = utf8_to_utf16(s, units);
+    size_t n = 0;
+    /* Not fatal: cannot fail. The BOM is text here (ignore_bom). */
+    IGNORE_RC(textcodec_utf8_to_utf16(s, false, true, units, &n));
     JSStringRef r = JSStringCreateWithCharacters(units, n);
     if (units != stack) {
         mem_free(units);
     }
     return r;
+}
+
+JSValueRef js_make_string_utf16(JSContextRef ctx, const uint16_t *units, size_t n)
+{
+    JSStringRef js = JSStringCreateWithCharacters(units, n);
+    JSValueRef v = JSValueMakeString(ctx, js);
+    JSStringRelease(js);
+    return v;
 }
 
 JSValueRef js_make_string(JSContextRef ctx, struct str s)
@@ -91,31 +65,19 @@ size_t js_utf16_length(const char *p, size_t n)
     return units;
 }
 
-/* JSStringGetUTF8CString stops at the first lone surrogate, which the unit count shows; only
- * then are the code units converted here. */
+/* From the code units (JSStringGetUTF8CString converts one character per call into WTF's
+ * converter, about 29 instructions a byte, and stops at a lone surrogate; an 8-bit string's
+ * units are widened once by JSStringGetCharactersPtr, about 5 a byte). */
 size_t js_string_utf8(JSStringRef s, char *dst, size_t cap)
 {
-    size_t n = JSStringGetUTF8CString(s, dst, cap);
-    n = n ? n - 1 : 0;
     size_t len = JSStringGetLength(s);
-    if (js_utf16_length(dst, n) == len) {
-        return n;
+    size_t n = 0;
+    DEBUG_ASSERT(TEXTCODEC_UTF8_MAX(len) < cap);
+    if (len > 0 && TEXTCODEC_UTF8_MAX(len) < cap) {
+        n = textcodec_encode_utf8(JSStringGetCharactersPtr(s), len, dst);
     }
-    const JSChar *u = JSStringGetCharactersPtr(s);
-    size_t w = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint32_t cp = u[i];
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < len && u[i + 1] >= 0xDC00 &&
-            u[i + 1] <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (u[i + 1] - 0xDC00u);
-            i++;
-        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-            cp = 0xFFFD;
-        }
-        w += (size_t)utf8_encode(cp, dst + w);
-    }
-    dst[w] = '\0';
-    return w;
+    dst[n] = '\0';
+    return n;
 }
 
 static int append_jsstring(JSStringRef s, struct buf *b)

@@ -8,7 +8,7 @@
   const K = g.__kiln;
   const N = K.native;
   if (typeof N.textEncode !== "function") return; // js/ unit tests have no host modules
-  const { textEncode, textEncodeInto, textDecoder, textDecode, b64Encode, b64Decode } = N;
+  const { textEncode, textEncodeInto, textDecoder, textDecode, textDecodeOnce, b64Encode, b64Decode } = N;
   const S = K.webSlots;
   const B = N.webBytes(); // textEncode's output when it fits
   const slice = Uint8Array.prototype.slice;
@@ -34,8 +34,13 @@
     }
   }
 
+  // Slots over 2^32 - 1 would wrap: such views take the general path.
+  const SLOT_MAX = 0xffffffff;
+
   class TextDecoder {
-    #d; #enc; #fatal; #ignoreBOM;
+    // #d: the C decoder, used for stream calls and while one is pending (#streaming); a call
+    // without stream from a fresh state goes to textDecodeOnce with #flags (C's slots[2]).
+    #d; #enc; #fatal; #ignoreBOM; #flags; #streaming = false;
     constructor(label = "utf-8", options = {}) {
       const o = options === undefined || options === null ? {} : options;
       if (typeof o !== "object" && typeof o !== "function") {
@@ -47,17 +52,31 @@
       if (d === null) throw new RangeError(`The "${label}" encoding is not supported`);
       this.#d = d;
       this.#enc = NAMES[S[0]];
+      this.#flags = S[0] | (this.#fatal ? 0x10 : 0) | (this.#ignoreBOM ? 0x20 : 0);
     }
     get encoding() { return this.#enc; }
     get fatal() { return this.#fatal; }
     get ignoreBOM() { return this.#ignoreBOM; }
-    decode(input = EMPTY, options = {}) {
+    decode(input = EMPTY, options = undefined) {
       if (!isBytes(input)) {
         throw new TypeError('The "input" argument must be an instance of ArrayBuffer or ArrayBufferView');
       }
-      const stream = options !== null && typeof options === "object" ? Boolean(options.stream) : false;
-      const s = input instanceof ArrayBuffer ? textDecode(this.#d, input, 0, input.byteLength, stream)
-        : textDecode(this.#d, input.buffer, input.byteOffset, input.byteLength, stream);
+      const stream = options !== undefined && options !== null && typeof options === "object"
+        ? Boolean(options.stream) : false;
+      let buf, off, len;
+      if (input instanceof ArrayBuffer) {
+        buf = input; off = 0; len = input.byteLength;
+      } else {
+        buf = input.buffer; off = input.byteOffset; len = input.byteLength;
+      }
+      let s;
+      if (stream || this.#streaming || !(off <= SLOT_MAX && len <= SLOT_MAX)) {
+        s = textDecode(this.#d, buf, off, len, stream);
+        this.#streaming = stream && s !== null;
+      } else {
+        S[0] = off; S[1] = len; S[2] = this.#flags;
+        s = textDecodeOnce(buf);
+      }
       if (s === null) {
         const e = new TypeError(`The encoded data was not valid for encoding ${this.#enc}`);
         e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";
