@@ -15,6 +15,8 @@
  *                                         stream on a decoder with nothing pending: slots[0] =
  *                                         offset, [1] = length, [2] = flags (encoding | 0x10
  *                                         fatal | 0x20 ignoreBOM)
+ *   textDecodeScratch()                   the same for slots[1] bytes the prelude copied to the
+ *                                         byte scratch (a Uint8Array up to API_WEB_BYTES)
  *   b64Encode(string)                     btoa: base64, or null when a code unit is over 0xFF
  *   b64Decode(string)                     atob: the bytes as a Latin-1 string, or null
  * Limits: strings and byte inputs over API_TEXT_MAX_BYTES throw KilnError LIMIT_EXCEEDED.
@@ -254,6 +256,24 @@ static JSValueRef decode_utf8_once(JSContextRef ctx, struct str bytes, uint32_t 
     return r;
 }
 
+/* Decode bytes for a call without stream from a decoder with nothing pending (flags: the
+ * prelude's #flags); the string, or null on an error in fatal mode. */
+static JSValueRef decode_once(JSContextRef ctx, struct str bytes, uint32_t flags)
+{
+    enum textcodec_encoding enc = (enum textcodec_encoding)(flags & DECODE_ENC_MASK);
+    if (enc == TEXTCODEC_UTF8) {
+        return decode_utf8_once(ctx, bytes, flags);
+    }
+    struct textcodec_decoder d;
+    textcodec_decoder_init(&d, enc, (flags & DECODE_FATAL) != 0, (flags & DECODE_IGNORE_BOM) != 0);
+    struct buf out;
+    buf_init(&out, bytes.len * 3 + 16);
+    int rc = textcodec_decode(&d, bytes, false, &out);
+    JSValueRef r = rc == RC_OK ? js_make_string(ctx, buf_str(&out)) : JSValueMakeNull(ctx);
+    buf_fini(&out);
+    return r;
+}
+
 /* textDecodeOnce(arraybuffer): TextDecoder.decode without stream from a decoder with nothing
  * pending (the common case): no decoder object, and the view's offset and length and the
  * decoder's flags come in slots[0..2] (written by the prelude: no JSC calls to read them). */
@@ -266,7 +286,6 @@ static JSValueRef text_decode_once_fn(JSContextRef ctx, JSObjectRef this_obj, si
     }
     size_t off = c->web_slots[0];
     size_t len = c->web_slots[1];
-    uint32_t flags = c->web_slots[2];
     JSValueRef exc = NULL;
     const char *base = JSObjectGetArrayBufferBytesPtr(ctx, (JSObjectRef)argv[0], &exc);
     size_t cap = 0;
@@ -280,22 +299,23 @@ static JSValueRef text_decode_once_fn(JSContextRef ctx, JSObjectRef this_obj, si
     if (exc != NULL || off > cap || len > cap - off) {
         return js_throw_type_error(ctx, exception, "textDecode: bad offset or length");
     }
-    struct str bytes = str_make(base ? base + off : "", len);
-    if (bytes.len > API_TEXT_MAX_BYTES / 3) {
+    if (len > API_TEXT_MAX_BYTES / 3) {
         return too_big(ctx, exception);
     }
-    enum textcodec_encoding enc = (enum textcodec_encoding)(flags & DECODE_ENC_MASK);
-    if (enc == TEXTCODEC_UTF8) {
-        return decode_utf8_once(ctx, bytes, flags);
+    return decode_once(ctx, str_make(base ? base + off : "", len), c->web_slots[2]);
+}
+
+/* textDecodeScratch(): the same for bytes the prelude copied into the byte scratch
+ * (Uint8Array.prototype.set: no ArrayBuffer object for the view, no JSC call to find the
+ * bytes); slots[1] = length, [2] = flags. */
+static JSValueRef text_decode_scratch_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                         const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL || c->web_bytes == NULL || c->web_slots[1] > API_WEB_BYTES) {
+        return js_throw_type_error(ctx, exception, "textDecodeScratch: no scratch bytes");
     }
-    struct textcodec_decoder d;
-    textcodec_decoder_init(&d, enc, (flags & DECODE_FATAL) != 0, (flags & DECODE_IGNORE_BOM) != 0);
-    struct buf out;
-    buf_init(&out, bytes.len * 3 + 16);
-    int rc = textcodec_decode(&d, bytes, false, &out);
-    JSValueRef r = rc == RC_OK ? js_make_string(ctx, buf_str(&out)) : JSValueMakeNull(ctx);
-    buf_fini(&out);
-    return r;
+    return decode_once(ctx, str_make((const char *)c->web_bytes, c->web_slots[1]), c->web_slots[2]);
 }
 
 /* ------------------------------------------------------------------ atob, btoa */
@@ -372,6 +392,7 @@ static const struct js_fn encoding_fns[] = {
     { .name = "textDecoder", .fn = text_decoder_fn, .min_args = 3 },
     { .name = "textDecode", .fn = text_decode_fn, .min_args = 5 },
     { .name = "textDecodeOnce", .fn = text_decode_once_fn, .min_args = 1 },
+    { .name = "textDecodeScratch", .fn = text_decode_scratch_fn, .min_args = 0 },
     { .name = "b64Encode", .fn = b64_encode_fn, .min_args = 1 },
     { .name = "b64Decode", .fn = b64_decode_fn, .min_args = 1 },
     { .name = NULL },

@@ -8,9 +8,9 @@
   const K = g.__kiln;
   const N = K.native;
   if (typeof N.textEncode !== "function") return; // js/ unit tests have no host modules
-  const { textEncode, textEncodeInto, textDecoder, textDecode, textDecodeOnce, b64Encode, b64Decode } = N;
+  const { textEncode, textEncodeInto, textDecoder, textDecode, textDecodeOnce, textDecodeScratch, b64Encode, b64Decode } = N;
   const S = K.webSlots;
-  const B = N.webBytes(); // textEncode's output when it fits
+  const B = N.webBytes(); // textEncode's output and textDecodeScratch's input when they fit
   const slice = Uint8Array.prototype.slice;
   const NAMES = ["utf-8", "utf-16le", "utf-16be"];
   const EMPTY = new Uint8Array(0);
@@ -34,6 +34,11 @@
     }
   }
 
+  const invalid = (enc) => {
+    const e = new TypeError(`The encoded data was not valid for encoding ${enc}`);
+    e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";
+    return e;
+  };
   // Slots over 2^32 - 1 would wrap: such views take the general path.
   const SLOT_MAX = 0xffffffff;
 
@@ -63,13 +68,26 @@
       }
       const stream = options !== undefined && options !== null && typeof options === "object"
         ? Boolean(options.stream) : false;
+      let s;
+      if (!stream && !this.#streaming && input instanceof Uint8Array) {
+        // The common case: copied into the scratch by a memcpy (B.set), which spares the view
+        // its ArrayBuffer object and C the calls that find the bytes. A detached view has no
+        // bytes to copy (and set would throw).
+        const n = input.byteLength;
+        if (n <= B.length) {
+          if (n > 0) B.set(input);
+          S[1] = n; S[2] = this.#flags;
+          s = textDecodeScratch();
+          if (s === null) throw invalid(this.#enc);
+          return s;
+        }
+      }
       let buf, off, len;
       if (input instanceof ArrayBuffer) {
         buf = input; off = 0; len = input.byteLength;
       } else {
         buf = input.buffer; off = input.byteOffset; len = input.byteLength;
       }
-      let s;
       if (stream || this.#streaming || !(off <= SLOT_MAX && len <= SLOT_MAX)) {
         s = textDecode(this.#d, buf, off, len, stream);
         this.#streaming = stream && s !== null;
@@ -77,11 +95,7 @@
         S[0] = off; S[1] = len; S[2] = this.#flags;
         s = textDecodeOnce(buf);
       }
-      if (s === null) {
-        const e = new TypeError(`The encoded data was not valid for encoding ${this.#enc}`);
-        e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";
-        throw e;
-      }
+      if (s === null) throw invalid(this.#enc);
       return s;
     }
   }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for base/textcodec: labels, BOM, fatal mode, streaming split at every byte. */
+#include <string.h>
+
 #include "base/buf.h"
 #include "base/textcodec.h"
 #include "base/utf8.h"
 #include "harness.h"
+#include "unit/base/textcodec_ref.h"
 
 /* Decode s with every split into two streaming calls; all must give want (or an error). */
 static void check_splits(enum textcodec_encoding enc, bool fatal, struct str s, const char *want)
@@ -111,4 +114,165 @@ TEST(utf8_ascii_prefix_word_at_a_time)
     ASSERT_EQ_SIZE(utf8_ascii_prefix(s, 5), 5);
     ASSERT_EQ_SIZE(utf8_ascii_prefix("abcdefg\x80", 8), 7);
     ASSERT_EQ_SIZE(utf8_ascii_prefix("", 0), 0);
+}
+
+/* textcodec_encode_utf8 (sixteen units per block) against the one-unit-at-a-time reference. */
+static void check_encode(const uint16_t *u, size_t n)
+{
+    static char got[3 * 70000];
+    static char want[3 * 70000];
+    size_t g = textcodec_encode_utf8(u, n, got);
+    size_t w = ref_encode_utf8(u, n, want);
+    ASSERT_EQ_SIZE(g, w);
+    ASSERT_TRUE(memcmp(got, want, w) == 0);
+}
+
+TEST(textcodec_encode_utf8_block_boundaries)
+{
+    /* One special unit (or pair) at every position of ASCII runs up to three blocks long:
+     * the block test must fail exactly where the non-ASCII unit is. */
+    static const uint16_t special[][2] = {
+        { 0x7F, 0 },   { 0x80, 0 },   { 0xFF, 0 },   { 0x7FF, 0 },       { 0x800, 0 },
+        { 0xFFFF, 0 }, { 0xD800, 0 }, { 0xDBFF, 0 }, { 0xDC00, 0 },      { 0xDFFF, 0 },
+        { 0xFEFF, 0 }, { 0x100, 0 },  { 0, 0 },      { 0xD83D, 0xDE00 },
+    };
+    uint16_t u[50];
+    for (size_t len = 0; len <= 48; len++) {
+        for (size_t k = 0; k < ARRAY_LEN(special); k++) {
+            for (size_t at = 0; at < len; at++) {
+                for (size_t i = 0; i < len; i++) {
+                    u[i] = (uint16_t)('a' + i % 26);
+                }
+                u[at] = special[k][0];
+                if (special[k][1] != 0 && at + 1 < len) {
+                    u[at + 1] = special[k][1];
+                }
+                check_encode(u, len);
+            }
+        }
+    }
+    check_encode(u, 0);
+    /* Lone surrogates at the very ends, and a pair split by the end of the input. */
+    const uint16_t ends[] = { 0xDC00, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h',
+                              'i',    'j', 'k', 'l', 'm', 'n', 'o', 'p', 0xD83D };
+    check_encode(ends, ARRAY_LEN(ends));
+    check_encode(ends, 1);
+    check_encode(ends + ARRAY_LEN(ends) - 1, 1);
+    char out[3 * ARRAY_LEN(ends)];
+    size_t n = textcodec_encode_utf8(ends, ARRAY_LEN(ends), out);
+    ASSERT_EQ_SIZE(n, 3 + 16 + 3);
+    ASSERT_TRUE(memcmp(out, "\xEF\xBF\xBD", 3) == 0);
+    ASSERT_TRUE(memcmp(out + n - 3, "\xEF\xBF\xBD", 3) == 0);
+}
+
+/* A small deterministic generator for the random cases (xorshift). */
+static uint32_t rnd_next(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+TEST(textcodec_encode_utf8_random_and_long)
+{
+    static uint16_t u[65536 + 7];
+    uint32_t seed = 0x9E3779B9u;
+    for (int round = 0; round < 300; round++) {
+        size_t n = rnd_next(&seed) % 200;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t r = rnd_next(&seed);
+            /* Mostly ASCII, with every class of unit mixed in. */
+            static const uint16_t pick[] = { 'x', 0xE9, 0x65E5, 0xD83D, 0xDE00, 0x80, 0x7F };
+            u[i] = r % 4 ? (uint16_t)(r >> 8 & 0x7F) : pick[(r >> 8) % ARRAY_LEN(pick)];
+        }
+        check_encode(u, n);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(u); i++) {
+        u[i] = (uint16_t)(i % 5000 == 4999 ? 0x20AC : ' ' + i % 90);
+    }
+    check_encode(u, ARRAY_LEN(u));
+}
+
+/* textcodec_utf8_to_utf16 against textcodec_decode + a plain conversion, in all four
+ * fatal/ignoreBOM modes. */
+static void check_decode(const char *p, size_t n)
+{
+    static uint16_t got[70000];
+    static uint16_t want[70000];
+    for (int mode = 0; mode < 4; mode++) {
+        bool fatal = mode & 1;
+        bool ignore_bom = mode & 2;
+        size_t g = 0;
+        size_t w = 0;
+        int rg = textcodec_utf8_to_utf16(str_make(p, n), fatal, ignore_bom, got, &g);
+        int rw = ref_decode_utf16(str_make(p, n), fatal, ignore_bom, want, &w);
+        ASSERT_EQ_INT(rg, rw);
+        if (rw == RC_OK) {
+            ASSERT_EQ_SIZE(g, w);
+            ASSERT_TRUE(memcmp(got, want, w * sizeof(uint16_t)) == 0);
+        }
+    }
+}
+
+TEST(textcodec_utf8_to_utf16_block_boundaries)
+{
+    static const char *const seqs[] = {
+        "\x80",         "\xC3\xA9",     "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+        "\xE2\x82",     "\xF0\x9F\x98", "\xED\xA0\x80", "\xEF\xBB\xBF",
+        "\xFF",         "\xC0\x80",     "\xC2",         "\xF4\x90\x80\x80",
+        "\xE0\x80\x80", "\xEF\xBF\xBF", "\x7F",
+    };
+    char b[60];
+    for (size_t len = 0; len <= 48; len++) {
+        for (size_t k = 0; k < ARRAY_LEN(seqs); k++) {
+            size_t sl = strlen(seqs[k]);
+            for (size_t at = 0; at + sl <= len; at++) {
+                for (size_t i = 0; i < len; i++) {
+                    b[i] = (char)('a' + i % 26);
+                }
+                memcpy(b + at, seqs[k], sl);
+                check_decode(b, len);
+            }
+        }
+    }
+    check_decode("", 0);
+    check_decode("\xEF\xBB\xBF", 3);
+    check_decode("\xEF\xBB\xBF\xEF\xBB\xBF", 6);
+    check_decode("\xEF\xBB", 2);
+    /* The BOM is dropped unless ignoreBOM; a second one stays. */
+    uint16_t u[8];
+    size_t n = 0;
+    ASSERT_OK(textcodec_utf8_to_utf16(STR("\xEF\xBB\xBFx\xEF\xBB\xBF"), false, false, u, &n));
+    ASSERT_EQ_SIZE(n, 2);
+    ASSERT_EQ_INT(u[0], 'x');
+    ASSERT_EQ_INT(u[1], 0xFEFF);
+    ASSERT_RC(textcodec_utf8_to_utf16(STR("abc\x80"), true, false, u, &n), RC_INVAL);
+}
+
+TEST(textcodec_utf8_to_utf16_random_and_long)
+{
+    static char b[65536 + 5];
+    uint32_t seed = 12345;
+    static const char *const frag[] = { "\xC3\xA9", "\xE6\x97\xA5", "\xF0\x9F\x98\x80",
+                                        "\x80",     "\xED\xA0",     "\xF0\x9F" };
+    for (int round = 0; round < 300; round++) {
+        size_t n = 0;
+        size_t want = rnd_next(&seed) % 200;
+        while (n < want) {
+            uint32_t r = rnd_next(&seed);
+            if (r % 4) {
+                b[n++] = (char)(r >> 8 & 0x7F);
+            } else {
+                const char *f = frag[(r >> 8) % ARRAY_LEN(frag)];
+                memcpy(b + n, f, strlen(f));
+                n += strlen(f);
+            }
+        }
+        check_decode(b, n);
+    }
+    for (size_t i = 0; i < sizeof(b); i++) {
+        b[i] = (char)(i % 7000 == 6999 ? 0xC3 : ' ' + i % 90);
+    }
+    check_decode(b, sizeof(b));
 }
