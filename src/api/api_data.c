@@ -1400,14 +1400,16 @@ static bool key_stack(JSContextRef ctx, JSValueRef v, char *out, struct str *key
 /*
  * cache.get: the prelude gives each distinct key a small id (at most CACHE_KEY_IDS at a time
  * per context) and C keeps the key's UTF-8 under that id, with the stamp of the value last
- * returned for it when that value was a primitive (the prelude keeps that value). The prelude
- * passes the id through a one-slot Uint32Array over struct api_cache_keys.id (reading a JS
- * number argument costs a JSC call). A get by id converts no key and, when the entry still
- * holds that stamp, copies and converts no value: it returns `this` (the natives object, never
- * a cache value) and the prelude answers with the value it kept. Objects, arrays, Dates and
- * Uint8Arrays are made afresh on every get.
+ * returned for it when that value was a primitive of at most CACHE_KEEP_MAX_BYTES stored bytes
+ * (the prelude keeps that value: C says so in the slot's second word). The prelude passes the
+ * id through a two-slot Uint32Array over struct api_cache_keys.slot (reading a JS number
+ * argument costs a JSC call). A get by id converts no key and, when the entry still holds that
+ * stamp, copies and converts no value: it returns `this` (the natives object, never a cache
+ * value) and the prelude answers with the value it kept. Objects, arrays, Dates, Uint8Arrays
+ * and long strings are made afresh on every get (nothing large stays referenced by a context).
  */
-#define CACHE_KEY_IDS 256 /* as KEY_IDS in prelude/60_data.js */
+#define CACHE_KEY_IDS        256 /* as KEY_IDS in prelude/60_data.js */
+#define CACHE_KEEP_MAX_BYTES 4096
 
 struct api_cache_key {
     char *key; /* owned UTF-8, NULL: no key has the id */
@@ -1416,7 +1418,7 @@ struct api_cache_key {
 };
 
 struct api_cache_keys {
-    uint32_t id; /* the argument of cacheGetNew/cacheGetId, written by the prelude */
+    uint32_t slot[2]; /* the id (written by the prelude), keep (1: the prelude keeps the value) */
     struct api_cache_key keys[CACHE_KEY_IDS];
 };
 
@@ -1453,9 +1455,9 @@ static JSValueRef cache_id_slot(JSContextRef ctx, JSObjectRef this_obj, size_t a
     }
     c->cache_keys = mem_calloc(1, sizeof(*c->cache_keys));
     JSValueRef exc = NULL;
-    JSObjectRef a =
-        JSObjectMakeTypedArrayWithBytesNoCopy(ctx, kJSTypedArrayTypeUint32Array, &c->cache_keys->id,
-                                              sizeof(c->cache_keys->id), id_slot_free, NULL, &exc);
+    JSObjectRef a = JSObjectMakeTypedArrayWithBytesNoCopy(
+        ctx, kJSTypedArrayTypeUint32Array, c->cache_keys->slot, sizeof(c->cache_keys->slot),
+        id_slot_free, NULL, &exc);
     if (exc != NULL) {
         *exception = exc;
         return JSValueMakeUndefined(ctx);
@@ -1467,11 +1469,11 @@ static JSValueRef cache_id_slot(JSContextRef ctx, JSObjectRef this_obj, size_t a
 static struct api_cache_key *cache_key_at(JSContextRef ctx, struct api_ctx *c,
                                           JSValueRef *exception)
 {
-    if (c->cache_keys == NULL || c->cache_keys->id >= CACHE_KEY_IDS) {
+    if (c->cache_keys == NULL || c->cache_keys->slot[0] >= CACHE_KEY_IDS) {
         (void)api_throw(ctx, exception, "INTERNAL", STR("cache key id out of range"), STR(""));
         return NULL;
     }
-    return &c->cache_keys->keys[c->cache_keys->id];
+    return &c->cache_keys->keys[c->cache_keys->slot[0]];
 }
 
 /* Look key (with id k) up and answer as described above. */
@@ -1490,13 +1492,14 @@ static JSValueRef cache_lookup(JSContextRef ctx, JSObjectRef this_obj, struct ap
     } else if (rc == RC_OK) {
         bool primitive = false;
         r = cache_decode(ctx, v, a, &primitive);
-        k->stamp = primitive ? stamp : 0;
+        k->stamp = primitive && v.len <= CACHE_KEEP_MAX_BYTES ? stamp : 0;
     } else if (rc != RC_NOTFOUND) {
         r = cache_throw(ctx, exception, rc, &d);
     }
     if (rc != RC_OK) {
         k->stamp = 0;
     }
+    c->cache_keys->slot[1] = k->stamp != 0;
     scratch_done(c, a);
     return r;
 }

@@ -553,8 +553,9 @@
   }
   // cache.get gives each distinct key a small id (at most KEY_IDS at a time, then they start
   // over) that C keeps the key's UTF-8 under; the id goes to C through a one-slot Uint32Array.
-  // When the value is a primitive and the entry still holds it, C returns N itself and the
-  // value is the one kept here (api_data.c: "cache.get"). Hits, misses and the LRU order are
+  // When the value is a short primitive and the entry still holds it, C returns N itself and
+  // the value is the one kept here (C says in idSlot[1] which values to keep; api_data.c:
+  // "cache.get"). Hits, misses and the LRU order are
   // counted in C on every get as before.
   const KEY_IDS = 256;
   const keyIds = new Map();
@@ -576,7 +577,7 @@
       v = N.cacheGetNew(k);
       keyIds.set(k, id);
     }
-    kept[id] = v === null || typeof v !== "object" ? v : undefined;
+    kept[id] = idSlot[1] ? v : undefined;
     return v;
   }
   const cache = {
