@@ -588,7 +588,10 @@ struct col_names {
     size_t n;
     JSStringRef *js;
     char **text;
+    uint64_t stamp; /* new whenever a name changes (the prelude keeps names by stamp) */
 };
+
+static atomic_uint_fast64_t names_counter;
 
 static void col_names_free(void *p)
 {
@@ -603,7 +606,7 @@ static void col_names_free(void *p)
 }
 
 /* The property names of cur's columns (borrowed while the cursor is open). */
-static JSStringRef *col_names_of(struct db_sql_cursor *cur, size_t ncols)
+static struct col_names *col_names_of(struct db_sql_cursor *cur, size_t ncols)
 {
     struct db_sql_aux *aux = db_sql_cursor_aux(cur);
     struct col_names *cn = aux->ptr;
@@ -615,6 +618,7 @@ static JSStringRef *col_names_of(struct db_sql_cursor *cur, size_t ncols)
         cn->n = ncols;
         cn->js = mem_calloc(ncols ? ncols : 1, sizeof(JSStringRef));
         cn->text = mem_calloc(ncols ? ncols : 1, sizeof(char *));
+        cn->stamp = atomic_fetch_add(&names_counter, 1) + 1;
         *aux = (struct db_sql_aux){ .ptr = cn, .free_fn = col_names_free };
     }
     for (size_t i = 0; i < ncols; i++) {
@@ -625,10 +629,11 @@ static JSStringRef *col_names_of(struct db_sql_cursor *cur, size_t ncols)
             }
             mem_free(cn->text[i]);
             cn->text[i] = mem_strndup(name);
+            cn->stamp = atomic_fetch_add(&names_counter, 1) + 1;
             cn->js[i] = js_string_new(name);
         }
     }
-    return cn->js;
+    return cn;
 }
 
 /* The current row of cur as an object with a property per column. */
@@ -644,14 +649,41 @@ static JSObjectRef row_out(JSContextRef ctx, struct db_sql_cursor *cur, JSString
     return o;
 }
 
+/* queryOne's first row as [names, v0, v1, ...] for the prelude to make the object from (a JSC
+ * call per property costs more): names is a JS array of the column names, or undefined when
+ * their stamp is names_seen (the prelude kept them); *out_sent gets the stamp of the names
+ * sent (0: none). */
+static JSValueRef first_row_out(JSContextRef ctx, struct db_sql_cursor *cur,
+                                const struct col_names *cn, uint64_t names_seen, struct arena *a,
+                                uint64_t *out_sent)
+{
+    JSValueRef *vals = arena_alloc(a, (cn->n + 1) * sizeof(JSValueRef));
+    JSValueRef exc = NULL;
+    vals[0] = JSValueMakeUndefined(ctx);
+    if (cn->stamp != names_seen) {
+        JSValueRef *names = arena_alloc(a, (cn->n ? cn->n : 1) * sizeof(JSValueRef));
+        for (size_t i = 0; i < cn->n; i++) {
+            names[i] = JSValueMakeString(ctx, cn->js[i]);
+        }
+        vals[0] = JSObjectMakeArray(ctx, cn->n, names, &exc);
+        *out_sent = cn->stamp;
+    }
+    for (size_t i = 0; i < cn->n; i++) {
+        vals[i + 1] = value_out(ctx, db_sql_column_kind(cur, i), db_sql_column(cur, i), a);
+    }
+    return JSObjectMakeArray(ctx, cn->n + 1, vals, &exc);
+}
+
 /* Read every row of cur (at most max_rows, else DB_ROW_LIMIT) into a JS array, or with
- * first_only, the first row or null (the other rows are still read, for the limit). */
+ * first_only, the first row as first_row_out makes it, or null (the other rows are still
+ * read, for the limit). */
 static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t max_rows,
-                           bool first_only, struct arena *a, struct diag *d,
-                           struct db_sql_error *err, int *out_rc)
+                           bool first_only, uint64_t names_seen, struct arena *a, struct diag *d,
+                           struct db_sql_error *err, uint64_t *out_sent, int *out_rc)
 {
     size_t ncols = db_sql_column_count(cur);
-    JSStringRef *names = col_names_of(cur, ncols);
+    struct col_names *cn = col_names_of(cur, ncols);
+    JSStringRef *names = cn->js;
     JSValueRef exc = NULL;
     JSObjectRef rows = first_only ? NULL : JSObjectMakeArray(ctx, 0, NULL, &exc);
     JSValueRef first = JSValueMakeNull(ctx);
@@ -668,7 +700,7 @@ static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t m
             JSObjectSetPropertyAtIndex(ctx, rows, (unsigned)n, row_out(ctx, cur, names, ncols, a),
                                        &exc);
         } else if (n == 0) {
-            first = row_out(ctx, cur, names, ncols, a);
+            first = first_row_out(ctx, cur, cn, names_seen, a, out_sent);
         }
         n++;
     }
@@ -816,6 +848,7 @@ static JSValueRef exec_result(JSContextRef ctx, int64_t changes, int64_t last_id
 struct api_sql_texts {
     uint32_t slot[4];          /* id, register flag, mode, inline parameters */
     struct str texts[SQL_IDS]; /* owned */
+    uint64_t names[SQL_IDS];   /* stamp of the column names the prelude keeps for the id */
 };
 
 static void sql_slot_free(void *bytes, void *arg)
@@ -846,8 +879,8 @@ static JSValueRef data_slot(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
 /* The SQL text and mode of a dbSql call (text in a, or the registered one). False with an
  * exception set. */
 static bool sql_text_of(JSContextRef ctx, struct api_ctx *c, JSValueRef text, struct arena *a,
-                        struct str *out_sql, uint32_t *out_mode, uint32_t *out_inline,
-                        JSValueRef *exception)
+                        struct str *out_sql, uint32_t *out_id, uint32_t *out_mode,
+                        uint32_t *out_inline, JSValueRef *exception)
 {
     struct api_sql_texts *t = c->sql_texts;
     if (t == NULL || t->slot[0] > SQL_IDS || t->slot[2] > 2 ||
@@ -857,6 +890,7 @@ static bool sql_text_of(JSContextRef ctx, struct api_ctx *c, JSValueRef text, st
     }
     uint32_t id = t->slot[0];
     bool reg = t->slot[1] != 0;
+    *out_id = id;
     *out_mode = t->slot[2];
     *out_inline = t->slot[3];
     if (id < SQL_IDS && !reg) {
@@ -874,6 +908,7 @@ static bool sql_text_of(JSContextRef ctx, struct api_ctx *c, JSValueRef text, st
     *out_sql = js_string_to_arena(s, a);
     JSStringRelease(s);
     if (id < SQL_IDS) {
+        t->names[id] = 0;
         mem_free((void *)t->texts[id].ptr);
         t->texts[id] =
             str_make(mem_dup(out_sql->len ? out_sql->ptr : "", out_sql->len ? out_sql->len : 1),
@@ -904,9 +939,10 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     struct db_sql_cursor *cur = NULL;
     diag_clear(&d);
     struct str sql;
+    uint32_t id = 0;
     uint32_t mode = 0;
     uint32_t inl = 0;
-    if (!sql_text_of(ctx, c, argv[0], a, &sql, &mode, &inl, exception)) {
+    if (!sql_text_of(ctx, c, argv[0], a, &sql, &id, &mode, &inl, exception)) {
         goto out;
     }
     if (inl != SQL_INLINE_NONE
@@ -919,6 +955,7 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         goto out;
     }
     bool exec = mode == 1;
+    uint64_t sent = 0;
     int64_t timeout = clamp_arg(ctx, argc, argv, 3, DATA_DEFAULT_TIMEOUT_MS, DATA_MAX_TIMEOUT_MS);
     int64_t max_rows = clamp_arg(ctx, argc, argv, 4, DATA_DEFAULT_MAX_ROWS, DATA_MAX_ROWS);
     bool by_tx = false;
@@ -932,7 +969,8 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         while ((rc = db_sql_next(cur, &d, &err, &row)) == RC_OK && row) {
         }
     } else if (rc == RC_OK) {
-        r = rows_out(ctx, cur, (size_t)max_rows, mode == 2, a, &d, &err, &rc);
+        uint64_t seen = id < SQL_IDS ? c->sql_texts->names[id] : 0;
+        r = rows_out(ctx, cur, (size_t)max_rows, mode == 2, seen, a, &d, &err, &sent, &rc);
     }
     int64_t changes = 0;
     int64_t last_id = 0;
@@ -945,6 +983,8 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         r = throw_code(ctx, exception, code, d.msg);
     } else if (exec) {
         r = exec_result(ctx, changes, last_id);
+    } else if (sent != 0 && id < SQL_IDS) {
+        c->sql_texts->names[id] = sent; /* the prelude keeps them now */
     }
 out:
     scratch_done(c, a);

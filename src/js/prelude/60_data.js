@@ -485,10 +485,27 @@
     const n = values.length;
     if (n > SQL_INLINE_MAX) {
       dbSlot[3] = 0xffffffff;
-      return N.dbSql(t, values, mode, timeoutMs, maxRows, ns, lists);
+      const r = N.dbSql(t, values, mode, timeoutMs, maxRows, ns, lists);
+      return mode === 2 && r !== null ? rowOf(r, id) : r;
     }
     dbSlot[3] = n;
-    return N.dbSql(t, undefined, mode, timeoutMs, maxRows, ns, lists, values[0], values[1], values[2], values[3]);
+    const r = N.dbSql(t, undefined, mode, timeoutMs, maxRows, ns, lists, values[0], values[1], values[2], values[3]);
+    return mode === 2 && r !== null ? rowOf(r, id) : r;
+  }
+  // queryOne's row comes as [names or undefined (the ones kept for this text id), v0, v1, ...]
+  // (api_data.c, first_row_out); properties are set as C's JSObjectSetProperty did: a failed
+  // or throwing [[Set]] is ignored.
+  const rowNames = [];
+  const reflectSet = Reflect.set;
+  function rowOf(r, id) {
+    let names = r[0];
+    if (names === undefined) names = rowNames[id];
+    else if (id !== undefined) rowNames[id] = names;
+    const o = {};
+    for (let i = 0; i < names.length; i++) {
+      try { reflectSet(o, names[i], r[i + 1]); } catch (e) { /* as JSObjectSetProperty */ }
+    }
+    return o;
   }
 
   function makeDb(ns) {
