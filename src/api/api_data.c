@@ -917,6 +917,25 @@ static bool sql_text_of(JSContextRef ctx, struct api_ctx *c, JSValueRef text, st
     return true;
 }
 
+/* The text, mode and parameters of a dbSql call (sql_text_of; `IN ($n)` lists expanded). False
+ * with an exception set. */
+static bool sql_inputs(JSContextRef ctx, struct api_ctx *c, size_t argc, const JSValueRef argv[],
+                       struct arena *a, struct str *sql, uint32_t *id, uint32_t *mode,
+                       struct db_value **params, size_t *nparams, JSValueRef *exception)
+{
+    uint32_t inl = 0;
+    if (!sql_text_of(ctx, c, argv[0], a, sql, id, mode, &inl, exception)) {
+        return false;
+    }
+    if (inl != SQL_INLINE_NONE
+            ? !params_args(ctx, argc, argv, SQL_INLINE_ARG, inl, a, params, nparams, exception)
+            : !params_in(ctx, argv[1], a, params, nparams, exception)) {
+        return false;
+    }
+    return !(argc > 6 && JSValueIsObject(ctx, argv[6]) &&
+             !expand_or_throw(ctx, argv[6], a, sql, params, nparams, exception));
+}
+
 /* sql(text, params, _, timeoutMs, maxRows, namespace?, lists?, p1..p4?), text, mode and where
  * the parameters are as the slot says (sql_text_of): mode 0 returns rows, mode 1 {changes,
  * lastInsertId}, mode 2 the first row or null (queryOne). namespace: another script's, read-only
@@ -941,17 +960,7 @@ static JSValueRef data_sql(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     struct str sql;
     uint32_t id = 0;
     uint32_t mode = 0;
-    uint32_t inl = 0;
-    if (!sql_text_of(ctx, c, argv[0], a, &sql, &id, &mode, &inl, exception)) {
-        goto out;
-    }
-    if (inl != SQL_INLINE_NONE
-            ? !params_args(ctx, argc, argv, SQL_INLINE_ARG, inl, a, &params, &nparams, exception)
-            : !params_in(ctx, argv[1], a, &params, &nparams, exception)) {
-        goto out;
-    }
-    if (argc > 6 && JSValueIsObject(ctx, argv[6]) &&
-        !expand_or_throw(ctx, argv[6], a, &sql, &params, &nparams, exception)) {
+    if (!sql_inputs(ctx, c, argc, argv, a, &sql, &id, &mode, &params, &nparams, exception)) {
         goto out;
     }
     bool exec = mode == 1;
