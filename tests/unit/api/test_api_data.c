@@ -36,10 +36,18 @@ TEST(api_cache_ttl_with_controllable_clock)
     char *r = tenv_get(&t, "/set");
     ASSERT_EQ_INT(resp_status(r), 200);
     mem_free(r);
+    /* Twice: the second read of each key goes by its id and "short" by the value the prelude
+     * kept (api_data.c "cache.get"), until it expires. */
+    for (int i = 0; i < 2; i++) {
+        r = tenv_get(&t, "/get");
+        ASSERT_EQ_STR(resp_body(r), "[{\"v\":1},\"x\",[1],3,[\"forever\",\"k\",\"short\"]]");
+        mem_free(r);
+    }
+    atomic_fetch_add(&fake_now_ms, 499);
     r = tenv_get(&t, "/get");
     ASSERT_EQ_STR(resp_body(r), "[{\"v\":1},\"x\",[1],3,[\"forever\",\"k\",\"short\"]]");
     mem_free(r);
-    atomic_fetch_add(&fake_now_ms, 500); /* "short" expires exactly now */
+    atomic_fetch_add(&fake_now_ms, 1); /* "short" expires exactly now */
     r = tenv_get(&t, "/get");
     ASSERT_EQ_STR(resp_body(r), "[{\"v\":1},null,[1],2,[\"forever\",\"k\"]]");
     mem_free(r);
