@@ -111,9 +111,10 @@ static void *syncer_main(void *arg)
         if (err != 0) {
             /* The OS may have dropped the pages it failed to write: nothing to retry. Say it
              * loudly; /engine/status counts it. */
+            char buf[128];
             log_error(&sync_log,
                       "fdatasync failed: %s (commits up to %llu may not survive a power loss)",
-                      strerror(err), (unsigned long long)target);
+                      strerror_r(err, buf, sizeof(buf)), (unsigned long long)target);
         }
         pthread_mutex_lock(&s->mu);
         s->syncs++;
