@@ -101,16 +101,25 @@ static int setup_globals(struct api_ctx *c, struct diag *d)
     }
     c->v_anonymous = js_make_string(ctx, STR("<anonymous>"));
     JSValueProtect(ctx, c->v_anonymous);
+    c->v_empty = js_make_string(ctx, STR(""));
+    JSValueProtect(ctx, c->v_empty);
     JSValueRef setup = JSObjectGetProperty(ctx, k, c->names->s[API_N_setup], &exc);
     if (exc != NULL || !JSValueIsObject(ctx, setup)) {
         return diag_set(d, RC_INTERNAL, "prelude did not define __kiln.setup");
     }
-    JSValueRef args[3] = {
+    /* The prototype of request objects (executor contexts only): the prelude puts the query
+     * accessor there. */
+    JSValueRef req_proto = JSValueMakeUndefined(ctx);
+    if (c->ex != NULL) {
+        req_proto = JSObjectGetPrototype(ctx, JSObjectMake(ctx, c->ex->request_class, NULL));
+    }
+    JSValueRef args[4] = {
         js_make_string(ctx, c->ver->uri),
         JSValueMakeNumber(ctx, (double)c->ver->version),
         JSValueMakeBoolean(ctx, c->e ? c->e->cfg.dev : false),
+        req_proto,
     };
-    rc = js_call(ctx, (JSObjectRef)setup, NULL, 3, args, NULL, NULL, d);
+    rc = js_call(ctx, (JSObjectRef)setup, NULL, 4, args, NULL, NULL, d);
     if (rc != RC_OK) {
         return rc;
     }
@@ -221,6 +230,9 @@ void api_ctx_close(struct api_ctx *c)
     }
     if (c->v_anonymous) {
         JSValueUnprotect(ctx, c->v_anonymous);
+    }
+    if (c->v_empty) {
+        JSValueUnprotect(ctx, c->v_empty);
     }
     api_timers_fini(c);
     api_data_ctx_fini(c);

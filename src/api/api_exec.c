@@ -496,14 +496,16 @@ static void run_handler(struct api_executor *ex, struct api_inv *inv, const stru
      * again (response conversion), when no C stack slot may still point at it. */
     inv->request_obj = JSObjectMake(ctx, ex->request_class, inv);
     JSValueProtect(ctx, inv->request_obj);
-    JSValueRef args[5] = {
+    JSValueRef args[6] = {
         handler,
         inv->request_obj,
         js_make_string(ctx, inv->request_id),
         JSValueMakeNumber(ctx, (double)inv->deadline_ms),
         route->handler_name.len ? js_make_string(ctx, route->handler_name) : c->v_anonymous,
+        /* request.query is parsed in JS from this (prelude), when the handler asks for it */
+        inv->req->query.len ? js_make_string(ctx, inv->req->query) : c->v_empty,
     };
-    api_exec_call(inv, c->k_invoke, 5, args);
+    api_exec_call(inv, c->k_invoke, 6, args);
 }
 
 static void run_job(struct api_executor *ex, struct api_job *job)
@@ -608,6 +610,8 @@ static JSValueRef core_utf8_encode(JSContextRef ctx, JSObjectRef this_obj, size_
 static const struct js_fn core_fns[] = {
     { .name = "settle", .fn = core_settle, .min_args = 3 },
     { .name = "respond", .fn = api_respond_fast, .min_args = 3 },
+    { .name = "requestQuery", .fn = api_request_query, .min_args = 1 },
+    { .name = "requestQuerySet", .fn = api_request_query_set, .min_args = 2 },
     { .name = "utf8Decode", .fn = core_utf8_decode, .min_args = 1 },
     { .name = "utf8Encode", .fn = core_utf8_encode, .min_args = 1 },
     { .name = NULL },

@@ -220,6 +220,7 @@ struct api_ctx {
     enum api_phase phase;
     JSObjectRef *handlers; /* per route index: bound function (protected) or NULL */
     JSObjectRef k_invoke;
+    JSValueRef v_empty; /* "" (protected) */
     JSObjectRef k_invoke_rt;
     JSObjectRef k_await;
     JSObjectRef k_to_response;
@@ -694,6 +695,15 @@ struct api_inv {
 
 /* The request class of an executor (lazy getters over struct api_inv). */
 JSClassRef api_request_class_new(void);
+
+/* N.requestQuery(request): request.query computed in C (the prelude's accessor uses it for
+ * requests that have no raw query string stored by K.invoke). */
+JSValueRef api_request_query(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception);
+/* N.requestQuerySet(request, object): the query object the prelude made for it, kept as C's
+ * (an async handler reads request.query through C after its first await). */
+JSValueRef api_request_query_set(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception);
 /* Release the cached values and detach the request object from inv (before responding). */
 void api_request_release(struct api_inv *inv);
 

@@ -502,7 +502,6 @@ static JSValueRef field(JSContextRef ctx, JSObjectRef obj, enum api_req_field f,
     X(host, API_REQ_HOST)                \
     X(path, API_REQ_PATH)                \
     X(rawPath, API_REQ_RAW_PATH)         \
-    X(query, API_REQ_QUERY)              \
     X(params, API_REQ_PARAMS)            \
     X(headers, API_REQ_HEADERS)          \
     X(cookies, API_REQ_COOKIES)          \
@@ -524,8 +523,13 @@ static JSValueRef field(JSContextRef ctx, JSObjectRef obj, enum api_req_field f,
         return field(ctx, obj, id, exception);                                      \
     }
 API_REQ_GETTERS(API_REQ_GETTER_FN)
+API_REQ_GETTER_FN(query, API_REQ_QUERY)
 #undef API_REQ_GETTER_FN
 
+/* Every field but query: the prelude defines query as an accessor of the class's prototype
+ * (K.setup), which parses the raw query string K.invoke stored on the request in JS, without a
+ * call into C (each one drops and re-takes the JSC lock); requestQuery() below serves requests
+ * that did not come through K.invoke. */
 static const JSStaticValue request_values[] = {
 #define API_REQ_STATIC(js, id) \
     { #js, get_##js, NULL, kJSPropertyAttributeReadOnly | kJSPropertyAttributeDontDelete },
@@ -533,6 +537,28 @@ static const JSStaticValue request_values[] = {
 #undef API_REQ_STATIC
         { NULL, NULL, NULL, 0 },
 };
+
+JSValueRef api_request_query(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                             const JSValueRef argv[], JSValueRef *exception)
+{
+    if (!JSValueIsObject(ctx, argv[0])) {
+        return JSValueMakeUndefined(ctx);
+    }
+    return get_query(ctx, (JSObjectRef)argv[0], NULL, exception);
+}
+
+JSValueRef api_request_query_set(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    struct api_inv *inv =
+        JSValueIsObject(ctx, argv[0]) ? JSObjectGetPrivate((JSObjectRef)argv[0]) : NULL;
+    if (inv != NULL && !inv->done && inv->cache[API_REQ_QUERY] == NULL &&
+        JSValueIsObject(ctx, argv[1])) {
+        JSValueProtect(ctx, argv[1]);
+        inv->cache[API_REQ_QUERY] = argv[1];
+    }
+    return JSValueMakeUndefined(ctx);
+}
 
 /* The FormData of inv's body (multipart or urlencoded), or NULL with *exception. */
 static JSValueRef form_data(JSContextRef ctx, struct api_inv *inv, JSValueRef *exception)

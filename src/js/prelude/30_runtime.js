@@ -124,7 +124,52 @@
   });
 
   K.script = Object.freeze({ uri: "", name: "", namespace: "", version: 0 });
-  K.setup = function (uri, version, dev) {
+  // request.query of the request whose handler runs synchronously now is parsed here, from the
+  // raw query string K.invoke got, without a call into C (each one drops and re-takes the JSC
+  // lock). Form text: "&"-separated "name=value" pairs, last wins; text with "%" or "+" needs
+  // decoding (percent-decoding, then UTF-8 with U+FFFD) and goes to C, as does every other
+  // request (after an await, realtime callbacks), where C keeps the value per invocation.
+  let curRequest = null;
+  let curRaw = "";
+  let curQuery;
+  const plainQuery = (raw) => {
+    const o = {};
+    const n = raw.length;
+    let from = 0;
+    while (from < n) {
+      let amp = raw.indexOf("&", from);
+      if (amp === -1) amp = n;
+      if (amp > from) {
+        let eq = raw.indexOf("=", from);
+        if (eq === -1 || eq > amp) eq = amp;
+        const name = raw.slice(from, eq);
+        const value = eq < amp ? raw.slice(eq + 1, amp) : "";
+        if (name === "__proto__") {
+          Object.defineProperty(o, name, { value, writable: true, enumerable: true, configurable: true });
+        } else {
+          o[name] = value;
+        }
+      }
+      from = amp + 1;
+    }
+    return o;
+  };
+  function requestQuery() {
+    if (this !== curRequest || curRequest === null) return N.requestQuery(this);
+    if (curQuery === undefined) {
+      curQuery = curRaw.indexOf("%") !== -1 || curRaw.indexOf("+") !== -1 ? N.requestQuery(this) : plainQuery(curRaw);
+    }
+    return curQuery;
+  }
+
+  let requestProtoHeld = null;
+  K.setup = function (uri, version, dev, requestProto) {
+    if (requestProto) {
+      // JSC caches a class's prototype weakly: held here, every request object of this context
+      // keeps getting this one, with its query accessor.
+      requestProtoHeld = requestProto;
+      Object.defineProperty(requestProto, "query", { get: requestQuery, enumerable: true, configurable: false });
+    }
     const name = uri.split("/").pop();
     K.script = Object.freeze({ uri, name, namespace: uri, version });
     g.kiln = Object.freeze({ version: N.engineVersion || "0.1.0", mode: dev ? "dev" : "prod", instanceId: null, baseUrl: null,
@@ -153,7 +198,7 @@
 
   // One HTTP invocation: build the context and call the handler (a function, or a name that is
   // looked up at call time).
-  K.invoke = function (handler, request, requestId, deadline, handlerName) {
+  K.invoke = function (handler, request, requestId, deadline, handlerName, rawQuery) {
     let fn = handler;
     if (typeof fn !== "function") {
       fn = g[handler];
@@ -165,7 +210,21 @@
       handlerName, request, get params() { return request.params; }, auth: K.anonymousAuth, state: {}, valid: {},
       deadline, meta: {} };
     g.context = context;
-    const r = fn(context);
+    curRequest = request;
+    curRaw = rawQuery;
+    curQuery = undefined;
+    let r;
+    try {
+      r = fn(context);
+    } finally {
+      // Accesses after this (an async handler past its first await) go to C: hand it the value
+      // this handler already has, so that request.query stays the same object.
+      if (curQuery !== undefined && r !== null && typeof r === "object" && typeof r.then === "function") {
+        N.requestQuerySet(request, curQuery);
+      }
+      curRequest = null;
+      curQuery = undefined;
+    }
     // The common case, a Response with a string, bytes or no body: hand it to C in one call
     // (status, "name\nvalue..." and the body) instead of C reading it back field by field.
     if (r instanceof Response) {

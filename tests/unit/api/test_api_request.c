@@ -32,7 +32,16 @@ static const char *const req_src =
     "routeRegistry.registerRoute('/q', (c) => ({ body: { keys: Object.keys(c.request.query),\n"
     "  plain: Object.getPrototypeOf(c.request.query) === Object.prototype,\n"
     "  proto: c.request.query.__proto__, codes: Array.from(c.request.query.bad + "
-    "c.request.query.nul, (ch) => ch.charCodeAt(0)) } }));\n";
+    "c.request.query.nul, (ch) => ch.charCodeAt(0)) } }));\n"
+    "routeRegistry.registerRoute('/q2', (c) => ({ body: { keys: Object.keys(c.request.query),\n"
+    "  q: c.request.query, plain: Object.getPrototypeOf(c.request.query) === Object.prototype,\n"
+    "  same: c.request.query === c.request.query, own: Object.keys(c.request).includes('query') "
+    "} }));\n"
+    "routeRegistry.registerRoute('/qa', async (c) => { const a = c.request.query;\n"
+    "  await null; const b = c.request.query; await new Promise((r) => setTimeout(r, 1));\n"
+    "  return { body: { a, same: a === b && b === c.request.query } }; });\n"
+    "routeRegistry.registerRoute('/qb', async (c) => { await null; const a = c.request.query;\n"
+    "  return { body: { a, same: a === c.request.query } }; });\n";
 
 TEST(api_request_fields)
 {
@@ -71,6 +80,26 @@ TEST(api_request_fields)
     ASSERT_EQ_STR(resp_body(r),
                   "{\"keys\":[\"__proto__\",\"bad\",\"nul\",\"a b\",\"\"],\"plain\":true,"
                   "\"proto\":\"x\",\"codes\":[65533,0]}");
+    mem_free(r);
+    /* The same rules on the JS path (no "%" or "+": parsed in the prelude, not in C). */
+    r = tenv_raw(&t, "GET /q2?__proto__=x&&a=1&b&=e&a=2&c==d&\xc3\xa9=\xff HTTP/1.1\r\nHost: x\r\n"
+                     "Connection: close\r\n\r\n");
+    ASSERT_EQ_INT(resp_status(r), 200);
+    ASSERT_EQ_STR(resp_body(r),
+                  "{\"keys\":[\"__proto__\",\"a\",\"b\",\"\",\"c\",\"\xc3\xa9\"],\"q\":{"
+                  "\"__proto__\":\"x\",\"a\":\"2\",\"b\":\"\",\"\":\"e\",\"c\":\"=d\","
+                  "\"\xc3\xa9\":\"\xef\xbf\xbd\"},\"plain\":true,\"same\":true,\"own\":false}");
+    mem_free(r);
+    /* An async handler: the object read before the first await is the one read after it. */
+    r = tenv_raw(&t, "GET /qa?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ_STR(resp_body(r), "{\"a\":{\"x\":\"1\"},\"same\":true}");
+    mem_free(r);
+    r = tenv_raw(&t, "GET /qb?y=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ_STR(resp_body(r), "{\"a\":{\"y\":\"2\"},\"same\":true}");
+    mem_free(r);
+    r = tenv_raw(&t, "GET /q2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ_STR(resp_body(r),
+                  "{\"keys\":[],\"q\":{},\"plain\":true,\"same\":true,\"own\":false}");
     mem_free(r);
     r = tenv_raw(&t,
                  "POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
