@@ -265,48 +265,48 @@ static bool widen_ascii16(const unsigned char *p, uint16_t *d)
 
 size_t textcodec_encode_utf8(const uint16_t *units, size_t n, char *dst)
 {
-    unsigned char *d = (unsigned char *)dst;
-    size_t i = 0;
-    size_t w = 0;
-    while (i < n) {
-        if (i + ASCII_STEP <= n && narrow_ascii16(units + i, d + w)) {
-            i += ASCII_STEP;
-            w += ASCII_STEP;
+    const uint16_t *u = units;
+    const uint16_t *end = units + n;
+    unsigned char *o = (unsigned char *)dst;
+    while (u < end) {
+        if (end - u >= ASCII_STEP && narrow_ascii16(u, o)) {
+            u += ASCII_STEP;
+            o += ASCII_STEP;
             continue;
         }
         /* Not a block of ASCII: the next block's worth one at a time, so mixed text pays
          * for one failed block test per sixteen units, not per unit. */
-        size_t stop = n - i > ASCII_STEP ? i + ASCII_STEP : n;
-        while (i < stop) {
-            uint32_t cp = units[i++];
+        const uint16_t *stop = end - u > ASCII_STEP ? u + ASCII_STEP : end;
+        while (u < stop) {
+            uint32_t cp = *u++;
             if (cp < 0x80) {
-                d[w++] = (unsigned char)cp;
+                *o++ = (unsigned char)cp;
             } else if (cp < 0x800) {
-                d[w] = (unsigned char)(0xC0 | (cp >> 6));
-                d[w + 1] = (unsigned char)(0x80 | (cp & 0x3F));
-                w += 2;
+                o[0] = (unsigned char)(0xC0 | (cp >> 6));
+                o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+                o += 2;
             } else if (cp < 0xD800 || cp > 0xDFFF) {
-                d[w] = (unsigned char)(0xE0 | (cp >> 12));
-                d[w + 1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                d[w + 2] = (unsigned char)(0x80 | (cp & 0x3F));
-                w += 3;
-            } else if (cp <= 0xDBFF && i < n && units[i] >= 0xDC00 && units[i] <= 0xDFFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (units[i++] - 0xDC00u);
-                d[w] = (unsigned char)(0xF0 | (cp >> 18));
-                d[w + 1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-                d[w + 2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                d[w + 3] = (unsigned char)(0x80 | (cp & 0x3F));
-                w += 4;
+                o[0] = (unsigned char)(0xE0 | (cp >> 12));
+                o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+                o += 3;
+            } else if (cp <= 0xDBFF && u < end && *u >= 0xDC00 && *u <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (*u++ - 0xDC00u);
+                o[0] = (unsigned char)(0xF0 | (cp >> 18));
+                o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+                o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+                o += 4;
             } else {
                 /* A lone surrogate: U+FFFD. */
-                d[w] = 0xEF;
-                d[w + 1] = 0xBF;
-                d[w + 2] = 0xBD;
-                w += 3;
+                o[0] = 0xEF;
+                o[1] = 0xBF;
+                o[2] = 0xBD;
+                o += 3;
             }
         }
     }
-    return w;
+    return (size_t)(o - (unsigned char *)dst);
 }
 
 int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out)
@@ -340,68 +340,74 @@ static bool second_of_3_ok(unsigned char c, unsigned char b)
     return b >= lo && b <= hi;
 }
 
+/* Decode the sequence with a non-ASCII lead at p (p < end) into *o: the bytes used, or 0 when
+ * it is ill-formed in fatal mode. Two- and three-byte sequences are checked inline; four-byte
+ * and ill-formed ones go to base/utf8. */
+static size_t decode_one(const unsigned char *p, const unsigned char *end, bool fatal, uint16_t **o)
+{
+    unsigned char c = p[0];
+    if (c >= 0xC2 && c <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
+        *(*o)++ = (uint16_t)(((c & 0x1Fu) << 6) | (p[1] & 0x3Fu));
+        return 2;
+    }
+    if (c >= 0xE0 && c <= 0xEF && end - p >= 3 && second_of_3_ok(c, p[1]) &&
+        (p[2] & 0xC0) == 0x80) {
+        *(*o)++ = (uint16_t)(((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu));
+        return 3;
+    }
+    const char *q = (const char *)p;
+    size_t left = (size_t)(end - p);
+    uint32_t cp = 0;
+    int k = utf8_decode(q, left, &cp);
+    if (k < 0) {
+        if (fatal) {
+            return 0;
+        }
+        *(*o)++ = 0xFFFD;
+        return utf8_bad_len(q, left);
+    }
+    if (cp >= 0x10000) {
+        cp -= 0x10000;
+        *(*o)++ = (uint16_t)(0xD800 + (cp >> 10));
+        *(*o)++ = (uint16_t)(0xDC00 + (cp & 0x3FF));
+    } else {
+        *(*o)++ = (uint16_t)cp;
+    }
+    return (size_t)k;
+}
+
 int textcodec_utf8_to_utf16(struct str bytes, bool fatal, bool ignore_bom, uint16_t *dst,
                             size_t *out_units)
 {
     const unsigned char *p = (const unsigned char *)bytes.ptr;
-    size_t n = bytes.len;
-    size_t i = 0;
-    size_t w = 0;
+    const unsigned char *end = p + bytes.len;
+    uint16_t *o = dst;
     int rc = RC_OK;
-    if (!ignore_bom && n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
-        i = 3; /* the first code point is U+FEFF: textcodec_decode drops it too */
+    if (!ignore_bom && bytes.len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+        p += 3; /* the first code point is U+FEFF: textcodec_decode drops it too */
     }
-    while (i < n && rc == RC_OK) {
-        if (i + ASCII_STEP <= n && widen_ascii16(p + i, dst + w)) {
-            i += ASCII_STEP;
-            w += ASCII_STEP;
+    while (p < end && rc == RC_OK) {
+        if (end - p >= ASCII_STEP && widen_ascii16(p, o)) {
+            p += ASCII_STEP;
+            o += ASCII_STEP;
             continue;
         }
-        /* As in textcodec_encode_utf8: a block's worth one at a time. Two- and three-byte
-         * sequences are checked inline; four-byte and ill-formed ones go to base/utf8. */
-        size_t stop = n - i > ASCII_STEP ? i + ASCII_STEP : n;
-        while (i < stop) {
-            unsigned char c = p[i];
-            if (c < 0x80) {
-                dst[w++] = c;
-                i++;
+        /* As in textcodec_encode_utf8: a block's worth one at a time. */
+        const unsigned char *stop = end - p > ASCII_STEP ? p + ASCII_STEP : end;
+        while (p < stop) {
+            if (*p < 0x80) {
+                *o++ = *p++;
                 continue;
             }
-            if (c >= 0xC2 && c <= 0xDF && n - i >= 2 && (p[i + 1] & 0xC0) == 0x80) {
-                dst[w++] = (uint16_t)(((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu));
-                i += 2;
-                continue;
+            size_t used = decode_one(p, end, fatal, &o);
+            if (used == 0) {
+                rc = RC_INVAL;
+                break;
             }
-            if (c >= 0xE0 && c <= 0xEF && n - i >= 3 && second_of_3_ok(c, p[i + 1]) &&
-                (p[i + 2] & 0xC0) == 0x80) {
-                dst[w++] = (uint16_t)(((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) |
-                                      (p[i + 2] & 0x3Fu));
-                i += 3;
-                continue;
-            }
-            uint32_t cp = 0;
-            int k = utf8_decode(bytes.ptr + i, n - i, &cp);
-            if (k < 0) {
-                if (fatal) {
-                    rc = RC_INVAL;
-                    break;
-                }
-                dst[w++] = 0xFFFD;
-                i += utf8_bad_len(bytes.ptr + i, n - i);
-                continue;
-            }
-            i += (size_t)k;
-            if (cp >= 0x10000) {
-                cp -= 0x10000;
-                dst[w] = (uint16_t)(0xD800 + (cp >> 10));
-                dst[w + 1] = (uint16_t)(0xDC00 + (cp & 0x3FF));
-                w += 2;
-            } else {
-                dst[w++] = (uint16_t)cp;
-            }
+            p += used;
         }
     }
-    *out_units = w;
+    *out_units = (size_t)(o - dst);
     return rc;
 }
 

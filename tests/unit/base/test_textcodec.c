@@ -254,8 +254,10 @@ TEST(textcodec_utf8_to_utf16_random_and_long)
 {
     static char b[65536 + 5];
     uint32_t seed = 12345;
-    static const char *const frag[] = { "\xC3\xA9", "\xE6\x97\xA5", "\xF0\x9F\x98\x80",
-                                        "\x80",     "\xED\xA0",     "\xF0\x9F" };
+    static const struct str frag[] = {
+        { "\xC3\xA9", 2 }, { "\xE6\x97\xA5", 3 }, { "\xF0\x9F\x98\x80", 4 },
+        { "\x80", 1 },     { "\xED\xA0", 2 },     { "\xF0\x9F", 2 },
+    };
     for (int round = 0; round < 300; round++) {
         size_t n = 0;
         size_t want = rnd_next(&seed) % 200;
@@ -264,9 +266,10 @@ TEST(textcodec_utf8_to_utf16_random_and_long)
             if (r % 4) {
                 b[n++] = (char)(r >> 8 & 0x7F);
             } else {
-                const char *f = frag[(r >> 8) % ARRAY_LEN(frag)];
-                memcpy(b + n, f, strlen(f));
-                n += strlen(f);
+                struct str f = frag[(r >> 8) % ARRAY_LEN(frag)];
+                for (size_t k = 0; k < f.len; k++) {
+                    b[n++] = f.ptr[k];
+                }
             }
         }
         check_decode(b, n);
