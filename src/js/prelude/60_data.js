@@ -466,7 +466,7 @@
   const SQL_ID_MAX_UNITS = 2048;
   const SQL_INLINE_MAX = 4;
   const sqlIds = new Map();
-  const dbSlot = N.dbSlot();
+  const dbSlot = typeof N.dbSlot === "function" ? N.dbSlot() : null; // js/ unit tests: no host modules
   function dbSql(text, values, mode, o, ns, lists) {
     const t = String(text);
     const timeoutMs = o.timeoutMs;
