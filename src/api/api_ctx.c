@@ -184,6 +184,7 @@ int api_ctx_open(struct api_engine *e, struct api_executor *ex, struct js_runtim
     c->js = js_context_new(rt, c);
     if (phase == API_PHASE_BIND && ver->route_count) {
         c->handlers = mem_calloc(ver->route_count, sizeof(JSObjectRef));
+        c->handler_names = mem_calloc(ver->route_count, sizeof(JSValueRef));
     }
     int rc = setup_globals(c, d);
     if (rc == RC_OK) {
@@ -216,6 +217,14 @@ void api_ctx_close(struct api_ctx *c)
             }
         }
         mem_free(c->handlers);
+    }
+    if (c->handler_names) {
+        for (size_t i = 0; i < c->ver->route_count; i++) {
+            if (c->handler_names[i]) {
+                JSValueUnprotect(ctx, c->handler_names[i]);
+            }
+        }
+        mem_free(c->handler_names);
     }
     JSObjectRef *ks[] = { &c->k_invoke,       &c->k_invoke_rt,  &c->k_await,
                           &c->k_to_response,  &c->k_error_info, &c->k_run_init,

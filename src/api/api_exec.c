@@ -496,12 +496,24 @@ static void run_handler(struct api_executor *ex, struct api_inv *inv, const stru
      * again (response conversion), when no C stack slot may still point at it. */
     inv->request_obj = JSObjectMake(ctx, ex->request_class, inv);
     JSValueProtect(ctx, inv->request_obj);
+    /* The handler's name, made once per context and route (JS strings cost two C API calls and
+     * two copies). */
+    JSValueRef name = c->v_anonymous;
+    if (route->handler_name.len && c->handler_names != NULL) {
+        if (c->handler_names[route->index] == NULL) {
+            c->handler_names[route->index] = js_make_string(ctx, route->handler_name);
+            JSValueProtect(ctx, c->handler_names[route->index]);
+        }
+        name = c->handler_names[route->index];
+    } else if (route->handler_name.len) {
+        name = js_make_string(ctx, route->handler_name);
+    }
     JSValueRef args[6] = {
         handler,
         inv->request_obj,
         js_make_string(ctx, inv->request_id),
         JSValueMakeNumber(ctx, (double)inv->deadline_ms),
-        route->handler_name.len ? js_make_string(ctx, route->handler_name) : c->v_anonymous,
+        name,
         /* request.query is parsed in JS from this (prelude), when the handler asks for it */
         inv->req->query.len ? js_make_string(ctx, inv->req->query) : c->v_empty,
     };

@@ -219,6 +219,8 @@ struct api_ctx {
     struct api_version *ver; /* reference held */
     enum api_phase phase;
     JSObjectRef *handlers; /* per route index: bound function (protected) or NULL */
+    JSValueRef *handler_names; /* per route index: its name as a JS string (protected), made
+                                  at its first invocation; NULL with handlers */
     JSObjectRef k_invoke;
     JSValueRef v_empty; /* "" (protected) */
     JSObjectRef k_invoke_rt;
