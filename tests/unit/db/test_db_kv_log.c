@@ -4,6 +4,7 @@
  * and script logs (batched append, filters, cursor paging).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -127,9 +128,12 @@ TEST(db_kv_key_count_rolls_back_with_the_caller)
 }
 
 static const char sql_t_count_of_s[] = "SELECT keys FROM shared_storage_counts WHERE script = 's'";
+static const char sql_t_kv_table[] =
+    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'shared_storage'";
 
 /* Migration 0004 fills the counts from the keys a store already holds: undo it by hand on a
- * store with keys, reopen, and the limit sees them. */
+ * store with keys (and forget 0005 after it, which then runs again), reopen, and the limit sees
+ * them. */
 TEST(db_kv_key_count_migration_counts_existing_keys)
 {
     struct db_options opts = { .kv_keys_max = 3 };
@@ -140,13 +144,60 @@ TEST(db_kv_key_count_migration_counts_existing_keys)
     ASSERT_OK(db_kv_set(db, STR("t"), STR("a"), STR("1"), NULL));
     ASSERT_OK(db->drv->exec(db->conn,
                             "DROP TABLE shared_storage_counts;"
-                            " DELETE FROM schema_migrations WHERE version = 4",
+                            " DELETE FROM schema_migrations WHERE version >= 4",
                             NULL));
     db_close(db);
     db = test_db_open(&opts);
     ASSERT_EQ_INT(test_db_scalar(db, sql_t_count_of_s, NULL, 0, NULL, 0), 3);
     ASSERT_RC(db_kv_set(db, STR("s"), STR("d"), STR("4"), NULL), RC_LIMIT);
     ASSERT_OK(db_kv_set(db, STR("t"), STR("b"), STR("2"), NULL));
+    db_close(db);
+}
+
+/* Migration 0005 rebuilds shared_storage WITHOUT ROWID: every row survives, values of every
+ * size (local, and on overflow pages) read back the same. */
+TEST(db_kv_without_rowid_migration_keeps_every_value)
+{
+    static const size_t sizes[] = { 0, 1, 1000, 1100, 3000, 4100, 5000, 100000 };
+    struct db *db = test_db_open(NULL);
+    char *big = mem_alloc(100000);
+    for (size_t i = 0; i < 100000; i++) {
+        big[i] = (char)('a' + i % 26);
+    }
+    char key[32];
+    for (size_t i = 0; i < ARRAY_LEN(sizes); i++) {
+        int n = snprintf(key, sizeof(key), "k%zu", sizes[i]);
+        ASSERT_OK(db_kv_set(db, STR("s"), str_make(key, (size_t)n), str_make(big, sizes[i]), NULL));
+        ASSERT_OK(db_kv_set(db, STR("t"), str_make(key, (size_t)n), STR("other"), NULL));
+    }
+    /* Back to 0004's shape (an ordinary rowid table) with the same rows, then migrate again. */
+    ASSERT_OK(db->drv->exec(db->conn,
+                            "CREATE TABLE kv_old AS SELECT * FROM shared_storage;"
+                            " DROP TABLE shared_storage;"
+                            " CREATE TABLE shared_storage (script TEXT NOT NULL, key TEXT NOT NULL,"
+                            " value TEXT NOT NULL, updated_ms INTEGER NOT NULL,"
+                            " PRIMARY KEY (script, key));"
+                            " INSERT INTO shared_storage SELECT * FROM kv_old; DROP TABLE kv_old;"
+                            " DELETE FROM schema_migrations WHERE version = 5",
+                            NULL));
+    db_close(db);
+    db = test_db_open(NULL);
+    char sql[256] = "";
+    test_db_scalar(db, sql_t_kv_table, NULL, 0, sql, sizeof(sql));
+    ASSERT_TRUE(strstr(sql, "WITHOUT ROWID") != NULL);
+    struct arena *a = arena_new(0);
+    for (size_t i = 0; i < ARRAY_LEN(sizes); i++) {
+        int n = snprintf(key, sizeof(key), "k%zu", sizes[i]);
+        struct str v;
+        ASSERT_OK(db_kv_get(db, STR("s"), str_make(key, (size_t)n), a, NULL, &v));
+        ASSERT_EQ_SIZE(v.len, sizes[i]);
+        ASSERT_TRUE(sizes[i] == 0 || memcmp(v.ptr, big, sizes[i]) == 0);
+        ASSERT_OK(db_kv_get(db, STR("t"), str_make(key, (size_t)n), a, NULL, &v));
+        ASSERT_EQ_SLICE(v, "other");
+    }
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_count_of_s, NULL, 0, NULL, 0), (int64_t)ARRAY_LEN(sizes));
+    arena_free(a);
+    mem_free(big);
     db_close(db);
 }
 
