@@ -354,6 +354,10 @@ static void start_pending(struct api_executor *ex, struct api_inv *inv, JSValueR
     s->inv = inv;
     inv->slot = idx;
     inv->pending = true;
+    if (inv->request_obj != NULL && !inv->request_held) {
+        JSValueProtect(c->js, inv->request_obj); /* it outlives the call now */
+        inv->request_held = true;
+    }
     api_inv_watch_deadline(inv);
     double token = (double)s->gen * (double)(1u << TOKEN_SLOT_BITS) + (double)idx;
     JSValueRef args[2] = { promise, JSValueMakeNumber(c->js, token) };
@@ -492,10 +496,10 @@ static void run_handler(struct api_executor *ex, struct api_inv *inv, const stru
                           "The route's handler was not re-created in this context");
         return;
     }
-    /* Protected for the whole invocation: api_request_release() touches it after JS ran
-     * again (response conversion), when no C stack slot may still point at it. */
+    /* Not protected: args[] below holds it on this thread's stack for the whole call, which is
+     * where a synchronous handler responds and api_request_release() detaches it. Protected
+     * by start_pending() when the invocation outlives the call. */
     inv->request_obj = JSObjectMake(ctx, ex->request_class, inv);
-    JSValueProtect(ctx, inv->request_obj);
     /* The handler's name, made once per context and route (JS strings cost two C API calls and
      * two copies). */
     JSValueRef name = c->v_anonymous;

@@ -218,7 +218,7 @@ struct api_ctx {
     const struct api_names *names;
     struct api_version *ver; /* reference held */
     enum api_phase phase;
-    JSObjectRef *handlers; /* per route index: bound function (protected) or NULL */
+    JSObjectRef *handlers;     /* per route index: bound function (protected) or NULL */
     JSValueRef *handler_names; /* per route index: its name as a JS string (protected), made
                                   at its first invocation; NULL with handlers */
     JSObjectRef k_invoke;
@@ -670,7 +670,11 @@ struct api_inv {
     const struct http_request *req;
     struct arena *arena; /* the exchange's: gone once done */
     struct api_job *job;
-    JSObjectRef request_obj;               /* protected until it responds */
+    JSObjectRef request_obj; /* see request_held */
+    /* request_obj is protected (until it responds): from the start for realtime callbacks, and
+     * once it outlives the call that made it (start_pending). While that call runs, the
+     * executor's stack holds it (JSC scans it), so a synchronous handler costs no protect. */
+    bool request_held;
     JSValueRef cache[API_REQ_FIELD_COUNT]; /* protected when set */
     uint32_t slot;                         /* when pending */
     bool pending;                          /* parked in the slot table awaiting its promise */

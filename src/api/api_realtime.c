@@ -632,6 +632,7 @@ void api_realtime_run(struct api_inv *inv, struct api_job *job)
     if (job->xch != NULL) {
         inv->request_obj = JSObjectMake(ctx, inv->ex->request_class, inv);
         JSValueProtect(ctx, inv->request_obj);
+        inv->request_held = true;
         request = inv->request_obj;
     }
     JSValueRef undef = JSValueMakeUndefined(ctx);

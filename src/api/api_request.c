@@ -632,7 +632,10 @@ void api_request_release(struct api_inv *inv)
     }
     if (inv->request_obj != NULL) {
         JSObjectSetPrivate(inv->request_obj, NULL);
-        JSValueUnprotect(ctx, inv->request_obj);
+        if (inv->request_held) {
+            JSValueUnprotect(ctx, inv->request_obj);
+            inv->request_held = false;
+        }
         inv->request_obj = NULL;
     }
 }

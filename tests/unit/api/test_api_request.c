@@ -41,7 +41,10 @@ static const char *const req_src =
     "  await null; const b = c.request.query; await new Promise((r) => setTimeout(r, 1));\n"
     "  return { body: { a, same: a === b && b === c.request.query } }; });\n"
     "routeRegistry.registerRoute('/qb', async (c) => { await null; const a = c.request.query;\n"
-    "  return { body: { a, same: a === c.request.query } }; });\n";
+    "  return { body: { a, same: a === c.request.query } }; });\n"
+    "routeRegistry.registerRoute('/gc', (c) => { const m = c.request.method;\n"
+    "  return { body: { m, n: { toJSON() { let a = []; for (let i = 0; i < 200000; i++) "
+    "a.push({ i }); const n = a.length; a = null; return n; } } } }; });\n";
 
 TEST(api_request_fields)
 {
@@ -97,6 +100,14 @@ TEST(api_request_fields)
     r = tenv_raw(&t, "GET /qb?y=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     ASSERT_EQ_STR(resp_body(r), "{\"a\":{\"y\":\"2\"},\"same\":true}");
     mem_free(r);
+    /* The request object of a synchronous handler is not protected: the executor's stack holds
+     * it until the response detaches it, also when converting the returned value runs JS that
+     * collects garbage. */
+    for (int i = 0; i < 5; i++) {
+        r = tenv_raw(&t, "GET /gc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        ASSERT_EQ_STR(resp_body(r), "{\"m\":\"GET\",\"n\":200000}");
+        mem_free(r);
+    }
     r = tenv_raw(&t, "GET /q2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     ASSERT_EQ_STR(resp_body(r),
                   "{\"keys\":[],\"q\":{},\"plain\":true,\"same\":true,\"own\":false}");
