@@ -195,7 +195,8 @@ TEST(db_kv_without_rowid_migration_keeps_every_value)
         ASSERT_OK(db_kv_get(db, STR("t"), str_make(key, (size_t)n), a, NULL, &v));
         ASSERT_EQ_SLICE(v, "other");
     }
-    ASSERT_EQ_INT(test_db_scalar(db, sql_t_count_of_s, NULL, 0, NULL, 0), (int64_t)ARRAY_LEN(sizes));
+    ASSERT_EQ_INT(test_db_scalar(db, sql_t_count_of_s, NULL, 0, NULL, 0),
+                  (int64_t)ARRAY_LEN(sizes));
     arena_free(a);
     mem_free(big);
     db_close(db);
