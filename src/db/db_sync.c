@@ -93,6 +93,39 @@ static struct db_sync_waiter *take_ready(struct db_sync *s)
     return ready;
 }
 
+/* Run the callbacks taken from the list (outside mu: they may take other locks). */
+static void run_ready(struct db_sync_waiter *ready)
+{
+    while (ready != NULL) {
+        struct db_sync_waiter *next = ready->next;
+        ready->fn(ready->arg); /* may free ready */
+        ready = next;
+    }
+}
+
+/* One round (mu not held): make every commit up to target durable, publish it, wake the
+ * waiters and run the callbacks it covers. */
+static void sync_round(struct db_sync *s, uint64_t target)
+{
+    int err = sync_files(s);
+    if (err != 0) {
+        /* The OS may have dropped the pages it failed to write: nothing to retry. Say it loudly;
+         * /engine/status counts it. */
+        char buf[128];
+        log_error(&sync_log,
+                  "fdatasync failed: %s (commits up to %llu may not survive a power loss)",
+                  strerror_r(err, buf, sizeof(buf)), (unsigned long long)target);
+    }
+    pthread_mutex_lock(&s->mu);
+    s->syncs++;
+    s->errors += err != 0;
+    s->synced = target;
+    struct db_sync_waiter *ready = take_ready(s);
+    pthread_cond_broadcast(&s->done);
+    pthread_mutex_unlock(&s->mu);
+    run_ready(ready);
+}
+
 static void *syncer_main(void *arg)
 {
     struct db_sync *s = arg;
@@ -107,27 +140,7 @@ static void *syncer_main(void *arg)
         }
         uint64_t target = s->commits;
         pthread_mutex_unlock(&s->mu);
-        int err = sync_files(s);
-        if (err != 0) {
-            /* The OS may have dropped the pages it failed to write: nothing to retry. Say it
-             * loudly; /engine/status counts it. */
-            char buf[128];
-            log_error(&sync_log,
-                      "fdatasync failed: %s (commits up to %llu may not survive a power loss)",
-                      strerror_r(err, buf, sizeof(buf)), (unsigned long long)target);
-        }
-        pthread_mutex_lock(&s->mu);
-        s->syncs++;
-        s->errors += err != 0;
-        s->synced = target;
-        struct db_sync_waiter *ready = take_ready(s);
-        pthread_cond_broadcast(&s->done);
-        pthread_mutex_unlock(&s->mu);
-        while (ready != NULL) {
-            struct db_sync_waiter *next = ready->next;
-            ready->fn(ready->arg); /* may free ready */
-            ready = next;
-        }
+        sync_round(s, target);
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
@@ -175,12 +188,8 @@ void db_sync_stop(struct db_sync *s)
     }
     /* The syncer synced every noted commit before it stopped, so no waiter is left unless one
      * was queued for a commit never noted (a caller bug): run those too rather than leak. */
-    struct db_sync_waiter *w = s->waiters;
-    while (w != NULL) {
-        struct db_sync_waiter *next = w->next;
-        w->fn(w->arg);
-        w = next;
-    }
+    run_ready(s->waiters);
+    s->waiters = NULL;
     if (s->wal_fd >= 0) {
         (void)close(s->wal_fd);
     }
