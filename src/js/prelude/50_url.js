@@ -8,17 +8,13 @@
 (function (g) {
   const K = g.__kiln;
   const N = K.native;
-  if (typeof N.urlParse !== "function") return; // js/ unit tests have no host modules
-  const { urlParse, urlParseIn, urlSet, urlOrigin, urlCanParse, formSerialize, formGetIn } = N;
-  const S = (K.webSlots = N.webSlots()); // results C returns beside a value
-  // The input of urlParseIn and formGetIn: ASCII strings as bytes from byte 64 of the slots,
-  // their lengths in S[15] and S[14] (api_url.c). Copying them here costs less than C reading
-  // JS strings through JSC's API.
-  const IN = new Uint8Array(S.buffer, 64);
-  // Write the ASCII string s into IN at `at`; false when it is not ASCII or does not fit.
-  const toIn = (s, at) => {
+  // Write the ASCII string s into the byte array dst from index at; false when s is not ASCII
+  // or does not fit. A JIT-compiled loop costs less than any of JSC's C API ways to read a
+  // string (JSValueToStringCopy copies and takes the API lock, JSStringGetCharactersPtr widens
+  // an 8-bit string one byte at a time). URL parsing and TextEncoder (51_encoding.js) use it.
+  const asciiInto = (K.asciiInto = (dst, at, s) => {
     const n = s.length;
-    if (at + n > IN.length) return false;
+    if (at + n > dst.length) return false;
     let i = 0;
     for (; i + 4 <= n; i += 4) { // four at a time: one test, fewer loop steps
       const a = s.charCodeAt(i);
@@ -26,18 +22,26 @@
       const c = s.charCodeAt(i + 2);
       const d = s.charCodeAt(i + 3);
       if ((a | b | c | d) > 0x7f) return false;
-      IN[at + i] = a;
-      IN[at + i + 1] = b;
-      IN[at + i + 2] = c;
-      IN[at + i + 3] = d;
+      dst[at + i] = a;
+      dst[at + i + 1] = b;
+      dst[at + i + 2] = c;
+      dst[at + i + 3] = d;
     }
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c > 0x7f) return false;
-      IN[at + i] = c;
+      dst[at + i] = c;
     }
     return true;
-  };
+  });
+  if (typeof N.urlParse !== "function") return; // js/ unit tests have no host modules
+  const { urlParse, urlParseIn, urlSet, urlOrigin, urlCanParse, formSerialize, formGetIn } = N;
+  const S = (K.webSlots = N.webSlots()); // results C returns beside a value
+  // The input of urlParseIn and formGetIn: ASCII strings as bytes from byte 64 of the slots,
+  // their lengths in S[15] and S[14] (api_url.c). Copying them here costs less than C reading
+  // JS strings through JSC's API.
+  const IN = new Uint8Array(S.buffer, 64);
+  const toIn = (s, at) => asciiInto(IN, at, s);
   const parse = (url) => {
     if (typeof url === "string" && toIn(url, 0)) {
       S[15] = url.length;

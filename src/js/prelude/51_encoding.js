@@ -18,35 +18,12 @@
   const isBytes = (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v) ||
     (typeof SharedArrayBuffer === "function" && v instanceof SharedArrayBuffer);
 
-  // Write the ASCII string s (n code units, n <= B.length) into B: a JIT-compiled loop
-  // costs less than any of JSC's C API ways to read a string (JSValueToStringCopy copies and
-  // takes the API lock, JSStringGetCharactersPtr widens an 8-bit string into a new buffer
-  // one byte at a time). False at the first code unit over 0x7f.
-  const asciiIntoB = (s, n) => {
-    let i = 0;
-    for (; i + 4 <= n; i += 4) { // four at a time: one test, fewer loop steps
-      const a = s.charCodeAt(i);
-      const b = s.charCodeAt(i + 1);
-      const c = s.charCodeAt(i + 2);
-      const d = s.charCodeAt(i + 3);
-      if ((a | b | c | d) > 0x7f) return false;
-      B[i] = a;
-      B[i + 1] = b;
-      B[i + 2] = c;
-      B[i + 3] = d;
-    }
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) return false;
-      B[i] = c;
-    }
-    return true;
-  };
+  const asciiInto = K.asciiInto; // 50_url.js
 
   class TextEncoder {
     get encoding() { return "utf-8"; }
     encode(input = "") {
-      if (typeof input === "string" && input.length <= B.length && asciiIntoB(input, input.length)) {
+      if (typeof input === "string" && asciiInto(B, 0, input)) {
         return slice.call(B, 0, input.length);
       }
       const r = textEncode(input);
