@@ -64,6 +64,8 @@ TEST(str_hex_digit_values)
     ASSERT_EQ_INT(str_hex_digit('G'), -1);
     ASSERT_EQ_INT(str_hex_digit('/'), -1);
     ASSERT_EQ_INT(str_hex_digit(':'), -1);
+    ASSERT_EQ_INT(str_hex_digit('@'), -1);
+    ASSERT_EQ_INT(str_hex_digit('`'), -1);
     ASSERT_EQ_INT(str_hex_digit((char)0xC1), -1);
     ASSERT_EQ_INT(str_hex_digit(-1), -1);
 }
