@@ -9,35 +9,37 @@
 #include "api/api_internal.h"
 #include "base/rc.h"
 
-int api_engine_db_open(struct api_engine *e, struct db **out_db, struct diag *d)
+/* Open a connection with the engine's options; sync: its commits are grouped (or NULL). */
+static int open_store(struct api_engine *e, struct db_sync *sync, struct db **out_db,
+                      struct diag *d)
 {
     *out_db = NULL;
     if (e->cfg.db_path == NULL) {
         return diag_set(d, RC_NOTFOUND, "this Kiln has no store (no data folder configured)");
     }
-    return db_open(e->cfg.db_path, &e->cfg.db_opts, d, out_db);
+    struct db_options opts = e->cfg.db_opts;
+    opts.sync = sync;
+    return db_open(e->cfg.db_path, &opts, d, out_db);
 }
 
-static struct db *open_lazy(struct api_engine *e, struct db **slot, struct diag *d)
+int api_engine_db_open(struct api_engine *e, struct db **out_db, struct diag *d)
 {
-    if (*slot == NULL && api_engine_db_open(e, slot, d) != RC_OK) {
+    return open_store(e, NULL, out_db, d);
+}
+
+static struct db *open_lazy(struct api_engine *e, struct db_sync *sync, struct db **slot,
+                            struct diag *d)
+{
+    if (*slot == NULL && open_store(e, sync, slot, d) != RC_OK) {
         *slot = NULL;
     }
     return *slot;
 }
 
+/* The executors' commits are the grouped ones (e->sync, when group durability is on). */
 struct db *api_executor_db(struct api_executor *ex, struct diag *d)
 {
-    struct api_engine *e = ex->e;
-    if (ex->db == NULL && e->sync != NULL && e->cfg.db_path != NULL) {
-        struct db_options opts = e->cfg.db_opts;
-        opts.sync = e->sync; /* the executors' commits are the grouped ones */
-        if (db_open(e->cfg.db_path, &opts, d, &ex->db) != RC_OK) {
-            ex->db = NULL;
-        }
-        return ex->db;
-    }
-    return open_lazy(e, &ex->db, d);
+    return open_lazy(ex->e, ex->e->sync, &ex->db, d);
 }
 
 /* ------------------------------------------------------------------ group durability */
@@ -52,12 +54,9 @@ static void durable_release(void *arg)
 static bool durable_hold(struct http_gate *g, struct http_exchange *xch)
 {
     struct api_engine *e = CONTAINER_OF(g, struct api_engine, durable_gate);
-    uint64_t seq = db_sync_newest(e->sync);
-    if (db_sync_is_durable(e->sync, seq)) {
-        return false;
-    }
     struct db_sync_waiter *w = arena_alloc(http_exchange_arena(xch), sizeof(*w));
-    return db_sync_defer(e->sync, w, seq, durable_release, xch);
+    /* false (not queued) when those commits are durable already */
+    return db_sync_defer(e->sync, w, db_sync_newest(e->sync), durable_release, xch);
 }
 
 void api_durable_note(struct api_ctx *c)
@@ -102,7 +101,7 @@ struct db *api_ctx_db(struct api_ctx *c, struct diag *d)
     if (c->ex != NULL) {
         return api_executor_db(c->ex, d);
     }
-    return open_lazy(c->e, &c->e->deploy_db, d);
+    return open_lazy(c->e, NULL, &c->e->deploy_db, d);
 }
 
 struct db *api_db_of(JSContextRef ctx, JSValueRef *exception)
