@@ -15,7 +15,9 @@
  *
  * Thread contract: the context's thread.
  */
+#include <assert.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1450,12 +1452,17 @@ static bool key_stack(JSContextRef ctx, JSValueRef v, char *out, struct str *key
  * cache.get: the prelude gives each distinct key a small id (at most CACHE_KEY_IDS at a time
  * per context) and C keeps the key's UTF-8 under that id, with the stamp of the value last
  * returned for it when that value was a primitive of at most CACHE_KEEP_MAX_BYTES stored bytes
- * (the prelude keeps that value: C says so in the slot's second word). The prelude passes the
- * id through a two-slot Uint32Array over struct api_cache_keys.slot (reading a JS number
- * argument costs a JSC call). A get by id converts no key and, when the entry still holds that
- * stamp, copies and converts no value: it returns `this` (the natives object, never a cache
- * value) and the prelude answers with the value it kept. Objects, arrays, Dates, Uint8Arrays
- * and long strings are made afresh on every get (nothing large stays referenced by a context).
+ * (the prelude keeps that value: C says so in io.keep, with the entry's stamp, expiry and
+ * shared slot). The prelude passes the id in io.id (reading a JS number argument costs a JSC
+ * call). A get by id converts no key and, when the entry still holds that stamp, copies and
+ * converts no value: it returns `this` (the natives object, never a cache value) and the
+ * prelude answers with the value it kept. Objects, arrays, Dates, Uint8Arrays and long
+ * strings are made afresh on every get (nothing large stays referenced by a context).
+ *
+ * A repeated get of a kept value does not call in here at all: the prelude reads the entry's
+ * slot in the cache's shared memory (db_cache.h, "Shared memory") and answers while the slot
+ * still holds the stamp and the entry has not expired, recording the use for the LRU there and
+ * the hit in io.reader.hits (docs/internals/api.md, "cache.get").
  */
 #define CACHE_KEY_IDS        256 /* as KEY_IDS in prelude/60_data.js */
 #define CACHE_KEEP_MAX_BYTES 4096
@@ -1466,8 +1473,26 @@ struct api_cache_key {
     uint64_t stamp; /* the entry stamp of the primitive the prelude kept; 0: none */
 };
 
+/* What the prelude sees of a context's keys (cacheIo()[0]: Float64Array F, Uint32Array U). */
+struct api_cache_io {
+    struct db_cache_reader reader; /* F[0]: the hits the prelude answered itself */
+    double stamp;                  /* F[4]: with keep, the entry's stamp, */
+    double expires_ms;             /* F[5]: its expiry (0: never) */
+    uint32_t id;                   /* U[12]: the key id (written by the prelude) */
+    uint32_t keep;                 /* U[13]: 1: the prelude keeps the value returned */
+    uint32_t slot;                 /* U[14]: the entry's shared slot (DB_CACHE_NO_SLOT: none) */
+    uint32_t unused;
+};
+
+static_assert(offsetof(struct api_cache_io, reader.hits) == 0, "F[0] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, stamp) == 4 * 8, "F[4] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, expires_ms) == 5 * 8, "F[5] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, id) == 12 * 4, "U[12] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, slot) == 14 * 4, "U[14] as in 60_data.js");
+
 struct api_cache_keys {
-    uint32_t slot[2]; /* the id (written by the prelude), keep (1: the prelude keeps the value) */
+    struct api_cache_io io;
+    struct db_cache *cache; /* the cache io.reader is open on */
     struct api_cache_key keys[CACHE_KEY_IDS];
 };
 
@@ -1481,6 +1506,7 @@ void api_data_ctx_fini(struct api_ctx *c)
         c->sql_texts = NULL;
     }
     if (c->cache_keys != NULL) {
+        db_cache_reader_close(c->cache_keys->cache, &c->cache_keys->io.reader);
         for (size_t i = 0; i < CACHE_KEY_IDS; i++) {
             mem_free(c->cache_keys->keys[i].key);
         }
@@ -1489,40 +1515,51 @@ void api_data_ctx_fini(struct api_ctx *c)
     }
 }
 
-static void id_slot_free(void *bytes, void *arg)
+static void io_free(void *bytes, void *arg)
 {
-    /* The bytes belong to the context's struct api_cache_keys (api_data_ctx_fini). */
+    /* The bytes belong to the context's struct api_cache_keys (api_data_ctx_fini) or to the
+     * cache (db_cache_shared_mem), which outlives every context. */
 }
 
-/* cacheIdSlot(): the Uint32Array the prelude writes key ids into (once per context). */
-static JSValueRef cache_id_slot(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                                const JSValueRef argv[], JSValueRef *exception)
+/* cacheIo(): [the context's struct api_cache_io, the cache's shared memory] as ArrayBuffers
+ * (once per context); the context's reader is open from now on. */
+static JSValueRef cache_io(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                           const JSValueRef argv[], JSValueRef *exception)
 {
     struct api_ctx *c = api_ctx_of(ctx);
     if (c->cache_keys != NULL) {
-        return api_throw(ctx, exception, "INTERNAL", STR("cacheIdSlot: called twice"), STR(""));
+        return api_throw(ctx, exception, "INTERNAL", STR("cacheIo: called twice"), STR(""));
     }
-    c->cache_keys = mem_calloc(1, sizeof(*c->cache_keys));
+    struct db_cache *cache = api_data_cache();
+    size_t shared_len = 0;
+    void *shared = db_cache_shared_mem(cache, &shared_len);
     JSValueRef exc = NULL;
-    JSObjectRef a = JSObjectMakeTypedArrayWithBytesNoCopy(
-        ctx, kJSTypedArrayTypeUint32Array, c->cache_keys->slot, sizeof(c->cache_keys->slot),
-        id_slot_free, NULL, &exc);
+    JSValueRef v[2];
+    c->cache_keys = mem_calloc(1, sizeof(*c->cache_keys));
+    v[0] = JSObjectMakeArrayBufferWithBytesNoCopy(ctx, &c->cache_keys->io,
+                                                  sizeof(c->cache_keys->io), io_free, NULL, &exc);
+    if (exc == NULL) {
+        v[1] = JSObjectMakeArrayBufferWithBytesNoCopy(ctx, shared, shared_len, io_free, NULL, &exc);
+    }
+    JSObjectRef r = exc == NULL ? JSObjectMakeArray(ctx, 2, v, &exc) : NULL;
     if (exc != NULL) {
         *exception = exc;
         return JSValueMakeUndefined(ctx);
     }
-    return a;
+    c->cache_keys->cache = cache;
+    db_cache_reader_open(cache, cache_ns(c), &c->cache_keys->io.reader);
+    return r;
 }
 
 /* The key whose id the prelude wrote, or NULL with an exception set. */
 static struct api_cache_key *cache_key_at(JSContextRef ctx, struct api_ctx *c,
                                           JSValueRef *exception)
 {
-    if (c->cache_keys == NULL || c->cache_keys->slot[0] >= CACHE_KEY_IDS) {
+    if (c->cache_keys == NULL || c->cache_keys->io.id >= CACHE_KEY_IDS) {
         (void)api_throw(ctx, exception, "INTERNAL", STR("cache key id out of range"), STR(""));
         return NULL;
     }
-    return &c->cache_keys->keys[c->cache_keys->slot[0]];
+    return &c->cache_keys->keys[c->cache_keys->io.id];
 }
 
 /* Look key (with id k) up and answer as described above. */
@@ -1534,21 +1571,25 @@ static JSValueRef cache_lookup(JSContextRef ctx, JSObjectRef this_obj, struct ap
     struct arena *a = scratch_get(c);
     struct diag d;
     struct str v;
-    uint64_t stamp = 0;
-    int rc = db_cache_get_stamped(api_data_cache(), cache_ns(c), key, known, a, &d, &v, &stamp);
-    if (rc == RC_OK && known != 0 && stamp == known) {
+    struct db_cache_found f;
+    int rc = db_cache_get_stamped(c->cache_keys->cache, cache_ns(c), key, known, a, &d, &v, &f);
+    if (rc == RC_OK && known != 0 && f.stamp == known) {
         r = this_obj;
     } else if (rc == RC_OK) {
         bool primitive = false;
         r = cache_decode(ctx, v, a, &primitive);
-        k->stamp = primitive && v.len <= CACHE_KEEP_MAX_BYTES ? stamp : 0;
+        k->stamp = primitive && v.len <= CACHE_KEEP_MAX_BYTES ? f.stamp : 0;
     } else if (rc != RC_NOTFOUND) {
         r = cache_throw(ctx, exception, rc, &d);
     }
     if (rc != RC_OK) {
         k->stamp = 0;
     }
-    c->cache_keys->slot[1] = k->stamp != 0;
+    struct api_cache_io *io = &c->cache_keys->io;
+    io->keep = k->stamp != 0;
+    io->stamp = (double)f.stamp;
+    io->expires_ms = (double)f.expires_ms;
+    io->slot = k->stamp != 0 ? f.slot : DB_CACHE_NO_SLOT;
     scratch_done(c, a);
     return r;
 }
@@ -1722,7 +1763,7 @@ static const struct js_fn data_fns[] = {
     { .name = "dbMigrations", .fn = data_mig_list, .min_args = 0 },
     { .name = "dbChecksum", .fn = data_checksum, .min_args = 1 },
     { .name = "cacheSet", .fn = cache_set, .min_args = 2 },
-    { .name = "cacheIdSlot", .fn = cache_id_slot, .min_args = 0 },
+    { .name = "cacheIo", .fn = cache_io, .min_args = 0 },
     { .name = "cacheGetNew", .fn = cache_get_new, .min_args = 1 },
     { .name = "cacheGetId", .fn = cache_get_id, .min_args = 0 },
     { .name = "cacheHas", .fn = cache_has, .min_args = 1 },

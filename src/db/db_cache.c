@@ -5,12 +5,22 @@
  * everything: every operation is a few map probes and list splices, far shorter than the JS
  * call around it. Expired entries are invisible at once and unlinked by the namespace's next
  * call once per DB_CACHE_SWEEP_INTERVAL_MS, or by db_cache_sweep().
+ *
+ * Readers answer repeated gets from the shared memory (db_cache.h, "Shared memory") without
+ * the mutex, so the LRU order is kept by use sequence values rather than by list moves alone:
+ * every use takes a value from one counter (C under the mutex, readers with an atomic add), the
+ * list is sorted by each entry's `seq` (its last use seen here), and a reader's use lands in
+ * the entry's slot. Eviction looks at the tail: when its slot shows a later use, the entry is
+ * moved to where that use puts it and the next tail is looked at; a tail without a later use is
+ * the least recently used entry of all (every other entry's last use is at least its `seq`).
  * Thread contract: any thread.
  */
 #include "db/db_cache.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +36,10 @@ struct centry {
     size_t value_len;
     int64_t expires_ms; /* 0: never */
     uint64_t stamp;     /* unique in the process (db_cache_get_stamped) */
+    uint64_t seq;       /* the use that placed it in the LRU list (the list is sorted by it) */
+    uint64_t used;      /* its last use by a reader known here (>= seq once folded) */
+    uint32_t slot;      /* its shared slot or DB_CACHE_NO_SLOT */
+    uint32_t seen;      /* the slot's use word when last read (a change: a reader used it) */
 };
 
 struct cns {
@@ -35,23 +49,116 @@ struct cns {
     struct centry *tail;
     size_t bytes;
     int64_t last_sweep_ms;
-    struct db_cache_stats st; /* entries and bytes are computed when read */
+    struct db_cache_stats st;        /* entries and bytes are computed when read */
+    struct db_cache_reader *readers; /* their hits are added to st.hits when read */
 };
+
+/* The shared block (db_cache.h, "Shared memory"). */
+struct cslot {
+    _Atomic double stamp;
+    _Atomic uint32_t used;
+    uint32_t unused;
+};
+
+struct cshared {
+    _Atomic uint32_t seq;
+    uint32_t manual;
+    _Atomic double clock_ms;
+    struct cslot slots[DB_CACHE_SLOTS];
+};
+
+static_assert(sizeof(struct cslot) == 16, "a slot is two 8-byte words");
+static_assert(offsetof(struct cshared, clock_ms) == 8, "W[1] is the manual clock");
+static_assert(offsetof(struct cshared, slots) == 8 * DB_CACHE_SHARED_SLOT_WORD0, "slot 0");
+static_assert(offsetof(struct cslot, used) == 8, "U[4+4i+2] is slot i's use");
+
+#define SEQ_FOLD_SHIFT 30 /* every 2^30 uses, all slots' uses are folded (db_cache.h) */
 
 struct db_cache {
     pthread_mutex_t mu;
     struct db_cache_options opts;
     struct map *spaces; /* namespace -> struct cns * */
     struct cns *last;   /* the namespace of the last call (namespaces live as long as c) */
+    struct cshared *sh;
+    uint32_t *free_slots; /* a ring of DB_CACHE_SLOTS: reused first in, first out */
+    uint32_t free_head;
+    uint32_t free_count;
+    uint64_t seq;        /* the use sequence extended to 64 bits, as last read (mutex held) */
+    uint64_t fold_epoch; /* seq >> SEQ_FOLD_SHIFT at the last fold of every slot's use */
 };
 
 /* Stamps of stored values: process-wide, so no two caches (tests make several) share one. */
 static atomic_uint_fast64_t stamp_counter;
 
-static int64_t mono_now(void *arg)
+static int64_t now_ms(struct db_cache *c)
 {
-    (void)arg;
-    return clk_mono_ms();
+    if (c->opts.manual_clock) {
+        return (int64_t)atomic_load_explicit(&c->sh->clock_ms, memory_order_relaxed);
+    }
+    return clk_realtime_ms();
+}
+
+/* The use sequence now, extended to 64 bits (mutex held; the counter moved less than 2^32
+ * since the last read: readers call in every 2^30 uses). */
+static uint64_t seq_sync(struct db_cache *c)
+{
+    uint32_t v = atomic_load_explicit(&c->sh->seq, memory_order_acquire);
+    c->seq += (uint32_t)(v - (uint32_t)c->seq);
+    return c->seq;
+}
+
+/* Take the next use sequence value (mutex held). */
+static uint64_t seq_take(struct db_cache *c)
+{
+    uint32_t v = atomic_fetch_add_explicit(&c->sh->seq, 1, memory_order_acq_rel);
+    c->seq += (uint32_t)(v - (uint32_t)c->seq);
+    return c->seq;
+}
+
+/* The last use of e: its place in the list or a later use a reader recorded in its slot
+ * (folded into e->used). The slot is read before the sequence, so the recorded value is at
+ * most the sequence read and within 2^32 of it. */
+static uint64_t entry_last_use(struct db_cache *c, struct centry *e)
+{
+    if (e->slot != DB_CACHE_NO_SLOT) {
+        uint32_t u = atomic_load_explicit(&c->sh->slots[e->slot].used, memory_order_acquire);
+        if (u != e->seen) {
+            uint64_t now = seq_sync(c);
+            uint64_t u64 = now - (uint32_t)((uint32_t)now - u);
+            e->seen = u;
+            e->used = u64 > e->used ? u64 : e->used;
+        }
+    }
+    return e->used > e->seq ? e->used : e->seq;
+}
+
+/* Give e a shared slot (if one is free) holding its stamp and use (mutex held). */
+static void slot_attach(struct db_cache *c, struct centry *e)
+{
+    e->used = e->seq;
+    e->seen = (uint32_t)e->seq;
+    e->slot = DB_CACHE_NO_SLOT;
+    if (c->free_count == 0) {
+        return;
+    }
+    e->slot = c->free_slots[c->free_head];
+    c->free_head = (c->free_head + 1) % DB_CACHE_SLOTS;
+    c->free_count--;
+    struct cslot *s = &c->sh->slots[e->slot];
+    atomic_store_explicit(&s->used, e->seen, memory_order_relaxed);
+    atomic_store_explicit(&s->stamp, (double)e->stamp, memory_order_release);
+}
+
+/* Clear e's slot (readers stop answering for it at once) and free it, last in line for reuse. */
+static void slot_detach(struct db_cache *c, struct centry *e)
+{
+    if (e->slot == DB_CACHE_NO_SLOT) {
+        return;
+    }
+    atomic_store_explicit(&c->sh->slots[e->slot].stamp, 0.0, memory_order_release);
+    c->free_slots[(c->free_head + c->free_count) % DB_CACHE_SLOTS] = e->slot;
+    c->free_count++;
+    e->slot = DB_CACHE_NO_SLOT;
 }
 
 struct db_cache *db_cache_new(const struct db_cache_options *opts)
@@ -67,11 +174,46 @@ struct db_cache *db_cache_new(const struct db_cache_options *opts)
     if (c->opts.ns_max_entries == 0) {
         c->opts.ns_max_entries = DB_CACHE_NS_MAX_ENTRIES;
     }
-    if (c->opts.now_ms == NULL) {
-        c->opts.now_ms = mono_now;
+    c->sh = mem_calloc(1, sizeof(*c->sh));
+    c->sh->manual = c->opts.manual_clock ? 1 : 0;
+    c->free_slots = mem_alloc(DB_CACHE_SLOTS * sizeof(*c->free_slots));
+    for (uint32_t i = 0; i < DB_CACHE_SLOTS; i++) {
+        c->free_slots[i] = i;
     }
+    c->free_count = DB_CACHE_SLOTS;
     c->spaces = map_new();
     return c;
+}
+
+/* Lock c and bring its view of the use sequence up to date; every 2^30 uses, fold every slot's
+ * recorded use into its entry (so no recorded use is ever 2^32 values old when read). */
+static int64_t cache_lock(struct db_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t seq = seq_sync(c);
+    if (seq >> SEQ_FOLD_SHIFT != c->fold_epoch) {
+        c->fold_epoch = seq >> SEQ_FOLD_SHIFT;
+        size_t it = 0;
+        struct str k;
+        void *v = NULL;
+        while (map_next(c->spaces, &it, &k, &v)) {
+            for (struct centry *e = ((struct cns *)v)->head; e != NULL; e = e->next) {
+                (void)entry_last_use(c, e);
+            }
+        }
+    }
+    return now_ms(c);
+}
+
+void db_cache_clock_set(struct db_cache *c, int64_t now)
+{
+    atomic_store_explicit(&c->sh->clock_ms, (double)now, memory_order_release);
+}
+
+void *db_cache_shared_mem(struct db_cache *c, size_t *out_len)
+{
+    *out_len = sizeof(*c->sh);
+    return c->sh;
 }
 
 static size_t entry_bytes(const struct centry *e)
@@ -101,6 +243,41 @@ static void lru_unlink(struct cns *ns, struct centry *e)
     e->prev = e->next = NULL;
 }
 
+static void lru_push_front(struct cns *ns, struct centry *e);
+
+/* Put e in the list by e->seq (the list is sorted by it, largest at the head). */
+static void lru_insert_sorted(struct cns *ns, struct centry *e)
+{
+    struct centry *after = NULL;
+    struct centry *at = ns->head;
+    while (at != NULL && at->seq > e->seq) {
+        after = at;
+        at = at->next;
+    }
+    e->prev = after;
+    e->next = at;
+    if (after != NULL) {
+        after->next = e;
+    } else {
+        ns->head = e;
+    }
+    if (at != NULL) {
+        at->prev = e;
+    } else {
+        ns->tail = e;
+    }
+}
+
+/* Make e the most recently used (a use by the caller, mutex held). */
+static void lru_touch(struct db_cache *c, struct cns *ns, struct centry *e)
+{
+    e->seq = seq_take(c);
+    if (ns->head != e) {
+        lru_unlink(ns, e);
+        lru_push_front(ns, e);
+    }
+}
+
 static void lru_push_front(struct cns *ns, struct centry *e)
 {
     e->prev = NULL;
@@ -115,8 +292,9 @@ static void lru_push_front(struct cns *ns, struct centry *e)
 }
 
 /* Unlink e from ns and free it. */
-static void entry_drop(struct cns *ns, struct centry *e)
+static void entry_drop(struct db_cache *c, struct cns *ns, struct centry *e)
 {
+    slot_detach(c, e);
     lru_unlink(ns, e);
     (void)map_remove(ns->entries, e->key);
     ns->bytes -= entry_bytes(e);
@@ -152,19 +330,21 @@ void db_cache_free(struct db_cache *c)
         ns_free(v);
     }
     map_free(c->spaces);
+    mem_free(c->free_slots);
+    mem_free(c->sh);
     pthread_mutex_destroy(&c->mu);
     mem_free(c);
 }
 
 /* Remove the expired entries of ns; returns how many. */
-static size_t ns_sweep(struct cns *ns, int64_t now)
+static size_t ns_sweep(struct db_cache *c, struct cns *ns, int64_t now)
 {
     size_t n = 0;
     struct centry *next = NULL;
     for (struct centry *e = ns->head; e != NULL; e = next) {
         next = e->next;
         if (expired(e, now)) {
-            entry_drop(ns, e);
+            entry_drop(c, ns, e);
             n++;
         }
     }
@@ -187,8 +367,10 @@ static struct cns *ns_get(struct db_cache *c, struct str name, bool create, int6
     if (ns != NULL) {
         c->last = ns;
     }
-    if (ns != NULL && now - ns->last_sweep_ms >= DB_CACHE_SWEEP_INTERVAL_MS) {
-        (void)ns_sweep(ns, now);
+    /* The wall clock may step back: then the next sweep is an interval after the step. */
+    if (ns != NULL && (now - ns->last_sweep_ms >= DB_CACHE_SWEEP_INTERVAL_MS ||
+                       now < ns->last_sweep_ms)) {
+        (void)ns_sweep(c, ns, now);
     }
     return ns;
 }
@@ -207,12 +389,21 @@ static int check_key(struct str ns, struct str key, struct diag *d)
 }
 
 /* Evict least recently used entries (expired ones count as evictions too: they were never
- * removed by a read) until ns holds room for `need` more bytes and one more entry. */
+ * removed by a read) until ns holds room for `need` more bytes and one more entry. A tail a
+ * reader used later than its place in the list moves to where that use puts it first. */
 static void ns_make_room(struct db_cache *c, struct cns *ns, size_t need)
 {
     while (ns->tail != NULL && (ns->bytes + need > c->opts.ns_max_bytes ||
                                 map_count(ns->entries) + 1 > c->opts.ns_max_entries)) {
-        entry_drop(ns, ns->tail);
+        struct centry *t = ns->tail;
+        uint64_t last = entry_last_use(c, t);
+        if (last > t->seq) {
+            lru_unlink(ns, t);
+            t->seq = last;
+            lru_insert_sorted(ns, t);
+            continue;
+        }
+        entry_drop(c, ns, t);
         ns->st.evictions++;
     }
 }
@@ -243,16 +434,17 @@ int db_cache_set(struct db_cache *c, struct str ns_name, struct str key, struct 
     e->value_len = value.len;
     e->stamp = atomic_fetch_add_explicit(&stamp_counter, 1, memory_order_relaxed) + 1;
 
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     e->expires_ms = ttl_ms ? now + ttl_ms : 0;
     struct cns *ns = ns_get(c, ns_name, true, now);
     struct centry *old = map_find(ns->entries, key);
     if (old != NULL) {
-        entry_drop(ns, old);
+        entry_drop(c, ns, old);
     }
     ns_make_room(c, ns, need);
     map_set(ns->entries, e->key, e, NULL);
+    e->seq = seq_take(c);
+    slot_attach(c, e);
     lru_push_front(ns, e);
     ns->bytes += need;
     ns->st.sets++;
@@ -263,26 +455,25 @@ int db_cache_set(struct db_cache *c, struct str ns_name, struct str key, struct 
 int db_cache_get(struct db_cache *c, struct str ns_name, struct str key, struct arena *arena,
                  struct diag *d, struct str *out_value)
 {
-    uint64_t stamp = 0;
-    return db_cache_get_stamped(c, ns_name, key, 0, arena, d, out_value, &stamp);
+    struct db_cache_found found;
+    return db_cache_get_stamped(c, ns_name, key, 0, arena, d, out_value, &found);
 }
 
 int db_cache_get_stamped(struct db_cache *c, struct str ns_name, struct str key,
                          uint64_t known_stamp, struct arena *arena, struct diag *d,
-                         struct str *out_value, uint64_t *out_stamp)
+                         struct str *out_value, struct db_cache_found *out_found)
 {
     *out_value = str_make("", 0);
-    *out_stamp = 0;
+    *out_found = (struct db_cache_found){ .slot = DB_CACHE_NO_SLOT };
     int rc = check_key(ns_name, key, d);
     if (rc != RC_OK) {
         return rc;
     }
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     struct cns *ns = ns_get(c, ns_name, true, now);
     struct centry *e = map_find(ns->entries, key);
     if (e != NULL && expired(e, now)) {
-        entry_drop(ns, e);
+        entry_drop(c, ns, e);
         e = NULL;
     }
     if (e == NULL) {
@@ -290,11 +481,10 @@ int db_cache_get_stamped(struct db_cache *c, struct str ns_name, struct str key,
         rc = RC_NOTFOUND;
     } else {
         ns->st.hits++;
-        if (ns->head != e) {
-            lru_unlink(ns, e);
-            lru_push_front(ns, e);
-        }
-        *out_stamp = e->stamp;
+        lru_touch(c, ns, e);
+        *out_found = (struct db_cache_found){ .stamp = e->stamp,
+                                              .expires_ms = e->expires_ms,
+                                              .slot = e->slot };
         if (e->stamp != known_stamp) {
             *out_value = arena_strdup(arena, str_make(e->value, e->value_len));
         }
@@ -308,8 +498,7 @@ bool db_cache_has(struct db_cache *c, struct str ns_name, struct str key)
     if (ns_name.len == 0 || key.len == 0) {
         return false;
     }
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     struct cns *ns = ns_get(c, ns_name, false, now);
     struct centry *e = ns ? map_find(ns->entries, key) : NULL;
     bool r = e != NULL && !expired(e, now);
@@ -390,15 +579,14 @@ int db_cache_delete(struct db_cache *c, struct str ns_name, struct str pattern, 
                         2 * DB_CACHE_KEY_MAX_BYTES);
     }
     char buf[2 * DB_CACHE_KEY_MAX_BYTES];
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     struct cns *ns = ns_get(c, ns_name, false, now);
     size_t n = 0;
     if (ns != NULL && !has_wildcard(pattern)) {
         struct centry *e = map_find(ns->entries, unescape(pattern, buf));
         if (e != NULL) {
             n += expired(e, now) ? 0 : 1;
-            entry_drop(ns, e);
+            entry_drop(c, ns, e);
         }
     } else if (ns != NULL) {
         struct centry *next = NULL;
@@ -406,7 +594,7 @@ int db_cache_delete(struct db_cache *c, struct str ns_name, struct str pattern, 
             next = e->next;
             if (db_cache_match(pattern, e->key)) {
                 n += expired(e, now) ? 0 : 1;
-                entry_drop(ns, e);
+                entry_drop(c, ns, e);
             }
         }
     }
@@ -435,8 +623,7 @@ int db_cache_keys(struct db_cache *c, struct str ns_name, struct str pattern, st
     if (pattern.len == 0) {
         pattern = STR("*");
     }
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     struct cns *ns = ns_get(c, ns_name, false, now);
     size_t cap = ns ? map_count(ns->entries) : 0;
     struct str *keys = arena_alloc(arena, (cap ? cap : 1) * sizeof(*keys));
@@ -455,13 +642,12 @@ int db_cache_keys(struct db_cache *c, struct str ns_name, struct str pattern, st
 
 size_t db_cache_clear(struct db_cache *c, struct str ns_name)
 {
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     struct cns *ns = ns_get(c, ns_name, false, now);
     size_t n = 0;
     while (ns != NULL && ns->head != NULL) {
         n += expired(ns->head, now) ? 0 : 1;
-        entry_drop(ns, ns->head);
+        entry_drop(c, ns, ns->head);
     }
     if (ns != NULL) {
         ns->st.deletes += n;
@@ -482,8 +668,7 @@ static size_t ns_live(const struct cns *ns, int64_t now)
 
 size_t db_cache_size(struct db_cache *c, struct str ns_name)
 {
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     struct cns *ns = ns_get(c, ns_name, false, now);
     size_t n = ns ? ns_live(ns, now) : 0;
     pthread_mutex_unlock(&c->mu);
@@ -493,13 +678,15 @@ size_t db_cache_size(struct db_cache *c, struct str ns_name)
 void db_cache_stats(struct db_cache *c, struct str ns_name, struct db_cache_stats *out)
 {
     *out = (struct db_cache_stats){ 0 };
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     struct cns *ns = ns_get(c, ns_name, false, now);
     if (ns != NULL) {
         *out = ns->st;
         out->entries = ns_live(ns, now);
         out->bytes = ns->bytes;
+        for (const struct db_cache_reader *r = ns->readers; r != NULL; r = r->next) {
+            out->hits += (uint64_t)atomic_load_explicit(&r->hits, memory_order_relaxed);
+        }
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -507,14 +694,48 @@ void db_cache_stats(struct db_cache *c, struct str ns_name, struct db_cache_stat
 size_t db_cache_sweep(struct db_cache *c)
 {
     size_t n = 0;
-    pthread_mutex_lock(&c->mu);
-    int64_t now = c->opts.now_ms(c->opts.clock_arg);
+    int64_t now = cache_lock(c);
     size_t it = 0;
     struct str k;
     void *v = NULL;
     while (map_next(c->spaces, &it, &k, &v)) {
-        n += ns_sweep(v, now);
+        n += ns_sweep(c, v, now);
     }
     pthread_mutex_unlock(&c->mu);
     return n;
+}
+
+void db_cache_reader_open(struct db_cache *c, struct str ns_name, struct db_cache_reader *r)
+{
+    int64_t now = cache_lock(c);
+    struct cns *ns = ns_get(c, ns_name, true, now);
+    atomic_store_explicit(&r->hits, 0.0, memory_order_relaxed);
+    r->ns = ns;
+    r->prev = NULL;
+    r->next = ns->readers;
+    if (ns->readers != NULL) {
+        ns->readers->prev = r;
+    }
+    ns->readers = r;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void db_cache_reader_close(struct db_cache *c, struct db_cache_reader *r)
+{
+    if (c == NULL || r->ns == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    struct cns *ns = r->ns;
+    ns->st.hits += (uint64_t)atomic_load_explicit(&r->hits, memory_order_relaxed);
+    if (r->prev != NULL) {
+        r->prev->next = r->next;
+    } else {
+        ns->readers = r->next;
+    }
+    if (r->next != NULL) {
+        r->next->prev = r->prev;
+    }
+    r->ns = NULL;
+    pthread_mutex_unlock(&c->mu);
 }

@@ -8,10 +8,19 @@
  *
  * Part of the store's layer (src/db) because it is one of the store's services and, with the
  * PostgreSQL driver, gains a shared table and bus invalidation behind the same functions.
- * Time comes from an injected clock (struct db_cache_options.now_ms), so tests move time by
- * hand instead of sleeping.
+ * Time is the wall clock in milliseconds (clk_realtime_ms, the clock of JavaScript's Date.now),
+ * or a manual clock (struct db_cache_options.manual_clock, db_cache_clock_set) that tests move
+ * by hand instead of sleeping.
  *
- * Thread contract: any thread; every function takes the cache's mutex.
+ * Readers that keep their own copy of a value (the JS prelude, api_data.c "cache.get") answer a
+ * repeated get without calling in here, from memory the cache shares with them
+ * (db_cache_shared_mem): each live entry owns a slot holding its stamp, which changes when the
+ * entry is replaced, deleted, evicted, cleared or swept; readers also record the entry's use
+ * there for the LRU and count their hits in a struct db_cache_reader. The layout and the
+ * protocol are below ("Shared memory").
+ *
+ * Thread contract: any thread; every function takes the cache's mutex except db_cache_match and
+ * db_cache_shared_mem.
  */
 #pragma once
 
@@ -33,14 +42,16 @@
 #define DB_CACHE_ENTRY_OVERHEAD    ((size_t)64) /* bytes counted per entry besides key+value */
 #define DB_CACHE_SWEEP_INTERVAL_MS ((int64_t)1000)
 
-typedef int64_t db_cache_clock_fn(void *arg);
+/* Slots of shared memory for entries (one per live entry; entries beyond get none and are
+ * always answered here). */
+#define DB_CACHE_SLOTS ((uint32_t)65536)
+#define DB_CACHE_NO_SLOT UINT32_MAX
 
-/* Zero fields take the defaults above; now_ms NULL: the monotonic clock (clk_mono_ms). */
+/* Zero fields take the defaults above. */
 struct db_cache_options {
     size_t ns_max_bytes;   /* per namespace: key + value + DB_CACHE_ENTRY_OVERHEAD per entry */
     size_t ns_max_entries; /* per namespace */
-    db_cache_clock_fn *now_ms;
-    void *clock_arg;
+    bool manual_clock;     /* time is what db_cache_clock_set says (starts at 0), not the wall clock */
 };
 
 struct db_cache_stats {
@@ -80,15 +91,22 @@ WARN_UNUSED int db_cache_set(struct db_cache *c, struct str ns, struct str key, 
 WARN_UNUSED int db_cache_get(struct db_cache *c, struct str ns, struct str key, struct arena *arena,
                              struct diag *d, struct str *out_value);
 
+/* What db_cache_get_stamped says about the entry it found (zeros on a miss). */
+struct db_cache_found {
+    uint64_t stamp;     /* never 0; unique in the process to each db_cache_set */
+    int64_t expires_ms; /* 0: never */
+    uint32_t slot;      /* the entry's shared slot, DB_CACHE_NO_SLOT when it has none */
+};
+
 /*
- * As db_cache_get, but *out_stamp gets the entry's stamp (never 0; unique in the process to
- * each db_cache_set, so an equal stamp means the same stored value) and the value is copied
- * only when that stamp differs from known_stamp (else *out_value is empty). Pass 0 when no
- * value is known. Counts a hit and marks the entry most recently used either way.
+ * As db_cache_get, but *out_found tells the entry's stamp (an equal stamp means the same stored
+ * value), expiry and shared slot, and the value is copied only when that stamp differs from
+ * known_stamp (else *out_value is empty). Pass 0 when no value is known. Counts a hit and marks
+ * the entry most recently used either way.
  */
 WARN_UNUSED int db_cache_get_stamped(struct db_cache *c, struct str ns, struct str key,
                                      uint64_t known_stamp, struct arena *arena, struct diag *d,
-                                     struct str *out_value, uint64_t *out_stamp);
+                                     struct str *out_value, struct db_cache_found *out_found);
 
 /* True when key is present and unexpired (neither a hit nor a miss, no LRU change). */
 bool db_cache_has(struct db_cache *c, struct str ns, struct str key);
@@ -122,6 +140,54 @@ void db_cache_stats(struct db_cache *c, struct str ns, struct db_cache_stats *ou
  * many were removed. Each namespace is also swept on its own calls at most once per
  * DB_CACHE_SWEEP_INTERVAL_MS. */
 size_t db_cache_sweep(struct db_cache *c);
+
+/* Set the manual clock (struct db_cache_options.manual_clock) to now_ms; ignored otherwise. */
+void db_cache_clock_set(struct db_cache *c, int64_t now_ms);
+
+/*
+ * Shared memory. db_cache_shared_mem returns the cache's shared block (its length in *out_len),
+ * fixed for the cache's life, for readers to map (a JS ArrayBuffer). Little-endian layout, in
+ * 8-byte words (W) and 4-byte halves (U, U[2w] the low half of word w):
+ *
+ *   U[0]  use sequence: each use of an entry takes the next value with an atomic add
+ *         (JS Atomics.add); 32 bits, wrapping
+ *   U[1]  1: the clock is manual and W[1] is its time; 0: the wall clock (JS Date.now())
+ *   W[1]  the manual clock's time, ms (a double)
+ *   slot i (0 <= i < DB_CACHE_SLOTS) at word 2 + 2i:
+ *   W[2+2i]      the stamp of the entry in the slot as a double (exact: stamps stay far below
+ *                2^53), 0 when the slot is free; stored with release order after the entry
+ *                (and the slot's other word) is complete, cleared before the entry goes
+ *   U[4+4i+2]    the use sequence value of the entry's last use by a reader: readers store
+ *                the larger (wrapping comparison) of it and their own value with a
+ *                compare-and-swap; the cache folds it into its LRU order under its mutex
+ *
+ * A reader that learned (slot, stamp, expires_ms) from db_cache_get_stamped, and kept the
+ * value, may answer a get of the same key without calling in here while W[2+2i] still equals
+ * the stamp and the clock reads before expires_ms (0: never): it then takes a use sequence
+ * value, records it in the slot, and adds 1 to its struct db_cache_reader's hits. Every 2^30th
+ * sequence value (v & 0x3fffffff == 0x3fffffff) it must call db_cache_get_stamped instead, so
+ * the cache sees the 32-bit sequence at least once per 2^30 uses (it extends it to 64 bits).
+ * Stores are plain 4- and 8-byte aligned stores, atomic on x86-64 (TSO); the C side uses
+ * atomics with explicit order.
+ */
+void *db_cache_shared_mem(struct db_cache *c, size_t *out_len);
+
+#define DB_CACHE_SHARED_SLOT_WORD0 2 /* W index of slot 0's stamp */
+
+/* The hits of one reader of one namespace (caller-owned; JS increments hits as a double in
+ * place; the other fields are private). */
+struct db_cache_reader {
+    _Atomic double hits;
+    struct db_cache_reader *prev; /* private */
+    struct db_cache_reader *next; /* private */
+    void *ns;                     /* private */
+};
+
+/* Count r->hits (starting at 0) into ns's statistics from now on. */
+void db_cache_reader_open(struct db_cache *c, struct str ns, struct db_cache_reader *r);
+
+/* Stop: r's hits so far stay counted in its namespace. NULL c or an unopened r: no-op. */
+void db_cache_reader_close(struct db_cache *c, struct db_cache_reader *r);
 
 /* True when key matches pattern (see db_cache_delete). Any thread, no lock. */
 bool db_cache_match(struct str pattern, struct str key);

@@ -569,32 +569,73 @@
     return Math.ceil(ms);
   }
   // cache.get gives each distinct key a small id (at most KEY_IDS at a time, then they start
-  // over) that C keeps the key's UTF-8 under; the id goes to C through a one-slot Uint32Array.
-  // When the value is a short primitive and the entry still holds it, C returns N itself and
-  // the value is the one kept here (C says in idSlot[1] which values to keep; api_data.c:
-  // "cache.get"). Hits, misses and the LRU order are
-  // counted in C on every get as before.
+  // over) that C keeps the key's UTF-8 under; the id goes to C in io[12] (cacheIo()[0], the
+  // context's struct api_cache_io). When the value is a short primitive C says so in io[13] and
+  // gives the entry's shared slot (io[14]), stamp (ioF[4]) and expiry (ioF[5]): this prelude
+  // keeps the value and answers the next gets of the key itself while the slot in the cache's
+  // shared memory (cacheIo()[1]: sh/shF, db_cache.h "Shared memory") still holds that stamp and
+  // the entry has not expired by the cache's clock (sh[1]: the manual clock shF[1], else the
+  // wall clock, Date.now()). It then records the use for the LRU (a use sequence value from
+  // sh[0], stored as the larger of it and the slot's) and the hit (ioF[0]). Every 2^30th
+  // sequence value goes to C instead, which keeps C's view of the sequence current. Anything
+  // else (first gets, misses, expired or changed entries, objects) is C's (api_data.c,
+  // "cache.get"), which returns N itself when the entry still holds the value kept here.
   const KEY_IDS = 256;
+  const NO_SLOT = 0xffffffff;
   const keyIds = new Map();
   const kept = [];
-  let idSlot;
+  const keptSlot = [];
+  const keptStamp = [];
+  const keptExpiry = [];
+  let io, ioF, sh, shF;
   function cacheGet(key) {
     const k = String(key);
     let id = keyIds.get(k);
     let v;
     if (id !== undefined) {
-      idSlot[0] = id;
+      const s = keptSlot[id];
+      if (s !== NO_SLOT && shF[2 + 2 * s] === keptStamp[id]) {
+        const e = keptExpiry[id];
+        if (e === 0 || (sh[1] ? shF[1] : Date.now()) < e) {
+          const u = Atomics.add(sh, 0, 1);
+          if ((u & 0x3fffffff) !== 0x3fffffff) {
+            const i = 6 + 4 * s;
+            for (let o = sh[i]; ((u - o) | 0) > 0;) {
+              const p = Atomics.compareExchange(sh, i, o, u);
+              if (p === o) break;
+              o = p;
+            }
+            ioF[0]++;
+            return kept[id];
+          }
+        }
+      }
+      io[12] = id;
       v = N.cacheGetId();
-      if (v === N) return kept[id];
+      if (v === N) v = kept[id];
     } else {
-      if (idSlot === undefined) idSlot = N.cacheIdSlot();
+      if (io === undefined) {
+        const b = N.cacheIo();
+        io = new Uint32Array(b[0]);
+        ioF = new Float64Array(b[0]);
+        sh = new Uint32Array(b[1]);
+        shF = new Float64Array(b[1]);
+      }
       if (keyIds.size === KEY_IDS) keyIds.clear();
       id = keyIds.size;
-      idSlot[0] = id;
+      io[12] = id;
       v = N.cacheGetNew(k);
       keyIds.set(k, id);
     }
-    kept[id] = idSlot[1] ? v : undefined;
+    if (io[13]) {
+      kept[id] = v;
+      keptSlot[id] = io[14];
+      keptStamp[id] = ioF[4];
+      keptExpiry[id] = ioF[5];
+    } else {
+      kept[id] = undefined;
+      keptSlot[id] = NO_SLOT;
+    }
     return v;
   }
   const cache = {

@@ -12,22 +12,24 @@
 #include "db/db_cache.h"
 #include "harness.h"
 
-struct fake_clock {
-    int64_t now_ms;
-};
+/* The time of the tests' caches (manual clocks: moved by hand, never slept). */
+static int64_t test_now_ms;
 
-static int64_t fake_now(void *arg)
+/* Set c's manual clock to now_ms. */
+static void clock_to(struct db_cache *c, int64_t now_ms)
 {
-    return ((struct fake_clock *)arg)->now_ms;
+    test_now_ms = now_ms;
+    db_cache_clock_set(c, now_ms);
 }
 
-static struct db_cache *new_cache(struct fake_clock *clk, size_t max_bytes, size_t max_entries)
+static struct db_cache *new_cache(int64_t start_ms, size_t max_bytes, size_t max_entries)
 {
     struct db_cache_options o = { .ns_max_bytes = max_bytes,
                                   .ns_max_entries = max_entries,
-                                  .now_ms = fake_now,
-                                  .clock_arg = clk };
-    return db_cache_new(&o);
+                                  .manual_clock = true };
+    struct db_cache *c = db_cache_new(&o);
+    clock_to(c, start_ms);
+    return c;
 }
 
 /* Get key with a known stamp: returns the rc, *out_stamp, and the copied value ("" when the
@@ -38,8 +40,9 @@ static int get_stamped(struct db_cache *c, const char *ns, const char *key, uint
     struct arena *a = arena_new(256);
     struct diag d;
     struct str v;
-    int rc =
-        db_cache_get_stamped(c, str_from_cstr(ns), str_from_cstr(key), known, a, &d, &v, out_stamp);
+    struct db_cache_found f;
+    int rc = db_cache_get_stamped(c, str_from_cstr(ns), str_from_cstr(key), known, a, &d, &v, &f);
+    *out_stamp = f.stamp;
     (void)snprintf(buf, n, "%.*s", STR_FMT(v));
     arena_free(a);
     return rc;
@@ -62,8 +65,7 @@ static void set_s(struct db_cache *c, const char *ns, const char *key, const cha
 
 TEST(cache_set_get_replace)
 {
-    struct fake_clock clk = { .now_ms = 1000 };
-    struct db_cache *c = new_cache(&clk, 0, 0);
+    struct db_cache *c = new_cache(1000, 0, 0);
     char buf[64];
     ASSERT_RC(get_s(c, "s", "a", buf, sizeof(buf)), RC_NOTFOUND);
     set_s(c, "s", "a", "one", 0);
@@ -85,19 +87,18 @@ TEST(cache_set_get_replace)
 
 TEST(cache_ttl_expiry_with_injected_clock)
 {
-    struct fake_clock clk = { .now_ms = 5000 };
-    struct db_cache *c = new_cache(&clk, 0, 0);
+    struct db_cache *c = new_cache(5000, 0, 0);
     char buf[64];
     set_s(c, "s", "short", "x", 1000);
     set_s(c, "s", "forever", "y", 0);
-    clk.now_ms += 999;
+    clock_to(c, test_now_ms + 999);
     ASSERT_OK(get_s(c, "s", "short", buf, sizeof(buf)));
     ASSERT_TRUE(db_cache_has(c, STR("s"), STR("short")));
-    clk.now_ms += 1; /* exactly at expiry: gone */
+    clock_to(c, test_now_ms + 1); /* exactly at expiry: gone */
     ASSERT_RC(get_s(c, "s", "short", buf, sizeof(buf)), RC_NOTFOUND);
     ASSERT_FALSE(db_cache_has(c, STR("s"), STR("short")));
     ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 1);
-    clk.now_ms += 365LL * 24 * 3600 * 1000;
+    clock_to(c, test_now_ms + 365LL * 24 * 3600 * 1000);
     ASSERT_OK(get_s(c, "s", "forever", buf, sizeof(buf)));
     ASSERT_EQ_STR(buf, "y");
     db_cache_free(c);
@@ -105,15 +106,14 @@ TEST(cache_ttl_expiry_with_injected_clock)
 
 TEST(cache_expired_entries_are_swept)
 {
-    struct fake_clock clk = { .now_ms = 0 };
-    struct db_cache *c = new_cache(&clk, 0, 0);
+    struct db_cache *c = new_cache(0, 0, 0);
     for (int i = 0; i < 10; i++) {
         char k[16];
         (void)snprintf(k, sizeof(k), "k%d", i);
         set_s(c, "s", k, "v", i < 7 ? 10 : 0);
     }
     struct db_cache_stats st;
-    clk.now_ms = 20;
+    clock_to(c, 20);
     db_cache_stats(c, STR("s"), &st);
     ASSERT_EQ_SIZE(st.entries, 3);
     ASSERT_EQ_SIZE(st.bytes, 10 * (2 + 1 + DB_CACHE_ENTRY_OVERHEAD)); /* invisible, not freed */
@@ -122,7 +122,7 @@ TEST(cache_expired_entries_are_swept)
     ASSERT_EQ_SIZE(st.bytes, 3 * (2 + 1 + DB_CACHE_ENTRY_OVERHEAD));
     /* The namespace's own calls sweep once the interval passed. */
     set_s(c, "s", "t", "v", 5);
-    clk.now_ms += DB_CACHE_SWEEP_INTERVAL_MS;
+    clock_to(c, test_now_ms + DB_CACHE_SWEEP_INTERVAL_MS);
     ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 3);
     db_cache_stats(c, STR("s"), &st);
     ASSERT_EQ_SIZE(st.bytes, 3 * (2 + 1 + DB_CACHE_ENTRY_OVERHEAD));
@@ -131,8 +131,7 @@ TEST(cache_expired_entries_are_swept)
 
 TEST(cache_lru_eviction_by_count)
 {
-    struct fake_clock clk = { .now_ms = 0 };
-    struct db_cache *c = new_cache(&clk, 0, 3);
+    struct db_cache *c = new_cache(0, 0, 3);
     char buf[16];
     set_s(c, "s", "a", "1", 0);
     set_s(c, "s", "b", "2", 0);
@@ -152,9 +151,8 @@ TEST(cache_lru_eviction_by_count)
 
 TEST(cache_stamps_skip_the_copy_of_a_known_value)
 {
-    struct fake_clock clk = { .now_ms = 0 };
-    struct db_cache *c = new_cache(&clk, 0, 2);
-    struct db_cache *other = new_cache(&clk, 0, 0);
+    struct db_cache *c = new_cache(0, 0, 2);
+    struct db_cache *other = new_cache(0, 0, 0);
     char buf[16];
     uint64_t s1 = 0;
     uint64_t s2 = 0;
@@ -185,7 +183,7 @@ TEST(cache_stamps_skip_the_copy_of_a_known_value)
     set_s(c, "s", "c", "three", 0);
     ASSERT_RC(get_s(c, "s", "b", buf, sizeof(buf)), RC_NOTFOUND);
     /* Expired, deleted: misses with stamp 0, whatever stamp was known. */
-    clk.now_ms = 1000;
+    clock_to(c, 1000);
     ASSERT_RC(get_stamped(c, "s", "a", s2, &s3, buf, sizeof(buf)), RC_NOTFOUND);
     ASSERT_TRUE(s3 == 0);
     ASSERT_OK(get_stamped(c, "s", "c", 0, &s1, buf, sizeof(buf)));
@@ -205,8 +203,7 @@ TEST(cache_stamps_skip_the_copy_of_a_known_value)
 /* Several namespaces in turn: the last-namespace shortcut never answers for another one. */
 TEST(cache_namespaces_in_turn)
 {
-    struct fake_clock clk = { .now_ms = 0 };
-    struct db_cache *c = new_cache(&clk, 0, 0);
+    struct db_cache *c = new_cache(0, 0, 0);
     char buf[16];
     set_s(c, "one", "k", "1", 0);
     set_s(c, "two", "k", "2", 0);
@@ -227,9 +224,8 @@ TEST(cache_namespaces_in_turn)
 
 TEST(cache_lru_eviction_by_bytes)
 {
-    struct fake_clock clk = { .now_ms = 0 };
     size_t per = 1 + 100 + DB_CACHE_ENTRY_OVERHEAD;
-    struct db_cache *c = new_cache(&clk, 3 * per, 0);
+    struct db_cache *c = new_cache(0, 3 * per, 0);
     char big[101];
     memset(big, 'x', 100);
     big[100] = 0;
@@ -255,8 +251,7 @@ TEST(cache_lru_eviction_by_bytes)
 
 TEST(cache_namespaces_are_separate)
 {
-    struct fake_clock clk = { .now_ms = 0 };
-    struct db_cache *c = new_cache(&clk, 0, 2);
+    struct db_cache *c = new_cache(0, 0, 2);
     char buf[16];
     set_s(c, "one", "k", "1", 0);
     set_s(c, "two", "k", "2", 0);
@@ -284,14 +279,13 @@ TEST(cache_patterns)
     ASSERT_TRUE(db_cache_match(STR("**a**"), STR("bab")));
     ASSERT_FALSE(db_cache_match(STR("exact"), STR("exact2")));
 
-    struct fake_clock clk = { .now_ms = 0 };
-    struct db_cache *c = new_cache(&clk, 0, 0);
+    struct db_cache *c = new_cache(0, 0, 0);
     set_s(c, "s", "user:2", "v", 0);
     set_s(c, "s", "user:1", "v", 0);
     set_s(c, "s", "post:1", "v", 0);
     set_s(c, "s", "star*", "v", 0);
     set_s(c, "s", "gone", "v", 1);
-    clk.now_ms = 5;
+    clock_to(c, 5);
     struct arena *a = arena_new(256);
     struct diag d;
     struct str *keys = NULL;
