@@ -64,7 +64,7 @@ struct cshared {
     _Atomic uint32_t seq;
     uint32_t manual;
     _Atomic double clock_ms;
-    struct cslot slots[DB_CACHE_SLOTS];
+    struct cslot slots[]; /* options.slots */
 };
 
 static_assert(sizeof(struct cslot) == 16, "a slot is two 8-byte words");
@@ -80,7 +80,7 @@ struct db_cache {
     struct map *spaces; /* namespace -> struct cns * */
     struct cns *last;   /* the namespace of the last call (namespaces live as long as c) */
     struct cshared *sh;
-    uint32_t *free_slots; /* a ring of DB_CACHE_SLOTS: reused first in, first out */
+    uint32_t *free_slots; /* a ring of opts.slots: reused first in, first out */
     uint32_t free_head;
     uint32_t free_count;
     uint64_t seq;        /* the use sequence extended to 64 bits, as last read (mutex held) */
@@ -142,7 +142,7 @@ static void slot_attach(struct db_cache *c, struct centry *e)
         return;
     }
     e->slot = c->free_slots[c->free_head];
-    c->free_head = (c->free_head + 1) % DB_CACHE_SLOTS;
+    c->free_head = (c->free_head + 1) % c->opts.slots;
     c->free_count--;
     struct cslot *s = &c->sh->slots[e->slot];
     atomic_store_explicit(&s->used, e->seen, memory_order_relaxed);
@@ -156,7 +156,7 @@ static void slot_detach(struct db_cache *c, struct centry *e)
         return;
     }
     atomic_store_explicit(&c->sh->slots[e->slot].stamp, 0.0, memory_order_release);
-    c->free_slots[(c->free_head + c->free_count) % DB_CACHE_SLOTS] = e->slot;
+    c->free_slots[(c->free_head + c->free_count) % c->opts.slots] = e->slot;
     c->free_count++;
     e->slot = DB_CACHE_NO_SLOT;
 }
@@ -174,13 +174,16 @@ struct db_cache *db_cache_new(const struct db_cache_options *opts)
     if (c->opts.ns_max_entries == 0) {
         c->opts.ns_max_entries = DB_CACHE_NS_MAX_ENTRIES;
     }
-    c->sh = mem_calloc(1, sizeof(*c->sh));
+    if (c->opts.slots == 0 || c->opts.slots > DB_CACHE_SLOTS) {
+        c->opts.slots = DB_CACHE_SLOTS;
+    }
+    c->sh = mem_calloc(1, sizeof(*c->sh) + c->opts.slots * sizeof(struct cslot));
     c->sh->manual = c->opts.manual_clock ? 1 : 0;
-    c->free_slots = mem_alloc(DB_CACHE_SLOTS * sizeof(*c->free_slots));
-    for (uint32_t i = 0; i < DB_CACHE_SLOTS; i++) {
+    c->free_slots = mem_alloc(c->opts.slots * sizeof(*c->free_slots));
+    for (uint32_t i = 0; i < c->opts.slots; i++) {
         c->free_slots[i] = i;
     }
-    c->free_count = DB_CACHE_SLOTS;
+    c->free_count = c->opts.slots;
     c->spaces = map_new();
     return c;
 }
@@ -212,7 +215,7 @@ void db_cache_clock_set(struct db_cache *c, int64_t now)
 
 void *db_cache_shared_mem(struct db_cache *c, size_t *out_len)
 {
-    *out_len = sizeof(*c->sh);
+    *out_len = sizeof(*c->sh) + c->opts.slots * sizeof(struct cslot);
     return c->sh;
 }
 
@@ -685,7 +688,9 @@ void db_cache_stats(struct db_cache *c, struct str ns_name, struct db_cache_stat
         out->entries = ns_live(ns, now);
         out->bytes = ns->bytes;
         for (const struct db_cache_reader *r = ns->readers; r != NULL; r = r->next) {
-            out->hits += (uint64_t)atomic_load_explicit(&r->hits, memory_order_relaxed);
+            uint64_t hits = (uint64_t)atomic_load_explicit(&r->hits, memory_order_relaxed);
+            out->hits += hits;
+            out->reader_hits += hits;
         }
     }
     pthread_mutex_unlock(&c->mu);
@@ -727,7 +732,9 @@ void db_cache_reader_close(struct db_cache *c, struct db_cache_reader *r)
     }
     pthread_mutex_lock(&c->mu);
     struct cns *ns = r->ns;
-    ns->st.hits += (uint64_t)atomic_load_explicit(&r->hits, memory_order_relaxed);
+    uint64_t hits = (uint64_t)atomic_load_explicit(&r->hits, memory_order_relaxed);
+    ns->st.hits += hits;
+    ns->st.reader_hits += hits;
     if (r->prev != NULL) {
         r->prev->next = r->next;
     } else {

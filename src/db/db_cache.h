@@ -42,8 +42,8 @@
 #define DB_CACHE_ENTRY_OVERHEAD    ((size_t)64) /* bytes counted per entry besides key+value */
 #define DB_CACHE_SWEEP_INTERVAL_MS ((int64_t)1000)
 
-/* Slots of shared memory for entries (one per live entry; entries beyond get none and are
- * always answered here). */
+/* Slots of shared memory for entries, by default (one per live entry; entries beyond get none
+ * and are always answered here). */
 #define DB_CACHE_SLOTS ((uint32_t)65536)
 #define DB_CACHE_NO_SLOT UINT32_MAX
 
@@ -52,6 +52,7 @@ struct db_cache_options {
     size_t ns_max_bytes;   /* per namespace: key + value + DB_CACHE_ENTRY_OVERHEAD per entry */
     size_t ns_max_entries; /* per namespace */
     bool manual_clock;     /* time is what db_cache_clock_set says (starts at 0), not the wall clock */
+    uint32_t slots;        /* shared slots (tests use a few to see them reused and run out) */
 };
 
 struct db_cache_stats {
@@ -62,6 +63,7 @@ struct db_cache_stats {
     uint64_t sets;
     uint64_t deletes;
     uint64_t evictions; /* entries dropped by the LRU to stay within the budget */
+    uint64_t reader_hits; /* of hits, those readers answered themselves (db_cache_reader) */
 };
 
 struct db_cache;
@@ -153,7 +155,7 @@ void db_cache_clock_set(struct db_cache *c, int64_t now_ms);
  *         (JS Atomics.add); 32 bits, wrapping
  *   U[1]  1: the clock is manual and W[1] is its time; 0: the wall clock (JS Date.now())
  *   W[1]  the manual clock's time, ms (a double)
- *   slot i (0 <= i < DB_CACHE_SLOTS) at word 2 + 2i:
+ *   slot i (0 <= i < options.slots) at word 2 + 2i:
  *   W[2+2i]      the stamp of the entry in the slot as a double (exact: stamps stay far below
  *                2^53), 0 when the slot is free; stored with release order after the entry
  *                (and the slot's other word) is complete, cleared before the entry goes

@@ -5,10 +5,12 @@
  * and several threads hammering one cache.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/clk.h"
 #include "db/db_cache.h"
 #include "harness.h"
 
@@ -331,6 +333,234 @@ TEST(cache_limits)
     ASSERT_OK(db_cache_get(c, STR("s"), STR("k"), a, &d, &v));
     ASSERT_EQ_SIZE(v.len, 0);
     arena_free(a);
+    db_cache_free(c);
+}
+
+/* ------------------------------------------------------------------ readers (shared memory) */
+
+/* A reader's copy of one key, as the prelude keeps it (60_data.js cacheGet). */
+struct kept {
+    uint32_t slot;
+    uint64_t stamp;
+    int64_t expires_ms;
+};
+
+/* Get key through the cache (the reader's first or slow get) and keep what it says. */
+static int learn(struct db_cache *c, const char *ns, const char *key, struct kept *k)
+{
+    struct arena *a = arena_new(256);
+    struct diag d;
+    struct str v;
+    struct db_cache_found f;
+    int rc = db_cache_get_stamped(c, str_from_cstr(ns), str_from_cstr(key), 0, a, &d, &v, &f);
+    *k = (struct kept){ .slot = f.slot, .stamp = f.stamp, .expires_ms = f.expires_ms };
+    arena_free(a);
+    return rc;
+}
+
+/* What the prelude does for a kept value (db_cache.h, "Shared memory"): true when it may
+ * answer itself, after recording the use and the hit. */
+static bool reader_get(struct db_cache *c, struct db_cache_reader *r, const struct kept *k)
+{
+    size_t len = 0;
+    unsigned char *m = db_cache_shared_mem(c, &len);
+    double *w = (double *)(void *)m;
+    uint32_t *u = (uint32_t *)(void *)m;
+    double stamp = 0;
+    if (k->slot != DB_CACHE_NO_SLOT) {
+        __atomic_load(&w[DB_CACHE_SHARED_SLOT_WORD0 + 2 * k->slot], &stamp, __ATOMIC_ACQUIRE);
+    }
+    if (k->slot == DB_CACHE_NO_SLOT || stamp != (double)k->stamp) {
+        return false;
+    }
+    double now = u[1] ? w[1] : (double)clk_realtime_ms();
+    if (k->expires_ms != 0 && !(now < (double)k->expires_ms)) {
+        return false;
+    }
+    uint32_t seq = __atomic_fetch_add(&u[0], 1, __ATOMIC_SEQ_CST);
+    if ((seq & 0x3fffffff) == 0x3fffffff) {
+        return false;
+    }
+    uint32_t *used = &u[2 * DB_CACHE_SHARED_SLOT_WORD0 + 4 * k->slot + 2];
+    uint32_t old = __atomic_load_n(used, __ATOMIC_RELAXED);
+    while ((int32_t)(seq - old) > 0 &&
+           !__atomic_compare_exchange_n(used, &old, seq, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED)) {
+    }
+    atomic_store(&r->hits, atomic_load(&r->hits) + 1);
+    return true;
+}
+
+/* The use sequence word (U[0]), as a long-running process would have it. */
+static void seq_set(struct db_cache *c, uint32_t v)
+{
+    size_t len = 0;
+    uint32_t *u = db_cache_shared_mem(c, &len);
+    __atomic_store_n(&u[0], v, __ATOMIC_SEQ_CST);
+}
+
+/* Every change to an entry (set, delete, clear, expiry, eviction) stops readers answering from
+ * the copy they kept; the hits they answered are counted in stats, also after they close. */
+TEST(cache_readers_stop_at_every_change)
+{
+    struct db_cache *c = new_cache(1000, 0, 3);
+    struct db_cache_reader r;
+    struct db_cache_reader other;
+    db_cache_reader_open(c, STR("s"), &r);
+    db_cache_reader_open(c, STR("t"), &other);
+    struct kept k;
+    set_s(c, "s", "a", "one", 0);
+    ASSERT_OK(learn(c, "s", "a", &k));
+    ASSERT_TRUE(k.slot != DB_CACHE_NO_SLOT && k.stamp != 0 && k.expires_ms == 0);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_TRUE(reader_get(c, &r, &k));
+    }
+    set_s(c, "s", "a", "one", 0); /* the same value again: a new stamp */
+    ASSERT_FALSE(reader_get(c, &r, &k));
+    ASSERT_OK(learn(c, "s", "a", &k));
+    ASSERT_TRUE(reader_get(c, &r, &k));
+    size_t n = 0;
+    struct diag d;
+    ASSERT_OK(db_cache_delete(c, STR("s"), STR("a"), &d, &n));
+    ASSERT_FALSE(reader_get(c, &r, &k));
+    set_s(c, "s", "a", "two", 0);
+    ASSERT_OK(learn(c, "s", "a", &k));
+    ASSERT_EQ_SIZE(db_cache_clear(c, STR("s")), 1);
+    ASSERT_FALSE(reader_get(c, &r, &k));
+    /* Expiry by the cache's clock, exactly. */
+    set_s(c, "s", "a", "three", 100);
+    ASSERT_OK(learn(c, "s", "a", &k));
+    ASSERT_TRUE(k.expires_ms == 1100);
+    clock_to(c, 1099);
+    ASSERT_TRUE(reader_get(c, &r, &k));
+    clock_to(c, 1100);
+    ASSERT_FALSE(reader_get(c, &r, &k));
+    ASSERT_RC(learn(c, "s", "a", &k), RC_NOTFOUND);
+    /* Eviction (3 entries at most). */
+    set_s(c, "s", "b", "four", 0);
+    ASSERT_OK(learn(c, "s", "b", &k));
+    set_s(c, "s", "x", "1", 0);
+    set_s(c, "s", "y", "2", 0);
+    set_s(c, "s", "z", "3", 0);
+    ASSERT_FALSE(reader_get(c, &r, &k));
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_INT(st.evictions, 1);
+    ASSERT_EQ_INT(st.reader_hits, 5);
+    ASSERT_EQ_INT(st.hits, 5 + 5); /* and 5 learnt from the cache */
+    ASSERT_EQ_INT(st.misses, 1);
+    db_cache_reader_close(c, &r);
+    db_cache_reader_close(c, &r); /* twice: no-op */
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_INT(st.reader_hits, 5);
+    ASSERT_EQ_INT(st.hits, 10);
+    db_cache_stats(c, STR("t"), &st);
+    ASSERT_EQ_INT(st.hits, 0);
+    db_cache_reader_close(c, &other);
+    db_cache_free(c);
+}
+
+/* A use a reader recorded counts for the LRU: the entry it used is not the one evicted. */
+TEST(cache_reader_uses_keep_the_lru_order)
+{
+    struct db_cache *c = new_cache(0, 0, 2);
+    struct db_cache_reader r;
+    db_cache_reader_open(c, STR("s"), &r);
+    struct kept a;
+    struct kept b;
+    set_s(c, "s", "a", "1", 0);
+    set_s(c, "s", "b", "2", 0);
+    ASSERT_OK(learn(c, "s", "a", &a));
+    ASSERT_OK(learn(c, "s", "b", &b)); /* b is the most recently used here */
+    ASSERT_TRUE(reader_get(c, &r, &a)); /* and now a, seen only by the reader */
+    set_s(c, "s", "c", "3", 0);
+    ASSERT_TRUE(db_cache_has(c, STR("s"), STR("a")));
+    ASSERT_FALSE(db_cache_has(c, STR("s"), STR("b")));
+    /* Then the other way round: c used by the cache, a by the reader, then c by the reader. */
+    struct kept kc;
+    ASSERT_OK(learn(c, "s", "c", &kc));
+    ASSERT_TRUE(reader_get(c, &r, &a));
+    ASSERT_TRUE(reader_get(c, &r, &kc));
+    set_s(c, "s", "d", "4", 0);
+    ASSERT_FALSE(db_cache_has(c, STR("s"), STR("a")));
+    ASSERT_TRUE(db_cache_has(c, STR("s"), STR("c")));
+    db_cache_reader_close(c, &r);
+    db_cache_free(c);
+}
+
+/* With 2 slots: the third entry has none (readers always ask), and a freed slot holds the next
+ * entry under a new stamp (a reader of the slot's old entry asks again). */
+TEST(cache_slots_run_out_and_are_reused)
+{
+    struct db_cache_options o = { .ns_max_entries = 10, .manual_clock = true, .slots = 2 };
+    struct db_cache *c = db_cache_new(&o);
+    struct db_cache_reader r;
+    db_cache_reader_open(c, STR("s"), &r);
+    struct kept a;
+    struct kept b;
+    struct kept k3;
+    set_s(c, "s", "a", "1", 0);
+    set_s(c, "s", "b", "2", 0);
+    set_s(c, "s", "c", "3", 0);
+    ASSERT_OK(learn(c, "s", "a", &a));
+    ASSERT_OK(learn(c, "s", "b", &b));
+    ASSERT_OK(learn(c, "s", "c", &k3));
+    ASSERT_TRUE(a.slot != DB_CACHE_NO_SLOT && b.slot != DB_CACHE_NO_SLOT && a.slot != b.slot);
+    ASSERT_TRUE(k3.slot == DB_CACHE_NO_SLOT);
+    ASSERT_FALSE(reader_get(c, &r, &k3));
+    size_t n = 0;
+    struct diag d;
+    ASSERT_OK(db_cache_delete(c, STR("s"), STR("a"), &d, &n));
+    set_s(c, "s", "other", "x", 0); /* takes a's slot */
+    struct kept ko;
+    ASSERT_OK(learn(c, "s", "other", &ko));
+    ASSERT_TRUE(ko.slot == a.slot && ko.stamp != a.stamp);
+    ASSERT_FALSE(reader_get(c, &r, &a));
+    ASSERT_TRUE(reader_get(c, &r, &ko));
+    ASSERT_TRUE(reader_get(c, &r, &b));
+    db_cache_reader_close(c, &r);
+    db_cache_free(c);
+}
+
+/* The 32-bit use sequence wraps: uses recorded across the wrap keep their order, and every
+ * 2^30th value sends the reader to the cache (which then folds every slot's use). */
+TEST(cache_use_sequence_wraps)
+{
+    struct db_cache *c = new_cache(0, 0, 2);
+    struct db_cache_reader r;
+    db_cache_reader_open(c, STR("s"), &r);
+    seq_set(c, 0xfffffff0u);
+    struct kept a;
+    struct kept b;
+    set_s(c, "s", "a", "1", 0);
+    set_s(c, "s", "b", "2", 0);
+    ASSERT_OK(learn(c, "s", "a", &a));
+    ASSERT_OK(learn(c, "s", "b", &b));
+    int asked = 0;
+    for (int i = 0; i < 40; i++) { /* past 2^32: a's last use is after b's */
+        if (!reader_get(c, &r, &a)) { /* at 0xffffffff */
+            asked++;
+            ASSERT_OK(learn(c, "s", "a", &a));
+        }
+    }
+    ASSERT_EQ_INT(asked, 1);
+    struct db_cache_stats st;
+    db_cache_stats(c, STR("s"), &st);
+    ASSERT_EQ_INT(st.reader_hits, 39);
+    set_s(c, "s", "c", "3", 0);
+    ASSERT_TRUE(db_cache_has(c, STR("s"), STR("a")));
+    ASSERT_FALSE(db_cache_has(c, STR("s"), STR("b")));
+    struct kept kc;
+    ASSERT_OK(learn(c, "s", "c", &kc));
+    seq_set(c, 0x3ffffffeu);
+    ASSERT_TRUE(reader_get(c, &r, &a));
+    ASSERT_FALSE(reader_get(c, &r, &a)); /* 0x3fffffff: ask the cache */
+    ASSERT_OK(learn(c, "s", "a", &a));
+    ASSERT_TRUE(reader_get(c, &r, &kc));
+    set_s(c, "s", "d", "4", 0); /* a used before c: a goes */
+    ASSERT_FALSE(db_cache_has(c, STR("s"), STR("a")));
+    ASSERT_TRUE(db_cache_has(c, STR("s"), STR("c")));
+    db_cache_reader_close(c, &r);
     db_cache_free(c);
 }
 
