@@ -371,8 +371,8 @@ static struct cns *ns_get(struct db_cache *c, struct str name, bool create, int6
         c->last = ns;
     }
     /* The wall clock may step back: then the next sweep is an interval after the step. */
-    if (ns != NULL && (now - ns->last_sweep_ms >= DB_CACHE_SWEEP_INTERVAL_MS ||
-                       now < ns->last_sweep_ms)) {
+    if (ns != NULL &&
+        (now - ns->last_sweep_ms >= DB_CACHE_SWEEP_INTERVAL_MS || now < ns->last_sweep_ms)) {
         (void)ns_sweep(c, ns, now);
     }
     return ns;

@@ -44,15 +44,15 @@
 
 /* Slots of shared memory for entries, by default (one per live entry; entries beyond get none
  * and are always answered here). */
-#define DB_CACHE_SLOTS ((uint32_t)65536)
+#define DB_CACHE_SLOTS   ((uint32_t)65536)
 #define DB_CACHE_NO_SLOT UINT32_MAX
 
 /* Zero fields take the defaults above. */
 struct db_cache_options {
     size_t ns_max_bytes;   /* per namespace: key + value + DB_CACHE_ENTRY_OVERHEAD per entry */
     size_t ns_max_entries; /* per namespace */
-    bool manual_clock;     /* time is what db_cache_clock_set says (starts at 0), not the wall clock */
-    uint32_t slots;        /* shared slots (tests use a few to see them reused and run out) */
+    bool manual_clock; /* time is what db_cache_clock_set says (starts at 0), not the wall clock */
+    uint32_t slots;    /* shared slots (tests use a few to see them reused and run out) */
 };
 
 struct db_cache_stats {
@@ -62,7 +62,7 @@ struct db_cache_stats {
     uint64_t misses;
     uint64_t sets;
     uint64_t deletes;
-    uint64_t evictions; /* entries dropped by the LRU to stay within the budget */
+    uint64_t evictions;   /* entries dropped by the LRU to stay within the budget */
     uint64_t reader_hits; /* of hits, those readers answered themselves (db_cache_reader) */
 };
 

@@ -383,9 +383,9 @@ static bool reader_get(struct db_cache *c, struct db_cache_reader *r, const stru
     }
     uint32_t *used = &u[2 * DB_CACHE_SHARED_SLOT_WORD0 + 4 * k->slot + 2];
     uint32_t old = __atomic_load_n(used, __ATOMIC_RELAXED);
-    while ((int32_t)(seq - old) > 0 &&
-           !__atomic_compare_exchange_n(used, &old, seq, false, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_RELAXED)) {
+    while (
+        (int32_t)(seq - old) > 0 &&
+        !__atomic_compare_exchange_n(used, &old, seq, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
     }
     atomic_store(&r->hits, atomic_load(&r->hits) + 1);
     return true;
@@ -471,7 +471,7 @@ TEST(cache_reader_uses_keep_the_lru_order)
     set_s(c, "s", "a", "1", 0);
     set_s(c, "s", "b", "2", 0);
     ASSERT_OK(learn(c, "s", "a", &a));
-    ASSERT_OK(learn(c, "s", "b", &b)); /* b is the most recently used here */
+    ASSERT_OK(learn(c, "s", "b", &b));  /* b is the most recently used here */
     ASSERT_TRUE(reader_get(c, &r, &a)); /* and now a, seen only by the reader */
     set_s(c, "s", "c", "3", 0);
     ASSERT_TRUE(db_cache_has(c, STR("s"), STR("a")));
@@ -537,7 +537,7 @@ TEST(cache_use_sequence_wraps)
     ASSERT_OK(learn(c, "s", "a", &a));
     ASSERT_OK(learn(c, "s", "b", &b));
     int asked = 0;
-    for (int i = 0; i < 40; i++) { /* past 2^32: a's last use is after b's */
+    for (int i = 0; i < 40; i++) {    /* past 2^32: a's last use is after b's */
         if (!reader_get(c, &r, &a)) { /* at 0xffffffff */
             asked++;
             ASSERT_OK(learn(c, "s", "a", &a));
