@@ -1485,10 +1485,12 @@ struct api_cache_io {
 };
 
 static_assert(offsetof(struct api_cache_io, reader.hits) == 0, "F[0] as in 60_data.js");
-static_assert(offsetof(struct api_cache_io, stamp) == 4 * 8, "F[4] as in 60_data.js");
-static_assert(offsetof(struct api_cache_io, expires_ms) == 5 * 8, "F[5] as in 60_data.js");
-static_assert(offsetof(struct api_cache_io, id) == 12 * 4, "U[12] as in 60_data.js");
-static_assert(offsetof(struct api_cache_io, slot) == 14 * 4, "U[14] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, stamp) == sizeof(double) * 4, "F[4] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, expires_ms) == sizeof(double) * 5,
+              "F[5] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, id) == sizeof(uint32_t) * 12, "U[12] as in 60_data.js");
+static_assert(offsetof(struct api_cache_io, slot) == sizeof(uint32_t) * 14,
+              "U[14] as in 60_data.js");
 
 struct api_cache_keys {
     struct api_cache_io io;

@@ -69,7 +69,8 @@ struct cshared {
 
 static_assert(sizeof(struct cslot) == 16, "a slot is two 8-byte words");
 static_assert(offsetof(struct cshared, clock_ms) == 8, "W[1] is the manual clock");
-static_assert(offsetof(struct cshared, slots) == 8 * DB_CACHE_SHARED_SLOT_WORD0, "slot 0");
+static_assert(offsetof(struct cshared, slots) == sizeof(double) * DB_CACHE_SHARED_SLOT_WORD0,
+              "slot 0");
 static_assert(offsetof(struct cslot, used) == 8, "U[4+4i+2] is slot i's use");
 
 #define SEQ_FOLD_SHIFT 30 /* every 2^30 uses, all slots' uses are folded (db_cache.h) */
