@@ -42,6 +42,7 @@ struct api_config {
      * may reveal a commit (its handler used the store) is sent once that commit is durable.
      * false: each commit is as db_opts says (synchronous=FULL unless no_fsync). */
     bool group_sync;
+    bool batch_sched; /* the syncer thread SCHED_BATCH (defs_thread_batch) */
     /* Lower-case hex SHA-256 of the admin token (64 digits): /engine/api/ accepts
      * "Authorization: Bearer <token>" whose hash matches. NULL: the API always answers 401. */
     const char *admin_token_hash;

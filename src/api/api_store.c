@@ -87,7 +87,7 @@ int api_durable_start(struct api_engine *e, struct diag *d)
         return RC_OK;
     }
     e->durable_gate.hold = durable_hold;
-    return db_sync_start(e->cfg.db_path, d, &e->sync);
+    return db_sync_start(e->cfg.db_path, e->cfg.batch_sched, d, &e->sync);
 }
 
 void api_durable_stop(struct api_engine *e)

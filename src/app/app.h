@@ -32,6 +32,7 @@ struct app_config {
     bool fsync_each_commit; /* every commit fsynced before its call returns (no grouping) */
     int64_t io_threads;     /* 0: one per available core */
     int64_t js_threads;     /* 0: two per available core */
+    bool batch_sched;       /* I/O and sync threads SCHED_BATCH (defs_thread_batch) */
     enum log_level log_level;
     /* [limits] */
     int64_t exec_timeout_ms;

@@ -258,6 +258,7 @@ static int serve(struct app_config *cfg, struct diag *d)
         .db_path = db_path,
         .db_opts = { .no_fsync = cfg->no_fsync },
         .group_sync = !cfg->no_fsync && !cfg->fsync_each_commit,
+        .batch_sched = cfg->batch_sched,
         .admin_token_hash = token_hash,
         .admin_remote = cfg->admin_remote,
         .version = APP_VERSION,
@@ -283,6 +284,7 @@ static int serve(struct app_config *cfg, struct diag *d)
         .body_limit = api_engine_body_limit,
         .body_limit_arg = engine,
         .server_header = "kiln/" APP_VERSION,
+        .batch_sched = cfg->batch_sched,
     };
     http_limits_default(&scfg.limits);
     scfg.limits.max_header_bytes = (size_t)cfg->max_header_bytes;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <execinfo.h>
+#include <sched.h>
 
 #include "base/log.h"
 
@@ -33,4 +34,11 @@ void defs_thread_name(const char *what, long index)
     }
     name[15] = '\0';
     (void)pthread_setname_np(pthread_self(), name);
+}
+
+bool defs_thread_batch(void)
+{
+    struct sched_param param = { .sched_priority = 0 };
+    /* 0: the calling thread (Linux schedules threads, not processes). */
+    return sched_setscheduler(0, SCHED_BATCH, &param) == 0;
 }

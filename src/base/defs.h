@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define WARN_UNUSED      __attribute__((warn_unused_result))
@@ -30,6 +31,11 @@ NORETURN void defs_assert_fail(const char *expr, const char *file, int line, con
 /* Name the calling thread "kiln-<what><index>" (index < 0: none), as top -H, ps -L, perf and
  * gdb show it (Linux keeps 15 characters). Best effort. */
 void defs_thread_name(const char *what, long index);
+
+/* Schedule the calling thread as SCHED_BATCH: same share of the CPU, but its wake-ups do not
+ * preempt the thread running on its core; it runs when that thread blocks or its time slice
+ * ends (docs/internals/net.md, "Scheduling"). false if the system refused (best effort). */
+bool defs_thread_batch(void);
 
 #define ASSERT(x)                                               \
     do {                                                        \

@@ -323,8 +323,10 @@ void db_sha256_hex(struct str data, char out_hex[65]);
  */
 struct db_sync;
 
-/* Start the syncer of the store at db_path ("<data>/kiln.db"). */
-WARN_UNUSED int db_sync_start(const char *db_path, struct diag *d, struct db_sync **out);
+/* Start the syncer of the store at db_path ("<data>/kiln.db"); batch_sched: schedule its thread
+ * as SCHED_BATCH (defs_thread_batch). */
+WARN_UNUSED int db_sync_start(const char *db_path, bool batch_sched, struct diag *d,
+                              struct db_sync **out);
 /* Make every noted commit durable, run the deferred callbacks, stop the thread, free. NULL ok.
  * No connection may note commits any more. */
 void db_sync_stop(struct db_sync *s);

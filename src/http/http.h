@@ -250,6 +250,7 @@ struct http_server_config {
     http_body_limit_fn *body_limit; /* may be NULL; only lowers max_body_bytes */
     void *body_limit_arg;
     const char *server_header; /* "kiln/0.1.0" */
+    bool batch_sched;          /* I/O threads SCHED_BATCH (defs_thread_batch) */
 };
 
 struct http_server;

@@ -1602,6 +1602,9 @@ static void on_loop_start(struct net_loop *l, void *arg)
     struct io *io = arg;
     (void)l;
     defs_thread_name("io", (long)(io - io->srv->ios));
+    if (io->srv->cfg.batch_sched && !defs_thread_batch()) {
+        log_warn(NULL, "cannot schedule the I/O thread as SCHED_BATCH (batch_sched)");
+    }
     uv_loop_t *uv = net_loop_uv(io->loop);
     uv_timer_init(uv, &io->sweep);
     io->sweep.data = io;

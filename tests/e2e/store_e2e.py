@@ -426,9 +426,41 @@ def test_exclusive_store_and_backup(binary, tmp):
         check(k.stop() == 0, "clean stop of the restored Kiln")
 
 
+def thread_policies(pid):
+    """{thread name: scheduling policy} of a running process (/proc/PID/task/TID/stat field 41:
+    0 SCHED_OTHER, 3 SCHED_BATCH)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            stat = f.read()
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[name] = int(fields[38])  # field 41 counted from 1; fields here start at field 3
+    return out
+
+
+def test_batch_sched(binary, tmp):
+    """The I/O and sync threads run as SCHED_BATCH by default (their wake-ups do not preempt an
+    executor), the executors as SCHED_OTHER; --batch-sched=false leaves every thread as it was."""
+    for extra, io_policy in (((), 3), (("--batch-sched=false",), 0)):
+        k = Kiln(binary, os.path.join(tmp, "data-%d" % io_policy), extra=extra)
+        try:
+            st, body, _ = k.req("PUT", "/engine/api/scripts/kv.js", KV_SCRIPT, admin=True)
+            check(st == 201, "create script: %d %r" % (st, body))
+            st, _, _ = k.req("POST", "/kv?key=a", "1")  # the syncer has run a round
+            check(st == 200, "write: %d" % st)
+            p = thread_policies(k.proc.pid)
+            check(p.get("kiln-io0") == io_policy and p.get("kiln-sync") == io_policy,
+                  "%r: io/sync policies %r" % (extra, p))
+            check(p.get("kiln-js0") == 0 and p.get("kiln-js1") == 0,
+                  "%r: executor policies %r" % (extra, p))
+        finally:
+            check(k.stop() == 0, "clean stop")
+
+
 TESTS = [test_restart_persistence, test_folder_sync, test_kill_during_writes,
          test_kill_during_writes_no_fsync, test_concurrent_upserts, test_log_tail_and_pages,
-         test_exclusive_store_and_backup]
+         test_exclusive_store_and_backup, test_batch_sched]
 
 
 def main():
