@@ -331,6 +331,54 @@ int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct buf *out)
     return rc;
 }
 
+/* Copy the ASCII run at *p (up to end) to *o and advance both past it. */
+static void copy_ascii(const unsigned char **p, const unsigned char *end, unsigned char **o)
+{
+    size_t run = utf8_ascii_prefix((const char *)*p, (size_t)(end - *p));
+    memcpy(*o, *p, run);
+    *p += run;
+    *o += run;
+}
+
+size_t textcodec_latin1_to_utf8(const unsigned char *src, size_t n, char *dst)
+{
+    const unsigned char *p = src;
+    const unsigned char *end = src + n;
+    unsigned char *o = (unsigned char *)dst;
+    while (p < end) {
+        copy_ascii(&p, end, &o);
+        /* Each character of 0x80..0xFF is two bytes: C2 or C3, then its low six bits. */
+        while (p < end && *p >= 0x80) {
+            o[0] = (unsigned char)(0xC0 | (*p >> 6));
+            o[1] = (unsigned char)(0x80 | (*p & 0x3F));
+            o += 2;
+            p++;
+        }
+    }
+    return (size_t)(o - (unsigned char *)dst);
+}
+
+bool textcodec_utf8_to_latin1(struct str bytes, unsigned char *dst, size_t *out_len)
+{
+    const unsigned char *p = (const unsigned char *)bytes.ptr;
+    const unsigned char *end = p + bytes.len;
+    unsigned char *o = dst;
+    *out_len = 0;
+    while (p < end) {
+        copy_ascii(&p, end, &o);
+        /* U+0080..U+00FF is C2 or C3 and one continuation byte; anything else is out. */
+        while (p < end && *p >= 0x80) {
+            if ((*p != 0xC2 && *p != 0xC3) || end - p < 2 || (p[1] & 0xC0) != 0x80) {
+                return false;
+            }
+            *o++ = (unsigned char)(((p[0] & 0x03u) << 6) | (p[1] & 0x3Fu));
+            p += 2;
+        }
+    }
+    *out_len = (size_t)(o - dst);
+    return true;
+}
+
 /* True when b may follow the three-byte lead c (Unicode table 3-7: no overlong forms after
  * E0, no surrogates after ED). */
 static bool second_of_3_ok(unsigned char c, unsigned char b)

@@ -61,6 +61,22 @@ WARN_UNUSED int textcodec_utf16_to_utf8(const uint16_t *units, size_t n, struct 
  * ASCII goes sixteen code units per step. */
 size_t textcodec_encode_utf8(const uint16_t *units, size_t n, char *dst);
 
+/* The largest number of UTF-8 bytes textcodec_latin1_to_utf8 writes for n characters. */
+#define TEXTCODEC_LATIN1_UTF8_MAX(n) ((n)*2)
+
+/* Write the UTF-8 encoding of n Latin-1 characters (code points U+0000..U+00FF, one byte each:
+ * how JavaScriptCore stores an 8-bit string) to dst, which has room for
+ * TEXTCODEC_LATIN1_UTF8_MAX(n) bytes. Returns the bytes written. ASCII runs are copied. */
+size_t textcodec_latin1_to_utf8(const unsigned char *src, size_t n, char *dst);
+
+/*
+ * Decode UTF-8 to Latin-1 when the input is well-formed and every code point is U+00FF or
+ * below: then it has no BOM and no error, so the text is what textcodec_utf8_to_utf16 gives in
+ * every mode, one byte per character. dst has room for bytes.len bytes. True with *out_len;
+ * false otherwise (dst holds a prefix).
+ */
+WARN_UNUSED bool textcodec_utf8_to_latin1(struct str bytes, unsigned char *dst, size_t *out_len);
+
 /*
  * Decode a whole UTF-8 input (TextDecoder.decode without stream, from a fresh decoder)
  * straight to UTF-16 code units, the form a JS string is made of: ill-formed sequences become

@@ -133,6 +133,14 @@ int utf8_encode(uint32_t cp, char out[4])
 size_t utf8_ascii_prefix(const char *p, size_t n)
 {
     size_t i = 0;
+    while (i + 32 <= n) { /* long runs: one test per 32 bytes */
+        uint64_t w[4];
+        memcpy(w, p + i, sizeof(w));
+        if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080u) {
+            break;
+        }
+        i += 32;
+    }
     while (i + 8 <= n) {
         uint64_t w;
         memcpy(&w, p + i, 8);

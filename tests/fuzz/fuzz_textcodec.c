@@ -4,7 +4,10 @@
  * TextDecoder.decode fast paths): textcodec_utf8_to_utf16 on any bytes equals textcodec_decode
  * plus a plain conversion in all four fatal/ignoreBOM modes, and textcodec_encode_utf8 on the
  * bytes read as WTF-16 code units (so lone surrogates and pairs at any offset) equals the
- * one-unit-at-a-time reference; the first byte picks an offset, so blocks start anywhere.
+ * one-unit-at-a-time reference; textcodec_utf8_to_latin1 succeeds exactly when the strict
+ * decode has no BOM and only code points up to U+00FF, and then equals it; and
+ * textcodec_latin1_to_utf8 on the bytes read as Latin-1 equals the reference on them widened.
+ * The first byte picks an offset, so blocks start anywhere.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,6 +61,38 @@ static void encode(const uint8_t *data, size_t size)
     mem_free(u);
 }
 
+static void latin1(const uint8_t *data, size_t size)
+{
+    struct str in = str_make((const char *)data, size);
+    unsigned char *got = mem_alloc(size + 1);
+    uint16_t *want = mem_alloc((size + 1) * sizeof(uint16_t));
+    size_t g = 0;
+    size_t w = 0;
+    bool ok = textcodec_utf8_to_latin1(in, got, &g);
+    bool narrow = ref_decode_utf16(in, true, true, want, &w) == RC_OK;
+    for (size_t i = 0; i < w && narrow; i++) {
+        narrow = want[i] <= 0xFF;
+    }
+    check(ok == narrow);
+    check(!ok || g == w);
+    for (size_t i = 0; ok && i < w; i++) {
+        check(got[i] == want[i]);
+    }
+    /* The bytes as Latin-1 characters, encoded. */
+    for (size_t i = 0; i < size; i++) {
+        want[i] = data[i];
+    }
+    char *enc = mem_alloc(TEXTCODEC_LATIN1_UTF8_MAX(size) + 1);
+    char *ref = mem_alloc(TEXTCODEC_UTF8_MAX(size) + 1);
+    g = textcodec_latin1_to_utf8(data, size, enc);
+    w = ref_encode_utf8(want, size, ref);
+    check(g == w && memcmp(enc, ref, w) == 0);
+    mem_free(ref);
+    mem_free(enc);
+    mem_free(want);
+    mem_free(got);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t skip = size ? data[0] % 17 : 0;
@@ -66,5 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     decode(str_make((const char *)data + skip, size - skip));
     encode(data, size);
     encode(data + skip, size - skip);
+    latin1(data, size);
+    latin1(data + skip, size - skip);
     return 0;
 }

@@ -215,6 +215,26 @@ static void check_decode(const char *p, size_t n)
     }
 }
 
+/* Call check on the text 'a'..'z' of every length up to max_len (< 100) with each of seqs at
+ * every offset: a sequence at every place of a sixteen-byte block and across blocks. */
+static void each_placement(const char *const *seqs, size_t nseqs, size_t max_len,
+                           void (*check)(const char *, size_t))
+{
+    char b[100];
+    for (size_t len = 0; len <= max_len; len++) {
+        for (size_t k = 0; k < nseqs; k++) {
+            size_t sl = strlen(seqs[k]);
+            for (size_t at = 0; at + sl <= len; at++) {
+                for (size_t i = 0; i < len; i++) {
+                    b[i] = (char)('a' + i % 26);
+                }
+                memcpy(b + at, seqs[k], sl);
+                check(b, len);
+            }
+        }
+    }
+}
+
 TEST(textcodec_utf8_to_utf16_block_boundaries)
 {
     static const char *const seqs[] = {
@@ -223,19 +243,7 @@ TEST(textcodec_utf8_to_utf16_block_boundaries)
         "\xFF",         "\xC0\x80",     "\xC2",         "\xF4\x90\x80\x80",
         "\xE0\x80\x80", "\xEF\xBF\xBF", "\x7F",
     };
-    char b[60];
-    for (size_t len = 0; len <= 48; len++) {
-        for (size_t k = 0; k < ARRAY_LEN(seqs); k++) {
-            size_t sl = strlen(seqs[k]);
-            for (size_t at = 0; at + sl <= len; at++) {
-                for (size_t i = 0; i < len; i++) {
-                    b[i] = (char)('a' + i % 26);
-                }
-                memcpy(b + at, seqs[k], sl);
-                check_decode(b, len);
-            }
-        }
-    }
+    each_placement(seqs, ARRAY_LEN(seqs), 48, check_decode);
     check_decode("", 0);
     check_decode("\xEF\xBB\xBF", 3);
     check_decode("\xEF\xBB\xBF\xEF\xBB\xBF", 6);
@@ -250,6 +258,27 @@ TEST(textcodec_utf8_to_utf16_block_boundaries)
     ASSERT_RC(textcodec_utf8_to_utf16(STR("abc\x80"), true, false, u, &n), RC_INVAL);
 }
 
+/* Random text of up to 199 bytes into b: ASCII, with a fragment of frag[0..nfrag) in place of
+ * one byte in every one_in. Returns its length. */
+static size_t random_text(uint32_t *seed, const struct str *frag, size_t nfrag, uint32_t one_in,
+                          char *b)
+{
+    size_t n = 0;
+    size_t want = rnd_next(seed) % 200;
+    while (n < want) {
+        uint32_t r = rnd_next(seed);
+        if (r % one_in) {
+            b[n++] = (char)(r >> 8 & 0x7F);
+        } else {
+            struct str f = frag[(r >> 8) % nfrag];
+            for (size_t k = 0; k < f.len; k++) {
+                b[n++] = f.ptr[k];
+            }
+        }
+    }
+    return n;
+}
+
 TEST(textcodec_utf8_to_utf16_random_and_long)
 {
     static char b[65536 + 5];
@@ -259,23 +288,137 @@ TEST(textcodec_utf8_to_utf16_random_and_long)
         { "\x80", 1 },     { "\xED\xA0", 2 },     { "\xF0\x9F", 2 },
     };
     for (int round = 0; round < 300; round++) {
-        size_t n = 0;
-        size_t want = rnd_next(&seed) % 200;
-        while (n < want) {
-            uint32_t r = rnd_next(&seed);
-            if (r % 4) {
-                b[n++] = (char)(r >> 8 & 0x7F);
-            } else {
-                struct str f = frag[(r >> 8) % ARRAY_LEN(frag)];
-                for (size_t k = 0; k < f.len; k++) {
-                    b[n++] = f.ptr[k];
-                }
-            }
-        }
-        check_decode(b, n);
+        check_decode(b, random_text(&seed, frag, ARRAY_LEN(frag), 4, b));
     }
     for (size_t i = 0; i < sizeof(b); i++) {
         b[i] = (char)(i % 7000 == 6999 ? 0xC3 : ' ' + i % 90);
     }
     check_decode(b, sizeof(b));
+}
+
+TEST(utf8_ascii_prefix_every_position)
+{
+    /* 32 then eight bytes at a time: a non-ASCII byte at every offset of every length. */
+    char b[100];
+    for (size_t len = 0; len <= sizeof(b); len++) {
+        memset(b, 'a', len);
+        ASSERT_EQ_SIZE(utf8_ascii_prefix(b, len), len);
+        for (size_t at = 0; at < len; at++) {
+            b[at] = (char)(at % 2 ? 0x80 : 0xFF);
+            ASSERT_EQ_SIZE(utf8_ascii_prefix(b, len), at);
+            b[at] = 'a';
+        }
+    }
+}
+
+/* textcodec_latin1_to_utf8 against the reference encoder on the widened characters. */
+static void check_latin1_encode(const unsigned char *p, size_t n)
+{
+    static uint16_t u[70000];
+    static char got[2 * 70000];
+    static char want[3 * 70000];
+    for (size_t i = 0; i < n; i++) {
+        u[i] = p[i];
+    }
+    size_t g = textcodec_latin1_to_utf8(p, n, got);
+    size_t w = ref_encode_utf8(u, n, want);
+    ASSERT_EQ_SIZE(g, w);
+    ASSERT_TRUE(g <= TEXTCODEC_LATIN1_UTF8_MAX(n));
+    ASSERT_TRUE(memcmp(got, want, w) == 0);
+}
+
+TEST(textcodec_latin1_to_utf8_every_byte_and_position)
+{
+    static unsigned char b[65536 + 3];
+    for (size_t len = 0; len <= 80; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (unsigned c = 0x7F; c <= 0xFF; c++) {
+                for (size_t i = 0; i < len; i++) {
+                    b[i] = (unsigned char)('a' + i % 26);
+                }
+                b[at] = (unsigned char)c;
+                check_latin1_encode(b, len);
+            }
+        }
+    }
+    for (size_t i = 0; i < sizeof(b); i++) {
+        b[i] = (unsigned char)(i % 3000 == 2999 ? 0x80 + i % 128 : ' ' + i % 90);
+    }
+    check_latin1_encode(b, sizeof(b));
+    for (size_t i = 0; i < 256; i++) {
+        b[i] = (unsigned char)i;
+    }
+    check_latin1_encode(b, 256);
+}
+
+/* textcodec_utf8_to_latin1 succeeds exactly when the text is well-formed, has no BOM and every
+ * code point is up to U+00FF; then it gives what textcodec_utf8_to_utf16 gives in every mode. */
+static void check_latin1_decode(const char *p, size_t n)
+{
+    static unsigned char got[70000];
+    static uint16_t want[70000];
+    size_t g = 0;
+    size_t w = 0;
+    bool ok = textcodec_utf8_to_latin1(str_make(p, n), got, &g);
+    int rw = ref_decode_utf16(str_make(p, n), true, true, want, &w);
+    bool narrow = rw == RC_OK;
+    for (size_t i = 0; i < w && narrow; i++) {
+        narrow = want[i] <= 0xFF;
+    }
+    ASSERT_TRUE(ok == narrow);
+    if (!ok) {
+        return;
+    }
+    ASSERT_EQ_SIZE(g, w);
+    for (size_t i = 0; i < w; i++) {
+        ASSERT_EQ_INT(got[i], want[i]);
+    }
+    check_decode(p, n); /* and the same in all four modes */
+}
+
+TEST(textcodec_utf8_to_latin1_block_boundaries)
+{
+    static const char *const seqs[] = {
+        "\xC3\xA9", "\xC2\x80", "\xC3\xBF", "\xC4\x80",     "\xC3",         "\xC2\xC3", "\x80",
+        "\xC1\xBF", "\xC0\x80", "\xFF",     "\xEF\xBB\xBF", "\xE2\x82\xAC", "\xC3\x41", "\x7F",
+    };
+    each_placement(seqs, ARRAY_LEN(seqs), 80, check_latin1_decode);
+    check_latin1_decode("", 0);
+    check_latin1_decode("\xEF\xBB\xBF\xC3\xA9", 5); /* a BOM: not Latin-1 */
+    unsigned char out[8];
+    size_t n = 0;
+    ASSERT_TRUE(textcodec_utf8_to_latin1(STR("\xC2\x80\xC3\xBF"
+                                             "a"),
+                                         out, &n));
+    ASSERT_EQ_SIZE(n, 3);
+    ASSERT_EQ_MEM(out,
+                  "\x80\xFF"
+                  "a",
+                  3);
+}
+
+TEST(textcodec_utf8_to_latin1_random_and_long)
+{
+    static char b[65536 + 5];
+    uint32_t seed = 777;
+    /* Mostly Latin-1 pairs; now and then one that is not. */
+    static const struct str frag[] = {
+        { "\xC3\xA9", 2 }, { "\xC2\xA0", 2 }, { "\xC3\xBF", 2 }, { "\xC3\xA9", 2 },
+        { "\xC2\xA0", 2 }, { "\xC3\xBF", 2 }, { "\xC3\xA9", 2 }, { "\xC2\x80", 2 },
+        { "\xC3\x80", 2 }, { "\xC4\x80", 2 }, { "\xC3", 1 },
+    };
+    for (int round = 0; round < 500; round++) {
+        check_latin1_decode(b, random_text(&seed, frag, ARRAY_LEN(frag), 3, b));
+    }
+    size_t n = 0;
+    while (n + 2 <= sizeof(b)) {
+        if (n % 5000 == 4998) {
+            b[n++] = '\xC3';
+            b[n++] = '\xA9';
+        } else {
+            b[n] = (char)(' ' + n % 90);
+            n++;
+        }
+    }
+    check_latin1_decode(b, n);
 }
