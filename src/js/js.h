@@ -159,10 +159,50 @@ char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValue
 /* Make a JS string from UTF-8 (invalid sequences become U+FFFD). */
 JSValueRef js_make_string(JSContextRef ctx, struct str s);
 
-/* Make a JS string from n UTF-16 code units (copied): the cheapest way in through the C API
- * (JSC copies twice: into the JSStringRef, then into the heap string). Decode into a stack or
- * scratch array with textcodec_utf8_to_utf16 first when the text is UTF-8 and must be checked
- * the TextDecoder way. */
+/* Make a JS string of UTF-8 bytes the TextDecoder way (textcodec_utf8_to_utf16's rules: a
+ * leading BOM dropped unless ignore_bom, ill-formed sequences U+FFFD); NULL when fatal and the
+ * bytes are ill-formed. Text of code points up to U+00FF becomes an 8-bit string
+ * (js_strings_direct()), anything else UTF-16. */
+JSValueRef js_make_string_decoded(JSContextRef ctx, struct str utf8, bool fatal, bool ignore_bom);
+
+/* ------------------------------------------------------------------ strings direct (js_wtf.c)
+ * JSC keeps a string of characters up to U+00FF in one byte per character (Latin-1, "8-bit").
+ * The public C API reads a string only by wrapping it (JSValueToStringCopy: the JSC lock and
+ * an allocation) and widening an 8-bit one to UTF-16, makes one only from UTF-16 or through a
+ * byte-by-byte UTF-8 converter, and copies it again into the value (JSValueMakeString). These
+ * read strings in place and make them with one copy, through the string layout and functions
+ * libjavascriptcoregtk exports, after a check of both against the public API on first use;
+ * without it (the check failed, another JSC version, or KILN_JSC_STRINGS=api in the
+ * environment) they use the public API: the same results, slower. */
+
+/* True when the direct path is on (the first call runs the check). */
+bool js_strings_direct(void);
+
+/* Tests: switch the direct path off (false: the public API everywhere) or back on (true: only
+ * when the check passed). Returns the new state. Call while no other thread uses JSC. */
+bool js_strings_set_direct(bool on);
+
+/* The characters of s when it is an 8-bit string (Latin-1 bytes, borrowed: valid while s is)
+ * and the direct path is on: true with *out (the empty string counts); false otherwise. */
+bool js_string_latin1(JSStringRef s, struct str *out);
+
+/* The same for a value v of ctx: true with *out (borrowed: valid while v is reachable and
+ * unchanged, so until JS runs again) when v is a resolved 8-bit string; false for anything
+ * else (not a string, a 16-bit one, a rope: concatenations JSC has not flattened yet, no
+ * direct path): then read it with JSValueToStringCopy, which resolves ropes. */
+bool js_value_latin1(JSContextRef ctx, JSValueRef v, struct str *out);
+
+/* A JSStringRef of the Latin-1 characters p[0..n) (copied; n < 2^31): an 8-bit string with
+ * one copy on the direct path. Release with JSStringRelease(). */
+JSStringRef js_string_new_latin1(const unsigned char *p, size_t n);
+
+/* A JS string of the Latin-1 characters p[0..n): one copy on the direct path (the value
+ * shares it). */
+JSValueRef js_make_string_latin1(JSContextRef ctx, const unsigned char *p, size_t n);
+
+/* A JS string of n UTF-16 code units (copied once on the direct path, twice through the public
+ * API). Decode with textcodec_utf8_to_utf16 first when the text is UTF-8 and must be checked
+ * the TextDecoder way (js_make_string_decoded does both). */
 JSValueRef js_make_string_utf16(JSContextRef ctx, const uint16_t *units, size_t n);
 
 /* Read a property by a cached name; never throws (a throwing getter gives undefined and sets

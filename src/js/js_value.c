@@ -19,38 +19,75 @@
 #define UTF16_STACK          2048
 #define JSON_BUILD_MAX_DEPTH 256
 
+/* UTF-8 text decoded with textcodec_utf8_to_utf16's rules: Latin-1 characters when every code
+ * point fits and the direct path is on (an 8-bit string: one byte per character, and the next
+ * read of it needs no widening; ASCII text is used in place), else UTF-16 code units. */
+struct decoded {
+    const unsigned char *latin1; /* or NULL: units */
+    const JSChar *units;
+    size_t n;
+    JSChar *heap;
+    JSChar stack[UTF16_STACK];
+};
+
+/* Decode s into d (then decoded_fini). False when fatal and s is ill-formed. */
+static bool decode_utf8(struct decoded *d, struct str s, bool fatal, bool ignore_bom)
+{
+    d->latin1 = NULL;
+    d->units = NULL;
+    d->n = 0;
+    d->heap = NULL;
+    if (s.len == 0) {
+        d->latin1 = (const unsigned char *)"";
+        return true;
+    }
+    bool direct = js_strings_direct();
+    if (direct && utf8_ascii_prefix(s.ptr, s.len) == s.len) {
+        d->latin1 = (const unsigned char *)s.ptr;
+        d->n = s.len;
+        return true;
+    }
+    /* UTF-16 never needs more code units than UTF-8 has bytes (nor Latin-1 more bytes). */
+    JSChar *buf = s.len <= UTF16_STACK ? d->stack : (d->heap = mem_alloc(s.len * sizeof(JSChar)));
+    if (direct && textcodec_utf8_to_latin1(s, (unsigned char *)buf, &d->n)) {
+        d->latin1 = (const unsigned char *)buf;
+        return true;
+    }
+    d->units = buf;
+    return textcodec_utf8_to_utf16(s, fatal, ignore_bom, buf, &d->n) == RC_OK;
+}
+
+static void decoded_fini(struct decoded *d)
+{
+    mem_free(d->heap);
+}
+
 JSStringRef js_string_new(struct str s)
 {
-    if (s.len == 0) {
-        return JSStringCreateWithCharacters(NULL, 0);
-    }
-    JSChar stack[UTF16_STACK];
-    /* UTF-16 never needs more code units than UTF-8 has bytes. */
-    JSChar *units = s.len <= UTF16_STACK ? stack : mem_alloc(s.len * sizeof(JSChar));
-    size_t n = 0;
+    struct decoded d;
     /* Not fatal: cannot fail. The BOM is text here (ignore_bom). */
-    IGNORE_RC(textcodec_utf8_to_utf16(s, false, true, units, &n));
-    JSStringRef r = JSStringCreateWithCharacters(units, n);
-    if (units != stack) {
-        mem_free(units);
-    }
+    (void)decode_utf8(&d, s, false, true);
+    JSStringRef r = d.latin1 != NULL ? js_string_new_latin1(d.latin1, d.n)
+                                     : JSStringCreateWithCharacters(d.units, d.n);
+    decoded_fini(&d);
     return r;
 }
 
-JSValueRef js_make_string_utf16(JSContextRef ctx, const uint16_t *units, size_t n)
+JSValueRef js_make_string_decoded(JSContextRef ctx, struct str utf8, bool fatal, bool ignore_bom)
 {
-    JSStringRef js = JSStringCreateWithCharacters(units, n);
-    JSValueRef v = JSValueMakeString(ctx, js);
-    JSStringRelease(js);
+    struct decoded d;
+    JSValueRef v = NULL;
+    if (decode_utf8(&d, utf8, fatal, ignore_bom)) {
+        v = d.latin1 != NULL ? js_make_string_latin1(ctx, d.latin1, d.n)
+                             : js_make_string_utf16(ctx, d.units, d.n);
+    }
+    decoded_fini(&d);
     return v;
 }
 
 JSValueRef js_make_string(JSContextRef ctx, struct str s)
 {
-    JSStringRef js = js_string_new(s);
-    JSValueRef v = JSValueMakeString(ctx, js);
-    JSStringRelease(js);
-    return v;
+    return js_make_string_decoded(ctx, s, false, true);
 }
 
 size_t js_utf16_length(const char *p, size_t n)
@@ -65,16 +102,20 @@ size_t js_utf16_length(const char *p, size_t n)
     return units;
 }
 
-/* From the code units (JSStringGetUTF8CString converts one character per call into WTF's
- * converter, about 29 instructions a byte, and stops at a lone surrogate; an 8-bit string's
- * units are widened once by JSStringGetCharactersPtr, about 5 a byte). */
+/* An 8-bit string's characters in place (js_wtf.c), else the code units
+ * (JSStringGetUTF8CString converts one character per call into WTF's converter, about 29
+ * instructions a byte, and stops at a lone surrogate; JSStringGetCharactersPtr widens an 8-bit
+ * string once, about 5 a byte). */
 size_t js_string_utf8(JSStringRef s, char *dst, size_t cap)
 {
     size_t len = JSStringGetLength(s);
     size_t n = 0;
+    struct str latin1;
     DEBUG_ASSERT(TEXTCODEC_UTF8_MAX(len) < cap);
     if (len > 0 && TEXTCODEC_UTF8_MAX(len) < cap) {
-        n = textcodec_encode_utf8(JSStringGetCharactersPtr(s), len, dst);
+        n = js_string_latin1(s, &latin1)
+                ? textcodec_latin1_to_utf8((const unsigned char *)latin1.ptr, latin1.len, dst)
+                : textcodec_encode_utf8(JSStringGetCharactersPtr(s), len, dst);
     }
     dst[n] = '\0';
     return n;

@@ -9,31 +9,20 @@
 #include "base/mem.h"
 #include "harness.h"
 #include "js/js.h"
+#include "js_test_util.h"
 
 static double eval_number(JSContextRef ctx, const char *src)
 {
-    struct diag d;
-    JSValueRef v = NULL;
-    int rc = js_eval(ctx, str_from_cstr(src), STR("test.js"), &v, NULL, &d);
-    if (rc != RC_OK) {
-        harness_fail(__FILE__, __LINE__, "eval failed: %s", d.msg);
-    }
     JSValueRef exc = NULL;
-    double n = JSValueToNumber(ctx, v, &exc);
+    double n = JSValueToNumber(ctx, js_test_eval(ctx, src), &exc);
     ASSERT_NULL(exc);
     return n;
 }
 
 static void eval_string(JSContextRef ctx, const char *src, struct buf *out)
 {
-    struct diag d;
-    JSValueRef v = NULL;
-    int rc = js_eval(ctx, str_from_cstr(src), STR("test.js"), &v, NULL, &d);
-    if (rc != RC_OK) {
-        harness_fail(__FILE__, __LINE__, "eval failed: %s", d.msg);
-    }
     JSValueRef exc = NULL;
-    ASSERT_OK(js_value_append(ctx, v, out, &exc));
+    ASSERT_OK(js_value_append(ctx, js_test_eval(ctx, src), out, &exc));
 }
 
 TEST(js_eval_value_and_user_pointer)
