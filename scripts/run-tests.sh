@@ -39,7 +39,10 @@ for kind in $kinds; do
     diff) variant=$(basename "$out")
           [ -f tests/gql/run_diff.sh ] && run "gql differential (graphql-js)" env BUILD="$variant" bash tests/gql/run_diff.sh
           [ -f tests/web/run_diff.sh ] && run "web differential (node)" bash tests/web/run_diff.sh "$variant"
-          [ -f tests/webjs/run_diff.sh ] && run "web JS API differential (node)" bash tests/webjs/run_diff.sh "$variant" ;;
+          [ -f tests/webjs/run_diff.sh ] && run "web JS API differential (node)" bash tests/webjs/run_diff.sh "$variant"
+          # Again with JSC strings through the public C API only (src/js/js_wtf.c's fallback).
+          [ -f tests/webjs/run_diff.sh ] && run "web JS API differential, KILN_JSC_STRINGS=api (node)" \
+            env KILN_JSC_STRINGS=api bash tests/webjs/run_diff.sh "$variant" ;;
     replay) for b in "$out"/fuzz/*-replay; do [ -x "$b" ] || continue
               t=$(basename "$b" -replay); run "replay $t" "$b" "tests/fuzz/corpus/$t"; done ;;
   esac

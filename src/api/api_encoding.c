@@ -3,6 +3,9 @@
  * The native half of TextEncoder, TextDecoder, atob and btoa (the JS classes are
  * src/js/prelude/51_encoding.js); the byte work is base/textcodec and base/b64.
  * Functions (on __kiln_native):
+ *   textDirect()                          true when 8-bit strings are read and made directly
+ *                                         (js_strings_direct: the prelude then encodes ASCII here
+ *                                         too, else in JS)
  *   textEncode(string)                    its UTF-8 (lone surrogates: U+FFFD): the byte count when
  *                                         the bytes are in the context's byte scratch, else a
  *                                         Uint8Array
@@ -57,43 +60,63 @@ static JSStringRef arg_string(JSContextRef ctx, JSValueRef v, JSValueRef *except
     return s;
 }
 
+/* The UTF-8 of a string's n characters into dst: its Latin-1 bytes when latin1.ptr is set, else
+ * its code units u. Returns the bytes written. */
+static size_t encode_string(struct str latin1, const JSChar *u, size_t n, char *dst)
+{
+    if (n == 0) {
+        return 0;
+    }
+    return latin1.ptr != NULL
+               ? textcodec_latin1_to_utf8((const unsigned char *)latin1.ptr, latin1.len, dst)
+               : textcodec_encode_utf8(u, n, dst);
+}
+
 static JSValueRef text_encode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                  const JSValueRef argv[], JSValueRef *exception)
 {
     struct api_ctx *c = api_ctx_of(ctx);
-    JSStringRef s = arg_string(ctx, argv[0], exception);
-    if (s == NULL || c == NULL) {
-        if (s != NULL) {
-            JSStringRelease(s);
-        }
+    if (c == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    /* One call that locks (JSValueToStringCopy above); the code units are read in place (a
-     * Latin-1 string is widened once by JSC) and encoded by base/textcodec. */
-    size_t n = JSStringGetLength(s);
-    const JSChar *u = n > 0 ? JSStringGetCharactersPtr(s) : NULL;
-    if (TEXTCODEC_UTF8_MAX(n) <= API_WEB_BYTES && c->web_bytes != NULL) {
+    /* A flat 8-bit string is read in place (js_value_latin1: no JSC call, ASCII is one copy);
+     * anything else through JSValueToStringCopy (ToString, ropes flattened; one call that
+     * locks), then as Latin-1 again or as code units (widened once by JSC without the direct
+     * path), encoded by base/textcodec. */
+    struct str latin1;
+    JSStringRef s = NULL;
+    if (!js_value_latin1(ctx, argv[0], &latin1)) {
+        s = arg_string(ctx, argv[0], exception);
+        if (s == NULL) {
+            return JSValueMakeUndefined(ctx);
+        }
+        js_string_latin1(s, &latin1); /* latin1.ptr stays NULL for a 16-bit string */
+    }
+    size_t n = s != NULL ? JSStringGetLength(s) : latin1.len;
+    const JSChar *u = latin1.ptr == NULL && n > 0 ? JSStringGetCharactersPtr(s) : NULL;
+    size_t max = latin1.ptr != NULL ? TEXTCODEC_LATIN1_UTF8_MAX(n) : TEXTCODEC_UTF8_MAX(n);
+    JSValueRef r;
+    if (max <= API_WEB_BYTES && c->web_bytes != NULL) {
         /* The common case: the bytes go to the context's scratch and the prelude copies them
          * out with Uint8Array.prototype.slice; only the length crosses back. */
-        size_t len = n > 0 ? textcodec_encode_utf8(u, n, (char *)c->web_bytes) : 0;
+        r = JSValueMakeNumber(ctx, (double)encode_string(latin1, u, n, (char *)c->web_bytes));
+    } else if (max + 1 > API_TEXT_MAX_BYTES) {
+        r = too_big(ctx, exception);
+    } else {
+        char *p = mem_alloc(max);
+        size_t len = encode_string(latin1, u, n, p);
+        JSValueRef exc = NULL;
+        r = js_make_bytes(ctx, str_make(p, len), &exc);
+        mem_free(p);
+        if (exc != NULL) {
+            *exception = exc;
+            r = JSValueMakeUndefined(ctx);
+        }
+    }
+    if (s != NULL) {
         JSStringRelease(s);
-        return JSValueMakeNumber(ctx, (double)len);
     }
-    if (TEXTCODEC_UTF8_MAX(n) + 1 > API_TEXT_MAX_BYTES) {
-        JSStringRelease(s);
-        return too_big(ctx, exception);
-    }
-    char *p = mem_alloc(TEXTCODEC_UTF8_MAX(n));
-    size_t len = textcodec_encode_utf8(u, n, p);
-    JSStringRelease(s);
-    JSValueRef exc = NULL;
-    JSObjectRef a = js_make_bytes(ctx, str_make(p, len), &exc);
-    mem_free(p);
-    if (exc != NULL) {
-        *exception = exc;
-        return JSValueMakeUndefined(ctx);
-    }
-    return a;
+    return r;
 }
 
 /* Encode units into dst (cap bytes) as far as whole code points fit; *out_read gets the
@@ -237,32 +260,16 @@ static JSValueRef text_decode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t 
 #define DECODE_FATAL      0x10u
 #define DECODE_IGNORE_BOM 0x20u
 
-/* Units a decode builds on the stack; longer inputs get a heap array. */
-#define DECODE_STACK_UNITS 2048
-
-/* The string of UTF-8 bytes decoded straight to UTF-16 (no intermediate UTF-8), or null in
- * fatal mode on an error. */
-static JSValueRef decode_utf8_once(JSContextRef ctx, struct str bytes, uint32_t flags)
-{
-    JSChar stack[DECODE_STACK_UNITS];
-    JSChar *units = bytes.len <= DECODE_STACK_UNITS ? stack : mem_alloc(bytes.len * sizeof(JSChar));
-    size_t n = 0;
-    int rc = textcodec_utf8_to_utf16(bytes, (flags & DECODE_FATAL) != 0,
-                                     (flags & DECODE_IGNORE_BOM) != 0, units, &n);
-    JSValueRef r = rc == RC_OK ? js_make_string_utf16(ctx, units, n) : JSValueMakeNull(ctx);
-    if (units != stack) {
-        mem_free(units);
-    }
-    return r;
-}
-
 /* Decode bytes for a call without stream from a decoder with nothing pending (flags: the
  * prelude's #flags); the string, or null on an error in fatal mode. */
 static JSValueRef decode_once(JSContextRef ctx, struct str bytes, uint32_t flags)
 {
     enum textcodec_encoding enc = (enum textcodec_encoding)(flags & DECODE_ENC_MASK);
     if (enc == TEXTCODEC_UTF8) {
-        return decode_utf8_once(ctx, bytes, flags);
+        /* Straight to the string (no intermediate UTF-8): 8-bit for Latin-1 text. */
+        JSValueRef r = js_make_string_decoded(ctx, bytes, (flags & DECODE_FATAL) != 0,
+                                              (flags & DECODE_IGNORE_BOM) != 0);
+        return r != NULL ? r : JSValueMakeNull(ctx);
     }
     struct textcodec_decoder d;
     textcodec_decoder_init(&d, enc, (flags & DECODE_FATAL) != 0, (flags & DECODE_IGNORE_BOM) != 0);
@@ -328,20 +335,26 @@ static JSValueRef b64_encode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t a
         return JSValueMakeUndefined(ctx);
     }
     size_t n = JSStringGetLength(s);
-    const JSChar *u = JSStringGetCharactersPtr(s);
     JSValueRef r = JSValueMakeNull(ctx);
     struct buf bytes;
     struct buf out;
     buf_init(&bytes, API_TEXT_MAX_BYTES);
     buf_init(&out, API_TEXT_MAX_BYTES);
-    int rc = buf_try_reserve(&bytes, n);
-    for (size_t i = 0; i < n && rc == RC_OK; i++) {
-        if (u[i] > 0xFF) {
-            goto out; /* null: InvalidCharacterError */
+    struct str latin1;
+    int rc = RC_OK;
+    if (!js_string_latin1(s, &latin1)) {
+        /* A 16-bit string (or no direct path): every unit must still be a byte. */
+        const JSChar *u = JSStringGetCharactersPtr(s);
+        rc = buf_try_reserve(&bytes, n);
+        for (size_t i = 0; i < n && rc == RC_OK; i++) {
+            if (u[i] > 0xFF) {
+                goto out; /* null: InvalidCharacterError */
+            }
+            bytes.ptr[bytes.len++] = (char)u[i];
         }
-        bytes.ptr[bytes.len++] = (char)u[i];
+        latin1 = buf_str(&bytes);
     }
-    rc = rc ? rc : b64_encode(buf_str(&bytes), false, true, &out);
+    rc = rc ? rc : b64_encode(latin1, false, true, &out);
     r = rc == RC_OK ? js_make_string(ctx, buf_str(&out)) : too_big(ctx, exception);
 out:
     buf_fini(&out);
@@ -370,15 +383,8 @@ static JSValueRef b64_decode_fn(JSContextRef ctx, JSObjectRef this_obj, size_t a
     if (rc == RC_LIMIT) {
         r = too_big(ctx, exception);
     } else if (rc == RC_OK) {
-        /* Each byte is one code unit U+0000..U+00FF. */
-        JSChar *units = mem_alloc(out.len * sizeof(JSChar) + 1);
-        for (size_t i = 0; i < out.len; i++) {
-            units[i] = (unsigned char)out.ptr[i];
-        }
-        JSStringRef s = JSStringCreateWithCharacters(units, out.len);
-        r = JSValueMakeString(ctx, s);
-        JSStringRelease(s);
-        mem_free(units);
+        /* Each byte is one character U+0000..U+00FF. */
+        r = js_make_string_latin1(ctx, (const unsigned char *)out.ptr, out.len);
     }
 out:
     buf_fini(&out);
@@ -386,7 +392,16 @@ out:
     return r;
 }
 
+/* textDirect(): whether 8-bit strings are read and made directly (js_strings_direct); the
+ * prelude encodes ASCII in JS when they are not. */
+static JSValueRef text_direct_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                                 const JSValueRef argv[], JSValueRef *exception)
+{
+    return JSValueMakeBoolean(ctx, js_strings_direct());
+}
+
 static const struct js_fn encoding_fns[] = {
+    { .name = "textDirect", .fn = text_direct_fn, .min_args = 0 },
     { .name = "textEncode", .fn = text_encode_fn, .min_args = 1 },
     { .name = "textEncodeInto", .fn = text_encode_into_fn, .min_args = 2 },
     { .name = "textDecoder", .fn = text_decoder_fn, .min_args = 3 },

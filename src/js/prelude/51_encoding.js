@@ -9,6 +9,9 @@
   const N = K.native;
   if (typeof N.textEncode !== "function") return; // js/ unit tests have no host modules
   const { textEncode, textEncodeInto, textDecoder, textDecode, textDecodeOnce, textDecodeScratch, b64Encode, b64Decode } = N;
+  // C reads an 8-bit (Latin-1) string's bytes in place when JSC's string layout checked out
+  // (js_wtf.c); otherwise a JIT-compiled loop copies ASCII faster than C can read it.
+  const asciiInJs = !N.textDirect();
   const S = K.webSlots;
   const B = N.webBytes(); // textEncode's output and textDecodeScratch's input when they fit
   const slice = Uint8Array.prototype.slice;
@@ -23,7 +26,7 @@
   class TextEncoder {
     get encoding() { return "utf-8"; }
     encode(input = "") {
-      if (typeof input === "string" && asciiInto(B, 0, input)) {
+      if (asciiInJs && typeof input === "string" && asciiInto(B, 0, input)) {
         return slice.call(B, 0, input.length);
       }
       const r = textEncode(input);
