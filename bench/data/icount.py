@@ -55,6 +55,77 @@ def inclusive(path, names):
     return found
 
 
+class Server:
+    """The release kiln under callgrind serving scripts_dir (one I/O thread, one JS executor).
+    get(path) answers a GET (retrying while the server starts); measure(fn) zeroes the
+    counters, runs fn, dumps and returns the instructions of the executor and I/O threads."""
+
+    def __init__(self, kiln, scripts_dir, keep=None):
+        if kiln == os.path.join(ROOT, "build/release/kiln"):
+            subprocess.run(["make", "-C", ROOT, "BUILD=release", "build/release/kiln"], check=True,
+                           stdout=subprocess.DEVNULL)
+        self.work = tempfile.mkdtemp(prefix="kiln-icount-")
+        self.keep = keep
+        self.out_dir = keep or self.work
+        os.makedirs(self.out_dir, exist_ok=True)
+        port_file = os.path.join(self.work, "port")
+        self.p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + self.out_dir + "/cg.%p",
+                                   kiln, "serve", "--listen", "127.0.0.1:0", "--port-file", port_file,
+                                   "--data", os.path.join(self.work, "data"), "--scripts", scripts_dir,
+                                   "--io-threads", "1", "--js-threads", "1", "--log-level", "warn",
+                                   "--exec-timeout-ms", "3600000"],
+                                  stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "log"), "w"))
+        try:
+            for _ in range(1200):
+                if os.path.exists(port_file) and open(port_file).read().strip():
+                    break
+                time.sleep(0.1)
+            port = int(open(port_file).read().strip().rsplit(":", 1)[-1])
+        except (OSError, ValueError):
+            self.close()
+            raise
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.p.terminate()
+        self.p.wait()
+        if not self.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    def get(self, path):
+        for _ in range(1500):
+            try:
+                self.conn.request("GET", path)
+                r = self.conn.getresponse()
+                body = r.read()
+                if r.status == 200:
+                    return body
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+            time.sleep(0.2)
+        sys.exit("GET %s failed (see the server log %s)" % (path, os.path.join(self.work, "log")))
+
+    def measure(self, fn):
+        before = set(glob.glob(os.path.join(self.out_dir, "cg.%d*" % self.p.pid)))
+        subprocess.run(["callgrind_control", "-z", str(self.p.pid)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        fn()
+        subprocess.run(["callgrind_control", "-d", str(self.p.pid)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        f = dump_file(self.out_dir, self.p.pid, before)
+        # The executor and the I/O thread, without the executor's once-a-second heap
+        # check (~10 M instructions; under valgrind it fires every few hundred requests)
+        # and without JSC's compiler threads.
+        c = inclusive(f, ("exec_main", "thread_main", "js_runtime_heap_bytes"))
+        return c["exec_main"] + c["thread_main"] - c["js_runtime_heap_bytes"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100000, help="loop iterations for cache/storage")
@@ -64,53 +135,9 @@ def main():
     ap.add_argument("--kiln", default=os.path.join(ROOT, "build/release/kiln"))
     ap.add_argument("--only", help="comma-separated subset: cache,storage,select,get,cacheroute,storageroute")
     a = ap.parse_args()
-    if a.kiln == os.path.join(ROOT, "build/release/kiln"):
-        subprocess.run(["make", "-C", ROOT, "BUILD=release", "build/release/kiln"], check=True,
-                       stdout=subprocess.DEVNULL)
-    work = tempfile.mkdtemp(prefix="kiln-icount-")
-    out_dir = a.keep or work
-    os.makedirs(out_dir, exist_ok=True)
-    port_file = os.path.join(work, "port")
-    p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out_dir + "/cg.%p",
-                          a.kiln, "serve", "--listen", "127.0.0.1:0", "--port-file", port_file,
-                          "--data", os.path.join(work, "data"), "--scripts",
-                          os.path.join(ROOT, "bench/data/scripts"), "--io-threads", "1",
-                          "--js-threads", "1", "--log-level", "warn", "--exec-timeout-ms", "3600000"],
-                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "log"), "w"))
-    try:
-        for _ in range(1200):
-            if os.path.exists(port_file) and open(port_file).read().strip():
-                break
-            time.sleep(0.1)
-        port = int(open(port_file).read().strip().rsplit(":", 1)[-1])
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-
-        def get(path):
-            for _ in range(1500):
-                try:
-                    conn.request("GET", path)
-                    r = conn.getresponse()
-                    body = r.read()
-                    if r.status == 200:
-                        return body
-                except (ConnectionError, http.client.HTTPException):
-                    conn.close()
-                time.sleep(0.2)
-            sys.exit("GET %s failed (see the server log %s)" % (path, os.path.join(work, "log")))
-
-        def measure(fn):
-            before = set(glob.glob(os.path.join(out_dir, "cg.%d*" % p.pid)))
-            subprocess.run(["callgrind_control", "-z", str(p.pid)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            fn()
-            subprocess.run(["callgrind_control", "-d", str(p.pid)], check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-            f = dump_file(out_dir, p.pid, before)
-            # The executor and the I/O thread, without the executor's once-a-second heap
-            # check (~10 M instructions; under valgrind it fires every few hundred requests)
-            # and without JSC's compiler threads.
-            c = inclusive(f, ("exec_main", "thread_main", "js_runtime_heap_bytes"))
-            return c["exec_main"] + c["thread_main"] - c["js_runtime_heap_bytes"]
-
+    with Server(a.kiln, os.path.join(ROOT, "bench/data/scripts"), a.keep) as srv:
+        get = srv.get
+        measure = srv.measure
         get("/db/get?id=1")  # warm-up: scripts loaded, statements prepared, JIT warm
         for op in ("cache", "storage", "select", "none"):
             get("/loop?op=%s&n=2000" % op)
@@ -137,11 +164,6 @@ def main():
             rows.append(("route: GET %s x %d" % (path.replace("%d", "N"), a.requests), t / a.requests))
         for name, per in rows:
             print("%-40s %10.0f instructions each" % (name, per))
-    finally:
-        p.terminate()
-        p.wait()
-        if not a.keep:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
