@@ -91,7 +91,7 @@ struct db_cache {
 /* Stamps of stored values: process-wide, so no two caches (tests make several) share one. */
 static atomic_uint_fast64_t stamp_counter;
 
-static int64_t now_ms(struct db_cache *c)
+static int64_t clock_now(struct db_cache *c)
 {
     if (c->opts.manual_clock) {
         return (int64_t)atomic_load_explicit(&c->sh->clock_ms, memory_order_relaxed);
@@ -206,12 +206,12 @@ static int64_t cache_lock(struct db_cache *c)
             }
         }
     }
-    return now_ms(c);
+    return clock_now(c);
 }
 
-void db_cache_clock_set(struct db_cache *c, int64_t now)
+void db_cache_clock_set(struct db_cache *c, int64_t now_ms)
 {
-    atomic_store_explicit(&c->sh->clock_ms, (double)now, memory_order_release);
+    atomic_store_explicit(&c->sh->clock_ms, (double)now_ms, memory_order_release);
 }
 
 void *db_cache_shared_mem(struct db_cache *c, size_t *out_len)
