@@ -211,3 +211,36 @@ TEST(api_cache_fast_path_slots_reused)
     get_one(&t, "z", "Y", me);
     tenv_stop(&t);
 }
+
+/* Eviction by the byte budget (3 entries of 1 + 4 + 64 bytes fit: key, tag and JSON, overhead)
+ * follows the reads the prelude answered itself: a's last reads are its own, so when d comes b
+ * is the least recently used. */
+TEST(api_cache_fast_path_lru_by_bytes)
+{
+    struct db_cache_options o = { .manual_clock = true,
+                                  .ns_max_bytes = 3 * (1 + 4 + DB_CACHE_ENTRY_OVERHEAD) };
+    api_data_cache_configure(&o);
+    tick(0);
+    struct tenv t;
+    tenv_start(&t);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(&t, "bytes.js", two_script, &d));
+    char me[64];
+    request_ok(&t, "/set?k=a&v=A");
+    request_ok(&t, "/set?k=b&v=B");
+    request_ok(&t, "/set?k=c&v=C");
+    get_one(&t, "a", "A", me);
+    get_one(&t, "b", "B", me);
+    get_one(&t, "c", "C", me);
+    get_one(&t, "a", "A", me); /* three reads, none through C */
+    request_ok(&t, "/set?k=d&v=D");
+    get_one(&t, "b", "-", me);
+    get_one(&t, "a", "A", me);
+    get_one(&t, "c", "C", me);
+    get_one(&t, "d", "D", me);
+    struct db_cache_stats st;
+    db_cache_stats(api_data_cache(), STR("bytes.js"), &st);
+    ASSERT_EQ_INT(st.evictions, 1);
+    ASSERT_EQ_SIZE(st.bytes, 3 * (1 + 4 + DB_CACHE_ENTRY_OVERHEAD));
+    tenv_stop(&t);
+}
