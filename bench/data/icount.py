@@ -9,7 +9,8 @@ thread, one JS executor), warms up, then for each measurement zeroes the counter
 I/O threads (inclusive cost of exec_main and the net loop's thread_main), minus the executor's
 heap check (js_runtime_heap_bytes); JSC's JIT compiler threads are left out:
 
-  loop OP   GET /loop?op=OP&n=N (N cache.get / sharedStorage.getItem / queryOne in a JS loop)
+  loop OP   GET /loop?op=OP&n=N (N cache.get of a string or a small object /
+            sharedStorage.getItem / queryOne in a JS loop)
             minus the same request with op=none: instructions per operation, no HTTP.
   route R   R GET requests over one keep-alive connection: instructions per request (whole
             process: I/O thread + executor).
@@ -133,13 +134,14 @@ def main():
     ap.add_argument("--requests", type=int, default=10000, help="route requests")
     ap.add_argument("--keep", help="keep the callgrind dumps in this folder")
     ap.add_argument("--kiln", default=os.path.join(ROOT, "build/release/kiln"))
-    ap.add_argument("--only", help="comma-separated subset: cache,storage,select,get,cacheroute,storageroute")
+    ap.add_argument("--only", help="comma-separated subset: cache,cacheobj,storage,select,get,"
+                    "cacheroute,storageroute")
     a = ap.parse_args()
     with Server(a.kiln, os.path.join(ROOT, "bench/data/scripts"), a.keep) as srv:
         get = srv.get
         measure = srv.measure
         get("/db/get?id=1")  # warm-up: scripts loaded, statements prepared, JIT warm
-        for op in ("cache", "storage", "select", "none"):
+        for op in ("cache", "cacheobj", "storage", "select", "none"):
             get("/loop?op=%s&n=2000" % op)
         for i in range(500):
             get("/db/get?id=%d" % (i % 1000 + 1))
@@ -148,7 +150,7 @@ def main():
         only = set(a.only.split(",")) if a.only else None
         rows = []
         base = None
-        for op, n in (("cache", a.n), ("storage", a.n), ("select", a.select_n)):
+        for op, n in (("cache", a.n), ("cacheobj", a.n), ("storage", a.n), ("select", a.select_n)):
             if only and op not in only:
                 continue
             if base is None:

@@ -1451,13 +1451,15 @@ static bool key_stack(JSContextRef ctx, JSValueRef v, char *out, struct str *key
 /*
  * cache.get: the prelude gives each distinct key a small id (at most CACHE_KEY_IDS at a time
  * per context) and C keeps the key's UTF-8 under that id, with the stamp of the value last
- * returned for it when that value was a primitive of at most CACHE_KEEP_MAX_BYTES stored bytes
- * (the prelude keeps that value: C says so in io.keep, with the entry's stamp, expiry and
- * shared slot). The prelude passes the id in io.id (reading a JS number argument costs a JSC
- * call). A get by id converts no key and, when the entry still holds that stamp, copies and
- * converts no value: it returns `this` (the natives object, never a cache value) and the
- * prelude answers with the value it kept. Objects, arrays, Dates, Uint8Arrays and long
- * strings are made afresh on every get (nothing large stays referenced by a context).
+ * returned for it when that value was a primitive of at most CACHE_KEEP_MAX_BYTES stored bytes,
+ * or an object or array of as many bytes of JSON (then C returns the JSON text and the prelude
+ * keeps it and parses a fresh copy for every get). The prelude keeps the value or text: C says
+ * so in io.keep, with the entry's stamp, expiry and shared slot. The prelude passes the id in
+ * io.id (reading a JS number argument costs a JSC call). A get by id converts no key and, when
+ * the entry still holds that stamp, copies and converts no value: it returns `this` (the
+ * natives object, never a cache value) and the prelude answers with what it kept. Dates,
+ * Uint8Arrays and longer values are made afresh on every get (nothing large stays referenced
+ * by a context).
  *
  * A repeated get of a kept value does not call in here at all: the prelude reads the entry's
  * slot in the cache's shared memory (db_cache.h, "Shared memory") and answers while the slot
@@ -1467,10 +1469,14 @@ static bool key_stack(JSContextRef ctx, JSValueRef v, char *out, struct str *key
 #define CACHE_KEY_IDS        256 /* as KEY_IDS in prelude/60_data.js */
 #define CACHE_KEEP_MAX_BYTES 4096
 
+/* What the prelude keeps of a value (io.keep): nothing, the value, or its JSON text. */
+enum { API_CACHE_KEEP_NONE, API_CACHE_KEEP_VALUE, API_CACHE_KEEP_JSON };
+
 struct api_cache_key {
     char *key; /* owned UTF-8, NULL: no key has the id */
     size_t len;
-    uint64_t stamp; /* the entry stamp of the primitive the prelude kept; 0: none */
+    uint64_t stamp; /* the entry stamp of the value (or JSON text) the prelude kept; 0: none */
+    int keep;       /* with stamp: API_CACHE_KEEP_VALUE or API_CACHE_KEEP_JSON */
 };
 
 /* What the prelude sees of a context's keys (cacheIo()[0]: Float64Array F, Uint32Array U). */
@@ -1479,7 +1485,8 @@ struct api_cache_io {
     double stamp;                  /* F[4]: with keep, the entry's stamp, */
     double expires_ms;             /* F[5]: its expiry (0: never) */
     uint32_t id;                   /* U[12]: the key id (written by the prelude) */
-    uint32_t keep;                 /* U[13]: 1: the prelude keeps the value returned */
+    uint32_t keep;                 /* U[13]: 1: the prelude keeps the value returned, 2: it is
+                                      the JSON text of an object or array to parse */
     uint32_t slot;                 /* U[14]: the entry's shared slot (DB_CACHE_NO_SLOT: none) */
     uint32_t unused;
 };
@@ -1564,6 +1571,22 @@ static struct api_cache_key *cache_key_at(JSContextRef ctx, struct api_ctx *c,
     return &c->cache_keys->keys[c->cache_keys->io.id];
 }
 
+/* A stored JSON object or array of at most CACHE_KEEP_MAX_BYTES that parses within
+ * API_JSON_MAX_DEPTH (as cache_decode would): the prelude keeps its text and makes a fresh copy
+ * with JSON.parse on every get (JSValueMakeFromJSONString, what cache_decode uses, is JSC's
+ * JSON.parse too). */
+static bool cache_json_text(struct str v, struct arena *a)
+{
+    static const struct json_events check_only; /* every callback NULL: validate only */
+    if (v.len < 3 || v.len > CACHE_KEEP_MAX_BYTES || v.ptr[0] != 'J' ||
+        (v.ptr[1] != '{' && v.ptr[1] != '[')) {
+        return false;
+    }
+    struct json_limits lim = { .max_depth = API_JSON_MAX_DEPTH };
+    struct json_error je;
+    return json_parse_events(a, str_sub(v, 1, v.len - 1), &lim, &check_only, NULL, &je) == RC_OK;
+}
+
 /* Look key (with id k) up and answer as described above. */
 static JSValueRef cache_lookup(JSContextRef ctx, JSObjectRef this_obj, struct api_ctx *c,
                                struct str key, struct api_cache_key *k, JSValueRef *exception)
@@ -1577,10 +1600,15 @@ static JSValueRef cache_lookup(JSContextRef ctx, JSObjectRef this_obj, struct ap
     int rc = db_cache_get_stamped(c->cache_keys->cache, cache_ns(c), key, known, a, &d, &v, &f);
     if (rc == RC_OK && known != 0 && f.stamp == known) {
         r = this_obj;
+    } else if (rc == RC_OK && cache_json_text(v, a)) {
+        r = js_make_string(ctx, str_sub(v, 1, v.len - 1));
+        k->stamp = f.stamp;
+        k->keep = API_CACHE_KEEP_JSON;
     } else if (rc == RC_OK) {
         bool primitive = false;
         r = cache_decode(ctx, v, a, &primitive);
         k->stamp = primitive && v.len <= CACHE_KEEP_MAX_BYTES ? f.stamp : 0;
+        k->keep = API_CACHE_KEEP_VALUE;
     } else if (rc != RC_NOTFOUND) {
         r = cache_throw(ctx, exception, rc, &d);
     }
@@ -1588,7 +1616,7 @@ static JSValueRef cache_lookup(JSContextRef ctx, JSObjectRef this_obj, struct ap
         k->stamp = 0;
     }
     struct api_cache_io *io = &c->cache_keys->io;
-    io->keep = k->stamp != 0;
+    io->keep = k->stamp != 0 ? k->keep : 0;
     io->stamp = (double)f.stamp;
     io->expires_ms = (double)f.expires_ms;
     io->slot = k->stamp != 0 ? f.slot : DB_CACHE_NO_SLOT;

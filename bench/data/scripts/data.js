@@ -10,6 +10,7 @@ function init() {
   }
   sharedStorage.setItem("greeting", "hello world");
   cache.set("greeting", "hello world");
+  cache.set("row", { id: 1, name: "item 1", price: 0.25 });
 }
 // A primary-key SELECT.
 routeRegistry.registerRoute("/db/get", (c) => {
@@ -35,12 +36,14 @@ routeRegistry.registerRoute("/ops", (c) => {
   return { n, cacheOpsPerSec: Math.round(n / cacheMs * 1000), storageOpsPerSec: Math.round(n / storageMs * 1000) };
 });
 // One operation n times, for instruction counts (bench/data/icount.py): op = cache (cache.get),
+// cacheobj (cache.get of a small object),
 // storage (sharedStorage.getItem), select (the /db/get query), none (the loop alone).
 routeRegistry.registerRoute("/loop", (c) => {
   const n = Number(c.request.query.n) || 0;
   const op = c.request.query.op;
   let x = 0;
   if (op === "cache") for (let i = 0; i < n; i++) x += cache.get("greeting").length;
+  else if (op === "cacheobj") for (let i = 0; i < n; i++) x += cache.get("row").id;
   else if (op === "storage") for (let i = 0; i < n; i++) x += sharedStorage.getItem("greeting").length;
   else if (op === "select") for (let i = 0; i < n; i++) x += database.queryOne("SELECT id, name, price FROM items WHERE id = ?", [i % 1000 + 1]).id;
   else for (let i = 0; i < n; i++) x += "hello world".length;

@@ -13,6 +13,7 @@
   const then = Promise.prototype.then;
   const isArray = Array.isArray;
   const stringify = JSON.stringify;
+  const parse = JSON.parse;
 
   // ------------------------------------------------------------------ values and identifiers
 
@@ -570,8 +571,10 @@
   }
   // cache.get gives each distinct key a small id (at most KEY_IDS at a time, then they start
   // over) that C keeps the key's UTF-8 under; the id goes to C in io[12] (cacheIo()[0], the
-  // context's struct api_cache_io). When the value is a short primitive C says so in io[13] and
-  // gives the entry's shared slot (io[14]), stamp (ioF[4]) and expiry (ioF[5]): this prelude
+  // context's struct api_cache_io). When the value is a short primitive C says so in io[13]
+  // (1; 2: a short object or array, and C returned its JSON text, which is kept and parsed
+  // into a fresh copy for every get) and gives the entry's shared slot (io[14]), stamp (ioF[4])
+  // and expiry (ioF[5]): this prelude
   // keeps the value and answers the next gets of the key itself while the slot in the cache's
   // shared memory (cacheIo()[1]: sh/shF, db_cache.h "Shared memory") still holds that stamp and
   // the entry has not expired by the cache's clock (sh[1]: the manual clock shF[1], else the
@@ -584,6 +587,7 @@
   const NO_SLOT = 0xffffffff;
   const keyIds = new Map();
   const kept = [];
+  const keptJson = [];
   const keptSlot = [];
   const keptStamp = [];
   const keptExpiry = [];
@@ -606,13 +610,12 @@
               o = p;
             }
             ioF[0]++;
-            return kept[id];
+            return keptJson[id] ? parse(kept[id]) : kept[id];
           }
         }
       }
       io[12] = id;
       v = N.cacheGetId();
-      if (v === N) v = kept[id];
     } else {
       if (io === undefined) {
         const b = N.cacheIo();
@@ -628,14 +631,15 @@
       keyIds.set(k, id);
     }
     if (io[13]) {
-      kept[id] = v;
+      if (v !== N) kept[id] = v;
+      keptJson[id] = io[13] === 2;
       keptSlot[id] = io[14];
       keptStamp[id] = ioF[4];
       keptExpiry[id] = ioF[5];
-    } else {
-      kept[id] = undefined;
-      keptSlot[id] = NO_SLOT;
+      return keptJson[id] ? parse(kept[id]) : kept[id];
     }
+    kept[id] = undefined;
+    keptSlot[id] = NO_SLOT;
     return v;
   }
   const cache = {

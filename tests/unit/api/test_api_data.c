@@ -72,9 +72,15 @@ static const char *two_script =
     " return me + ' ' + r.join(','); });\n"
     "routeRegistry.registerRoute('/del', (c) => String(cache.delete(c.request.query.k)));\n"
     "routeRegistry.registerRoute('/clear', () => String(cache.clear()));\n"
-    "routeRegistry.registerRoute('/hits', () => String(cache.stats().hits));\n";
+    "routeRegistry.registerRoute('/hits', () => String(cache.stats().hits));\n"
+    "routeRegistry.registerRoute('/seto', (c) => { cache.set(c.request.query.k,"
+    " { v: c.request.query.v, n: [1, { m: 2 }] }); return 'ok'; });\n"
+    "routeRegistry.registerRoute('/geto', (c) => { const k = c.request.query.k;"
+    " const a = cache.get(k, null); if (a) { a.v = 'mutated'; a.n.push(3); }"
+    " const b = cache.get(k, null); const x = cache.get(k, null);"
+    " return me + ' ' + JSON.stringify(b) + (b !== null && b === x ? ' same' : ''); });\n";
 
-static int hits_seen;
+static int hits_seen; /* values returned by /get and /geto (all hits) */
 
 /* GET /get?k=key: its three reads must all be want; the executor's id goes to me (64 bytes). */
 static void get_one(struct tenv *t, const char *key, const char *want, char *me)
@@ -91,6 +97,26 @@ static void get_one(struct tenv *t, const char *key, const char *want, char *me)
     ASSERT_EQ_STR(sp + 1, three);
     hits_seen += strcmp(want, "-") != 0 ? 3 : 0;
     mem_free(r);
+}
+
+/* GET /geto?k=key on both executors (two requests in a row): an object read three times, the
+ * first copy mutated by the script; the next reads must be fresh copies equal to want. */
+static void get_object_on_both(struct tenv *t, const char *key, const char *want)
+{
+    char path[64];
+    char me[2][64];
+    (void)snprintf(path, sizeof(path), "/geto?k=%s", key);
+    for (int i = 0; i < 2; i++) {
+        char *r = tenv_get(t, path);
+        const char *body = resp_body(r);
+        const char *sp = strchr(body, ' ');
+        ASSERT_TRUE(sp != NULL && sp - body < 64);
+        (void)snprintf(me[i], 64, "%.*s", (int)(sp - body), body);
+        ASSERT_EQ_STR(sp + 1, want);
+        hits_seen += strcmp(want, "null") != 0 ? 3 : 0;
+        mem_free(r);
+    }
+    ASSERT_TRUE(strcmp(me[0], me[1]) != 0);
 }
 
 /* The same on both executors: two requests in a row go to different ones (round robin). */
@@ -136,6 +162,14 @@ TEST(api_cache_fast_path_on_two_executors)
     get_on_both(&t, "a", "three");
     request_ok(&t, "/clear");
     get_on_both(&t, "a", "-");
+    /* Objects: the prelude keeps their JSON text and parses a fresh copy for every read. */
+    request_ok(&t, "/seto?k=o&v=first");
+    get_object_on_both(&t, "o", "{\"v\":\"first\",\"n\":[1,{\"m\":2}]}");
+    get_object_on_both(&t, "o", "{\"v\":\"first\",\"n\":[1,{\"m\":2}]}");
+    request_ok(&t, "/seto?k=o&v=second");
+    get_object_on_both(&t, "o", "{\"v\":\"second\",\"n\":[1,{\"m\":2}]}");
+    request_ok(&t, "/del?k=o");
+    get_object_on_both(&t, "o", "null");
     /* Expiry by the manual clock, to the millisecond. */
     request_ok(&t, "/set?k=a&v=four&ttl=100");
     get_on_both(&t, "a", "four");
