@@ -1470,7 +1470,11 @@ static bool key_stack(JSContextRef ctx, JSValueRef v, char *out, struct str *key
 #define CACHE_KEEP_MAX_BYTES 4096
 
 /* What the prelude keeps of a value (io.keep): nothing, the value, or its JSON text. */
-enum { API_CACHE_KEEP_NONE, API_CACHE_KEEP_VALUE, API_CACHE_KEEP_JSON };
+enum {
+    API_CACHE_KEEP_NONE,
+    API_CACHE_KEEP_VALUE,
+    API_CACHE_KEEP_JSON
+};
 
 struct api_cache_key {
     char *key; /* owned UTF-8, NULL: no key has the id */
