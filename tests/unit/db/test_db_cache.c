@@ -7,7 +7,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sched.h>
 
 #include "base/arena.h"
 #include "base/clk.h"
@@ -562,6 +565,92 @@ TEST(cache_use_sequence_wraps)
     ASSERT_TRUE(db_cache_has(c, STR("s"), STR("c")));
     db_cache_reader_close(c, &r);
     db_cache_free(c);
+}
+
+/* One writer sets "k" to 1, 2, 3, ... and publishes each number once its set returned; readers
+ * (threads, each with its own kept copy, as executors) note the published number, then get "k"
+ * as the prelude does (their copy while the slot holds its stamp, else through the cache): the
+ * value must never be older than the number noted before the get. */
+#define RACE_SETS 4000
+
+struct race {
+    struct db_cache *c;
+    _Atomic long done; /* the last value whose set returned */
+    _Atomic int stop;
+    _Atomic long stale;
+    _Atomic long fast;
+    _Atomic long reads;
+};
+
+static void *race_reader(void *arg)
+{
+    struct race *x = arg;
+    struct db_cache_reader r;
+    db_cache_reader_open(x->c, STR("s"), &r);
+    struct kept k = { .slot = DB_CACHE_NO_SLOT };
+    long kept_value = 0;
+    struct arena *a = arena_new(256);
+    struct diag d;
+    while (!atomic_load(&x->stop)) {
+        long floor = atomic_load(&x->done);
+        long got = 0;
+        if (reader_get(x->c, &r, &k)) {
+            got = kept_value;
+            atomic_fetch_add(&x->fast, 1);
+        } else {
+            struct str v;
+            struct db_cache_found f;
+            if (db_cache_get_stamped(x->c, STR("s"), STR("k"), 0, a, &d, &v, &f) != RC_OK) {
+                continue;
+            }
+            char buf[32];
+            (void)snprintf(buf, sizeof(buf), "%.*s", STR_FMT(v));
+            got = strtol(buf, NULL, 10);
+            k = (struct kept){ .slot = f.slot, .stamp = f.stamp, .expires_ms = f.expires_ms };
+            kept_value = got;
+            arena_reset(a);
+        }
+        if (got < floor) {
+            atomic_fetch_add(&x->stale, 1);
+        }
+        atomic_fetch_add(&x->reads, 1);
+    }
+    arena_free(a);
+    db_cache_reader_close(x->c, &r);
+    return NULL;
+}
+
+TEST(cache_readers_never_see_a_value_older_than_a_finished_set)
+{
+    struct race x = { .c = new_cache(0, 0, 0) };
+    struct diag d;
+    ASSERT_OK(db_cache_set(x.c, STR("s"), STR("k"), STR("0"), 0, &d));
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ_INT(pthread_create(&t[i], NULL, race_reader, &x), 0);
+    }
+    for (long i = 1; i <= RACE_SETS; i++) {
+        char v[32];
+        (void)snprintf(v, sizeof(v), "%ld", i);
+        ASSERT_OK(db_cache_set(x.c, STR("s"), STR("k"), str_from_cstr(v), 0, &d));
+        atomic_store(&x.done, i);
+        if (i % 8 == 0) { /* every 8 sets, wait for a few reads (from copies, mostly) */
+            long want = atomic_load(&x.reads) + 6;
+            while (atomic_load(&x.reads) < want) {
+                sched_yield();
+            }
+        }
+    }
+    atomic_store(&x.stop, 1);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+    }
+    ASSERT_EQ_INT(atomic_load(&x.stale), 0);
+    ASSERT_TRUE(atomic_load(&x.fast) > 0);
+    struct db_cache_stats st;
+    db_cache_stats(x.c, STR("s"), &st);
+    ASSERT_EQ_INT(st.reader_hits, atomic_load(&x.fast));
+    db_cache_free(x.c);
 }
 
 #define THREADS 4
