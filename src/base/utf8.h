@@ -22,7 +22,7 @@ int utf8_decode(const char *p, size_t n, uint32_t *out_cp);
 /* Length of the maximal subpart of an ill-formed sequence at p (WHATWG decoder rule), >= 1. */
 size_t utf8_bad_len(const char *p, size_t n);
 
-/* The length of the ASCII run (bytes < 0x80) at the start of p[0..n), 32 then eight bytes at a
+/* The length of the ASCII run (bytes < 0x80) at the start of p[0..n), 64 then eight bytes at a
  * time. */
 size_t utf8_ascii_prefix(const char *p, size_t n);
 

@@ -298,7 +298,7 @@ TEST(textcodec_utf8_to_utf16_random_and_long)
 
 TEST(utf8_ascii_prefix_every_position)
 {
-    /* 32 then eight bytes at a time: a non-ASCII byte at every offset of every length. */
+    /* 64 then eight bytes at a time: a non-ASCII byte at every offset of every length. */
     char b[100];
     for (size_t len = 0; len <= sizeof(b); len++) {
         memset(b, 'a', len);
