@@ -20,6 +20,12 @@
  *                                         fatal | 0x20 ignoreBOM)
  *   textDecodeScratch()                   the same for slots[1] bytes the prelude copied to the
  *                                         byte scratch (a Uint8Array up to API_WEB_BYTES)
+ *   textEncodeFast(string), textDecodeFast()
+ *                                         fast functions (js_install_fast_fns: JSC calls them
+ *                                         without the C API's callback wrapper; only with the
+ *                                         direct string path): textEncode for a flat 8-bit
+ *                                         string that fits the scratch and textDecodeScratch;
+ *                                         undefined where those would do anything else
  *   b64Encode(string)                     btoa: base64, or null when a code unit is over 0xFF
  *   b64Decode(string)                     atob: the bytes as a Latin-1 string, or null
  * Limits: strings and byte inputs over API_TEXT_MAX_BYTES throw KilnError LIMIT_EXCEEDED.
@@ -312,17 +318,63 @@ static JSValueRef text_decode_once_fn(JSContextRef ctx, JSObjectRef this_obj, si
     return decode_once(ctx, str_make(base ? base + off : "", len), c->web_slots[2]);
 }
 
+/* The string of the slots[1] bytes the prelude copied into the byte scratch, decoded with the
+ * flags in slots[2]; NULL when there are no such bytes. */
+static JSValueRef decode_scratch(JSContextRef ctx)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL || c->web_bytes == NULL || c->web_slots[1] > API_WEB_BYTES) {
+        return NULL;
+    }
+    return decode_once(ctx, str_make((const char *)c->web_bytes, c->web_slots[1]), c->web_slots[2]);
+}
+
 /* textDecodeScratch(): the same for bytes the prelude copied into the byte scratch
  * (Uint8Array.prototype.set: no ArrayBuffer object for the view, no JSC call to find the
  * bytes); slots[1] = length, [2] = flags. */
 static JSValueRef text_decode_scratch_fn(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                          const JSValueRef argv[], JSValueRef *exception)
 {
+    JSValueRef r = decode_scratch(ctx);
+    return r != NULL ? r
+                     : js_throw_type_error(ctx, exception, "textDecodeScratch: no scratch bytes");
+}
+
+/* textDecodeFast(): textDecodeScratch as a fast function (js_install_fast_fns: no callback
+ * wrapper); undefined instead of a throw. */
+static JSValueRef text_decode_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
+{
+    JSValueRef r = decode_scratch(ctx);
+    return r != NULL ? r : JSValueMakeUndefined(ctx);
+}
+JS_FAST_FN(text_decode_native, text_decode_fast)
+
+/* textEncodeFast(string): textEncode's common case as a fast function: a flat 8-bit string
+ * whose UTF-8 fits the byte scratch gives its byte count there; anything else undefined (the
+ * prelude then calls textEncode). */
+static JSValueRef text_encode_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
+{
     struct api_ctx *c = api_ctx_of(ctx);
-    if (c == NULL || c->web_bytes == NULL || c->web_slots[1] > API_WEB_BYTES) {
-        return js_throw_type_error(ctx, exception, "textDecodeScratch: no scratch bytes");
+    struct str latin1;
+    if (argc < 1 || c == NULL || c->web_bytes == NULL || !js_value_latin1(ctx, argv[0], &latin1) ||
+        TEXTCODEC_LATIN1_UTF8_MAX(latin1.len) > API_WEB_BYTES) {
+        return JSValueMakeUndefined(ctx);
     }
-    return decode_once(ctx, str_make((const char *)c->web_bytes, c->web_slots[1]), c->web_slots[2]);
+    return JSValueMakeNumber(ctx, (double)encode_string(latin1, NULL, latin1.len,
+                                                        (char *)c->web_bytes));
+}
+JS_FAST_FN(text_encode_native, text_encode_fast)
+
+static const struct js_fast encoding_fast[] = {
+    { .name = "textEncodeFast", .native = text_encode_native, .length = 1 },
+    { .name = "textDecodeFast", .native = text_decode_native, .length = 0 },
+    { .name = NULL },
+};
+
+static void encoding_init(JSContextRef ctx, JSObjectRef global, JSObjectRef native)
+{
+    /* Nothing installed without the direct path: the prelude checks for them. */
+    (void)js_install_fast_fns(ctx, native, encoding_fast);
 }
 
 /* ------------------------------------------------------------------ atob, btoa */
@@ -415,6 +467,6 @@ static const struct js_fn encoding_fns[] = {
 
 const struct api_module api_module_encoding = {
     .name = "encoding",
-    .init = NULL,
+    .init = encoding_init,
     .fns = encoding_fns,
 };

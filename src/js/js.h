@@ -205,6 +205,33 @@ JSValueRef js_make_string_latin1(JSContextRef ctx, const unsigned char *p, size_
  * the TextDecoder way (js_make_string_decoded does both). */
 JSValueRef js_make_string_utf16(JSContextRef ctx, const uint16_t *units, size_t n);
 
+/* Fast host functions: JSC calls them as its own natives, with its lock held, without the C
+ * API's callback wrapper (which drops and retakes the lock: about 850 instructions a call).
+ * The body gets the arguments JS passed (argc may be fewer than it needs: check it) and
+ * returns a value; it must not throw (it has no exception out-parameter: return a value that
+ * sends the prelude to an ordinary host function instead). C API calls inside are fine. The
+ * frame layout and JSFunction::create are checked once by calling a probe (js_wtf.c). */
+typedef JSValueRef js_fast_fn(JSContextRef ctx, size_t argc, const JSValueRef argv[]);
+typedef int64_t js_native_fn(void *global, void *frame);
+
+/* The native entry JSC calls (define one per body with JS_FAST_FN). */
+int64_t js_fast_call(void *global, void *frame, js_fast_fn *fn);
+#define JS_FAST_FN(native, body)                      \
+    static int64_t native(void *global, void *frame) \
+    {                                                 \
+        return js_fast_call(global, frame, body);     \
+    }
+
+struct js_fast {
+    const char *name;
+    js_native_fn *native;
+    unsigned length; /* the function's .length */
+};
+
+/* Install each fast function of fns (until a NULL name) on target. False when there is no
+ * direct path (nothing installed: the prelude then uses the ordinary host functions). */
+bool js_install_fast_fns(JSContextRef ctx, JSObjectRef target, const struct js_fast *fns);
+
 /* Read a property by a cached name; never throws (a throwing getter gives undefined and sets
  * *out_exception when out_exception is not NULL). */
 JSValueRef js_get(JSContextRef ctx, JSObjectRef obj, JSStringRef name, JSValueRef *out_exception);

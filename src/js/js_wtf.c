@@ -395,3 +395,105 @@ JSValueRef js_make_string_utf16(JSContextRef ctx, const uint16_t *units, size_t 
     }
     return value_of_string_ref(ctx, JSStringCreateWithCharacters(units, n));
 }
+
+/* ------------------------------------------------------------------ fast host functions */
+
+/* JSC::JSFunction::create(VM&, JSGlobalObject*, unsigned length, const String& name,
+ * NativeFunction, ImplementationVisibility, Intrinsic, NativeFunction constructor,
+ * const DOMJIT::Signature*): a function object JSC calls as one of its own natives. A
+ * NativeFunction is a plain function pointer; the last three arguments go on the stack. */
+JSObjectRef js_wtf_function_create(JSContextGroupRef vm, JSContextRef global, unsigned length,
+                                   void *const *name, js_native_fn *fn, unsigned visibility,
+                                   unsigned intrinsic, js_native_fn *constructor,
+                                   const void *signature) __asm__(
+    "_ZN3JSC10JSFunction6createERNS_2VMEPNS_14JSGlobalObjectEjRKN3WTF6StringENS5_11FunctionPtrILNS5_"
+    "6PtrTagE1EFlS4_PNS_9CallFrameEELNS5_18FunctionAttributesE2EEENS_24ImplementationVisibilityENS_"
+    "9IntrinsicESF_PKNS_6DOMJIT9SignatureE");
+/* JSC::callHostFunctionAsConstructor: what `new` on a native that is no constructor runs (a
+ * TypeError). */
+int64_t js_wtf_not_a_constructor(void *global,
+                                 void *frame) __asm__("_ZN3JSC29callHostFunctionAsConstructorEPNS_"
+                                                      "14JSGlobalObjectEPNS_9CallFrameE");
+
+/* A JSC::CallFrame (interpreter/CallFrame.h) is an array of 8-byte registers: caller frame,
+ * return PC, code block, callee, the argument count including `this` (low 32 bits), `this`,
+ * then the arguments. */
+#define FRAME_ARG_COUNT 4
+#define FRAME_FIRST_ARG 6
+
+int64_t js_fast_call(void *global, void *frame, js_fast_fn *fn)
+{
+    const uint64_t *regs = frame;
+    uint32_t count = (uint32_t)regs[FRAME_ARG_COUNT];
+    size_t argc = count > 0 ? count - 1 : 0;
+    const JSValueRef *argv = (const JSValueRef *)(const void *)(regs + FRAME_FIRST_ARG);
+    return (int64_t)(uintptr_t)fn((JSContextRef)global, argc, argv);
+}
+
+/* The check of the calling convention: a fast function that returns its second argument when
+ * it sees exactly two. */
+static JSValueRef probe_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
+{
+    return argc == 2 && JSValueIsNumber(ctx, argv[0]) && JSValueToNumber(ctx, argv[0], NULL) == 7.5
+               ? argv[1]
+               : JSValueMakeNull(ctx);
+}
+JS_FAST_FN(probe_native, probe_fast)
+
+/* A fast function named name on target; NULL when it could not be made. */
+static JSObjectRef fast_function(JSContextRef ctx, const char *name, unsigned length,
+                                 js_native_fn *native)
+{
+    JSContextGroupRef vm = JSContextGetGroup(ctx);
+    void *wtf_name = NULL;
+    js_wtf_string_ctor_latin1(&wtf_name, (const unsigned char *)name, strlen(name));
+    struct js_lock l;
+    js_jsc_lock_holder_ctor(l.holder, vm);
+    JSObjectRef fn = js_wtf_function_create(vm, ctx, length, &wtf_name, native, 0, 0,
+                                            js_wtf_not_a_constructor, NULL);
+    js_jsc_lock_holder_dtor(l.holder);
+    impl_deref(wtf_name);
+    return fn;
+}
+
+/* 0 not run yet, VALUES_OK or VALUES_BAD (as values_state). */
+static atomic_int fast_state;
+
+static bool fast_check(JSContextRef ctx)
+{
+    JSObjectRef probe = fast_function(ctx, "probe", 2, probe_native);
+    if (probe == NULL || !JSObjectIsFunction(ctx, probe)) {
+        return false;
+    }
+    JSStringRef s = JSStringCreateWithUTF8CString("probe");
+    JSValueRef args[2] = { JSValueMakeNumber(ctx, 7.5), JSValueMakeString(ctx, s) };
+    JSStringRelease(s);
+    JSValueRef exc = NULL;
+    JSValueRef r = JSObjectCallAsFunction(ctx, probe, NULL, 2, args, &exc);
+    JSValueRef r1 = JSObjectCallAsFunction(ctx, probe, NULL, 1, args, &exc);
+    return exc == NULL && r == args[1] && r1 != NULL && JSValueIsNull(ctx, r1);
+}
+
+bool js_install_fast_fns(JSContextRef ctx, JSObjectRef target, const struct js_fast *fns)
+{
+    if (!values_direct(ctx)) {
+        return false;
+    }
+    int state = atomic_load_explicit(&fast_state, memory_order_relaxed);
+    if (state == 0) {
+        state = fast_check(ctx) ? VALUES_OK : VALUES_BAD;
+        atomic_store(&fast_state, state);
+    }
+    if (state != VALUES_OK) {
+        return false;
+    }
+    for (const struct js_fast *f = fns; f->name != NULL; f++) {
+        JSObjectRef fn = fast_function(ctx, f->name, f->length, f->native);
+        JSStringRef name = JSStringCreateWithUTF8CString(f->name);
+        JSValueRef exc = NULL;
+        JSObjectSetProperty(ctx, target, name, fn, kJSPropertyAttributeDontEnum, &exc);
+        JSStringRelease(name);
+        ASSERT(exc == NULL);
+    }
+    return true;
+}

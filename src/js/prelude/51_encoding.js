@@ -10,8 +10,11 @@
   if (typeof N.textEncode !== "function") return; // js/ unit tests have no host modules
   const { textEncode, textEncodeInto, textDecoder, textDecode, textDecodeOnce, textDecodeScratch, b64Encode, b64Decode } = N;
   // C reads an 8-bit (Latin-1) string's bytes in place when JSC's string layout checked out
-  // (js_wtf.c); otherwise a JIT-compiled loop copies ASCII faster than C can read it.
+  // (js_wtf.c); otherwise a JIT-compiled loop copies ASCII faster than C can read it. With it,
+  // the common cases go to fast functions JSC calls without the C API's callback wrapper
+  // (undefined when they do not apply: then the ordinary function).
   const asciiInJs = !N.textDirect();
+  const { textEncodeFast, textDecodeFast } = N; // undefined without the direct path
   const S = K.webSlots;
   const B = N.webBytes(); // textEncode's output and textDecodeScratch's input when they fit
   const slice = Uint8Array.prototype.slice;
@@ -26,8 +29,13 @@
   class TextEncoder {
     get encoding() { return "utf-8"; }
     encode(input = "") {
-      if (asciiInJs && typeof input === "string" && asciiInto(B, 0, input)) {
-        return slice.call(B, 0, input.length);
+      if (typeof input === "string") {
+        if (asciiInJs) {
+          if (asciiInto(B, 0, input)) return slice.call(B, 0, input.length);
+        } else if (textEncodeFast !== undefined) {
+          const n = textEncodeFast(input);
+          if (n !== undefined) return slice.call(B, 0, n);
+        }
       }
       const r = textEncode(input);
       return typeof r === "number" ? slice.call(B, 0, r) : r;
@@ -85,7 +93,8 @@
         if (n <= B.length) {
           if (n > 0) B.set(input);
           S[1] = n; S[2] = this.#flags;
-          s = textDecodeScratch();
+          s = textDecodeFast !== undefined ? textDecodeFast() : undefined;
+          if (s === undefined) s = textDecodeScratch();
           if (s === null) throw invalid(this.#enc);
           return s;
         }

@@ -5,6 +5,7 @@
  * every test runs twice, on the direct path and with it switched off (the public API), and
  * checks the results through the public API.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -273,4 +274,56 @@ static void js_wtf_make_utf16_and_decoded_values_body(JSContextRef ctx, bool dir
 TEST(js_wtf_make_utf16_and_decoded_values)
 {
     both_paths(js_wtf_make_utf16_and_decoded_values_body);
+}
+
+/* A fast function: "argc:first argument as a string" (or undefined without arguments). */
+static JSValueRef describe_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
+{
+    if (argc == 0) {
+        return JSValueMakeUndefined(ctx);
+    }
+    char buf[64];
+    int n = snprintf(buf, sizeof(buf), "%zu:", argc);
+    struct str first;
+    if (js_value_latin1(ctx, argv[0], &first)) {
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%.*s",
+                      (int)(first.len < 20 ? first.len : 20), first.ptr);
+    } else {
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "-");
+    }
+    return js_make_string_latin1(ctx, (const unsigned char *)buf, (size_t)n);
+}
+JS_FAST_FN(describe_native, describe_fast)
+
+static const struct js_fast test_fast[] = {
+    { .name = "describe", .native = describe_native, .length = 1 },
+    { .name = NULL },
+};
+
+static void js_wtf_fast_functions_body(JSContextRef ctx, bool direct)
+{
+    JSObjectRef global = JSContextGetGlobalObject(ctx);
+    ASSERT_TRUE(js_install_fast_fns(ctx, global, test_fast) == direct);
+    struct buf b;
+    buf_init(&b, 4096);
+    JSValueRef exc = NULL;
+    const char *src = "typeof describe !== 'function' ? 'none' : [describe(), describe('abc'), "
+                      "describe('x', 2, 3),"
+                      " describe(12), describe('\\u65e5'), describe.length, describe.name,"
+                      " (() => { try { new describe('a'); return 'constructed'; } catch (e) { "
+                      "return e.name; } })(),"
+                      " (() => { const ks = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', "
+                      "'k9']; let s = '';"
+                      " for (let i = 0; i < 20000; i++) s = describe(ks[i % 10]); return s; })(),"
+                      " Object.keys(globalThis).includes('describe')].join('|')";
+    ASSERT_OK(js_value_append(ctx, js_test_eval(ctx, src), &b, &exc));
+    /* Called from the interpreter and (the loop) from JIT-compiled code alike. */
+    ASSERT_EQ_SLICE(buf_str(&b),
+                    direct ? "|1:abc|3:x|1:-|1:-|1|describe|TypeError|1:k9|false" : "none");
+    buf_fini(&b);
+}
+
+TEST(js_wtf_fast_functions)
+{
+    both_paths(js_wtf_fast_functions_body);
 }
