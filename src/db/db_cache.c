@@ -189,8 +189,27 @@ struct db_cache *db_cache_new(const struct db_cache_options *opts)
     return c;
 }
 
+/* Fold e's recorded use (entry_last_use), then, when the slot's use word is over 2^30 values
+ * old, replace it with one 2^29 old that counts as no use (e->seen), so that a reader's next use
+ * compares as later (the wrapping comparison holds within 2^31). A compare-and-swap: a reader's
+ * use stored meanwhile stays, for the next fold. */
+static void slot_refresh(struct db_cache *c, struct centry *e, uint64_t seq)
+{
+    (void)entry_last_use(c, e);
+    uint32_t u = e->seen;
+    if (e->slot == DB_CACHE_NO_SLOT || (uint32_t)((uint32_t)seq - u) <= 1u << SEQ_FOLD_SHIFT) {
+        return;
+    }
+    uint32_t old = (uint32_t)seq - (1u << (SEQ_FOLD_SHIFT - 1));
+    if (atomic_compare_exchange_strong_explicit(&c->sh->slots[e->slot].used, &u, old,
+                                                memory_order_acq_rel, memory_order_acquire)) {
+        e->seen = old;
+    }
+}
+
 /* Lock c and bring its view of the use sequence up to date; every 2^30 uses, fold every slot's
- * recorded use into its entry (so no recorded use is ever 2^32 values old when read). */
+ * recorded use into its entry and refresh old use words (slot_refresh), so that no recorded
+ * use is ever 2^31 values old when a reader compares or C reads it. */
 static int64_t cache_lock(struct db_cache *c)
 {
     pthread_mutex_lock(&c->mu);
@@ -202,7 +221,7 @@ static int64_t cache_lock(struct db_cache *c)
         void *v = NULL;
         while (map_next(c->spaces, &it, &k, &v)) {
             for (struct centry *e = ((struct cns *)v)->head; e != NULL; e = e->next) {
-                (void)entry_last_use(c, e);
+                slot_refresh(c, e, seq);
             }
         }
     }

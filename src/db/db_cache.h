@@ -168,7 +168,8 @@ void db_cache_clock_set(struct db_cache *c, int64_t now_ms);
  * the stamp and the clock reads before expires_ms (0: never): it then takes a use sequence
  * value, records it in the slot, and adds 1 to its struct db_cache_reader's hits. Every 2^30th
  * sequence value (v & 0x3fffffff == 0x3fffffff) it must call db_cache_get_stamped instead, so
- * the cache sees the 32-bit sequence at least once per 2^30 uses (it extends it to 64 bits).
+ * the cache sees the 32-bit sequence at least once per 2^30 uses (it extends it to 64 bits, and
+ * keeps every slot's use word within 2^31 of the sequence so the wrapping comparison holds).
  * Stores are plain 4- and 8-byte aligned stores, atomic on x86-64 (TSO); the C side uses
  * atomics with explicit order.
  */

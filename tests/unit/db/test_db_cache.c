@@ -567,6 +567,33 @@ TEST(cache_use_sequence_wraps)
     db_cache_free(c);
 }
 
+/* An entry no reader used for over 2^31 uses (the sequence moved on, seen by the cache every
+ * < 2^30 values): a reader's use of it then still counts as its latest. */
+TEST(cache_reader_use_after_a_long_idle_counts)
+{
+    struct db_cache *c = new_cache(0, 0, 2);
+    struct db_cache_reader r;
+    db_cache_reader_open(c, STR("s"), &r);
+    struct kept a;
+    struct kept b;
+    set_s(c, "s", "a", "1", 0);
+    set_s(c, "s", "b", "2", 0);
+    ASSERT_OK(learn(c, "s", "b", &b));
+    ASSERT_OK(learn(c, "s", "a", &a)); /* a is the most recently used */
+    size_t len = 0;
+    uint32_t *u = db_cache_shared_mem(c, &len);
+    for (int i = 0; i < 3; i++) { /* 3 * 0x30000000 uses by other entries */
+        __atomic_fetch_add(&u[0], 0x30000000u, __ATOMIC_SEQ_CST);
+        ASSERT_EQ_SIZE(db_cache_size(c, STR("s")), 2);
+    }
+    ASSERT_TRUE(reader_get(c, &r, &b)); /* now b is */
+    set_s(c, "s", "c", "3", 0);
+    ASSERT_TRUE(db_cache_has(c, STR("s"), STR("b")));
+    ASSERT_FALSE(db_cache_has(c, STR("s"), STR("a")));
+    db_cache_reader_close(c, &r);
+    db_cache_free(c);
+}
+
 /* One writer sets "k" to 1, 2, 3, ... and publishes each number once its set returned; readers
  * (threads, each with its own kept copy, as executors) note the published number, then get "k"
  * as the prelude does (their copy while the slot holds its stamp, else through the cache): the
