@@ -1555,7 +1555,9 @@ static JSValueRef cache_io(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
         v[1] = JSObjectMakeArrayBufferWithBytesNoCopy(ctx, shared, shared_len, io_free, NULL, &exc);
     }
     JSObjectRef r = exc == NULL ? JSObjectMakeArray(ctx, 2, v, &exc) : NULL;
-    if (exc != NULL) {
+    if (exc != NULL) { /* the prelude calls again; a buffer made already is unreachable */
+        mem_free(c->cache_keys);
+        c->cache_keys = NULL;
         *exception = exc;
         return JSValueMakeUndefined(ctx);
     }
