@@ -19,9 +19,10 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/rc.h"
+#include "base/utf8.h"
 
-/* An argument converted with ToString: its UTF-8 in buf when it fits (keys), else owned bytes
- * (mem_free). */
+/* An argument converted with ToString: an ASCII string's own bytes (borrowed for the call), else
+ * its UTF-8 in buf when it fits (keys), else owned bytes (mem_free). */
 #define ST_ARG_STACK 1024
 
 struct st_arg {
@@ -34,6 +35,14 @@ static bool st_arg_get(JSContextRef ctx, JSValueRef v, struct st_arg *out, JSVal
 {
     JSValueRef exc = NULL;
     out->owned = NULL;
+    /* A string of ASCII kept in one byte per character is its own UTF-8: borrowed in place
+     * (js_value_latin1) for the call, where argv keeps it alive; JSC does not move strings. */
+    struct str latin1;
+    if (js_value_latin1(ctx, v, &latin1) &&
+        utf8_ascii_prefix(latin1.ptr, latin1.len) == latin1.len) {
+        out->s = latin1;
+        return true;
+    }
     JSStringRef js = JSValueToStringCopy(ctx, v, &exc);
     if (exc != NULL) {
         *exception = exc;

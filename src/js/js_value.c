@@ -225,11 +225,9 @@ int js_json_parse(JSContextRef ctx, struct arena *scratch, struct str text, size
     if (rc != RC_OK) {
         return rc;
     }
-    /* Valid JSON has no raw NUL byte, so the copy is a C string with the whole text. */
-    char *z = arena_alloc(scratch, text.len + 1);
-    memcpy(z, text.ptr, text.len);
-    z[text.len] = '\0';
-    JSStringRef s = JSStringCreateWithUTF8CString(z);
+    /* The check accepted the text, so it is valid UTF-8: ASCII or Latin-1 text becomes an 8-bit
+     * string with one copy (js_wtf.c), anything else UTF-16. */
+    JSStringRef s = js_string_new(text);
     JSValueRef v = JSValueMakeFromJSONString(ctx, s);
     JSStringRelease(s);
     if (v == NULL) { /* cannot happen for text the check accepted; never hand back NULL */

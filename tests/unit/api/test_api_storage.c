@@ -105,6 +105,30 @@ TEST(api_storage_shared_storage_roundtrip_and_restart)
     tenv_stop(&t);
 }
 
+/* Keys and values of every string kind: ASCII 8-bit strings are read in place, the rest
+ * converted (ropes, numbers, UTF-16, Latin-1); a key read in place stays valid while the value's
+ * toString() runs JS and allocates enough to collect garbage. */
+TEST(api_storage_argument_kinds)
+{
+    struct tenv t;
+    start_with_store(&t, 1);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(
+        &t, "kinds.js",
+        "routeRegistry.registerRoute('/kinds', () => { const s = sharedStorage; const n = 12;"
+        " s.setItem('k' + n, 'v' + n); s.setItem(7, 8.5);"
+        " s.setItem('\\u65e5', '\\u00e9\\ud83d\\ude00'); s.setItem('caf\\u00e9', 'x');"
+        " s.setItem('flat-key', { toString() { let junk = [];"
+        " for (let i = 0; i < 200000; i++) junk.push({ i }); return 'from-' + 'toString'; } });"
+        " s.setItem('long-' + 'x'.repeat(400), 'long'); return [s.getItem('k12'), s.getItem('7'),"
+        " s.getItem('\\u65e5') === '\\u00e9\\ud83d\\ude00', s.getItem('caf\\u00e9'),"
+        " s.getItem('flat-key'), s.getItem('long-' + 'x'.repeat(400)), s.keys('fl').join()]"
+        ".join(','); });\n",
+        &d));
+    expect_body(&t, "/kinds", "v12,8.5,true,x,from-toString,long,flat-key");
+    tenv_stop(&t);
+}
+
 /* has() reads no value: an empty value and a 1 MiB value both exist, a bad key still throws. */
 TEST(api_storage_has_empty_and_large_values)
 {
