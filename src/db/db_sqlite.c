@@ -6,6 +6,7 @@
  * connection) makes SQLite's own connection mutex redundant. WAL + synchronous=FULL: a commit is
  * on disk when it returns.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -209,9 +210,22 @@ static int on_wal_commit(void *arg, sqlite3 *h, const char *db_name, int frames)
     return SQLITE_OK;
 }
 
+/* Process-wide settings, before SQLite initialises itself at the first open. Without memory
+ * statistics (Kiln reads none) sqlite3_malloc() and sqlite3_free() skip the global memory
+ * mutex: 22 mutex enters per POST /kv became 10 (callgrind; 1.4k instructions less). Another
+ * library in the process that initialised SQLite first keeps SQLite's defaults (the call then
+ * fails; no harm). */
+static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
+
+static void sq_config(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const char *target, const struct db_options *opts, struct diag *d,
                    struct db_conn **out_conn)
 {
+    (void)pthread_once(&sq_config_once, sq_config);
     struct db_conn *c = NULL;
     sqlite3 *h = NULL;
     int rc = RC_OK;
