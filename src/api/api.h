@@ -47,6 +47,7 @@ struct api_config {
      * "Authorization: Bearer <token>" whose hash matches. NULL: the API always answers 401. */
     const char *admin_token_hash;
     bool admin_remote;      /* accept the admin token from other than loopback peers */
+    size_t backups_keep;    /* POST /engine/api/backup keeps this many copies (0: all) */
     const char *version;    /* reported by /engine/status */
     size_t asset_max_bytes; /* per asset; 0: 10 MiB */
     /* cache (spec/50-data.md §2): per-script budget; 0: 64 MiB and 10,000 entries */

@@ -11,10 +11,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <dirent.h>
 #include <openssl/crypto.h>
 
 #include "base/clk.h"
@@ -353,9 +356,75 @@ static void write_status(struct api_admin_req *r, struct api_admin *a, bool admi
 
 /* ------------------------------------------------------------------ backup */
 
+/* A backup's file name: "kiln-YYYYMMDDTHHMMSS.mmmZ.db" (sorts by time). */
+static bool is_backup_name(const char *name)
+{
+    static const char shape[] = "kiln-99999999T999999.999Z.db"; /* 9: a digit */
+    if (strlen(name) != sizeof(shape) - 1) {
+        return false;
+    }
+    for (size_t i = 0; shape[i] != '\0'; i++) {
+        bool ok = shape[i] == '9' ? name[i] >= '0' && name[i] <= '9' : name[i] == shape[i];
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int cmp_names_desc(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* Remove the oldest backups in dir beyond keep (never `made`, the one just written); writes the
+ * removed paths as a JSON array. Files of other names are left alone. */
+static void prune_backups(const char *dir, const char *made, size_t keep, struct json_writer *w)
+{
+    json_write_begin_array(w);
+    DIR *dh = keep > 0 ? opendir(dir) : NULL;
+    if (dh == NULL) {
+        json_write_end_array(w);
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+    for (struct dirent *de = readdir(dh); de != NULL; de = readdir(dh)) {
+        if (!is_backup_name(de->d_name)) {
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = mem_realloc(names, cap * sizeof(*names));
+        }
+        names[n++] = mem_strdup(de->d_name);
+    }
+    (void)closedir(dh);
+    if (n > 0) {
+        qsort(names, n, sizeof(*names), cmp_names_desc);
+    }
+    const char *made_name = strrchr(made, '/') + 1;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], made_name) == 0 || kept < keep - 1) {
+            kept += strcmp(names[i], made_name) != 0;
+        } else {
+            char path[4200];
+            (void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+            if (unlink(path) == 0) {
+                json_write_string(w, str_from_cstr(path));
+            }
+        }
+        mem_free(names[i]);
+    }
+    mem_free(names);
+    json_write_end_array(w);
+}
+
 /* POST /engine/api/backup: a consistent copy of the store in "<data>/backups/", named by the
- * UTC time; {"path", "bytes"}. The store is held exclusively while Kiln runs: this is how to
- * copy it without stopping Kiln. */
+ * UTC time; {"path", "bytes", "removed"}: the oldest copies beyond backups_keep are removed. The
+ * store is held exclusively while Kiln runs: this is how to copy it without stopping Kiln. */
 static void admin_backup(struct api_admin_req *r)
 {
     const char *db_path = r->e->cfg.db_path;
@@ -398,6 +467,8 @@ static void admin_backup(struct api_admin_req *r)
     json_write_string(&w, str_from_cstr(path));
     json_write_key(&w, STR("bytes"));
     json_write_int(&w, (int64_t)st.st_size);
+    json_write_key(&w, STR("removed"));
+    prune_backups(dir, path, r->e->cfg.backups_keep, &w);
     json_write_end_object(&w);
     api_admin_json(r, 201, &b);
 }

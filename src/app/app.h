@@ -24,7 +24,8 @@ struct app_config {
     char *scripts_dir; /* default none */
     char *port_file;   /* written with the bound port once Kiln accepts connections */
     char *admin_token;
-    bool admin_remote; /* the admin token is accepted from non-loopback peers too */
+    bool admin_remote;    /* the admin token is accepted from non-loopback peers too */
+    int64_t backups_keep; /* POST /engine/api/backup keeps this many copies (0: all) */
     char *db_url;
     char *config_file;
     bool dev;

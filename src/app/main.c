@@ -261,6 +261,7 @@ static int serve(struct app_config *cfg, struct diag *d)
         .batch_sched = cfg->batch_sched,
         .admin_token_hash = token_hash,
         .admin_remote = cfg->admin_remote,
+        .backups_keep = (size_t)cfg->backups_keep,
         .version = APP_VERSION,
         .asset_max_bytes = (size_t)cfg->max_asset_bytes,
         .cache_ns_max_bytes = (size_t)cfg->cache_max_mb * 1024 * 1024,

@@ -426,6 +426,42 @@ def test_exclusive_store_and_backup(binary, tmp):
         check(k.stop() == 0, "clean stop of the restored Kiln")
 
 
+def test_backups_keep(binary, tmp):
+    """POST /engine/api/backup keeps --backups-keep copies: the oldest beyond are removed (and
+    listed as removed); other files in the folder stay; 0 keeps every copy."""
+    data = os.path.join(tmp, "data")
+    os.makedirs(os.path.join(data, "backups"), mode=0o700)
+    stray = os.path.join(data, "backups", "notes.txt")
+    with open(stray, "w") as f:
+        f.write("mine")
+    k = Kiln(binary, data, extra=("--backups-keep", "2"))
+    made = []
+    try:
+        for i in range(4):
+            st, body, _ = k.req("POST", "/engine/api/backup", admin=True)
+            check(st == 201, "backup %d: %d %r" % (i, st, body))
+            info = json.loads(body)
+            made.append(info["path"])
+            want = made[:-2] if i >= 2 else []
+            check(info["removed"] == want[-1:] if i >= 2 else info["removed"] == [],
+                  "backup %d removed %r" % (i, info["removed"]))
+            time.sleep(0.002)  # distinct millisecond names
+        left = sorted(n for n in os.listdir(os.path.join(data, "backups")))
+        check(left == sorted([os.path.basename(p) for p in made[2:]] + ["notes.txt"]),
+              "left: %r" % left)
+    finally:
+        check(k.stop() == 0, "clean stop")
+    k = Kiln(binary, data, extra=("--backups-keep=0",))
+    try:
+        for i in range(3):
+            st, body, _ = k.req("POST", "/engine/api/backup", admin=True)
+            check(st == 201 and json.loads(body)["removed"] == [], "keep all %d: %r" % (i, body))
+            time.sleep(0.002)
+        check(len(os.listdir(os.path.join(data, "backups"))) == 6, "all kept")
+    finally:
+        check(k.stop() == 0, "clean stop")
+
+
 def thread_policies(pid):
     """{thread name: scheduling policy} of a running process (/proc/PID/task/TID/stat field 41:
     0 SCHED_OTHER, 3 SCHED_BATCH)."""
@@ -460,7 +496,7 @@ def test_batch_sched(binary, tmp):
 
 TESTS = [test_restart_persistence, test_folder_sync, test_kill_during_writes,
          test_kill_during_writes_no_fsync, test_concurrent_upserts, test_log_tail_and_pages,
-         test_exclusive_store_and_backup, test_batch_sched]
+         test_exclusive_store_and_backup, test_batch_sched, test_backups_keep]
 
 
 def main():
