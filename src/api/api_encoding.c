@@ -360,8 +360,8 @@ static JSValueRef text_encode_fast(JSContextRef ctx, size_t argc, const JSValueR
         TEXTCODEC_LATIN1_UTF8_MAX(latin1.len) > API_WEB_BYTES) {
         return JSValueMakeUndefined(ctx);
     }
-    return JSValueMakeNumber(ctx, (double)encode_string(latin1, NULL, latin1.len,
-                                                        (char *)c->web_bytes));
+    return JSValueMakeNumber(ctx,
+                             (double)encode_string(latin1, NULL, latin1.len, (char *)c->web_bytes));
 }
 JS_FAST_FN(text_encode_native, text_encode_fast)
 

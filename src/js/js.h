@@ -216,10 +216,10 @@ typedef int64_t js_native_fn(void *global, void *frame);
 
 /* The native entry JSC calls (define one per body with JS_FAST_FN). */
 int64_t js_fast_call(void *global, void *frame, js_fast_fn *fn);
-#define JS_FAST_FN(native, body)                      \
+#define JS_FAST_FN(native, body)                     \
     static int64_t native(void *global, void *frame) \
-    {                                                 \
-        return js_fast_call(global, frame, body);     \
+    {                                                \
+        return js_fast_call(global, frame, body);    \
     }
 
 struct js_fast {

@@ -402,13 +402,14 @@ JSValueRef js_make_string_utf16(JSContextRef ctx, const uint16_t *units, size_t 
  * NativeFunction, ImplementationVisibility, Intrinsic, NativeFunction constructor,
  * const DOMJIT::Signature*): a function object JSC calls as one of its own natives. A
  * NativeFunction is a plain function pointer; the last three arguments go on the stack. */
-JSObjectRef js_wtf_function_create(JSContextGroupRef vm, JSContextRef global, unsigned length,
-                                   void *const *name, js_native_fn *fn, unsigned visibility,
-                                   unsigned intrinsic, js_native_fn *constructor,
-                                   const void *signature) __asm__(
-    "_ZN3JSC10JSFunction6createERNS_2VMEPNS_14JSGlobalObjectEjRKN3WTF6StringENS5_11FunctionPtrILNS5_"
-    "6PtrTagE1EFlS4_PNS_9CallFrameEELNS5_18FunctionAttributesE2EEENS_24ImplementationVisibilityENS_"
-    "9IntrinsicESF_PKNS_6DOMJIT9SignatureE");
+JSObjectRef js_wtf_function_create(
+    JSContextGroupRef vm, JSContextRef global, unsigned length, void *const *name, js_native_fn *fn,
+    unsigned visibility, unsigned intrinsic, js_native_fn *constructor,
+    const void *signature) __asm__("_ZN3JSC10JSFunction6createERNS_2VMEPNS_"
+                                   "14JSGlobalObjectEjRKN3WTF6StringENS5_11FunctionPtrILNS5_"
+                                   "6PtrTagE1EFlS4_PNS_9CallFrameEELNS5_"
+                                   "18FunctionAttributesE2EEENS_24ImplementationVisibilityENS_"
+                                   "9IntrinsicESF_PKNS_6DOMJIT9SignatureE");
 /* JSC::callHostFunctionAsConstructor: what `new` on a native that is no constructor runs (a
  * TypeError). */
 int64_t js_wtf_not_a_constructor(void *global,
