@@ -103,10 +103,10 @@ static pthread_once_t check_once = PTHREAD_ONCE_INIT;
 static bool layout_ok;
 static atomic_bool direct; /* layout_ok and not switched off */
 
-/* The string-value check (it needs a context): 0 not run yet, VALUES_OK or VALUES_BAD. */
+/* The string-value check (it needs a context): 0 not run yet, CHECK_OK or CHECK_BAD. */
 enum {
-    VALUES_OK = 1,
-    VALUES_BAD = 2
+    CHECK_OK = 1,
+    CHECK_BAD = 2
 };
 
 static atomic_int values_state;
@@ -291,19 +291,27 @@ static bool values_check(JSContextRef ctx)
     return ok;
 }
 
+/* Run check(ctx) the first time (*state 0), log what failed; true when it passed. Threads that
+ * race here run the same check and store the same answer. */
+static bool checked_once(atomic_int *state, bool (*check)(JSContextRef), JSContextRef ctx,
+                         const char *what)
+{
+    int st = atomic_load_explicit(state, memory_order_relaxed);
+    if (st != 0) {
+        return st == CHECK_OK;
+    }
+    bool ok = check(ctx);
+    atomic_store(state, ok ? CHECK_OK : CHECK_BAD);
+    if (!ok) {
+        log_warn(&wtf_log, "JSC %s: the public API instead reason=\"check failed\"", what);
+    }
+    return ok;
+}
+
 /* The direct path for string values of ctx: js_strings_direct() and the value check. */
 static bool values_direct(JSContextRef ctx)
 {
-    if (!js_strings_direct()) {
-        return false;
-    }
-    int state = atomic_load_explicit(&values_state, memory_order_relaxed);
-    if (state == 0) {
-        /* Threads that race here run the same check and store the same answer. */
-        state = values_check(ctx) ? VALUES_OK : VALUES_BAD;
-        atomic_store(&values_state, state);
-    }
-    return state == VALUES_OK;
+    return js_strings_direct() && checked_once(&values_state, values_check, ctx, "string values");
 }
 
 bool js_strings_direct(void)
@@ -457,7 +465,7 @@ static JSObjectRef fast_function(JSContextRef ctx, const char *name, unsigned le
     return fn;
 }
 
-/* 0 not run yet, VALUES_OK or VALUES_BAD (as values_state). */
+/* The fast-function check: 0 not run yet, CHECK_OK or CHECK_BAD. */
 static atomic_int fast_state;
 
 static bool fast_check(JSContextRef ctx)
@@ -477,15 +485,7 @@ static bool fast_check(JSContextRef ctx)
 
 bool js_install_fast_fns(JSContextRef ctx, JSObjectRef target, const struct js_fast *fns)
 {
-    if (!values_direct(ctx)) {
-        return false;
-    }
-    int state = atomic_load_explicit(&fast_state, memory_order_relaxed);
-    if (state == 0) {
-        state = fast_check(ctx) ? VALUES_OK : VALUES_BAD;
-        atomic_store(&fast_state, state);
-    }
-    if (state != VALUES_OK) {
+    if (!values_direct(ctx) || !checked_once(&fast_state, fast_check, ctx, "fast functions")) {
         return false;
     }
     for (const struct js_fast *f = fns; f->name != NULL; f++) {
