@@ -683,9 +683,8 @@ static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t m
                            bool first_only, uint64_t names_seen, struct arena *a, struct diag *d,
                            struct db_sql_error *err, uint64_t *out_sent, int *out_rc)
 {
-    size_t ncols = db_sql_column_count(cur);
-    struct col_names *cn = col_names_of(cur, ncols);
-    JSStringRef *names = cn->js;
+    size_t ncols = 0;
+    struct col_names *cn = NULL;
     JSValueRef exc = NULL;
     JSObjectRef rows = first_only ? NULL : JSObjectMakeArray(ctx, 0, NULL, &exc);
     JSValueRef first = JSValueMakeNull(ctx);
@@ -698,8 +697,14 @@ static JSValueRef rows_out(JSContextRef ctx, struct db_sql_cursor *cur, size_t m
             rc = diag_set(d, RC_LIMIT, "the query returns more than %zu rows (maxRows)", max_rows);
             break;
         }
+        if (cn == NULL) {
+            /* After the first step: a statement compiled again for a changed schema has its
+             * new columns only now (db_sql_next). */
+            ncols = db_sql_column_count(cur);
+            cn = col_names_of(cur, ncols);
+        }
         if (rows != NULL) {
-            JSObjectSetPropertyAtIndex(ctx, rows, (unsigned)n, row_out(ctx, cur, names, ncols, a),
+            JSObjectSetPropertyAtIndex(ctx, rows, (unsigned)n, row_out(ctx, cur, cn->js, ncols, a),
                                        &exc);
         } else if (n == 0) {
             first = first_row_out(ctx, cur, cn, names_seen, a, out_sent);

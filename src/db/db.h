@@ -454,6 +454,9 @@ struct db_driver {
     /* Column name and declared type (NULL when none); valid while the statement lives. */
     const char *(*column_name)(struct db_stmt *st, int index);
     const char *(*column_decltype)(struct db_stmt *st, int index);
+    /* How many times the statement was compiled again (the schema changed under it): its
+     * columns may have changed then. */
+    int64_t (*recompiles)(struct db_stmt *st);
     /* Like column, with DB_TYPE_REAL for floating-point values. */
     void (*column_script)(struct db_stmt *st, int index, struct db_value *out_v);
     /* Step under the guard (errors fill the guard's code). */

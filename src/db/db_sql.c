@@ -54,6 +54,7 @@ struct db_sql_cursor {
     size_t ncols;
     enum db_col_kind kinds[DB_SQL_KINDS_MAX]; /* later columns are DB_COL_ANY */
     struct sql_entry *entry;                  /* the cached statement */
+    int64_t recompiles;                       /* drv->recompiles when ncols and kinds were read */
     bool open;
 };
 
@@ -593,6 +594,7 @@ int db_sql_open(struct db *db, const struct db_sql_opts *o, struct str sql,
     cur->st = st;
     cur->entry = e;
     cur->ncols = (size_t)db->drv->column_count(st);
+    cur->recompiles = db->drv->recompiles(st);
     entry_kinds(db, e, cur);
     cur->open = true;
     *out = cur;
@@ -611,6 +613,14 @@ int db_sql_next(struct db_sql_cursor *cur, struct diag *d, struct db_sql_error *
     db->drv->set_guard(db->conn, &cur->guard);
     int rc = db->drv->step_script(cur->st, d, out_row);
     db->drv->set_guard(db->conn, NULL);
+    /* A cached statement whose tables changed (ALTER TABLE ... RENAME/ADD/DROP COLUMN) is
+     * compiled again inside the step: its columns are the new ones from now on. */
+    int64_t recompiles = db->drv->recompiles(cur->st);
+    if (recompiles != cur->recompiles) {
+        cur->recompiles = recompiles;
+        cur->ncols = (size_t)db->drv->column_count(cur->st);
+        entry_kinds(db, cur->entry, cur);
+    }
     if (rc != RC_OK) {
         err->code = cur->guard.code ? cur->guard.code : "DB_ERROR";
         strip_prefix(d, cur->guard.prefix);

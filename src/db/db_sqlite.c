@@ -578,6 +578,11 @@ static const char *sq_column_name(struct db_stmt *s, int index)
     return sqlite3_column_name(s->st, index);
 }
 
+static int64_t sq_recompiles(struct db_stmt *s)
+{
+    return sqlite3_stmt_status(s->st, SQLITE_STMTSTATUS_REPREPARE, 0);
+}
+
 static const char *sq_column_decltype(struct db_stmt *s, int index)
 {
     return sqlite3_column_decltype(s->st, index);
@@ -631,6 +636,7 @@ const struct db_driver db_sqlite_driver = {
     .column_count = sq_column_count,
     .column_name = sq_column_name,
     .column_decltype = sq_column_decltype,
+    .recompiles = sq_recompiles,
     .column_script = sq_column_script,
     .step_script = sq_step_script,
     .last_insert_id = sq_last_insert_id,
