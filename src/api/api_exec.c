@@ -633,9 +633,14 @@ static const struct js_fn core_fns[] = {
     { .name = NULL },
 };
 
+static void core_init(JSContextRef ctx, JSObjectRef global, JSObjectRef native)
+{
+    api_respond_install_fast(ctx, native);
+}
+
 const struct api_module api_module_core = {
     .name = "core",
-    .init = NULL,
+    .init = core_init,
     .fns = core_fns,
 };
 

@@ -721,6 +721,8 @@ size_t api_sinks_abort(struct api_inv *inv);
 
 /* Convert a handler's result into the HTTP response and send it. */
 void api_respond_value(struct api_inv *inv, JSValueRef v);
+/* Install respondFast (api_respond_fast as a fast function) on the prelude's native object. */
+void api_respond_install_fast(JSContextRef ctx, JSObjectRef native);
 /* The prelude's respond(status, headersJoined, body) fast path (api_response.c). */
 JSValueRef api_respond_fast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                             const JSValueRef argv[], JSValueRef *exception);

@@ -555,12 +555,12 @@ static bool split_headers(struct api_inv *inv, struct str joined, struct http_he
  * invocation; false (nothing done) when there is none to answer here, and the prelude then
  * returns the Response as before.
  */
-JSValueRef api_respond_fast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
-                            const JSValueRef argv[], JSValueRef *exception)
+static JSValueRef respond_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[],
+                               JSValueRef *exception)
 {
     struct api_ctx *c = api_ctx_of(ctx);
     struct api_inv *inv = c != NULL ? c->current : NULL;
-    if (inv == NULL || inv->done || inv->hooks != NULL || inv->xch == NULL) {
+    if (argc < 3 || inv == NULL || inv->done || inv->hooks != NULL || inv->xch == NULL) {
         return JSValueMakeBoolean(ctx, false);
     }
     JSValueRef exc = NULL;
@@ -577,11 +577,39 @@ JSValueRef api_respond_fast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
     size_t len = 0;
     char *body = read_body(ctx, argv[2], &len, &exc);
     if (body == NULL) {
+        if (exception == NULL) { /* the fast function: the slow path reads it again and fails */
+            return JSValueMakeBoolean(ctx, false);
+        }
         *exception = exc;
         return JSValueMakeUndefined(ctx);
     }
     respond_owned(inv, (int)sv, hdrs, hn, body, len);
     return JSValueMakeBoolean(ctx, true);
+}
+
+JSValueRef api_respond_fast(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
+                            const JSValueRef argv[], JSValueRef *exception)
+{
+    return respond_fast(ctx, argc, argv, exception);
+}
+
+/* respondFast(status, headersJoined, body): the same as a fast function (js_install_fast_fns:
+ * no lock drop around the call), false instead of a throw. */
+static JSValueRef respond_fast_fn(JSContextRef ctx, size_t argc, const JSValueRef argv[])
+{
+    return respond_fast(ctx, argc, argv, NULL);
+}
+JS_FAST_FN(respond_fast_native, respond_fast_fn)
+
+static const struct js_fast respond_fast_fns[] = {
+    { .name = "respondFast", .native = respond_fast_native, .length = 3 },
+    { .name = NULL },
+};
+
+void api_respond_install_fast(JSContextRef ctx, JSObjectRef native)
+{
+    /* Nothing installed without the direct path: the prelude checks for it. */
+    (void)js_install_fast_fns(ctx, native, respond_fast_fns);
 }
 
 /* Read a Response object (prelude class) and send it. */

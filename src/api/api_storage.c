@@ -383,6 +383,40 @@ static JSValueRef st_compare_and_set(JSContextRef ctx, JSObjectRef this_obj, siz
     return r;
 }
 
+/* sharedStorage.getItem(key) and setItem(key, value) for string arguments as fast functions
+ * (js_install_fast_fns: JSC calls them without dropping and retaking its lock). They cannot
+ * throw: anything else (other argument types, no store, a limit, a busy store) gives undefined
+ * and the prelude calls the ordinary getItem/setItem, which throw. String arguments run no JS
+ * when read, and a failed write changed nothing, so the second try sees what the first saw. */
+static JSValueRef st_get_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
+{
+    if (argc < 1 || !JSValueIsString(ctx, argv[0])) {
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueRef exc = NULL;
+    JSValueRef v = st_get_item(ctx, NULL, argc, argv, &exc);
+    return exc == NULL ? v : JSValueMakeUndefined(ctx);
+}
+JS_FAST_FN(st_get_native, st_get_fast)
+
+/* true once stored. */
+static JSValueRef st_set_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
+{
+    if (argc < 2 || !JSValueIsString(ctx, argv[0]) || !JSValueIsString(ctx, argv[1])) {
+        return JSValueMakeUndefined(ctx);
+    }
+    JSValueRef exc = NULL;
+    (void)st_set_item(ctx, NULL, argc, argv, &exc);
+    return exc == NULL ? JSValueMakeBoolean(ctx, true) : JSValueMakeUndefined(ctx);
+}
+JS_FAST_FN(st_set_native, st_set_fast)
+
+static const struct js_fast storage_fast[] = {
+    { .name = "storageGetFast", .native = st_get_native, .length = 1 },
+    { .name = "storageSetFast", .native = st_set_native, .length = 2 },
+    { .name = NULL },
+};
+
 static const struct js_fn storage_fns[] = {
     { .name = "getItem", .fn = st_get_item, .min_args = 1 },
     { .name = "setItem", .fn = st_set_item, .min_args = 2 },
@@ -412,6 +446,8 @@ static void storage_init(JSContextRef ctx, JSObjectRef global, JSObjectRef nativ
     name = JSStringCreateWithUTF8CString("personalStorage");
     JSObjectSetProperty(ctx, native, name, personal, kJSPropertyAttributeDontEnum, &exc);
     JSStringRelease(name);
+    /* Nothing installed without the direct path: the prelude checks for them. */
+    (void)js_install_fast_fns(ctx, native, storage_fast);
 }
 
 const struct api_module api_module_storage = {

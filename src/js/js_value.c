@@ -142,6 +142,26 @@ static int append_jsstring(JSStringRef s, struct buf *b)
 
 int js_value_append(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueRef *out_exception)
 {
+    struct str latin1;
+    if (js_value_latin1(ctx, v, &latin1)) { /* an 8-bit string: its bytes, no wrapper */
+        /* Reserve the exact size (a buffer's max may fit it but not the worst case). */
+        size_t need = latin1.len;
+        for (size_t i = utf8_ascii_prefix(latin1.ptr, latin1.len); i < latin1.len; i++) {
+            need += (unsigned char)latin1.ptr[i] >= 0x80;
+        }
+        int rc = buf_try_reserve(b, need + 1); /* with the NUL when it fits */
+        if (rc != RC_OK) {
+            rc = buf_try_reserve(b, need);
+        }
+        if (rc == RC_OK && b->ptr != NULL) {
+            b->len += textcodec_latin1_to_utf8((const unsigned char *)latin1.ptr, latin1.len,
+                                               b->ptr + b->len);
+            if (b->len < b->cap) {
+                b->ptr[b->len] = '\0'; /* as append_jsstring leaves it when there is room */
+            }
+        }
+        return rc;
+    }
     JSValueRef exc = NULL;
     JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
     if (exc != NULL) {
@@ -163,6 +183,13 @@ struct str js_string_to_arena(JSStringRef s, struct arena *a)
 char *js_value_to_owned(JSContextRef ctx, JSValueRef v, size_t *out_len, JSValueRef *out_exception)
 {
     *out_len = 0;
+    struct str latin1;
+    if (js_value_latin1(ctx, v, &latin1)) { /* an 8-bit string: its bytes, no wrapper */
+        char *p = mem_alloc(TEXTCODEC_LATIN1_UTF8_MAX(latin1.len) + 1);
+        *out_len = textcodec_latin1_to_utf8((const unsigned char *)latin1.ptr, latin1.len, p);
+        p[*out_len] = '\0';
+        return p;
+    }
     JSValueRef exc = NULL;
     JSStringRef s = JSValueToStringCopy(ctx, v, &exc);
     if (exc != NULL) {

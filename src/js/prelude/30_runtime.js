@@ -9,7 +9,9 @@
   const { KilnError } = K;
   const then = Promise.prototype.then;
   const Response = K.Response;
-  const respond = N.respond;
+  // respondFast: the same without the lock drop around the call into C (a fast function, when
+  // the direct path is on); false instead of a throw, and C's ordinary path then reports it.
+  const respond = N.respondFast !== undefined ? N.respondFast : N.respond;
 
   function registration(kind, key, registered, reason) {
     const r = { kind, key, registered };

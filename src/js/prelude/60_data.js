@@ -674,6 +674,31 @@
   };
   Object.defineProperty(g, "cache", { value: Object.freeze(cache), writable: true, configurable: true });
 
+  // ------------------------------------------------------------------ sharedStorage
+
+  // getItem and setItem with string arguments go through fast functions (no lock drop around
+  // the call into C, api_storage.c) when the direct path is on; they answer undefined for
+  // anything else, and the ordinary natives then run (and throw where they should).
+  const { storageGetFast, storageSetFast } = N;
+  const SS = g.sharedStorage;
+  if (storageGetFast !== undefined && SS !== undefined) {
+    const slowGet = SS.getItem;
+    const slowSet = SS.setItem;
+    Object.defineProperty(SS, "getItem", {
+      value: function getItem(key) {
+        const v = storageGetFast(key);
+        return v !== undefined ? v : Reflect.apply(slowGet, this, arguments);
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+    Object.defineProperty(SS, "setItem", {
+      value: function setItem(key, value) {
+        if (storageSetFast(key, value) !== true) return Reflect.apply(slowSet, this, arguments);
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
+
   // ------------------------------------------------------------------ personalStorage
 
   const P = N.personalStorage;

@@ -327,3 +327,39 @@ TEST(js_wtf_fast_functions)
 {
     both_paths(js_wtf_fast_functions_body);
 }
+
+/* js_value_append and js_value_to_owned read a flat 8-bit string in place on the direct path:
+ * the same UTF-8 as the public API gives, and a buffer whose limit fits the text exactly (but
+ * not the worst case of two bytes a character) takes it. */
+static void js_wtf_value_append_latin1_body(JSContextRef ctx, bool direct)
+{
+    JSValueRef v = js_make_string_latin1(ctx, (const unsigned char *)"caf\xE9 ok", 7);
+    const char want[] = "caf\xC3\xA9 ok";
+    struct buf b;
+    buf_init(&b, sizeof(want) - 1);
+    JSValueRef exc = NULL;
+    ASSERT_OK(js_value_append(ctx, v, &b, &exc));
+    ASSERT_EQ_SLICE(buf_str(&b), want);
+    ASSERT_TRUE(js_value_append(ctx, v, &b, &exc) == RC_LIMIT); /* full */
+    ASSERT_EQ_SIZE(b.len, sizeof(want) - 1);
+    buf_fini(&b);
+    buf_init(&b, 64);
+    ASSERT_OK(
+        js_value_append(ctx, js_make_string_latin1(ctx, (const unsigned char *)"", 0), &b, &exc));
+    ASSERT_NOT_NULL(b.ptr);
+    ASSERT_EQ_STR(b.ptr, "");
+    ASSERT_OK(js_value_append(ctx, v, &b, &exc));
+    ASSERT_EQ_STR(b.ptr, want); /* NUL-terminated, as before */
+    buf_fini(&b);
+    size_t n = 0;
+    char *s = js_value_to_owned(ctx, v, &n, &exc);
+    ASSERT_EQ_SIZE(n, sizeof(want) - 1);
+    ASSERT_EQ_STR(s, want);
+    mem_free(s);
+    (void)direct;
+}
+
+TEST(js_wtf_value_append_latin1)
+{
+    both_paths(js_wtf_value_append_latin1_body);
+}
