@@ -538,20 +538,33 @@ static const JSStaticValue request_values[] = {
         { NULL, NULL, NULL, 0 },
 };
 
+/* v when it is a request object of this context's executor, else NULL. The prelude's
+ * accessors pass their `this`, which a script can make anything (getter.call(other)): an
+ * object of another class has private data of another type. */
+static JSObjectRef request_object(JSContextRef ctx, JSValueRef v)
+{
+    struct api_ctx *c = api_ctx_of(ctx);
+    if (c == NULL || c->ex == NULL || !JSValueIsObjectOfClass(ctx, v, c->ex->request_class)) {
+        return NULL;
+    }
+    return (JSObjectRef)v;
+}
+
 JSValueRef api_request_query(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                              const JSValueRef argv[], JSValueRef *exception)
 {
-    if (!JSValueIsObject(ctx, argv[0])) {
+    JSObjectRef req = request_object(ctx, argv[0]);
+    if (req == NULL) {
         return JSValueMakeUndefined(ctx);
     }
-    return get_query(ctx, (JSObjectRef)argv[0], NULL, exception);
+    return get_query(ctx, req, NULL, exception);
 }
 
 JSValueRef api_request_query_set(JSContextRef ctx, JSObjectRef this_obj, size_t argc,
                                  const JSValueRef argv[], JSValueRef *exception)
 {
-    struct api_inv *inv =
-        JSValueIsObject(ctx, argv[0]) ? JSObjectGetPrivate((JSObjectRef)argv[0]) : NULL;
+    JSObjectRef req = request_object(ctx, argv[0]);
+    struct api_inv *inv = req != NULL ? JSObjectGetPrivate(req) : NULL;
     if (inv != NULL && !inv->done && inv->cache[API_REQ_QUERY] == NULL &&
         JSValueIsObject(ctx, argv[1])) {
         JSValueProtect(ctx, argv[1]);
