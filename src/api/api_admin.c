@@ -390,7 +390,9 @@ static void prune_backups(const char *dir, const char *made, size_t keep, struct
     char **names = NULL;
     size_t n = 0;
     size_t cap = 0;
-    for (struct dirent *de = readdir(dh); de != NULL; de = readdir(dh)) {
+    /* readdir is safe here: the DIR stream is this thread's alone. */
+    struct dirent *de = NULL;
+    while ((de = readdir(dh)) != NULL) { /* NOLINT(concurrency-mt-unsafe) */
         if (!is_backup_name(de->d_name)) {
             continue;
         }
