@@ -1241,6 +1241,7 @@ static bool cache_encode(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueR
         rc = buf_try_printf(b, "D%.0f", isfinite(ms) ? ms : 0);
     } else {
         JSValueRef exc = NULL;
+        size_t at = b->len + 1; /* where the JSON text starts */
         rc = buf_try_append_char(b, 'J');
         rc = rc == RC_OK ? js_json_append(ctx, v, b, &exc) : rc;
         if (rc == RC_JS) {
@@ -1250,6 +1251,14 @@ static bool cache_encode(JSContextRef ctx, JSValueRef v, struct buf *b, JSValueR
         if (rc == RC_INVAL) {
             (void)api_throw(ctx, exception, "INVALID_ARGUMENT",
                             STR("cache values are JSON values, Dates or Uint8Arrays"), STR(""));
+            return false;
+        }
+        /* get parses with the request body's depth limit: refuse here what it could not read
+         * back (it used to be stored and then never found). */
+        if (rc == RC_OK &&
+            json_text_depth(str_sub(buf_str(b), at, b->len - at)) > API_JSON_MAX_DEPTH) {
+            (void)api_throw(ctx, exception, "INVALID_ARGUMENT",
+                            STR("cache values nest at most 64 arrays or objects deep"), STR(""));
             return false;
         }
     }

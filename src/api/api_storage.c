@@ -325,6 +325,10 @@ static JSValueRef st_set_json(JSContextRef ctx, JSObjectRef this_obj, size_t arg
     } else if (rc != RC_OK) {
         r = api_throw(ctx, exception, "STORAGE_LIMIT", STR("setJSON: the value is over 1 MiB"),
                       STR(""));
+    } else if (json_text_depth(buf_str(&b)) > API_JSON_MAX_DEPTH) {
+        /* getJSON parses with the request body's depth limit: refuse what it could not read. */
+        r = api_throw(ctx, exception, "INVALID_ARGUMENT",
+                      STR("setJSON: the value nests more than 64 arrays or objects deep"), STR(""));
     } else {
         r = st_put(ctx, &call, buf_str(&b), exception);
     }

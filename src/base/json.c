@@ -1198,3 +1198,28 @@ void json_write_value(struct json_writer *w, const struct json_value *v)
         break;
     }
 }
+
+size_t json_text_depth(struct str text)
+{
+    size_t depth = 0;
+    size_t max = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.len; i++) {
+        char ch = text.ptr[i];
+        if (in_string) {
+            if (ch == '\\') {
+                i++; /* the escaped character: never ends the string */
+            } else if (ch == '"') {
+                in_string = false;
+            }
+        } else if (ch == '"') {
+            in_string = true;
+        } else if (ch == '[' || ch == '{') {
+            depth++;
+            max = depth > max ? depth : max;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return max;
+}

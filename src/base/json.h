@@ -154,3 +154,7 @@ static inline int json_writer_rc(const struct json_writer *w)
 
 /* Format v as ECMAScript Number::toString(10) into out (at least 32 bytes); returns length. */
 size_t json_format_number(double v, char out[32]);
+
+/* The deepest nesting of arrays and objects in JSON text that is known to be valid (JSON.stringify
+ * wrote it): 0 for a scalar, 1 for [] or {}. Brackets inside strings do not count. */
+size_t json_text_depth(struct str text);

@@ -676,3 +676,19 @@ TEST(json_node_acceptance_differential)
     }
     arena_free(a);
 }
+
+TEST(json_text_depth_counts_nesting_outside_strings)
+{
+    ASSERT_EQ_SIZE(json_text_depth(STR("1")), 0);
+    ASSERT_EQ_SIZE(json_text_depth(STR("\"[[{\"")), 0);
+    ASSERT_EQ_SIZE(json_text_depth(STR("[]")), 1);
+    ASSERT_EQ_SIZE(json_text_depth(STR("{\"a\":[1,{\"b\":[]}],\"c\":[]}")), 4);
+    ASSERT_EQ_SIZE(json_text_depth(STR("[\"a\\\"[[[\",[\"\\\\\"],{}]")), 2);
+    char deep[200];
+    for (size_t i = 0; i < 65; i++) {
+        deep[i] = '[';
+        deep[65 + i] = ']';
+    }
+    ASSERT_EQ_SIZE(json_text_depth(str_make(deep, 130)), 65);
+    ASSERT_EQ_SIZE(json_text_depth(str_make(deep + 1, 128)), 64);
+}
