@@ -31,20 +31,7 @@ static struct str pct_decode(struct arena *a, struct str s, bool plus)
         return s;
     }
     char *out = arena_alloc(a, s.len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        char ch = s.ptr[i];
-        if (ch == '%' && i + 2 < s.len) {
-            int h = str_hex_digit(s.ptr[i + 1]);
-            int l = str_hex_digit(s.ptr[i + 2]);
-            if (h >= 0 && l >= 0) {
-                out[n++] = (char)(h * 16 + l);
-                i += 2;
-                continue;
-            }
-        }
-        out[n++] = (plus && ch == '+') ? ' ' : ch;
-    }
+    size_t n = str_percent_decode(s, plus, out);
     out[n] = '\0';
     return str_make(out, n);
 }

@@ -175,3 +175,21 @@ uint64_t str_hash_nocase(struct str s)
     }
     return h;
 }
+
+size_t str_percent_decode(struct str s, bool plus, char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        char ch = s.ptr[i];
+        int hi = -1;
+        int lo = -1;
+        if (ch == '%' && i + 2 < s.len && (hi = str_hex_digit(s.ptr[i + 1])) >= 0 &&
+            (lo = str_hex_digit(s.ptr[i + 2])) >= 0) {
+            out[n++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[n++] = plus && ch == '+' ? ' ' : ch;
+        }
+    }
+    return n;
+}

@@ -92,6 +92,11 @@ static inline int str_hex_digit(int c)
     return -1;
 }
 
+/* Percent-decode s into out (room for s.len bytes; the result is never longer): "%XY" with two
+ * hex digits becomes that byte, anything else (an invalid or cut escape too) is copied; with
+ * plus, '+' becomes a space (form encoding). Returns the bytes written. No UTF-8 check. */
+size_t str_percent_decode(struct str s, bool plus, char *out);
+
 /* 64-bit FNV-1a hash of the bytes of s (use for hash tables, not security). */
 uint64_t str_hash(struct str s);
 /* Same, over the ASCII lower-case of s. */

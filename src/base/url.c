@@ -497,18 +497,17 @@ int url_percent_encode(struct str s, enum url_encode_set set, struct buf *out)
 
 int url_percent_decode(struct str s, struct buf *out)
 {
-    int rc = RC_OK;
-    for (size_t i = 0; i < s.len && rc == RC_OK; i++) {
-        int hi = -1;
-        int lo = -1;
-        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = str_hex_digit(s.ptr[i + 1])) >= 0 &&
-            (lo = str_hex_digit(s.ptr[i + 2])) >= 0) {
-            rc = buf_try_append_char(out, (char)(hi * 16 + lo));
-            i += 2;
-        } else {
-            rc = buf_try_append_char(out, s.ptr[i]);
+    /* The decoded bytes are at most as many as s's. */
+    if (buf_try_reserve(out, s.len) == RC_OK) {
+        if (s.len > 0) {
+            out->len += str_percent_decode(s, false, out->ptr + out->len);
         }
+        return RC_OK;
     }
+    /* Near the buffer's limit: the decoded bytes may still fit. */
+    char *tmp = mem_alloc(s.len);
+    int rc = buf_try_append(out, tmp, str_percent_decode(s, false, tmp));
+    mem_free(tmp);
     return rc;
 }
 

@@ -86,16 +86,6 @@ int url_params_append(struct url_params *p, struct str name, struct str value)
     return RC_OK;
 }
 
-/* The value of hex digit c, or -1. */
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
  * Form-decode s ('+' is space, percent-decode, UTF-8 decode with U+FFFD) into *res: s itself
  * when nothing needs decoding (no '+', '%' or non-ASCII byte), else the decoding in out (tmp
@@ -124,9 +114,9 @@ static int form_decode(struct str s, struct buf *tmp, struct buf *out, struct st
         unsigned char c = (unsigned char)s.ptr[i];
         if (c == '+') {
             c = ' ';
-        } else if (c == '%' && i + 2 < s.len && hex_digit(s.ptr[i + 1]) >= 0 &&
-                   hex_digit(s.ptr[i + 2]) >= 0) {
-            c = (unsigned char)(hex_digit(s.ptr[i + 1]) * 16 + hex_digit(s.ptr[i + 2]));
+        } else if (c == '%' && i + 2 < s.len && str_hex_digit(s.ptr[i + 1]) >= 0 &&
+                   str_hex_digit(s.ptr[i + 2]) >= 0) {
+            c = (unsigned char)(str_hex_digit(s.ptr[i + 1]) * 16 + str_hex_digit(s.ptr[i + 2]));
             i += 2;
         }
         ascii = ascii && c < 0x80;

@@ -274,18 +274,7 @@ struct str http_percent_decode(struct arena *a, struct str s)
         return s;
     }
     char *out = arena_alloc(a, s.len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        int hi;
-        int lo;
-        if (s.ptr[i] == '%' && i + 2 < s.len && (hi = str_hex_digit(s.ptr[i + 1])) >= 0 &&
-            (lo = str_hex_digit(s.ptr[i + 2])) >= 0) {
-            out[n++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[n++] = s.ptr[i];
-        }
-    }
+    size_t n = str_percent_decode(s, false, out);
     out[n] = '\0';
     return str_make(out, n);
 }

@@ -189,3 +189,25 @@ TEST(rc_names)
     ASSERT_EQ_STR(rc_name(RC_OK), "RC_OK");
     ASSERT_EQ_STR(rc_name(12345), "RC_UNKNOWN");
 }
+
+static void expect_decoded(const char *in, bool plus, const char *want)
+{
+    char out[64];
+    size_t n = str_percent_decode(str_from_cstr(in), plus, out);
+    ASSERT_EQ_SLICE(str_make(out, n), want);
+}
+
+TEST(str_percent_decode_escapes_plus_and_invalid)
+{
+    expect_decoded("", false, "");
+    expect_decoded("a%41b%2f%2F", false, "aAb//");
+    expect_decoded("%4", false, "%4"); /* cut at the end */
+    expect_decoded("%", false, "%");
+    expect_decoded("%zz%4g", false, "%zz%4g"); /* not hex: kept */
+    expect_decoded("%%41", false, "%A");
+    expect_decoded("%2B+a+", false, "++a+");
+    expect_decoded("%2B+a+", true, "+ a "); /* form: '+' is a space, "%2B" a plus */
+    char out[8];
+    ASSERT_EQ_SIZE(str_percent_decode(STR("%00x"), false, out), 2);
+    ASSERT_TRUE(out[0] == '\0' && out[1] == 'x');
+}
