@@ -389,9 +389,18 @@ static JSValueRef st_compare_and_set(JSContextRef ctx, JSObjectRef this_obj, siz
 
 /* sharedStorage.getItem(key) and setItem(key, value) for string arguments as fast functions
  * (js_install_fast_fns: JSC calls them without dropping and retaking its lock). They cannot
- * throw: anything else (other argument types, no store, a limit, a busy store) gives undefined
- * and the prelude calls the ordinary getItem/setItem, which throw. String arguments run no JS
- * when read, and a failed write changed nothing, so the second try sees what the first saw. */
+ * throw, so the error they would throw (a KilnError object: a bad key, a limit, a busy store
+ * after its wait) is their result, and the prelude throws it; getItem's values are strings or
+ * null and setItem's is true, so an object is always an error. Other argument types give
+ * undefined and the prelude calls the ordinary getItem/setItem (ToString may run JS there). */
+static JSValueRef st_fast_result(JSContextRef ctx, JSValueRef v, JSValueRef exc)
+{
+    if (exc == NULL) {
+        return v;
+    }
+    return JSValueIsObject(ctx, exc) ? exc : JSValueMakeUndefined(ctx); /* never a primitive */
+}
+
 static JSValueRef st_get_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
 {
     if (argc < 1 || !JSValueIsString(ctx, argv[0])) {
@@ -399,11 +408,10 @@ static JSValueRef st_get_fast(JSContextRef ctx, size_t argc, const JSValueRef ar
     }
     JSValueRef exc = NULL;
     JSValueRef v = st_get_item(ctx, NULL, argc, argv, &exc);
-    return exc == NULL ? v : JSValueMakeUndefined(ctx);
+    return st_fast_result(ctx, v, exc);
 }
 JS_FAST_FN(st_get_native, st_get_fast)
 
-/* true once stored. */
 static JSValueRef st_set_fast(JSContextRef ctx, size_t argc, const JSValueRef argv[])
 {
     if (argc < 2 || !JSValueIsString(ctx, argv[0]) || !JSValueIsString(ctx, argv[1])) {
@@ -411,7 +419,7 @@ static JSValueRef st_set_fast(JSContextRef ctx, size_t argc, const JSValueRef ar
     }
     JSValueRef exc = NULL;
     (void)st_set_item(ctx, NULL, argc, argv, &exc);
-    return exc == NULL ? JSValueMakeBoolean(ctx, true) : JSValueMakeUndefined(ctx);
+    return st_fast_result(ctx, JSValueMakeBoolean(ctx, true), exc);
 }
 JS_FAST_FN(st_set_native, st_set_fast)
 

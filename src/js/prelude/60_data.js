@@ -677,8 +677,9 @@
   // ------------------------------------------------------------------ sharedStorage
 
   // getItem and setItem with string arguments go through fast functions (no lock drop around
-  // the call into C, api_storage.c) when the direct path is on; they answer undefined for
-  // anything else, and the ordinary natives then run (and throw where they should).
+  // the call into C, api_storage.c) when the direct path is on. Their result is the value, the
+  // error to throw (an object: getItem gives strings or null, setItem true), or undefined for
+  // other argument types, which the ordinary natives take (ToString may run JS).
   const { storageGetFast, storageSetFast } = N;
   const SS = g.sharedStorage;
   if (storageGetFast !== undefined && SS !== undefined) {
@@ -687,13 +688,18 @@
     Object.defineProperty(SS, "getItem", {
       value: function getItem(key) {
         const v = storageGetFast(key);
-        return v !== undefined ? v : Reflect.apply(slowGet, this, arguments);
+        if (v === undefined) return Reflect.apply(slowGet, this, arguments);
+        if (v !== null && typeof v === "object") throw v;
+        return v;
       },
       writable: true, configurable: true, enumerable: false,
     });
     Object.defineProperty(SS, "setItem", {
       value: function setItem(key, value) {
-        if (storageSetFast(key, value) !== true) return Reflect.apply(slowSet, this, arguments);
+        const r = storageSetFast(key, value);
+        if (r === true) return undefined;
+        if (r === undefined) return Reflect.apply(slowSet, this, arguments);
+        throw r;
       },
       writable: true, configurable: true, enumerable: false,
     });

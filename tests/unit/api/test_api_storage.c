@@ -129,6 +129,30 @@ TEST(api_storage_argument_kinds)
     tenv_stop(&t);
 }
 
+/* Errors of string arguments come back from the fast functions and are thrown by the prelude
+ * as the ordinary natives throw them: KilnErrors with their codes, nothing stored. */
+TEST(api_storage_fast_path_errors)
+{
+    struct tenv t;
+    start_with_store(&t, 1);
+    struct diag d;
+    ASSERT_OK(tenv_deploy(
+        &t, "errs.js",
+        "const code = (f) => { try { f(); return 'none'; } catch (e) {"
+        " return (e instanceof KilnError) + ':' + e.code; } };\n"
+        "routeRegistry.registerRoute('/errs', () => [code(() => sharedStorage.getItem('')),"
+        " code(() => sharedStorage.getItem('k'.repeat(513))),"
+        " code(() => sharedStorage.setItem('', 'v')),"
+        " code(() => sharedStorage.setItem('big', 'x'.repeat(1048577))),"
+        " String(sharedStorage.getItem('big')), code(() => sharedStorage.setItem('ok', 'v')),"
+        " sharedStorage.getItem('ok')].join(','));\n",
+        &d));
+    expect_body(&t, "/errs",
+                "true:INVALID_ARGUMENT,true:STORAGE_LIMIT,true:INVALID_ARGUMENT,"
+                "true:STORAGE_LIMIT,null,none,v");
+    tenv_stop(&t);
+}
+
 /* has() reads no value: an empty value and a 1 MiB value both exist, a bad key still throws. */
 TEST(api_storage_has_empty_and_large_values)
 {
