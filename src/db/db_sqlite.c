@@ -270,12 +270,13 @@ static int sq_open(const char *target, const struct db_options *opts, struct dia
         }
         goto out;
     }
+    /* Grouped commits are synced by db_sync.c; with no_fsync nothing syncs the WAL at all. */
+    bool wal_unsynced = opts->no_fsync && opts->sync == NULL;
     (void)snprintf(pragma, sizeof(pragma),
                    "PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF; "
                    "PRAGMA wal_autocheckpoint=%d",
-                   opts->no_fsync || opts->sync != NULL ? "NORMAL" : "FULL",
-                   opts->no_fsync && opts->sync == NULL ? WAL_AUTOCHECKPOINT_FRAMES_NOSYNC
-                                                        : WAL_AUTOCHECKPOINT_FRAMES);
+                   wal_unsynced || opts->sync != NULL ? "NORMAL" : "FULL",
+                   wal_unsynced ? WAL_AUTOCHECKPOINT_FRAMES_NOSYNC : WAL_AUTOCHECKPOINT_FRAMES);
     rc = sq_exec(c, pragma, d);
     if (rc != RC_OK) {
         goto out;
